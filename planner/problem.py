@@ -1,0 +1,106 @@
+"""The ``Problem``: everything the model and the evaluation need, as plain arrays and tables.
+
+Built once from a region, a scenario and a travel-time table; pure data, no solver objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner import costs, demand
+from planner.errors import InputError
+from planner.region import Region
+from planner.scenario import Scenario
+from planner.schema import OFFICE_KINDS
+
+
+@dataclass
+class Problem:
+    """Input of the co-location model and of plan evaluation.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    orgs : list of str
+        Organisation keys in scenario order (column order of ``visits``).
+    sites : geopandas.GeoDataFrame
+        Candidate sites; a site's position is its index in ``times`` and ``options``.
+    demand : geopandas.GeoDataFrame
+        Demand points; a point's position is its index in ``times`` and ``visits``.
+    times : pandas.DataFrame
+        ``origin`` (demand position), ``destination`` (site position), ``minutes``; pairs
+        beyond the cut-off are absent.
+    visits, remote_share : numpy.ndarray
+        (n_demand, n_orgs) visits per year and their remote-suited share.
+    existing : pandas.DataFrame
+        Existing offices: ``org``, ``site``, ``point_id``, ``annual_cost_eur``, ``desks``,
+        ``lease_end``, ``must_keep`` (lease runs past the horizon).
+    options : pandas.DataFrame
+        Service options, see ``planner.costs.option_table``.
+    """
+
+    scenario: Scenario
+    orgs: list[str]
+    sites: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    times: pd.DataFrame
+    visits: np.ndarray
+    remote_share: np.ndarray
+    existing: pd.DataFrame
+    options: pd.DataFrame
+
+    def site_index(self) -> pd.Series:
+        """Map site id -> position."""
+        return pd.Series(np.arange(len(self.sites)), index=self.sites["site_id"].astype(str))
+
+
+def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
+    """Existing customer-service offices of the scenario's organisations, on the site list."""
+    sp = region.service_points
+    sp = sp[sp["kind"].isin(OFFICE_KINDS) & sp["organisation"].isin(list(scenario.organisations))]
+    pos = pd.Series(np.arange(len(region.sites)), index=region.sites["existing_point_id"])
+    rows = []
+    for p in sp.itertuples():
+        if p.point_id not in pos.index:
+            raise InputError(f"service point {p.point_id!r} is an office but not a candidate "
+                             "site; add it to the sites")
+        lease = str(p.lease_end or "")
+        rows.append({"org": p.organisation, "site": int(pos[p.point_id]),
+                     "point_id": p.point_id, "annual_cost_eur": float(p.annual_cost_eur),
+                     "desks": int(p.desks), "lease_end": lease,
+                     "must_keep": bool(lease) and lease > scenario.horizon_end})
+    return pd.DataFrame(rows, columns=["org", "site", "point_id", "annual_cost_eur", "desks",
+                                       "lease_end", "must_keep"])
+
+
+def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame) -> Problem:
+    """Assemble the model input.
+
+    Parameters
+    ----------
+    region : Region
+    scenario : Scenario
+    times : pandas.DataFrame
+        From ``planner.network.travel_times(graph, region.demand.geometry,
+        region.sites.geometry, ...)``.
+
+    Returns
+    -------
+    Problem
+    """
+    sites = region.sites.reset_index(drop=True)
+    dem = region.demand.reset_index(drop=True)
+    v, r = demand.visits(dem, scenario)
+    existing = existing_offices(region, scenario)
+    options = costs.option_table(scenario, sites, existing)
+    for org in scenario.organisations:
+        if not (options["org"] == org).any():
+            raise InputError(f"scenario: organisation {org!r} has no candidate site with room; "
+                             "add sites or spare desks")
+    return Problem(scenario=scenario, orgs=list(scenario.organisations), sites=sites,
+                   demand=dem, times=times, visits=v, remote_share=r, existing=existing,
+                   options=options)

@@ -1,0 +1,52 @@
+"""The ``Region``: the validated data of one planning area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+
+from planner import schema
+
+
+@dataclass
+class Region:
+    """All input layers of one planning area, in EPSG:3067.
+
+    Attributes
+    ----------
+    name : str
+        Human-readable name of the region.
+    service_points : geopandas.GeoDataFrame
+        Existing service points (see ``planner.schema.SERVICE_POINT_COLUMNS``).
+    sites : geopandas.GeoDataFrame
+        Candidate sites (``planner.schema.SITE_COLUMNS``); every existing point that can
+        host or is an office is also a site, linked by ``existing_point_id``.
+    demand : geopandas.GeoDataFrame
+        Demand points with residents by age group (``planner.schema.DEMAND_COLUMNS``).
+    graphs : dict of str to networkx.MultiDiGraph
+        Travel networks by mode (``"walk"``, ``"drive"``), osmnx-compatible, projected to
+        EPSG:3067, with ``travel_time`` (seconds) on every edge.
+    boundary : geopandas.GeoDataFrame
+        The region's outline (one or more polygons).
+    attribution : list of str
+        Data sources and licences, shown in map footers and reports.
+    """
+
+    name: str
+    service_points: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    graphs: dict[str, nx.MultiDiGraph] = field(default_factory=dict)
+    boundary: gpd.GeoDataFrame | None = None
+    attribution: list[str] = field(default_factory=list)
+
+    def validate(self) -> Region:
+        """Check every layer against its column contract; return ``self``."""
+        schema.validate(self.service_points, schema.SERVICE_POINT_COLUMNS, "point_id",
+                        f"{self.name}: service points")
+        schema.validate(self.sites, schema.SITE_COLUMNS, "site_id", f"{self.name}: sites")
+        schema.validate(self.demand, ("demand_id", "population", *schema.AGE_GROUPS),
+                        "demand_id", f"{self.name}: demand")
+        return self

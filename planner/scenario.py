@@ -1,0 +1,214 @@
+"""The scenario file: region, organisations, access standards, costs and solver limits.
+
+A scenario is a YAML file validated by the pydantic models below. Unknown keys are
+refused (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from planner.errors import InputError
+
+AgeRates = dict[Literal["age_0_14", "age_15_64", "age_65_"], float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Travel(_Strict):
+    """How residents reach service points."""
+
+    mode: Literal["walk", "drive"] = "walk"
+    cutoff_min: float = Field(30.0, gt=0, description="travel times above this are not computed")
+    walk_speed_kmh: float = Field(4.5, gt=0, description="walking speed, also for snap access")
+    max_snap_m: float = Field(500.0, gt=0, description="points farther from the network fail")
+
+
+class Organisation(_Strict):
+    """One organisation's demand and office parameters."""
+
+    name: str
+    visit_rates: AgeRates = Field(description="in-person visits per resident per year, by age")
+    remote_share: AgeRates = Field(
+        default_factory=dict, description="share of visits suited to remote service, by age"
+    )
+    desks_per_office: int = Field(4, gt=0)
+    visits_per_desk_year: float = Field(2500.0, gt=0)
+    office_fixed_eur_year: float = Field(
+        60000.0, ge=0, description="reception, security, ICT and cleaning of one office"
+    )
+    budget_eur_year: float | None = Field(None, gt=0, description="cap on total annual cost")
+    can_popup: bool = True
+    can_remote: bool = True
+
+
+class Standard(_Strict):
+    """An equal-access standard: share of residents within a time of in-person service."""
+
+    organisation: str = Field("all", description="an organisation key, or 'all'")
+    area: Literal["all", "municipality", "county", "employment_area"] = "all"
+    minutes: float = Field(gt=0)
+    share: float = Field(gt=0, le=1, description="required share of residents, 0..1")
+    min_popup_days: int = Field(
+        2, ge=0, description="pop-ups with fewer days per month do not count as in-person"
+    )
+
+
+class PopupCosts(_Strict):
+    days_per_month: list[int] = Field(default_factory=lambda: [2, 4, 8])
+    eur_per_day: float = Field(700.0, ge=0, description="staff day, travel and host fee")
+    visits_per_day: float = Field(25.0, gt=0)
+    desks: int = Field(1, ge=0, description="host desks a pop-up occupies on its days")
+
+    @model_validator(mode="after")
+    def _days(self) -> PopupCosts:
+        if any(d <= 0 or d > 22 for d in self.days_per_month):
+            raise ValueError("days_per_month values must be between 1 and 22")
+        return self
+
+
+class RemoteCosts(_Strict):
+    eur_per_year: float = Field(6000.0, ge=0, description="video point, host fee, support")
+    visits_per_year: float = Field(3000.0, gt=0)
+
+
+class Costs(_Strict):
+    """Cost parameters shared by all organisations."""
+
+    value_of_time_eur_per_hour: float = Field(12.0, ge=0, description="residents' travel time")
+    desk_m2: float = Field(12.0, gt=0, description="floor area per desk incl. customer space")
+    fitout_amortisation_years: float = Field(10.0, gt=0)
+    closing_eur: float = Field(50000.0, ge=0, description="one-off cost of closing an office")
+    shared_saving_share: float = Field(
+        0.3, ge=0, le=1, description="share of an office's fixed cost saved in shared premises"
+    )
+    unserved_eur_per_visit: float = Field(
+        250.0, gt=0,
+        description="cost of a visit no option in the region can take (served elsewhere, "
+                    "by phone or not at all); set it above the cost of serving a visit",
+    )
+    popup: PopupCosts = Field(default_factory=PopupCosts)
+    remote: RemoteCosts = Field(default_factory=RemoteCosts)
+
+
+class Solver(_Strict):
+    time_limit_s: float = Field(60.0, gt=0)
+    relative_gap: float = Field(1e-4, ge=0)
+    seed: int = 0
+
+
+class Scenario(_Strict):
+    """A complete planning scenario."""
+
+    name: str
+    region: str = Field("demo:helsinki", description="'demo:helsinki' is the embedded region")
+    travel: Travel = Field(default_factory=Travel)
+    organisations: dict[str, Organisation]
+    standards: list[Standard] = Field(default_factory=list)
+    costs: Costs = Field(default_factory=Costs)
+    solver: Solver = Field(default_factory=Solver)
+    horizon_end: str = Field("2030-12-31", description="leases ending after this cannot close")
+
+    @model_validator(mode="after")
+    def _check_refs(self) -> Scenario:
+        for i, s in enumerate(self.standards):
+            if s.organisation != "all" and s.organisation not in self.organisations:
+                raise ValueError(
+                    f"standards[{i}].organisation {s.organisation!r} is not one of "
+                    f"{sorted(self.organisations)}"
+                )
+        return self
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names allowed at ``loc`` (for did-you-mean hints)."""
+    current: type[BaseModel] | None = model
+    for part in loc[:-1]:
+        if current is None or isinstance(part, int):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:  # a dict key, e.g. an organisation name: its values' model applies
+            continue
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        nxt = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)),
+                   None)
+        current = nxt
+    return list(current.model_fields) if current is not None else []
+
+
+def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as plain data.
+
+    Parameters
+    ----------
+    data : object
+        The parsed YAML document.
+    source : str
+        File name used in error messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        One line naming the file, the key and what to do.
+    """
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: the scenario must be a mapping of keys, got "
+                         f"{type(data).__name__}")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            hint = _did_you_mean(str(loc[-1]), _allowed_keys(Scenario, loc))
+            raise InputError(f"{source}: unknown key {key!r}{hint}; remove or rename it") from None
+        if err["type"] == "missing":
+            raise InputError(f"{source}: missing key {key!r}; add it") from None
+        msg = err["msg"].removeprefix("Value error, ")
+        raise InputError(f"{source}: {key}: {msg}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The YAML file.
+
+    Returns
+    -------
+    Scenario
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the scenario ({exc.strerror}); check the path"
+                         ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{path}:{where} malformed YAML ({getattr(exc, 'problem', exc)}); "
+                         "fix the indentation or quoting") from None
+    return parse_scenario(data, str(path))

@@ -1,0 +1,65 @@
+"""Column contracts of the planner's GeoDataFrames, and their validation.
+
+All geometry inside the planner is in EPSG:3067 (ETRS-TM35FIN, metres).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from planner.errors import InputError
+
+CRS = "EPSG:3067"
+ORGANISATIONS = ("kela", "municipality", "county", "employment", "other")
+AGE_GROUPS = ("age_0_14", "age_15_64", "age_65_")
+MODES = ("office", "shared", "popup", "remote")
+#: Kinds of existing point that are customer-service offices (keep/close decisions).
+OFFICE_KINDS = ("office", "town_hall", "health_station", "social_office", "employment_office")
+
+SERVICE_POINT_COLUMNS = (
+    "point_id", "organisation", "org_name", "name", "kind", "services", "floor_m2",
+    "annual_cost_eur", "desks", "annual_visits", "lease_end", "can_host", "spare_desks",
+    "source",
+)
+SITE_COLUMNS = (
+    "site_id", "name", "kind", "host_org", "spare_desks", "rent_eur_m2_year", "fitout_eur",
+    "existing_point_id", "source",
+)
+DEMAND_COLUMNS = (
+    "demand_id", "population", *AGE_GROUPS, "municipality", "county", "employment_area",
+)
+
+
+def validate(gdf: gpd.GeoDataFrame, columns: tuple[str, ...], id_column: str, what: str) -> None:
+    """Check a layer against its column contract.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer to check.
+    columns : tuple of str
+        Columns the layer must have.
+    id_column : str
+        Column whose values must be unique.
+    what : str
+        Name of the layer in messages (e.g. ``"service points"``).
+
+    Raises
+    ------
+    InputError
+        With a one-line message when a column is missing, ids repeat, geometry is missing
+        or the CRS is not EPSG:3067.
+    """
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise InputError(f"{what}: missing column(s) {', '.join(missing)}; add them to the input")
+    if len(gdf) == 0:
+        raise InputError(f"{what}: the layer is empty; give at least one row")
+    dup = gdf[id_column][gdf[id_column].duplicated()]
+    if len(dup):
+        raise InputError(f"{what}: duplicate {id_column} {dup.iloc[0]!r}; make ids unique")
+    if gdf.crs is None or gdf.crs.to_epsg() != 3067:
+        raise InputError(f"{what}: CRS is {gdf.crs}, expected {CRS}; reproject on load")
+    if gdf.geometry.isna().any() or gdf.geometry.is_empty.any():
+        bad = gdf.loc[gdf.geometry.isna() | gdf.geometry.is_empty, id_column].iloc[0]
+        raise InputError(f"{what}: row {id_column}={bad!r} has no geometry; give coordinates")

@@ -1,0 +1,377 @@
+"""Tests of ``planner.maps``: layers, popups, escaping, travel-time colours and saving."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from branca.colormap import LinearColormap
+from folium.plugins import MarkerCluster
+from shapely.geometry import Point, box
+
+from planner import maps
+from planner.maps import MODE_ICONS, ORG_COLOURS, plan_map, save_map
+from planner.plan import ASSIGNMENT_COLUMNS, DECISION_COLUMNS, Plan
+from planner.region import Region
+from planner.schema import DEMAND_COLUMNS, SERVICE_POINT_COLUMNS, SITE_COLUMNS
+
+EVIL = "<script>alert(1)</script>"
+LON, LAT = 24.94, 60.17
+
+
+def _gdf(rows: list[dict], lonlat: list[tuple[float, float]]) -> gpd.GeoDataFrame:
+    pts = [Point(LON + dx, LAT + dy) for dx, dy in lonlat]
+    return gpd.GeoDataFrame(rows, geometry=pts, crs="EPSG:4326").to_crs(3067)
+
+
+def _service_points() -> gpd.GeoDataFrame:
+    common = {"services": "benefits", "floor_m2": 300.0, "annual_visits": 10000.0,
+              "lease_end": "2027-12-31", "can_host": True, "spare_desks": 2}
+    rows = [
+        {"point_id": "P1", "organisation": "kela", "org_name": "Kela",
+         "name": "Kela Helsinki Centre", "kind": "office", "annual_cost_eur": 250000.0,
+         "desks": 10, "source": "osm"},
+        {"point_id": "P2", "organisation": "kela", "org_name": "Kela", "name": "Kela Kallio",
+         "kind": "office", "annual_cost_eur": 150000.0, "desks": 6, "source": "illustrative"},
+        {"point_id": "P3", "organisation": "municipality", "org_name": "City of Helsinki",
+         "name": "Helsinki service point", "kind": "office", "annual_cost_eur": 180000.0,
+         "desks": 8, "source": "osm"},
+    ]
+    gdf = _gdf([{**common, **r} for r in rows], [(0.0, 0.0), (0.01, 0.015), (-0.01, 0.005)])
+    assert set(SERVICE_POINT_COLUMNS) <= set(gdf.columns)
+    return gdf
+
+
+SITES = [  # site_id, name, host, (dlon, dlat)
+    ("S1", "Kallio library", "municipality", (0.012, 0.016)),
+    ("S2", EVIL, "kela", (0.03, -0.01)),
+    ("S3", "Pasila video point", "municipality", (-0.02, 0.025)),
+    ("S4", "Kela Helsinki Centre", "kela", (0.0, 0.0)),
+]
+
+
+def _sites() -> gpd.GeoDataFrame:
+    rows = [{"site_id": s, "name": n, "kind": "library" if s == "S1" else "office",
+             "host_org": h, "spare_desks": 3, "rent_eur_m2_year": 250.0, "fitout_eur": 20000.0,
+             "existing_point_id": "P1" if s == "S4" else None, "source": "illustrative"}
+            for s, n, h, _ in SITES]
+    gdf = _gdf(rows, [xy for *_, xy in SITES])
+    assert set(SITE_COLUMNS) <= set(gdf.columns)
+    return gdf
+
+
+def _demand() -> gpd.GeoDataFrame:
+    pops = [1200, 800, 450, 3000, 60]
+    rows = [{"demand_id": f"D{i + 1}", "population": p, "age_0_14": p * 0.15,
+             "age_15_64": p * 0.65, "age_65_": p * 0.2, "municipality": "Helsinki",
+             "county": "Helsinki", "employment_area": "Uusimaa"} for i, p in enumerate(pops)]
+    gdf = _gdf(rows, [(0.005, 0.01), (0.02, -0.005), (-0.015, 0.02), (0.0, -0.01),
+                      (0.04, 0.03)])
+    assert set(DEMAND_COLUMNS) <= set(gdf.columns)
+    return gdf
+
+
+def _region() -> Region:
+    boundary = gpd.GeoDataFrame(
+        {"name": [EVIL]}, geometry=[box(LON - 0.05, LAT - 0.03, LON + 0.06, LAT + 0.05)],
+        crs="EPSG:4326",
+    ).to_crs(3067)
+    return Region(
+        name="Test Helsinki", service_points=_service_points(), sites=_sites(),
+        demand=_demand(), boundary=boundary,
+        attribution=["© OpenStreetMap contributors <ODbL>", "Illustrative demo & data"],
+    ).validate()
+
+
+def _decisions() -> gpd.GeoDataFrame:
+    where = {s: (n, h, xy) for s, n, h, xy in SITES}
+    rows = [  # site, organisation, mode, days, action, cost, visits
+        ("S1", "kela", "shared", 0, "open", 123456.0, 5400.4),
+        ("S1", "municipality", "shared", 0, "open", 80000.0, 3100.0),
+        ("S2", "kela", "popup", 4, "open", 9000.0, 700.0),
+        ("S3", "municipality", "remote", 0, "open", 4000.0, 250.0),
+        ("S4", "kela", "closed", 0, "close", 0.0, 0.0),
+        ("S4", "municipality", "office", 0, "open", 60000.0, 900.0),
+    ]
+    recs = [{"site_id": s, "site_name": where[s][0], "host_org": where[s][1],
+             "organisation": o, "mode": m, "days_per_month": d, "action": a,
+             "annual_cost_eur": c, "visits": v} for s, o, m, d, a, c, v in rows]
+    gdf = _gdf(recs, [where[s][2] for s, *_ in rows])
+    return gdf[[*DECISION_COLUMNS, "geometry"]]
+
+
+# D1: kela 30 visits at 10 min + 10 visits at 20 min, municipality 20 visits at 9 min;
+# its remote and unserved rows must not count.
+ASSIGNMENT = [
+    ("D1", "kela", "S1", "in_person", 30.0, 10.0),
+    ("D1", "kela", "S2", "in_person", 10.0, 20.0),
+    ("D1", "municipality", "S1", "in_person", 20.0, 9.0),
+    ("D1", "municipality", "S3", "remote", 5.0, 1.0),
+    ("D1", "kela", "", "unserved", 3.0, 0.0),
+    ("D2", "kela", "S2", "in_person", 25.0, 14.0),
+    ("D3", "municipality", "S4", "in_person", 12.0, 22.0),
+    ("D4", "kela", "S1", "in_person", 70.0, 6.0),
+    ("D4", "municipality", "S4", "in_person", 40.0, 30.0),
+    ("D5", "municipality", "S3", "remote", 2.0, 3.0),
+]
+
+
+def _plan() -> Plan:
+    asg = pd.DataFrame(ASSIGNMENT, columns=list(ASSIGNMENT_COLUMNS))
+    return Plan(name="optimised", decisions=_decisions(), assignment=asg)
+
+
+def _before() -> Plan:
+    asg = pd.DataFrame([(d, o, "S4", "in_person", 10.0, 40.0) for d in ("D1", "D2", "D3", "D4")
+                        for o in ("kela",)], columns=list(ASSIGNMENT_COLUMNS))
+    return Plan(name="current", decisions=_decisions(), assignment=asg)
+
+
+def _walk(element):
+    for child in element._children.values():
+        yield child
+        yield from _walk(child)
+
+
+def _layer(m: folium.Map, name: str) -> folium.FeatureGroup:
+    found = [c for c in m._children.values()
+             if isinstance(c, folium.FeatureGroup) and c.layer_name == name]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def _popup_html(marker) -> str:
+    popups = [c for c in marker._children.values() if isinstance(c, folium.Popup)]
+    return "".join(h.data for h in popups[0].html._children.values())
+
+
+def _tooltip(marker) -> str:
+    return next(c.text for c in marker._children.values() if isinstance(c, folium.Tooltip))
+
+
+def _markers(layer) -> list:
+    return [c for c in _walk(layer) if isinstance(c, folium.Marker | folium.CircleMarker)]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[folium.Map, str]:
+    m = plan_map(_region(), _plan(), before=_before(), title="Helsinki <test> plan")
+    out = save_map(m, tmp_path_factory.mktemp("maps") / "plan.html")
+    return m, out.read_text(encoding="utf-8")
+
+
+LAYERS = [
+    "Today: Kela (2)", "Today: City of Helsinki (1)", "Proposed: shared premises",
+    "Proposed: offices", "Proposed: pop-up", "Proposed: remote service", "Closed offices",
+    "Residents: minutes to in-person service (proposed)",
+    "Residents: minutes to in-person service (today)", "Region boundary",
+]
+
+
+def test_constants_are_distinct() -> None:
+    assert set(ORG_COLOURS) == {"kela", "municipality", "county", "employment", "other"}
+    assert len(set(ORG_COLOURS.values())) == len(ORG_COLOURS)
+    assert set(MODE_ICONS) == {"office", "shared", "popup", "remote"}
+    assert len(set(MODE_ICONS.values())) == len(MODE_ICONS)
+
+
+def test_every_layer_is_in_the_page_and_the_layer_control(built) -> None:
+    m, page = built
+    for name in LAYERS:
+        assert f'"{name}"' in page, name
+    assert "L.control.layers" in page and '"collapsed": false' in page
+    assert "L.control.scale" in page  # scale bar
+    assert "openstreetmap" in page.lower()
+    assert "fitBounds" in page
+    assert _layer(m, "Residents: minutes to in-person service (today)").show is False
+    assert _layer(m, "Residents: minutes to in-person service (proposed)").show is True
+
+
+def test_without_before_there_is_no_today_residents_layer() -> None:
+    page = plan_map(_region(), _plan()).get_root().render()
+    assert "Residents: minutes to in-person service (proposed)" in page
+    assert "Residents: minutes to in-person service (today)" not in page
+
+
+def test_site_names_are_escaped(built) -> None:
+    _, page = built
+    assert EVIL not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    for _, name, _, _ in SITES:
+        assert name.replace("<", "&lt;").replace(">", "&gt;") in page
+    assert "Helsinki &lt;test&gt; plan" in page  # title
+    assert "Helsinki <test> plan" not in page
+
+
+def test_each_site_is_drawn_once_in_its_strongest_layer(built) -> None:
+    m, _ = built
+    expected = {"Proposed: shared premises": ["Kallio library"],
+                "Proposed: offices": ["Kela Helsinki Centre"],
+                "Proposed: pop-up": ["&lt;script&gt;alert(1)&lt;/script&gt;"],
+                "Proposed: remote service": ["Pasila video point"]}
+    for layer, names in expected.items():
+        markers = _markers(_layer(m, layer))
+        assert len(markers) == len(names), layer
+        for marker, name in zip(markers, names, strict=True):
+            assert name in _popup_html(marker)
+            assert name in _tooltip(marker)
+    icons = [c for c in _walk(_layer(m, "Proposed: shared premises"))
+             if isinstance(c, folium.Icon)]
+    assert icons[0].options["icon"] == MODE_ICONS["shared"]
+    assert icons[0].options["prefix"] == "fa"
+
+
+def test_shared_popup_lists_both_organisations(built) -> None:
+    m, _ = built
+    (marker,) = _markers(_layer(m, "Proposed: shared premises"))
+    popup = _popup_html(marker)
+    rows = re.findall(r"<tr>(.*?)</tr>", popup)
+    body = rows[1:]  # first row is the header
+    assert len(body) == 2
+    assert "Kela" in body[0] and "City of Helsinki" in body[1]
+    assert "Host: City of Helsinki" in popup
+    assert "123 456 €" in body[0]  # thousands separator
+    assert "5 400" in body[0]  # visits rounded
+    assert "80 000 €" in body[1]
+
+
+def test_popup_shows_days_per_month(built) -> None:
+    m, _ = built
+    (marker,) = _markers(_layer(m, "Proposed: pop-up"))
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", _popup_html(marker))
+    assert cells[:4] == ["Kela", "popup", "4", "open"]
+
+
+def test_closed_office_is_in_closed_layer(built) -> None:
+    m, _ = built
+    (marker,) = _markers(_layer(m, "Closed offices"))
+    popup = _popup_html(marker)
+    assert "Kela Helsinki Centre" in popup and "close" in popup
+    assert "City of Helsinki" not in popup  # the municipality's office at S4 stays open
+    icon = next(c for c in marker._children.values() if isinstance(c, folium.Icon))
+    assert icon.options["marker_color"] == "gray"
+
+
+def test_demand_popup_has_weighted_minutes(built) -> None:
+    m, page = built
+    layer = _layer(m, "Residents: minutes to in-person service (proposed)")
+    markers = _markers(layer)
+    assert len(markers) == 5
+    d1 = _popup_html(markers[0])
+    mean = (30 * 10 + 10 * 20 + 20 * 9) / (30 + 10 + 20)  # in person only: 11.33
+    kela = (30 * 10 + 10 * 20) / (30 + 10)  # 12.5
+    assert f"Mean to in-person service: {mean:.1f} min" in d1
+    assert "Residents: 1 200" in d1
+    rows = re.findall(r"<tr>(.*?)</tr>", d1)[1:]
+    assert "Kela" in rows[0] and f"{kela:.1f} min" in rows[0]
+    assert "City of Helsinki" in rows[1] and "9.0 min" in rows[1]
+    assert "no in-person visits" in _popup_html(markers[4])  # D5 is served remotely only
+    # bigger population, bigger circle
+    radii = [mk.options["radius"] for mk in markers]
+    assert radii[3] == max(radii) and radii[4] == min(radii)
+    # D4 (6 min x 70, 30 min x 40) is redder than D1
+    d4 = (70 * 6 + 40 * 30) / 110
+    cmap = next(c for c in m._children.values() if isinstance(c, LinearColormap))
+    assert markers[3].options["fillColor"] == cmap(d4)
+    assert f"{mean:.1f} min" in page
+
+
+def test_colormap_legend(built) -> None:
+    m, page = built
+    cmap = next(c for c in m._children.values() if isinstance(c, LinearColormap))
+    assert cmap.vmin == 0
+    proposed = [(30 * 10 + 10 * 20 + 20 * 9) / 60, 14.0, 22.0, (70 * 6 + 40 * 30) / 110]
+    today = [40.0] * 4  # the before plan: everyone travels 40 minutes
+    assert cmap.vmax == max(15, math.ceil(np.percentile(proposed + today, 95)))
+    assert cmap.vmax == 40
+    assert cmap.caption in page
+    assert "Minutes to in-person service" in cmap.caption
+
+
+def test_colormap_has_a_15_minute_floor() -> None:
+    plan = _plan()
+    plan.assignment["minutes"] = 2.0
+    m = plan_map(_region(), plan)
+    cmap = next(c for c in m._children.values() if isinstance(c, LinearColormap))
+    assert cmap.vmax == 15
+
+
+def test_legend_footer_and_attribution_are_escaped(built) -> None:
+    _, page = built
+    assert "planner-map-legend" in page and "planner-map-footer" in page
+    assert "© OpenStreetMap contributors &lt;ODbL&gt;" in page
+    assert "Illustrative demo &amp; data" in page
+    for icon in MODE_ICONS.values():
+        assert f"fa-{icon}" in page
+    for colour in ORG_COLOURS.values():
+        assert colour in page
+
+
+def test_coordinates_are_rounded(built) -> None:
+    _, page = built
+    coords = re.findall(r"\[\s*(-?\d+\.\d+),\s*(-?\d+\.\d+)\s*\]", page)
+    assert coords
+    for lat, lon in coords:
+        assert len(lat.split(".")[1]) <= 6 and len(lon.split(".")[1]) <= 6
+
+
+def test_marker_cluster_only_for_big_layers(built) -> None:
+    m, _ = built
+    assert not any(isinstance(c, MarkerCluster) for c in _walk(m))
+    region = _region()
+    n = 250
+    big = pd.concat([region.demand.iloc[[0]]] * n, ignore_index=True)
+    big["demand_id"] = [f"B{i}" for i in range(n)]
+    region.demand = gpd.GeoDataFrame(big, geometry="geometry", crs=region.demand.crs)
+    m2 = plan_map(region, _plan())
+    clusters = [c for c in _walk(m2) if isinstance(c, MarkerCluster)]
+    assert len(clusters) == 1
+    assert len(_markers(clusters[0])) == n
+
+
+def test_save_map_is_atomic_and_makes_folders(tmp_path: Path) -> None:
+    m = plan_map(_region(), _plan())
+    target = tmp_path / "a" / "b" / "map.html"
+    out = save_map(m, target)
+    assert out == target and target.exists()
+    assert os.listdir(target.parent) == ["map.html"]
+    assert target.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html>")
+    save_map(m, str(target))  # overwrite in place
+    assert os.listdir(target.parent) == ["map.html"]
+
+
+def test_save_map_leaves_old_file_on_failure(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "map.html"
+    target.write_text("old", encoding="utf-8")
+
+    def boom(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(maps.os, "replace", boom)
+    with pytest.raises(OSError):
+        save_map(plan_map(_region(), _plan()), target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert os.listdir(tmp_path) == ["map.html"]
+
+
+def test_travel_minutes_weights_and_channels() -> None:
+    asg = pd.DataFrame(ASSIGNMENT, columns=list(ASSIGNMENT_COLUMNS))
+    overall, per_org = maps.travel_minutes(asg)
+    assert set(overall) == {"D1", "D2", "D3", "D4"}  # D5 has no in-person visits
+    assert overall["D1"] == pytest.approx((30 * 10 + 10 * 20 + 20 * 9) / 60)
+    row = per_org[(per_org["demand_id"] == "D1") & (per_org["organisation"] == "municipality")]
+    assert row[["minutes", "in_person", "remote", "unserved"]].iloc[0].tolist() == [
+        9.0, 20.0, 5.0, 0.0]
+    # zero visits: plain mean; numeric ids are matched as text
+    zero = pd.DataFrame([(1, "kela", "S3", "in_person", 0.0, 3.0),
+                         (1, "kela", "S2", "in_person", 0.0, 5.0)],
+                        columns=list(ASSIGNMENT_COLUMNS))
+    assert maps.travel_minutes(zero)[0] == {"1": 4.0}
+    assert maps.travel_minutes(asg.iloc[0:0])[0] == {}
