@@ -13,7 +13,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
-from planner.problem import Problem
+from planner.problem import Problem, expand_standards
 from planner.schema import CRS
 
 KPI_COLUMNS = (
@@ -217,3 +217,25 @@ def costs_unserved(problem: Problem, visits: float) -> float:
     return visits * problem.scenario.costs.unserved_eur_per_visit
 
 
+
+
+def standards_report(plan: Plan, problem: Problem) -> pd.DataFrame:
+    """Every access standard of the scenario, per organisation and area, met or not.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``organisation``, ``area``, ``group``, ``minutes``, ``required_share``,
+        ``achieved_share`` and ``met``.
+    """
+    pop = problem.demand["population"].to_numpy(dtype=float)
+    rows = []
+    for st in expand_standards(problem):
+        ok = within(plan, problem, st.org, st.minutes, st.min_popup_days)
+        total = pop[st.demand].sum()
+        achieved = float(pop[st.demand][ok[st.demand]].sum() / total) if total else 1.0
+        rows.append({"organisation": st.org, "area": st.area, "group": st.group,
+                     "minutes": st.minutes, "min_popup_days": st.min_popup_days,
+                     "required_share": st.share, "achieved_share": achieved,
+                     "met": achieved + 1e-9 >= st.share})
+    return pd.DataFrame(rows)

@@ -35,7 +35,6 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -45,54 +44,13 @@ from ortools.linear_solver import pywraplp
 from planner import costs
 from planner.errors import InfeasibleError
 from planner.plan import ASSIGNMENT_COLUMNS, DECISION_COLUMNS, Plan
-from planner.problem import Problem
+from planner.problem import Problem, Standard, eligible, expand_standards
 from planner.schema import CRS
 
 _EPS = 1e-6
 
 
-@dataclass
-class _Standard:
-    """One access standard applied to one organisation and one area group."""
-
-    org: str
-    area: str
-    group: str
-    minutes: float
-    share: float
-    min_popup_days: int
-    demand: np.ndarray  # demand positions in the area group
-
-    def label(self) -> str:
-        where = "all residents" if self.area == "all" else f"{self.area} {self.group}"
-        return (f"{self.org}: {self.share:.0%} of residents in {where} within "
-                f"{self.minutes:g} min of in-person service")
-
-
-def expand_standards(problem: Problem) -> list[_Standard]:
-    """The scenario's standards, one per organisation and area group."""
-    out = []
-    for st in problem.scenario.standards:
-        orgs = problem.orgs if st.organisation == "all" else [st.organisation]
-        if st.area == "all":
-            groups = {"all": np.arange(len(problem.demand))}
-        else:
-            col = problem.demand[st.area].astype(str).to_numpy()
-            groups = {g: np.flatnonzero(col == g) for g in sorted(set(col))}
-        for org in orgs:
-            for g, idx in groups.items():
-                out.append(_Standard(org, st.area, g, st.minutes, st.share, st.min_popup_days,
-                                     idx))
-    return out
-
-
-def eligible(options: pd.DataFrame, min_popup_days: int) -> pd.Series:
-    """Options that count as in-person service for a standard."""
-    return options["in_person"] & ((options["mode"] != "popup")
-                                   | (options["days"] >= min_popup_days))
-
-
-def max_coverage(problem: Problem, st: _Standard) -> float:
+def max_coverage(problem: Problem, st: Standard) -> float:
     """Share of the standard's residents reachable if every eligible option were open."""
     opts = problem.options
     ok_sites = set(opts.loc[(opts["org"] == st.org) & eligible(opts, st.min_popup_days), "site"])

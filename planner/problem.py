@@ -104,3 +104,44 @@ def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame) -> Pr
     return Problem(scenario=scenario, orgs=list(scenario.organisations), sites=sites,
                    demand=dem, times=times, visits=v, remote_share=r, existing=existing,
                    options=options)
+
+
+@dataclass
+class Standard:
+    """One access standard applied to one organisation and one area group."""
+
+    org: str
+    area: str
+    group: str
+    minutes: float
+    share: float
+    min_popup_days: int
+    demand: np.ndarray  # demand positions in the area group
+
+    def label(self) -> str:
+        where = "all residents" if self.area == "all" else f"{self.area} {self.group}"
+        return (f"{self.org}: {self.share:.0%} of residents in {where} within "
+                f"{self.minutes:g} min of in-person service")
+
+
+def expand_standards(problem: Problem) -> list[Standard]:
+    """The scenario's standards, one per organisation and area group."""
+    out = []
+    for st in problem.scenario.standards:
+        orgs = problem.orgs if st.organisation == "all" else [st.organisation]
+        if st.area == "all":
+            groups = {"all": np.arange(len(problem.demand))}
+        else:
+            col = problem.demand[st.area].astype(str).to_numpy()
+            groups = {g: np.flatnonzero(col == g) for g in sorted(set(col))}
+        for org in orgs:
+            for g, idx in groups.items():
+                out.append(Standard(org, st.area, g, st.minutes, st.share, st.min_popup_days,
+                                     idx))
+    return out
+
+
+def eligible(options: pd.DataFrame, min_popup_days: int) -> pd.Series:
+    """Options that count as in-person service for a standard."""
+    return options["in_person"] & ((options["mode"] != "popup")
+                                   | (options["days"] >= min_popup_days))
