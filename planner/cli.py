@@ -48,9 +48,10 @@ def _fmt_min(x: float) -> str:
 def kpi_table(comparison: pd.DataFrame) -> Table:
     """A rich table of the before/after KPIs (``today -> plan`` in each cell)."""
     t = Table(title="Today -> optimised plan")
-    for col in ("organisation", "standard", "residents within", "cost kEUR/year",
-                "mean minutes", "sites off/shr/pop/rem"):
-        t.add_column(col, justify="left" if col == "organisation" else "right")
+    t.add_column("organisation", no_wrap=True)
+    for col in ("std", "residents within", "cost kEUR/yr", "mean min",
+                "sites o/s/p/r"):
+        t.add_column(col, justify="right")
     for org, r in comparison.iterrows():
         t.add_row(str(org), str(r["standard"]),
                   f"{_fmt_share(r['within_before'])} -> {_fmt_share(r['within_after'])}",
@@ -111,7 +112,8 @@ def _run_demo(out: Path, scenario_path: Path) -> None:
     meta = result.plan.meta
     console.print(f"Solver: {meta['status']}, objective {meta['objective']:,.0f} EUR/year, "
                   f"bound {meta['bound']:,.0f}, gap {meta['gap']:.2%}, "
-                  f"{meta['seconds']:.1f} s")
+                  f"{meta['seconds']:.1f} s", soft_wrap=True)
+    console.print("(sites o/s/p/r: offices, shared premises, pop-ups, remote points)")
     console.print(f"Map:  {html}\nPlan: {gpkg}\nKPIs: {out / 'kpis.csv'}")
 
 

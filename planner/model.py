@@ -327,18 +327,13 @@ def _to_plan(m: _Model, name: str) -> Plan:
     shared_sites = {s for s, z in m.z.items() if z.solution_value() > 0.5}
     visits_at: dict[tuple[str, int], float] = defaultdict(float)
     rows_a = []
-    for (i, o, site), x in m.x.items():
-        val = x.solution_value()
-        if val > _EPS:
-            v = val * p.visits[i, p.orgs.index(o)]
-            visits_at[(o, site)] += v
-            rows_a.append((i, o, site, "in_person", v, m.minutes[(i, site)]))
-    for (i, o, site), q in m.q.items():
-        val = q.solution_value()
-        if val > _EPS:
-            v = val * p.visits[i, p.orgs.index(o)]
-            visits_at[(o, site)] += v
-            rows_a.append((i, o, site, "remote", v, m.minutes[(i, site)]))
+    for channel, variables in (("in_person", m.x), ("remote", m.q)):
+        for (i, o, site), var in variables.items():
+            val = var.solution_value()
+            if val > _EPS:
+                v = val * p.visits[i, p.orgs.index(o)]
+                visits_at[(o, site)] += v
+                rows_a.append((i, o, site, channel, v, m.minutes[(i, site)]))
     for (i, o), u in m.u.items():
         val = u.solution_value()
         if val > _EPS:

@@ -41,8 +41,8 @@ class Plan:
         Plan name (e.g. ``"optimised"``, ``"current"``, or the user's label).
     decisions : geopandas.GeoDataFrame
         One row per site and organisation (columns ``DECISION_COLUMNS``, point geometry in
-        EPSG:3067). ``mode`` is ``office`` (stand-alone), ``shared`` (an office or pop-up in
-        premises used by two or more organisations), ``popup`` (``days_per_month`` > 0),
+        EPSG:3067). ``mode`` is ``office`` (stand-alone), ``shared`` (an office in premises that
+        two or more organisations use in person), ``popup`` (``days_per_month`` > 0),
         ``remote`` (video point) or ``closed`` (an existing office that closes). ``action`` is
         ``keep`` (an existing office stays), ``open`` or ``close``.
     assignment : pandas.DataFrame

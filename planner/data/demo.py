@@ -36,6 +36,8 @@ RESIDENTIAL_M2_PER_RESIDENT = 45.0
 #: Floors assumed when a residential building has no ``building:levels`` tag (the typical
 #: height of a block of flats in central Helsinki).
 DEFAULT_LEVELS = 5
+#: Footprints smaller than this (m2) are slivers of buildings cut by the extract's edge.
+MIN_FOOTPRINT_M2 = 10.0
 #: Building types counted as residential; ``building=yes`` counts too when the building lies
 #: in a ``landuse=residential`` area and carries no amenity, office or shop tag.
 RESIDENTIAL_BUILDING_TYPES = ("apartments", "residential", "house", "terrace", "dormitory",
@@ -227,7 +229,9 @@ def residential_buildings() -> gpd.GeoDataFrame:
         warnings.simplefilter("ignore")
         b = osm.get_buildings().to_crs(CRS)
         landuse = osm.get_landuse().to_crs(CRS)
-    b = b[b.geom_type.isin(["Polygon", "MultiPolygon"])].reset_index(drop=True)
+    b = b[b.geom_type.isin(["Polygon", "MultiPolygon"])]
+    # buildings cut by the extract's edge lose their outside nodes and collapse to slivers
+    b = b[b.geometry.area >= MIN_FOOTPRINT_M2].reset_index(drop=True)
     res_area = landuse.loc[landuse["landuse"] == "residential", ["geometry"]]
     inside = gpd.sjoin(gpd.GeoDataFrame(geometry=b.representative_point(), crs=CRS),
                        res_area, predicate="within", how="inner").index.unique()

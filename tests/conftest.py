@@ -1,0 +1,31 @@
+"""Shared, session-scoped fixtures: the demo region and one run of ``planner demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+import planner.cli
+from planner.data.demo import load_demo_region
+from planner.region import Region
+
+
+@pytest.fixture(scope="session")
+def demo_region() -> Region:
+    """The embedded central-Helsinki region with walk and drive networks."""
+    return load_demo_region(("walk", "drive"))
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
+    """``planner demo --out DIR`` run once per session (about 50 s); (result, DIR).
+
+    ``COLUMNS`` is fixed so that rich prints the KPI table at a known width instead of the
+    80-column fallback used when output is not a terminal.
+    """
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(planner.cli.app, ["demo", "--out", str(out)],
+                                env={"COLUMNS": "80"})
+    return result, out

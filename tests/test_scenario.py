@@ -1,0 +1,126 @@
+"""Scenario files: the demo scenario loads; mistakes give one-line, actionable errors."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from planner.errors import InputError
+from planner.scenario import Scenario, load_scenario
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "scenario.yaml"
+
+
+@pytest.fixture(scope="module")
+def demo_doc() -> dict:
+    return yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+
+
+def _write(tmp_path: Path, doc: object) -> Path:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(InputError) as exc:
+        load_scenario(path)
+    msg = str(exc.value)
+    assert "\n" not in msg
+    assert msg.startswith(str(path))
+    return msg
+
+
+def test_demo_scenario_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(DEMO.parents[2])
+    sc = load_scenario("data/demo/scenario.yaml")
+    assert isinstance(sc, Scenario)
+    assert sc.name == "Central Helsinki shared service network (demo)"
+    assert sc.region == "demo:helsinki"
+    assert list(sc.organisations) == ["kela", "municipality", "county", "employment"]
+    assert sc.organisations["kela"].name == "Kela"
+    assert sc.organisations["county"].visit_rates == {"age_0_14": 1.8, "age_15_64": 1.6,
+                                                      "age_65_": 3.5}
+    assert sc.organisations["employment"].remote_share == {"age_15_64": 0.5}
+    got = [(s.organisation, s.area, s.minutes, s.share, s.min_popup_days) for s in sc.standards]
+    assert got == [("all", "municipality", 10, 0.8, 2), ("county", "municipality", 12, 0.9, 4)]
+    assert (sc.travel.mode, sc.travel.cutoff_min, sc.travel.max_snap_m) == ("walk", 30, 300)
+    assert sc.costs.popup.days_per_month == [2, 4, 8]
+    assert (sc.solver.time_limit_s, sc.solver.relative_gap, sc.solver.seed) == (40, 0.01, 0)
+
+
+def test_demo_scenario_matches_its_yaml(demo_doc: dict) -> None:
+    sc = load_scenario(DEMO)
+    assert [s.model_dump() for s in sc.standards] == demo_doc["standards"]
+    for key, org in demo_doc["organisations"].items():
+        dumped = sc.organisations[key].model_dump()
+        assert {k: dumped[k] for k in org} == org
+
+
+def test_extra_key_suggests_name(tmp_path: Path, demo_doc: dict) -> None:
+    doc = copy.deepcopy(demo_doc)
+    doc["organisations"]["kela"]["nmae"] = "Kela"
+    msg = _error(_write(tmp_path, doc))
+    assert "organisations.kela.nmae" in msg
+    assert "did you mean 'name'" in msg
+
+
+def test_misspelt_key_suggests_name(tmp_path: Path, demo_doc: dict) -> None:
+    doc = copy.deepcopy(demo_doc)
+    doc["organisations"]["kela"]["nmae"] = doc["organisations"]["kela"].pop("name")
+    msg = _error(_write(tmp_path, doc))
+    assert "organisations.kela.nmae" in msg
+    assert "did you mean 'name'" in msg
+
+
+def test_misspelt_top_level_key(tmp_path: Path, demo_doc: dict) -> None:
+    doc = copy.deepcopy(demo_doc)
+    doc["standrds"] = doc.pop("standards")
+    msg = _error(_write(tmp_path, doc))
+    assert "'standrds'" in msg
+    assert "did you mean 'standards'" in msg
+
+
+def test_share_above_one(tmp_path: Path, demo_doc: dict) -> None:
+    doc = copy.deepcopy(demo_doc)
+    doc["standards"][0]["share"] = 1.5
+    msg = _error(_write(tmp_path, doc))
+    assert "standards.0.share" in msg
+    assert "less than or equal to 1" in msg
+
+
+def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text("name: demo\n"
+                    "region: demo:helsinki\n"
+                    "travel:\n"
+                    "  mode: walk\n"
+                    " cutoff_min: 30\n"  # line 5: bad indentation
+                    "organisations: {}\n", encoding="utf-8")
+    msg = _error(path)
+    assert "line 5" in msg
+    assert "malformed YAML" in msg
+
+
+def test_standard_with_unknown_organisation(tmp_path: Path, demo_doc: dict) -> None:
+    doc = copy.deepcopy(demo_doc)
+    doc["standards"][1]["organisation"] = "kelaa"
+    msg = _error(_write(tmp_path, doc))
+    assert "'kelaa'" in msg
+    assert "kela" in msg.split("'kelaa'", 1)[1]  # the valid keys are listed
+
+
+def test_missing_name(tmp_path: Path, demo_doc: dict) -> None:
+    doc = copy.deepcopy(demo_doc)
+    del doc["name"]
+    msg = _error(_write(tmp_path, doc))
+    assert "missing key" in msg
+    assert "'name'" in msg
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    msg = _error(tmp_path / "nope.yaml")
+    assert "cannot read" in msg
