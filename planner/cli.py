@@ -33,31 +33,30 @@ def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of e
     _state["debug"] = debug
 
 
-def _fmt_share(x: float) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0%}"
+def _nan(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def _fmt_eur(x: float) -> str:
-    return "" if isinstance(x, float) and math.isnan(x) else f"{x:,.0f}".replace(",", " ")
-
-
-def _fmt_min(x: float) -> str:
-    return "" if isinstance(x, float) and math.isnan(x) else f"{x:.1f}"
+def _pair(before: float, after: float, fmt: str) -> str:
+    """``before → after``, or blank when neither is known."""
+    if _nan(before) and _nan(after):
+        return ""
+    b = "-" if _nan(before) else format(before, fmt)
+    a = "-" if _nan(after) else format(after, fmt)
+    return f"{b} → {a}"
 
 
 def kpi_table(comparison: pd.DataFrame) -> Table:
-    """A rich table of the before/after KPIs (``today -> plan`` in each cell)."""
-    t = Table(title="Today -> optimised plan")
-    t.add_column("organisation", no_wrap=True)
-    for col in ("std", "residents within", "cost kEUR/yr", "mean min",
-                "sites o/s/p/r"):
-        t.add_column(col, justify="right")
+    """A rich table of the before/after KPIs (``today → plan`` in each cell)."""
+    t = Table(title="Today → optimised plan")
+    t.add_column("organisation", no_wrap=True, min_width=12)
+    for col in ("std", "within std", "kEUR/year", "mean min", "o/s/p/r"):
+        t.add_column(col, justify="right", no_wrap=True)
     for org, r in comparison.iterrows():
         t.add_row(str(org), str(r["standard"]),
-                  f"{_fmt_share(r['within_before'])} -> {_fmt_share(r['within_after'])}",
-                  f"{_fmt_eur(r['cost_before_eur'] / 1000)} -> "
-                  f"{_fmt_eur(r['cost_after_eur'] / 1000)}",
-                  f"{_fmt_min(r['mean_min_before'])} -> {_fmt_min(r['mean_min_after'])}",
+                  _pair(r["within_before"], r["within_after"], ".0%"),
+                  _pair(r["cost_before_eur"] / 1000, r["cost_after_eur"] / 1000, ".0f"),
+                  _pair(r["mean_min_before"], r["mean_min_after"], ".1f"),
                   f"{int(r['offices'])}/{int(r['shared'])}/{int(r['popup'])}/"
                   f"{int(r['remote'])}")
     return t
@@ -113,7 +112,8 @@ def _run_demo(out: Path, scenario_path: Path) -> None:
     console.print(f"Solver: {meta['status']}, objective {meta['objective']:,.0f} EUR/year, "
                   f"bound {meta['bound']:,.0f}, gap {meta['gap']:.2%}, "
                   f"{meta['seconds']:.1f} s", soft_wrap=True)
-    console.print("(sites o/s/p/r: offices, shared premises, pop-ups, remote points)")
+    console.print("within std: share of residents within the access standard; o/s/p/r: "
+                  "sites with offices, shared premises, pop-ups, remote points", soft_wrap=True)
     console.print(f"Map:  {html}\nPlan: {gpkg}\nKPIs: {out / 'kpis.csv'}")
 
 

@@ -72,7 +72,7 @@ def test_demo_prints_kpi_table_and_solver_line(demo_run: tuple[Result, Path],
                                               plan: Plan) -> None:
     result, _ = demo_run
     text = result.output
-    assert "Today -> optimised plan" in text
+    assert "Today → optimised plan" in text
     for org in ORGS:
         assert re.search(rf"\b{org}\b", text), org
     solver = [line for line in text.splitlines() if line.startswith("Solver:")]
