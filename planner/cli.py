@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from planner._io import atomic_write
 from planner._paths import DEMO_SCENARIO
 from planner.errors import PlannerError
 
@@ -118,19 +119,7 @@ def _run_demo(out: Path, scenario_path: Path) -> None:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=path.parent)
-    os.close(fd)
-    try:
-        df.to_csv(tmp, float_format="%.4f")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.4f"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ import shapely
 from folium.plugins import MarkerCluster
 from shapely.geometry import mapping
 
+from planner._io import atomic_write
 from planner.plan import Plan
 from planner.region import Region
 
@@ -558,17 +557,5 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
     pathlib.Path
         The written path.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     page = m.get_root().render()
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".html", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(page)
-        tmp.chmod(0o644)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))

@@ -7,8 +7,6 @@ reported exactly like one the optimiser produced.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from planner._io import atomic_write
 from planner.errors import InputError
 from planner.schema import CRS
 
@@ -92,22 +91,10 @@ class Plan:
         suffix = path.suffix.lower()
         if suffix not in (".gpkg", ".geojson", ".json"):
             raise InputError(f"{path}: unknown plan format {suffix!r}; use .gpkg or .geojson")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=path.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            if suffix == ".gpkg":
-                tmp.unlink()
-                self._write_gpkg(tmp)
-            else:
-                tmp.write_text(self._to_geojson_text(), encoding="utf-8")
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        return path
+        if suffix == ".gpkg":
+            return atomic_write(path, self._write_gpkg)
+        text = self._to_geojson_text()
+        return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
     def _write_gpkg(self, path: Path) -> None:
         dec = self.decisions.to_crs(CRS)

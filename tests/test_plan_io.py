@@ -91,33 +91,25 @@ def _check_kpis(back: Plan) -> None:
     assert list(k["sites_popup"]) == [0, 1]
 
 
-def test_gpkg_round_trip(tmp_path: Path) -> None:
-    path = _plan().to_file(tmp_path / "plan.gpkg")
-    assert path == tmp_path / "plan.gpkg"
-    layers = {name for name, _ in pyogrio.list_layers(path)}
-    assert {"decisions", "assignment", "kpis", "meta"} <= layers
+@pytest.mark.parametrize(("name", "tol_m"), [("plan.gpkg", 1e-6), ("plan.geojson", 1e-3)])
+def test_round_trip(tmp_path: Path, name: str, tol_m: float) -> None:
+    path = _plan().to_file(tmp_path / name)
+    assert path == tmp_path / name
+    if name.endswith(".gpkg"):
+        layers = {layer for layer, _ in pyogrio.list_layers(path)}
+        assert {"decisions", "assignment", "kpis", "meta"} <= layers
+    else:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        assert doc["type"] == "FeatureCollection"
+        lon, lat = doc["features"][0]["geometry"]["coordinates"]
+        assert 24.9 < lon < 25.0 and 60.1 < lat < 60.2  # written in EPSG:4326
     back = Plan.from_file(path)
     assert back.name == "hand-made plan"
-    _check_decisions(back, tol_m=1e-6)
+    _check_decisions(back, tol_m=tol_m)  # the GeoJSON goes through EPSG:4326
     _check_assignment(back)
     _check_kpis(back)
     assert back.meta == META
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.gpkg"]
-
-
-def test_geojson_round_trip(tmp_path: Path) -> None:
-    path = _plan().to_file(tmp_path / "plan.geojson")
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    assert doc["type"] == "FeatureCollection"
-    lon, lat = doc["features"][0]["geometry"]["coordinates"]
-    assert 24.9 < lon < 25.0 and 60.1 < lat < 60.2  # written in EPSG:4326
-    back = Plan.from_file(path)
-    assert back.name == "hand-made plan"
-    _check_decisions(back, tol_m=1e-3)
-    _check_assignment(back)
-    _check_kpis(back)
-    assert back.meta == META
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.geojson"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 def test_hand_written_geojson_gets_defaults(tmp_path: Path) -> None:

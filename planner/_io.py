@@ -1,0 +1,41 @@
+"""Writing output files whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Write a file through a temporary file in the same folder, then rename it into place.
+
+    A failed write leaves an existing file at ``path`` untouched and no temporary file
+    behind. Missing parent folders are created; the file gets mode 0644.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+    write : callable
+        Called with a temporary path (which does not exist yet, same suffix) to write to.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # writers such as GDAL's GeoPackage driver want to create the file
+    try:
+        write(tmp)
+        tmp.chmod(0o644)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
