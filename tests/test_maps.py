@@ -16,6 +16,7 @@ from branca.colormap import LinearColormap
 from folium.plugins import MarkerCluster
 from shapely.geometry import Point, box
 
+import planner._io
 from planner import maps
 from planner.maps import MODE_ICONS, ORG_COLOURS, plan_map, save_map
 from planner.plan import ASSIGNMENT_COLUMNS, DECISION_COLUMNS, Plan
@@ -354,7 +355,7 @@ def test_save_map_leaves_old_file_on_failure(tmp_path: Path, monkeypatch) -> Non
     def boom(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(maps.os, "replace", boom)
+    monkeypatch.setattr(planner._io.os, "replace", boom)
     with pytest.raises(OSError):
         save_map(plan_map(_region(), _plan()), target)
     assert target.read_text(encoding="utf-8") == "old"
