@@ -1,0 +1,309 @@
+"""Coverage models: maximal covering (MCLP), set covering (LSCP) and the p-center.
+
+A client is covered by a site when their cost is at most the radius. Formulations::
+
+    LSCP  min sum_j y_j      s.t. sum_{j covers i} y_j >= 1 for every coverable i
+    MCLP  max sum_i w_i c_i  s.t. c_i <= sum_{j covers i} y_j,  sum_j y_j = p
+    capacitated MCLP: single-source x_ij for covering pairs, sum_i w_i x_ij <= cap_j y_j
+
+The p-center (minimise the largest weighted cost ``w_i c_ij``) is solved exactly by a
+binary search over the distinct weighted costs, each step an LSCP asking whether p sites
+can cover every client within that radius (Minieka's method); among the optimal radii'
+solutions, the one with the least total weighted cost is returned (a p-median restricted
+to the pairs within the optimal radius).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from planner.locate._costs import Pairs, as_capacity, as_pairs, as_sites, as_weights
+from planner.locate._heuristics import coverage_heuristic, median_heuristic
+from planner.locate._mip import MIPResult, SparseMIP
+from planner.locate.pmedian import check_p, p_median
+from planner.locate.solution import (
+    Solution,
+    empty_solution,
+    finished,
+    nearest_open,
+    remaining,
+    status_of,
+)
+
+
+def _greedy_cover(pairs: Pairs, fixed: np.ndarray) -> np.ndarray:
+    """Greedy set cover of every client that has a pair: a mask of open sites."""
+    m = pairs.n_sites
+    is_open = np.zeros(m, dtype=bool)
+    is_open[fixed] = True
+    covered = np.zeros(pairs.n_clients, dtype=bool)
+    covered[pairs.client[is_open[pairs.site]]] = True
+    need = pairs.reachable
+    while np.any(need & ~covered):
+        free = ~covered[pairs.client]
+        gain = np.bincount(pairs.site[free], minlength=m)
+        j = int(np.argmax(gain))
+        is_open[j] = True
+        covered[pairs.client[pairs.site == j]] = True
+    return is_open
+
+
+def _cover(
+    pairs: Pairs, fixed: np.ndarray, time_limit: float | None, seed: int
+) -> tuple[MIPResult, np.ndarray]:
+    """Least number of sites covering every client that has a pair; mask of open sites."""
+    m = pairs.n_sites
+    reach = np.flatnonzero(pairs.reachable)
+    row_of = np.full(pairs.n_clients, -1, dtype=np.int64)
+    row_of[reach] = np.arange(reach.size)
+    mip = SparseMIP()
+    lb = np.zeros(m)
+    lb[fixed] = 1.0
+    y = mip.add_vars(m, lb=lb, ub=1.0, obj=1.0, integer=True)
+    mip.add_rows(reach.size, row_of[pairs.client], y[pairs.site], 1.0, lb=1.0)
+    start = _greedy_cover(pairs, fixed)
+    mip.hint(y, start.astype(float))
+    res = mip.solve(time_limit=time_limit, seed=seed)
+    is_open = res.values[y] > 0.5 if res.values is not None else start
+    return res, is_open
+
+
+def lscp(
+    cost: np.ndarray | sp.spmatrix | sp.sparray,
+    radius: float,
+    *,
+    fixed: object = (),
+    time_limit: float | None = None,
+    seed: int = 0,
+) -> Solution:
+    """Open the fewest sites so that every coverable client is within ``radius``.
+
+    Parameters
+    ----------
+    cost : numpy.ndarray or scipy.sparse matrix, shape (clients, sites)
+        As in :func:`planner.locate.p_median`.
+    radius : float
+        Coverage radius in the cost's unit.
+    fixed : iterable of int
+        Sites that must be open.
+    time_limit, seed
+        As in :func:`planner.locate.p_median`.
+
+    Returns
+    -------
+    Solution
+        ``objective`` is the number of open sites; clients with no site within the radius
+        are listed in ``unreachable``; every other client is assigned its nearest open site.
+    """
+    t0 = time.perf_counter()
+    pairs = as_pairs(cost)
+    fixed_arr = as_sites(fixed, pairs.n_sites)
+    within = pairs.select(pairs.cost <= radius)
+    unreachable = np.flatnonzero(~within.reachable)
+    res, is_open = _cover(within, fixed_arr, time_limit, seed)
+    status = status_of(res)
+    assign, _ = nearest_open(within, is_open)
+    objective = float(is_open.sum())
+    bound = float(np.ceil(res.bound - 1e-6))
+    return finished("lscp", is_open, assign, objective, bound, status, t0,
+                    unreachable)
+
+
+def mclp(
+    cost: np.ndarray | sp.spmatrix | sp.sparray,
+    radius: float,
+    p: int,
+    weights: np.ndarray | None = None,
+    *,
+    fixed: object = (),
+    capacity: np.ndarray | float | None = None,
+    time_limit: float | None = None,
+    seed: int = 0,
+) -> Solution:
+    """Open ``p`` sites to cover the most client weight within ``radius``.
+
+    Parameters
+    ----------
+    cost : numpy.ndarray or scipy.sparse matrix, shape (clients, sites)
+        As in :func:`planner.locate.p_median`.
+    radius : float
+        Coverage radius in the cost's unit.
+    p : int
+        Number of sites to open.
+    weights : array of shape (clients,), optional
+        Demand of each client (default 1).
+    fixed : iterable of int
+        Sites that must be open (counted in ``p``).
+    capacity : float or array of shape (sites,), optional
+        Most demand a site can cover; a client is then covered whole by one site or not.
+    time_limit, seed
+        As in :func:`planner.locate.p_median`.
+
+    Returns
+    -------
+    Solution
+        ``objective`` is the covered weight and ``bound`` an upper bound on it; covered
+        clients are assigned a covering site (the nearest open one when uncapacitated),
+        the others -1. Clients with no site within the radius are in ``unreachable``.
+    """
+    t0 = time.perf_counter()
+    pairs = as_pairs(cost)
+    n, m = pairs.n_clients, pairs.n_sites
+    w = as_weights(weights, n)
+    fixed_arr = as_sites(fixed, m)
+    p = check_p(p, m, fixed_arr)
+    cap = as_capacity(capacity, m)
+    within = pairs.select(pairs.cost <= radius)
+    unreachable = np.flatnonzero(~within.reachable)
+    mip = SparseMIP(maximize=True)
+    lb = np.zeros(m)
+    lb[fixed_arr] = 1.0
+    y = mip.add_vars(m, lb=lb, ub=1.0, integer=True)
+    mip.add_rows(1, np.zeros(m, dtype=np.int64), y, 1.0, lb=p, ub=p)
+    reach = np.flatnonzero(within.reachable)
+    row_of = np.full(n, -1, dtype=np.int64)
+    row_of[reach] = np.arange(reach.size)
+    x = None
+    if cap is None:
+        c = mip.add_vars(reach.size, obj=w[reach])
+        mip.add_rows(reach.size, np.concatenate([np.arange(reach.size), row_of[within.client]]),
+                     np.concatenate([c, y[within.site]]),
+                     np.concatenate([np.ones(reach.size), -np.ones(within.site.size)]), ub=0.0)
+        start = coverage_heuristic(within, w, p, fixed_arr)
+        is_open = np.zeros(m, dtype=bool)
+        is_open[start] = True
+        mip.hint(y, is_open.astype(float))
+        hit = np.zeros(n, dtype=bool)
+        hit[within.client[is_open[within.site]]] = True
+        mip.hint(c, hit[reach].astype(float))
+    else:
+        k = within.site.size
+        x = mip.add_vars(k, obj=w[within.client], integer=True)
+        mip.add_rows(reach.size, row_of[within.client], x, 1.0, ub=1.0)
+        ar = np.arange(k)
+        mip.add_rows(k, np.concatenate([ar, ar]), np.concatenate([x, y[within.site]]),
+                     np.concatenate([np.ones(k), -np.ones(k)]), ub=0.0)
+        mip.add_rows(m, np.concatenate([within.site, np.arange(m)]), np.concatenate([x, y]),
+                     np.concatenate([w[within.client], -cap]), ub=0.0)
+    res = mip.solve(time_limit=time_limit, seed=seed)
+    status = status_of(res)
+    if res.values is None:
+        msg = f"no solution found within the time limit of {time_limit} s"
+        return empty_solution("mclp", n, status, time.perf_counter() - t0, msg, unreachable)
+    is_open = res.values[y] > 0.5
+    if x is None:
+        assign, _ = nearest_open(within, is_open)
+    else:
+        assign = np.full(n, -1, dtype=np.int64)
+        chosen = np.flatnonzero(res.values[x] > 0.5)
+        assign[within.client[chosen]] = within.site[chosen]
+    objective = float(w[assign >= 0].sum())
+    bound = max(res.bound, objective)
+    return finished("mclp", is_open, assign, objective, bound, status, t0,
+                    unreachable)
+
+
+def p_center(
+    cost: np.ndarray | sp.spmatrix | sp.sparray,
+    p: int,
+    weights: np.ndarray | None = None,
+    *,
+    fixed: object = (),
+    time_limit: float | None = None,
+    seed: int = 0,
+) -> Solution:
+    """Open ``p`` sites so that the largest weighted cost ``w_i c_ij`` of any client is least.
+
+    Parameters
+    ----------
+    cost : numpy.ndarray or scipy.sparse matrix, shape (clients, sites)
+        As in :func:`planner.locate.p_median`.
+    p : int
+        Number of sites to open.
+    weights : array of shape (clients,), optional
+        Client weights (default 1).
+    fixed : iterable of int
+        Sites that must be open (counted in ``p``).
+    time_limit, seed
+        As in :func:`planner.locate.p_median`.
+
+    Returns
+    -------
+    Solution
+        ``objective`` is the largest weighted cost; among solutions reaching it, the one
+        with the least total weighted cost. Clients with no reachable site are in
+        ``unreachable``.
+    """
+    t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + float(time_limit)
+    pairs = as_pairs(cost)
+    n, m = pairs.n_clients, pairs.n_sites
+    w = as_weights(weights, n)
+    fixed_arr = as_sites(fixed, m)
+    p = check_p(p, m, fixed_arr)
+    unreachable = np.flatnonzero(~pairs.reachable)
+    wc = w[pairs.client] * pairs.cost
+    weighted = Pairs(n, m, pairs.client, pairs.site, wc, pairs.start)
+    res, cover = _cover(pairs, fixed_arr, remaining(deadline), seed)
+    if res.proven and cover.sum() > p:
+        return empty_solution(
+            "p_center", n, "infeasible", time.perf_counter() - t0,
+            f"reaching every reachable client needs at least {int(cover.sum())} sites but "
+            f"p = {p}; raise p or the travel-time cut-off", unreachable)
+    # Candidate radii: distinct weighted costs between the trivial lower bound and a
+    # heuristic solution's radius.
+    nearest = np.full(n, -np.inf)
+    np.maximum.at(nearest, pairs.client, -wc)
+    lower = float(np.max(-nearest[pairs.reachable])) if pairs.reachable.any() else 0.0
+    start = median_heuristic(weighted, np.ones(n), p, fixed_arr)
+    upper = np.inf
+    if start is not None:
+        is_open = np.zeros(m, dtype=bool)
+        is_open[start] = True
+        _, hc = nearest_open(weighted, is_open)
+        if not pairs.reachable.any():
+            upper = 0.0
+        elif np.all(np.isfinite(hc[pairs.reachable])):
+            upper = float(hc[pairs.reachable].max())
+    radii = np.unique(wc[(wc >= lower) & (wc <= upper)])
+    lo, hi = 0, radii.size - 1  # the answer is radii[k] for some lo <= k <= hi
+    best_open: np.ndarray | None = None
+    timed_out = False
+    while lo < hi:
+        mid = (lo + hi) // 2
+        within = weighted.select(weighted.cost <= radii[mid])
+        step, is_open = _cover(within, fixed_arr, remaining(deadline), seed)
+        if step.values is not None and is_open.sum() <= p:
+            hi, best_open = mid, is_open
+        elif step.proven:
+            lo = mid + 1
+        else:
+            timed_out = True
+            break
+    r_star = float(radii[hi]) if radii.size else 0.0
+    bound = float(radii[lo]) if radii.size else 0.0
+    # Least total weighted cost among solutions within the radius.
+    within = pairs.select(wc <= r_star)
+    sol = p_median(
+        sp.csr_matrix((within.cost, (within.client, within.site)), shape=(n, m)),
+        p, w, fixed=fixed_arr, time_limit=remaining(deadline), seed=seed,
+    )
+    if sol.open_sites.size:
+        is_open = np.zeros(m, dtype=bool)
+        is_open[sol.open_sites] = True
+    else:  # no time left for the second stage: pad the cover to p sites
+        is_open = best_open if best_open is not None else np.zeros(m, dtype=bool)
+        if not is_open.any() and start is not None:
+            is_open[start] = True
+        for j in np.flatnonzero(~is_open)[: max(p - int(is_open.sum()), 0)]:
+            is_open[j] = True
+        timed_out = True
+    assign, acost = nearest_open(pairs, is_open)
+    served = assign >= 0
+    objective = float(np.max(w[served] * acost[served])) if served.any() else 0.0
+    status = "time_limit" if timed_out or sol.status == "time_limit" else "optimal"
+    return finished("p_center", is_open, assign, objective, min(bound, objective), status, t0,
+                    unreachable)
