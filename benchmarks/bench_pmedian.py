@@ -1,0 +1,86 @@
+"""OR-Library p-median: planner.locate against spopt + PuLP/CBC, same matrix, same process.
+
+Usage::
+
+    pip install -e ".[bench]"
+    python benchmarks/bench_pmedian.py [--dir ../shared/benchmarks/orlib] [--repeat 1]
+
+For every ``pmedN.txt`` found, both solvers get the same distance matrix (read once with
+``planner.locate.read_orlib_pmed``); times include building the model. Prints a Markdown
+table and the median speed ratio. Exits 1 when either solver misses the known optimum
+(``optima.csv`` beside the instances) or the two disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from planner.locate import p_median, read_orlib_pmed
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib"
+
+
+def solve_spopt(cost: np.ndarray, p: int) -> tuple[float, float]:
+    """Objective and seconds of spopt's PMedian solved with CBC through PuLP."""
+    try:
+        import pulp
+        from spopt.locate import PMedian
+    except ImportError:
+        sys.exit("spopt and pulp are needed for the baseline: pip install -e '.[bench]'")
+    t0 = time.perf_counter()
+    model = PMedian.from_cost_matrix(cost, np.ones(cost.shape[0]), p_facilities=p)
+    model.solve(pulp.PULP_CBC_CMD(msg=False))
+    seconds = time.perf_counter() - t0
+    return float(pulp.value(model.problem.objective)), seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="folder with pmedN.txt")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per solver; the fastest counts")
+    args = ap.parse_args(argv)
+    files = sorted(args.dir.glob("pmed*.txt"), key=lambda f: int(f.stem[4:]))
+    if not files:
+        print(f"no pmed*.txt in {args.dir}", file=sys.stderr)
+        return 1
+    optima: dict[str, float] = {}
+    if (args.dir / "optima.csv").exists():
+        with open(args.dir / "optima.csv", newline="") as fh:
+            optima = {r["instance"]: float(r["optimum"]) for r in csv.DictReader(fh)}
+    head = ("instance", "n", "p", "optimum", "ours", "gap", "ours s", "spopt+CBC",
+            "spopt s", "speed-up")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    ratios, bad = [], []
+    for f in files:
+        inst = read_orlib_pmed(f)
+        runs = [p_median(inst.cost, inst.p) for _ in range(args.repeat)]
+        ours = min(runs, key=lambda s: s.seconds)
+        theirs = [solve_spopt(inst.cost, inst.p) for _ in range(args.repeat)]
+        their_obj, their_s = min(theirs, key=lambda r: r[1])
+        known = optima.get(inst.name, float("nan"))
+        ratio = their_s / ours.seconds
+        ratios.append(ratio)
+        print(f"| {inst.name} | {inst.cost.shape[0]} | {inst.p} | {known:g} | {ours.objective:g}"
+              f" | {ours.gap:.2%} | {ours.seconds:.3f} | {their_obj:g} | {their_s:.3f}"
+              f" | {ratio:.1f}x |", flush=True)
+        if ours.status != "optimal" or abs(ours.objective - their_obj) > 1e-6 * known:
+            bad.append(f"{inst.name}: ours {ours.objective:g} ({ours.status}), spopt {their_obj:g}")
+        if np.isfinite(known) and abs(ours.objective - known) > 1e-6 * known:
+            bad.append(f"{inst.name}: ours {ours.objective:g} misses the known optimum {known:g}")
+    print(f"\nmedian speed-up over spopt+CBC: {statistics.median(ratios):.1f}x "
+          f"(min {min(ratios):.1f}x, max {max(ratios):.1f}x)")
+    for line in bad:
+        print("DISAGREEMENT " + line, file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
