@@ -1,5 +1,7 @@
 """OR-Library p-median: planner.locate against spopt + PuLP/CBC, same matrix, same process.
 
+A second table compares the p-center, MCLP and LSCP on the instances up to 200 nodes.
+
 Usage::
 
     pip install -e ".[bench]"
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.locate import p_median, read_orlib_pmed
+from planner.locate import lscp, mclp, p_center, p_median, read_orlib_pmed
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib"
 
@@ -41,10 +43,42 @@ def solve_spopt(cost: np.ndarray, p: int) -> tuple[float, float]:
     return float(pulp.value(model.problem.objective)), seconds
 
 
+def other_models(cost: np.ndarray, p: int) -> list[tuple[str, float, float, float, float]]:
+    """p-center, MCLP and LSCP, ours and spopt's: (model, ours, ours s, spopt, spopt s).
+
+    The coverage radius is a quarter of the median distance, a stated rule.
+    """
+    import pulp
+    from spopt.locate import LSCP, MCLP, PCenter
+
+    n = cost.shape[0]
+    radius = float(np.median(cost)) / 4
+    cbc = pulp.PULP_CBC_CMD(msg=False)
+    rows = []
+    cases = [
+        ("p-center", lambda: p_center(cost, p),
+         lambda: PCenter.from_cost_matrix(cost, p_facilities=p)),
+        (f"MCLP r={radius:g}", lambda: mclp(cost, radius, p),
+         lambda: MCLP.from_cost_matrix(cost, np.ones(n), service_radius=radius, p_facilities=p)),
+        (f"LSCP r={radius:g}", lambda: lscp(cost, radius),
+         lambda: LSCP.from_cost_matrix(cost, service_radius=radius)),
+    ]
+    for name, ours_fn, theirs_fn in cases:
+        sol = ours_fn()
+        t0 = time.perf_counter()
+        model = theirs_fn()
+        model.solve(cbc)
+        rows.append((name, sol.objective, sol.seconds, float(pulp.value(model.problem.objective)),
+                     time.perf_counter() - t0))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="folder with pmedN.txt")
     ap.add_argument("--repeat", type=int, default=1, help="runs per solver; the fastest counts")
+    ap.add_argument("--others-max-n", type=int, default=200,
+                    help="also compare p-center, MCLP and LSCP on instances up to this size")
     args = ap.parse_args(argv)
     files = sorted(args.dir.glob("pmed*.txt"), key=lambda f: int(f.stem[4:]))
     if not files:
@@ -77,6 +111,17 @@ def main(argv: list[str] | None = None) -> int:
             bad.append(f"{inst.name}: ours {ours.objective:g} misses the known optimum {known:g}")
     print(f"\nmedian speed-up over spopt+CBC: {statistics.median(ratios):.1f}x "
           f"(min {min(ratios):.1f}x, max {max(ratios):.1f}x)")
+    small = [f for f in files if read_orlib_pmed(f).cost.shape[0] <= args.others_max_n]
+    if small:
+        print("\n| instance | model | ours | ours s | spopt+CBC | spopt s | speed-up |")
+        print("|" + "---|" * 7)
+    for f in small:
+        inst = read_orlib_pmed(f)
+        for name, ours_obj, ours_s, their_obj, their_s in other_models(inst.cost, inst.p):
+            print(f"| {inst.name} | {name} | {ours_obj:g} | {ours_s:.3f} | {their_obj:g}"
+                  f" | {their_s:.3f} | {their_s / ours_s:.1f}x |", flush=True)
+            if abs(ours_obj - their_obj) > 1e-6 * max(1.0, abs(their_obj)):
+                bad.append(f"{inst.name} {name}: ours {ours_obj:g}, spopt {their_obj:g}")
     for line in bad:
         print("DISAGREEMENT " + line, file=sys.stderr)
     return 1 if bad else 0

@@ -9,8 +9,8 @@ A client is covered by a site when their cost is at most the radius. Formulation
 The p-center (minimise the largest weighted cost ``w_i c_ij``) is solved exactly by a
 binary search over the distinct weighted costs, each step an LSCP asking whether p sites
 can cover every client within that radius (Minieka's method); among the optimal radii'
-solutions, the one with the least total weighted cost is returned (a p-median restricted
-to the pairs within the optimal radius).
+solutions, one with a low total weighted cost is returned (best-swap interchange over the
+pairs within the optimal radius).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from planner.locate._costs import Pairs, as_capacity, as_pairs, as_sites, as_weights
 from planner.locate._heuristics import coverage_heuristic, median_heuristic
 from planner.locate._mip import MIPResult, SparseMIP
-from planner.locate.pmedian import check_p, p_median
+from planner.locate.pmedian import check_p
 from planner.locate.solution import (
     Solution,
     empty_solution,
@@ -233,9 +233,9 @@ def p_center(
     Returns
     -------
     Solution
-        ``objective`` is the largest weighted cost; among solutions reaching it, the one
-        with the least total weighted cost. Clients with no reachable site are in
-        ``unreachable``.
+        ``objective`` is the largest weighted cost; among solutions reaching it, one with
+        a low total weighted cost (best-swap interchange within the optimal radius).
+        Clients with no reachable site are in ``unreachable``.
     """
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + float(time_limit)
@@ -285,25 +285,31 @@ def p_center(
             break
     r_star = float(radii[hi]) if radii.size else 0.0
     bound = float(radii[lo]) if radii.size else 0.0
-    # Least total weighted cost among solutions within the radius.
+    if best_open is None:  # the search never left the upper end: its solution stands
+        if start is not None and radii.size and r_star >= upper:
+            best_open = np.zeros(m, dtype=bool)
+            best_open[start] = True
+        else:
+            best_open = cover
+    if best_open.sum() > p:
+        return empty_solution("p_center", n, "time_limit", time.perf_counter() - t0,
+                              f"no solution found within the time limit of {time_limit} s",
+                              unreachable)
+    # A low total weighted cost among solutions within the optimal radius: pad the cover to
+    # p sites greedily and improve it by best swaps that keep every client within it.
     within = pairs.select(wc <= r_star)
-    sol = p_median(
-        sp.csr_matrix((within.cost, (within.client, within.site)), shape=(n, m)),
-        p, w, fixed=fixed_arr, time_limit=remaining(deadline), seed=seed,
-    )
-    if sol.open_sites.size:
-        is_open = np.zeros(m, dtype=bool)
-        is_open[sol.open_sites] = True
-    else:  # no time left for the second stage: pad the cover to p sites
-        is_open = best_open if best_open is not None else np.zeros(m, dtype=bool)
-        if not is_open.any() and start is not None:
-            is_open[start] = True
-        for j in np.flatnonzero(~is_open)[: max(p - int(is_open.sum()), 0)]:
-            is_open[j] = True
-        timed_out = True
+    is_open = best_open.copy()
+    better = median_heuristic(within, w, p, fixed_arr, initial=best_open)
+    if better is not None:
+        cand = np.zeros(m, dtype=bool)
+        cand[better] = True
+        if np.all(np.isfinite(nearest_open(within, cand)[1][within.reachable])):
+            is_open = cand
+    for j in np.flatnonzero(~is_open)[: max(p - int(is_open.sum()), 0)]:
+        is_open[j] = True
     assign, acost = nearest_open(pairs, is_open)
     served = assign >= 0
     objective = float(np.max(w[served] * acost[served])) if served.any() else 0.0
-    status = "time_limit" if timed_out or sol.status == "time_limit" else "optimal"
+    status = "time_limit" if timed_out else "optimal"
     return finished("p_center", is_open, assign, objective, min(bound, objective), status, t0,
                     unreachable)
