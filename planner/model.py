@@ -48,6 +48,8 @@ from planner.problem import Problem, Standard, eligible, expand_standards
 from planner.schema import CRS
 
 _EPS = 1e-6
+#: Price (EUR/year) of missing a whole standard in the explanation model.
+_SLACK_EUR = 1e9
 
 
 def max_coverage(problem: Problem, st: Standard) -> float:
@@ -64,7 +66,7 @@ def max_coverage(problem: Problem, st: Standard) -> float:
 class _Model:
     """Builds the MIP for a problem; ``solve`` returns a plan."""
 
-    def __init__(self, problem: Problem, *, budgets: bool = True) -> None:
+    def __init__(self, problem: Problem, *, budgets: bool = True, slack: bool = False) -> None:
         self.p = problem
         sc = problem.scenario
         self.solver = pywraplp.Solver.CreateSolver("SCIP")
@@ -195,6 +197,7 @@ class _Model:
 
         # access standards
         self.standards = expand_standards(problem)
+        self.short: dict[int, tuple[pywraplp.Variable, float]] = {}
         pop = problem.demand["population"].to_numpy(dtype=float)
         for j, st in enumerate(self.standards):
             elig = eligible(opts, st.min_popup_days) & (opts["org"] == st.org)
@@ -210,7 +213,13 @@ class _Model:
                     s.Add(c <= sum(self.y[k] for k in ks))
                     covered.append(float(pop[i]) * c)
             need = st.share * float(pop[st.demand].sum())
-            s.Add(sum(covered) >= need - 1e-6, f"standard{j}")
+            if slack:  # how far short of the standard, priced far above any cost
+                short = s.NumVar(0, max(need, 0.0), f"short{j}")
+                self.short[j] = (short, need)
+                obj.SetCoefficient(short, _SLACK_EUR / max(need, 1.0))
+                s.Add(sum(covered) + short >= need - 1e-6, f"standard{j}")
+            else:
+                s.Add(sum(covered) >= need - 1e-6, f"standard{j}")
 
         # budgets
         if budgets:
@@ -247,9 +256,10 @@ def _status_name(status: int, seconds: float, limit: float) -> str:
 def explain_infeasible(problem: Problem) -> str:
     """Say why the scenario's policies cannot all hold.
 
-    Checks, in order: standards no set of candidate sites can meet; budgets below the
-    cheapest plan that meets the standards; otherwise standards that compete for the same
-    hosts' spare desks.
+    Checks, in order: standards no set of candidate sites can meet even alone; then
+    solves the model with a slack per standard (budgets off) and reports the standards
+    still short in the closest plan, with their best share and shortfall (they compete
+    for hosts' spare desks); otherwise budgets below the cheapest plan meeting them all.
     """
     reasons = []
     for st in expand_standards(problem):
@@ -260,20 +270,37 @@ def explain_infeasible(problem: Problem) -> str:
                            "minutes or add candidate sites")
     if reasons:
         return "; ".join(reasons)
-    m = _Model(problem, budgets=False)
+    # Each standard holds alone: find the plan closest to meeting them all (slack per
+    # standard, budgets off). Shortfalls mean they compete for hosts' desks; none means
+    # the budgets are what cannot hold.
+    m = _Model(problem, budgets=False, slack=True)
     status, _ = m.solve()
-    if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        for o, terms in m.org_cost.items():
-            b = problem.scenario.organisations[o].budget_eur_year
-            cost = sum(c * var.solution_value() for var, c in terms) + m.org_const[o]
-            if b is not None and cost > b + 1e-6:
-                reasons.append(f"{o}: the cheapest plan found that meets the standards costs "
-                               f"{cost:,.0f} EUR/year, above its budget of {b:,.0f}; raise "
-                               "the budget or relax the standards")
-        if reasons:
-            return "; ".join(reasons)
-    return ("the access standards cannot all be met at once with the hosts' spare desks "
-            "(each holds alone); relax a standard or add spare desks")
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return ("no plan was found within the time limit to explain why; raise "
+                "solver.time_limit_s")
+    pop = problem.demand["population"].to_numpy(dtype=float)
+    for j, (short, need) in sorted(m.short.items()):
+        gap = short.solution_value()
+        if gap > 1e-6 * max(need, 1.0):
+            st = m.standards[j]
+            total = float(pop[st.demand].sum())
+            reasons.append(f"{st.label()} reaches at best {(need - gap) / total:.1%} "
+                           f"(short by {gap:,.0f} residents)")
+    if reasons:
+        return ("the access standards compete for the hosts' spare desks and cannot all "
+                "hold; in the closest plan " + "; ".join(reasons)
+                + "; relax a standard or add spare desks")
+    for o, terms in m.org_cost.items():
+        b = problem.scenario.organisations[o].budget_eur_year
+        cost = sum(c * var.solution_value() for var, c in terms) + m.org_const[o]
+        if b is not None and cost > b + 1e-6:
+            reasons.append(f"{o}: the cheapest plan found that meets the standards costs "
+                           f"{cost:,.0f} EUR/year, above its budget of {b:,.0f}; raise "
+                           "the budget or relax the standards")
+    if reasons:
+        return "; ".join(reasons)
+    return ("the standards and budgets hold one by one but not together; relax a standard "
+            "or raise a budget")
 
 
 def solve(problem: Problem, name: str = "optimised") -> Plan:

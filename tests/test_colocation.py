@@ -194,3 +194,22 @@ def test_infeasible_standard_names_area_and_organisation() -> None:
     msg = str(exc.value)
     assert "county: 90% of residents in municipality M2 within 10 min" in msg
     assert "only 0.0%" in msg and "kela" not in msg and "\n" not in msg
+
+
+def test_standards_competing_for_desks_are_explained() -> None:
+    # Both organisations must reach 90 % of M2 (p1, 20 residents) within 10 min, which only
+    # a pop-up at C does (1 desk); C and D have 1 spare desk each, so only one of the two
+    # pop-ups fits. Each standard holds alone; together one falls to 0 %, short by 18.
+    p = instance(REMOTE_TIMES, {"p0": 100, "p1": 20},
+                 municipality={"p0": "M1", "p1": "M2"},
+                 standards=[{"organisation": "all", "area": "municipality", "minutes": 10,
+                             "share": 0.9}])
+    p.sites["spare_desks"] = [0, 0, 1, 1]
+    p.options = costs.option_table(p.scenario, p.sites, p.existing)
+    with pytest.raises(InfeasibleError) as exc:
+        model.solve(p)
+    msg = str(exc.value)
+    assert "compete for the hosts' spare desks" in msg
+    assert "of residents in municipality M2 within 10 min of in-person service reaches " \
+           "at best 0.0% (short by 18 residents)" in msg
+    assert msg.count("reaches at best") == 1 and "\n" not in msg
