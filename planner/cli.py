@@ -47,9 +47,9 @@ def _pair(before: float, after: float, fmt: str) -> str:
     return f"{b} → {a}"
 
 
-def kpi_table(comparison: pd.DataFrame) -> Table:
-    """A rich table of the before/after KPIs (``today → plan`` in each cell)."""
-    t = Table(title="Today → optimised plan")
+def kpi_table(comparison: pd.DataFrame, title: str = "Today → optimised plan") -> Table:
+    """A rich table of the before/after KPIs (``before → after`` in each cell)."""
+    t = Table(title=title)
     t.add_column("organisation", no_wrap=True, min_width=12)
     for col in ("std", "within std", "kEUR/year", "mean min", "o/s/p/r"):
         t.add_column(col, justify="right", no_wrap=True)
@@ -90,24 +90,27 @@ def demo(
         _fail(exc)
 
 
-def _run_demo(out: Path, scenario_path: Path) -> None:
-    from planner import maps, pipeline
+def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html") -> None:
+    from planner import evaluate, maps, pipeline
     from planner.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
-    out = out.resolve()
-    if out.exists() and not out.is_dir():
-        raise PlannerError(f"{out}: --out must be a folder, not a file; give a folder path")
+    out = _out_dir(out, [scenario_path], (map_name, "plan.gpkg", "kpis.csv", "standards.csv",
+                                         "sites.csv"))
     with console.status("Starting") as status:
         result = pipeline.run(sc, progress=lambda msg: status.update(f"{msg}..."))
         status.update("Drawing the map...")
         m = maps.plan_map(result.region, result.plan, before=result.today,
                           title=f"{result.region.name}: {sc.name}")
-        html = maps.save_map(m, out / "demo.html")
+        html = maps.save_map(m, out / map_name)
         status.update("Writing the plan...")
         gpkg = result.plan.to_file(out / "plan.gpkg")
         comparison = result.comparison()
         _write_csv(comparison, out / "kpis.csv")
+        _write_csv(evaluate.standards_report(result.plan, result.problem),
+                   out / "standards.csv", index=False)
+        _write_csv(evaluate.site_table(result.plan, result.problem), out / "sites.csv",
+                   index=False)
     console.print(kpi_table(comparison))
     meta = result.plan.meta
     console.print(f"Solver: {meta['status']}, objective {meta['objective']:,.0f} EUR/year, "
@@ -115,11 +118,126 @@ def _run_demo(out: Path, scenario_path: Path) -> None:
                   f"{meta['seconds']:.1f} s", soft_wrap=True)
     console.print("within std: share of residents within the access standard; o/s/p/r: "
                   "sites with offices, shared premises, pop-ups, remote points", soft_wrap=True)
-    console.print(f"Map:  {html}\nPlan: {gpkg}\nKPIs: {out / 'kpis.csv'}")
+    console.print(f"Map:  {html}\nPlan: {gpkg}\nKPIs: {out / 'kpis.csv'}, "
+                  f"{out / 'standards.csv'}, {out / 'sites.csv'}", soft_wrap=True)
 
 
-def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.4f"))
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="Scenario YAML."),
+    out: Path = typer.Option(Path("maps"), "--out", "-o",
+                             help="Folder for plan.html, plan.gpkg and the CSV tables."),
+) -> None:
+    """Run the whole pipeline for a scenario: region, travel times, optimised plan, outputs.
+
+    Writes OUT/plan.html (map), OUT/plan.gpkg, OUT/kpis.csv (today vs plan per
+    organisation), OUT/standards.csv (every standard per area, met or not) and
+    OUT/sites.csv (organisations, visits and desks per site).
+    """
+    try:
+        _run_demo(out, scenario, map_name="plan.html")
+    except PlannerError as exc:
+        _fail(exc)
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    scenario: Path = typer.Argument(..., help="Scenario YAML."),
+    proposal: Path = typer.Argument(
+        ..., help="Proposal table (.csv, .xlsx, .geojson, .gpkg) with site_id, "
+        "organisation, mode (office, shared, popup, remote, closed) and days_per_month."),
+    optimised: Path | None = typer.Option(
+        None, "--optimised", help="A saved optimised plan (plan.gpkg) to compare with; "
+        "without it the optimiser runs."),
+    out: Path = typer.Option(Path("maps"), "--out", "-o", help="Folder for the outputs."),
+) -> None:
+    """Evaluate a proposal: costs, access, the standards it breaks and where, who gains
+    and who loses, against today's network and the optimised plan.
+
+    For every organisation the proposal names, its rows are that organisation's whole
+    network (its offices not listed close); other organisations keep today's network.
+    Writes OUT/proposal.html, OUT/proposal.gpkg, OUT/proposal_kpis.csv,
+    OUT/proposal_standards.csv and OUT/proposal_access.csv.
+    """
+    try:
+        _evaluate(scenario, proposal, optimised, out)
+    except PlannerError as exc:
+        _fail(exc)
+
+
+def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | None,
+              out: Path) -> None:
+    from planner import evaluate, maps, model, pipeline
+    from planner.plan import Plan
+    from planner.proposal import proposal_plan, read_proposal
+    from planner.scenario import load_scenario
+
+    sc = load_scenario(scenario_path)
+    inputs = [scenario_path, proposal_path] + ([optimised_path] if optimised_path else [])
+    out = _out_dir(out, inputs, ("proposal.html", "proposal.gpkg", "proposal_kpis.csv",
+                                 "proposal_standards.csv", "proposal_access.csv"))
+    table = read_proposal(proposal_path)
+    with console.status("Starting") as status:
+        region, problem = pipeline.prepare(sc, progress=lambda m: status.update(f"{m}..."))
+        today = evaluate.current_plan(problem)
+        today.kpis = evaluate.evaluate(today, problem)
+        mine = proposal_plan(table, problem, name=proposal_path.stem,
+                             source=str(proposal_path))
+        mine.kpis = evaluate.evaluate(mine, problem)
+        if optimised_path is not None:
+            best = Plan.from_file(optimised_path)
+        else:
+            status.update("Optimising...")
+            best = model.solve(problem)
+        best.kpis = evaluate.evaluate(best, problem)
+        status.update("Writing...")
+        standards = evaluate.standards_report(mine, problem)
+        access = evaluate.access_changes(today, mine, problem)
+        vs_today = pipeline.compare(today, mine)
+        m = maps.plan_map(region, mine, before=today, title=f"{sc.name}: {mine.name}")
+        html = maps.save_map(m, out / "proposal.html")
+        mine.to_file(out / "proposal.gpkg")
+        _write_csv(vs_today, out / "proposal_kpis.csv")
+        _write_csv(standards, out / "proposal_standards.csv", index=False)
+        _write_csv(access, out / "proposal_access.csv")
+    console.print(kpi_table(vs_today, title=f"Today → {mine.name}"))
+    console.print(kpi_table(pipeline.compare(mine, best), title=f"{mine.name} → optimised plan"))
+    costs = {n: evaluate.total_cost(p, problem) for n, p in
+             (("today", today), (mine.name, mine), ("optimised", best))}
+    console.print("Total cost (organisations + residents' time + unserved visits), EUR/year: "
+                  + ", ".join(f"{n} {c:,.0f}" for n, c in costs.items()), soft_wrap=True)
+    broken = standards[~standards["met"]]
+    for r in broken.itertuples():
+        where = "all residents" if r.area == "all" else f"{r.area} {r.group}"
+        console.print(f"[red]breaks[/] {r.organisation}: {r.required_share:.0%} of residents "
+                      f"in {where} within {r.minutes:g} min; the proposal reaches "
+                      f"{r.achieved_share:.1%}", soft_wrap=True, highlight=False)
+    if broken.empty:
+        console.print("The proposal meets every access standard.")
+    for org, r in access.iterrows():
+        if r["residents_gaining"] or r["residents_losing"]:
+            console.print(f"{org}: {r['residents_gaining']:,.0f} residents gain and "
+                          f"{r['residents_losing']:,.0f} lose in-person service within "
+                          f"{r['standard']}", soft_wrap=True, highlight=False)
+    console.print(f"Map: {html}\nOutputs in {out}", soft_wrap=True)
+
+
+def _out_dir(out: Path, inputs: list[Path], outputs: tuple[str, ...]) -> Path:
+    """The output folder; refuses a file in its place and outputs that would overwrite an
+    input."""
+    out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise PlannerError(f"{out}: --out must be a folder, not a file; give a folder path")
+    for p in inputs:
+        for name in outputs:
+            if (out / name).resolve() == p.resolve():
+                raise PlannerError(f"{p}: this input would be overwritten by the output "
+                                   f"{name}; choose another --out folder")
+    return out
+
+
+def _write_csv(df: pd.DataFrame, path: Path, index: bool = True) -> None:
+    atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.4f", index=index))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,8 @@ from planner.schema import CRS
 
 KPI_COLUMNS = (
     "standard", "residents", "residents_within_standard", "share_within_standard",
-    "mean_minutes", "unserved_visits", "annual_cost_eur", "travel_value_eur",
+    "mean_minutes", "p50_minutes", "p90_minutes", "max_minutes", "unserved_visits",
+    "annual_cost_eur", "travel_value_eur",
     "sites_office", "sites_shared", "sites_popup", "sites_remote",
 )
 
@@ -180,6 +181,10 @@ def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
             if st else np.nan,
             "mean_minutes": float(np.average(ip["minutes"], weights=ip["visits"]))
             if ip["visits"].sum() > 0 else np.nan,
+            "p50_minutes": weighted_quantile(ip["minutes"], ip["visits"], 0.5),
+            "p90_minutes": weighted_quantile(ip["minutes"], ip["visits"], 0.9),
+            "max_minutes": float(ip.loc[ip["visits"] > 0, "minutes"].max())
+            if (ip["visits"] > 0).any() else np.nan,
             "unserved_visits": float(a.loc[a["channel"] == "unserved", "visits"].sum()),
             "annual_cost_eur": float(d["annual_cost_eur"].sum()),
             "travel_value_eur": float(vot * (moved["visits"] * moved["minutes"]).sum()),
@@ -202,6 +207,83 @@ def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
     out = pd.DataFrame.from_dict(rows, orient="index")[list(KPI_COLUMNS)]
     out.index.name = "organisation"
     return out
+
+
+def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
+    """The ``q`` quantile of ``values`` weighted by ``weights`` (lower value at ties).
+
+    The smallest value whose cumulative weight reaches ``q`` of the total; nan without
+    weight. E.g. the median in-person travel time of visits.
+    """
+    v = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    keep = w > 0
+    if not keep.any():
+        return float("nan")
+    order = np.argsort(v[keep], kind="stable")
+    v, w = v[keep][order], w[keep][order]
+    cum = np.cumsum(w)
+    return float(v[np.searchsorted(cum, q * cum[-1] - 1e-9 * cum[-1])])
+
+
+def access_changes(before: Plan, after: Plan, problem: Problem) -> pd.DataFrame:
+    """Who gains and who loses in-person access within each organisation's standard.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: organisations; columns ``standard``, ``residents_gaining``,
+        ``residents_losing``, ``points_gaining``, ``points_losing`` and ``losing_ids`` (the
+        demand ids losing access, ``;``-separated).
+    """
+    pop = problem.demand["population"].to_numpy(dtype=float)
+    ids = problem.demand["demand_id"].astype(str).to_numpy()
+    rows = {}
+    for org in problem.orgs:
+        st = primary_standard(problem, org)
+        if st is None:
+            continue
+        b = within(before, problem, org, *st)
+        a = within(after, problem, org, *st)
+        gain, lose = a & ~b, b & ~a
+        rows[org] = {"standard": f"{st[0]:g} min", "residents_gaining": float(pop[gain].sum()),
+                     "residents_losing": float(pop[lose].sum()),
+                     "points_gaining": int(gain.sum()), "points_losing": int(lose.sum()),
+                     "losing_ids": ";".join(ids[lose])}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "organisation"
+    return out
+
+
+def site_table(plan: Plan, problem: Problem) -> pd.DataFrame:
+    """Per site of the plan: organisations and modes there, visits, desks used and spare.
+
+    Desks: an existing office uses its own desks (not the host's spare ones); a new office
+    uses the organisation's ``desks_per_office`` and a pop-up the scenario's pop-up desks;
+    remote points use none. ``over_capacity`` flags sites using more spare desks than the
+    host has.
+    """
+    sc = problem.scenario
+    d = plan.open_decisions()
+    d = d.assign(_site=_site_positions(Plan(plan.name, d), problem))
+    desks = np.where(d["action"] == "keep", 0,
+                     np.where(d["mode"].isin(["office", "shared"]),
+                              d["organisation"].map(lambda o: sc.organisations[o].desks_per_office
+                                                    if o in sc.organisations else 0),
+                              np.where(d["mode"] == "popup", sc.costs.popup.desks, 0)))
+    d = d.assign(_desks=desks)
+    spare = problem.sites["spare_desks"].to_numpy()
+    rows = []
+    for site, g in d.groupby("_site", sort=True):
+        rows.append({"site_id": str(problem.sites["site_id"].iloc[site]),
+                     "site_name": str(problem.sites["name"].iloc[site]),
+                     "organisations": ";".join(f"{o}:{m}" for o, m in
+                                               zip(g["organisation"], g["mode"], strict=True)),
+                     "visits": float(g["visits"].sum()),
+                     "desks_used": int(g["_desks"].sum()), "spare_desks": int(spare[site]),
+                     "over_capacity": bool(g["_desks"].sum() > spare[site])})
+    return pd.DataFrame(rows, columns=["site_id", "site_name", "organisations", "visits",
+                                       "desks_used", "spare_desks", "over_capacity"])
 
 
 def total_cost(plan: Plan, problem: Problem) -> float:

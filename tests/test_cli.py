@@ -160,3 +160,44 @@ def test_missing_scenario_is_one_line_error(tmp_path: Path,
     assert "nonexistent.yaml" in text
     assert "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_evaluate_a_proposal(demo_run: tuple[Result, Path], problem: Problem,
+                             tmp_path: Path) -> None:
+    _, demo_out = demo_run
+    proposal = DEMO_SCENARIO.parent / "proposal.csv"
+    result = CliRunner().invoke(
+        planner.cli.app, ["evaluate", str(DEMO_SCENARIO), str(proposal), "--optimised",
+                          str(demo_out / "plan.gpkg"), "--out", str(tmp_path)],
+        env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    for name in ("proposal.html", "proposal.gpkg", "proposal_kpis.csv",
+                 "proposal_standards.csv", "proposal_access.csv"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    kpis = pd.read_csv(tmp_path / "proposal_kpis.csv", index_col="organisation")
+    # kela by hand: a tenant office at Oodi (3 desks x 12 m2 x rent + 60 000 fixed +
+    # fit-out / 10) plus closing its two offices (50 000 / 10 each); Oodi is not shared
+    # premises (the county's remote point is not in-person service).
+    sc = problem.scenario
+    oodi = problem.sites.set_index("site_id").loc["city-oodi"]
+    kela = (3 * 12 * oodi["rent_eur_m2_year"] + 60000 + oodi["fitout_eur"] / 10
+            + 2 * sc.costs.closing_eur / 10)
+    assert kpis.loc["kela", "cost_after_eur"] == pytest.approx(kela, abs=0.01)
+    county_today = kpis.loc["county", "cost_before_eur"]
+    assert kpis.loc["county", "cost_after_eur"] == pytest.approx(
+        county_today + sc.costs.remote.eur_per_year, abs=0.01)
+    assert kpis.loc["municipality", "cost_after_eur"] == kpis.loc["municipality",
+                                                                  "cost_before_eur"]
+    assert "Total cost" in result.output and "optimised" in result.output
+    access = pd.read_csv(tmp_path / "proposal_access.csv", index_col="organisation")
+    assert set(access.index) == set(ORGS)
+
+
+def test_evaluate_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
+    proposal = tmp_path / "proposal.gpkg"
+    proposal.write_bytes(b"not really a geopackage")
+    result = CliRunner().invoke(planner.cli.app, ["evaluate", str(DEMO_SCENARIO),
+                                                  str(proposal), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "would be overwritten by the output proposal.gpkg" in result.output
+    assert proposal.read_bytes() == b"not really a geopackage"

@@ -19,8 +19,9 @@ import pytest
 from shapely.geometry import Point
 
 from planner import costs, demand, evaluate, model
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, InputError
 from planner.problem import Problem
+from planner.proposal import proposal_plan
 from planner.scenario import parse_scenario
 
 ORGS = ("kela", "county")
@@ -93,9 +94,15 @@ def decisions(plan) -> dict[tuple[str, str], tuple[str, int]]:
 
 
 def check_objective(plan, p: Problem, expected: float) -> None:
+    """The optimiser's objective, the evaluated plan and the plan retyped as a user's
+    proposal (site, organisation, mode, days only) all cost ``expected``."""
     assert plan.meta["status"] == "optimal"
     assert plan.meta["objective"] == pytest.approx(expected)
     assert evaluate.total_cost(plan, p) == pytest.approx(expected)
+    rows = plan.decisions[["site_id", "organisation", "mode", "days_per_month"]]
+    retyped = proposal_plan(pd.DataFrame(rows), p)
+    assert evaluate.total_cost(retyped, p) == pytest.approx(expected)
+    assert decisions(retyped) == decisions(plan)
 
 
 def test_optimum_is_shared_premises() -> None:
@@ -213,3 +220,70 @@ def test_standards_competing_for_desks_are_explained() -> None:
     assert "of residents in municipality M2 within 10 min of in-person service reaches " \
            "at best 0.0% (short by 18 residents)" in msg
     assert msg.count("reaches at best") == 1 and "\n" not in msg
+
+
+def test_proposal_is_costed_like_the_model() -> None:
+    # The shared-premises instance; the proposal: kela moves into C, the county keeps B.
+    # Kela: tenant office 60 000 (C is not shared: the county is not there) + closing A
+    # 1 000 + travel 500; the county keeps B: 58 000 + 500. Total 120 000. Kela's 100
+    # residents keep access within 10 min (C is 5 min away): nobody gains or loses.
+    p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
+                 rent=(500.0, 2000.0), shared_saving_share=0.4, can_popup=False)
+    plan = proposal_plan(pd.DataFrame({"site_id": ["C"], "organisation": ["kela"],
+                                       "mode": ["office"]}).assign(days_per_month=0), p)
+    assert decisions(plan) == {("A", "kela"): ("closed", 0), ("B", "county"): ("office", 0),
+                               ("C", "kela"): ("office", 0)}
+    assert evaluate.total_cost(plan, p) == pytest.approx(120000.0)
+    # adding the county at C as a pop-up makes C shared premises: kela saves 20 000, the
+    # county pays 2 x 12 x 100 = 2 400 more and its 100 visits go to the nearer of B and C
+    # (both 5 min: the first site, B)
+    both = proposal_plan(pd.DataFrame({
+        "site_id": ["C", "C", "B"], "organisation": ["kela", "county", "county"],
+        "mode": ["office", "popup", "office"], "days_per_month": [0, 2, 0]}), p)
+    assert decisions(both)[("C", "kela")] == ("shared", 0)
+    assert evaluate.total_cost(both, p) == pytest.approx(120000.0 - 20000.0 + 2400.0)
+    changes = evaluate.access_changes(evaluate.current_plan(p), plan, p)
+    assert changes["residents_losing"].sum() == 0 and changes["residents_gaining"].sum() == 0
+
+
+def test_proposal_losing_access_is_reported() -> None:
+    # The pop-up instance: today nobody in p1 (20 residents) is within 10 min; a kela
+    # pop-up at C gains them; closing kela's A loses p0's 100 residents.
+    p = instance({"p0": {"A": 2, "B": 2, "C": 40, "D": 20},
+                  "p1": {"A": 40, "B": 40, "C": 2, "D": 20}}, {"p0": 100, "p1": 20})
+    plan = proposal_plan(pd.DataFrame({"site_id": ["C"], "organisation": ["kela"],
+                                       "mode": ["popup"], "days_per_month": [4]}), p)
+    ch = evaluate.access_changes(evaluate.current_plan(p), plan, p)
+    assert ch.loc["kela", "residents_gaining"] == 20 and ch.loc["kela", "residents_losing"] == 100
+    assert ch.loc["kela", "losing_ids"] == "p0"
+    assert ch.loc["county", "residents_losing"] == 0
+    report = evaluate.standards_report(plan, p).set_index("organisation")
+    assert not report.loc["kela", "met"] and report.loc["kela", "achieved_share"] == \
+        pytest.approx(20 / 120)
+    sites = evaluate.site_table(plan, p).set_index("site_id")
+    assert sites.loc["C", "desks_used"] == 1 and sites.loc["C", "organisations"] == "kela:popup"
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        ({"site_id": "Z"}, r"row 2: site_id 'Z' is not a candidate site"),
+        ({"organisation": "tax"}, r"row 2: organisation 'tax' is not one of kela, county"),
+        ({"mode": "tent"}, r"row 2: mode 'tent' is not one of office, shared, popup"),
+        ({"mode": "popup", "days_per_month": 0}, r"row 2: a pop-up needs days_per_month"),
+        ({"days_per_month": "often"}, r"row 2: days_per_month 'often' is not a number"),
+    ],
+)
+def test_proposal_rows_are_checked(row: dict, match: str) -> None:
+    p = instance({"p0": {"A": 5}}, {"p0": 100})
+    base = {"site_id": "C", "organisation": "kela", "mode": "office", "days_per_month": 0}
+    with pytest.raises(InputError, match=match):
+        proposal_plan(pd.DataFrame([{**base, **row}]), p, source="prop.csv")
+
+
+def test_proposal_duplicate_row() -> None:
+    p = instance({"p0": {"A": 5}}, {"p0": 100})
+    rows = pd.DataFrame({"site_id": ["C", "C"], "organisation": ["kela", "kela"],
+                         "mode": ["office", "remote"], "days_per_month": [0, 0]})
+    with pytest.raises(InputError, match=r"row 3: kela at C is listed twice"):
+        proposal_plan(rows, p, source="prop.csv")

@@ -1,0 +1,178 @@
+"""A planner's own proposal, as a small table, turned into a costed ``Plan``.
+
+A proposal lists rows ``site_id, organisation, mode, days_per_month`` (``site``, ``org`` and
+``days`` are accepted too); ``mode`` is ``office``, ``shared`` (an office; premises become
+shared anyway when two or more organisations serve in person at a site), ``popup``,
+``remote`` or ``closed``. For every organisation it names, the rows are that organisation's
+whole network: its existing offices not listed close. Organisations it does not name keep
+today's network. Costs follow the scenario's cost model, exactly as the optimiser prices
+them, so a proposal and the optimised plan compare like for like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from planner import costs
+from planner.errors import InputError
+from planner.evaluate import assign_nearest
+from planner.plan import DECISION_COLUMNS, DECISION_MODES, Plan
+from planner.problem import Problem
+from planner.schema import CRS
+
+#: Accepted column names -> the proposal's own.
+ALIASES = {"site": "site_id", "org": "organisation", "organization": "organisation",
+           "days": "days_per_month"}
+REQUIRED = ("site_id", "organisation", "mode")
+
+
+def read_proposal(path: str | Path) -> pd.DataFrame:
+    """Read a proposal table from CSV, Excel (.xlsx), GeoJSON or GeoPackage.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or lacks a required column.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise InputError(f"{path}: no such file; give the proposal's path")
+    try:
+        if suffix == ".csv":
+            df = pd.read_csv(path, dtype={"site_id": str, "site": str})
+        elif suffix == ".xlsx":
+            df = pd.read_excel(path, dtype={"site_id": str, "site": str})
+        elif suffix in (".geojson", ".json", ".gpkg"):
+            df = pd.DataFrame(gpd.read_file(path).drop(columns="geometry", errors="ignore"))
+        else:
+            raise InputError(f"{path}: unknown proposal format {suffix!r}; use .csv, .xlsx, "
+                             ".geojson or .gpkg")
+    except InputError:
+        raise
+    except Exception as exc:  # any reader failure becomes one clear line
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: cannot read the proposal ({first}); check the file") from None
+    df = df.rename(columns={k: v for k, v in ALIASES.items() if k in df.columns})
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: proposal lacks column {missing[0]!r}; columns are "
+                         "site_id, organisation, mode, days_per_month")
+    if "days_per_month" not in df.columns:
+        df["days_per_month"] = 0
+    return df
+
+
+def proposal_plan(table: pd.DataFrame, problem: Problem, name: str = "proposal",
+                  source: str = "proposal") -> Plan:
+    """Cost a proposal and send every visit to its nearest option.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`read_proposal` (or built in code).
+    problem : Problem
+    name : str
+        Plan name.
+    source : str
+        Name of the input in error messages (the file path).
+
+    Returns
+    -------
+    Plan
+        Decisions with annual costs (shared-premises savings and closing costs included)
+        and the nearest-option assignment; ``meta["source"] = "proposal"``.
+    """
+    sc = problem.scenario
+    sites = problem.sites
+    rows = _checked_rows(table, problem, source)
+    named = {o for _, o, _, _ in rows}
+    own = {(e.org, int(e.site)): e for e in problem.existing.itertuples()}
+    for (org, site), _e in own.items():
+        if org not in named:
+            rows.append((site, org, "office", 0))
+    in_person: dict[int, set[str]] = {}
+    for site, org, mode, _ in rows:
+        if mode in ("office", "shared", "popup"):
+            in_person.setdefault(site, set()).add(org)
+    listed = {(org, site) for site, org, mode, _ in rows if mode != "closed"}
+    out = []
+    for site, org, mode, days in rows:
+        if mode == "closed":
+            continue
+        row = sites.iloc[site]
+        if (org, site) in own:
+            cost, action = float(own[(org, site)].annual_cost_eur), "keep"
+        elif mode in ("office", "shared"):
+            cost = costs.tenant_office_cost(sc, org, float(row["rent_eur_m2_year"]),
+                                            float(row["fitout_eur"]))
+            action = "open"
+        elif mode == "popup":
+            cost, action = costs.popup_cost(sc, days), "open"
+        else:
+            cost, action = sc.costs.remote.eur_per_year, "open"
+        if mode in ("office", "shared"):
+            shared = len(in_person.get(site, ())) >= 2
+            mode = "shared" if shared else "office"
+            cost -= costs.shared_saving(sc, org) if shared else 0.0
+        out.append((site, org, mode, days if mode == "popup" else 0, action, cost))
+    for (org, site) in own:
+        if (org, site) not in listed:
+            out.append((site, org, "closed", 0, "close", costs.closing_cost(sc)))
+    out.sort(key=lambda r: (r[0], problem.orgs.index(r[1])))
+    dec = pd.DataFrame(out, columns=["site", "organisation", "mode", "days_per_month",
+                                     "action", "annual_cost_eur"])
+    dec.insert(0, "site_id", sites["site_id"].astype(str).to_numpy()[dec["site"]])
+    dec.insert(1, "site_name", sites["name"].to_numpy()[dec["site"]])
+    dec.insert(2, "host_org", sites["host_org"].to_numpy()[dec["site"]])
+    dec["annual_cost_eur"] = dec["annual_cost_eur"].round(2)
+    dec["visits"] = 0.0
+    decisions = gpd.GeoDataFrame(dec[list(DECISION_COLUMNS)],
+                                 geometry=list(sites.geometry.to_numpy()[dec["site"]]), crs=CRS)
+    plan = Plan(name=name, decisions=decisions,
+                meta={"status": "evaluated", "source": "proposal", "scenario": sc.name})
+    plan.assignment = assign_nearest(plan, problem)
+    served = plan.assignment.groupby(["site_id", "organisation"])["visits"].sum()
+    keys = zip(decisions["site_id"], decisions["organisation"], strict=True)
+    decisions["visits"] = [round(float(served.get(k, 0.0)), 2) for k in keys]
+    return plan
+
+
+def _checked_rows(table: pd.DataFrame, problem: Problem, source: str
+                  ) -> list[tuple[int, str, str, int]]:
+    """Validated (site position, organisation, mode, days) rows; one clear error otherwise."""
+    pos = problem.site_index()
+    levels = sorted(set(problem.scenario.costs.popup.days_per_month))
+    seen: set[tuple[int, str]] = set()
+    rows = []
+    for n, r in enumerate(table.itertuples(index=False), start=2):  # row 1 is the header
+        where = f"{source}: row {n}"
+        site_id = str(r.site_id).strip()
+        if site_id not in pos.index:
+            raise InputError(f"{where}: site_id {site_id!r} is not a candidate site of the "
+                             "region; use an id from the sites table")
+        org = str(r.organisation).strip()
+        if org not in problem.orgs:
+            raise InputError(f"{where}: organisation {org!r} is not one of "
+                             f"{', '.join(problem.orgs)}; fix the row")
+        mode = str(r.mode).strip().lower()
+        if mode not in DECISION_MODES:
+            raise InputError(f"{where}: mode {mode!r} is not one of "
+                             f"{', '.join(DECISION_MODES)}; fix the row")
+        try:
+            days = int(float(r.days_per_month)) if pd.notna(r.days_per_month) else 0
+        except ValueError:
+            raise InputError(f"{where}: days_per_month {r.days_per_month!r} is not a "
+                             "number; give whole days per month") from None
+        if mode == "popup" and not 1 <= days <= 22:
+            raise InputError(f"{where}: a pop-up needs days_per_month between 1 and 22 "
+                             f"(the scenario prices {levels}); give its days")
+        key = (int(pos[site_id]), org)
+        if key in seen:
+            raise InputError(f"{where}: {org} at {site_id} is listed twice; keep one row")
+        seen.add(key)
+        rows.append((int(pos[site_id]), org, mode, days))
+    return rows
