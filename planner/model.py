@@ -66,7 +66,16 @@ def max_coverage(problem: Problem, st: Standard) -> float:
 class _Model:
     """Builds the MIP for a problem; ``solve`` returns a plan."""
 
-    def __init__(self, problem: Problem, *, budgets: bool = True, slack: bool = False) -> None:
+    def __init__(self, problem: Problem, *, budgets: bool = True, slack: bool = False,
+                 equity: str = "off", floors: dict[tuple[int, str], float] | None = None
+                 ) -> None:
+        """Build the model.
+
+        ``equity="stage1"`` replaces the objective by the worst area's share of every
+        standard marked ``maximise_worst`` (maximised); ``floors`` then holds each such
+        (scenario standard, organisation)'s best worst share, kept as a lower bound on
+        every area's share while cost is minimised.
+        """
         self.p = problem
         sc = problem.scenario
         self.solver = pywraplp.Solver.CreateSolver("SCIP")
@@ -198,6 +207,7 @@ class _Model:
         # access standards
         self.standards = expand_standards(problem)
         self.short: dict[int, tuple[pywraplp.Variable, float]] = {}
+        self.worst: dict[tuple[int, str], pywraplp.Variable] = {}
         pop = problem.demand["population"].to_numpy(dtype=float)
         for j, st in enumerate(self.standards):
             elig = eligible(opts, st.min_popup_days) & (opts["org"] == st.org)
@@ -213,6 +223,15 @@ class _Model:
                     s.Add(c <= sum(self.y[k] for k in ks))
                     covered.append(float(pop[i]) * c)
             need = st.share * float(pop[st.demand].sum())
+            total = float(pop[st.demand].sum())
+            if st.maximise_worst and total > 0:
+                key = (st.row, st.org)
+                if equity == "stage1":
+                    if key not in self.worst:
+                        self.worst[key] = s.NumVar(0, 1, f"worst{st.row}_{st.org}")
+                    s.Add(sum(covered) >= total * self.worst[key])
+                elif floors and key in floors:
+                    s.Add(sum(covered) >= total * floors[key] - 1e-6 * total)
             if slack:  # how far short of the standard, priced far above any cost
                 short = s.NumVar(0, max(need, 0.0), f"short{j}")
                 self.short[j] = (short, need)
@@ -231,6 +250,11 @@ class _Model:
         self.org_const = org_const
         obj.SetOffset(self.const)
         obj.SetMinimization()
+        if equity == "stage1":
+            obj.Clear()
+            for var in self.worst.values():
+                obj.SetCoefficient(var, 1.0)
+            obj.SetMaximization()
 
     def solve(self) -> tuple[int, float]:
         sc = self.p.scenario.solver
@@ -324,7 +348,13 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
     InfeasibleError
         When the policies cannot all hold; the message says which ones and why.
     """
-    m = _Model(problem)
+    floors = None
+    if any(st.maximise_worst for st in problem.scenario.standards):
+        first = _Model(problem, equity="stage1")
+        status, _ = first.solve()
+        if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            floors = {k: v.solution_value() for k, v in first.worst.items()}
+    m = _Model(problem, floors=floors)
     status, seconds = m.solve()
     limit = problem.scenario.solver.time_limit_s
     state = _status_name(status, seconds, limit)
@@ -343,6 +373,10 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
                       "seconds": round(seconds, 3), "solver": "OR-Tools SCIP",
                       "scenario": problem.scenario.name, "seed": problem.scenario.solver.seed,
                       "source": "optimised"})
+    if floors:
+        plan.meta["equity_floors"] = "; ".join(
+            f"{o} {problem.scenario.standards[r].minutes:g} min: worst area {v:.1%}"
+            for (r, o), v in sorted(floors.items()))
     return plan
 
 

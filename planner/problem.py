@@ -117,6 +117,8 @@ class Standard:
     share: float
     min_popup_days: int
     demand: np.ndarray  # demand positions in the area group
+    row: int = 0  # position of the scenario standard it comes from
+    maximise_worst: bool = False
 
     def label(self) -> str:
         where = "all residents" if self.area == "all" else f"{self.area} {self.group}"
@@ -127,7 +129,7 @@ class Standard:
 def expand_standards(problem: Problem) -> list[Standard]:
     """The scenario's standards, one per organisation and area group."""
     out = []
-    for st in problem.scenario.standards:
+    for row, st in enumerate(problem.scenario.standards):
         orgs = problem.orgs if st.organisation == "all" else [st.organisation]
         if st.area == "all":
             groups = {"all": np.arange(len(problem.demand))}
@@ -137,7 +139,7 @@ def expand_standards(problem: Problem) -> list[Standard]:
         for org in orgs:
             for g, idx in groups.items():
                 out.append(Standard(org, st.area, g, st.minutes, st.share, st.min_popup_days,
-                                     idx))
+                                     idx, row, st.maximise_worst))
     return out
 
 

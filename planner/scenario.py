@@ -59,6 +59,10 @@ class Standard(_Strict):
     min_popup_days: int = Field(
         2, ge=0, description="pop-ups with fewer days per month do not count as in-person"
     )
+    maximise_worst: bool = Field(
+        False, description="equity: first raise the worst area's share as far as it goes, "
+        "then minimise cost without lowering it",
+    )
 
 
 class PopupCosts(_Strict):

@@ -287,3 +287,38 @@ def test_proposal_duplicate_row() -> None:
                          "mode": ["office", "remote"], "days_per_month": [0, 0]})
     with pytest.raises(InputError, match=r"row 3: kela at C is listed twice"):
         proposal_plan(rows, p, source="prop.csv")
+
+
+def test_equity_raises_the_worst_area() -> None:
+    # M1 = p0 (100 residents, 2 min from A and B); M2 = p1 (20, 2 min from C, 20 from D)
+    # and p2 (20, 2 min from D, 40 from the rest). Kela's standard: 50 % of each
+    # municipality within 10 min. Cheapest: keep A and one 2-day pop-up in M2:
+    #   at D: 58 000 + 2 400 + travel p0 200 + p1 to D 20 x 20 = 400 + p2 40 = 61 040
+    #   at C: 58 000 + 2 400 + 200 + 40 + p2 to C or A 20 x 40 = 800     = 61 440
+    # With maximise_worst, M2 can reach 100 % with pop-ups at C and D:
+    #   58 000 + 4 800 + 200 + 40 + 40 = 63 080.
+    # The county has no standard but a lease on B past the horizon, so it keeps B:
+    # 58 000 + 200 + 800 + 800 = 59 800 (a pop-up at D, 2 400, would save only 1 160).
+    times = {"p0": {"A": 2, "B": 2, "C": 40, "D": 20},
+             "p1": {"A": 40, "B": 40, "C": 2, "D": 20},
+             "p2": {"A": 40, "B": 40, "C": 40, "D": 2}}
+    std = {"organisation": "kela", "area": "municipality", "minutes": 10, "share": 0.5}
+    where = {"p0": "M1", "p1": "M2", "p2": "M2"}
+    pop = {"p0": 100, "p1": 20, "p2": 20}
+
+    def leased(p: Problem) -> Problem:
+        p.existing.loc[1, ["lease_end", "must_keep"]] = ["2040-01-01", True]
+        return p
+
+    p = leased(instance(times, pop, standards=[std], municipality=where))
+    cheap = model.solve(p)
+    check_objective(cheap, p, 61040.0 + 59800.0)
+    assert decisions(cheap)[("D", "kela")] == ("popup", 2)
+    assert ("C", "kela") not in decisions(cheap)
+    p = leased(instance(times, pop, standards=[{**std, "maximise_worst": True}],
+                        municipality=where))
+    fair = model.solve(p)
+    check_objective(fair, p, 63080.0 + 59800.0)
+    assert decisions(fair)[("C", "kela")] == ("popup", 2)
+    assert decisions(fair)[("D", "kela")] == ("popup", 2)
+    assert fair.meta["equity_floors"] == "kela 10 min: worst area 100.0%"
