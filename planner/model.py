@@ -373,6 +373,7 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
                       "seconds": round(seconds, 3), "solver": "OR-Tools SCIP",
                       "scenario": problem.scenario.name, "seed": problem.scenario.solver.seed,
                       "source": "optimised"})
+    plan.meta.update(problem.notes)
     if floors:
         plan.meta["equity_floors"] = "; ".join(
             f"{o} {problem.scenario.standards[r].minutes:g} min: worst area {v:.1%}"

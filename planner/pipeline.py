@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
-from planner import evaluate, model, network
+from planner import demand, evaluate, model, network
 from planner.errors import InputError
 from planner.plan import Plan
 from planner.problem import Problem, build_problem
@@ -48,6 +49,15 @@ def prepare(scenario: Scenario, region: Region | None = None,
     if region is None:
         say("Building the region")
         region = load_region(scenario)
+    notes = {}
+    most = scenario.solver.max_demand_points
+    if most is not None and len(region.demand) > most:
+        say("Aggregating demand")
+        agg, cell, move = demand.aggregate(region.demand, most)
+        notes["demand_aggregation"] = (
+            f"{len(region.demand)} demand points aggregated to {len(agg)} grid cells of "
+            f"{cell:.0f} m within areas; residents moved at most {move:.0f} m")
+        region = dataclasses.replace(region, demand=agg)
     say("Computing travel times")
     tr = scenario.travel
     if tr.mode not in region.graphs:
@@ -56,7 +66,9 @@ def prepare(scenario: Scenario, region: Region | None = None,
     times = network.travel_times(region.graphs[tr.mode], region.demand.geometry,
                                  region.sites.geometry, tr.cutoff_min, tr.walk_speed_kmh,
                                  tr.max_snap_m)
-    return region, build_problem(region, scenario, times)
+    problem = build_problem(region, scenario, times)
+    problem.notes.update(notes)
+    return region, problem
 
 
 def run(scenario: Scenario, region: Region | None = None,

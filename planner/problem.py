@@ -5,7 +5,7 @@ Built once from a region, a scenario and a travel-time table; pure data, no solv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -41,6 +41,8 @@ class Problem:
         ``lease_end``, ``must_keep`` (lease runs past the horizon).
     options : pandas.DataFrame
         Service options, see ``planner.costs.option_table``.
+    notes : dict of str to str
+        Statements the outputs must carry (e.g. how demand was aggregated).
     """
 
     scenario: Scenario
@@ -52,6 +54,7 @@ class Problem:
     remote_share: np.ndarray
     existing: pd.DataFrame
     options: pd.DataFrame
+    notes: dict[str, str] = field(default_factory=dict)
 
     def site_index(self) -> pd.Series:
         """Map site id -> position."""

@@ -106,6 +106,10 @@ class Solver(_Strict):
     time_limit_s: float = Field(60.0, gt=0)
     relative_gap: float = Field(1e-4, ge=0)
     seed: int = 0
+    max_demand_points: int | None = Field(
+        None, gt=0, description="above this many demand points, aggregate them to a grid "
+        "(within each area); the output states the cell size and the largest move",
+    )
 
 
 class Scenario(_Strict):

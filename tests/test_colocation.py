@@ -322,3 +322,37 @@ def test_equity_raises_the_worst_area() -> None:
     assert decisions(fair)[("C", "kela")] == ("popup", 2)
     assert decisions(fair)[("D", "kela")] == ("popup", 2)
     assert fair.meta["equity_floors"] == "kela 10 min: worst area 100.0%"
+
+
+def test_demand_aggregation_keeps_residents_and_areas() -> None:
+    import numpy as np
+
+    from planner.demand import aggregate
+
+    rng = np.random.default_rng(0)
+    n = 400
+    xs, ys = rng.uniform(0, 2000, n), rng.uniform(0, 2000, n)
+    pop = rng.integers(0, 50, n).astype(float)
+    muni = np.where(xs < 1000, "M1", "M2")
+    dem = gpd.GeoDataFrame({"demand_id": [f"d{i}" for i in range(n)], "population": pop,
+                            "age_0_14": 0.0, "age_15_64": pop, "age_65_": 0.0,
+                            "municipality": muni, "county": "X", "employment_area": "X"},
+                           geometry=gpd.points_from_xy(xs, ys), crs="EPSG:3067")
+    agg, cell, move = aggregate(dem, 50)
+    assert len(agg) <= 50 and cell > 0
+    assert agg["demand_id"].is_unique
+    # residents are kept, per municipality too
+    assert agg["population"].sum() == pytest.approx(pop.sum())
+    for m in ("M1", "M2"):
+        assert agg.loc[agg["municipality"] == m, "age_15_64"].sum() == \
+            pytest.approx(pop[muni == m].sum())
+    # the bound: no point moved farther than the cell diagonal, so every original point
+    # has an aggregated point of its own municipality within it
+    assert move <= cell * 2 ** 0.5 + 1e-9
+    ax, ay = agg.geometry.x.to_numpy(), agg.geometry.y.to_numpy()
+    for x, y, m in zip(xs, ys, muni, strict=True):
+        same_area = agg["municipality"].to_numpy() == m
+        assert np.hypot(ax[same_area] - x, ay[same_area] - y).min() <= move + 1e-9
+    # untouched below the limit
+    same, c0, m0 = aggregate(dem, 400)
+    assert same is dem and c0 == 0.0 and m0 == 0.0
