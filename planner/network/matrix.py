@@ -1,0 +1,289 @@
+"""Travel-time matrices: one-to-many and many-to-many with a cut-off.
+
+The engine runs scipy's Dijkstra (``scipy.sparse.csgraph.dijkstra`` with ``indices=`` and
+``limit=``) from the smaller side of the problem: from the origins over the graph, or from the
+destinations over the reversed graph. Sources go in chunks sized so that the dense
+``(chunk, nodes)`` distance block stays under a memory budget, and each block is reduced at
+once to the pairs within the cut-off. No Python loop runs over origins or destinations.
+
+Times are absent, never zero, for pairs that are not connected (other strongly connected
+components, one-way streets) or slower than the cut-off.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from planner.errors import InputError
+from planner.network.graph import graph_to_csr
+from planner.network.snap import Snapped, edge_share, snap_points
+from planner.network.speeds import WALK_SPEED_KMH
+
+#: Memory budget (bytes) of one chunk's dense distance block and gathered times.
+CHUNK_BYTES = 256 * 2**20
+
+
+def empty_table() -> pd.DataFrame:
+    """A long travel-time table with no rows (columns origin, destination, minutes)."""
+    return pd.DataFrame({"origin": pd.Series(dtype=np.int64),
+                         "destination": pd.Series(dtype=np.int64),
+                         "minutes": pd.Series(dtype=float)})
+
+
+def _chunk_size(n_nodes: int, n_targets: int, chunk_bytes: int) -> int:
+    per_row = 8 * (n_nodes + 3 * max(n_targets, 1))
+    return max(1, int(chunk_bytes // per_row))
+
+
+def node_times(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
+               limit: float = np.inf, chunk_bytes: int = CHUNK_BYTES
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Network times from source nodes to target nodes within a limit.
+
+    Parameters
+    ----------
+    mat : scipy.sparse.csr_array
+        Edge weights (see :func:`planner.network.graph.graph_to_csr`).
+    sources, targets : numpy.ndarray
+        Matrix positions (duplicates allowed; each is one row/column of the result).
+    limit : float
+        Pairs farther than this are left out (same unit as the weights).
+    chunk_bytes : int
+        Memory budget of one Dijkstra block.
+
+    Returns
+    -------
+    i, j, value : numpy.ndarray
+        Positions in ``sources`` and ``targets`` and the time of every pair within the limit,
+        sorted by ``i`` then ``j``.
+    """
+    sources = np.asarray(sources, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    one = np.zeros((len(sources), 1))
+    src = Snapped(node=np.c_[sources, np.full(len(sources), -1)], out_s=np.c_[one, one + np.inf],
+                  in_s=np.c_[one, one + np.inf], distance_m=one[:, 0], access_min=one[:, 0],
+                  ok=np.ones(len(sources), dtype=bool), edge=np.full((len(sources), 2), -1),
+                  fraction=one[:, 0], edge_s=np.full((len(sources), 2), np.inf))
+    zero = np.zeros((len(targets), 1))
+    tgt = Snapped(node=np.c_[targets, np.full(len(targets), -1)],
+                  out_s=np.c_[zero, zero + np.inf], in_s=np.c_[zero, zero + np.inf],
+                  distance_m=zero[:, 0], access_min=zero[:, 0],
+                  ok=np.ones(len(targets), dtype=bool), edge=np.full((len(targets), 2), -1),
+                  fraction=zero[:, 0], edge_s=np.full((len(targets), 2), np.inf))
+    return pair_times(mat, src, tgt, limit, chunk_bytes)
+
+
+def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
+               limit: float = np.inf, chunk_bytes: int = CHUNK_BYTES
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Door-to-door times (same unit as the weights) between snapped points within a limit.
+
+    A pair's time is the best over its entry nodes of: point to entry node, the network,
+    exit node to point; two points on the same edge may also go straight along it.
+
+    Parameters
+    ----------
+    mat : scipy.sparse.csr_array
+        Edge weights.
+    origins, destinations : Snapped
+        Snapped points (:func:`planner.network.snap.snap_points`).
+    limit : float
+        Pairs slower than this are left out.
+    chunk_bytes : int
+        Memory budget of one Dijkstra block.
+
+    Returns
+    -------
+    i, j, value : numpy.ndarray
+        Origin and destination positions and the time, sorted by ``i`` then ``j``.
+    """
+    forward = len(origins.ok) <= len(destinations.ok)
+    if forward:
+        graph, src_node, src_off = mat, origins.node, origins.out_s
+        tgt_node, tgt_off = destinations.node, destinations.in_s
+    else:  # from each destination backwards: times to it on the reversed graph
+        graph, src_node, src_off = mat.T.tocsr(), destinations.node, destinations.in_s
+        tgt_node, tgt_off = origins.node, origins.out_s
+    src_ok = np.flatnonzero((src_node >= 0).any(axis=1))
+    tgt_ok = np.flatnonzero((tgt_node >= 0).any(axis=1))
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    if len(src_ok) and len(tgt_ok):
+        t_node, t_off = tgt_node[tgt_ok], tgt_off[tgt_ok]
+        t_has2 = bool((t_node[:, 1] >= 0).any())
+        size = _chunk_size(graph.shape[0], len(tgt_ok), chunk_bytes)
+        for start in range(0, len(src_ok), size):
+            rows = src_ok[start:start + size]
+            parts.append(_block(graph, rows, src_node[rows], src_off[rows], tgt_ok, t_node,
+                                t_off, t_has2, limit))
+    si = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
+    ti = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=np.int64)
+    val = np.concatenate([p[2] for p in parts]) if parts else np.empty(0)
+    i, j = (si, ti) if forward else (ti, si)
+    i, j, val = _same_edge(origins, destinations, i, j, val, limit)
+    order = np.lexsort((j, i))
+    return i[order], j[order], val[order]
+
+
+def _block(graph: sp.csr_array, rows: np.ndarray, node: np.ndarray, off: np.ndarray,
+           tgt_ok: np.ndarray, t_node: np.ndarray, t_off: np.ndarray, t_has2: bool,
+           limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One chunk of sources: Dijkstra from their entry nodes, reduced to pairs in the limit."""
+    entries = node[node >= 0]
+    uniq, inv = np.unique(entries, return_inverse=True)
+    slot = np.full(node.shape, -1, dtype=np.int64)
+    slot[node >= 0] = inv
+    net_limit = limit - np.min(off) if np.isfinite(limit) else np.inf
+    dist = dijkstra(graph, directed=True, indices=uniq, limit=max(net_limit, 0.0))
+    # best exit per (entry node, target): dist to the target's entry nodes + their offsets
+    to_t = dist[:, np.maximum(t_node[:, 0], 0)] + t_off[:, 0]
+    if t_has2:
+        np.minimum(to_t, dist[:, np.maximum(t_node[:, 1], 0)] + t_off[:, 1], out=to_t)
+    total = to_t[np.maximum(slot[:, 0], 0)] + off[:, [0]]
+    if (slot[:, 1] >= 0).any():
+        np.minimum(total, to_t[np.maximum(slot[:, 1], 0)] + off[:, [1]], out=total)
+    r, c = np.nonzero(total <= limit)
+    return rows[r], tgt_ok[c], total[r, c]
+
+
+def _same_edge(origins: Snapped, destinations: Snapped, i: np.ndarray, j: np.ndarray,
+               val: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Let two points snapped to the same street go straight along it if that is faster."""
+    o_ok = np.flatnonzero(origins.ok & (origins.edge[:, 0] >= 0))
+    d_ok = np.flatnonzero(destinations.ok & (destinations.edge[:, 0] >= 0))
+    if not len(o_ok) or not len(d_ok):
+        return i, j, val
+    o = pd.DataFrame({"a": origins.edge[o_ok, 0], "b": origins.edge[o_ok, 1], "i": o_ok})
+    d = pd.DataFrame({"a": destinations.edge[d_ok, 0], "b": destinations.edge[d_ok, 1],
+                      "j": d_ok})
+    pairs = o.merge(d, on=["a", "b"])
+    if pairs.empty:
+        return i, j, val
+    pi, pj = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    go, gd = origins.fraction[pi], destinations.fraction[pj]
+    t_ab, t_ba = origins.edge_s[pi, 0], origins.edge_s[pi, 1]
+    along = np.where(gd >= go, edge_share(gd - go, t_ab), edge_share(go - gd, t_ba))
+    along[gd == go] = 0.0
+    direct = (origins.access_min[pi] + destinations.access_min[pj]) * 60.0 + along
+    table = pd.DataFrame({"i": np.r_[i, pi], "j": np.r_[j, pj], "v": np.r_[val, direct]})
+    table = table[table["v"] <= limit].groupby(["i", "j"], sort=False)["v"].min().reset_index()
+    return table["i"].to_numpy(), table["j"].to_numpy(), table["v"].to_numpy()
+
+
+def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
+                 destinations: gpd.GeoSeries, cutoff_min: float,
+                 walk_speed_kmh: float = WALK_SPEED_KMH, max_snap_m: float = 500.0,
+                 snap: str = "node", cache_dir: str | None = None,
+                 chunk_bytes: int = CHUNK_BYTES) -> pd.DataFrame:
+    """Travel times from every origin to every destination within a cut-off.
+
+    The time of a pair is the walk from the origin to the network, the network time, and
+    the walk from the network to the destination (see :mod:`planner.network.snap`).
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        Graph in EPSG:3067 with ``travel_time`` (seconds) on every edge.
+    origins, destinations : geopandas.GeoSeries
+        Points; rows are identified by position (0..n-1) in the result.
+    cutoff_min : float
+        Pairs slower than this (minutes) are left out.
+    walk_speed_kmh : float
+        Speed of the walk between a point and the network.
+    max_snap_m : float
+        Points farther than this from the network are unreachable (no rows).
+    snap : {"node", "edge"}
+        Snap to the nearest node, or to the nearest position on the nearest edge.
+    cache_dir : str or path-like, optional
+        Folder of a Parquet cache keyed by the graph, the points and these parameters.
+    chunk_bytes : int
+        Memory budget of one Dijkstra block (bytes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table with columns ``origin``, ``destination`` (row positions) and ``minutes``,
+        sorted by origin then destination. Unreachable pairs are absent, never zero.
+        ``attrs["unreachable_origins"]`` / ``attrs["unreachable_destinations"]`` list the
+        positions of points farther than ``max_snap_m`` from the network;
+        ``attrs["model"]`` is ``"network"``; ``attrs["cache"]`` is ``"hit"``, ``"miss"``
+        or ``"off"``.
+    """
+    if cutoff_min < 0 or not np.isfinite(cutoff_min):
+        raise InputError("cutoff_min must be a finite number >= 0")
+    mat, nodes = graph_to_csr(graph)
+    params = {"cutoff_min": float(cutoff_min), "walk_speed_kmh": float(walk_speed_kmh),
+              "max_snap_m": float(max_snap_m), "snap": snap, "model": "network"}
+    key = None
+    if cache_dir is not None:
+        from planner.network import cache
+
+        key = cache.cache_key(cache.graph_hash(graph, mat, nodes), origins, destinations,
+                              params)
+        hit = cache.load(cache_dir, key)
+        if hit is not None:
+            hit.attrs["cache"] = "hit"
+            return hit
+    o = snap_points(graph, origins, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes))
+    d = snap_points(graph, destinations, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes))
+    i, j, sec = pair_times(mat, o, d, cutoff_min * 60.0, chunk_bytes)
+    result = pd.DataFrame({"origin": i.astype(np.int64), "destination": j.astype(np.int64),
+                           "minutes": sec / 60.0})
+    result.attrs.update(unreachable_origins=o.unreachable,
+                        unreachable_destinations=d.unreachable, model="network",
+                        snap=snap, cutoff_min=float(cutoff_min))
+    if key is not None:
+        from planner.network import cache
+
+        cache.save(cache_dir, key, result)
+        result.attrs["cache"] = "miss"
+    else:
+        result.attrs["cache"] = "off"
+    return result
+
+
+def to_sparse(table: pd.DataFrame, n_origins: int, n_destinations: int) -> sp.csr_array:
+    """A long travel-time table as a sparse ``(origins, destinations)`` matrix of minutes.
+
+    Absent entries are pairs beyond the cut-off or unreachable; a stored ``0.0`` is a real
+    zero time (the same place), kept as an explicit entry.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``origin``, ``destination``, ``minutes``.
+    n_origins, n_destinations : int
+        Shape of the matrix (clients x sites when origins are the clients).
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+    """
+    return sp.csr_array((table["minutes"].to_numpy(dtype=float),
+                         (table["origin"].to_numpy(), table["destination"].to_numpy())),
+                        shape=(n_origins, n_destinations))
+
+
+def travel_time_matrix(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
+                       destinations: gpd.GeoSeries, cutoff_min: float,
+                       **kwargs: object) -> sp.csr_array:
+    """:func:`travel_times` as a sparse ``(origins, destinations)`` matrix of minutes.
+
+    Parameters
+    ----------
+    graph, origins, destinations, cutoff_min
+        As in :func:`travel_times`.
+    **kwargs
+        Passed to :func:`travel_times`.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+        See :func:`to_sparse`.
+    """
+    table = travel_times(graph, origins, destinations, cutoff_min, **kwargs)
+    return to_sparse(table, len(origins), len(destinations))
