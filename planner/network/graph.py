@@ -180,14 +180,17 @@ def graph_from_xml(path: str | Path, mode: str, prepare: bool = True,
     Returns
     -------
     networkx.MultiDiGraph
-        osmnx's graph of the file, simplified, with only the mode's ways.
+        osmnx's graph of the file with only the mode's ways, simplified to one edge per
+        stretch of a way between junctions and way ends.
     """
     _check_mode(mode)
     if not Path(path).is_file():
         raise InputError(f"OSM file {path} does not exist")
     raw = ox.graph_from_xml(path, bidirectional=mode == "walk", simplify=False,
                             retain_all=True)
-    graph = ox.simplify_graph(keep_mode_edges(raw, mode))
+    # endpoints where one OSM way meets another; a closed ring road is a road, keep it
+    graph = ox.simplify_graph(keep_mode_edges(raw, mode), edge_attrs_differ=["osmid"],
+                              remove_rings=False)
     return prepare_graph(graph, mode, **prepare_kw) if prepare else graph
 
 
