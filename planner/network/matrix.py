@@ -125,6 +125,9 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
     val = np.concatenate([p[2] for p in parts]) if parts else np.empty(0)
     i, j = (si, ti) if forward else (ti, si)
     i, j, val = _same_edge(origins, destinations, i, j, val, limit)
+    di, dj = np.diff(i), np.diff(j)
+    if ((di > 0) | ((di == 0) & (dj > 0))).all():  # forward blocks come out sorted
+        return i, j, val
     order = np.lexsort((j, i))
     return i[order], j[order], val[order]
 
@@ -133,21 +136,34 @@ def _block(graph: sp.csr_array, rows: np.ndarray, node: np.ndarray, off: np.ndar
            tgt_ok: np.ndarray, t_node: np.ndarray, t_off: np.ndarray, t_has2: bool,
            limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One chunk of sources: Dijkstra from their entry nodes, reduced to pairs in the limit."""
-    entries = node[node >= 0]
-    uniq, inv = np.unique(entries, return_inverse=True)
-    slot = np.full(node.shape, -1, dtype=np.int64)
-    slot[node >= 0] = inv
-    net_limit = limit - np.min(off) if np.isfinite(limit) else np.inf
-    dist = dijkstra(graph, directed=True, indices=uniq, limit=max(net_limit, 0.0))
-    # best exit per (entry node, target): dist to the target's entry nodes + their offsets
-    to_t = dist[:, np.maximum(t_node[:, 0], 0)] + t_off[:, 0]
-    if t_has2:
-        np.minimum(to_t, dist[:, np.maximum(t_node[:, 1], 0)] + t_off[:, 1], out=to_t)
-    total = to_t[np.maximum(slot[:, 0], 0)] + off[:, [0]]
-    if (slot[:, 1] >= 0).any():
+    net_limit = max(limit - np.min(off), 0.0) if np.isfinite(limit) else np.inf
+    if (node[:, 1] < 0).all():  # one entry node per source: one Dijkstra row each
+        dist = dijkstra(graph, directed=True, indices=node[:, 0], limit=net_limit)
+        total = _to_targets(dist, t_node, t_off, t_has2)
+        if off[:, 0].any():
+            total += off[:, [0]]
+    else:
+        entries = node[node >= 0]
+        uniq, inv = np.unique(entries, return_inverse=True)
+        slot = np.full(node.shape, -1, dtype=np.int64)
+        slot[node >= 0] = inv
+        dist = dijkstra(graph, directed=True, indices=uniq, limit=net_limit)
+        to_t = _to_targets(dist, t_node, t_off, t_has2)
+        total = to_t[np.maximum(slot[:, 0], 0)] + off[:, [0]]
         np.minimum(total, to_t[np.maximum(slot[:, 1], 0)] + off[:, [1]], out=total)
     r, c = np.nonzero(total <= limit)
     return rows[r], tgt_ok[c], total[r, c]
+
+
+def _to_targets(dist: np.ndarray, t_node: np.ndarray, t_off: np.ndarray,
+                t_has2: bool) -> np.ndarray:
+    """Best time from each Dijkstra row to each target through the target's entry nodes."""
+    total = dist[:, np.maximum(t_node[:, 0], 0)]
+    if t_off[:, 0].any():
+        total += t_off[:, 0]
+    if t_has2:
+        np.minimum(total, dist[:, np.maximum(t_node[:, 1], 0)] + t_off[:, 1], out=total)
+    return total
 
 
 def _same_edge(origins: Snapped, destinations: Snapped, i: np.ndarray, j: np.ndarray,
