@@ -340,8 +340,10 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
     Returns
     -------
     Plan
-        Decisions and assignment; ``meta`` holds ``status`` (optimal, feasible, time_limit),
-        ``objective`` and ``bound`` (EUR/year), ``gap`` and ``seconds``.
+        Decisions and assignment; ``meta`` holds ``status`` (``optimal``: proven;
+        ``feasible``: proven within ``solver.relative_gap``, a deterministic stop;
+        ``time_limit``: the wall-clock limit was reached, so the plan may differ from run
+        to run), ``objective`` and ``bound`` (EUR/year), ``gap`` and ``seconds``.
 
     Raises
     ------
@@ -367,6 +369,8 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
     objective = m.solver.Objective().Value()
     bound = m.solver.Objective().BestBound()
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    if state == "optimal" and gap > 1e-6:  # SCIP stopped at the requested gap
+        state = "feasible"
     plan = _to_plan(m, name)
     plan.meta.update({"status": state, "objective": round(objective, 2),
                       "bound": round(bound, 2), "gap": round(gap, 6),

@@ -201,3 +201,17 @@ def test_evaluate_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "would be overwritten by the output proposal.gpkg" in result.output
     assert proposal.read_bytes() == b"not really a geopackage"
+
+
+def test_demo_plan_shares_premises_and_evaluates_to_its_objective(plan: Plan,
+                                                                  problem: Problem) -> None:
+    from planner import evaluate
+
+    shared = plan.decisions[plan.decisions["mode"] == "shared"]
+    assert shared["site_id"].nunique() >= 1
+    assert (shared.groupby("site_id")["organisation"].nunique() >= 1).all()
+    # the plan as read back from plan.gpkg, evaluated afresh, costs what the solver said
+    # (visits and minutes are stored with 3 decimals, hence the tolerance)
+    plan.kpis = evaluate.evaluate(plan, problem)
+    assert evaluate.total_cost(plan, problem) == pytest.approx(plan.meta["objective"],
+                                                               rel=1e-5)

@@ -49,7 +49,7 @@ def test_demo_scenario_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert got == [("all", "municipality", 10, 0.8, 2), ("county", "municipality", 12, 0.9, 4)]
     assert (sc.travel.mode, sc.travel.cutoff_min, sc.travel.max_snap_m) == ("walk", 30, 300)
     assert sc.costs.popup.days_per_month == [2, 4, 8]
-    assert (sc.solver.time_limit_s, sc.solver.relative_gap, sc.solver.seed) == (40, 0.01, 0)
+    assert (sc.solver.time_limit_s, sc.solver.relative_gap, sc.solver.seed) == (180, 0.03, 0)
 
 
 def test_demo_scenario_matches_its_yaml(demo_doc: dict) -> None:
