@@ -28,6 +28,11 @@ DECISION_COLUMNS = (
 ASSIGNMENT_COLUMNS = ("demand_id", "organisation", "site_id", "channel", "visits", "minutes")
 DECISION_MODES = ("office", "shared", "popup", "remote", "closed")
 ACTIONS = ("keep", "open", "close")
+#: Meta keys kept in memory but not written to files: they differ from run to run, and the
+#: same scenario and seed must give byte-identical plan files.
+RUN_ONLY_META = ("seconds",)
+#: Timestamp GDAL writes into GeoPackage metadata (fixed, for byte-identical files).
+_GPKG_DATE = "2000-01-01T00:00:00Z"
 
 
 @dataclass
@@ -96,7 +101,18 @@ class Plan:
         text = self._to_geojson_text()
         return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
+    def _file_meta(self) -> dict[str, Any]:
+        return {k: v for k, v in self.meta.items() if k not in RUN_ONLY_META}
+
     def _write_gpkg(self, path: Path) -> None:
+        before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _GPKG_DATE})
+        try:
+            self._write_gpkg_layers(path)
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
+
+    def _write_gpkg_layers(self, path: Path) -> None:
         dec = self.decisions.to_crs(CRS)
         pyogrio.write_dataframe(dec, path, layer="decisions", driver="GPKG")
         pyogrio.write_dataframe(self.assignment.reset_index(drop=True), path,
@@ -104,9 +120,10 @@ class Plan:
         if len(self.kpis):
             pyogrio.write_dataframe(self.kpis.reset_index(names="organisation"), path,
                                     layer="kpis", driver="GPKG")
-        meta = pd.DataFrame({"key": ["plan_name", *self.meta],
+        file_meta = self._file_meta()
+        meta = pd.DataFrame({"key": ["plan_name", *file_meta],
                              "value": [json.dumps(self.name)]
-                             + [json.dumps(v) for v in self.meta.values()]})
+                             + [json.dumps(v) for v in file_meta.values()]})
         pyogrio.write_dataframe(meta, path, layer="meta", driver="GPKG")
 
     def _to_geojson_text(self) -> str:
@@ -114,7 +131,7 @@ class Plan:
         fc = json.loads(dec.to_json(drop_id=True))
         fc["name"] = self.name
         fc["planner"] = {
-            "meta": self.meta,
+            "meta": self._file_meta(),
             "assignment": json.loads(self.assignment.to_json(orient="records")),
             "kpis": json.loads(self.kpis.reset_index(names="organisation").to_json(
                 orient="records")) if len(self.kpis) else [],

@@ -356,3 +356,18 @@ def test_demand_aggregation_keeps_residents_and_areas() -> None:
     # untouched below the limit
     same, c0, m0 = aggregate(dem, 400)
     assert same is dem and c0 == 0.0 and m0 == 0.0
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])
+def test_same_scenario_gives_byte_identical_plan_files(tmp_path, suffix: str) -> None:
+    import time
+
+    files = []
+    for k in range(2):
+        p = instance({"p0": {"A": 2, "B": 2, "C": 40, "D": 20},
+                      "p1": {"A": 40, "B": 40, "C": 2, "D": 20}}, {"p0": 100, "p1": 20})
+        plan = model.solve(p)
+        plan.kpis = evaluate.evaluate(plan, p)
+        files.append(plan.to_file(tmp_path / f"plan{k}{suffix}"))
+        time.sleep(1.1)  # a timestamp in the file would now differ
+    assert files[0].read_bytes() == files[1].read_bytes()
