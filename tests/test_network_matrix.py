@@ -12,6 +12,7 @@ from shapely.geometry import Point
 import planner.network.matrix as matrix_mod
 from planner import network
 from planner.data.demo import demo_graph
+from planner.network.contract import contract
 
 X0, Y0 = 400000.0, 6670000.0
 
@@ -203,3 +204,34 @@ def test_cache_is_hit_then_invalidated(tmp_path, monkeypatch: pytest.MonkeyPatch
     other = network.travel_times(g, pts, pts, cutoff_min=30, cache_dir=tmp_path)
     assert (moved.attrs["cache"], other.attrs["cache"]) == ("miss", "miss")
     assert len(list(tmp_path.glob("*.parquet"))) == 4
+
+
+def test_chain_contraction_keeps_junctions_and_chain_times() -> None:
+    mat, nodes = network.graph_to_csr(line_graph())
+    small = contract(mat, min_share=0.0)
+    pos = {n: i for i, n in enumerate(nodes)}
+    # B and C (2, 3) have two neighbours each: A -> D becomes one arc of 150 s, D -> A none
+    assert small.kept[pos[2]] == small.kept[pos[3]] == -1
+    a, d = small.kept[pos[1]], small.kept[pos[4]]
+    assert small.mat[a, d] == 150.0
+    assert (d, a) not in set(zip(*small.mat.nonzero(), strict=True))
+    # C -> B is against the one-way: impassable along the chain; B -> C is 30 s
+    assert small.along(np.array([pos[3]]), np.array([pos[2]]))[0] == np.inf
+    assert small.along(np.array([pos[2]]), np.array([pos[3]]))[0] == 30.0
+
+
+@pytest.mark.parametrize("snap", ["node", "edge"])
+def test_contraction_changes_nothing_on_helsinki(helsinki: dict, snap: str) -> None:
+    g = helsinki["walk"]
+    rng = np.random.default_rng(11)
+    x, y = network.node_xy(g)
+    xy = rng.uniform([x.min(), y.min()], [x.max(), y.max()], (400, 2))
+    pts = gpd.GeoSeries([Point(a, b) for a, b in xy], crs="EPSG:3067")
+    for origins, destinations in [(pts[:15], pts), (pts, pts[:15])]:
+        fast = network.travel_times(g, origins, destinations, cutoff_min=10, snap=snap)
+        full = network.travel_times(g, origins, destinations, cutoff_min=10, snap=snap,
+                                    contract_chains=False)
+        assert len(fast) > 1000
+        pd.testing.assert_frame_equal(fast[["origin", "destination"]],
+                                      full[["origin", "destination"]])
+        assert np.abs(fast["minutes"] - full["minutes"]).max() < 1e-9

@@ -288,9 +288,27 @@ def graph_to_csr(graph: nx.MultiDiGraph, weight: str = "travel_time"
     if not (w >= 0).all():
         raise InputError(f"graph: some edges have no {weight!r} or a negative one; "
                          "run prepare_graph first")
+    return min_csr(u, v, w, len(nodes)), nodes
+
+
+def min_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
+    """An ``(n, n)`` CSR matrix of arcs ``u -> v``, keeping the least weight of duplicates.
+
+    Parameters
+    ----------
+    u, v : numpy.ndarray
+        Arc ends (matrix positions).
+    w : numpy.ndarray
+        Arc weights (zeros are kept as explicit entries).
+    n : int
+        Number of nodes.
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+    """
     order = np.lexsort((w, v, u))  # by u, then v, then weight: the first of a run is best
     u, v, w = u[order], v[order], w[order]
-    first = np.ones(m, dtype=bool)
+    first = np.ones(len(u), dtype=bool)
     first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    mat = sp.csr_array((w[first], (u[first], v[first])), shape=(len(nodes), len(nodes)))
-    return mat, nodes
+    return sp.csr_array((w[first], (u[first], v[first])), shape=(n, n))

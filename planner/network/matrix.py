@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from planner.errors import InputError
+from planner.network.contract import contract_cached
 from planner.network.graph import graph_to_csr
 from planner.network.snap import Snapped, edge_share, snap_points
 from planner.network.speeds import WALK_SPEED_KMH
@@ -41,7 +42,8 @@ def _chunk_size(n_nodes: int, n_targets: int, chunk_bytes: int) -> int:
 
 
 def node_times(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
-               limit: float = np.inf, chunk_bytes: int = CHUNK_BYTES
+               limit: float = np.inf, chunk_bytes: int = CHUNK_BYTES,
+               contract_chains: bool = True
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Network times from source nodes to target nodes within a limit.
 
@@ -55,6 +57,9 @@ def node_times(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
         Pairs farther than this are left out (same unit as the weights).
     chunk_bytes : int
         Memory budget of one Dijkstra block.
+    contract_chains : bool
+        Run Dijkstra over junctions only (:mod:`planner.network.contract`) when most nodes
+        lie inside degree-2 chains.
 
     Returns
     -------
@@ -75,11 +80,12 @@ def node_times(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
                   distance_m=zero[:, 0], access_min=zero[:, 0],
                   ok=np.ones(len(targets), dtype=bool), edge=np.full((len(targets), 2), -1),
                   fraction=zero[:, 0], edge_s=np.full((len(targets), 2), np.inf))
-    return pair_times(mat, src, tgt, limit, chunk_bytes)
+    return pair_times(mat, src, tgt, limit, chunk_bytes, contract_chains)
 
 
 def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
-               limit: float = np.inf, chunk_bytes: int = CHUNK_BYTES
+               limit: float = np.inf, chunk_bytes: int = CHUNK_BYTES,
+               contract_chains: bool = True
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Door-to-door times (same unit as the weights) between snapped points within a limit.
 
@@ -96,6 +102,8 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
         Pairs slower than this are left out.
     chunk_bytes : int
         Memory budget of one Dijkstra block.
+    contract_chains : bool
+        Contract degree-2 chains first when that pays (see :func:`node_times`).
 
     Returns
     -------
@@ -112,17 +120,29 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
     src_ok = np.flatnonzero((src_node >= 0).any(axis=1))
     tgt_ok = np.flatnonzero((tgt_node >= 0).any(axis=1))
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    extra = None
     if len(src_ok) and len(tgt_ok):
+        s_node, s_off = src_node[src_ok], src_off[src_ok]
         t_node, t_off = tgt_node[tgt_ok], tgt_off[tgt_ok]
-        t_has2 = bool((t_node[:, 1] >= 0).any())
-        size = _chunk_size(graph.shape[0], len(tgt_ok), chunk_bytes)
+        small = contract_cached(graph) if contract_chains else None
+        if small is not None:  # route over junctions; chain nodes read off their ends
+            ci, cj, cv = small.same_chain(s_node, s_off, t_node, t_off)
+            extra = (src_ok[ci], tgt_ok[cj], cv)
+            s_node, s_off = small.entries(s_node, s_off, outgoing=True)
+            t_node, t_off = small.entries(t_node, t_off, outgoing=False)
+            graph = small.mat
+        s_node, s_off = _used_columns(s_node, s_off)
+        t_node, t_off = _used_columns(t_node, t_off)
+        size = _chunk_size(graph.shape[0], len(tgt_ok) * t_node.shape[1], chunk_bytes)
         for start in range(0, len(src_ok), size):
-            rows = src_ok[start:start + size]
-            parts.append(_block(graph, rows, src_node[rows], src_off[rows], tgt_ok, t_node,
-                                t_off, t_has2, limit))
+            sl = slice(start, start + size)
+            parts.append(_block(graph, src_ok[sl], s_node[sl], s_off[sl], tgt_ok, t_node,
+                                t_off, limit))
     si = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
     ti = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=np.int64)
     val = np.concatenate([p[2] for p in parts]) if parts else np.empty(0)
+    if extra is not None and len(extra[0]):
+        si, ti, val = _merge_min(si, ti, val, *extra, limit)
     i, j = (si, ti) if forward else (ti, si)
     i, j, val = _same_edge(origins, destinations, i, j, val, limit)
     di, dj = np.diff(i), np.diff(j)
@@ -132,37 +152,85 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
     return i[order], j[order], val[order]
 
 
+def _used_columns(node: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop entry columns that no point uses."""
+    used = (node >= 0).any(axis=0)
+    return node[:, used], off[:, used]
+
+
+def _merge_min(i: np.ndarray, j: np.ndarray, v: np.ndarray, ei: np.ndarray, ej: np.ndarray,
+               ev: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of both lists within the limit, the least time where a pair is in both.
+
+    The first list is large and has unique pairs; the second is small. Runs in
+    O(n log n) numpy without grouping the large list.
+    """
+    keep = ev <= limit
+    ei, ej, ev = ei[keep], ej[keep], ev[keep]
+    if not len(ei):
+        return i, j, v
+    width = int(max(j.max(initial=-1), ej.max()) + 1)
+    key = i.astype(np.int64) * width + j
+    order = None
+    if len(key) > 1 and not (np.diff(key) > 0).all():
+        order = np.argsort(key, kind="stable")
+        i, j, v, key = i[order], j[order], v[order], key[order]
+    ekey = ei.astype(np.int64) * width + ej
+    eo = np.lexsort((ev, ekey))  # by key, least time first
+    ekey, ev = ekey[eo], ev[eo]
+    first = np.r_[True, ekey[1:] != ekey[:-1]]
+    ekey, ev = ekey[first], ev[first]
+    at = np.searchsorted(key, ekey)
+    found = at < len(key)
+    found[found] = key[at[found]] == ekey[found]
+    v = v.copy()
+    np.minimum.at(v, at[found], ev[found])
+    new = ~found
+    if new.any():
+        ins = at[new]
+        i = np.insert(i, ins, ekey[new] // width)
+        j = np.insert(j, ins, ekey[new] % width)
+        v = np.insert(v, ins, ev[new])
+    return i, j, v
+
+
 def _block(graph: sp.csr_array, rows: np.ndarray, node: np.ndarray, off: np.ndarray,
-           tgt_ok: np.ndarray, t_node: np.ndarray, t_off: np.ndarray, t_has2: bool,
+           tgt_ok: np.ndarray, t_node: np.ndarray, t_off: np.ndarray,
            limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One chunk of sources: Dijkstra from their entry nodes, reduced to pairs in the limit."""
     net_limit = max(limit - np.min(off), 0.0) if np.isfinite(limit) else np.inf
-    if (node[:, 1] < 0).all():  # one entry node per source: one Dijkstra row each
+    if node.shape[1] == 1:  # one entry node per source: one Dijkstra row each
         dist = dijkstra(graph, directed=True, indices=node[:, 0], limit=net_limit)
-        total = _to_targets(dist, t_node, t_off, t_has2)
+        total = _to_targets(dist, t_node, t_off)
         if off[:, 0].any():
             total += off[:, [0]]
-    else:
-        entries = node[node >= 0]
-        uniq, inv = np.unique(entries, return_inverse=True)
-        slot = np.full(node.shape, -1, dtype=np.int64)
-        slot[node >= 0] = inv
-        dist = dijkstra(graph, directed=True, indices=uniq, limit=net_limit)
-        to_t = _to_targets(dist, t_node, t_off, t_has2)
-        total = to_t[np.maximum(slot[:, 0], 0)] + off[:, [0]]
-        np.minimum(total, to_t[np.maximum(slot[:, 1], 0)] + off[:, [1]], out=total)
+    else:  # several entry nodes: one virtual node per source, linked to its entries
+        n = graph.shape[0]
+        dist = dijkstra(_with_sources(graph, node, off), directed=True,
+                        indices=n + np.arange(len(node)), limit=limit)
+        total = _to_targets(dist, t_node, t_off)
     r, c = np.nonzero(total <= limit)
     return rows[r], tgt_ok[c], total[r, c]
 
 
-def _to_targets(dist: np.ndarray, t_node: np.ndarray, t_off: np.ndarray,
-                t_has2: bool) -> np.ndarray:
+def _with_sources(graph: sp.csr_array, node: np.ndarray, off: np.ndarray) -> sp.csr_array:
+    """The graph with one extra node per source and arcs to its entry nodes at ``off``."""
+    n, m = graph.shape[0], len(node)
+    ok = (node >= 0) & np.isfinite(off)
+    counts = ok.sum(axis=1)
+    indptr = np.r_[graph.indptr, graph.indptr[-1] + np.cumsum(counts)]
+    indices = np.r_[graph.indices, node[ok]]
+    data = np.r_[graph.data, off[ok]]
+    return sp.csr_array((data, indices, indptr), shape=(n + m, n + m))
+
+
+def _to_targets(dist: np.ndarray, t_node: np.ndarray, t_off: np.ndarray) -> np.ndarray:
     """Best time from each Dijkstra row to each target through the target's entry nodes."""
     total = dist[:, np.maximum(t_node[:, 0], 0)]
     if t_off[:, 0].any():
         total += t_off[:, 0]
-    if t_has2:
-        np.minimum(total, dist[:, np.maximum(t_node[:, 1], 0)] + t_off[:, 1], out=total)
+    for k in range(1, t_node.shape[1]):
+        np.minimum(total, dist[:, np.maximum(t_node[:, k], 0)] + t_off[:, k], out=total)
     return total
 
 
@@ -185,16 +253,15 @@ def _same_edge(origins: Snapped, destinations: Snapped, i: np.ndarray, j: np.nda
     along = np.where(gd >= go, edge_share(gd - go, t_ab), edge_share(go - gd, t_ba))
     along[gd == go] = 0.0
     direct = (origins.access_min[pi] + destinations.access_min[pj]) * 60.0 + along
-    table = pd.DataFrame({"i": np.r_[i, pi], "j": np.r_[j, pj], "v": np.r_[val, direct]})
-    table = table[table["v"] <= limit].groupby(["i", "j"], sort=False)["v"].min().reset_index()
-    return table["i"].to_numpy(), table["j"].to_numpy(), table["v"].to_numpy()
+    return _merge_min(i, j, val, pi, pj, direct, limit)
 
 
 def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
                  destinations: gpd.GeoSeries, cutoff_min: float,
                  walk_speed_kmh: float = WALK_SPEED_KMH, max_snap_m: float = 500.0,
                  snap: str = "node", cache_dir: str | None = None,
-                 chunk_bytes: int = CHUNK_BYTES) -> pd.DataFrame:
+                 chunk_bytes: int = CHUNK_BYTES, contract_chains: bool = True
+                 ) -> pd.DataFrame:
     """Travel times from every origin to every destination within a cut-off.
 
     The time of a pair is the walk from the origin to the network, the network time, and
@@ -218,6 +285,9 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
         Folder of a Parquet cache keyed by the graph, the points and these parameters.
     chunk_bytes : int
         Memory budget of one Dijkstra block (bytes).
+    contract_chains : bool
+        Run Dijkstra over junctions only when most nodes lie inside degree-2 chains (same
+        times up to rounding below 1e-9 s).
 
     Returns
     -------
@@ -246,7 +316,7 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
             return hit
     o = snap_points(graph, origins, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes))
     d = snap_points(graph, destinations, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes))
-    i, j, sec = pair_times(mat, o, d, cutoff_min * 60.0, chunk_bytes)
+    i, j, sec = pair_times(mat, o, d, cutoff_min * 60.0, chunk_bytes, contract_chains)
     result = pd.DataFrame({"origin": i.astype(np.int64), "destination": j.astype(np.int64),
                            "minutes": sec / 60.0})
     result.attrs.update(unreachable_origins=o.unreachable,
