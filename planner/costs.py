@@ -243,13 +243,15 @@ def cost_sharing(decisions: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        :func:`split_costs` rows with a leading ``site_id`` column, for every site where two
-        or more organisations serve in person.
+        :func:`split_costs` rows with a leading ``site_id`` column, for every shared
+        premise with a saving to share: two or more organisations in person and at least
+        one office there (pop-ups alone share no running costs, so there is nothing to
+        split).
     """
     d = decisions[decisions["mode"].isin(["office", "shared", "popup"])]
     frames = []
     for site, g in d.groupby("site_id", sort=True):
-        if g["organisation"].nunique() < 2:
+        if g["organisation"].nunique() < 2 or not (g["mode"] == "shared").any():
             continue
         players = list(g["organisation"])
         saving = {o: shared_saving(scenario, o) if m == "shared" else 0.0

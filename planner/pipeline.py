@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from planner import demand, evaluate, model, network
+from planner import costs, demand, evaluate, model, network, routing
 from planner.errors import InputError
 from planner.plan import Plan
 from planner.problem import Problem, build_problem
@@ -16,6 +16,8 @@ from planner.region import Region
 from planner.scenario import Scenario
 
 Progress = Callable[[str], None]
+#: Cut-off of staff travel between sites (minutes): half a working day.
+SITE_CUTOFF_MIN = 225.0
 
 
 @dataclass
@@ -27,6 +29,8 @@ class Run:
     problem: Problem
     today: Plan
     plan: Plan
+    tours: routing.Tours | None = None
+    cost_split: pd.DataFrame | None = None
 
     def comparison(self) -> pd.DataFrame:
         """KPIs today and in the plan side by side, one row per organisation and ``all``."""
@@ -68,6 +72,14 @@ def prepare(scenario: Scenario, region: Region | None = None,
                                  tr.max_snap_m)
     problem = build_problem(region, scenario, times)
     problem.notes.update(notes)
+    # staff travel between sites, for pop-up tours (same network, a day's reach)
+    st = network.travel_times(region.graphs[tr.mode], region.sites.geometry,
+                              region.sites.geometry, SITE_CUTOFF_MIN, tr.walk_speed_kmh,
+                              tr.max_snap_m)
+    ids = region.sites["site_id"].astype(str).to_numpy()
+    problem.site_times = pd.DataFrame({"from": ids[st["origin"].to_numpy()],
+                                       "to": ids[st["destination"].to_numpy()],
+                                       "minutes": st["minutes"].to_numpy()})
     return region, problem
 
 
@@ -96,7 +108,17 @@ def run(scenario: Scenario, region: Region | None = None,
     say("Optimising")
     plan = model.solve(problem)
     plan.kpis = evaluate.evaluate(plan, problem)
-    return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan)
+    say("Planning pop-up tours")
+    tours = None
+    if problem.site_times is not None:
+        bases = {o: sorted(today.decisions.loc[today.decisions["organisation"] == o,
+                                               "site_id"].astype(str))
+                 for o in problem.orgs}
+        tours = routing.plan_tours_for_plan(plan.decisions, problem.site_times,
+                                            staff_bases=bases)
+    split = costs.cost_sharing(plan.decisions, scenario)
+    return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
+               tours=tours, cost_split=split)
 
 
 def compare(before: Plan, after: Plan) -> pd.DataFrame:

@@ -43,6 +43,9 @@ class Problem:
         Service options, see ``planner.costs.option_table``.
     notes : dict of str to str
         Statements the outputs must carry (e.g. how demand was aggregated).
+    site_times : pandas.DataFrame or None
+        Staff travel between sites: ``from``, ``to`` (site ids) and ``minutes``; used for
+        pop-up tours.
     """
 
     scenario: Scenario
@@ -55,6 +58,7 @@ class Problem:
     existing: pd.DataFrame
     options: pd.DataFrame
     notes: dict[str, str] = field(default_factory=dict)
+    site_times: pd.DataFrame | None = None
 
     def site_index(self) -> pd.Series:
         """Map site id -> position."""

@@ -238,7 +238,8 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
 
 def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
                         windows: dict[str, tuple[float, float]] | None = None,
-                        settings: TourSettings | None = None) -> Tours:
+                        settings: TourSettings | None = None,
+                        staff_bases: dict[str, list[str]] | None = None) -> Tours:
     """Tours of every organisation's pop-ups in a plan.
 
     Parameters
@@ -249,13 +250,16 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
         Site-to-site staff travel: ``from``, ``to`` (site ids) and ``minutes``.
     windows, settings
         As in :func:`plan_tours`.
+    staff_bases : dict, optional
+        Organisation -> site ids where its staff can start when the plan leaves it no
+        office (e.g. today's offices: closed to customers, staff still work somewhere).
 
     Returns
     -------
     Tours
-        All organisations' stops together; an organisation with pop-ups but no office in
-        the plan is skipped and named in ``notes``. Each base is the organisation's office
-        nearest (total travel) to its pop-up sites.
+        All organisations' stops together. Each base is the organisation's office in the
+        plan nearest (total travel) to its pop-up sites, else the nearest staff base (said
+        in ``notes``); an organisation with neither is skipped and named in ``notes``.
     """
     st = settings or TourSettings()
     minutes = {(a, b): float(m) for a, b, m in
@@ -266,6 +270,10 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
         if pops.empty:
             continue
         offices = sorted(d.loc[d["mode"].isin(["office", "shared"]), "site_id"].astype(str))
+        if not offices and staff_bases and staff_bases.get(str(org)):
+            offices = sorted(staff_bases[str(org)])
+            notes.append(f"{org}: no office in the plan; its pop-up team starts from a staff "
+                         f"base ({', '.join(offices)})")
         if not offices:
             notes.append(f"{org}: pop-ups but no office in the plan to base a team; no tours")
             continue

@@ -103,3 +103,17 @@ def test_tours_for_a_plan_pick_the_nearest_base() -> None:
     assert tours.travel_hours * 60 == pytest.approx(40.0)
     assert tours.notes == ["county: pop-ups but no office in the plan to base a team; "
                            "no tours"]
+
+
+def test_staff_base_when_the_plan_leaves_no_office() -> None:
+    # the county keeps no office but its staff still work at today's office C: its pop-up
+    # at B (2 days) is served from C, 10 min away: 2 x 20 = 40 min of travel a month
+    dec = pd.DataFrame({"site_id": ["B"], "organisation": ["county"], "mode": ["popup"],
+                        "days_per_month": [2]})
+    t = minutes(XY)
+    times = pd.DataFrame([(a, b, m) for (a, b), m in t.items()],
+                         columns=["from", "to", "minutes"])
+    tours = plan_tours_for_plan(dec, times, settings=ST, staff_bases={"county": ["C"]})
+    assert tours.travel_hours * 60 == pytest.approx(40.0)
+    assert tours.notes == ["county: no office in the plan; its pop-up team starts from a "
+                           "staff base (C)"]
