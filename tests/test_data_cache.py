@@ -54,6 +54,8 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/garbage":
             return self._send(200, "<html><body>Service unavailable</body></html>",
                               "text/html")
+        if url.path.startswith("/list/"):  # valid JSON of the wrong shape
+            return self._send(200, "[1, 2]")
         if url.path == "/geoserver/wfs":
             name = WFS_FILES.get(q.get("typeNames", ""))
             if name is None:
