@@ -31,9 +31,49 @@ def tenant_office_cost(scenario: Scenario, org: str, rent_eur_m2_year: float,
     return rent + o.office_fixed_eur_year + fitout_eur / c.fitout_amortisation_years
 
 
-def popup_cost(scenario: Scenario, days_per_month: int) -> float:
-    """Annual cost of a pop-up present ``days_per_month`` days a month."""
-    return days_per_month * 12 * scenario.costs.popup.eur_per_day
+def popup_cost(scenario: Scenario, days_per_month: int,
+               roundtrip_min: float = 0.0) -> float:
+    """Annual cost of a pop-up present ``days_per_month`` days a month.
+
+    ``roundtrip_min`` is the staff's travel from their base and back for one session,
+    priced at ``costs.popup.staff_travel_eur_per_hour``.
+    """
+    c = scenario.costs.popup
+    per_day = c.eur_per_day + c.staff_travel_eur_per_hour * roundtrip_min / 60.0
+    return days_per_month * 12 * per_day
+
+
+def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
+                     site_times: pd.DataFrame | None) -> dict[tuple[str, int], float]:
+    """Minutes from each organisation's nearest current office to each site and back.
+
+    Parameters
+    ----------
+    existing : pandas.DataFrame
+        Existing offices (``org``, ``site`` position).
+    site_ids : list of str
+        Site ids by position.
+    site_times : pandas.DataFrame or None
+        ``from``, ``to`` (site ids), ``minutes``.
+
+    Returns
+    -------
+    dict
+        (organisation, site position) -> minutes; pairs without a time are absent.
+    """
+    if site_times is None or not len(existing):
+        return {}
+    t = {(a, b): float(m) for a, b, m in
+         zip(site_times["from"], site_times["to"], site_times["minutes"], strict=True)}
+    out: dict[tuple[str, int], float] = {}
+    for org, g in existing.groupby("org"):
+        bases = [site_ids[int(s)] for s in g["site"]]
+        for pos, sid in enumerate(site_ids):
+            trips = [t[(b, sid)] + t[(sid, b)] if b != sid else 0.0 for b in bases
+                     if b == sid or ((b, sid) in t and (sid, b) in t)]
+            if trips:
+                out[(str(org), pos)] = min(trips)
+    return out
 
 
 def shared_saving(scenario: Scenario, org: str) -> float:
@@ -46,8 +86,8 @@ def closing_cost(scenario: Scenario) -> float:
     return scenario.costs.closing_eur / scenario.costs.fitout_amortisation_years
 
 
-def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
-                 ) -> pd.DataFrame:
+def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame,
+                 site_times: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every service option each organisation can take at each candidate site.
 
     Parameters
@@ -58,6 +98,9 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
         ``fitout_eur``.
     existing : pandas.DataFrame
         Existing offices: ``org``, ``site`` (position), ``annual_cost_eur``, ``desks``.
+    site_times : pandas.DataFrame, optional
+        Staff travel between sites (``from``, ``to``, ``minutes``), to price pop-up
+        sessions' travel from the organisation's nearest current office.
 
     Returns
     -------
@@ -69,6 +112,7 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
     """
     c = scenario.costs
     own = {(r.org, r.site): r for r in existing.itertuples()}
+    trips = staff_roundtrips(existing, list(sites["site_id"].astype(str)), site_times)
     rows: list[tuple] = []
     for org, o in scenario.organisations.items():
         for s, site in enumerate(sites.itertuples()):
@@ -86,7 +130,8 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
                              True, False))
             if o.can_popup and spare >= c.popup.desks:
                 for d in sorted(set(c.popup.days_per_month)):
-                    rows.append((org, s, "popup", d, popup_cost(scenario, d),
+                    rows.append((org, s, "popup", d,
+                                 popup_cost(scenario, d, trips.get((org, s), 0.0)),
                                  d * 12 * c.popup.visits_per_day, c.popup.desks, True, False))
             if o.can_remote:
                 rows.append((org, s, "remote", 0, c.remote.eur_per_year,

@@ -70,16 +70,16 @@ def prepare(scenario: Scenario, region: Region | None = None,
     times = network.travel_times(region.graphs[tr.mode], region.demand.geometry,
                                  region.sites.geometry, tr.cutoff_min, tr.walk_speed_kmh,
                                  tr.max_snap_m)
-    problem = build_problem(region, scenario, times)
-    problem.notes.update(notes)
-    # staff travel between sites, for pop-up tours (same network, a day's reach)
+    # staff travel between sites, for pop-up pricing and tours (same network, half a day)
     st = network.travel_times(region.graphs[tr.mode], region.sites.geometry,
                               region.sites.geometry, SITE_CUTOFF_MIN, tr.walk_speed_kmh,
                               tr.max_snap_m)
     ids = region.sites["site_id"].astype(str).to_numpy()
-    problem.site_times = pd.DataFrame({"from": ids[st["origin"].to_numpy()],
-                                       "to": ids[st["destination"].to_numpy()],
-                                       "minutes": st["minutes"].to_numpy()})
+    site_times = pd.DataFrame({"from": ids[st["origin"].to_numpy()],
+                               "to": ids[st["destination"].to_numpy()],
+                               "minutes": st["minutes"].to_numpy()})
+    problem = build_problem(region, scenario, times, site_times)
+    problem.notes.update(notes)
     return region, problem
 
 

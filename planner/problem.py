@@ -84,7 +84,8 @@ def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
                                        "lease_end", "must_keep"])
 
 
-def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame) -> Problem:
+def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame,
+                  site_times: pd.DataFrame | None = None) -> Problem:
     """Assemble the model input.
 
     Parameters
@@ -94,6 +95,9 @@ def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame) -> Pr
     times : pandas.DataFrame
         From ``planner.network.travel_times(graph, region.demand.geometry,
         region.sites.geometry, ...)``.
+    site_times : pandas.DataFrame, optional
+        Staff travel between sites (``from``, ``to`` site ids, ``minutes``): prices pop-up
+        travel and plans tours.
 
     Returns
     -------
@@ -103,14 +107,14 @@ def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame) -> Pr
     dem = region.demand.reset_index(drop=True)
     v, r = demand.visits(dem, scenario)
     existing = existing_offices(region, scenario)
-    options = costs.option_table(scenario, sites, existing)
+    options = costs.option_table(scenario, sites, existing, site_times)
     for org in scenario.organisations:
         if not (options["org"] == org).any():
             raise InputError(f"scenario: organisation {org!r} has no candidate site with room; "
                              "add sites or spare desks")
     return Problem(scenario=scenario, orgs=list(scenario.organisations), sites=sites,
                    demand=dem, times=times, visits=v, remote_share=r, existing=existing,
-                   options=options)
+                   options=options, site_times=site_times)
 
 
 @dataclass

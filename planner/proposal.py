@@ -99,6 +99,8 @@ def proposal_plan(table: pd.DataFrame, problem: Problem, name: str = "proposal",
         if mode in ("office", "shared", "popup"):
             in_person.setdefault(site, set()).add(org)
     listed = {(org, site) for site, org, mode, _ in rows if mode != "closed"}
+    trips = costs.staff_roundtrips(problem.existing, list(sites["site_id"].astype(str)),
+                                   problem.site_times)
     out = []
     for site, org, mode, days in rows:
         if mode == "closed":
@@ -111,7 +113,8 @@ def proposal_plan(table: pd.DataFrame, problem: Problem, name: str = "proposal",
                                             float(row["fitout_eur"]))
             action = "open"
         elif mode == "popup":
-            cost, action = costs.popup_cost(sc, days), "open"
+            cost = costs.popup_cost(sc, days, trips.get((org, site), 0.0))
+            action = "open"
         else:
             cost, action = sc.costs.remote.eur_per_year, "open"
         if mode in ("office", "shared"):

@@ -70,6 +70,10 @@ class PopupCosts(_Strict):
     eur_per_day: float = Field(700.0, ge=0, description="staff day, travel and host fee")
     visits_per_day: float = Field(25.0, gt=0)
     desks: int = Field(1, ge=0, description="host desks a pop-up occupies on its days")
+    staff_travel_eur_per_hour: float = Field(
+        0.0, ge=0, description="staff travel to a pop-up, priced per session as a round trip "
+        "from the organisation's nearest current office (an upper bound: tours share it)",
+    )
 
     @model_validator(mode="after")
     def _days(self) -> PopupCosts:

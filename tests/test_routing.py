@@ -117,3 +117,25 @@ def test_staff_base_when_the_plan_leaves_no_office() -> None:
     assert tours.travel_hours * 60 == pytest.approx(40.0)
     assert tours.notes == ["county: no office in the plan; its pop-up team starts from a "
                            "staff base (C)"]
+
+
+def test_popup_priced_with_its_staff_round_trip() -> None:
+    # kela's current office is A; a pop-up at B (10 min from A, so 20 min there and back)
+    # 2 days a month at 100 EUR a day + 20/60 h x 60 EUR/h = 120 EUR a session:
+    # 2 x 12 x 120 = 2 880 a year; at A itself no travel: 2 400.
+    from planner import costs
+    from tests.test_colocation import instance
+
+    p = instance({"p0": {"A": 5}}, {"p0": 100})
+    sc = p.scenario.model_copy(update={"costs": p.scenario.costs.model_copy(update={
+        "popup": p.scenario.costs.popup.model_copy(update={"staff_travel_eur_per_hour": 60.0})
+    })})
+    site_times = pd.DataFrame({"from": ["A", "C", "A", "D"], "to": ["C", "A", "D", "A"],
+                               "minutes": [10.0, 10.0, 30.0, 30.0]})
+    opts = costs.option_table(sc, p.sites, p.existing, site_times)
+    pop = opts[(opts["org"] == "kela") & (opts["mode"] == "popup") & (opts["days"] == 2)]
+    by_site = dict(zip(pop["site"], pop["cost_eur"], strict=True))
+    assert by_site[2] == pytest.approx(2 * 12 * (100 + 60 * 20 / 60))  # C
+    assert by_site[3] == pytest.approx(2 * 12 * (100 + 60 * 60 / 60))  # D
+    county = opts[(opts["org"] == "county") & (opts["mode"] == "popup") & (opts["days"] == 2)]
+    assert set(county["cost_eur"]) == {2400.0}  # no time from B to C or D: priced without
