@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,17 +184,63 @@ class Fetcher:
             raise SourceError(f"{full}: the response is not valid JSON ({exc.msg} at char "
                               f"{exc.pos}; starts {snippet!r}); check the URL or try later"
                               ) from None
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
-        meta_path.write_text(json.dumps({
-            "url": full, "fetched_at": now, "licence": licence, "attribution": attribution,
-        }, ensure_ascii=False, indent=1), encoding="utf-8")
+        now = self._sidecar(meta_path, full, licence, attribution)
         rec = Fetched(data, full, now, licence, attribution, False, path)
         self.records.append(rec)
         return rec
+
+    def get_file(self, key: str, produce: Callable[[Path], None], *, suffix: str,
+                 licence: str, attribution: str) -> Fetched:
+        """A file made by ``produce`` (e.g. an osmnx download), through the cache.
+
+        Parameters
+        ----------
+        key : str
+            What identifies the content (a URL or a description with the query); also the
+            ``url`` of the result.
+        produce : callable
+            Called with a temporary path to write the file to, only when it is not cached
+            (or ``refresh``); may raise.
+        suffix : str
+            File name suffix, e.g. ``".geojson"``.
+        licence, attribution : str
+
+        Returns
+        -------
+        Fetched
+            ``data`` is the cached file's path.
+        """
+        folder = Path(self.cache_dir)
+        path = folder / f"{_key(key)}{suffix}"
+        meta_path = folder / f"{_key(key)}.meta.json"
+        if path.is_file() and meta_path.is_file() and not (self.refresh and not self.offline):
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            rec = Fetched(path, key, meta.get("fetched_at", ""), meta.get("licence", licence),
+                          meta.get("attribution", attribution), True, path)
+        elif self.offline:
+            raise SourceError(f"{key}: not in the cache {folder} and the network is off; "
+                              "run 'planner fetch' online first")
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")
+            produce(tmp)
+            os.replace(tmp, path)
+            now = self._sidecar(meta_path, key, licence, attribution)
+            rec = Fetched(path, key, now, licence, attribution, False, path)
+        self.records.append(rec)
+        return rec
+
+    @staticmethod
+    def _sidecar(meta_path: Path, url: str, licence: str, attribution: str) -> str:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        meta_path.write_text(json.dumps({
+            "url": url, "fetched_at": now, "licence": licence, "attribution": attribution,
+        }, ensure_ascii=False, indent=1), encoding="utf-8")
+        return now
 
     def _download(self, full: str) -> str:
         get = (self.session or requests).get

@@ -1,0 +1,209 @@
+"""OpenStreetMap for a real region: candidate host sites and travel networks.
+
+Host sites are the POIs a service could move into: libraries, town halls, community
+centres, government offices and health facilities (the tags of
+:data:`planner.data.demo.HOST_TAGS`). They are read from a local ``.osm.pbf`` with pyrosm
+or downloaded with osmnx (``features_from_polygon``, Overpass) and kept in the disk cache,
+so that a later run works offline. Networks come from :mod:`planner.network`; a downloaded
+network is cached here as GraphML.
+
+Licence: © OpenStreetMap contributors, ODbL 1.0.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from planner import network
+from planner.data.cache import Fetcher
+from planner.data.demo import EXCLUDED_HOSTS, HOST_TAGS, SITE_DEFAULTS
+from planner.errors import InputError
+from planner.schema import CRS, SITE_COLUMNS
+
+LICENCE = "ODbL 1.0"
+ATTRIBUTION = "© OpenStreetMap contributors"
+#: Words in ``operator`` or ``name`` that make a host the municipality, or not.
+MUNICIPAL_WORDS = ("kaupunki", "kaupungin", "kunta", "kunnan", "stad", "kommun", "city of",
+                   "municipality", "keskustakirjasto")
+NOT_MUNICIPAL_WORDS = ("yliopisto", "university", "universitet", "korkeakoulu",
+                       "kansalliskirjasto", "national library", "ministeriö")
+
+
+def host_org(kind: str, name: str, operator: object = None) -> str:
+    """Who hosts a POI: town halls and libraries run by the municipality, else ``other``.
+
+    A library counts as municipal when its ``operator`` (or else its name) says so
+    (:data:`MUNICIPAL_WORDS`) and names no university or state body; untagged libraries
+    are ``other``: correct them with an own sites file.
+    """
+    text = f"{operator if isinstance(operator, str) else ''} {name}".lower()
+    if any(w in text for w in NOT_MUNICIPAL_WORDS):
+        return "other"
+    if kind == "town_hall" or (kind == "library" and any(w in text for w in MUNICIPAL_WORDS)):
+        return "municipality"
+    return "other"
+
+
+def _tags() -> dict[str, list[str]]:
+    tags: dict[str, list[str]] = {}
+    for key, value in HOST_TAGS:
+        tags.setdefault(key, []).append(value)
+    return tags
+
+
+def host_sites(pois: gpd.GeoDataFrame, polygon: BaseGeometry | None = None,
+               source: str = "osm") -> gpd.GeoDataFrame:
+    """Map OSM features to candidate host sites.
+
+    Parameters
+    ----------
+    pois : geopandas.GeoDataFrame
+        Features from pyrosm (``id``, ``osm_type`` columns) or osmnx (index ``element``,
+        ``id``), with their tag columns.
+    polygon : shapely geometry, optional
+        Keep only sites inside it (EPSG:3067).
+    source : str
+        Value of the ``source`` column.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``planner.schema.SITE_COLUMNS`` in EPSG:3067, one point per named place (a place
+        mapped both as a building and as a node is kept once, the building first), sorted
+        by ``site_id``. Desks, rent and fit-out are the defaults of
+        :data:`planner.data.demo.SITE_DEFAULTS`.
+    """
+    if isinstance(pois.index, pd.MultiIndex):
+        pois = pois.reset_index()
+        pois = pois.rename(columns={"element": "osm_type", "element_type": "osm_type"})
+    empty = gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS}, geometry=[], crs=CRS)
+    if len(pois) == 0 or "name" not in pois.columns:
+        return empty
+    pois = pois.to_crs(CRS)
+    tagged = [pois[k].eq(v).to_numpy() if k in pois.columns else np.zeros(len(pois), bool)
+              for k, v in HOST_TAGS]  # first matching tag wins
+    pois = pois.assign(kind=np.select(tagged, list(HOST_TAGS.values()), default=""))
+    pois = pois[(pois["kind"] != "") & pois["name"].notna()
+                & ~pois["name"].isin(list(EXCLUDED_HOSTS))].copy()
+    pois["geometry"] = pois.geometry.representative_point()
+    if polygon is not None:
+        pois = pois[pois.geometry.within(polygon)]
+    if len(pois) == 0:
+        return empty
+    pois["_rank"] = (pois["osm_type"] != "way").astype(int)
+    pois = pois.sort_values(["name", "_rank", "id"]).drop_duplicates("name")
+    rows = []
+    for p in pois.itertuples():
+        spare, rent, fitout = SITE_DEFAULTS[p.kind]
+        rows.append({"site_id": f"osm-{p.osm_type}-{p.id}", "name": p.name, "kind": p.kind,
+                     "host_org": host_org(p.kind, p.name, getattr(p, "operator", None)),
+                     "spare_desks": spare, "rent_eur_m2_year": rent, "fitout_eur": fitout,
+                     "existing_point_id": "", "source": source, "geometry": p.geometry})
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    return out.sort_values("site_id").reset_index(drop=True)
+
+
+def _to_lonlat(polygon: BaseGeometry) -> BaseGeometry:
+    return gpd.GeoSeries([polygon], crs=CRS).to_crs("EPSG:4326").iloc[0]
+
+
+def host_sites_from_pbf(path: str | Path, polygon: BaseGeometry) -> gpd.GeoDataFrame:
+    """Candidate host sites inside a polygon, from a local ``.osm.pbf`` (pyrosm).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The extract, e.g. Geofabrik's ``finland-latest.osm.pbf``.
+    polygon : shapely geometry
+        The region in EPSG:3067.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        See :func:`host_sites`.
+    """
+    import pyrosm
+
+    if not Path(path).is_file():
+        raise InputError(f"OSM file {path} does not exist; check osm_pbf in the region spec")
+    osm = pyrosm.OSM(str(path), bounding_box=_to_lonlat(polygon.envelope))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pois = osm.get_pois(custom_filter={k: True for k in _tags()})
+    if pois is None:
+        return host_sites(gpd.GeoDataFrame(geometry=[], crs=CRS))
+    return host_sites(pois, polygon)
+
+
+def host_sites_online(polygon: BaseGeometry, fetcher: Fetcher | None = None
+                      ) -> gpd.GeoDataFrame:
+    """Candidate host sites inside a polygon, downloaded with osmnx and cached.
+
+    Parameters
+    ----------
+    polygon : shapely geometry
+        The region in EPSG:3067.
+    fetcher : Fetcher, optional
+        Cache settings; offline, the cached download is used or the call fails.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        See :func:`host_sites`.
+    """
+    f = fetcher if fetcher is not None else Fetcher()
+    lonlat = _to_lonlat(polygon)
+    key = f"osmnx:features_from_polygon?tags={_tags()}&polygon={lonlat.wkt}"
+
+    def download(tmp: Path) -> None:
+        feats = ox.features_from_polygon(lonlat, tags=_tags())
+        sites = host_sites(feats, polygon)
+        sites.to_file(tmp, driver="GeoJSON")
+
+    rec = f.get_file(key, download, suffix=".geojson", licence=LICENCE,
+                     attribution=ATTRIBUTION)
+    sites = gpd.read_file(rec.path)
+    if len(sites) == 0:
+        return host_sites(gpd.GeoDataFrame(geometry=[], crs=CRS))
+    sites = sites.set_crs(CRS, allow_override=True)
+    for col in ("existing_point_id", "source"):
+        sites[col] = sites[col].fillna("").astype(str)
+    return sites[[*SITE_COLUMNS, "geometry"]]
+
+
+def graph_online(polygon: BaseGeometry, mode: str, fetcher: Fetcher | None = None,
+                 **prepare_kw: object) -> nx.MultiDiGraph:
+    """A mode's network inside a polygon, downloaded once (osmnx) and cached as GraphML.
+
+    Parameters
+    ----------
+    polygon : shapely geometry
+        The region in EPSG:3067.
+    mode : {"walk", "drive", "bike"}
+    fetcher : Fetcher, optional
+    **prepare_kw
+        Passed to :func:`planner.network.prepare_graph` (``walk_speed_kmh``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Prepared (EPSG:3067, ``travel_time`` on every edge).
+    """
+    f = fetcher if fetcher is not None else Fetcher()
+    key = f"osmnx:graph_from_polygon?mode={mode}&polygon={_to_lonlat(polygon).wkt}"
+
+    def download(tmp: Path) -> None:
+        raw = network.graph_from_polygon(polygon, mode, crs=CRS, prepare=False)
+        ox.save_graphml(raw, tmp)
+
+    rec = f.get_file(key, download, suffix=".graphml", licence=LICENCE,
+                     attribution=ATTRIBUTION)
+    return network.prepare_graph(ox.load_graphml(rec.path), mode, **prepare_kw)

