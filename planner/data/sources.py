@@ -48,14 +48,19 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
     """
     f = fetcher if fetcher is not None else Fetcher(cache_dir, offline=offline,
                                                     timeout=spec.sources.timeout_s)
-    notes: list[str] = []
     wfs = spec.sources.statfin_wfs
     munis = statfin.select_municipalities(
         statfin.municipalities(spec.year, fetcher=f, url=wfs), spec.municipalities)
     outline = munis.union_all()
     boundary = gpd.GeoDataFrame({"name": [spec.name]}, geometry=[outline], crs=CRS)
     bbox = tuple(float(v) for v in outline.bounds)
-    counties = statfin.counties(spec.year, fetcher=f, bbox=bbox, url=wfs)
+    notes: list[str] = []
+    if spec.year >= statfin.FIRST_COUNTY_YEAR:
+        counties = statfin.counties(spec.year, fetcher=f, bbox=bbox, url=wfs)
+    else:
+        counties = gpd.GeoDataFrame({"code": [], "name": []}, geometry=[], crs=CRS)
+        notes.append(f"no wellbeing services counties in {spec.year} (they start in "
+                     f"{statfin.FIRST_COUNTY_YEAR}); each municipality is its own county")
     county_of = statfin.county_membership(munis, counties)
     employment_of = statfin.employment_areas(spec.employment_areas)
     attribution: list[str] = []

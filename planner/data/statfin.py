@@ -37,6 +37,8 @@ WFS_URL = "https://geo.stat.fi/geoserver/wfs"
 CLASSIFICATION_URL = "https://data.stat.fi/api/classifications/v2"
 LICENCE = "CC BY 4.0"
 ATTRIBUTION = "Statistics Finland (Tilastokeskus): {what}"
+#: First year of the wellbeing services county layers.
+FIRST_COUNTY_YEAR = 2022
 #: Rows per WFS request.
 PAGE_SIZE = 5000
 #: Curated municipality -> employment area table shipped with the planner.
