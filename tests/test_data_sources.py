@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pyrosm
 import pytest
+import yaml
 from shapely.geometry import Point
 from test_data_cache import FakeFinland, fake_server  # noqa: F401  (the fake fixture)
 
@@ -133,7 +134,10 @@ def test_fetch_region_fills_the_cache(fake: FakeFinland, tmp_path: Path,
     assert len(metas) == 6
     again = fetch_region(_spec(fake))
     assert again["downloaded"] == 0 and again["cached"] == 6
-    assert fetch_region(_spec(fake), refresh=True)["downloaded"] == 6
+    # a YAML file holding the spec (as ``planner fetch REGION`` gets it)
+    path = tmp_path / "region.yaml"
+    path.write_text(yaml.safe_dump(_spec(fake).model_dump(mode="json")), encoding="utf-8")
+    assert fetch_region(path, refresh=True)["downloaded"] == 6
 
 
 def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,

@@ -258,5 +258,7 @@ class Fetcher:
             raise SourceError(f"{full}: HTTP {resp.status_code} ({what}); "
                               + ("try again later" if resp.status_code >= 500
                                  else "check the layer, year or id in the region spec"))
-        resp.encoding = resp.encoding or "utf-8"
-        return resp.text
+        try:  # JSON is UTF-8 (RFC 8259) whatever the Content-Type header claims
+            return resp.content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return resp.text

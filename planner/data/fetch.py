@@ -7,10 +7,10 @@ from typing import Any
 
 from planner.data.cache import Fetcher
 from planner.data.sources import build_region
-from planner.data.spec import RegionSpec
+from planner.data.spec import RegionSpec, load_region_spec
 
 
-def fetch_region(spec: RegionSpec, cache_dir: str | Path | None = None,
+def fetch_region(spec: RegionSpec | str | Path, cache_dir: str | Path | None = None,
                  refresh: bool = False) -> dict[str, Any]:
     """Fill the cache for a region spec, so that later runs work offline.
 
@@ -20,7 +20,9 @@ def fetch_region(spec: RegionSpec, cache_dir: str | Path | None = None,
 
     Parameters
     ----------
-    spec : RegionSpec
+    spec : RegionSpec, str or pathlib.Path
+        The spec, or a YAML file holding it (a region spec, or a scenario whose ``region``
+        is a mapping; see :func:`planner.data.spec.load_region_spec`).
     cache_dir : str or pathlib.Path, optional
         Default ``$PLANNER_CACHE_DIR`` or the user cache directory.
     refresh : bool
@@ -34,6 +36,8 @@ def fetch_region(spec: RegionSpec, cache_dir: str | Path | None = None,
         ``cached`` (numbers of payloads), ``files`` (one dict per payload: url, path,
         fetched_at, licence, from_cache), ``attribution`` and ``notes``.
     """
+    if not isinstance(spec, RegionSpec):
+        spec = load_region_spec(spec)
     fetcher = Fetcher(cache_dir, refresh=refresh, timeout=spec.sources.timeout_s)
     region = build_region(spec, fetcher=fetcher)
     files = list(region.sources)  # type: ignore[attr-defined]

@@ -23,6 +23,9 @@ from planner.data.spec import PlannerFile, RegionSpec
 from planner.region import Region
 from planner.schema import CRS, OFFICE_KINDS, SITE_COLUMNS
 
+#: Margin (m) around the generalised municipal boundaries within which OSM sites are kept.
+COAST_MARGIN_M = 1000.0
+
 
 def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
                  offline: bool = False, *, fetcher: Fetcher | None = None) -> Region:
@@ -80,7 +83,7 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
         pts, ptv_notes = ptv.service_locations(
             org.ptv_id, business_id=org.business_id, organisation=org.organisation,
             org_name=org.name, kind=org.kind, fetcher=f, url=spec.sources.ptv_api)
-        inside = pts.geometry.within(outline) if len(pts) else pd.Series([], dtype=bool)
+        inside = _in_region(pts, munis, outline)
         if len(pts) and not inside.all():
             notes.append(f"PTV {org.name or org.organisation}: {int((~inside).sum())} service "
                          "location(s) outside the region left out")
@@ -93,12 +96,14 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
         attribution.append(f"Service points: own file {pf.path.name}")
     points = ptv.merge_points(frames)
 
+    # the 1:1 000 000 boundaries cut coasts and capes: take host sites a little beyond them
+    near = outline.buffer(COAST_MARGIN_M)
     site_frames = [existing_sites(points)]
     if spec.osm_sites:
         if spec.osm_pbf is not None:
-            site_frames.append(osm.host_sites_from_pbf(spec.osm_pbf, outline))
+            site_frames.append(osm.host_sites_from_pbf(spec.osm_pbf, near))
         else:
-            site_frames.append(osm.host_sites_online(outline, fetcher=f))
+            site_frames.append(osm.host_sites_online(near, fetcher=f))
     for sf in spec.sites:
         s, rep = _read(sf, "sites")
         notes += rep.lines()
@@ -137,6 +142,15 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
          "attribution": r.attribution, "from_cache": r.from_cache, "path": str(r.path)}
         for r in f.records]
     return region
+
+
+def _in_region(pts: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, outline: object) -> pd.Series:
+    """Points of the chosen municipalities: by PTV municipality code, else by location."""
+    if len(pts) == 0:
+        return pd.Series([], dtype=bool)
+    code = pts["municipality_code"].fillna("").astype(str)
+    by_code = code.isin(list(munis["code"]))
+    return by_code | ((code == "") & pts.geometry.within(outline))
 
 
 def _read(pf: PlannerFile, layer: files.Layer
