@@ -207,10 +207,16 @@ def test_cache_is_hit_then_invalidated(tmp_path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_chain_contraction_keeps_junctions_and_chain_times() -> None:
-    mat, nodes = network.graph_to_csr(line_graph())
+    g = line_graph()
+    # spurs make A and D junctions, D-9, D-10 (two-way, 5 s, dead ends)
+    for n, x, y, end in [(7, 0, 50, 1), (8, 0, -50, 1), (9, 300, 50, 4), (10, 300, -50, 4)]:
+        g.add_node(n, x=X0 + x, y=Y0 + y)
+        g.add_edge(n, end, travel_time=5.0)
+        g.add_edge(end, n, travel_time=5.0)
+    mat, nodes = network.graph_to_csr(g)
     small = contract(mat, min_share=0.0)
     pos = {n: i for i, n in enumerate(nodes)}
-    # B and C (2, 3) have two neighbours each: A -> D becomes one arc of 150 s, D -> A none
+    # B and C have two neighbours: A -> D becomes one arc of 150 s, D -> A none (one-way)
     assert small.kept[pos[2]] == small.kept[pos[3]] == -1
     a, d = small.kept[pos[1]], small.kept[pos[4]]
     assert small.mat[a, d] == 150.0
@@ -218,6 +224,14 @@ def test_chain_contraction_keeps_junctions_and_chain_times() -> None:
     # C -> B is against the one-way: impassable along the chain; B -> C is 30 s
     assert small.along(np.array([pos[3]]), np.array([pos[2]]))[0] == np.inf
     assert small.along(np.array([pos[2]]), np.array([pos[3]]))[0] == 30.0
+    # the spurs are dead-end tails: out of the search, hanging off their junction only
+    assert small.kept[pos[7]] == -1 and list(small.ends[small.chain[pos[7]]]) == [a, -1]
+    assert small.mat.shape == (4, 4)  # A, D, and the island E-F (no junction: kept as is)
+    s_node, s_off = small.entries(np.array([[pos[7]]]), np.zeros((1, 1)), outgoing=True)
+    assert list(s_node[0]) == [a, -1] and list(s_off[0]) == [5.0, np.inf]
+    # and times through them are unchanged: 7 -> 9 = 5 + 150 + 5
+    got = network.node_times(mat, [pos[7]], [pos[9], pos[10], pos[8]], limit=600)
+    assert list(zip(*got, strict=True)) == [(0, 0, 160.0), (0, 1, 160.0), (0, 2, 10.0)]
 
 
 @pytest.mark.parametrize("snap", ["node", "edge"])
