@@ -202,3 +202,31 @@ def test_pipeline_runs_on_a_region_from_the_cache(fake: FakeFinland, tmp_path: P
     # today: Kela's one PTV office, kept
     assert run.today.kpis.loc["kela", "sites_office"] == 1
     assert run.today.kpis.loc["kela", "unserved_visits"] == pytest.approx(0)
+
+
+def test_downloaded_graph_cached_as_graphml(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The osmnx download happens once; offline, the GraphML copy gives the same graph."""
+    from shapely.geometry import box
+
+    from planner import network
+
+    toy = Path(__file__).parent / "data" / "kauniainen_toy.osm"
+    calls = []
+
+    def download(polygon: object, mode: str, crs: str, prepare: bool) -> object:
+        calls.append((mode, crs, prepare))
+        return network.graph_from_xml(toy, mode, prepare=False)
+
+    monkeypatch.setattr(network, "graph_from_polygon", download)
+    area = box(370000, 6670000, 380000, 6690000)
+    online = osm.graph_online(area, "walk", fetcher=Fetcher(tmp_path))
+    assert calls == [("walk", "EPSG:3067", False)]
+    _no_network(monkeypatch)
+    cached = osm.graph_online(area, "walk", fetcher=Fetcher(tmp_path, offline=True))
+    assert len(calls) == 1
+    assert cached.number_of_nodes() == online.number_of_nodes() > 0
+    assert cached.graph["mode"] == "walk" and cached.graph["crs"] == online.graph["crs"]
+    t_online = sorted(d["travel_time"] for *_, d in online.edges(data=True))
+    t_cached = sorted(d["travel_time"] for *_, d in cached.edges(data=True))
+    assert t_cached == pytest.approx(t_online)

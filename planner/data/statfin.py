@@ -20,6 +20,7 @@ Licence of all Statistics Finland data: CC BY 4.0.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -102,7 +103,9 @@ def wfs_features(type_name: str, *, fetcher: Fetcher | None = None,
             "typeNames": type_name, "outputFormat": "application/json", "srsName": CRS,
             "count": page_size}
     if bbox is not None:
-        base["bbox"] = ",".join(f"{v:.0f}" for v in bbox) + f",{CRS}"
+        lo = [math.floor(v) for v in bbox[:2]]
+        hi = [math.ceil(v) for v in bbox[2:]]
+        base["bbox"] = ",".join(str(v) for v in (*lo, *hi)) + f",{CRS}"
     features: list[dict] = []
     start = 0
     while True:
