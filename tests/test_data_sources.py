@@ -169,7 +169,8 @@ def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
     assert sites.loc["Helsingin kaupungintalo", "host_org"] == "municipality"
     assert sites.loc["Helsingin yliopiston pääkirjasto", "host_org"] == "other"
     assert "Pääesikunta" not in sites.index  # closed premises, excluded
-    assert any("OpenStreetMap" in a and "helsinki" in a.lower() for a in region.attribution)
+    assert [a for a in region.attribution if "OpenStreetMap" in a] == [
+        "© OpenStreetMap contributors, ODbL 1.0 (extract Helsinki.osm.pbf)"]
     assert "Demand: own file demand.csv" in region.attribution
 
 

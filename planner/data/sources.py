@@ -13,7 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from planner import network
 from planner.data import files, osm, ptv, statfin
@@ -67,7 +69,6 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
     county_of = statfin.county_membership(munis, counties)
     employment_of = statfin.employment_areas(spec.employment_areas)
     attribution: list[str] = []
-
     if spec.demand is not None:
         demand, rep = _read(spec.demand, "demand")
         notes += rep.lines()
@@ -77,7 +78,32 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
         grid = statfin.population_grid(spec.population_year, bbox=bbox, fetcher=f, url=wfs)
         demand, grid_notes = statfin.grid_to_demand(grid, munis, county_of, employment_of)
         notes += grid_notes
+    points = _service_points(spec, f, munis, notes, attribution)
+    # the 1:1 000 000 boundaries cut coasts and capes: take sites and streets a bit beyond
+    near = outline.buffer(COAST_MARGIN_M)
+    sites = _sites(spec, f, points, near, notes, attribution)
+    graphs = _graphs(spec, f, near, notes, attribution)
+    if f.used_cache:
+        dates = sorted(r.fetched_at[:10] for r in f.records if r.from_cache)
+        notes.insert(0, f"used the local cache {f.cache_dir} (data fetched {dates[0]}"
+                        + (f" to {dates[-1]}" if dates[-1] != dates[0] else "") + ")")
+    region = Region(name=spec.name, service_points=points, sites=sites, demand=demand,
+                    graphs=graphs, boundary=boundary,
+                    attribution=list(dict.fromkeys([*f.attributions(), *attribution])))
+    region.validate()
+    region.from_cache = f.used_cache  # type: ignore[attr-defined]
+    region.notes = notes  # type: ignore[attr-defined]
+    region.sources = [  # type: ignore[attr-defined]
+        {"url": r.url, "fetched_at": r.fetched_at, "licence": r.licence,
+         "attribution": r.attribution, "from_cache": r.from_cache, "path": str(r.path)}
+        for r in f.records]
+    return region
 
+
+def _service_points(spec: RegionSpec, f: Fetcher, munis: gpd.GeoDataFrame, notes: list[str],
+                    attribution: list[str]) -> gpd.GeoDataFrame:
+    """PTV service locations in the region, then the own files' points."""
+    outline = munis.union_all()
     frames = []
     for org in spec.ptv:
         pts, ptv_notes = ptv.service_locations(
@@ -94,54 +120,50 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
         notes += rep.lines()
         frames.append(pts)
         attribution.append(f"Service points: own file {pf.path.name}")
-    points = ptv.merge_points(frames)
+    return ptv.merge_points(frames)
 
-    # the 1:1 000 000 boundaries cut coasts and capes: take host sites a little beyond them
-    near = outline.buffer(COAST_MARGIN_M)
-    site_frames = [existing_sites(points)]
+
+def _sites(spec: RegionSpec, f: Fetcher, points: gpd.GeoDataFrame, near: BaseGeometry,
+           notes: list[str], attribution: list[str]) -> gpd.GeoDataFrame:
+    """Existing points that can host, OSM host POIs near the region, own sites files."""
+    frames = [existing_sites(points)]
     if spec.osm_sites:
         if spec.osm_pbf is not None:
-            site_frames.append(osm.host_sites_from_pbf(spec.osm_pbf, near))
+            frames.append(osm.host_sites_from_pbf(spec.osm_pbf, near))
+            attribution.append(_pbf_attribution(spec.osm_pbf))
         else:
-            site_frames.append(osm.host_sites_online(near, fetcher=f))
+            frames.append(osm.host_sites_online(near, fetcher=f))
     for sf in spec.sites:
         s, rep = _read(sf, "sites")
         notes += rep.lines()
-        site_frames.append(s)
+        frames.append(s)
         attribution.append(f"Sites: own file {sf.path.name}")
-    sites = _merge_sites(site_frames)
+    return _merge_sites(frames)
 
+
+def _graphs(spec: RegionSpec, f: Fetcher, near: BaseGeometry, notes: list[str],
+            attribution: list[str]) -> dict[str, nx.MultiDiGraph]:
+    """One network per mode from the local extract, else downloaded (and cached)."""
     graphs = {}
-    if spec.network == "osm":
-        for mode in spec.modes:
-            if spec.osm_pbf is not None:
-                box = list(gpd.GeoSeries([outline], crs=CRS).to_crs("EPSG:4326").total_bounds)
-                graphs[mode] = network.graph_from_pbf(spec.osm_pbf, mode, bounding_box=box,
-                                                      walk_speed_kmh=spec.walk_speed_kmh)
-            else:
-                graphs[mode] = osm.graph_online(outline, mode, fetcher=f,
-                                                walk_speed_kmh=spec.walk_speed_kmh)
-    else:
+    if spec.network == "none":
         notes.append("no street network built (network: none); travel times need the "
                      "straight-line model")
+        return graphs
+    for mode in spec.modes:
+        if spec.osm_pbf is not None:
+            box = list(gpd.GeoSeries([near], crs=CRS).to_crs("EPSG:4326").total_bounds)
+            graphs[mode] = network.graph_from_pbf(spec.osm_pbf, mode, bounding_box=box,
+                                                  walk_speed_kmh=spec.walk_speed_kmh)
+        else:
+            graphs[mode] = osm.graph_online(near, mode, fetcher=f,
+                                            walk_speed_kmh=spec.walk_speed_kmh)
     if spec.osm_pbf is not None:
-        attribution.append(f"{osm.ATTRIBUTION}, {osm.LICENCE} (extract {spec.osm_pbf.name})")
+        attribution.append(_pbf_attribution(spec.osm_pbf))
+    return graphs
 
-    if f.used_cache:
-        dates = sorted(r.fetched_at[:10] for r in f.records if r.from_cache)
-        notes.insert(0, f"used the local cache {f.cache_dir} (data fetched {dates[0]}"
-                        + (f" to {dates[-1]}" if dates[-1] != dates[0] else "") + ")")
-    region = Region(name=spec.name, service_points=points, sites=sites, demand=demand,
-                    graphs=graphs, boundary=boundary,
-                    attribution=[*f.attributions(), *attribution])
-    region.validate()
-    region.from_cache = f.used_cache  # type: ignore[attr-defined]
-    region.notes = notes  # type: ignore[attr-defined]
-    region.sources = [  # type: ignore[attr-defined]
-        {"url": r.url, "fetched_at": r.fetched_at, "licence": r.licence,
-         "attribution": r.attribution, "from_cache": r.from_cache, "path": str(r.path)}
-        for r in f.records]
-    return region
+
+def _pbf_attribution(path: Path) -> str:
+    return f"{osm.ATTRIBUTION}, {osm.LICENCE} (extract {path.name})"
 
 
 def _in_region(pts: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, outline: object) -> pd.Series:
