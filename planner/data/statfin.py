@@ -453,9 +453,10 @@ def grid_to_demand(grid: gpd.GeoDataFrame, munis: gpd.GeoDataFrame,
         share = ref / ref.sum() if ref.sum() > 0 else np.full(3, 1 / 3)
         ages[i] = pop[i] * share
     if suppressed.any():
-        notes.append(f"{int(suppressed.sum())} grid cells with under 10 residents have no "
-                     "age groups (suppressed); their residents were split by the age shares "
-                     "of their municipality's other cells")
+        n = int(suppressed.sum())
+        notes.append(f"{n} grid cell{'s' if n > 1 else ''} with under 10 residents "
+                     f"ha{'ve' if n > 1 else 's'} no age groups (suppressed); residents split "
+                     "by the age shares of the municipality's other cells")
     names = dict(zip(munis["code"], munis["name"], strict=True))
     muni_name = code.map(names).astype(str)
     county = _area(code, muni_name, county_of, "county", notes, "county")
