@@ -6,9 +6,11 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import geopandas as gpd
 import pandas as pd
 
 from planner import costs, demand, evaluate, model, network, routing
+from planner.data.spec import RegionSpec
 from planner.errors import InputError
 from planner.plan import Plan
 from planner.problem import Problem, build_problem
@@ -37,13 +39,49 @@ class Run:
         return compare(self.today, self.plan)
 
 
-def load_region(scenario: Scenario) -> Region:
-    """The region a scenario names (``demo:helsinki`` is the embedded one)."""
+def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
+    """The region a scenario names: ``demo:helsinki`` (embedded) or a region spec.
+
+    A spec (:class:`planner.data.spec.RegionSpec`) is built from Statistics Finland, the
+    service catalogue, OSM and the planner's own files, from the local cache when it holds
+    them (``planner fetch`` fills it).
+    """
+    say = progress or (lambda _msg: None)
+    tr = scenario.travel
+    if isinstance(scenario.region, RegionSpec):
+        from planner.data.sources import build_region
+
+        spec = scenario.region.model_copy(update={"modes": [tr.mode],
+                                                  "walk_speed_kmh": tr.walk_speed_kmh})
+        region = build_region(spec)
+        for note in getattr(region, "notes", []):
+            say(note)
+        return region
     if scenario.region == "demo:helsinki":
         from planner.data import demo
 
-        return demo.load_demo_region((scenario.travel.mode,), scenario.travel.walk_speed_kmh)
-    raise InputError(f"scenario: region {scenario.region!r} is unknown; use 'demo:helsinki'")
+        return demo.load_demo_region((tr.mode,), tr.walk_speed_kmh)
+    raise InputError(f"scenario: region {scenario.region!r} is unknown; use 'demo:helsinki' "
+                     "or a region mapping (municipalities, year, ...)")
+
+
+#: Default speeds (km/h) of the straight-line model by travel mode.
+STRAIGHT_SPEEDS_KMH = {"drive": 50.0, "bike": 15.0}
+
+
+def _times(scenario: Scenario, region: Region, origins: gpd.GeoSeries,
+           destinations: gpd.GeoSeries, cutoff_min: float) -> pd.DataFrame:
+    """Street-network times, or the straight-line model when asked or when no network."""
+    tr = scenario.travel
+    if tr.model == "network" and tr.mode in region.graphs:
+        return network.travel_times(region.graphs[tr.mode], origins, destinations,
+                                    cutoff_min, tr.walk_speed_kmh, tr.max_snap_m)
+    if tr.model == "network" and region.graphs:
+        raise InputError(f"scenario: travel.mode {tr.mode!r} has no network in the region; "
+                         f"use one of {sorted(region.graphs)} or travel.model: straight_line")
+    speed = tr.straight_speed_kmh or STRAIGHT_SPEEDS_KMH.get(tr.mode, tr.walk_speed_kmh)
+    return network.straight_line_times(origins, destinations, cutoff_min, speed,
+                                       circuity=tr.circuity)
 
 
 def prepare(scenario: Scenario, region: Region | None = None,
@@ -52,7 +90,7 @@ def prepare(scenario: Scenario, region: Region | None = None,
     say = progress or (lambda _msg: None)
     if region is None:
         say("Building the region")
-        region = load_region(scenario)
+        region = load_region(scenario, say)
     notes = {}
     most = scenario.solver.max_demand_points
     if most is not None and len(region.demand) > most:
@@ -64,16 +102,15 @@ def prepare(scenario: Scenario, region: Region | None = None,
         region = dataclasses.replace(region, demand=agg)
     say("Computing travel times")
     tr = scenario.travel
-    if tr.mode not in region.graphs:
-        raise InputError(f"scenario: travel.mode {tr.mode!r} has no network in the region; "
-                         f"use one of {sorted(region.graphs)}")
-    times = network.travel_times(region.graphs[tr.mode], region.demand.geometry,
-                                 region.sites.geometry, tr.cutoff_min, tr.walk_speed_kmh,
-                                 tr.max_snap_m)
-    # staff travel between sites, for pop-up pricing and tours (same network, half a day)
-    st = network.travel_times(region.graphs[tr.mode], region.sites.geometry,
-                              region.sites.geometry, SITE_CUTOFF_MIN, tr.walk_speed_kmh,
-                              tr.max_snap_m)
+    times = _times(scenario, region, region.demand.geometry, region.sites.geometry,
+                   tr.cutoff_min)
+    if times.attrs.get("model") == "straight_line":
+        speed = tr.straight_speed_kmh or STRAIGHT_SPEEDS_KMH.get(tr.mode, tr.walk_speed_kmh)
+        notes["travel_model"] = (f"straight-line travel times (distance x {tr.circuity:g} "
+                                 f"at {speed:g} km/h), not a street network")
+    # staff travel between sites, for pop-up pricing and tours (half a working day)
+    st = _times(scenario, region, region.sites.geometry, region.sites.geometry,
+                SITE_CUTOFF_MIN)
     ids = region.sites["site_id"].astype(str).to_numpy()
     site_times = pd.DataFrame({"from": ids[st["origin"].to_numpy()],
                                "to": ids[st["destination"].to_numpy()],

@@ -13,6 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from planner.data.spec import RegionSpec, parse_region_spec
 from planner.errors import InputError
 
 AgeRates = dict[Literal["age_0_14", "age_15_64", "age_65_"], float]
@@ -25,10 +26,19 @@ class _Strict(BaseModel):
 class Travel(_Strict):
     """How residents reach service points."""
 
-    mode: Literal["walk", "drive"] = "walk"
+    mode: Literal["walk", "drive", "bike"] = "walk"
     cutoff_min: float = Field(30.0, gt=0, description="travel times above this are not computed")
     walk_speed_kmh: float = Field(4.5, gt=0, description="walking speed, also for snap access")
     max_snap_m: float = Field(500.0, gt=0, description="points farther from the network fail")
+    model: Literal["network", "straight_line"] = Field(
+        "network", description="street network times, or straight lines x circuity / speed "
+        "(for regions without a network; used automatically when the region has none)",
+    )
+    circuity: float = Field(1.3, ge=1, description="straight-line model: route / crow-fly")
+    straight_speed_kmh: float | None = Field(
+        None, gt=0, description="straight-line model: speed (default: walking speed for "
+        "walk, 15 for bike, 50 for drive)",
+    )
 
 
 class Organisation(_Strict):
@@ -120,7 +130,10 @@ class Scenario(_Strict):
     """A complete planning scenario."""
 
     name: str
-    region: str = Field("demo:helsinki", description="'demo:helsinki' is the embedded region")
+    region: str | RegionSpec = Field(
+        "demo:helsinki", description="'demo:helsinki' (the embedded region) or a region "
+        "built from Finnish open data and the planner's own files (see planner.data.spec)",
+    )
     travel: Travel = Field(default_factory=Travel)
     organisations: dict[str, Organisation]
     standards: list[Standard] = Field(default_factory=list)
@@ -183,6 +196,8 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         raise InputError(f"{source}: the scenario must be a mapping of keys, got "
                          f"{type(data).__name__}")
+    if isinstance(data.get("region"), dict):  # its own one-line errors name region.<key>
+        data = {**data, "region": parse_region_spec(data["region"], source)}
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -225,4 +240,8 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{path}:{where} malformed YAML ({getattr(exc, 'problem', exc)}); "
                          "fix the indentation or quoting") from None
-    return parse_scenario(data, str(path))
+    scenario = parse_scenario(data, str(path))
+    if isinstance(scenario.region, RegionSpec):
+        scenario = scenario.model_copy(
+            update={"region": scenario.region.resolve_paths(path.parent)})
+    return scenario

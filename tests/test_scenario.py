@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from planner.errors import InputError
-from planner.scenario import Scenario, load_scenario
+from planner.scenario import Scenario, load_scenario, parse_scenario
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "scenario.yaml"
 
@@ -127,3 +127,42 @@ def test_missing_name(tmp_path: Path, demo_doc: dict) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     msg = _error(tmp_path / "nope.yaml")
     assert "cannot read" in msg
+
+
+def test_region_mapping_becomes_a_region_spec(tmp_path: Path) -> None:
+    from planner.data.spec import RegionSpec
+
+    doc = {"name": "Uusimaa test", "organisations": {"kela": {"name": "Kela",
+                                                              "visit_rates": {}}},
+           "region": {"name": "Capital", "municipalities": ["091", "Espoo"], "year": 2025,
+                      "osm_pbf": "extract.osm.pbf"}}
+    path = tmp_path / "scn.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    sc = load_scenario(path)
+    assert isinstance(sc.region, RegionSpec)
+    assert sc.region.municipalities == ["091", "Espoo"]
+    assert sc.region.osm_pbf == tmp_path / "extract.osm.pbf"  # relative to the YAML
+    doc["region"]["municipalitis"] = ["091"]
+    with pytest.raises(InputError, match=r"unknown key region\.municipalitis"):
+        parse_scenario(doc, "scn.yaml")
+
+
+def test_straight_line_model_is_used_and_said(demo_region) -> None:
+    import numpy as np
+
+    from planner.pipeline import prepare
+
+    base = load_scenario(DEMO)
+    sc = base.model_copy(update={"travel": base.travel.model_copy(
+        update={"model": "straight_line", "circuity": 1.4})})
+    _, problem = prepare(sc, region=demo_region)
+    assert problem.notes["travel_model"] == ("straight-line travel times (distance x 1.4 at "
+                                             "4.5 km/h), not a street network")
+    t = problem.times
+    assert t.attrs["model"] == "straight_line"
+    # one pair by hand: crow-fly metres x 1.4 / (4.5 km/h = 75 m/min)
+    row = t.iloc[len(t) // 2]
+    d = problem.demand.geometry.iloc[int(row["origin"])].distance(
+        problem.sites.geometry.iloc[int(row["destination"])])
+    assert row["minutes"] == pytest.approx(d * 1.4 / 75.0, rel=1e-9)
+    assert np.all(t["minutes"] <= sc.travel.cutoff_min)
