@@ -54,7 +54,7 @@ def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
         spec = scenario.region.model_copy(update={"modes": [tr.mode],
                                                   "walk_speed_kmh": tr.walk_speed_kmh})
         region = build_region(spec)
-        for note in getattr(region, "notes", []):
+        for note in region.notes:
             say(note)
         return region
     if scenario.region == "demo:helsinki":

@@ -32,6 +32,12 @@ class Region:
         The region's outline (one or more polygons).
     attribution : list of str
         Data sources and licences, shown in map footers and reports.
+    notes : list of str
+        What building the region assumed or did (e.g. "used the local cache ...").
+    from_cache : bool
+        True when any downloaded payload came from the local cache.
+    sources : list of dict
+        Each payload's source URL, fetch time, licence and cache path.
     """
 
     name: str
@@ -41,6 +47,9 @@ class Region:
     graphs: dict[str, nx.MultiDiGraph] = field(default_factory=dict)
     boundary: gpd.GeoDataFrame | None = None
     attribution: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    from_cache: bool = False
+    sources: list[dict] = field(default_factory=list)
 
     def validate(self) -> Region:
         """Check every layer against its column contract; return ``self``."""

@@ -91,9 +91,9 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
                     graphs=graphs, boundary=boundary,
                     attribution=list(dict.fromkeys([*f.attributions(), *attribution])))
     region.validate()
-    region.from_cache = f.used_cache  # type: ignore[attr-defined]
-    region.notes = notes  # type: ignore[attr-defined]
-    region.sources = [  # type: ignore[attr-defined]
+    region.from_cache = f.used_cache
+    region.notes = notes
+    region.sources = [
         {"url": r.url, "fetched_at": r.fetched_at, "licence": r.licence,
          "attribution": r.attribution, "from_cache": r.from_cache, "path": str(r.path)}
         for r in f.records]
