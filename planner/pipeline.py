@@ -81,7 +81,8 @@ def _times(scenario: Scenario, region: Region, origins: gpd.GeoSeries,
                          f"use one of {sorted(region.graphs)} or travel.model: straight_line")
     speed = tr.straight_speed_kmh or STRAIGHT_SPEEDS_KMH.get(tr.mode, tr.walk_speed_kmh)
     return network.straight_line_times(origins, destinations, cutoff_min, speed,
-                                       circuity=tr.circuity)
+                                       circuity=tr.circuity,
+                                       access_min=tr.straight_access_min)
 
 
 def prepare(scenario: Scenario, region: Region | None = None,
@@ -106,8 +107,9 @@ def prepare(scenario: Scenario, region: Region | None = None,
                    tr.cutoff_min)
     if times.attrs.get("model") == "straight_line":
         speed = tr.straight_speed_kmh or STRAIGHT_SPEEDS_KMH.get(tr.mode, tr.walk_speed_kmh)
+        extra = (f" + {tr.straight_access_min:g} min" if tr.straight_access_min else "")
         notes["travel_model"] = (f"straight-line travel times (distance x {tr.circuity:g} "
-                                 f"at {speed:g} km/h), not a street network")
+                                 f"at {speed:g} km/h{extra}), not a street network")
     # staff travel between sites, for pop-up pricing and tours (half a working day)
     st = _times(scenario, region, region.sites.geometry, region.sites.geometry,
                 SITE_CUTOFF_MIN)

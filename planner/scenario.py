@@ -39,6 +39,10 @@ class Travel(_Strict):
         None, gt=0, description="straight-line model: speed (default: walking speed for "
         "walk, 15 for bike, 50 for drive)",
     )
+    straight_access_min: float = Field(
+        0.0, ge=0, description="straight-line model: fixed minutes added to every trip "
+        "(parking, waiting)",
+    )
 
 
 class Organisation(_Strict):

