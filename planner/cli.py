@@ -91,7 +91,7 @@ def demo(
 
 
 def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html") -> None:
-    from planner import evaluate, maps, pipeline
+    from planner import evaluate, maps, pipeline, report
     from planner.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
@@ -111,6 +111,10 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html") -> No
                    out / "standards.csv", index=False)
         _write_csv(evaluate.site_table(result.plan, result.problem), out / "sites.csv",
                    index=False)
+        status.update("Writing the report...")
+        written = report.write_report(out, result.region, result.problem, result.plan,
+                                      result.today, map_name=map_name,
+                                      title=f"{result.region.name}: {sc.name}")
     console.print(kpi_table(comparison))
     meta = result.plan.meta
     console.print(f"Solver: {meta['status']}, objective {meta['objective']:,.0f} EUR/year, "
@@ -120,6 +124,8 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html") -> No
                   "sites with offices, shared premises, pop-ups, remote points", soft_wrap=True)
     console.print(f"Map:  {html}\nPlan: {gpkg}\nKPIs: {out / 'kpis.csv'}, "
                   f"{out / 'standards.csv'}, {out / 'sites.csv'}", soft_wrap=True)
+    console.print(f"Report: {written['xlsx']}, {written['compare_map']}, charts "
+                  f"{written['travel_times'].name} and {written['costs'].name}", soft_wrap=True)
 
 
 @app.command()
@@ -238,6 +244,52 @@ def _out_dir(out: Path, inputs: list[Path], outputs: tuple[str, ...]) -> Path:
 
 def _write_csv(df: pd.DataFrame, path: Path, index: bool = True) -> None:
     atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.4f", index=index))
+
+
+@app.command("report")
+def report_cmd(
+    plan: Path = typer.Argument(..., help="A saved plan (plan.gpkg or .geojson)."),
+    scenario: Path = typer.Option(DEMO_SCENARIO, "--scenario", "-s",
+                                  help="The scenario the plan was made for (default: the "
+                                  "demo scenario)."),
+    out: Path = typer.Option(Path("maps"), "--out", "-o", help="Folder for the outputs."),
+) -> None:
+    """Re-render a saved plan without solving again: maps, report.xlsx, CSVs, charts.
+
+    Rebuilds the region and travel times from the scenario, evaluates the plan and
+    today's network, and writes OUT/plan.html (map), OUT/plan_compare.html (today and
+    the plan side by side), OUT/report.xlsx (summary, decisions, access, costs, cost
+    sharing), OUT/report_*.csv, OUT/plan.gpkg (the plan with sites, demand and areas
+    layers), OUT/travel_times.png and OUT/costs.png.
+    """
+    try:
+        _report(plan, scenario, out)
+    except PlannerError as exc:
+        _fail(exc)
+
+
+def _report(plan_path: Path, scenario_path: Path, out: Path) -> None:
+    from planner import evaluate, pipeline, report
+    from planner.plan import Plan
+    from planner.scenario import load_scenario
+
+    sc = load_scenario(scenario_path)
+    outputs = ("plan.html", "plan_compare.html", "plan.gpkg", "report.xlsx",
+               "travel_times.png", "costs.png", *(f"{s}.csv" for s in report.SHEETS.values()))
+    out = _out_dir(out, [plan_path, scenario_path], outputs)
+    plan = Plan.from_file(plan_path)
+    with console.status("Starting") as status:
+        region, problem = pipeline.prepare(sc, progress=lambda m: status.update(f"{m}..."))
+        status.update("Evaluating...")
+        today = evaluate.current_plan(problem)
+        today.kpis = evaluate.evaluate(today, problem)
+        plan.kpis = evaluate.evaluate(plan, problem)
+        status.update("Writing the report...")
+        written = report.write_report(out, region, problem, plan, today,
+                                      map_name="plan.html",
+                                      title=f"{region.name}: {sc.name} ({plan.name})")
+    console.print(kpi_table(pipeline.compare(today, plan), title=f"Today → {plan.name}"))
+    console.print("Written: " + ", ".join(str(p) for p in written.values()), soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,14 +23,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from folium.plugins import MarkerCluster
+from folium.plugins import DualMap, MarkerCluster
 from shapely.geometry import mapping
 
 from planner._io import atomic_write
 from planner.plan import Plan
+from planner.problem import Problem
 from planner.region import Region
 
-__all__ = ["MODE_ICONS", "ORG_COLOURS", "plan_map", "save_map", "travel_minutes"]
+__all__ = ["MODE_ICONS", "ORG_COLOURS", "comparison_map", "plan_isochrones", "plan_map",
+           "save_map", "travel_minutes"]
 
 #: Colour of each organisation's markers and legend entry.
 ORG_COLOURS: dict[str, str] = {
@@ -58,10 +61,10 @@ _ORG_LABELS = {
 # Strongest mode first: a site is drawn once, in the layer of its strongest mode.
 _MODE_ORDER = ("shared", "office", "popup", "remote")
 _MODE_LAYERS = {
-    "shared": "Proposed: shared premises",
-    "office": "Proposed: offices",
-    "popup": "Proposed: pop-up",
-    "remote": "Proposed: remote service",
+    "shared": "shared premises",
+    "office": "offices",
+    "popup": "pop-up",
+    "remote": "remote service",
 }
 _MODE_LABELS = {
     "shared": "Shared premises",
@@ -86,8 +89,41 @@ _NO_DATA_COLOUR = "#9e9e9e"
 _TRAVEL_COLOURS = ("#1a9850", "#fee08b", "#d73027")  # green -> yellow -> red
 _TRAVEL_CAPTION = "Minutes to in-person service (visit-weighted mean over organisations)"
 _CLUSTER_THRESHOLD = 200
+#: Above this many demand points the residents' layers are drawn as grid cells.
+DEMAND_GRID_THRESHOLD = 2000
+_GRID_START_M = 100.0
 _PRECISION = 6
 _BOUNDARY_SIMPLIFY_M = 5.0
+_ISOCHRONE_COLOUR = "#6a3d9a"
+_REACH_HULL_RATIO = 0.4
+_REACH_MARGIN_M = 40.0
+_SHARE_COLOURS = ("#d73027", "#fee08b", "#1a9850")  # red -> yellow -> green
+_SHARE_CAPTION = "Share of residents within the access standard (worst organisation)"
+_AREA_LEVELS = {"municipality": "municipality", "county": "wellbeing services county",
+                "employment_area": "employment area"}
+_WEB = Path(__file__).parent / "resources" / "web"
+# Remote assets folium links to, and the vendored copy inlined by ``save_map`` instead
+# (matched on a part of the URL); ``None`` drops the link (glyphicons: unused here).
+_ASSETS: dict[str, str | None] = {
+    "/leaflet@1.9.3/dist/leaflet.js": "leaflet.js",
+    "/leaflet@1.9.3/dist/leaflet.css": "leaflet.css",
+    "code.jquery.com/jquery-3.7.1.min.js": "jquery-3.7.1.min.js",
+    "/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": "bootstrap.bundle.min.js",
+    "/bootstrap@5.2.2/dist/css/bootstrap.min.css": "bootstrap.min.css",
+    "bootstrap-glyphicons.css": None,
+    "/fontawesome-free@6.2.0/css/all.min.css": "all.min.css",
+    "Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": "leaflet.awesome-markers.js",
+    "Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": "leaflet.awesome-markers.css",
+    "leaflet.awesome.rotate.min.css": None,
+    "leaflet.markercluster/1.1.0/leaflet.markercluster.js": "leaflet.markercluster.js",
+    "leaflet.markercluster/1.1.0/MarkerCluster.css": "MarkerCluster.css",
+    "leaflet.markercluster/1.1.0/MarkerCluster.Default.css": "MarkerCluster.Default.css",
+    "jieter/Leaflet.Sync/L.Map.Sync.min.js": "L.Map.Sync.min.js",
+    "ajax/libs/d3/3.5.5/d3.min.js": "d3-3.5.5.min.js",
+}
+# What leaflet.awesome.rotate.min.css gives folium's rotated icons.
+_ROTATE_CSS = (".fa-rotate-custom{transform:rotate(var(--fa-rotate-angle,0));}"
+               ".awesome-marker i{display:inline-block;}")
 _DASH = "\u2013"  # en dash
 
 
@@ -278,7 +314,8 @@ def _sorted_sites(dec: gpd.GeoDataFrame) -> list[tuple[str, pd.DataFrame]]:
     return out
 
 
-def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str]) -> None:
+def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
+                  prefix: str = "Proposed") -> None:
     dec = plan.decisions
     open_dec = dec[dec["mode"] != "closed"]
     by_mode: dict[str, list[tuple[str, pd.DataFrame]]] = {mode: [] for mode in _MODE_ORDER}
@@ -288,7 +325,7 @@ def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str]) -> None:
         by_mode[strongest].append((site_id, rows))
     for mode in _MODE_ORDER:
         sites = by_mode[mode]
-        group = folium.FeatureGroup(name=_MODE_LAYERS[mode], show=True)
+        group = folium.FeatureGroup(name=f"{prefix}: {_MODE_LAYERS[mode]}", show=True)
         target = _container(group, len(sites))
         for _, rows in sites:
             body, site_name = _site_popup(rows, names)
@@ -369,66 +406,279 @@ def travel_minutes(assignment: pd.DataFrame) -> tuple[dict[str, float], pd.DataF
             per_org.reset_index()[cols].astype({c: float for c in ["minutes", *channels]}))
 
 
+def _demand_popup(did: str, residents: float, minutes: float, rows: pd.DataFrame | None,
+                  names: dict[str, str]) -> tuple[str, str]:
+    """Popup HTML and tooltip text of one demand point."""
+    table = ""
+    if rows is not None:
+        rows = rows.assign(_k=[_org_sort_key(o) for o in rows["organisation"]])
+        table = _table(
+            ["Organisation", "Minutes (in person)", "Visits in person", "Remote", "Unserved"],
+            [[_esc(_org_label(r.organisation, names)), _esc(_fmt_minutes(r.minutes)),
+              _esc(_fmt_int(r.in_person)), _esc(_fmt_int(r.remote)),
+              _esc(_fmt_int(r.unserved))]
+             for r in rows.sort_values("_k").itertuples()],
+        )
+    mean_text = "no in-person visits" if math.isnan(minutes) else _fmt_minutes(minutes)
+    body = (f"<b>Demand point {_esc(did)}</b><br>"
+            f"Residents: {_esc(_fmt_int(residents))}<br>"
+            f"Mean to in-person service: {_esc(mean_text)}<br>{table}")
+    return body, f"{_fmt_int(residents)} residents, {mean_text}"
+
+
+def _colour(colormap: branca.colormap.LinearColormap, value: float) -> str:
+    if math.isnan(value):
+        return _NO_DATA_COLOUR
+    return colormap(min(max(value, colormap.vmin), colormap.vmax))
+
+
+def demand_grid(demand: gpd.GeoDataFrame, minutes: dict[str, float], max_cells: int
+                ) -> tuple[gpd.GeoDataFrame, float]:
+    """Residents and their minutes to in-person service summed to square grid cells.
+
+    The cell side starts at 100 m and doubles until there are at most ``max_cells`` cells.
+
+    Parameters
+    ----------
+    demand : geopandas.GeoDataFrame
+        Demand points (``demand_id``, ``population``) in EPSG:3067.
+    minutes : dict of str to float
+        Minutes per ``demand_id`` (as from ``travel_minutes``); absent points have none.
+    max_cells : int
+        Largest number of cells wanted.
+
+    Returns
+    -------
+    cells : geopandas.GeoDataFrame
+        ``residents``, ``points``, ``minutes`` (population-weighted mean over the cell's
+        points with minutes; NaN when none has) and the cell square, EPSG:3067.
+    size : float
+        Cell side in metres.
+    """
+    pts = demand.geometry.representative_point()
+    x, y = pts.x.to_numpy(), pts.y.to_numpy()
+    pop = pd.to_numeric(demand["population"], errors="coerce").fillna(0.0).clip(lower=0)
+    mins = np.array([minutes.get(str(d), np.nan) for d in demand["demand_id"]], dtype=float)
+    size = _GRID_START_M
+    while True:
+        ix, iy = np.floor(x / size).astype(np.int64), np.floor(y / size).astype(np.int64)
+        if len(set(zip(ix.tolist(), iy.tolist(), strict=True))) <= max(max_cells, 1):
+            break
+        size *= 2
+    has = ~np.isnan(mins)
+    df = pd.DataFrame({"ix": ix, "iy": iy, "residents": pop.to_numpy(),
+                       "w": np.where(has, pop.to_numpy(), 0.0),
+                       "wm": np.where(has, pop.to_numpy() * np.nan_to_num(mins), 0.0),
+                       "has": has.astype(int)})
+    g = df.groupby(["ix", "iy"], sort=True).agg(
+        residents=("residents", "sum"), points=("residents", "size"), w=("w", "sum"),
+        wm=("wm", "sum"), has=("has", "sum")).reset_index()
+    plain = (pd.DataFrame({"ix": ix, "iy": iy, "m": mins}).groupby(["ix", "iy"], sort=True)["m"]
+             .mean().to_numpy())
+    g["minutes"] = np.where(g["has"] == 0, np.nan,
+                            np.where(g["w"] > 0, g["wm"] / g["w"].where(g["w"] > 0, 1.0), plain))
+    squares = [shapely.box(i * size, j * size, (i + 1) * size, (j + 1) * size)
+               for i, j in zip(g["ix"], g["iy"], strict=True)]
+    cells = gpd.GeoDataFrame(g[["residents", "points", "minutes"]], geometry=squares,
+                             crs=demand.crs)
+    return cells, size
+
+
 def _add_demand(m: folium.Map, region: Region, assignment: pd.DataFrame, name: str,
                 show: bool, colormap: branca.colormap.LinearColormap,
-                names: dict[str, str]) -> None:
+                names: dict[str, str], grid_threshold: int = DEMAND_GRID_THRESHOLD) -> None:
     demand = region.demand.reset_index(drop=True)
-    coords = _latlon(demand.geometry)
     overall, per_org = travel_minutes(assignment)
+    group = folium.FeatureGroup(name=name, show=show)
+    if len(demand) > grid_threshold:
+        cells, size = demand_grid(demand, overall, grid_threshold)
+        corners = cells.to_crs("EPSG:4326").bounds
+        for c, (west, south, east, north) in zip(cells.itertuples(), corners.to_numpy(),
+                                                 strict=True):
+            colour = _colour(colormap, c.minutes)
+            text = (f"{_fmt_int(c.residents)} residents in {c.points} points, "
+                    + ("no in-person visits" if math.isnan(c.minutes)
+                       else f"mean {_fmt_minutes(c.minutes)}"))
+            folium.Rectangle(
+                bounds=[[_round(south), _round(west)], [_round(north), _round(east)]],
+                color=colour, weight=0, fill=True, fill_color=colour, fill_opacity=0.6,
+                popup=folium.Popup(f"<b>Grid cell {size:.0f} m</b><br>{_esc(text)}",
+                                   max_width=320),
+                tooltip=folium.Tooltip(_esc(text)),
+            ).add_to(group)
+        group.add_to(m)
+        return
+    coords = _latlon(demand.geometry)
     per_org_groups = {str(d): rows for d, rows in per_org.groupby("demand_id")}
     pop = pd.to_numeric(demand["population"], errors="coerce").fillna(0.0).clip(lower=0)
     max_sqrt = math.sqrt(float(pop.max())) if len(pop) and pop.max() > 0 else 1.0
-    group = folium.FeatureGroup(name=name, show=show)
     target = _container(group, len(demand))
     for i, did in enumerate(demand["demand_id"].astype(str)):
         minutes = overall.get(did, float("nan"))
-        colour = (_NO_DATA_COLOUR if math.isnan(minutes)
-                  else colormap(min(max(minutes, colormap.vmin), colormap.vmax)))
+        colour = _colour(colormap, minutes)
         radius = 3.0 + 9.0 * math.sqrt(float(pop.iloc[i])) / max_sqrt
-        rows = per_org_groups.get(did)
-        table = ""
-        if rows is not None:
-            rows = rows.assign(_k=[_org_sort_key(o) for o in rows["organisation"]])
-            table = _table(
-                ["Organisation", "Minutes (in person)", "Visits in person", "Remote",
-                 "Unserved"],
-                [[_esc(_org_label(r.organisation, names)), _esc(_fmt_minutes(r.minutes)),
-                  _esc(_fmt_int(r.in_person)), _esc(_fmt_int(r.remote)),
-                  _esc(_fmt_int(r.unserved))]
-                 for r in rows.sort_values("_k").itertuples()],
-            )
-        mean_text = ("no in-person visits" if math.isnan(minutes) else _fmt_minutes(minutes))
-        body = (
-            f"<b>Demand point {_esc(did)}</b><br>"
-            f"Residents: {_esc(_fmt_int(pop.iloc[i]))}<br>"
-            f"Mean to in-person service: {_esc(mean_text)}<br>{table}"
-        )
+        body, tip = _demand_popup(did, float(pop.iloc[i]), minutes,
+                                  per_org_groups.get(did), names)
         folium.CircleMarker(
             location=coords[i], radius=round(radius, 2), color=colour, weight=1,
             fill=True, fill_color=colour, fill_opacity=0.7,
             popup=folium.Popup(body, max_width=520),
-            tooltip=folium.Tooltip(_esc(f"{_fmt_int(pop.iloc[i])} residents, {mean_text}")),
+            tooltip=folium.Tooltip(_esc(tip)),
         ).add_to(target)
     group.add_to(m)
+
+
+def _geojson(geoms: gpd.GeoSeries, simplify_m: float = _BOUNDARY_SIMPLIFY_M) -> dict:
+    """EPSG:3067 polygons as a GeoJSON FeatureCollection: simplified, EPSG:4326, rounded.
+
+    Geometry only: properties would reach the page as unescaped JSON.
+    """
+    geoms = geoms[geoms.notna() & ~geoms.is_empty]
+    geoms = geoms.simplify(simplify_m, preserve_topology=True).to_crs("EPSG:4326")
+    rounded = shapely.transform(np.asarray(geoms.values, dtype=object),
+                                lambda c: np.round(c, _PRECISION))
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {}, "geometry": mapping(g)}
+                         for g in rounded]}
 
 
 def _add_boundary(m: folium.Map, region: Region) -> None:
     if region.boundary is None or not len(region.boundary):
         return
-    geoms = region.boundary.geometry
-    geoms = geoms[geoms.notna() & ~geoms.is_empty]
-    geoms = geoms.simplify(_BOUNDARY_SIMPLIFY_M, preserve_topology=True).to_crs("EPSG:4326")
-    rounded = shapely.transform(np.asarray(geoms.values, dtype=object),
-                                lambda c: np.round(c, _PRECISION))
-    # Geometry only: properties would reach the page as unescaped JSON.
-    data = {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "properties": {}, "geometry": mapping(g)}
-                         for g in rounded]}
     folium.GeoJson(
-        data, name="Region boundary",
+        _geojson(region.boundary.geometry), name="Region boundary",
         style_function=lambda _f: {"color": "#333333", "weight": 2, "fill": False,
                                    "fillOpacity": 0.0, "dashArray": "6 4"},
     ).add_to(m)
+
+
+def plan_isochrones(plan: Plan, problem: Problem, minutes: Sequence[float], *,
+                    method: str = "reach", region: Region | None = None,
+                    mode: str | None = None, **kwargs: Any) -> gpd.GeoDataFrame:
+    """Areas within ``minutes`` of each site of the plan that offers in-person service.
+
+    Parameters
+    ----------
+    plan : planner.Plan
+        Sites with an office, shared premises or a pop-up are drawn.
+    problem : planner.Problem
+        Its ``sites``, ``demand`` and ``times`` (minutes from each demand point to each
+        site within the cut-off).
+    minutes : sequence of float
+        Time limits, e.g. ``[10]``.
+    method : {"reach", "network"}
+        ``"reach"`` (fast): the concave hull of the site and the demand points whose
+        travel time to it is within the limit, widened by 40 m; it outlines where the
+        residents who reach the site live. ``"network"``: the street-network isochrone of
+        :func:`planner.network.isochrones` on ``region.graphs[mode]``; exact, but slow on
+        big graphs (tens of seconds per site on the demo's walking network).
+    region : planner.Region, optional
+        Needed for ``method="network"``.
+    mode : str, optional
+        Graph for ``"network"``; default ``"walk"`` if present, else the first graph.
+    **kwargs
+        Passed to :func:`planner.network.isochrones` (``walk_speed_kmh``, ``max_snap_m``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``site_id``, ``site_name``, ``minutes`` and the area (EPSG:3067), largest limit
+        first; sites reaching no one within a limit are left out.
+    """
+    cols = ["site_id", "site_name", "minutes", "geometry"]
+    crs = problem.sites.crs
+    dec = plan.open_decisions()
+    dec = dec[dec["mode"].isin(["office", "shared", "popup"])].drop_duplicates("site_id")
+    limits = sorted({float(x) for x in minutes})
+    rows: list[dict[str, Any]] = []
+    if method == "network":
+        graphs = region.graphs if region is not None else {}
+        mode = mode or ("walk" if "walk" in graphs else next(iter(graphs), None))
+        if mode in graphs and len(dec) and limits:
+            from planner.network import isochrones
+
+            iso = isochrones(graphs[mode], dec.geometry.reset_index(drop=True), limits,
+                             **kwargs)
+            rows = [{"site_id": dec["site_id"].iloc[r.site],
+                     "site_name": dec["site_name"].iloc[r.site], "minutes": r.minutes,
+                     "geometry": r.geometry} for r in iso.itertuples()]
+    elif method == "reach":
+        pos = problem.site_index()
+        t = problem.times
+        dem = problem.demand.geometry.representative_point().to_numpy()
+        site_geom = problem.sites.geometry.to_numpy()
+        for d in dec.itertuples():
+            s = int(pos.get(str(d.site_id), -1))
+            if s < 0:
+                continue
+            near = t[t["destination"] == s]
+            for limit in limits:
+                idx = near.loc[near["minutes"] <= limit, "origin"].to_numpy(dtype=int)
+                if not len(idx):
+                    continue
+                pts = shapely.multipoints([site_geom[s], *dem[idx]])
+                hull = shapely.concave_hull(pts, ratio=_REACH_HULL_RATIO)
+                rows.append({"site_id": str(d.site_id), "site_name": d.site_name,
+                             "minutes": limit, "geometry": hull.buffer(_REACH_MARGIN_M)})
+    else:
+        raise ValueError(f"method must be 'reach' or 'network', not {method!r}")
+    iso = gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=crs)
+    iso = iso[~iso.geometry.is_empty].sort_values(["minutes", "site_id"],
+                                                  ascending=[False, True])
+    return iso.reset_index(drop=True)
+
+
+def _add_isochrones(m: folium.Map, iso: gpd.GeoDataFrame | None) -> None:
+    if iso is None or not len(iso):
+        return
+    for limit in sorted({float(x) for x in iso["minutes"]}):
+        group = folium.FeatureGroup(
+            name=f"Reach of proposed in-person sites ({limit:g} min)", show=False)
+        for row in iso[iso["minutes"] == limit].itertuples():
+            folium.GeoJson(
+                _geojson(gpd.GeoSeries([row.geometry], crs=iso.crs)),
+                style_function=lambda _f: {"color": _ISOCHRONE_COLOUR, "weight": 1,
+                                           "fillColor": _ISOCHRONE_COLOUR,
+                                           "fillOpacity": 0.12},
+                tooltip=folium.Tooltip(_esc(f"{row.site_name}: within {limit:g} min")),
+            ).add_to(group)
+        group.add_to(m)
+
+
+def _area_popup(level: str, area: str, rows: pd.DataFrame, names: dict[str, str]) -> str:
+    table = _table(
+        ["Organisation", "Standard", "Within", "Required", "Met"],
+        [[_esc(_org_label(r.organisation, names)), _esc(f"{r.minutes:g} min"),
+          _esc(f"{r.share_within:.1%}"),
+          _esc(_DASH if _is_missing(r.required_share) else f"{r.required_share:.0%}"),
+          _esc(_DASH if _is_missing(r.required_share) else ("yes" if r.met else "no"))]
+         for r in rows.itertuples()])
+    return f"<b>{_esc(area)}</b> ({_esc(_AREA_LEVELS.get(level, level))})<br>{table}"
+
+
+def _add_areas(m: folium.Map, areas: gpd.GeoDataFrame | None,
+               names: dict[str, str]) -> None:
+    """One layer per area level, each area coloured by its worst organisation's share."""
+    if areas is None or not len(areas):
+        return
+    cmap = branca.colormap.LinearColormap(list(_SHARE_COLOURS), vmin=0.0, vmax=1.0,
+                                          caption=_SHARE_CAPTION)
+    for level in [lv for lv in _AREA_LEVELS if lv in set(areas["level"])]:
+        group = folium.FeatureGroup(
+            name=f"Areas: share within standard by {_AREA_LEVELS[level]}", show=False)
+        for area, rows in areas[areas["level"] == level].groupby("area", sort=True):
+            worst = float(rows["share_within"].min())
+            colour = cmap(worst)
+            folium.GeoJson(
+                _geojson(gpd.GeoSeries([rows.geometry.iloc[0]], crs=areas.crs)),
+                style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillColor": c,
+                                                     "fillOpacity": 0.25},
+                popup=folium.Popup(_area_popup(level, str(area), rows, names), max_width=480),
+                tooltip=folium.Tooltip(_esc(f"{area}: {worst:.0%} within the standard "
+                                            "(worst organisation)")),
+            ).add_to(group)
+        group.add_to(m)
+    cmap.add_to(m)
 
 
 # --------------------------------------------------------------------------- page furniture
@@ -439,8 +689,8 @@ _BOX = ("position:fixed;z-index:1000;background:rgba(255,255,255,0.92);"
 
 def _add_title(m: folium.Map, title: str) -> None:
     m.get_root().html.add_child(folium.Element(
-        f'<div class="planner-map-title" style="{_BOX}top:10px;left:50%;'
-        f'transform:translateX(-50%);font-size:16px;font-weight:bold;">{_esc(title)}</div>'
+        f'<div class="planner-map-title" style="{_BOX}top:10px;left:56px;max-width:40%;'
+        f'font-size:15px;font-weight:bold;">{_esc(title)}</div>'
     ))
 
 
@@ -478,8 +728,40 @@ def _add_footer(m: folium.Map, lines: Sequence[str]) -> None:
 
 
 # --------------------------------------------------------------------------- public API
+def _travel_colormap(*plans: Plan | None) -> branca.colormap.LinearColormap:
+    """Green-yellow-red scale from 0 to the 95th percentile of the plans' minutes (>= 15)."""
+    values: list[float] = []
+    for p in plans:
+        if p is not None:
+            values += list(travel_minutes(p.assignment)[0].values())
+    p95 = float(np.percentile(values, 95)) if values else 0.0
+    vmax = float(max(15, math.ceil(p95)))
+    return branca.colormap.LinearColormap(list(_TRAVEL_COLOURS), vmin=0.0, vmax=vmax,
+                                          caption=_TRAVEL_CAPTION)
+
+
+def _new_map(region: Region, plan: Plan, cls: type = folium.Map) -> Any:
+    bounds = _bounds(region, plan)
+    centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+              if bounds else [60.17, 24.94])
+    m = cls(location=[_round(c) for c in centre], zoom_start=10, tiles="OpenStreetMap",
+            control_scale=True)
+    if bounds:
+        m.fit_bounds(bounds)
+    return m
+
+
+def _orgs(region: Region) -> list[str]:
+    orgs = set(ORG_COLOURS)
+    if region.service_points is not None and len(region.service_points):
+        orgs |= {str(o) for o in region.service_points["organisation"]}
+    return sorted(orgs, key=_org_sort_key)
+
+
 def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
-             title: str | None = None) -> folium.Map:
+             title: str | None = None, isochrones: gpd.GeoDataFrame | None = None,
+             areas: gpd.GeoDataFrame | None = None,
+             grid_threshold: int = DEMAND_GRID_THRESHOLD) -> folium.Map:
     """Draw a plan on an interactive map.
 
     Parameters
@@ -491,55 +773,132 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
         residents by minutes to in-person service.
     before : planner.Plan, optional
         A reference plan (usually today's network); adds a hidden layer of residents'
-        minutes under that plan, on the same colour scale.
+        minutes under that plan, on the same colour scale, to toggle against the plan's.
     title : str, optional
         Title shown on top of the map; defaults to ``"<region> - <plan>"`` (en dash).
+    isochrones : geopandas.GeoDataFrame, optional
+        From ``plan_isochrones``: a hidden layer per time limit.
+    areas : geopandas.GeoDataFrame, optional
+        Access per area (``planner.report.area_access``: ``level``, ``area``,
+        ``organisation``, ``minutes``, ``share_within``, ``required_share``, ``met`` and
+        the area's polygon); a hidden layer per level, each area coloured by its worst
+        organisation's share of residents within the standard.
+    grid_threshold : int
+        Above this many demand points residents are drawn as grid cells (at most this
+        many) instead of points.
 
     Returns
     -------
     folium.Map
-        The map, with a layer control, scale bar, legend, travel-time colour scale and
-        attribution footer. Save it with ``save_map``.
+        The map, with a layer control, scale bar, legend, colour scales and attribution
+        footer. Save it with ``save_map``.
     """
     names = _org_names(region)
-    bounds = _bounds(region, plan)
-    centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-              if bounds else [60.17, 24.94])
-    m = folium.Map(location=[_round(c) for c in centre], zoom_start=10,
-                   tiles="OpenStreetMap", control_scale=True)
-    if bounds:
-        m.fit_bounds(bounds)
-
-    overall, _ = travel_minutes(plan.assignment)
-    values = list(overall.values())
-    if before is not None:
-        values += list(travel_minutes(before.assignment)[0].values())
-    p95 = float(np.percentile(values, 95)) if values else 0.0
-    vmax = float(max(15, math.ceil(p95)))
-    colormap = branca.colormap.LinearColormap(list(_TRAVEL_COLOURS), vmin=0.0, vmax=vmax,
-                                              caption=_TRAVEL_CAPTION)
-
+    m = _new_map(region, plan)
+    colormap = _travel_colormap(plan, before)
     _add_boundary(m, region)
+    _add_areas(m, areas, names)
+    _add_isochrones(m, isochrones)
     _add_today(m, region, names)
     _add_proposal(m, plan, names)
     _add_demand(m, region, plan.assignment,
-                "Residents: minutes to in-person service (proposed)", True, colormap, names)
+                "Residents: minutes to in-person service (proposed)", True, colormap, names,
+                grid_threshold)
     if before is not None:
         _add_demand(m, region, before.assignment,
-                    "Residents: minutes to in-person service (today)", False, colormap, names)
+                    "Residents: minutes to in-person service (today)", False, colormap, names,
+                    grid_threshold)
     colormap.add_to(m)
-
-    orgs = set(ORG_COLOURS)
-    if region.service_points is not None and len(region.service_points):
-        orgs |= {str(o) for o in region.service_points["organisation"]}
     _add_title(m, title if title is not None else f"{region.name} {_DASH} {plan.name}")
-    _add_legend(m, names, sorted(orgs, key=_org_sort_key))
+    _add_legend(m, names, _orgs(region))
     _add_footer(m, [str(a) for a in region.attribution])
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
 
-def save_map(m: folium.Map, path: str | Path) -> Path:
+def comparison_map(region: Region, plan: Plan, before: Plan, *, title: str | None = None,
+                   grid_threshold: int = DEMAND_GRID_THRESHOLD) -> DualMap:
+    """Today and the plan side by side, panned and zoomed together.
+
+    The left map shows today's points per organisation and residents' minutes under
+    ``before``; the right map the plan's sites by mode and residents' minutes under
+    ``plan``, on the same colour scale.
+
+    Parameters
+    ----------
+    region : planner.Region
+    plan : planner.Plan
+        The proposal (right).
+    before : planner.Plan
+        The reference, usually today's network (left).
+    title : str, optional
+        Page title; defaults to ``"<region>: today - <plan>"``.
+    grid_threshold : int
+        As in ``plan_map``.
+
+    Returns
+    -------
+    folium.plugins.DualMap
+        Save it with ``save_map``.
+    """
+    names = _org_names(region)
+    dual = _new_map(region, plan, DualMap)
+    colormap = _travel_colormap(plan, before)
+    for side, label in ((dual.m1, "Today"), (dual.m2, "Proposed")):
+        _add_boundary(side, region)
+        if side is dual.m1:
+            _add_today(side, region, names)
+            _add_demand(side, region, before.assignment,
+                        "Residents: minutes to in-person service (today)", True, colormap,
+                        names, grid_threshold)
+        else:
+            _add_proposal(side, plan, names)
+            _add_demand(side, region, plan.assignment,
+                        "Residents: minutes to in-person service (proposed)", True, colormap,
+                        names, grid_threshold)
+        left = "56px" if side is dual.m1 else "calc(50% + 56px)"
+        dual.get_root().html.add_child(folium.Element(
+            f'<div class="planner-side-label" style="{_BOX}top:60px;left:{left};'
+            f'font-weight:bold;">{_esc(label)}</div>'))
+        folium.LayerControl(collapsed=True).add_to(side)
+    colormap.add_to(dual.m2)
+    _add_title(dual, title if title is not None
+               else f"{region.name}: today {_DASH} {plan.name}")
+    _add_legend(dual, names, _orgs(region))
+    return dual
+
+
+def _inline_assets(page: str) -> str:
+    """Replace folium's links to JavaScript and CSS on CDNs by the vendored copies inline,
+    so the page works without internet (map tiles still need it)."""
+
+    def asset(url: str) -> tuple[bool, str | None]:
+        for key, name in _ASSETS.items():
+            if key in url:
+                return True, None if name is None else (_WEB / name).read_text(
+                    encoding="utf-8")
+        return False, None
+
+    def script(match: re.Match) -> str:
+        known, text = asset(match.group(1))
+        if not known:
+            return match.group(0)
+        return "" if text is None else "<script>" + text.replace("</script", "<\\/script") \
+            + "</script>"
+
+    def style(match: re.Match) -> str:
+        known, text = asset(match.group(1))
+        if not known:
+            return match.group(0)
+        if text is None:
+            return f"<style>{_ROTATE_CSS}</style>" if "rotate" in match.group(1) else ""
+        return "<style>" + text.replace("</style", "<\\/style") + "</style>"
+
+    page = re.sub(r'<script src="(https?://[^"]+)"></script>', script, page)
+    return re.sub(r'<link rel="stylesheet" href="(https?://[^"]+)"\s*/?>', style, page)
+
+
+def save_map(m: folium.Map | DualMap, path: str | Path, self_contained: bool = True) -> Path:
     """Write a map to one HTML file, whole or not at all.
 
     The page is written to a temporary file in the target folder and renamed into place,
@@ -547,10 +906,14 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
 
     Parameters
     ----------
-    m : folium.Map
-        A map from ``plan_map`` (or any folium map).
+    m : folium.Map or folium.plugins.DualMap
+        A map from ``plan_map`` or ``comparison_map`` (or any folium map).
     path : str or pathlib.Path
         Output file, usually ``*.html``.
+    self_contained : bool
+        Inline Leaflet, its plugins and the icon font (vendored in
+        ``planner/resources/web``, about 1 MB) instead of linking to CDNs, so the map
+        opens without internet; only the background tiles need it.
 
     Returns
     -------
@@ -558,4 +921,6 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
         The written path.
     """
     page = m.get_root().render()
+    if self_contained:
+        page = _inline_assets(page)
     return atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))

@@ -376,3 +376,139 @@ def test_travel_minutes_weights_and_channels() -> None:
                         columns=list(ASSIGNMENT_COLUMNS))
     assert maps.travel_minutes(zero)[0] == {"1": 4.0}
     assert maps.travel_minutes(asg.iloc[0:0])[0] == {}
+
+
+# --------------------------------------------------------------------------- grid, isochrones,
+# areas, the side-by-side map and self-contained pages
+def test_demand_grid_sums_residents_and_weights_minutes() -> None:
+    # cells of 100 m: (0,0) holds D1 and D2, (1,0) holds D3, (0,1) holds D4 without minutes
+    demand = gpd.GeoDataFrame(
+        {"demand_id": ["D1", "D2", "D3", "D4"], "population": [100, 300, 50, 20]},
+        geometry=[Point(10, 10), Point(90, 50), Point(150, 20), Point(20, 150)], crs=3067)
+    minutes = {"D1": 4.0, "D2": 8.0, "D3": 12.0}
+    cells, size = maps.demand_grid(demand, minutes, max_cells=3)
+    assert size == 100.0
+    assert list(cells["residents"]) == [400, 20, 50]  # sorted by (ix, iy)
+    assert list(cells["points"]) == [2, 1, 1]
+    assert cells["minutes"].iloc[0] == pytest.approx((100 * 4 + 300 * 8) / 400)
+    assert math.isnan(cells["minutes"].iloc[1])
+    assert cells["minutes"].iloc[2] == 12.0
+    assert cells.geometry.iloc[0].equals(box(0, 0, 100, 100))
+    # at most two cells: the side doubles to 200 m and everything falls in one cell
+    cells2, size2 = maps.demand_grid(demand, minutes, max_cells=2)
+    assert size2 == 200.0 and len(cells2) == 1
+    assert cells2["minutes"].iloc[0] == pytest.approx((100 * 4 + 300 * 8 + 50 * 12) / 450)
+
+
+def test_residents_drawn_as_grid_above_the_threshold() -> None:
+    m = plan_map(_region(), _plan(), grid_threshold=2)
+    layer = _layer(m, "Residents: minutes to in-person service (proposed)")
+    rects = [c for c in _walk(layer) if isinstance(c, folium.Rectangle)]
+    assert 1 <= len(rects) <= 2
+    assert not _markers(layer)
+    assert sum(int(re.search(r"(\d[\d ]*) residents", _tooltip(r)).group(1).replace(" ", ""))
+               for r in rects) == 1200 + 800 + 450 + 3000 + 60
+
+
+class _Problem:
+    """The parts of a Problem that ``plan_isochrones`` reads."""
+
+    def __init__(self, sites: gpd.GeoDataFrame, demand: gpd.GeoDataFrame,
+                 times: pd.DataFrame) -> None:
+        self.sites, self.demand, self.times = sites, demand, times
+
+    def site_index(self) -> pd.Series:
+        return pd.Series(range(len(self.sites)), index=self.sites["site_id"].astype(str))
+
+
+def test_reach_isochrones_cover_the_points_within_the_limit() -> None:
+    sites = gpd.GeoDataFrame({"site_id": ["A"], "name": [EVIL]}, geometry=[Point(0, 0)],
+                             crs=3067)
+    demand = gpd.GeoDataFrame({"demand_id": list("NESW"), "population": [1] * 4},
+                              geometry=[Point(0, 100), Point(100, 0), Point(0, -100),
+                                        Point(-100, 0)], crs=3067)
+    times = pd.DataFrame({"origin": [0, 1, 2, 3], "destination": 0,
+                          "minutes": [5.0, 5.0, 20.0, 5.0]})
+    dec = gpd.GeoDataFrame([{"site_id": "A", "site_name": EVIL, "host_org": "kela",
+                             "organisation": "kela", "mode": "office", "days_per_month": 0,
+                             "action": "open", "annual_cost_eur": 0.0, "visits": 0.0}],
+                           geometry=[Point(0, 0)], crs=3067)
+    iso = maps.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10, 30])
+    assert list(iso["minutes"]) == [30.0, 10.0]
+    ten = iso.geometry.iloc[1]
+    for p in (Point(0, 100), Point(100, 0), Point(-100, 0), Point(0, -30)):
+        assert ten.contains(p)
+    assert not ten.contains(Point(0, -100))  # 20 minutes away
+    assert iso.geometry.iloc[0].contains(Point(0, -100))
+    # remote points are not in-person service: no area
+    dec["mode"] = "remote"
+    assert not len(maps.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10]))
+    # drawn as a hidden layer with the site's name escaped
+    page = plan_map(_region(), _plan(), isochrones=iso).get_root().render()
+    assert "Reach of proposed in-person sites (10 min)" in page
+    assert EVIL not in page and "&lt;script&gt;alert(1)&lt;/script&gt;: within 10 min" in page
+
+
+def _areas() -> gpd.GeoDataFrame:
+    rows = [("municipality", EVIL, "kela", 0.9, 0.8, True),
+            ("municipality", EVIL, "municipality", 0.4, 0.8, False),
+            ("municipality", "Espoo", "kela", 1.0, 0.8, True),
+            ("county", "Uusimaa", "kela", 0.7, np.nan, None)]
+    df = pd.DataFrame(rows, columns=["level", "area", "organisation", "share_within",
+                                     "required_share", "met"]).assign(minutes=10.0)
+    geoms = [box(385000, 6671000, 386000, 6672000)] * 2 + [box(386000, 6671000, 387000,
+                                                                6672000)] * 2
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=3067)
+
+
+def test_areas_coloured_by_the_worst_share() -> None:
+    m = plan_map(_region(), _plan(), areas=_areas())
+    layer = _layer(m, "Areas: share within standard by municipality")
+    assert layer.show is False
+    _layer(m, "Areas: share within standard by wellbeing services county")
+    shapes = [c for c in _walk(layer) if isinstance(c, folium.GeoJson)]
+    assert len(shapes) == 2  # sorted by name: "<script>..." before "Espoo"
+    cmap = next(c for c in m._children.values()
+                if isinstance(c, LinearColormap) and "Share" in c.caption)
+    evil, espoo = shapes
+    assert espoo.style_function({})["fillColor"] == cmap(1.0)
+    assert evil.style_function({})["fillColor"] == cmap(0.4)  # the municipality's share
+    popup = _popup_html(evil)
+    assert "&lt;script&gt;" in popup and EVIL not in popup
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", popup)
+    assert cells[:5] == ["Kela", "10 min", "90.0%", "80%", "yes"]
+    assert cells[5:10] == ["City of Helsinki", "10 min", "40.0%", "80%", "no"]
+    assert "40% within the standard" in _tooltip(evil)
+
+
+def test_comparison_map_has_today_left_and_the_plan_right() -> None:
+    dual = maps.comparison_map(_region(), _plan(), _before(), title="A <b> title")
+    left = {c.layer_name for c in dual.m1._children.values()
+            if isinstance(c, folium.FeatureGroup)}
+    right = {c.layer_name for c in dual.m2._children.values()
+             if isinstance(c, folium.FeatureGroup)}
+    assert {"Today: Kela (2)", "Residents: minutes to in-person service (today)"} <= left
+    assert not any(n.startswith("Proposed") for n in left)
+    assert {"Proposed: shared premises", "Closed offices",
+            "Residents: minutes to in-person service (proposed)"} <= right
+    assert not any(n.startswith("Today") for n in right)
+    page = dual.get_root().render()
+    assert "A &lt;b&gt; title" in page and "A <b> title" not in page
+    assert page.count("L.control.layers(") == 2
+    # the same colour scale on both sides: D1 today (40 min) and in the plan
+    cmap = next(c for c in dual.m2._children.values() if isinstance(c, LinearColormap))
+    assert cmap.vmax == 40
+
+
+def test_saved_page_is_self_contained(tmp_path: Path) -> None:
+    m = plan_map(_region(), _plan(), before=_before())
+    page = save_map(m, tmp_path / "a.html").read_text(encoding="utf-8")
+    assert not re.search(r'<script src="http', page)
+    assert not re.search(r'<link rel="stylesheet" href="http', page)
+    assert "Leaflet 1.9.3" in page or '"1.9.3"' in page
+    assert "font/woff2;base64" in page  # the icon font travels with the page
+    linked = save_map(m, tmp_path / "b.html", self_contained=False).read_text(encoding="utf-8")
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js">' in linked
+    assert len(linked) < len(page) - 500_000
+    dual = save_map(maps.comparison_map(_region(), _plan(), _before()), tmp_path / "c.html")
+    assert not re.search(r'<script src="http', dual.read_text(encoding="utf-8"))

@@ -1,0 +1,508 @@
+"""Tables, charts and files for a run: what a planning meeting takes home.
+
+``write_report`` writes, for one plan compared with today's network:
+
+- ``report.xlsx``: sheets ``Summary`` (KPIs per organisation, today and plan), ``Decisions``
+  (per site and organisation), ``Access`` (every access standard per area, today and plan,
+  from ``planner.evaluate.standards_report``), ``Costs`` (per organisation, today and plan,
+  the plan's cost by mode), ``Cost sharing`` (each shared site's organisations and their
+  costs) and ``Run`` (solver report, notes, data sources);
+- ``report_<sheet>.csv``: the same tables as CSV;
+- ``plan.gpkg``: the plan (``decisions``, ``assignment``, ``kpis``, ``meta``, readable by
+  ``Plan.from_file``) plus the layers ``sites``, ``demand`` (with minutes to in-person
+  service today and in the plan) and ``areas`` (share within the standard per area);
+- ``travel_times.png`` and ``costs.png``: charts (matplotlib figures drawn by the Agg
+  canvas, without pyplot, so a notebook's backend is left alone);
+- the map (``plan_map`` with isochrones and areas) and ``<map>_compare.html`` (today and
+  the plan side by side).
+
+Text from data that reaches a spreadsheet cell is neutralised when it could be read as a
+formula (``=``, ``+``, ``-``, ``@``, tab or carriage return first): it gets a leading ``'``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from matplotlib.figure import Figure
+
+from planner import evaluate, maps
+from planner._io import atomic_write
+from planner.plan import Plan
+from planner.problem import Problem
+from planner.region import Region
+from planner.schema import CRS
+
+__all__ = ["AREA_LEVELS", "SHEETS", "area_access", "area_polygons", "cost_sharing",
+           "demand_layer", "report_tables", "safe_cell", "safe_frame", "write_charts",
+           "write_excel", "write_gpkg", "write_report"]
+
+#: Demand columns naming the areas access is reported for, finest first.
+AREA_LEVELS = ("municipality", "employment_area", "county")
+#: Sheet name -> CSV file stem of ``report.xlsx``, in sheet order.
+SHEETS = {"Summary": "report_summary", "Decisions": "report_decisions",
+          "Access": "report_access", "Costs": "report_costs",
+          "Cost sharing": "report_cost_sharing", "Run": "report_run"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_AREA_BUFFER_M = 100.0
+_MODES = ("office", "shared", "popup", "remote", "closed")
+_COST_SHARING_NOTE = (
+    "No cost-sharing model exists in planner.costs yet: each organisation's annual cost at "
+    "the site is the cost model's price of its own option (shared premises already carry "
+    "the shared-premises saving). share_of_site_cost and share_of_visits show two simple "
+    "splits for discussion.")
+
+
+# --------------------------------------------------------------------------- spreadsheet safety
+def safe_cell(value: Any) -> Any:
+    """A cell value that a spreadsheet cannot read as a formula.
+
+    Strings starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
+    leading single quote; everything else is returned unchanged.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    object
+        ``"'" + value`` for such strings, else ``value``.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell, column name and index label passed through ``safe_cell``."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(safe_cell)
+    out.columns = [safe_cell(str(c)) for c in out.columns]
+    if not isinstance(out.index, pd.RangeIndex):
+        out.index = out.index.map(lambda v: safe_cell(v) if isinstance(v, str) else v)
+    return out
+
+
+# --------------------------------------------------------------------------- areas
+def area_polygons(region: Region, demand: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """An outline per area of ``level`` (e.g. ``"municipality"``).
+
+    The region's boundary dissolved by a column named ``level`` when it has one; else, with
+    one area, the whole boundary; else each area's demand points' convex hull buffered by
+    100 m and clipped to the boundary (an approximate outline).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``area`` and geometry (EPSG:3067), sorted by area.
+    """
+    names = demand[level].astype(str)
+    areas = sorted(set(names))
+    bnd = region.boundary
+    has_bnd = bnd is not None and len(bnd) > 0
+    if has_bnd and level in bnd.columns:
+        d = bnd.to_crs(CRS).assign(area=bnd[level].astype(str)).dissolve("area").reset_index()
+        d = d[d["area"].isin(areas)]
+        return gpd.GeoDataFrame(d[["area", "geometry"]], geometry="geometry", crs=CRS)
+    outline = shapely.union_all(bnd.to_crs(CRS).geometry.to_numpy()) if has_bnd else None
+    geoms = []
+    for area in areas:
+        pts = demand.geometry[names == area].to_crs(CRS)
+        if len(areas) == 1 and outline is not None:
+            geoms.append(outline)
+            continue
+        hull = shapely.union_all(pts.to_numpy()).convex_hull.buffer(_AREA_BUFFER_M)
+        geoms.append(hull.intersection(outline) if outline is not None else hull)
+    return gpd.GeoDataFrame({"area": areas}, geometry=geoms, crs=CRS)
+
+
+def area_access(plan: Plan, problem: Problem, region: Region,
+                before: Plan | None = None) -> gpd.GeoDataFrame:
+    """Share of residents within each standard per area, for every area level present.
+
+    For every scenario standard, organisation it applies to, level in ``AREA_LEVELS``
+    present in the demand, and area of that level: the residents with in-person service
+    (``planner.evaluate.within``) within the standard's minutes. ``required_share`` is the
+    standard's share where the standard is set for that level (NaN elsewhere: the share is
+    then information, not a requirement).
+
+    Parameters
+    ----------
+    plan : planner.Plan
+    problem : planner.Problem
+    region : planner.Region
+        For the area outlines (``area_polygons``).
+    before : planner.Plan, optional
+        Adds ``share_before`` (usually today's network).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``level``, ``area``, ``organisation``, ``minutes``, ``min_popup_days``,
+        ``residents``, ``residents_within``, ``share_within``, ``required_share``, ``met``
+        (and ``share_before``), with the area's outline, EPSG:3067.
+    """
+    dem = problem.demand
+    pop = dem["population"].to_numpy(dtype=float)
+    levels = [lv for lv in AREA_LEVELS if lv in dem.columns]
+    rows = []
+    cache: dict[tuple, np.ndarray] = {}
+
+    def ok(p: Plan, org: str, minutes: float, days: int) -> np.ndarray:
+        key = (id(p), org, minutes, days)
+        if key not in cache:
+            cache[key] = evaluate.within(p, problem, org, minutes, days)
+        return cache[key]
+
+    for st in problem.scenario.standards:
+        orgs = problem.orgs if st.organisation == "all" else [st.organisation]
+        for level in levels:
+            names = dem[level].astype(str).to_numpy()
+            for org in orgs:
+                now = ok(plan, org, st.minutes, st.min_popup_days)
+                was = ok(before, org, st.minutes, st.min_popup_days) if before else None
+                for area in sorted(set(names)):
+                    sel = names == area
+                    total = float(pop[sel].sum())
+                    inside = float(pop[sel & now].sum())
+                    share = inside / total if total else 1.0
+                    required = st.share if st.area == level else np.nan
+                    row = {"level": level, "area": area, "organisation": org,
+                           "minutes": float(st.minutes), "min_popup_days": st.min_popup_days,
+                           "residents": total, "residents_within": inside,
+                           "share_within": share, "required_share": required,
+                           "met": bool(share + 1e-9 >= required) if required == required
+                           else None}
+                    if was is not None:
+                        row["share_before"] = (float(pop[sel & was].sum()) / total
+                                               if total else 1.0)
+                    rows.append(row)
+    df = pd.DataFrame(rows)
+    if not len(df):
+        return gpd.GeoDataFrame(df, geometry=[], crs=CRS)
+    outlines = {lv: area_polygons(region, dem, lv).set_index("area").geometry for lv in levels}
+    geoms = [outlines[lv].get(a) for lv, a in zip(df["level"], df["area"], strict=True)]
+    return gpd.GeoDataFrame(df, geometry=geoms, crs=CRS)
+
+
+# --------------------------------------------------------------------------- tables
+def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame:
+    """Demand points with minutes to in-person service today and in the plan.
+
+    Columns: the demand columns, ``minutes_today`` and ``minutes_plan`` (visit-weighted
+    over organisations, as on the map), and per organisation ``minutes_today_<org>`` and
+    ``minutes_plan_<org>``; NaN without in-person visits.
+    """
+    dem = problem.demand.copy()
+    ids = dem["demand_id"].astype(str)
+    for label, p in (("today", before), ("plan", plan)):
+        overall, per_org = maps.travel_minutes(p.assignment)
+        dem[f"minutes_{label}"] = ids.map(overall).astype(float)
+        for org in problem.orgs:
+            m = per_org[per_org["organisation"] == org].set_index("demand_id")["minutes"]
+            dem[f"minutes_{label}_{org}"] = ids.map(m).astype(float)
+    return gpd.GeoDataFrame(dem, geometry="geometry", crs=problem.demand.crs)
+
+
+def cost_sharing(plan: Plan) -> pd.DataFrame:
+    """Each shared site's organisations and their annual costs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id``, ``site_name``, ``host_org``, ``organisation``, ``annual_cost_eur``,
+        ``visits``, ``share_of_site_cost`` and ``share_of_visits`` (fractions of the
+        site's totals), one row per organisation at a site with mode ``shared``.
+    """
+    d = plan.open_decisions()
+    shared = set(d.loc[d["mode"] == "shared", "site_id"].astype(str))
+    d = d[d["site_id"].astype(str).isin(shared)]
+    cols = ["site_id", "site_name", "host_org", "organisation", "mode", "annual_cost_eur",
+            "visits"]
+    out = pd.DataFrame(d[cols]).sort_values(["site_id", "organisation"]).reset_index(drop=True)
+    for col, share in (("annual_cost_eur", "share_of_site_cost"),
+                       ("visits", "share_of_visits")):
+        total = out.groupby("site_id")[col].transform("sum")
+        out[share] = np.where(total > 0, out[col] / total.where(total > 0, 1.0), np.nan)
+    return out
+
+
+def _without_geometry(df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
+    if isinstance(df, gpd.GeoDataFrame) and len(df):
+        pts = df.geometry.representative_point().to_crs("EPSG:4326")
+        out["lon"] = pts.x.round(6).to_numpy()
+        out["lat"] = pts.y.round(6).to_numpy()
+    return out
+
+
+def report_tables(problem: Problem, plan: Plan, before: Plan) -> dict[str, pd.DataFrame]:
+    """The sheets of ``report.xlsx`` (keys of ``SHEETS``) as data frames.
+
+    ``plan`` and ``before`` need ``kpis`` (``planner.evaluate.evaluate``).
+    """
+    k, b = plan.kpis, before.kpis
+    summary = k.copy()
+    summary.insert(2, "share_within_standard_today", b["share_within_standard"])
+    summary.insert(summary.columns.get_loc("mean_minutes") + 1, "mean_minutes_today",
+                   b["mean_minutes"])
+    summary.insert(summary.columns.get_loc("annual_cost_eur") + 1, "annual_cost_eur_today",
+                   b["annual_cost_eur"])
+    summary = summary.reset_index(names="organisation")
+
+    decisions = _without_geometry(plan.decisions.sort_values(["site_id", "organisation"]))
+
+    access = evaluate.standards_report(plan, problem)
+    if len(access):
+        today = evaluate.standards_report(before, problem)
+        access.insert(access.columns.get_loc("achieved_share"), "achieved_share_today",
+                      today["achieved_share"].to_numpy())
+        access["met_today"] = today["met"].to_numpy()
+
+    d = plan.decisions
+    costs = pd.DataFrame({"annual_cost_eur_today": b["annual_cost_eur"],
+                          "annual_cost_eur_plan": k["annual_cost_eur"]})
+    costs["change_eur"] = costs["annual_cost_eur_plan"] - costs["annual_cost_eur_today"]
+    costs["change_share"] = np.where(costs["annual_cost_eur_today"] > 0,
+                                     costs["change_eur"] / costs["annual_cost_eur_today"]
+                                     .where(costs["annual_cost_eur_today"] > 0, 1.0), np.nan)
+    for mode in _MODES:
+        by_org = d[d["mode"] == mode].groupby("organisation")["annual_cost_eur"].sum()
+        by_org["all"] = by_org.sum()
+        costs[f"plan_{mode}_eur"] = by_org.reindex(costs.index).fillna(0.0)
+    costs["travel_value_eur_today"] = b["travel_value_eur"]
+    costs["travel_value_eur_plan"] = k["travel_value_eur"]
+    costs = costs.reset_index(names="organisation")
+
+    sharing = cost_sharing(plan)
+    sharing["note"] = ""
+    if len(sharing):
+        sharing.loc[0, "note"] = _COST_SHARING_NOTE
+    else:
+        sharing.loc[0, "note"] = "The plan has no shared premises. " + _COST_SHARING_NOTE
+
+    run = [("plan", plan.name), ("scenario", problem.scenario.name)]
+    for key in ("status", "objective", "bound", "gap", "seconds", "source", "seed"):
+        if key in plan.meta:
+            run.append((key, plan.meta[key]))
+    run += [("total_cost_today_eur", evaluate.total_cost(before, problem)),
+            ("total_cost_plan_eur", evaluate.total_cost(plan, problem))]
+    run += [(f"note: {k2}", v) for k2, v in {**problem.notes,
+                                             **plan.meta.get("notes", {})}.items()]
+    run += [("note: cost sharing", _COST_SHARING_NOTE)]
+    run_df = pd.DataFrame(run, columns=["key", "value"])
+    run_df["value"] = [v if isinstance(v, int | float | str) and not isinstance(v, bool)
+                       else json.dumps(v) for v in run_df["value"]]
+    return {"Summary": summary, "Decisions": decisions, "Access": access, "Costs": costs,
+            "Cost sharing": sharing, "Run": run_df}
+
+
+# --------------------------------------------------------------------------- files
+def write_excel(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write data frames as sheets of one workbook, text cells neutralised (``safe_frame``).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        Sheet name -> table (written without its index).
+    path : str or pathlib.Path
+        The ``.xlsx`` file, written whole or not at all.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from openpyxl.utils import get_column_letter
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            for name, df in tables.items():
+                safe = safe_frame(df.reset_index(drop=True))
+                safe.to_excel(xw, sheet_name=name[:31], index=False)
+                ws = xw.sheets[name[:31]]
+                ws.freeze_panes = "A2"
+                for i, col in enumerate(safe.columns, start=1):
+                    width = max([len(str(col))] + [len(str(v)) for v in safe[col].head(200)])
+                    ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+
+    return atomic_write(path, write)
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> Path:
+    safe = safe_frame(df.reset_index(drop=True))
+    return atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False))
+
+
+def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Object columns holding lists or mixed types turned to text for GDAL."""
+    out = gdf.copy()
+    for col in out.columns:
+        if col != out.geometry.name and out[col].dtype == object:
+            out[col] = [None if v is None or (isinstance(v, float) and math.isnan(v))
+                        else v if isinstance(v, str) else json.dumps(v, default=str)
+                        for v in out[col]]
+    return out
+
+
+def write_gpkg(plan: Plan, layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+    """Write the plan (``Plan.to_file``) and extra layers to one GeoPackage, atomically.
+
+    Parameters
+    ----------
+    plan : planner.Plan
+        Its layers ``decisions``, ``assignment``, ``kpis`` and ``meta`` are written first.
+    layers : dict of str to geopandas.GeoDataFrame
+        Extra layers (e.g. ``sites``, ``demand``, ``areas``), written in EPSG:3067.
+    path : str or pathlib.Path
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    def write(tmp: Path) -> None:
+        plan.to_file(tmp)
+        for name, gdf in layers.items():
+            pyogrio.write_dataframe(_gpkg_ready(gdf.to_crs(CRS)), tmp, layer=name,
+                                    driver="GPKG")
+
+    return atomic_write(path, write)
+
+
+def _weighted_hist(ax: Any, minutes: pd.Series, visits: pd.Series, bins: np.ndarray,
+                   label: str, colour: str) -> None:
+    w = visits.to_numpy(dtype=float)
+    total = w.sum()
+    if total <= 0:
+        return
+    ax.hist(np.clip(minutes.to_numpy(dtype=float), 0, bins[-1]), bins=bins,
+            weights=100.0 * w / total, histtype="step", linewidth=2, label=label, color=colour)
+
+
+def write_charts(problem: Problem, plan: Plan, before: Plan, out: str | Path
+                 ) -> dict[str, Path]:
+    """PNG charts: travel-time distribution per organisation and annual costs, today and plan.
+
+    ``travel_times.png``: per organisation, the share of in-person visits (%) by minutes to
+    the site, today and in the plan, with the organisation's standard as a dashed line.
+    ``costs.png``: annual cost per organisation (thousand euros), today and plan.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``travel_times`` and ``costs``.
+    """
+    out = Path(out)
+    orgs = list(problem.orgs)
+    asg = {"today": before.assignment, "plan": plan.assignment}
+    ip = {k: a[a["channel"] == "in_person"] for k, a in asg.items()}
+    top = max([float(a["minutes"].max()) for a in ip.values() if len(a)] + [10.0])
+    bins = np.linspace(0.0, math.ceil(top), min(math.ceil(top), 30) + 1)
+    ncol = 2 if len(orgs) > 1 else 1
+    nrow = max(1, math.ceil(len(orgs) / ncol))
+    fig = Figure(figsize=(5.5 * ncol, 3.2 * nrow))
+    axes = fig.subplots(nrow, ncol, squeeze=False)
+    for ax, org in zip(axes.flat, orgs, strict=False):
+        for key, colour in (("today", "#888888"), ("plan", "#1f5fbf")):
+            a = ip[key][ip[key]["organisation"] == org]
+            _weighted_hist(ax, a["minutes"], a["visits"], bins, key, colour)
+        st = evaluate.primary_standard(problem, org)
+        if st is not None:
+            ax.axvline(st[0], color="#d62728", linestyle="--", linewidth=1,
+                       label=f"standard {st[0]:g} min")
+        ax.set_title(problem.scenario.organisations[org].name
+                     if org in problem.scenario.organisations else org, fontsize=10)
+        ax.set_xlabel("minutes to in-person service")
+        ax.set_ylabel("% of visits")
+        ax.legend(fontsize=8)
+    for ax in list(axes.flat)[len(orgs):]:
+        ax.set_visible(False)
+    fig.suptitle("Travel time to in-person service, today and in the plan")
+    fig.tight_layout()
+    travel = _save_fig(fig, out / "travel_times.png")
+
+    k, b = plan.kpis.loc[orgs], before.kpis.loc[orgs]
+    x = np.arange(len(orgs))
+    fig = Figure(figsize=(max(5.0, 1.6 * len(orgs) + 2), 3.6))
+    ax = fig.subplots()
+    ax.bar(x - 0.2, b["annual_cost_eur"] / 1000, 0.4, label="today", color="#888888")
+    ax.bar(x + 0.2, k["annual_cost_eur"] / 1000, 0.4, label="plan", color="#1f5fbf")
+    ax.set_xticks(x, orgs)
+    ax.set_ylabel("thousand EUR per year")
+    ax.set_title("Annual cost per organisation, today and in the plan")
+    ax.legend()
+    fig.tight_layout()
+    cost = _save_fig(fig, out / "costs.png")
+    return {"travel_times": travel, "costs": cost}
+
+
+def _save_fig(fig: Figure, path: Path) -> Path:
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+
+
+def _standard_minutes(problem: Problem) -> list[float]:
+    return sorted({float(st.minutes) for st in problem.scenario.standards})
+
+
+def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, before: Plan,
+                 *, map_name: str = "plan.html", title: str | None = None,
+                 gpkg_name: str | None = "plan.gpkg") -> dict[str, Path]:
+    """Write every output of a run: maps, workbook, CSV copies, GeoPackage and charts.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        Output folder (created if missing).
+    region : planner.Region
+    problem : planner.Problem
+    plan : planner.Plan
+        The plan to report (evaluated here if it has no ``kpis``).
+    before : planner.Plan
+        The reference, usually ``planner.evaluate.current_plan(problem)``.
+    map_name : str
+        File name of the map; the side-by-side map is ``<stem>_compare.html``.
+    title : str, optional
+        Map title.
+    gpkg_name : str or None
+        File name of the GeoPackage; ``None`` skips it.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Output name -> written file.
+    """
+    out = Path(out)
+    for p in (plan, before):
+        if not len(p.kpis):
+            p.kpis = evaluate.evaluate(p, problem)
+    written: dict[str, Path] = {}
+    areas = area_access(plan, problem, region, before)
+    iso = maps.plan_isochrones(plan, problem, _standard_minutes(problem))
+    m = maps.plan_map(region, plan, before=before, title=title, isochrones=iso, areas=areas)
+    written["map"] = maps.save_map(m, out / map_name)
+    dual = maps.comparison_map(region, plan, before, title=title)
+    written["compare_map"] = maps.save_map(dual, out / f"{Path(map_name).stem}_compare.html")
+    tables = report_tables(problem, plan, before)
+    written["xlsx"] = write_excel(tables, out / "report.xlsx")
+    for sheet, stem in SHEETS.items():
+        written[stem] = _write_csv(tables[sheet], out / f"{stem}.csv")
+    if gpkg_name:
+        sites = problem.sites.copy()
+        used = plan.open_decisions().groupby("site_id")["organisation"].apply(
+            lambda s: ";".join(sorted(map(str, s))))
+        sites["plan_organisations"] = sites["site_id"].astype(str).map(used).fillna("")
+        layers = {"sites": sites, "demand": demand_layer(problem, plan, before),
+                  "areas": areas}
+        written["gpkg"] = write_gpkg(plan, layers, out / gpkg_name)
+    written.update(write_charts(problem, plan, before, out))
+    return written

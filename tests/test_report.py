@@ -1,0 +1,349 @@
+"""Tests of ``planner.report`` and ``planner report``: workbook, CSV, GeoPackage, charts.
+
+The unit tests use the demo region with a plan written by hand (no solver): four
+organisations at two sites, with costs and visits chosen so that every expected number is
+worked out here independently of the code under test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+from PIL import Image
+from shapely.geometry import Point, box
+from typer.testing import CliRunner, Result
+
+import planner.cli
+import planner.model
+from planner import evaluate, report
+from planner._paths import DEMO_SCENARIO
+from planner.pipeline import prepare
+from planner.plan import DECISION_COLUMNS, Plan
+from planner.problem import Problem
+from planner.region import Region
+from planner.scenario import load_scenario
+
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+EVIL = "<script>alert(1)</script>"
+ORGS = ("kela", "municipality", "county", "employment")
+
+
+@pytest.fixture(scope="module")
+def prepared() -> tuple[Region, Problem]:
+    return prepare(load_scenario(DEMO_SCENARIO))
+
+
+def _hand_plan(problem: Problem) -> Plan:
+    """Kela and the municipality share site A (60 000 and 40 000 EUR, 100 and 300 visits),
+    employment has a remote point there (6 000 EUR), the county an office at site B."""
+    sites = problem.sites
+    a, b = sites.iloc[0], sites.iloc[1]
+    rows = [  # site, name, organisation, mode, cost, visits
+        (a, FORMULA, "kela", "shared", 60000.0, 100.0),
+        (a, FORMULA, "municipality", "shared", 40000.0, 300.0),
+        (a, FORMULA, "employment", "remote", 6000.0, 0.0),
+        (b, EVIL, "county", "office", 150000.0, 50.0),
+    ]
+    dec = gpd.GeoDataFrame(
+        [{"site_id": s["site_id"], "site_name": n, "host_org": str(s["host_org"]),
+          "organisation": o, "mode": m, "days_per_month": 0, "action": "open",
+          "annual_cost_eur": c, "visits": v} for s, n, o, m, c, v in rows],
+        geometry=[s.geometry for s, *_ in rows], crs=sites.crs)[[*DECISION_COLUMNS,
+                                                                  "geometry"]]
+    plan = Plan(name="hand", decisions=dec, meta={"status": "evaluated", "source": "test"})
+    plan.assignment = evaluate.assign_nearest(plan, problem)
+    plan.kpis = evaluate.evaluate(plan, problem)
+    return plan
+
+
+@pytest.fixture(scope="module")
+def run(prepared, tmp_path_factory) -> tuple[Problem, Plan, Plan, dict[str, Path]]:
+    region, problem = prepared
+    today = evaluate.current_plan(problem)
+    today.kpis = evaluate.evaluate(today, problem)
+    plan = _hand_plan(problem)
+    out = tmp_path_factory.mktemp("report")
+    written = report.write_report(out, region, problem, plan, today, map_name="plan.html")
+    return problem, plan, today, written
+
+
+def _share_by_hand(plan: Plan, problem: Problem, org: str, minutes: float) -> float:
+    """Share of residents with an office or shared premises of ``org`` within ``minutes``."""
+    pos = {str(s): i for i, s in enumerate(problem.sites["site_id"])}
+    sites = {pos[r.site_id] for r in plan.decisions.itertuples()
+             if r.organisation == org and r.mode in ("office", "shared")}
+    t = problem.times
+    covered = set(t.loc[t["destination"].isin(sites) & (t["minutes"] <= minutes), "origin"])
+    pop = problem.demand["population"].to_numpy(dtype=float)
+    return sum(pop[i] for i in covered) / pop.sum()
+
+
+def _sheet(path: Path, name: str) -> pd.DataFrame:
+    ws = openpyxl.load_workbook(path)[name]
+    values = list(ws.values)
+    return pd.DataFrame(values[1:], columns=values[0])
+
+
+# --------------------------------------------------------------------------- spreadsheet safety
+@pytest.mark.parametrize(("value", "expected"), [
+    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+    ("+41 1234", "'+41 1234"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+    ("\t=1", "'\t=1"),
+    ("Kela Kamppi", "Kela Kamppi"),
+    ("a=b", "a=b"),
+    ("", ""),
+    (-5.0, -5.0),
+    (None, None),
+])
+def test_safe_cell(value, expected) -> None:
+    assert report.safe_cell(value) == expected
+
+
+def test_formula_text_is_neutralised_in_excel_and_csv(run) -> None:
+    _, _, _, written = run
+    wb = openpyxl.load_workbook(written["xlsx"])
+    formulas = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row
+                if c.data_type == "f"]
+    assert formulas == []
+    names = [c.value for c in next(wb["Decisions"].iter_cols(min_col=2, max_col=2))]
+    assert names[0] == "site_name"
+    assert names.count("'" + FORMULA) == 3
+    assert FORMULA not in names
+    assert ("'" + FORMULA) in set(_sheet(written["xlsx"], "Cost sharing")["site_name"])
+    csv = pd.read_csv(written["report_decisions"])
+    assert set(csv["site_name"]) == {"'" + FORMULA, EVIL}
+
+
+# --------------------------------------------------------------------------- workbook
+def test_workbook_has_the_sheets_and_the_plans_kpis(run) -> None:
+    problem, plan, _, written = run
+    wb = openpyxl.load_workbook(written["xlsx"])
+    assert wb.sheetnames == ["Summary", "Decisions", "Access", "Costs", "Cost sharing", "Run"]
+    summary = _sheet(written["xlsx"], "Summary").set_index("organisation")
+    assert list(summary.index) == [*ORGS, "all"]
+    by_hand_cost = {"kela": 60000.0, "municipality": 40000.0, "county": 150000.0,
+                    "employment": 6000.0}
+    for org in ORGS:
+        assert summary.loc[org, "annual_cost_eur"] == by_hand_cost[org]
+        assert summary.loc[org, "annual_cost_eur_today"] == pytest.approx(
+            float(problem.existing.loc[problem.existing["org"] == org,
+                                       "annual_cost_eur"].sum()))
+        assert summary.loc[org, "share_within_standard"] == pytest.approx(
+            _share_by_hand(plan, problem, org, 10.0), abs=1e-12)
+        for col in ("mean_minutes", "p90_minutes", "unserved_visits", "travel_value_eur"):
+            assert summary.loc[org, col] == pytest.approx(plan.kpis.loc[org, col], nan_ok=True)
+    kela = plan.assignment[(plan.assignment["organisation"] == "kela")
+                           & (plan.assignment["channel"] == "in_person")]
+    assert summary.loc["kela", "mean_minutes"] == pytest.approx(
+        (kela["minutes"] * kela["visits"]).sum() / kela["visits"].sum())
+    assert np.isnan(summary.loc["employment", "mean_minutes"])  # remote only
+    assert summary.loc["all", "annual_cost_eur"] == sum(by_hand_cost.values())
+    assert summary.loc["kela", "sites_shared"] == 1
+    assert summary.loc["employment", "sites_remote"] == 1
+
+
+def test_costs_sheet_before_and_after(run) -> None:
+    problem, _, _, written = run
+    costs = _sheet(written["xlsx"], "Costs").set_index("organisation")
+    today_kela = float(problem.existing.loc[problem.existing["org"] == "kela",
+                                            "annual_cost_eur"].sum())
+    assert costs.loc["kela", "annual_cost_eur_today"] == pytest.approx(today_kela)
+    assert costs.loc["kela", "annual_cost_eur_plan"] == 60000.0
+    assert costs.loc["kela", "change_eur"] == pytest.approx(60000.0 - today_kela)
+    assert costs.loc["kela", "plan_shared_eur"] == 60000.0
+    assert costs.loc["employment", "plan_remote_eur"] == 6000.0
+    assert costs.loc["all", "plan_office_eur"] == 150000.0
+    assert costs.loc["all", "annual_cost_eur_plan"] == 256000.0
+
+
+def test_cost_sharing_sheet_lists_each_shared_sites_organisations(run) -> None:
+    _, _, _, written = run
+    cs = _sheet(written["xlsx"], "Cost sharing")
+    assert list(cs["organisation"]) == ["employment", "kela", "municipality"]
+    assert list(cs["annual_cost_eur"]) == [6000.0, 60000.0, 40000.0]
+    assert list(cs["share_of_site_cost"]) == pytest.approx([6 / 106, 60 / 106, 40 / 106])
+    assert list(cs["share_of_visits"]) == pytest.approx([0.0, 0.25, 0.75])
+    assert "No cost-sharing model" in cs["note"].iloc[0]
+
+
+def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:
+    problem, plan, today, written = run
+    access = _sheet(written["xlsx"], "Access")
+    assert len(access) == len(ORGS) + 1  # 10 min for all, 12 min for the county
+    kela = access[(access["organisation"] == "kela") & (access["minutes"] == 10)].iloc[0]
+    assert kela["achieved_share"] == pytest.approx(_share_by_hand(plan, problem, "kela", 10))
+    assert kela["achieved_share_today"] == pytest.approx(
+        _share_by_hand(today, problem, "kela", 10))
+    assert kela["required_share"] == 0.8
+    assert bool(kela["met"]) == (kela["achieved_share"] >= 0.8)
+
+
+def test_csv_copies_equal_the_sheets(run) -> None:
+    _, _, _, written = run
+    for sheet, stem in report.SHEETS.items():
+        csv = pd.read_csv(written[stem])
+        xl = _sheet(written["xlsx"], sheet)
+        assert list(csv.columns) == list(xl.columns), sheet
+        assert len(csv) == len(xl), sheet
+
+
+# --------------------------------------------------------------------------- GeoPackage
+def test_geopackage_layers_round_trip(run) -> None:
+    problem, plan, _, written = run
+    path = written["gpkg"]
+    layers = dict(pyogrio.list_layers(path))
+    assert {"decisions", "assignment", "kpis", "meta", "sites", "demand",
+            "areas"} <= set(layers)
+    sites = pyogrio.read_dataframe(path, layer="sites")
+    demand = pyogrio.read_dataframe(path, layer="demand")
+    areas = pyogrio.read_dataframe(path, layer="areas")
+    for gdf, n in ((sites, len(problem.sites)), (demand, len(problem.demand))):
+        assert len(gdf) == n
+        assert gdf.crs.to_epsg() == 3067
+    assert list(sites["site_id"]) == list(problem.sites["site_id"].astype(str))
+    a = sites.set_index("site_id").loc[problem.sites["site_id"].iloc[0]]
+    assert a["plan_organisations"] == "employment;kela;municipality"
+    assert areas.crs.to_epsg() == 3067
+    # 3 levels x (4 organisations at 10 min + the county at 12 min), one area each
+    assert len(areas) == 3 * 5
+    assert set(areas["level"]) == {"municipality", "county", "employment_area"}
+    back = Plan.from_file(path)
+    assert len(back.decisions) == 4
+    assert list(back.decisions["site_name"]) == [FORMULA, FORMULA, FORMULA, EVIL]
+    # minutes of the first demand point with in-person visits, from the assignment by hand
+    asg = plan.assignment[plan.assignment["channel"] == "in_person"]
+    did = str(asg["demand_id"].iloc[0])
+    rows = asg[asg["demand_id"].astype(str) == did]
+    expected = (rows["minutes"] * rows["visits"]).sum() / rows["visits"].sum()
+    got = demand.set_index(demand["demand_id"].astype(str)).loc[did, "minutes_plan"]
+    assert got == pytest.approx(expected)
+    kela = rows[rows["organisation"] == "kela"]
+    assert demand.set_index(demand["demand_id"].astype(str)).loc[did, "minutes_plan_kela"] \
+        == pytest.approx(float(np.average(kela["minutes"], weights=kela["visits"])))
+
+
+# --------------------------------------------------------------------------- areas
+def test_area_polygons_dissolve_hull_and_single_area() -> None:
+    region = Region(name="t", service_points=gpd.GeoDataFrame(), sites=gpd.GeoDataFrame(),
+                    demand=gpd.GeoDataFrame(),
+                    boundary=gpd.GeoDataFrame({"municipality": ["A", "A", "B"]},
+                                              geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10),
+                                                        box(0, 10, 20, 20)], crs=3067))
+    demand = gpd.GeoDataFrame({"municipality": ["A", "B", "B"], "county": ["X", "X", "Y"]},
+                              geometry=[Point(5, 5), Point(5, 15), Point(15, 15)], crs=3067)
+    m = report.area_polygons(region, demand, "municipality")
+    assert list(m["area"]) == ["A", "B"]
+    assert m.geometry.iloc[0].area == pytest.approx(200.0)  # the two A boxes dissolved
+    c = report.area_polygons(region, demand, "county")  # no county column: hulls, clipped
+    assert list(c["area"]) == ["X", "Y"]
+    assert c.geometry.iloc[0].contains(Point(5, 5)) and c.geometry.iloc[0].contains(Point(5, 15))
+    assert c.geometry.iloc[1].area == pytest.approx(
+        Point(15, 15).buffer(100.0).intersection(box(0, 0, 20, 20)).area)
+    one = report.area_polygons(region, demand.assign(county="X"), "county")
+    assert one.geometry.iloc[0].area == pytest.approx(400.0)  # the whole boundary
+
+
+def test_area_access_shares_by_hand(run, prepared) -> None:
+    region, problem = prepared
+    _, plan, today, _ = run
+    acc = report.area_access(plan, problem, region, before=today)
+    row = acc[(acc["level"] == "municipality") & (acc["organisation"] == "county")
+              & (acc["minutes"] == 12)].iloc[0]
+    assert row["area"] == "Helsinki"
+    assert row["share_within"] == pytest.approx(_share_by_hand(plan, problem, "county", 12))
+    assert row["share_before"] == pytest.approx(_share_by_hand(today, problem, "county", 12))
+    assert row["required_share"] == 0.9
+    county_rows = acc[acc["level"] == "county"]
+    assert county_rows["required_share"].isna().all()  # the standards are per municipality
+
+
+# --------------------------------------------------------------------------- charts and maps
+def nonblank_png(path: Path) -> tuple[int, int, float]:
+    """Width, height and the share of pixels that differ from the corner pixel of a PNG."""
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rgb = np.asarray(Image.open(path).convert("RGB"), dtype=int)
+    differs = (np.abs(rgb - rgb[0, 0]).sum(axis=2) > 30).mean()
+    return rgb.shape[1], rgb.shape[0], float(differs)
+
+
+def test_charts_are_nonblank_pngs(run) -> None:
+    _, _, _, written = run
+    for key in ("travel_times", "costs"):
+        width, height, differs = nonblank_png(written[key])
+        assert width > 300 and height > 200
+        assert differs > 0.01, key
+
+
+def test_maps_written_with_isochrones_and_areas(run) -> None:
+    _, _, _, written = run
+    page = written["map"].read_text(encoding="utf-8")
+    assert "Reach of proposed in-person sites (10 min)" in page
+    assert "Reach of proposed in-person sites (12 min)" in page
+    assert "Areas: share within standard by municipality" in page
+    assert EVIL not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    compare = written["compare_map"].read_text(encoding="utf-8")
+    assert compare.count("L.control.layers(") == 2
+    assert ".sync(" in compare
+
+
+# --------------------------------------------------------------------------- the commands
+def test_demo_writes_the_report_and_a_small_map(demo_run: tuple[Result, Path]) -> None:
+    result, out = demo_run
+    assert result.exit_code == 0, result.output
+    size = (out / "demo.html").stat().st_size
+    assert 100_000 < size < 5_000_000
+    assert (out / "demo_compare.html").stat().st_size < 5_000_000
+    for name in ("report.xlsx", "travel_times.png", "costs.png", "report_summary.csv"):
+        assert (out / name).stat().st_size > 0, name
+    assert "report.xlsx" in result.output
+    summary = _sheet(out / "report.xlsx", "Summary").set_index("organisation")
+    kpis = Plan.from_file(out / "plan.gpkg").kpis
+    for org in ORGS:
+        for col in ("annual_cost_eur", "share_within_standard", "mean_minutes"):
+            assert summary.loc[org, col] == pytest.approx(kpis.loc[org, col], rel=1e-9)
+
+
+def test_report_command_rerenders_without_solving(demo_run: tuple[Result, Path],
+                                                  tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _, demo_out = demo_run
+
+    def no_solving(*_args, **_kwargs):
+        raise AssertionError("planner report must not solve")
+
+    monkeypatch.setattr(planner.model, "solve", no_solving)
+    result = CliRunner().invoke(planner.cli.app, ["report", str(demo_out / "plan.gpkg"),
+                                                  "--scenario", str(DEMO_SCENARIO),
+                                                  "--out", str(tmp_path)],
+                                env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    for name in ("plan.html", "plan_compare.html", "plan.gpkg", "report.xlsx",
+                 "travel_times.png", "costs.png", "report_cost_sharing.csv"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    saved = Plan.from_file(demo_out / "plan.gpkg")
+    again = Plan.from_file(tmp_path / "plan.gpkg")
+    assert list(again.decisions["site_id"]) == list(saved.decisions["site_id"])
+    assert again.meta["objective"] == saved.meta["objective"]
+    summary = _sheet(tmp_path / "report.xlsx", "Summary").set_index("organisation")
+    for org in ORGS:
+        assert summary.loc[org, "annual_cost_eur"] == pytest.approx(
+            saved.kpis.loc[org, "annual_cost_eur"])
+    assert "Today → optimised" in result.output
+
+
+def test_report_command_refuses_to_overwrite_the_plan(demo_run: tuple[Result, Path]) -> None:
+    _, demo_out = demo_run
+    before = (demo_out / "plan.gpkg").read_bytes()
+    result = CliRunner().invoke(planner.cli.app, ["report", str(demo_out / "plan.gpkg"),
+                                                  "--out", str(demo_out)])
+    assert result.exit_code == 2
+    assert "would be overwritten" in result.output
+    assert (demo_out / "plan.gpkg").read_bytes() == before
