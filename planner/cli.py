@@ -114,7 +114,8 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html") -> No
         status.update("Writing the report...")
         written = report.write_report(out, result.region, result.problem, result.plan,
                                       result.today, map_name=map_name,
-                                      title=f"{result.region.name}: {sc.name}")
+                                      title=f"{result.region.name}: {sc.name}",
+                                      tours=result.tours.stops if result.tours else None)
     console.print(kpi_table(comparison))
     meta = result.plan.meta
     console.print(f"Solver: {meta['status']}, objective {meta['objective']:,.0f} EUR/year, "

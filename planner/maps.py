@@ -645,6 +645,28 @@ def _add_isochrones(m: folium.Map, iso: gpd.GeoDataFrame | None) -> None:
         group.add_to(m)
 
 
+def _add_tours(m: folium.Map, region: Region, tours: pd.DataFrame | None,
+               names: dict[str, str]) -> None:
+    """A hidden layer of pop-up tours: one line per team and day through its stops."""
+    if tours is None or not len(tours) or region.sites is None or not len(region.sites):
+        return
+    where = dict(zip(region.sites["site_id"].astype(str), _latlon(region.sites.geometry),
+                     strict=True))
+    group = folium.FeatureGroup(name="Pop-up tours (staff)", show=False)
+    keys = ["organisation", "team", "day"]
+    for (org, team, day), stops in tours.sort_values([*keys, "stop"]).groupby(keys, sort=True):
+        path = [where[s] for s in stops["site_id"].astype(str) if s in where]
+        if len(path) < 2:
+            continue
+        visits = max(len(stops) - 2, 0)
+        travel = pd.to_numeric(stops["travel_min"], errors="coerce").sum()
+        text = (f"{_org_label(org, names)}, team {team}, day {day}: {visits} pop-up "
+                f"stop{'s' if visits != 1 else ''}, {travel:.0f} min travel")
+        folium.PolyLine(path, color=_org_colour(org), weight=3, opacity=0.8,
+                        dash_array="6 4", tooltip=folium.Tooltip(_esc(text))).add_to(group)
+    group.add_to(m)
+
+
 def _area_popup(level: str, area: str, rows: pd.DataFrame, names: dict[str, str]) -> str:
     table = _table(
         ["Organisation", "Standard", "Within", "Required", "Met"],
@@ -689,7 +711,7 @@ _BOX = ("position:fixed;z-index:1000;background:rgba(255,255,255,0.92);"
 
 def _add_title(m: folium.Map, title: str) -> None:
     m.get_root().html.add_child(folium.Element(
-        f'<div class="planner-map-title" style="{_BOX}top:10px;left:56px;max-width:40%;'
+        f'<div class="planner-map-title" style="{_BOX}top:10px;left:56px;max-width:30%;'
         f'font-size:15px;font-weight:bold;">{_esc(title)}</div>'
     ))
 
@@ -760,7 +782,7 @@ def _orgs(region: Region) -> list[str]:
 
 def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
              title: str | None = None, isochrones: gpd.GeoDataFrame | None = None,
-             areas: gpd.GeoDataFrame | None = None,
+             areas: gpd.GeoDataFrame | None = None, tours: pd.DataFrame | None = None,
              grid_threshold: int = DEMAND_GRID_THRESHOLD) -> folium.Map:
     """Draw a plan on an interactive map.
 
@@ -783,6 +805,10 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
         ``organisation``, ``minutes``, ``share_within``, ``required_share``, ``met`` and
         the area's polygon); a hidden layer per level, each area coloured by its worst
         organisation's share of residents within the standard.
+    tours : pandas.DataFrame, optional
+        Pop-up tours (``planner.routing.Tours.stops``: ``organisation``, ``team``,
+        ``day``, ``stop``, ``site_id``, ``travel_min``); a hidden layer with a line per
+        team and day through its stops (straight lines between the sites).
     grid_threshold : int
         Above this many demand points residents are drawn as grid cells (at most this
         many) instead of points.
@@ -801,6 +827,7 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
     _add_isochrones(m, isochrones)
     _add_today(m, region, names)
     _add_proposal(m, plan, names)
+    _add_tours(m, region, tours, names)
     _add_demand(m, region, plan.assignment,
                 "Residents: minutes to in-person service (proposed)", True, colormap, names,
                 grid_threshold)

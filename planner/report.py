@@ -5,8 +5,10 @@
 - ``report.xlsx``: sheets ``Summary`` (KPIs per organisation, today and plan), ``Decisions``
   (per site and organisation), ``Access`` (every access standard per area, today and plan,
   from ``planner.evaluate.standards_report``), ``Costs`` (per organisation, today and plan,
-  the plan's cost by mode), ``Cost sharing`` (each shared site's organisations and their
-  costs) and ``Run`` (solver report, notes, data sources);
+  the plan's cost by mode), ``Cost sharing`` (each shared premise's annual cost split by
+  desks, visits, equally, Shapley and the core, from ``planner.costs.cost_sharing``),
+  ``Shared sites`` (every organisation at a shared site with its own cost and visits) and
+  ``Run`` (solver report and notes);
 - ``report_<sheet>.csv``: the same tables as CSV;
 - ``plan.gpkg``: the plan (``decisions``, ``assignment``, ``kpis``, ``meta``, readable by
   ``Plan.from_file``) plus the layers ``sites``, ``demand`` (with minutes to in-person
@@ -36,13 +38,14 @@ from matplotlib.figure import Figure
 
 from planner import evaluate, maps
 from planner._io import atomic_write
+from planner.costs import cost_sharing as split_shared_costs
 from planner.plan import Plan
 from planner.problem import Problem
 from planner.region import Region
 from planner.schema import CRS
 
-__all__ = ["AREA_LEVELS", "SHEETS", "area_access", "area_polygons", "cost_sharing",
-           "demand_layer", "report_tables", "safe_cell", "safe_frame", "write_charts",
+__all__ = ["AREA_LEVELS", "SHEETS", "area_access", "area_polygons", "demand_layer",
+           "report_tables", "safe_cell", "safe_frame", "shared_sites", "write_charts",
            "write_excel", "write_gpkg", "write_report"]
 
 #: Demand columns naming the areas access is reported for, finest first.
@@ -50,15 +53,16 @@ AREA_LEVELS = ("municipality", "employment_area", "county")
 #: Sheet name -> CSV file stem of ``report.xlsx``, in sheet order.
 SHEETS = {"Summary": "report_summary", "Decisions": "report_decisions",
           "Access": "report_access", "Costs": "report_costs",
-          "Cost sharing": "report_cost_sharing", "Run": "report_run"}
+          "Cost sharing": "report_cost_sharing", "Shared sites": "report_shared_sites",
+          "Run": "report_run"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _AREA_BUFFER_M = 100.0
 _MODES = ("office", "shared", "popup", "remote", "closed")
 _COST_SHARING_NOTE = (
-    "No cost-sharing model exists in planner.costs yet: each organisation's annual cost at "
-    "the site is the cost model's price of its own option (shared premises already carry "
-    "the shared-premises saving). share_of_site_cost and share_of_visits show two simple "
-    "splits for discussion.")
+    "Splits of each shared premise's annual cost (planner.costs.cost_sharing): by desks, "
+    "by visits, equally, by the Shapley value and by the core point nearest it; "
+    "saving_eur is against going alone; in_core false names who would pay more than "
+    "alone in core_note.")
 
 
 # --------------------------------------------------------------------------- spreadsheet safety
@@ -215,7 +219,7 @@ def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(dem, geometry="geometry", crs=problem.demand.crs)
 
 
-def cost_sharing(plan: Plan) -> pd.DataFrame:
+def shared_sites(plan: Plan) -> pd.DataFrame:
     """Each shared site's organisations and their annual costs.
 
     Returns
@@ -285,12 +289,13 @@ def report_tables(problem: Problem, plan: Plan, before: Plan) -> dict[str, pd.Da
     costs["travel_value_eur_plan"] = k["travel_value_eur"]
     costs = costs.reset_index(names="organisation")
 
-    sharing = cost_sharing(plan)
-    sharing["note"] = ""
-    if len(sharing):
-        sharing.loc[0, "note"] = _COST_SHARING_NOTE
-    else:
-        sharing.loc[0, "note"] = "The plan has no shared premises. " + _COST_SHARING_NOTE
+    shared = shared_sites(plan)
+    splits = split_shared_costs(plan.decisions, problem.scenario)
+    names = plan.decisions.drop_duplicates("site_id").set_index("site_id")["site_name"]
+    splits.insert(1, "site_name", splits["site_id"].map(names))
+    splits["note"] = ""
+    splits.loc[0, "note"] = (_COST_SHARING_NOTE if len(splits)
+                             else "The plan has no shared premises with a saving to split.")
 
     run = [("plan", plan.name), ("scenario", problem.scenario.name)]
     for key in ("status", "objective", "bound", "gap", "seconds", "source", "seed"):
@@ -300,12 +305,11 @@ def report_tables(problem: Problem, plan: Plan, before: Plan) -> dict[str, pd.Da
             ("total_cost_plan_eur", evaluate.total_cost(plan, problem))]
     run += [(f"note: {k2}", v) for k2, v in {**problem.notes,
                                              **plan.meta.get("notes", {})}.items()]
-    run += [("note: cost sharing", _COST_SHARING_NOTE)]
     run_df = pd.DataFrame(run, columns=["key", "value"])
     run_df["value"] = [v if isinstance(v, int | float | str) and not isinstance(v, bool)
                        else json.dumps(v) for v in run_df["value"]]
     return {"Summary": summary, "Decisions": decisions, "Access": access, "Costs": costs,
-            "Cost sharing": sharing, "Run": run_df}
+            "Cost sharing": splits, "Shared sites": shared, "Run": run_df}
 
 
 # --------------------------------------------------------------------------- files
@@ -456,7 +460,8 @@ def _standard_minutes(problem: Problem) -> list[float]:
 
 def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, before: Plan,
                  *, map_name: str = "plan.html", title: str | None = None,
-                 gpkg_name: str | None = "plan.gpkg") -> dict[str, Path]:
+                 gpkg_name: str | None = "plan.gpkg", tours: pd.DataFrame | None = None
+                 ) -> dict[str, Path]:
     """Write every output of a run: maps, workbook, CSV copies, GeoPackage and charts.
 
     Parameters
@@ -475,6 +480,8 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
         Map title.
     gpkg_name : str or None
         File name of the GeoPackage; ``None`` skips it.
+    tours : pandas.DataFrame, optional
+        Pop-up tours (``planner.routing.Tours.stops``) to draw on the map.
 
     Returns
     -------
@@ -488,7 +495,8 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
     written: dict[str, Path] = {}
     areas = area_access(plan, problem, region, before)
     iso = maps.plan_isochrones(plan, problem, _standard_minutes(problem))
-    m = maps.plan_map(region, plan, before=before, title=title, isochrones=iso, areas=areas)
+    m = maps.plan_map(region, plan, before=before, title=title, isochrones=iso, areas=areas,
+                      tours=tours)
     written["map"] = maps.save_map(m, out / map_name)
     dual = maps.comparison_map(region, plan, before, title=title)
     written["compare_map"] = maps.save_map(dual, out / f"{Path(map_name).stem}_compare.html")

@@ -100,9 +100,11 @@ def test_demo_map_in_chromium(browser, demo_run: tuple[Result, Path], tmp_path: 
     today = [n for n in names if n.startswith("Today: ")]
     assert len(today) == 4  # Kela, the city, the county, employment services
     assert all(re.fullmatch(r"Today: .+ \(\d+\)", n) for n in today)
-    assert len(names) == len(set(names)) == len(FIXED_LAYERS) + len(today)
-
     plan = Plan.from_file(out / "plan.gpkg")
+    tours = ["Pop-up tours (staff)"] if (plan.decisions["mode"] == "popup").any() else []
+    assert tours == [n for n in names if n == "Pop-up tours (staff)"]
+    assert len(names) == len(set(names)) == len(FIXED_LAYERS) + len(today) + len(tours)
+
     open_sites = plan.open_decisions()
     selector = ", ".join(f".awesome-marker-icon-{c}" for c in PROPOSED_MARKERS)
     markers = browser.find_elements(By.CSS_SELECTOR, selector)

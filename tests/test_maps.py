@@ -512,3 +512,24 @@ def test_saved_page_is_self_contained(tmp_path: Path) -> None:
     assert len(linked) < len(page) - 500_000
     dual = save_map(maps.comparison_map(_region(), _plan(), _before()), tmp_path / "c.html")
     assert not re.search(r'<script src="http', dual.read_text(encoding="utf-8"))
+
+
+def test_popup_tours_layer() -> None:
+    stops = pd.DataFrame(
+        [("kela", 1, 1, 0, "S4", 480.0, 480.0, 0.0), ("kela", 1, 1, 1, "S2", 485.0, 725.0, 5.0),
+         ("kela", 1, 1, 2, "S1", 732.0, 972.0, 7.0), ("kela", 1, 1, 3, "S4", 978.0, 978.0, 6.0),
+         ("kela", 1, 2, 0, "S4", 480.0, 480.0, 0.0), ("kela", 1, 2, 1, "S9", 490.0, 700.0, 10.0)],
+        columns=["organisation", "team", "day", "stop", "site_id", "arrival_min",
+                 "departure_min", "travel_min"])
+    m = plan_map(_region(), _plan(), tours=stops)
+    layer = _layer(m, "Pop-up tours (staff)")
+    assert layer.show is False
+    lines = [c for c in _walk(layer) if isinstance(c, folium.PolyLine)]
+    assert len(lines) == 1  # day 2 has one known site only (S9 is not a site)
+    where = {s: xy for s, *_, xy in SITES}
+    expected = [where[s] for s in ("S4", "S2", "S1", "S4")]
+    for (lat, lon), (dlon, dlat) in zip(lines[0].locations, expected, strict=True):
+        assert lat == pytest.approx(LAT + dlat, abs=1e-6)
+        assert lon == pytest.approx(LON + dlon, abs=1e-6)
+    assert _tooltip(lines[0]) == "Kela, team 1, day 1: 2 pop-up stops, 18 min travel"
+    assert lines[0].options["color"] == ORG_COLOURS["kela"]

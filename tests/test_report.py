@@ -117,7 +117,7 @@ def test_formula_text_is_neutralised_in_excel_and_csv(run) -> None:
     assert names[0] == "site_name"
     assert names.count("'" + FORMULA) == 3
     assert FORMULA not in names
-    assert ("'" + FORMULA) in set(_sheet(written["xlsx"], "Cost sharing")["site_name"])
+    assert ("'" + FORMULA) in set(_sheet(written["xlsx"], "Shared sites")["site_name"])
     csv = pd.read_csv(written["report_decisions"])
     assert set(csv["site_name"]) == {"'" + FORMULA, EVIL}
 
@@ -126,7 +126,8 @@ def test_formula_text_is_neutralised_in_excel_and_csv(run) -> None:
 def test_workbook_has_the_sheets_and_the_plans_kpis(run) -> None:
     problem, plan, _, written = run
     wb = openpyxl.load_workbook(written["xlsx"])
-    assert wb.sheetnames == ["Summary", "Decisions", "Access", "Costs", "Cost sharing", "Run"]
+    assert wb.sheetnames == ["Summary", "Decisions", "Access", "Costs", "Cost sharing",
+                             "Shared sites", "Run"]
     summary = _sheet(written["xlsx"], "Summary").set_index("organisation")
     assert list(summary.index) == [*ORGS, "all"]
     by_hand_cost = {"kela": 60000.0, "municipality": 40000.0, "county": 150000.0,
@@ -164,14 +165,36 @@ def test_costs_sheet_before_and_after(run) -> None:
     assert costs.loc["all", "annual_cost_eur_plan"] == 256000.0
 
 
-def test_cost_sharing_sheet_lists_each_shared_sites_organisations(run) -> None:
+def test_shared_sites_sheet_lists_each_shared_sites_organisations(run) -> None:
     _, _, _, written = run
-    cs = _sheet(written["xlsx"], "Cost sharing")
+    cs = _sheet(written["xlsx"], "Shared sites")
     assert list(cs["organisation"]) == ["employment", "kela", "municipality"]
     assert list(cs["annual_cost_eur"]) == [6000.0, 60000.0, 40000.0]
     assert list(cs["share_of_site_cost"]) == pytest.approx([6 / 106, 60 / 106, 40 / 106])
     assert list(cs["share_of_visits"]) == pytest.approx([0.0, 0.25, 0.75])
-    assert "No cost-sharing model" in cs["note"].iloc[0]
+
+
+def test_cost_sharing_sheet_splits_the_shared_premises(run) -> None:
+    problem, _, _, written = run
+    cs = _sheet(written["xlsx"], "Cost sharing")
+    assert set(cs["method"]) == {"desks", "visits", "shapley", "equal", "core"}
+    assert set(cs["organisation"]) == {"kela", "municipality"}  # remote: not in person
+    assert set(cs["site_name"]) == {"'" + FORMULA}
+    sc = problem.scenario
+    # each office in shared premises saves 30 % of its organisation's fixed office cost;
+    # standing alone it would pay its plan cost plus that saving. Two players: Shapley
+    # gives each its stand-alone cost less half of the two savings.
+    s_kela = sc.costs.shared_saving_share * sc.organisations["kela"].office_fixed_eur_year
+    s_mun = sc.costs.shared_saving_share * sc.organisations["municipality"] \
+        .office_fixed_eur_year
+    shapley = cs[cs["method"] == "shapley"].set_index("organisation")
+    assert shapley.loc["kela", "alone_eur"] == pytest.approx(60000 + s_kela)
+    assert shapley.loc["kela", "share_eur"] == pytest.approx(60000 + s_kela - (s_kela + s_mun) / 2)
+    assert shapley.loc["municipality", "share_eur"] == pytest.approx(
+        40000 + s_mun - (s_kela + s_mun) / 2)
+    for method, g in cs.groupby("method"):
+        assert g["share_eur"].sum() == pytest.approx(100000.0), method
+    assert "Shapley" in cs["note"].iloc[0]
 
 
 def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:
