@@ -348,14 +348,24 @@ def _write_csv(df: pd.DataFrame, path: Path) -> Path:
     return atomic_write(path, lambda tmp: safe.to_csv(tmp, index=False))
 
 
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
 def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Object columns holding lists or mixed types turned to text for GDAL."""
+    """Object columns made writable by GDAL: yes/no/unknown as a nullable boolean, lists
+    and mixed types as JSON text."""
     out = gdf.copy()
     for col in out.columns:
-        if col != out.geometry.name and out[col].dtype == object:
-            out[col] = [None if v is None or (isinstance(v, float) and math.isnan(v))
-                        else v if isinstance(v, str) else json.dumps(v, default=str)
-                        for v in out[col]]
+        if col == out.geometry.name or out[col].dtype != object:
+            continue
+        known = [v for v in out[col] if not _missing(v)]
+        if known and all(isinstance(v, bool | np.bool_) for v in known):
+            out[col] = pd.array([None if _missing(v) else bool(v) for v in out[col]],
+                                dtype="boolean")
+        else:
+            out[col] = [None if _missing(v) else v if isinstance(v, str)
+                        else json.dumps(v, default=str) for v in out[col]]
     return out
 
 

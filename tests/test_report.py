@@ -238,6 +238,11 @@ def test_geopackage_layers_round_trip(run) -> None:
     # 3 levels x (4 organisations at 10 min + the county at 12 min), one area each
     assert len(areas) == 3 * 5
     assert set(areas["level"]) == {"municipality", "county", "employment_area"}
+    # met: a yes/no where the standard is set per municipality, unknown elsewhere
+    muni = areas[areas["level"] == "municipality"]
+    expected = (muni["share_within"] + 1e-9 >= muni["required_share"]).astype(float)
+    assert list(muni["met"].astype(float)) == list(expected)
+    assert areas.loc[areas["level"] == "county", "met"].isna().all()
     back = Plan.from_file(path)
     assert len(back.decisions) == 4
     assert list(back.decisions["site_name"]) == [FORMULA, FORMULA, FORMULA, EVIL]
