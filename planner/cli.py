@@ -91,32 +91,31 @@ def demo(
 
 
 def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html") -> None:
-    from planner import evaluate, maps, pipeline, report
+    from planner import evaluate, pipeline, report
     from planner.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
     out = _out_dir(out, [scenario_path], (map_name, "plan.gpkg", "kpis.csv", "standards.csv",
-                                         "sites.csv"))
+                                         "sites.csv", "tours.csv", "report.xlsx"))
     with console.status("Starting") as status:
         result = pipeline.run(sc, progress=lambda msg: status.update(f"{msg}..."))
-        status.update("Drawing the map...")
-        m = maps.plan_map(result.region, result.plan, before=result.today,
-                          title=f"{result.region.name}: {sc.name}")
-        html = maps.save_map(m, out / map_name)
         status.update("Writing the plan...")
-        gpkg = result.plan.to_file(out / "plan.gpkg")
         comparison = result.comparison()
         _write_csv(comparison, out / "kpis.csv")
         _write_csv(evaluate.standards_report(result.plan, result.problem),
                    out / "standards.csv", index=False)
         _write_csv(evaluate.site_table(result.plan, result.problem), out / "sites.csv",
                    index=False)
-        status.update("Writing the report...")
+        if result.tours is not None:
+            _write_csv(result.tours.stops, out / "tours.csv", index=False)
+        status.update("Writing the map and the report...")
         written = report.write_report(out, result.region, result.problem, result.plan,
                                       result.today, map_name=map_name,
                                       title=f"{result.region.name}: {sc.name}",
                                       tours=result.tours.stops if result.tours else None)
+        html, gpkg = written["map"], written["gpkg"]
     console.print(kpi_table(comparison))
+    _print_tours_and_sharing(result)
     meta = result.plan.meta
     console.print(f"Solver: {meta['status']}, objective {meta['objective']:,.0f} EUR/year, "
                   f"bound {meta['bound']:,.0f}, gap {meta['gap']:.2%}, "
@@ -127,6 +126,61 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html") -> No
                   f"{out / 'standards.csv'}, {out / 'sites.csv'}", soft_wrap=True)
     console.print(f"Report: {written['xlsx']}, {written['compare_map']}, charts "
                   f"{written['travel_times'].name} and {written['costs'].name}", soft_wrap=True)
+
+
+def _print_tours_and_sharing(result: object) -> None:
+    """One line on the pop-up tours and one per shared premise's Shapley/core split."""
+    tours = getattr(result, "tours", None)
+    if tours is not None and len(tours.stops):
+        days = tours.stops.groupby(["organisation", "team", "day"]).ngroups
+        console.print(f"Pop-up tours: {days} team-days a month, {tours.travel_hours:.1f} h "
+                      f"of staff travel a month ({tours.travel_cost_eur:,.0f} EUR/year); "
+                      "tours.csv lists every stop", soft_wrap=True, highlight=False)
+    for note in getattr(tours, "notes", []) if tours is not None else []:
+        console.print(f"  {note}", soft_wrap=True, highlight=False)
+    split = getattr(result, "cost_split", None)
+    if split is None or split.empty:
+        return
+    for site, g in split.groupby("site_id", sort=True):
+        for method in ("shapley", "core"):
+            rows = g[g["method"] == method]
+            if rows["share_eur"].isna().any():
+                continue
+            parts = ", ".join(f"{r.organisation} {r.share_eur:,.0f} (saves {r.saving_eur:,.0f})"
+                              for r in rows.itertuples())
+            flag = "" if rows["in_core"].all() else " [outside the core]"
+            console.print(f"Cost split at {site} by {method}: {parts}{flag}", soft_wrap=True,
+                          highlight=False)
+
+
+@app.command()
+def fetch(
+    region: Path = typer.Argument(..., help="A region spec YAML, or a scenario whose "
+                                  "region: is a mapping."),
+    cache_dir: Path | None = typer.Option(None, "--cache-dir",
+                                          help="Cache folder (default: PLANNER_CACHE_DIR or "
+                                          "the user cache)."),
+    refresh: bool = typer.Option(False, "--refresh", help="Download again even if cached."),
+) -> None:
+    """Download a region's Finnish open data (Statistics Finland, the service catalogue, OSM)
+    into the local cache, with source, fetch time and licence beside each file, so that
+    later runs work offline."""
+    try:
+        from planner.data.fetch import fetch_region
+
+        with console.status("Fetching..."):
+            got = fetch_region(region, cache_dir=cache_dir, refresh=refresh)
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    console.print(f"Cache: {got['cache_dir']}: {got['downloaded']} downloaded, "
+                  f"{got['cached']} already cached", soft_wrap=True, highlight=False)
+    for key, n in got.get("counts", {}).items():
+        console.print(f"  {key}: {n}", highlight=False)
+    for note in got.get("notes", []):
+        console.print(f"  note: {note}", soft_wrap=True, highlight=False)
+    for line in got.get("attribution", []):
+        console.print(f"  source: {line}", soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -215,3 +215,22 @@ def test_demo_plan_shares_premises_and_evaluates_to_its_objective(plan: Plan,
     plan.kpis = evaluate.evaluate(plan, problem)
     assert evaluate.total_cost(plan, problem) == pytest.approx(plan.meta["objective"],
                                                                rel=1e-5)
+
+
+def test_demo_shows_a_tour_and_a_cost_split(demo_run: tuple[Result, Path]) -> None:
+    result, out = demo_run
+    tours = pd.read_csv(out / "tours.csv")
+    assert len(tours) >= 3  # base, at least one pop-up stop, base
+    first = tours[(tours["organisation"] == tours["organisation"].iloc[0])
+                  & (tours["team"] == tours["team"].iloc[0])
+                  & (tours["day"] == tours["day"].iloc[0])]
+    assert first["site_id"].iloc[0] == first["site_id"].iloc[-1]  # back to its base
+    assert (first["arrival_min"].diff().dropna() > 0).all()
+    assert "Pop-up tours:" in result.output
+    assert "Cost split at" in result.output
+    split = pd.read_excel(out / "report.xlsx", sheet_name="Cost sharing")
+    assert {"shapley", "core"} <= set(split["method"])
+    for (_, method), g in split.groupby(["site_id", "method"]):
+        if g["share_eur"].notna().all():
+            alone_total = g["alone_eur"].sum()
+            assert g["share_eur"].sum() <= alone_total + 1e-6, method

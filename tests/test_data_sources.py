@@ -256,8 +256,14 @@ def test_planner_run_on_a_scenario_naming_the_sources_works_from_the_cache(
         "organisations": {"kela": {"name": "Kela", "visit_rates": {"age_15_64": 1.0}}},
         "solver": {"time_limit_s": 60, "relative_gap": 0}}), encoding="utf-8")
     monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
-    fetch_region(scenario)
+    fetched = CliRunner().invoke(planner.cli.app, ["fetch", str(scenario)])
+    assert fetched.exit_code == 0, fetched.output
+    assert f"Cache: {tmp_path / 'cache'}: " in fetched.output
+    assert "downloaded, 0 already cached" in fetched.output
+    assert "population: 750" in fetched.output
     _no_network(monkeypatch)
+    again = CliRunner().invoke(planner.cli.app, ["fetch", str(scenario)])
+    assert again.exit_code == 0 and " 0 downloaded" in again.output
     out = tmp_path / "out"
     result = CliRunner().invoke(planner.cli.app, ["run", str(scenario), "--out", str(out)])
     assert result.exit_code == 0, result.output
