@@ -281,8 +281,31 @@ def _add_today(m: folium.Map, region: Region, names: dict[str, str]) -> None:
         group.add_to(m)
 
 
-def _site_popup(rows: pd.DataFrame, names: dict[str, str]) -> tuple[str, str]:
-    """Popup HTML and site name of one site's decisions (one row per organisation)."""
+def _split_table(split: pd.DataFrame | None, site_id: str, names: dict[str, str]) -> str:
+    """The site's cost split (Shapley and core) as popup HTML; empty when it has none."""
+    if split is None or split.empty:
+        return ""
+    g = split[(split["site_id"].astype(str) == site_id)
+              & split["method"].isin(["shapley", "core"])]
+    if g.empty:
+        return ""
+    rows = []
+    for r in g.itertuples():
+        if _is_missing(r.share_eur):
+            continue
+        rows.append([_esc(r.method), _esc(_org_label(r.organisation, names)),
+                     _esc(_fmt_eur(r.share_eur)), _esc(_fmt_eur(r.saving_eur)),
+                     _esc("yes" if r.in_core else "no")])
+    if not rows:
+        return ""
+    return ("<br><b>Cost split of the shared premises</b>"
+            + _table(["Method", "Organisation", "Pays", "Saves vs alone", "In core"], rows))
+
+
+def _site_popup(rows: pd.DataFrame, names: dict[str, str],
+                split: pd.DataFrame | None = None) -> tuple[str, str]:
+    """Popup HTML and site name of one site's decisions (one row per organisation), with
+    the cost split when the site is shared premises."""
     site_name = next((str(s) for s in rows["site_name"] if not _is_missing(s) and str(s)),
                      str(rows["site_id"].iloc[0]))
     host = next((h for h in rows["host_org"] if not _is_missing(h) and str(h)), "")
@@ -302,6 +325,7 @@ def _site_popup(rows: pd.DataFrame, names: dict[str, str]) -> tuple[str, str]:
         f"<b>{_esc(site_name)}</b><br>Host: {_esc(_org_label(host, names))}<br>"
         + _table(["Organisation", "Mode", "Days/month", "Action", "Annual cost", "Visits"],
                  table_rows)
+        + _split_table(split, str(rows["site_id"].iloc[0]), names)
     )
     return body, site_name
 
@@ -315,7 +339,7 @@ def _sorted_sites(dec: gpd.GeoDataFrame) -> list[tuple[str, pd.DataFrame]]:
 
 
 def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
-                  prefix: str = "Proposed") -> None:
+                  prefix: str = "Proposed", split: pd.DataFrame | None = None) -> None:
     dec = plan.decisions
     open_dec = dec[dec["mode"] != "closed"]
     by_mode: dict[str, list[tuple[str, pd.DataFrame]]] = {mode: [] for mode in _MODE_ORDER}
@@ -328,7 +352,7 @@ def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
         group = folium.FeatureGroup(name=f"{prefix}: {_MODE_LAYERS[mode]}", show=True)
         target = _container(group, len(sites))
         for _, rows in sites:
-            body, site_name = _site_popup(rows, names)
+            body, site_name = _site_popup(rows, names, split)
             folium.Marker(
                 location=_latlon(rows.geometry.iloc[:1])[0],
                 icon=folium.Icon(color=_MODE_MARKER_COLOURS[mode], icon=MODE_ICONS[mode],
@@ -783,7 +807,8 @@ def _orgs(region: Region) -> list[str]:
 def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
              title: str | None = None, isochrones: gpd.GeoDataFrame | None = None,
              areas: gpd.GeoDataFrame | None = None, tours: pd.DataFrame | None = None,
-             grid_threshold: int = DEMAND_GRID_THRESHOLD) -> folium.Map:
+             grid_threshold: int = DEMAND_GRID_THRESHOLD,
+             cost_split: pd.DataFrame | None = None) -> folium.Map:
     """Draw a plan on an interactive map.
 
     Parameters
@@ -812,6 +837,9 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
     grid_threshold : int
         Above this many demand points residents are drawn as grid cells (at most this
         many) instead of points.
+    cost_split : pandas.DataFrame, optional
+        ``planner.costs.cost_sharing`` of the plan; shared premises' popups then show
+        the Shapley and core splits with each organisation's saving.
 
     Returns
     -------
@@ -826,7 +854,7 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
     _add_areas(m, areas, names)
     _add_isochrones(m, isochrones)
     _add_today(m, region, names)
-    _add_proposal(m, plan, names)
+    _add_proposal(m, plan, names, split=cost_split)
     _add_tours(m, region, tours, names)
     _add_demand(m, region, plan.assignment,
                 "Residents: minutes to in-person service (proposed)", True, colormap, names,

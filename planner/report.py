@@ -506,7 +506,8 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
     areas = area_access(plan, problem, region, before)
     iso = maps.plan_isochrones(plan, problem, _standard_minutes(problem))
     m = maps.plan_map(region, plan, before=before, title=title, isochrones=iso, areas=areas,
-                      tours=tours)
+                      tours=tours, cost_split=split_shared_costs(plan.decisions,
+                                                                 problem.scenario))
     written["map"] = maps.save_map(m, out / map_name)
     dual = maps.comparison_map(region, plan, before, title=title)
     written["compare_map"] = maps.save_map(dual, out / f"{Path(map_name).stem}_compare.html")

@@ -533,3 +533,23 @@ def test_popup_tours_layer() -> None:
         assert lon == pytest.approx(LON + dlon, abs=1e-6)
     assert _tooltip(lines[0]) == "Kela, team 1, day 1: 2 pop-up stops, 18 min travel"
     assert lines[0].options["color"] == ORG_COLOURS["kela"]
+
+
+def test_shared_premises_popup_shows_the_cost_split() -> None:
+    from planner import costs, maps, model
+    from tests.test_colocation import instance
+
+    # kela and the county share library C: 40 000 each by Shapley, each saving 20 000
+    p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
+                 rent=(500.0, 2000.0), shared_saving_share=0.4, can_popup=False)
+    plan = model.solve(p)
+    split = costs.cost_sharing(plan.decisions, p.scenario)
+    names = {"kela": "Kela", "county": "County"}
+    rows = plan.decisions[plan.decisions["site_id"] == "C"]
+    body, _ = maps._site_popup(rows, names, split)
+    assert "Cost split of the shared premises" in body
+    # two methods (Shapley, core) x two organisations, each paying 40 000 and saving 20 000
+    assert body.count(maps._esc(maps._fmt_eur(40000.0))) == 4
+    assert body.count(maps._esc(maps._fmt_eur(20000.0))) == 4
+    alone, _ = maps._site_popup(plan.decisions[plan.decisions["site_id"] == "A"], names, split)
+    assert "Cost split" not in alone
