@@ -105,11 +105,11 @@ def prepare(scenario: Scenario, region: Region | None = None,
     tr = scenario.travel
     times = _times(scenario, region, region.demand.geometry, region.sites.geometry,
                    tr.cutoff_min)
-    if times.attrs.get("model") == "straight_line":
-        speed = tr.straight_speed_kmh or STRAIGHT_SPEEDS_KMH.get(tr.mode, tr.walk_speed_kmh)
-        extra = (f" + {tr.straight_access_min:g} min" if tr.straight_access_min else "")
-        notes["travel_model"] = (f"straight-line travel times (distance x {tr.circuity:g} "
-                                 f"at {speed:g} km/h{extra}), not a street network")
+    a = times.attrs
+    if a.get("model") == "straight_line":  # the parameters the matrix was made with
+        extra = f" + {a['access_min']:g} min" if a["access_min"] else ""
+        notes["travel_model"] = (f"straight-line travel times (distance x {a['circuity']:g} "
+                                 f"at {a['speed_kmh']:g} km/h{extra}), not a street network")
     # staff travel between sites, for pop-up pricing and tours (half a working day)
     st = _times(scenario, region, region.sites.geometry, region.sites.geometry,
                 SITE_CUTOFF_MIN)

@@ -251,10 +251,12 @@ def _without_geometry(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def report_tables(problem: Problem, plan: Plan, before: Plan) -> dict[str, pd.DataFrame]:
+def report_tables(problem: Problem, plan: Plan, before: Plan,
+                  splits: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The sheets of ``report.xlsx`` (keys of ``SHEETS``) as data frames.
 
-    ``plan`` and ``before`` need ``kpis`` (``planner.evaluate.evaluate``).
+    ``plan`` and ``before`` need ``kpis`` (``planner.evaluate.evaluate``); ``splits`` is
+    the plan's ``planner.costs.cost_sharing`` (computed here when not given).
     """
     k, b = plan.kpis, before.kpis
     summary = k.copy()
@@ -290,7 +292,9 @@ def report_tables(problem: Problem, plan: Plan, before: Plan) -> dict[str, pd.Da
     costs = costs.reset_index(names="organisation")
 
     shared = shared_sites(plan)
-    splits = split_shared_costs(plan.decisions, problem.scenario)
+    if splits is None:
+        splits = split_shared_costs(plan.decisions, problem.scenario)
+    splits = splits.copy()
     names = plan.decisions.drop_duplicates("site_id").set_index("site_id")["site_name"]
     splits.insert(1, "site_name", splits["site_id"].map(names))
     splits["note"] = ""
@@ -503,15 +507,15 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
         if not len(p.kpis):
             p.kpis = evaluate.evaluate(p, problem)
     written: dict[str, Path] = {}
+    splits = split_shared_costs(plan.decisions, problem.scenario)
     areas = area_access(plan, problem, region, before)
     iso = maps.plan_isochrones(plan, problem, _standard_minutes(problem))
     m = maps.plan_map(region, plan, before=before, title=title, isochrones=iso, areas=areas,
-                      tours=tours, cost_split=split_shared_costs(plan.decisions,
-                                                                 problem.scenario))
+                      tours=tours, cost_split=splits)
     written["map"] = maps.save_map(m, out / map_name)
     dual = maps.comparison_map(region, plan, before, title=title)
     written["compare_map"] = maps.save_map(dual, out / f"{Path(map_name).stem}_compare.html")
-    tables = report_tables(problem, plan, before)
+    tables = report_tables(problem, plan, before, splits)
     written["xlsx"] = write_excel(tables, out / "report.xlsx")
     for sheet, stem in SHEETS.items():
         written[stem] = _write_csv(tables[sheet], out / f"{stem}.csv")

@@ -192,3 +192,18 @@ class SparseMIP:
             seconds=seconds,
             reduced_costs=reduced,
         )
+
+
+def add_single_source(mip: SparseMIP, site: np.ndarray, demand: np.ndarray, x: np.ndarray,
+                      y: np.ndarray, capacity: np.ndarray) -> None:
+    """Rows linking pair variables ``x`` (at ``site``) to open sites ``y`` with capacity.
+
+    ``x_e <= y_site(e)`` for every pair, and ``sum_e demand_e x_e <= capacity_j y_j`` for
+    every site j.
+    """
+    k, m = site.size, y.size
+    ar = np.arange(k)
+    mip.add_rows(k, np.concatenate([ar, ar]), np.concatenate([x, y[site]]),
+                 np.concatenate([np.ones(k), -np.ones(k)]), ub=0.0)
+    mip.add_rows(m, np.concatenate([site, np.arange(m)]), np.concatenate([x, y]),
+                 np.concatenate([demand, -capacity]), ub=0.0)

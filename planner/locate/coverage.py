@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from planner.locate._costs import Pairs, as_capacity, as_pairs, as_sites, as_weights
 from planner.locate._heuristics import coverage_heuristic, median_heuristic
-from planner.locate._mip import MIPResult, SparseMIP
+from planner.locate._mip import MIPResult, SparseMIP, add_single_source
 from planner.locate.pmedian import check_p
 from planner.locate.solution import (
     Solution,
@@ -183,11 +183,7 @@ def mclp(
         k = within.site.size
         x = mip.add_vars(k, obj=w[within.client], integer=True)
         mip.add_rows(reach.size, row_of[within.client], x, 1.0, ub=1.0)
-        ar = np.arange(k)
-        mip.add_rows(k, np.concatenate([ar, ar]), np.concatenate([x, y[within.site]]),
-                     np.concatenate([np.ones(k), -np.ones(k)]), ub=0.0)
-        mip.add_rows(m, np.concatenate([within.site, np.arange(m)]), np.concatenate([x, y]),
-                     np.concatenate([w[within.client], -cap]), ub=0.0)
+        add_single_source(mip, within.site, w[within.client], x, y, cap)
     res = mip.solve(time_limit=time_limit, seed=seed)
     status = status_of(res)
     if res.values is None:

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from planner.locate._costs import Pairs, as_capacity, as_pairs, as_sites, as_weights
 from planner.locate._heuristics import median_heuristic
-from planner.locate._mip import MIPResult, SparseMIP
+from planner.locate._mip import MIPResult, SparseMIP, add_single_source
 from planner.locate.solution import (
     Solution,
     empty_solution,
@@ -119,11 +119,7 @@ def _assignment_model(
     row_of = np.full(n, -1, dtype=np.int64)
     row_of[reach] = np.arange(reach.size)
     mip.add_rows(reach.size, row_of[pairs.client], x, 1.0, lb=1.0, ub=1.0)
-    ar = np.arange(nnz)
-    mip.add_rows(nnz, np.concatenate([ar, ar]), np.concatenate([x, y[pairs.site]]),
-                 np.concatenate([np.ones(nnz), -np.ones(nnz)]), ub=0.0)
-    mip.add_rows(m, np.concatenate([pairs.site, np.arange(m)]), np.concatenate([x, y]),
-                 np.concatenate([w[pairs.client], -cap]), ub=0.0)
+    add_single_source(mip, pairs.site, w[pairs.client], x, y, cap)
     mip.add_rows(1, np.zeros(m, dtype=np.int64), y, 1.0, lb=p, ub=p)
     return mip, y, x
 
