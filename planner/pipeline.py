@@ -40,7 +40,9 @@ class Run:
 
 
 def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
-    """The region a scenario names: ``demo:helsinki`` (embedded) or a region spec.
+    """The region a scenario names: ``demo:helsinki`` (embedded), ``national`` or
+    ``national:<maakunta>`` (illustrative, from GeoNames places, see
+    :mod:`planner.data.national`) or a region spec.
 
     A spec (:class:`planner.data.spec.RegionSpec`) is built from Statistics Finland, the
     service catalogue, OSM and the planner's own files, from the local cache when it holds
@@ -61,8 +63,17 @@ def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
         from planner.data import demo
 
         return demo.load_demo_region((tr.mode,), tr.walk_speed_kmh)
-    raise InputError(f"scenario: region {scenario.region!r} is unknown; use 'demo:helsinki' "
-                     "or a region mapping (municipalities, year, ...)")
+    name = str(scenario.region)
+    if name == "national" or name.startswith("national:"):
+        from planner.data.national import build_national_region
+
+        region = build_national_region(name.partition(":")[2].strip() or None)
+        for note in region.notes:
+            say(note)
+        return region
+    raise InputError(f"scenario: region {scenario.region!r} is unknown; use 'demo:helsinki', "
+                     "'national', 'national:<maakunta>' or a region mapping (municipalities, "
+                     "year, ...)")
 
 
 #: Default speeds (km/h) of the straight-line model by travel mode.

