@@ -33,16 +33,14 @@ Notation (all costs in euros per year)::
 from __future__ import annotations
 
 import math
-import time
-from collections import defaultdict
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from ortools.linear_solver import pywraplp
 
 from planner import costs
 from planner.errors import InfeasibleError
+from planner.locate._mip import MIPResult, SparseMIP
 from planner.plan import ASSIGNMENT_COLUMNS, DECISION_COLUMNS, Plan
 from planner.problem import Problem, Standard, eligible, expand_standards
 from planner.schema import CRS
@@ -63,218 +61,259 @@ def max_coverage(problem: Problem, st: Standard) -> float:
     return float(pop[np.intersect1d(st.demand, near)].sum() / total) if total > 0 else 1.0
 
 
+def _csr(keys: np.ndarray, items: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group ``items`` by integer ``keys`` (0..n_keys-1): ``(ptr, items sorted by key)``."""
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n_keys), out=ptr[1:])
+    return ptr, items[order]
+
+
+def _expand(ptr: np.ndarray, items: np.ndarray, keys: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For entries with group ``keys``, every item of their group: ``(entry, item)``."""
+    cnt = ptr[keys + 1] - ptr[keys]
+    total = int(cnt.sum())
+    entry = np.repeat(np.arange(keys.size, dtype=np.int64), cnt)
+    first = np.cumsum(cnt) - cnt
+    pos = np.arange(total, dtype=np.int64) + np.repeat(ptr[keys] - first, cnt)
+    return entry, items[pos]
+
+
+def _rows_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``keys`` (sorted) and each entry's position among them."""
+    uniq, inv = np.unique(keys, return_inverse=True)
+    return uniq, inv.astype(np.int64)
+
+
 class _Model:
-    """Builds the MIP for a problem; ``solve`` returns a plan."""
+    """Builds the MIP for a problem from numpy blocks; ``solve`` returns the solver result.
+
+    ``equity="stage1"`` replaces the objective by the worst area's share of every standard
+    marked ``maximise_worst`` (maximised); ``floors`` then holds each such (scenario
+    standard, organisation)'s best worst share, kept as a lower bound on every area's share
+    while cost is minimised. ``slack`` adds a priced shortfall per standard (used to explain
+    infeasibility); ``budgets=False`` drops the budget rows.
+    """
 
     def __init__(self, problem: Problem, *, budgets: bool = True, slack: bool = False,
                  equity: str = "off", floors: dict[tuple[int, str], float] | None = None
                  ) -> None:
-        """Build the model.
-
-        ``equity="stage1"`` replaces the objective by the worst area's share of every
-        standard marked ``maximise_worst`` (maximised); ``floors`` then holds each such
-        (scenario standard, organisation)'s best worst share, kept as a lower bound on
-        every area's share while cost is minimised.
-        """
-        self.p = problem
-        sc = problem.scenario
-        self.solver = pywraplp.Solver.CreateSolver("SCIP")
-        s = self.solver
-        opts = problem.options.reset_index(drop=True)
+        self.p = p = problem
+        sc = p.scenario
+        self.mip = mip = SparseMIP()
+        opts = p.options.reset_index(drop=True)
         self.opts = opts
-        self.y = [s.BoolVar(f"y{k}") for k in range(len(opts))]
-        by_os: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for k, (o, site) in enumerate(zip(opts["org"], opts["site"], strict=True)):
-            by_os[(o, int(site))].append(k)
-        self.by_os = by_os
-        in_person = opts["in_person"].to_numpy()
-        obj = s.Objective()
-        org_cost: dict[str, list[tuple[pywraplp.Variable, float]]] = defaultdict(list)
-        org_const: dict[str, float] = defaultdict(float)
-        for k, var in enumerate(self.y):
-            obj.SetCoefficient(var, float(opts.at[k, "cost_eur"]))
-            org_cost[opts.at[k, "org"]].append((var, float(opts.at[k, "cost_eur"])))
-        for ks in by_os.values():
-            if len(ks) > 1:
-                s.Add(sum(self.y[k] for k in ks) <= 1)
+        n_s, n_o, n_d = len(p.sites), len(p.orgs), len(p.demand)
+        org_pos = {o: i for i, o in enumerate(p.orgs)}
+        ok = opts["org"].map(org_pos).to_numpy(dtype=np.int64)
+        osite = opts["site"].to_numpy(dtype=np.int64)
+        mode = opts["mode"].to_numpy(dtype=object)
+        in_person = opts["in_person"].to_numpy(dtype=bool)
+        gkey = ok * n_s + osite  # (organisation, site) of each option
+        n_g = n_o * n_s
+        kk = np.arange(len(opts), dtype=np.int64)
 
-        # existing offices: keep or close (closing costs money); leases past the horizon
-        self.const = 0.0
+        # options, with the closing cost of existing offices moved onto "keep"
         close = costs.closing_cost(sc)
-        self.keep_var: dict[int, pywraplp.Variable] = {}
-        for e in problem.existing.itertuples():
-            k = next(k for k in by_os[(e.org, e.site)] if opts.at[k, "keep"])
-            self.keep_var[e.Index] = self.y[k]
-            self.const += close
-            org_const[e.org] += close
-            obj.SetCoefficient(self.y[k], obj.GetCoefficient(self.y[k]) - close)
-            org_cost[e.org].append((self.y[k], -close))
-            if e.must_keep:
-                self.y[k].SetLb(1)
+        obj = opts["cost_eur"].to_numpy(dtype=float).copy()
+        lb = np.zeros(len(opts))
+        keep_of = {(o, int(s)): k for k, o, s in
+                   zip(kk, opts["org"], osite, strict=True) if opts.at[k, "keep"]}
+        self.keep_k = np.array([keep_of[(e.org, int(e.site))] for e in
+                                p.existing.itertuples()], dtype=np.int64)
+        obj[self.keep_k] -= close
+        lb[self.keep_k[p.existing["must_keep"].to_numpy(dtype=bool)]] = 1.0
+        mip.offset = close * len(p.existing)
+        self.y = mip.add_vars(len(opts), lb=lb, ub=1.0, obj=obj, integer=True)
+        self.org_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {
+            o: [(self.y[ok == i], obj[ok == i])] for i, o in enumerate(p.orgs)}
+        self.org_const = {o: close * float((p.existing["org"] == o).sum()) for o in p.orgs}
 
-        # shared premises
-        self.z: dict[int, pywraplp.Variable] = {}
-        self.w: dict[tuple[str, int], pywraplp.Variable] = {}
-        sites_orgs: dict[int, list[str]] = defaultdict(list)
-        for (o, site), ks in by_os.items():
-            if any(in_person[k] for k in ks):
-                sites_orgs[site].append(o)
-        for site, orgs in sorted(sites_orgs.items()):
-            if len(orgs) < 2:
-                continue
-            z = s.BoolVar(f"z{site}")
-            self.z[site] = z
-            s.Add(2 * z <= sum(self.y[k] for o in orgs for k in by_os[(o, site)]
-                               if in_person[k]))
-            for o in orgs:
-                office = [k for k in by_os[(o, site)] if opts.at[k, "mode"] == "office"]
-                if not office:
-                    continue
-                w = s.NumVar(0, 1, f"w{o}_{site}")
-                self.w[(o, site)] = w
-                s.Add(w <= z)
-                s.Add(w <= sum(self.y[k] for k in office))
-                save = costs.shared_saving(sc, o)
-                obj.SetCoefficient(w, -save)
-                org_cost[o].append((w, -save))
+        # one mode per organisation and site
+        many = np.flatnonzero(np.bincount(gkey, minlength=n_g) > 1)
+        sel = np.isin(gkey, many)
+        _, row = _rows_of(gkey[sel])
+        mip.add_rows(many.size, row, self.y[sel], 1.0, ub=1.0)
+
+        # shared premises: z[s] only where two or more organisations can serve in person
+        ip_key = np.unique(gkey[in_person])
+        orgs_at = np.bincount(ip_key % n_s, minlength=n_s)
+        self.z_site = np.flatnonzero(orgs_at >= 2)
+        self.z = mip.add_vars(self.z_site.size, integer=True)
+        zpos = np.full(n_s, -1, dtype=np.int64)
+        zpos[self.z_site] = np.arange(self.z_site.size)
+        sel = in_person & (zpos[osite] >= 0)
+        mip.add_rows(self.z_site.size,
+                     np.concatenate([np.arange(self.z_site.size), zpos[osite[sel]]]),
+                     np.concatenate([self.z, self.y[sel]]),
+                     np.concatenate([np.full(self.z_site.size, 2.0), -np.ones(sel.sum())]),
+                     ub=0.0)
+        office = np.flatnonzero((mode == "office") & (zpos[osite] >= 0))
+        save = np.array([costs.shared_saving(sc, p.orgs[i]) for i in ok[office]])
+        self.w_k = office
+        self.w = mip.add_vars(office.size, obj=-save)
+        ar = np.arange(office.size)
+        mip.add_rows(office.size, np.concatenate([ar, ar]),
+                     np.concatenate([self.w, self.z[zpos[osite[office]]]]),
+                     np.concatenate([np.ones(office.size), -np.ones(office.size)]), ub=0.0)
+        mip.add_rows(office.size, np.concatenate([ar, ar]),
+                     np.concatenate([self.w, self.y[office]]),
+                     np.concatenate([np.ones(office.size), -np.ones(office.size)]), ub=0.0)
+        for i, o in enumerate(p.orgs):
+            mine = ok[office] == i
+            self.org_terms[o].append((self.w[mine], -save[mine]))
 
         # host desks
-        desks = opts["host_desks"].to_numpy()
-        spare = problem.sites["spare_desks"].to_numpy()
-        by_site: dict[int, list[int]] = defaultdict(list)
-        for k, site in enumerate(opts["site"]):
-            if desks[k] > 0:
-                by_site[int(site)].append(k)
-        for site, ks in sorted(by_site.items()):
-            if sum(desks[k] for k in ks) > spare[site]:
-                s.Add(sum(int(desks[k]) * self.y[k] for k in ks) <= int(spare[site]))
+        desks = opts["host_desks"].to_numpy(dtype=float)
+        spare = p.sites["spare_desks"].to_numpy(dtype=float)
+        need = np.bincount(osite, weights=desks, minlength=n_s)
+        tight = np.flatnonzero(need > spare)
+        sel = (desks > 0) & np.isin(osite, tight)
+        rpos = np.full(n_s, -1, dtype=np.int64)
+        rpos[tight] = np.arange(tight.size)
+        mip.add_rows(tight.size, rpos[osite[sel]], self.y[sel], desks[sel], ub=spare[tight])
 
-        # assignment of visits
+        # assignment of visits: x (in person), q (remote point), u (unserved)
         vot = sc.costs.value_of_time_eur_per_hour / 60.0
-        t = problem.times
-        reach: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for i, site, m in zip(t["origin"], t["destination"], t["minutes"], strict=True):
-            reach[int(i)].append((int(site), float(m)))
+        t_i = p.times["origin"].to_numpy(dtype=np.int64)
+        t_s = p.times["destination"].to_numpy(dtype=np.int64)
+        t_m = p.times["minutes"].to_numpy(dtype=float)
+        visits = np.asarray(p.visits, dtype=float)
+        rshare = np.asarray(p.remote_share, dtype=float)
+        ip_ptr, ip_items = _csr(gkey[in_person], kk[in_person], n_g)
+        rm_k = np.full(n_g, -1, dtype=np.int64)
+        rm_k[gkey[mode == "remote"]] = kk[mode == "remote"]
+        has_ip = np.diff(ip_ptr) > 0
+        cap = opts["capacity_visits"].to_numpy(dtype=float)
 
-        self.x: dict[tuple[int, str, int], pywraplp.Variable] = {}
-        self.q: dict[tuple[int, str, int], pywraplp.Variable] = {}
-        self.u: dict[tuple[int, str], pywraplp.Variable] = {}
-        self.minutes: dict[tuple[int, int], float] = {}
-        load_ip: dict[tuple[str, int], list] = defaultdict(list)
-        load_rm: dict[tuple[str, int], list] = defaultdict(list)
+        def pairs(ok_mask: np.ndarray) -> tuple[np.ndarray, ...]:
+            parts = [(t_i[m], np.full(m.sum(), o), t_s[m], t_m[m]) for o in range(n_o)
+                     if (m := ok_mask(o)).any()]
+            if not parts:
+                z = np.zeros(0, dtype=np.int64)
+                return z, z, z, np.zeros(0)
+            return tuple(np.concatenate(c) for c in zip(*parts, strict=True))
+
+        xi, xo, xs, xm = pairs(lambda o: has_ip[o * n_s + t_s] & (visits[t_i, o] > 0))
+        qi, qo, qs, qm = pairs(lambda o: (rm_k[o * n_s + t_s] >= 0) & (visits[t_i, o] > 0)
+                               & (rshare[t_i, o] > _EPS))
+        self.xi, self.xo, self.xs, self.xm = xi, xo, xs, xm
+        self.qi, self.qo, self.qs, self.qm = qi, qo, qs, qm
+        self.x = mip.add_vars(xi.size, ub=1.0, obj=vot * visits[xi, xo] * xm)
+        self.q = mip.add_vars(qi.size, ub=rshare[qi, qo], obj=vot * visits[qi, qo] * qm)
+        ui, uo = np.nonzero(visits > 0)
+        self.ui, self.uo = ui.astype(np.int64), uo.astype(np.int64)
         penalty = sc.costs.unserved_eur_per_visit
-        for oi, o in enumerate(problem.orgs):
-            for i in range(len(problem.demand)):
-                v = float(problem.visits[i, oi])
-                if v <= 0:
-                    continue
-                r = float(problem.remote_share[i, oi])
-                parts = []
-                rem = []
-                for site, m in reach[i]:
-                    self.minutes[(i, site)] = m
-                    ks = by_os.get((o, site), [])
-                    ip = [k for k in ks if in_person[k]]
-                    if ip:
-                        x = s.NumVar(0, 1, "")
-                        self.x[(i, o, site)] = x
-                        s.Add(x <= sum(self.y[k] for k in ip))
-                        obj.SetCoefficient(x, vot * v * m)
-                        load_ip[(o, site)].append((x, v))
-                        parts.append(x)
-                    rk = [k for k in ks if opts.at[k, "mode"] == "remote"]
-                    if rk and r > _EPS:
-                        qv = s.NumVar(0, r, "")
-                        self.q[(i, o, site)] = qv
-                        s.Add(qv <= self.y[rk[0]])
-                        obj.SetCoefficient(qv, vot * v * m)
-                        load_rm[(o, site)].append((qv, v))
-                        rem.append(qv)
-                u = s.NumVar(0, 1, "")
-                self.u[(i, o)] = u
-                obj.SetCoefficient(u, v * penalty)
-                s.Add(sum(parts) + sum(rem) + u == 1)
-                if len(rem) > 1:
-                    s.Add(sum(rem) <= r)
-        cap = opts["capacity_visits"].to_numpy()
-        for (o, site), terms in load_ip.items():
-            ks = [k for k in by_os[(o, site)] if in_person[k]]
-            s.Add(sum(v * x for x, v in terms) <= sum(float(cap[k]) * self.y[k] for k in ks))
-        for (o, site), terms in load_rm.items():
-            k = next(k for k in by_os[(o, site)] if opts.at[k, "mode"] == "remote")
-            s.Add(sum(v * q for q, v in terms) <= float(cap[k]) * self.y[k])
+        self.u = mip.add_vars(ui.size, ub=1.0, obj=visits[ui, uo] * penalty)
+        # x <= the in-person options of (o, s); q <= the remote point of (o, s)
+        entry, k = _expand(ip_ptr, ip_items, xo * n_s + xs)
+        mip.add_rows(xi.size, np.concatenate([np.arange(xi.size), entry]),
+                     np.concatenate([self.x, self.y[k]]),
+                     np.concatenate([np.ones(xi.size), -np.ones(k.size)]), ub=0.0)
+        ar = np.arange(qi.size)
+        mip.add_rows(qi.size, np.concatenate([ar, ar]),
+                     np.concatenate([self.q, self.y[rm_k[qo * n_s + qs]]]),
+                     np.concatenate([np.ones(qi.size), -np.ones(qi.size)]), ub=0.0)
+        # every visit goes somewhere; at most the remote-suited share to remote points
+        upos = np.full(n_d * n_o, -1, dtype=np.int64)
+        upos[self.ui * n_o + self.uo] = np.arange(ui.size)
+        mip.add_rows(ui.size, np.concatenate([upos[xi * n_o + xo], upos[qi * n_o + qo],
+                                              np.arange(ui.size)]),
+                     np.concatenate([self.x, self.q, self.u]), 1.0, lb=1.0, ub=1.0)
+        q_rows, row = _rows_of(qi * n_o + qo)
+        several = np.bincount(row, minlength=q_rows.size) > 1
+        sel = several[row]
+        sub, row2 = _rows_of(row[sel])
+        mip.add_rows(sub.size, row2, self.q[sel], 1.0,
+                     ub=rshare[q_rows[sub] // n_o, q_rows[sub] % n_o])
+        # capacities (visits per year) of the options taken
+        g_rows, row = _rows_of(xo * n_s + xs)
+        entry, k = _expand(ip_ptr, ip_items, g_rows)
+        mip.add_rows(g_rows.size, np.concatenate([row, entry]),
+                     np.concatenate([self.x, self.y[k]]),
+                     np.concatenate([visits[xi, xo], -cap[k]]), ub=0.0)
+        g_rows, row = _rows_of(qo * n_s + qs)
+        k = rm_k[g_rows]
+        mip.add_rows(g_rows.size, np.concatenate([row, np.arange(g_rows.size)]),
+                     np.concatenate([self.q, self.y[k]]),
+                     np.concatenate([visits[qi, qo], -cap[k]]), ub=0.0)
 
         # access standards
-        self.standards = expand_standards(problem)
-        self.short: dict[int, tuple[pywraplp.Variable, float]] = {}
-        self.worst: dict[tuple[int, str], pywraplp.Variable] = {}
-        pop = problem.demand["population"].to_numpy(dtype=float)
+        self.standards = expand_standards(p)
+        self.short: dict[int, tuple[int, float]] = {}
+        self.worst: dict[tuple[int, str], int] = {}
+        pop = p.demand["population"].to_numpy(dtype=float)
         for j, st in enumerate(self.standards):
-            elig = eligible(opts, st.min_popup_days) & (opts["org"] == st.org)
-            elig_by_site: dict[int, list[int]] = defaultdict(list)
-            for k in np.flatnonzero(elig.to_numpy()):
-                elig_by_site[int(opts.at[k, "site"])].append(int(k))
-            covered = []
-            for i in st.demand:
-                ks = [k for site, m in reach[int(i)] if m <= st.minutes
-                      for k in elig_by_site.get(site, [])]
-                if ks and pop[i] > 0:
-                    c = s.NumVar(0, 1, f"cov{j}_{i}")
-                    s.Add(c <= sum(self.y[k] for k in ks))
-                    covered.append(float(pop[i]) * c)
-            need = st.share * float(pop[st.demand].sum())
+            elig = (eligible(opts, st.min_popup_days).to_numpy(dtype=bool)
+                    & (ok == org_pos[st.org]))
+            e_ptr, e_items = _csr(osite[elig], kk[elig], n_s)
+            in_area = np.zeros(n_d, dtype=bool)
+            in_area[st.demand] = True
+            near = ((t_m <= st.minutes) & in_area[t_i] & (pop[t_i] > 0)
+                    & (np.diff(e_ptr)[t_s] > 0))
+            cov_i, row = _rows_of(t_i[near])
+            cov = mip.add_vars(cov_i.size, ub=1.0)
+            entry, k = _expand(e_ptr, e_items, t_s[near])
+            mip.add_rows(cov_i.size, np.concatenate([np.arange(cov_i.size), row[entry]]),
+                         np.concatenate([cov, self.y[k]]),
+                         np.concatenate([np.ones(cov_i.size), -np.ones(k.size)]), ub=0.0)
             total = float(pop[st.demand].sum())
+            need_j = st.share * total
+            cols, coef = [cov], [pop[cov_i]]
             if st.maximise_worst and total > 0:
                 key = (st.row, st.org)
                 if equity == "stage1":
                     if key not in self.worst:
-                        self.worst[key] = s.NumVar(0, 1, f"worst{st.row}_{st.org}")
-                    s.Add(sum(covered) >= total * self.worst[key])
+                        self.worst[key] = int(mip.add_vars(1)[0])
+                    mip.add_rows(1, np.zeros(cov_i.size + 1), np.append(cov, self.worst[key]),
+                                 np.append(pop[cov_i], -total), lb=0.0)
                 elif floors and key in floors:
-                    s.Add(sum(covered) >= total * floors[key] - 1e-6 * total)
+                    mip.add_rows(1, np.zeros(cov_i.size), cov, pop[cov_i],
+                                 lb=total * floors[key] - 1e-6 * total)
             if slack:  # how far short of the standard, priced far above any cost
-                short = s.NumVar(0, max(need, 0.0), f"short{j}")
-                self.short[j] = (short, need)
-                obj.SetCoefficient(short, _SLACK_EUR / max(need, 1.0))
-                s.Add(sum(covered) + short >= need - 1e-6, f"standard{j}")
-            else:
-                s.Add(sum(covered) >= need - 1e-6, f"standard{j}")
+                short = mip.add_vars(1, ub=max(need_j, 0.0), obj=_SLACK_EUR / max(need_j, 1.0))
+                self.short[j] = (int(short[0]), need_j)
+                cols.append(short)
+                coef.append(np.ones(1))
+            c = np.concatenate(cols)
+            mip.add_rows(1, np.zeros(c.size), c, np.concatenate(coef), lb=need_j - 1e-6)
 
         # budgets
         if budgets:
-            for o, terms in org_cost.items():
+            for o, terms in self.org_terms.items():
                 b = sc.organisations[o].budget_eur_year
                 if b is not None:
-                    s.Add(sum(c * var for var, c in terms) + org_const[o] <= b)
-        self.org_cost = org_cost
-        self.org_const = org_const
-        obj.SetOffset(self.const)
-        obj.SetMinimization()
+                    cols = np.concatenate([t[0] for t in terms])
+                    mip.add_rows(1, np.zeros(cols.size), cols,
+                                 np.concatenate([t[1] for t in terms]),
+                                 ub=b - self.org_const[o])
         if equity == "stage1":
-            obj.Clear()
-            for var in self.worst.values():
-                obj.SetCoefficient(var, 1.0)
-            obj.SetMaximization()
+            mip.set_objective(np.array(list(self.worst.values()), dtype=np.int64), 1.0)
+            mip.maximize = True
 
-    def solve(self) -> tuple[int, float]:
+    def org_cost(self, values: np.ndarray) -> dict[str, float]:
+        """Each organisation's annual cost in a solution (EUR/year)."""
+        return {o: float(sum(values[i] @ c for i, c in terms)) + self.org_const[o]
+                for o, terms in self.org_terms.items()}
+
+    def solve(self) -> MIPResult:
         sc = self.p.scenario.solver
-        s = self.solver
-        s.SetTimeLimit(int(sc.time_limit_s * 1000))
-        s.SetSolverSpecificParametersAsString(
-            f"randomization/randomseedshift = {sc.seed}\nlimits/gap = {sc.relative_gap}\n")
-        start = time.perf_counter()
-        status = s.Solve()
-        return status, time.perf_counter() - start
+        return self.mip.solve(time_limit=sc.time_limit_s, seed=sc.seed,
+                              relative_gap=sc.relative_gap)
 
 
-def _status_name(status: int, seconds: float, limit: float) -> str:
-    if status == pywraplp.Solver.OPTIMAL:
-        return "optimal"
-    if status == pywraplp.Solver.FEASIBLE:
-        return "time_limit" if seconds >= 0.99 * limit else "feasible"
-    if status == pywraplp.Solver.INFEASIBLE:
+def _status_name(res: MIPResult, limit: float) -> str:
+    """``optimal``, ``feasible`` (stopped at the requested gap), ``time_limit``,
+    ``infeasible`` or ``error`` (no plan found in time)."""
+    if res.infeasible:
         return "infeasible"
-    return "time_limit" if seconds >= 0.99 * limit else "error"
+    if res.values is None:
+        return "error"
+    gap = abs(res.objective - res.bound) / max(abs(res.objective), 1e-9)
+    if gap <= 1e-6:
+        return "optimal"
+    return "time_limit" if res.seconds >= 0.99 * limit else "feasible"
 
 
 def explain_infeasible(problem: Problem) -> str:
@@ -298,13 +337,13 @@ def explain_infeasible(problem: Problem) -> str:
     # standard, budgets off). Shortfalls mean they compete for hosts' desks; none means
     # the budgets are what cannot hold.
     m = _Model(problem, budgets=False, slack=True)
-    status, _ = m.solve()
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+    res = m.solve()
+    if res.values is None:
         return ("no plan was found within the time limit to explain why; raise "
                 "solver.time_limit_s")
     pop = problem.demand["population"].to_numpy(dtype=float)
     for j, (short, need) in sorted(m.short.items()):
-        gap = short.solution_value()
+        gap = float(res.values[short])
         if gap > 1e-6 * max(need, 1.0):
             st = m.standards[j]
             total = float(pop[st.demand].sum())
@@ -314,9 +353,8 @@ def explain_infeasible(problem: Problem) -> str:
         return ("the access standards compete for the hosts' spare desks and cannot all "
                 "hold; in the closest plan " + "; ".join(reasons)
                 + "; relax a standard or add spare desks")
-    for o, terms in m.org_cost.items():
+    for o, cost in m.org_cost(res.values).items():
         b = problem.scenario.organisations[o].budget_eur_year
-        cost = sum(c * var.solution_value() for var, c in terms) + m.org_const[o]
         if b is not None and cost > b + 1e-6:
             reasons.append(f"{o}: the cheapest plan found that meets the standards costs "
                            f"{cost:,.0f} EUR/year, above its budget of {b:,.0f}; raise "
@@ -353,28 +391,24 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
     floors = None
     if any(st.maximise_worst for st in problem.scenario.standards):
         first = _Model(problem, equity="stage1")
-        status, _ = first.solve()
-        if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            floors = {k: v.solution_value() for k, v in first.worst.items()}
+        res1 = first.solve()
+        if res1.values is not None:
+            floors = {k: float(res1.values[v]) for k, v in first.worst.items()}
     m = _Model(problem, floors=floors)
-    status, seconds = m.solve()
+    res = m.solve()
     limit = problem.scenario.solver.time_limit_s
-    state = _status_name(status, seconds, limit)
+    state = _status_name(res, limit)
     if state == "infeasible":
         raise InfeasibleError(f"scenario {problem.scenario.name!r} is infeasible: "
                               f"{explain_infeasible(problem)}")
-    if state in ("error",) or (state == "time_limit" and status != pywraplp.Solver.FEASIBLE):
+    if state == "error":
         raise InfeasibleError(f"scenario {problem.scenario.name!r}: no plan found within "
                               f"{limit:g} s; raise solver.time_limit_s")
-    objective = m.solver.Objective().Value()
-    bound = m.solver.Objective().BestBound()
-    gap = abs(objective - bound) / max(abs(objective), 1e-9)
-    if state == "optimal" and gap > 1e-6:  # SCIP stopped at the requested gap
-        state = "feasible"
-    plan = _to_plan(m, name)
-    plan.meta.update({"status": state, "objective": round(objective, 2),
-                      "bound": round(bound, 2), "gap": round(gap, 6),
-                      "seconds": round(seconds, 3), "solver": "OR-Tools SCIP",
+    gap = abs(res.objective - res.bound) / max(abs(res.objective), 1e-9)
+    plan = _to_plan(m, res.values, name)
+    plan.meta.update({"status": state, "objective": round(res.objective, 2),
+                      "bound": round(res.bound, 2), "gap": round(gap, 6),
+                      "seconds": round(res.seconds, 3), "solver": "OR-Tools SCIP",
                       "scenario": problem.scenario.name, "seed": problem.scenario.solver.seed,
                       "source": "optimised"})
     plan.meta.update(problem.notes)
@@ -385,55 +419,65 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
     return plan
 
 
-def _to_plan(m: _Model, name: str) -> Plan:
+def _to_plan(m: _Model, values: np.ndarray, name: str) -> Plan:
     p = m.p
     opts = m.opts
     sites = p.sites
-    chosen = [k for k, var in enumerate(m.y) if var.solution_value() > 0.5]
-    shared_sites = {s for s, z in m.z.items() if z.solution_value() > 0.5}
-    visits_at: dict[tuple[str, int], float] = defaultdict(float)
-    rows_a = []
-    for channel, variables in (("in_person", m.x), ("remote", m.q)):
-        for (i, o, site), var in variables.items():
-            val = var.solution_value()
-            if val > _EPS:
-                v = val * p.visits[i, p.orgs.index(o)]
-                visits_at[(o, site)] += v
-                rows_a.append((i, o, site, channel, v, m.minutes[(i, site)]))
-    for (i, o), u in m.u.items():
-        val = u.solution_value()
-        if val > _EPS:
-            rows_a.append((i, o, -1, "unserved", val * p.visits[i, p.orgs.index(o)], math.nan))
+    n_s = len(sites)
+    vis = np.asarray(p.visits, dtype=float)
+    orgs = np.array(p.orgs, dtype=object)
+    parts = []
+    for channel, var, i, o, s, mins in (("in_person", m.x, m.xi, m.xo, m.xs, m.xm),
+                                        ("remote", m.q, m.qi, m.qo, m.qs, m.qm)):
+        val = values[var]
+        keep = val > _EPS
+        parts.append(pd.DataFrame({"i": i[keep], "o": o[keep], "site": s[keep],
+                                   "channel": channel, "visits": val[keep] * vis[i, o][keep],
+                                   "minutes": mins[keep]}))
+    val = values[m.u]
+    keep = val > _EPS
+    parts.append(pd.DataFrame({"i": m.ui[keep], "o": m.uo[keep], "site": -1,
+                               "channel": "unserved",
+                               "visits": val[keep] * vis[m.ui, m.uo][keep],
+                               "minutes": math.nan}))
+    asg = pd.concat(parts, ignore_index=True)
+    served = asg[asg["site"] >= 0]
+    visits_at = np.bincount((served["o"] * n_s + served["site"]).to_numpy(dtype=np.int64),
+                            weights=served["visits"].to_numpy(), minlength=len(p.orgs) * n_s)
+    chosen = np.flatnonzero(values[m.y] > 0.5)
+    shared = set(m.z_site[values[m.z] > 0.5].tolist())
+    org_pos = {o: i for i, o in enumerate(p.orgs)}
     rows_d = []
     for k in chosen:
         o, site = opts.at[k, "org"], int(opts.at[k, "site"])
         mode = opts.at[k, "mode"]
         cost = float(opts.at[k, "cost_eur"])
-        if mode == "office" and site in shared_sites:
+        if mode == "office" and site in shared:
             mode = "shared"
             cost -= costs.shared_saving(p.scenario, o)
         rows_d.append((site, o, mode, int(opts.at[k, "days"]),
-                       "keep" if opts.at[k, "keep"] else "open", cost, visits_at[(o, site)]))
+                       "keep" if opts.at[k, "keep"] else "open", cost,
+                       float(visits_at[org_pos[o] * n_s + site])))
     close = costs.closing_cost(p.scenario)
-    for e in p.existing.itertuples():
-        if m.keep_var[e.Index].solution_value() < 0.5:
+    kept = values[m.y[m.keep_k]] > 0.5
+    for e, ok in zip(p.existing.itertuples(), kept, strict=True):
+        if not ok:
             rows_d.append((e.site, e.org, "closed", 0, "close", close, 0.0))
-    rows_d.sort(key=lambda r: (r[0], p.orgs.index(r[1])))
+    rows_d.sort(key=lambda r: (r[0], org_pos[r[1]]))
     dec = pd.DataFrame(rows_d, columns=["site", "organisation", "mode", "days_per_month",
                                         "action", "annual_cost_eur", "visits"])
-    dec.insert(0, "site_id", sites["site_id"].to_numpy()[dec["site"]])
-    dec.insert(1, "site_name", sites["name"].to_numpy()[dec["site"]])
-    dec.insert(2, "host_org", sites["host_org"].to_numpy()[dec["site"]])
+    dec.insert(0, "site_id", sites["site_id"].to_numpy()[dec["site"].to_numpy(dtype=int)])
+    dec.insert(1, "site_name", sites["name"].to_numpy()[dec["site"].to_numpy(dtype=int)])
+    dec.insert(2, "host_org", sites["host_org"].to_numpy()[dec["site"].to_numpy(dtype=int)])
     dec["annual_cost_eur"] = dec["annual_cost_eur"].round(2)
     dec["visits"] = dec["visits"].round(2)
-    geom = sites.geometry.to_numpy()[dec["site"]]
+    geom = sites.geometry.to_numpy()[dec["site"].to_numpy(dtype=int)]
     decisions = gpd.GeoDataFrame(dec[list(DECISION_COLUMNS)], geometry=list(geom), crs=CRS)
-    asg = pd.DataFrame(rows_a, columns=["i", "organisation", "site", "channel", "visits",
-                                        "minutes"])
+    asg["organisation"] = orgs[asg["o"].to_numpy(dtype=int)]
     asg = asg.sort_values(["i", "organisation", "site", "channel"], kind="stable")
     site_ids = np.append(sites["site_id"].astype(str).to_numpy(), "")
-    asg.insert(0, "demand_id", p.demand["demand_id"].to_numpy()[asg["i"]])
-    asg["site_id"] = site_ids[asg["site"].to_numpy()]
+    asg.insert(0, "demand_id", p.demand["demand_id"].to_numpy()[asg["i"].to_numpy(dtype=int)])
+    asg["site_id"] = site_ids[asg["site"].to_numpy(dtype=int)]
     asg["visits"] = asg["visits"].round(3)
     asg["minutes"] = asg["minutes"].round(3)
     return Plan(name=name, decisions=decisions,

@@ -125,6 +125,12 @@ class SparseMIP:
         self._lb[0][idx] = lb
         self._ub[0][idx] = ub
 
+    def set_objective(self, idx: np.ndarray, coef: float | np.ndarray) -> None:
+        """Replace the objective by ``sum coef * x[idx]`` (every other coefficient 0)."""
+        self._obj = [np.zeros(self.n_vars)]
+        self._obj[0][np.asarray(idx, dtype=np.int64)] = coef
+        self.offset = 0.0
+
     def hint(self, idx: np.ndarray, values: np.ndarray) -> None:
         """Suggest a starting solution for some variables (a warm start)."""
         pairs = zip(np.asarray(idx).tolist(), np.asarray(values, dtype=float).tolist(), strict=True)
