@@ -9,3 +9,5 @@ from pathlib import Path
 DATA_DIR = Path(os.environ.get("PLANNER_DATA_DIR", Path(__file__).resolve().parents[1] / "data"))
 DEMO_DIR = DATA_DIR / "demo"
 DEMO_SCENARIO = DEMO_DIR / "scenario.yaml"
+NATIONAL_DIR = DATA_DIR / "national"
+NATIONAL_SCENARIO = NATIONAL_DIR / "scenario.yaml"

