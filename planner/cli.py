@@ -221,6 +221,69 @@ def run(
         _fail(exc)
 
 
+@app.command()
+def sweep(
+    scenario: Path = typer.Argument(..., help="Scenario YAML."),
+    vary: list[str] = typer.Option(
+        ..., "--vary", help="KEY=V1,V2,...: a dotted key of the scenario (list indices "
+        "allowed, e.g. standards.0.share=0.8,0.9) and its values; several --vary give "
+        "every combination."),
+    out: Path = typer.Option(Path("sweep"), "--out", "-o",
+                             help="Folder for summary.csv and a folder per variant."),
+    workers: int = typer.Option(2, "--workers", "-w",
+                                help="Worker processes of the local Dask cluster."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Address of a running Dask scheduler to use instead of a "
+        "local cluster, e.g. tcp://10.0.0.5:8786."),
+) -> None:
+    """Solve many variants of a scenario on a Dask cluster and tabulate them.
+
+    Writes OUT/summary.csv (one row per variant: the varied values, solver status,
+    objective, costs, share within the standard and sites per mode per organisation) and
+    OUT/<variant>/ with plan.gpkg, kpis.csv, standards.csv and scenario.yaml (or error.txt).
+    Exits 0 when at least one variant solved.
+    """
+    try:
+        ok = _sweep(scenario, vary, out, workers, scheduler)
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    if not ok:
+        raise typer.Exit(code=2)
+
+
+def _sweep(scenario_path: Path, specs: list[str], out: Path, workers: int,
+           scheduler: str | None) -> bool:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from planner import sweep as sw
+
+    variants = sw.load_variants(scenario_path, specs)
+    out = _out_dir(out, [scenario_path], ("summary.csv", *(
+        f"{v.name}/{f}" for v in variants for f in sw.VARIANT_FILES)))
+    by_name = {v.name: v for v in variants}
+    where = scheduler or f"a local cluster of {workers} worker process(es)"
+    console.print(f"{len(variants)} variant(s) on {where}", soft_wrap=True, highlight=False)
+    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("Solving", total=len(variants))
+
+        def done(res: sw.VariantResult) -> None:
+            sw.write_variant(out, by_name[res.name], res)
+            what = (f"[red]error[/]: {res.message}" if res.plan is None else
+                    f"{res.status}, objective {res.plan.meta.get('objective', float('nan')):,.0f}")
+            bar.console.print(f"{res.name}: {what} ({res.seconds:.1f} s)", soft_wrap=True,
+                              highlight=False)
+            bar.advance(task)
+
+        results = sw.run_sweep(variants, workers=workers, scheduler=scheduler, on_result=done)
+    summary = sw.write_summary(out, results)
+    solved = sum(r.plan is not None for r in results)
+    console.print(f"{solved} of {len(results)} variant(s) solved. Summary: {summary}",
+                  soft_wrap=True, highlight=False)
+    return solved > 0
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     scenario: Path = typer.Argument(..., help="Scenario YAML."),
