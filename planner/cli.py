@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -110,8 +112,9 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
         from planner.data.national import MAAKUNNAT, maakunta_code
 
         sc = sc.model_copy(update={"region": f"national:{MAAKUNNAT[maakunta_code(region)][0]}"})
-    out = _out_dir(out, [scenario_path], (map_name, "plan.gpkg", "kpis.csv", "standards.csv",
-                                         "sites.csv", "tours.csv", "report.xlsx"))
+    out = _out_dir(out, _inputs(sc, scenario_path), (map_name, "plan.gpkg", "kpis.csv",
+                                                     "standards.csv", "sites.csv", "tours.csv",
+                                                     "report.xlsx"))
     with console.status("Starting") as status:
         result = pipeline.run(sc, progress=lambda msg: status.update(f"{msg}..."))
         status.update("Writing the plan...")
@@ -317,7 +320,7 @@ def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | N
     from planner.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
-    inputs = [scenario_path, proposal_path] + ([optimised_path] if optimised_path else [])
+    inputs = _inputs(sc, scenario_path, proposal_path, optimised_path)
     out = _out_dir(out, inputs, ("proposal.html", "proposal.gpkg", "proposal_kpis.csv",
                                  "proposal_standards.csv", "proposal_access.csv"))
     table = read_proposal(proposal_path)
@@ -366,18 +369,52 @@ def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | N
     console.print(f"Map: {html}\nOutputs in {out}", soft_wrap=True)
 
 
+def _inputs(sc: object, *paths: Path | None) -> list[Path]:
+    """The files a run reads: ``paths`` and the own files of a scenario's region spec."""
+    from planner.data.spec import RegionSpec
+
+    region = getattr(sc, "region", None)
+    own: list[Path] = []
+    if isinstance(region, RegionSpec):
+        own = [f.path for f in (*region.service_points, *region.sites, region.demand)
+               if f is not None]
+        own += [p for p in (region.employment_areas, region.osm_pbf) if p is not None]
+    return [p for p in paths if p is not None] + own
+
+
 def _out_dir(out: Path, inputs: list[Path], outputs: tuple[str, ...]) -> Path:
-    """The output folder; refuses a file in its place and outputs that would overwrite an
-    input."""
+    """The output folder; refuses a file in its place, a folder that cannot be written and
+    outputs that would overwrite an input. Nothing is created here."""
     out = out.resolve()
     if out.exists() and not out.is_dir():
         raise PlannerError(f"{out}: --out must be a folder, not a file; give a folder path")
+    base = out
+    while not base.exists():  # the folder itself, or the nearest ancestor it would go in
+        base = base.parent
+    if not base.is_dir():
+        raise PlannerError(f"{out}: cannot create the --out folder because {base} is a file; "
+                           "give a folder path")
+    if not _writable(base):
+        raise PlannerError(f"{out}: the --out folder cannot be written ({base} is read-only "
+                           "or not yours); choose a folder you can write to")
     for p in inputs:
         for name in outputs:
             if (out / name).resolve() == p.resolve():
                 raise PlannerError(f"{p}: this input would be overwritten by the output "
                                    f"{name}; choose another --out folder")
     return out
+
+
+def _writable(folder: Path) -> bool:
+    """True when a folder can really be written: permission bits lie to root and on
+    read-only mounts, so a probe folder is made and removed."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        tempfile.TemporaryDirectory(prefix=".planner-probe-", dir=folder).cleanup()
+    except OSError:
+        return False
+    return True
 
 
 def _write_csv(df: pd.DataFrame, path: Path, index: bool = True) -> None:
@@ -414,7 +451,7 @@ def _report(plan_path: Path, scenario_path: Path, out: Path) -> None:
     sc = load_scenario(scenario_path)
     outputs = ("plan.html", "plan_compare.html", "plan.gpkg", "report.xlsx",
                "travel_times.png", "costs.png", *(f"{s}.csv" for s in report.SHEETS.values()))
-    out = _out_dir(out, [plan_path, scenario_path], outputs)
+    out = _out_dir(out, _inputs(sc, plan_path, scenario_path), outputs)
     plan = Plan.from_file(plan_path)
     with console.status("Starting") as status:
         region, problem = pipeline.prepare(sc, progress=lambda m: status.update(f"{m}..."))

@@ -105,16 +105,46 @@ def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame,
     """
     sites = region.sites.reset_index(drop=True)
     dem = region.demand.reset_index(drop=True)
+    if scenario.travel.unreachable == "error":
+        _check_reachable(dem, times, scenario.travel.cutoff_min)
     v, r = demand.visits(dem, scenario)
     existing = existing_offices(region, scenario)
     options = costs.option_table(scenario, sites, existing, site_times)
-    for org in scenario.organisations:
+    for org, o in scenario.organisations.items():
         if not (options["org"] == org).any():
-            raise InputError(f"scenario: organisation {org!r} has no candidate site with room; "
-                             "add sites or spare desks")
+            raise InputError(
+                f"scenario: organisation {org!r} has no candidate site: no current office, "
+                f"no site with {o.desks_per_office} spare desks (desks_per_office)"
+                + ("" if o.can_popup else ", pop-ups off")
+                + ("" if o.can_remote else ", remote points off")
+                + "; add sites with spare desks, lower desks_per_office or allow pop-up or "
+                "remote service")
     return Problem(scenario=scenario, orgs=list(scenario.organisations), sites=sites,
                    demand=dem, times=times, visits=v, remote_share=r, existing=existing,
                    options=options, site_times=site_times)
+
+
+def _check_reachable(dem: gpd.GeoDataFrame, times: pd.DataFrame, cutoff_min: float) -> None:
+    """Refuse residents with no candidate site within the cut-off (``travel.unreachable``).
+
+    Raises
+    ------
+    InputError
+        Naming how many demand points, the first ids and their residents, and what to do.
+    """
+    pop = dem["population"].to_numpy(dtype=float)
+    reached = np.zeros(len(dem), dtype=bool)
+    reached[times["origin"].to_numpy(dtype=int)] = True
+    lost = np.flatnonzero(~reached & (pop > 0))
+    if not len(lost):
+        return
+    first = ", ".join(f"{dem['demand_id'].iloc[i]} ({pop[i]:,.0f} residents)" for i in lost[:3])
+    more = f" and {len(lost) - 3} more" if len(lost) > 3 else ""
+    raise InputError(
+        f"scenario: {len(lost)} demand point(s) with {pop[lost].sum():,.0f} residents have no "
+        f"candidate site within travel.cutoff_min {cutoff_min:g} min: {first}{more}; raise "
+        "travel.cutoff_min, add a candidate site near them, or set travel.unreachable: "
+        "unserved to price them as unserved visits")
 
 
 @dataclass
@@ -132,9 +162,10 @@ class Standard:
     maximise_worst: bool = False
 
     def label(self) -> str:
-        where = "all residents" if self.area == "all" else f"{self.area} {self.group}"
-        return (f"{self.org}: {self.share:.0%} of residents in {where} within "
-                f"{self.minutes:g} min of in-person service")
+        who = ("all residents" if self.area == "all"
+               else f"residents in {self.area} {self.group}")
+        return (f"{self.org}: {self.share:.0%} of {who} within {self.minutes:g} min of "
+                "in-person service")
 
 
 def expand_standards(problem: Problem) -> list[Standard]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.data.spec import RegionSpec, parse_region_spec
 from planner.errors import InputError
@@ -43,6 +43,11 @@ class Travel(_Strict):
         0.0, ge=0, description="straight-line model: fixed minutes added to every trip "
         "(parking, waiting)",
     )
+    unreachable: Literal["error", "unserved"] = Field(
+        "error", description="residents with no candidate site within cutoff_min: 'error' "
+        "stops the run and names them; 'unserved' prices their visits as unserved "
+        "(costs.unserved_eur_per_visit)",
+    )
 
 
 class Organisation(_Strict):
@@ -69,7 +74,7 @@ class Standard(_Strict):
     organisation: str = Field("all", description="an organisation key, or 'all'")
     area: Literal["all", "municipality", "county", "employment_area"] = "all"
     minutes: float = Field(gt=0)
-    share: float = Field(gt=0, le=1, description="required share of residents, 0..1")
+    share: float = Field(gt=0, description="required share of residents, 0..1")
     min_popup_days: int = Field(
         2, ge=0, description="pop-ups with fewer days per month do not count as in-person"
     )
@@ -77,6 +82,14 @@ class Standard(_Strict):
         False, description="equity: first raise the worst area's share as far as it goes, "
         "then minimise cost without lowering it",
     )
+
+    @field_validator("share")
+    @classmethod
+    def _share_at_most_one(cls, v: float) -> float:
+        if v > 1:
+            raise ValueError(f"share {v:g} is above 100 %; give a share between 0 and 1 "
+                             f"(e.g. 0.8 for 80 %)")
+        return v
 
 
 class PopupCosts(_Strict):
@@ -151,7 +164,7 @@ class Scenario(_Strict):
             if s.organisation != "all" and s.organisation not in self.organisations:
                 raise ValueError(
                     f"standards[{i}].organisation {s.organisation!r} is not one of "
-                    f"{sorted(self.organisations)}"
+                    f"{sorted(self.organisations)}; use one of them or 'all'"
                 )
         return self
 
@@ -199,7 +212,8 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
     """
     if not isinstance(data, dict):
         raise InputError(f"{source}: the scenario must be a mapping of keys, got "
-                         f"{type(data).__name__}")
+                         f"{type(data).__name__}; write it as 'key: value' lines (name, "
+                         "region, organisations, ...)")
     if isinstance(data.get("region"), dict):  # its own one-line errors name region.<key>
         data = {**data, "region": parse_region_spec(data["region"], source)}
     try:
@@ -216,7 +230,12 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
         if err["type"] == "missing":
             raise InputError(f"{source}: missing key {key!r}; add it") from None
         msg = err["msg"].removeprefix("Value error, ")
-        raise InputError(f"{source}: {key}: {msg}") from None
+        if ";" not in msg:  # pydantic's own messages say what is wrong, not what to do
+            got = err.get("input")
+            shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+            msg = f"{msg}{shown}; fix the value"
+        where = f"{key}: " if loc else ""
+        raise InputError(f"{source}: {where}{' '.join(msg.split())}") from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -92,7 +92,7 @@ def test_share_above_one(tmp_path: Path, demo_doc: dict) -> None:
     doc["standards"][0]["share"] = 1.5
     msg = _error(_write(tmp_path, doc))
     assert "standards.0.share" in msg
-    assert "less than or equal to 1" in msg
+    assert "share 1.5 is above 100 %; give a share between 0 and 1" in msg
 
 
 def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:

@@ -26,11 +26,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 from pyproj.exceptions import CRSError
 
 from planner.data.ptv import ASSUMED
 from planner.errors import InputError
-from planner.schema import AGE_GROUPS, CRS, ORGANISATIONS
+from planner.schema import AGE_GROUPS, CRS, OFFICE_KINDS, ORGANISATIONS
 
 Layer = Literal["service_points", "sites", "demand"]
 
@@ -263,6 +264,7 @@ def read_layer(path: str | Path, layer: Layer, *, crs: str | None = None,
     else:
         table = _read_table(path, sheet)
         offset = 2  # spreadsheet row of the first data row (after the header)
+        _not_empty(table, path)
         geometry = _table_points(table, path, crs, report, offset)
     gdf = _map_columns(table, path, layer, report, offset)
     gdf = gpd.GeoDataFrame(gdf, geometry=geometry.to_numpy(), crs=CRS)
@@ -284,17 +286,33 @@ def _read_geo(path: Path, gpkg_layer: str | None, report: ImportReport
         else:
             raise InputError(f"{path}: the layer has no CRS; set one (e.g. EPSG:3067) in the "
                              "file")
+    _not_empty(gdf, path)
     report.crs = gdf.crs.to_string()
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     if empty.any():
         raise InputError(f"{path}: feature {int(np.flatnonzero(empty.to_numpy())[0]) + 1} has "
                          "no geometry; give it a location or delete it")
+    invalid = ~gdf.geometry.is_valid
+    if invalid.any():
+        i = int(np.flatnonzero(invalid.to_numpy())[0])
+        why = shapely.is_valid_reason(gdf.geometry.iloc[i])
+        raise InputError(f"{path}: feature {i + 1} has an invalid geometry ({why}); repair it "
+                         "(e.g. QGIS Fix geometries) or delete it")
     geom = gdf.geometry.to_crs(CRS)
     if not (geom.geom_type == "Point").all():
         report.notes.append("non-point features were replaced by a point inside each")
         geom = geom.representative_point()
-    _check_finland(geom.x.to_numpy(), geom.y.to_numpy(), path, 1, "feature")
+    raw = gdf.geometry.representative_point()
+    _check_finland(geom.x.to_numpy(), geom.y.to_numpy(), path, 1, "feature",
+                   (raw.x.to_numpy(), raw.y.to_numpy(), report.crs))
     return pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), geom.reset_index(drop=True), 1
+
+
+def _not_empty(table: pd.DataFrame, path: Path) -> None:
+    """Refuse a layer without rows (a header alone, or an empty geo layer)."""
+    if len(table) == 0:
+        raise InputError(f"{path}: the layer is empty (no rows); add at least one row or "
+                         "leave the file out of the region")
 
 
 def _table_points(table: pd.DataFrame, path: Path, crs: str | None, report: ImportReport,
@@ -316,6 +334,7 @@ def _table_points(table: pd.DataFrame, path: Path, crs: str | None, report: Impo
     if crs is None:
         found = detect_crs(xs, ys)
         if found is None:
+            _outlying_row(xs, ys, path, offset, (str(xcol), str(ycol)))
             raise InputError(f"{path}: cannot tell the CRS of {xcol!r}/{ycol!r} (x "
                              f"{np.nanmin(xs):g}..{np.nanmax(xs):g}, y {np.nanmin(ys):g}.."
                              f"{np.nanmax(ys):g}): not WGS84 or ETRS-TM35FIN in Finland; give "
@@ -332,17 +351,51 @@ def _table_points(table: pd.DataFrame, path: Path, crs: str | None, report: Impo
                              "EPSG:3067") from None
     report.crs = crs
     pts = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(CRS)
-    _check_finland(pts.x.to_numpy(), pts.y.to_numpy(), path, offset, "row")
+    _check_finland(pts.x.to_numpy(), pts.y.to_numpy(), path, offset, "row", (xs, ys, crs))
     return pts
 
 
-def _check_finland(e: np.ndarray, n: np.ndarray, path: Path, offset: int, what: str) -> None:
+def _outlying_row(x: np.ndarray, y: np.ndarray, path: Path, offset: int,
+                  cols: tuple[str, str]) -> None:
+    """When most rows fit one CRS in Finland, name the first row that does not.
+
+    Raises
+    ------
+    InputError
+        Naming the row, its values, the CRS the other rows are in, and whether the row's
+        two values look swapped. Returns quietly when no CRS fits most rows.
+    """
+    best: tuple[int, str, np.ndarray, np.ndarray] | None = None
+    for crs, box in (("EPSG:4326", FINLAND_LONLAT), ("EPSG:3067", FINLAND_TM35)):
+        for a, b in ((x, y), (y, x)):
+            fits = (a >= box[0]) & (a <= box[2]) & (b >= box[1]) & (b <= box[3])
+            if 2 * int(fits.sum()) > len(fits) and (best is None or fits.sum() > best[0]):
+                best = (int(fits.sum()), crs, fits, (b >= box[0]) & (b <= box[2])
+                        & (a >= box[1]) & (a <= box[3]))
+    if best is None:
+        return
+    _, crs, fits, swapped = best
+    i = int(np.flatnonzero(~fits)[0])
+    what = ("its two values look swapped; swap them" if swapped[i] else
+            "check its coordinates")
+    raise InputError(f"{path}: row {i + offset} lies outside Finland ({cols[0]} {x[i]:g}, "
+                     f"{cols[1]} {y[i]:g}) while the other rows are {crs}; {what}")
+
+
+def _check_finland(e: np.ndarray, n: np.ndarray, path: Path, offset: int, what: str,
+                   given: tuple[np.ndarray, np.ndarray, str] | None = None) -> None:
+    """Refuse points outside Finland; ``given`` (x, y, crs as read) names a wrong crs."""
     x0, y0, x1, y1 = FINLAND_TM35
     out = ~((e >= x0) & (e <= x1) & (n >= y0) & (n <= y1))
     if out.any():
         i = int(np.flatnonzero(out)[0])
+        hint = "check its coordinates and the crs"
+        found = detect_crs(given[0], given[1]) if given is not None else None
+        if found is not None and found[0] != pyproj.CRS.from_user_input(given[2]).to_string():
+            hint = (f"the values look like {found[0]}, not {given[2]}: fix the crs (or "
+                    "check its coordinates)")
         raise InputError(f"{path}: {what} {i + offset} lies outside Finland (ETRS-TM35FIN "
-                         f"{e[i]:.0f}, {n[i]:.0f}); check its coordinates and the crs")
+                         f"{e[i]:.0f}, {n[i]:.0f}); {hint}")
 
 
 def _map_columns(table: pd.DataFrame, path: Path, layer: str, report: ImportReport,
@@ -367,6 +420,11 @@ def _map_columns(table: pd.DataFrame, path: Path, layer: str, report: ImportRepo
     for col in NUMERIC:
         if col in out.columns:
             out[col] = _numbers(out[col], path, report.matched[col], offset)
+            negative = (out[col] < 0).to_numpy()
+            if negative.any():
+                i = int(np.flatnonzero(negative)[0])
+                raise InputError(f"{path}: row {i + offset}, column {report.matched[col]!r}: "
+                                 f"{out[col].iloc[i]:g} is negative; give 0 or more")
     id_col = contract[0]
     if id_col not in out.columns:
         out[id_col] = [f"{path.stem}-{i + offset}" for i in range(len(out))]
@@ -380,6 +438,12 @@ def _map_columns(table: pd.DataFrame, path: Path, layer: str, report: ImportRepo
     if layer == "service_points":
         _service_point_values(out, path, report, offset)
     if layer == "demand":
+        empty = out["population"].isna().to_numpy()
+        if empty.any():
+            i = int(np.flatnonzero(empty)[0])
+            raise InputError(f"{path}: row {i + offset}, column "
+                             f"{report.matched['population']!r}: no residents given; give the "
+                             "number (0 if none) or delete the row")
         _demand_ages(out, report)
     defaults = {**DEFAULTS[layer], "source": path.name}
     if layer == "service_points":
@@ -427,6 +491,15 @@ def _service_point_values(out: pd.DataFrame, path: Path, report: ImportReport,
     for col in ("desks", "spare_desks"):
         if col in out.columns:
             out[col] = out[col].fillna(ASSUMED[col]).round().astype(int)
+    if "desks" in out.columns:
+        kind = out["kind"].fillna("office") if "kind" in out.columns else "office"
+        no_desk = ((out["desks"] <= 0) & pd.Series(kind, index=out.index).isin(OFFICE_KINDS))
+        if no_desk.any():
+            i = int(np.flatnonzero(no_desk.to_numpy())[0])
+            raise InputError(f"{path}: row {i + offset}, column {report.matched['desks']!r}: "
+                             f"office {out['name'].iloc[i]!r} has {out['desks'].iloc[i]} desks; "
+                             "an office needs at least 1 (leave the cell empty for the "
+                             f"default {ASSUMED['desks']})")
 
 
 def _demand_ages(out: pd.DataFrame, report: ImportReport) -> None:

@@ -1,0 +1,339 @@
+"""Bad input through the whole command: one file per case in ``tests/bad_inputs``.
+
+Every case starts from the valid tiny region in ``tests/bad_inputs/_region`` (central
+Helsinki: two current offices, four host sites, ten demand points, straight-line walking
+times) and replaces one input with the case's file: the scenario itself, one of the region's
+own layers, or the proposal of ``planner evaluate``. The command must then exit with code 2
+and print exactly one line naming the file, the row or key, what is wrong and what to do,
+without a traceback, and leave nothing in the output folder. The municipal boundaries come
+from the recorded Statistics Finland payloads (``tests/data/finland``) through the fake
+server of ``test_data_cache`` and a cache folder of the test's own.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from test_data_cache import FakeFinland
+from typer.testing import CliRunner, Result
+
+import planner.cli
+from planner.data import cache
+from planner.errors import InputError
+from planner.plan import Plan
+
+BAD = Path(__file__).parent / "bad_inputs"
+REGION = BAD / "_region"
+LAYERS = ("service_points", "sites", "demand")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input.
+
+    ``role``: what the file replaces (``scenario``, a region layer, or ``proposal``);
+    ``out``: ``fresh`` (a new folder), ``inputs`` (the inputs' own folder), ``under_file``
+    (a folder below the case file) or ``file`` (the case file itself).
+    """
+
+    file: str
+    fragments: tuple[str, ...]
+    role: str = "scenario"
+    out: str = "fresh"
+    copy_as: str | None = None
+    exit_code: int = 2
+
+
+CASES = [
+    # the scenario file
+    Case("malformed_yaml.yaml", ("malformed_yaml.yaml: line 15 malformed YAML",
+                                 "fix the indentation or quoting")),
+    Case("unknown_key_did_you_mean.yaml", ("unknown_key_did_you_mean.yaml: unknown key "
+                                           "'travel.cutof_min' (did you mean 'cutoff_min'?); "
+                                           "remove or rename it",)),
+    Case("unknown_top_level_key.yaml", ("unknown key 'standard' (did you mean 'standards'?)",)),
+    Case("missing_organisations.yaml", ("missing_organisations.yaml: missing key "
+                                        "'organisations'; add it",)),
+    Case("missing_visit_rates.yaml", ("missing key 'organisations.kela.visit_rates'; add it",)),
+    Case("wrong_type_number.yaml", ("wrong_type_number.yaml: travel.cutoff_min: Input should "
+                                    "be a valid number", "(got 'thirty'); fix the value")),
+    Case("wrong_type_list.yaml", ("wrong_type_list.yaml: standards: Input should be a valid "
+                                  "list", "fix the value")),
+    Case("scenario_not_a_mapping.yaml", ("scenario_not_a_mapping.yaml: the scenario must be "
+                                         "a mapping of keys, got list; write it as",)),
+    Case("zero_desks_per_office.yaml", ("organisations.kela.desks_per_office: Input should "
+                                        "be greater than 0 (got 0); fix the value",)),
+    Case("negative_visits_per_desk.yaml", ("organisations.kela.visits_per_desk_year: Input "
+                                           "should be greater than 0 (got -2500)",)),
+    Case("negative_closing_cost.yaml", ("costs.closing_eur: Input should be greater than or "
+                                        "equal to 0 (got -50000); fix the value",)),
+    Case("zero_remote_capacity.yaml", ("costs.remote.visits_per_year: Input should be "
+                                       "greater than 0 (got 0)",)),
+    Case("negative_budget.yaml", ("organisations.kela.budget_eur_year: Input should be "
+                                  "greater than 0 (got -100000)",)),
+    Case("share_above_100.yaml", ("share_above_100.yaml: standards.0.share: share 80 is "
+                                  "above 100 %; give a share between 0 and 1 (e.g. 0.8",)),
+    Case("standard_unknown_organisation.yaml", ("standard_unknown_organisation.yaml: "
+                                                "standards[0].organisation 'kelaa' is not "
+                                                "one of ['county', 'kela']; use one of them "
+                                                "or 'all'",)),
+    Case("popup_days_out_of_range.yaml", ("costs.popup: days_per_month values must be "
+                                          "between 1 and 22",)),
+    Case("region_unknown_key.yaml", ("region_unknown_key.yaml: unknown key "
+                                     "region.municipalitys; remove or rename it",)),
+    Case("region_crs_unknown.yaml", ("sites.csv: crs 'EPSG:99999' is not a known CRS; use "
+                                     "e.g. EPSG:4326",)),
+    Case("region_crs_wrong.yaml", ("sites.csv: row 2 lies outside Finland (ETRS-TM35FIN 25, "
+                                   "60); the values look like EPSG:4326, not EPSG:3067: fix "
+                                   "the crs",)),
+    # the region's own layers
+    Case("service_points_missing_organisation.csv",
+         ("service_points_missing_organisation.csv: missing column(s) organisation (or "
+          "organization/org); add them to the file",), role="service_points"),
+    Case("service_points_unknown_organisation.csv",
+         ("service_points_unknown_organisation.csv: row 3, column 'organisation': "
+          "'hyvinvointialueet' is not an organisation; use one of kela",),
+         role="service_points"),
+    Case("service_points_negative_cost.csv",
+         ("service_points_negative_cost.csv: row 2, column 'annual_cost_eur': -180000 is "
+          "negative; give 0 or more",), role="service_points"),
+    Case("service_points_zero_desks.csv",
+         ("service_points_zero_desks.csv: row 3, column 'desks': office 'Kallion "
+          "terveysasema' has 0 desks; an office needs at least 1",), role="service_points"),
+    Case("sites_missing_name.csv", ("sites_missing_name.csv: missing column(s) name (or "
+                                    "nimi/namn); add them to the file",), role="sites"),
+    Case("sites_duplicate_ids.csv", ("sites_duplicate_ids.csv: row 4, column 'site_id': id "
+                                     "'oodi' repeats; make ids unique",), role="sites"),
+    Case("sites_empty.csv", ("sites_empty.csv: the layer is empty (no rows); add at least "
+                             "one row",), role="sites"),
+    Case("sites_row_without_coordinates.csv",
+         ("sites_row_without_coordinates.csv: row 3: no coordinates in 'lon'/'lat'; fill "
+          "them or delete the row",), role="sites"),
+    Case("sites_one_row_swapped.csv",
+         ("sites_one_row_swapped.csv: row 4 lies outside Finland (lon 60.18, lat 24.92) "
+          "while the other rows are EPSG:4326; its two values look swapped; swap them",),
+         role="sites"),
+    Case("sites_crs_unknown.csv", ("sites_crs_unknown.csv: cannot tell the CRS of 'x'/'y'",
+                                   "give the crs explicitly"), role="sites"),
+    Case("sites_negative_spare_desks.csv",
+         ("sites_negative_spare_desks.csv: row 3, column 'spare_desks': -3 is negative; "
+          "give 0 or more",), role="sites"),
+    Case("sites_negative_rent.csv", ("sites_negative_rent.csv: row 3, column "
+                                     "'rent_eur_m2_year': -350 is negative",), role="sites"),
+    Case("sites_no_geometry.geojson", ("sites_no_geometry.geojson: feature 2 has no "
+                                       "geometry; give it a location or delete it",),
+         role="sites"),
+    Case("sites_invalid_geometry.geojson",
+         ("sites_invalid_geometry.geojson: feature 2 has an invalid geometry (Self-"
+          "intersection", "repair it"), role="sites"),
+    Case("sites_wrong_crs.geojson", ("sites_wrong_crs.geojson: feature 1 lies outside "
+                                     "Finland", "the values look like EPSG:4326, not "
+                                     "EPSG:3067: fix the crs"),
+         role="sites"),
+    Case("demand_missing_population.csv",
+         ("demand_missing_population.csv: missing column(s) population (or pop/vaesto)",),
+         role="demand"),
+    Case("demand_no_coordinates.csv", ("demand_no_coordinates.csv: no coordinate columns",
+                                       "add them or give a GeoPackage/GeoJSON"),
+         role="demand"),
+    Case("demand_duplicate_ids.csv", ("demand_duplicate_ids.csv: row 4, column 'demand_id': "
+                                      "id 'd02' repeats",), role="demand"),
+    Case("demand_empty.csv", ("demand_empty.csv: the layer is empty (no rows)",),
+         role="demand"),
+    Case("demand_not_a_number.csv", ("demand_not_a_number.csv: row 3, column 'population': "
+                                     "'about 380' is not a number; fix the cell",),
+         role="demand"),
+    Case("demand_population_empty.csv",
+         ("demand_population_empty.csv: row 3, column 'population': no residents given; "
+          "give the number (0 if none)",), role="demand"),
+    Case("demand_negative_population.csv",
+         ("demand_negative_population.csv: row 3, column 'population': -380 is negative",),
+         role="demand"),
+    Case("demand_outside_finland.csv",
+         ("demand_outside_finland.csv: row 4 lies outside Finland (lon 18.0686, lat 59.3293) "
+          "while the other rows are EPSG:4326; check its coordinates",), role="demand"),
+    # the model input
+    Case("demand_unreachable.csv",
+         ("1 demand point(s) with 510 residents have no candidate site within "
+          "travel.cutoff_min 30 min: d03 (510 residents); raise travel.cutoff_min, add a "
+          "candidate site near them, or set travel.unreachable: unserved",), role="demand"),
+    Case("organisation_without_site.yaml",
+         ("organisation 'employment' has no candidate site: no current office, no site with "
+          "10 spare desks (desks_per_office), pop-ups off, remote points off; add sites",)),
+    Case("infeasible_standard.yaml",
+         ("scenario 'Tiny Helsinki' is infeasible: kela: 90% of all residents "
+          "within 3 min of in-person service is impossible: even with every candidate site "
+          "open only ", "are that close; lower the share, raise the minutes or add candidate "
+                        "sites")),
+    # the proposal of planner evaluate
+    Case("proposal_missing_mode.csv", ("proposal_missing_mode.csv: proposal lacks column "
+                                       "'mode'; columns are site_id, organisation, mode",),
+         role="proposal"),
+    Case("proposal_unknown_site.csv", ("proposal_unknown_site.csv: row 3: site_id "
+                                       "'kallio-library' is not a candidate site of the "
+                                       "region; use an id from the sites table",),
+         role="proposal"),
+    Case("proposal_bad_mode.csv", ("proposal_bad_mode.csv: row 3: mode 'kiosk' is not one "
+                                   "of", "fix the row"), role="proposal"),
+    Case("proposal_listed_twice.csv", ("proposal_listed_twice.csv: row 4: county at "
+                                       "kallio-lib is listed twice; keep one row",),
+         role="proposal"),
+    Case("proposal_popup_without_days.csv",
+         ("proposal_popup_without_days.csv: row 3: a pop-up needs days_per_month between 1 "
+          "and 22",), role="proposal"),
+    # the output folder
+    Case("out_parent_is_file.txt", ("cannot create the --out folder because",
+                                    "out_parent_is_file.txt is a file; give a folder path"),
+         out="under_file"),
+    Case("out_is_file.csv", ("out_is_file.csv: --out must be a folder, not a file",),
+         out="file"),
+    Case("overwrite_region_file.yaml", ("sites.csv: this input would be overwritten by the "
+                                        "output sites.csv; choose another --out folder",),
+         out="inputs"),
+    Case("overwrite_proposal.csv", ("proposal_kpis.csv: this input would be overwritten by "
+                                    "the output proposal_kpis.csv; choose another --out",),
+         role="proposal", out="inputs", copy_as="proposal_kpis.csv"),
+]
+
+
+@pytest.fixture(scope="module")
+def statfin_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A cache folder filled on first use from the recorded Statistics Finland payloads.
+
+    Downloads for geo.stat.fi go to the fake server instead; the scenarios keep the real
+    source URLs, so the cached payloads carry them.
+    """
+    fake = FakeFinland()
+    folder = tmp_path_factory.mktemp("cache")
+    real = cache.Fetcher._download
+
+    def via_fake(self: cache.Fetcher, full: str) -> str:
+        return real(self, full.replace("https://geo.stat.fi", fake.base))
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cache.Fetcher, "_download", via_fake)
+        mp.setenv(cache.CACHE_ENV, str(folder))
+        yield folder
+    fake.close()
+
+
+def _invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(planner.cli.app, args, env={"COLUMNS": "100"})
+
+
+def _inputs(tmp_path: Path, case: Case) -> tuple[Path, Path]:
+    """The tiny region with the case's file in place: (input folder, file to run)."""
+    inp = tmp_path / "in"
+    shutil.copytree(REGION, inp)
+    target = inp / (case.copy_as or case.file)
+    shutil.copyfile(BAD / case.file, target)
+    scenario = inp / "scenario.yaml"
+    if case.role == "scenario" and case.out not in ("under_file", "file"):
+        scenario = target
+    elif case.role in LAYERS:
+        doc = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+        doc["region"][case.role] = target.name if case.role == "demand" else [target.name]
+        scenario.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return inp, scenario
+
+
+def _out(tmp_path: Path, inp: Path, case: Case) -> Path:
+    return {"fresh": tmp_path / "out", "inputs": inp,
+            "under_file": inp / case.file / "out", "file": inp / case.file}[case.out]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_suite_has_a_file_per_case() -> None:
+    files = {p.name for p in BAD.iterdir() if p.is_file()}
+    assert len(CASES) >= 30
+    assert files == {c.file for c in CASES} | {"time_limit.yaml"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.file.rsplit(".", 1)[0] for c in CASES])
+def test_bad_input_gives_one_line_and_writes_nothing(case: Case, tmp_path: Path,
+                                                     statfin_cache: Path) -> None:
+    inp, scenario = _inputs(tmp_path, case)
+    out = _out(tmp_path, inp, case)
+    before = _snapshot(inp)
+    if case.role == "proposal":
+        args = ["evaluate", str(scenario), str(inp / (case.copy_as or case.file))]
+    else:
+        args = ["run", str(scenario)]
+    result = _invoke([*args, "--out", str(out)])
+    assert result.exit_code == case.exit_code, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in case.fragments:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    assert result.stdout.strip() == ""
+    # nothing written: the output folder is absent (or the inputs, unchanged, are all there)
+    assert _snapshot(inp) == before
+    if case.out == "fresh":
+        assert not out.exists()
+
+
+def test_time_limit_writes_the_best_plan_with_its_gap(tmp_path: Path,
+                                                      statfin_cache: Path) -> None:
+    """0.5 s is far below the ~2.5 s SCIP needs to prove this plan optimal, and far above
+    the ~0.02 s in which it finds a first one."""
+    inp = tmp_path / "in"
+    shutil.copytree(REGION, inp)
+    shutil.copyfile(BAD / "time_limit.yaml", inp / "time_limit.yaml")
+    out = tmp_path / "out"
+    result = _invoke(["run", str(inp / "time_limit.yaml"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = Plan.from_file(out / "plan.gpkg").meta
+    assert meta["status"] == "time_limit"
+    objective, bound, gap = float(meta["objective"]), float(meta["bound"]), float(meta["gap"])
+    assert objective > bound > 0
+    assert gap == pytest.approx((objective - bound) / objective, abs=1e-5)
+    assert (f"Solver: time_limit, objective {objective:,.0f} EUR/year, bound {bound:,.0f}, "
+            f"gap {gap:.2%}") in result.stdout
+
+
+def test_failed_run_leaves_earlier_outputs_untouched(tmp_path: Path,
+                                                     statfin_cache: Path) -> None:
+    inp = tmp_path / "in"
+    shutil.copytree(REGION, inp)
+    out = tmp_path / "out"
+    first = _invoke(["run", str(inp / "scenario.yaml"), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    earlier = _snapshot(out)
+    assert {"plan.html", "plan.gpkg", "kpis.csv", "standards.csv", "sites.csv"} <= set(earlier)
+    shutil.copyfile(BAD / "infeasible_standard.yaml", inp / "infeasible_standard.yaml")
+    failed = _invoke(["run", str(inp / "infeasible_standard.yaml"), "--out", str(out)])
+    assert failed.exit_code == 2 and "is infeasible" in failed.stderr
+    assert _snapshot(out) == earlier
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    _, scenario = _inputs(tmp_path, Case("share_above_100.yaml", ()))
+    result = _invoke(["--debug", "run", str(scenario), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, InputError)
+    assert "share 80 is above 100 %" in str(result.exception)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs the /proc file system")
+def test_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
+    """/proc takes no new folders, not even from root (for whom permission bits do not
+    count)."""
+    _, scenario = _inputs(tmp_path, Case("overwrite_region_file.yaml", ()))
+    out = Path("/proc/planner-bad-inputs-out")
+    result = _invoke(["run", str(scenario), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (f"error: {out}: the --out folder cannot be written (/proc "
+                                     "is read-only or not yours); choose a folder you can "
+                                     "write to")
+    assert not out.exists()
