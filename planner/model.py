@@ -86,6 +86,20 @@ def _rows_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, inv.astype(np.int64)
 
 
+def _nearest(i: np.ndarray, o: np.ndarray, s: np.ndarray, m: np.ndarray, k: int | None,
+             n_o: int) -> tuple[np.ndarray, ...]:
+    """Keep each (point, organisation)'s ``k`` nearest pairs (all when ``k`` is None);
+    ties broken by site position, so the choice is deterministic."""
+    if k is None or not i.size:
+        return i, o, s, m
+    order = np.lexsort((s, m, i * n_o + o))
+    key = (i * n_o + o)[order]
+    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    rank = np.arange(key.size) - np.repeat(start, np.diff(np.r_[start, key.size]))
+    keep = np.sort(order[rank < k])
+    return i[keep], o[keep], s[keep], m[keep]
+
+
 class _Model:
     """Builds the MIP for a problem from numpy blocks; ``solve`` returns the solver result.
 
@@ -93,12 +107,14 @@ class _Model:
     marked ``maximise_worst`` (maximised); ``floors`` then holds each such (scenario
     standard, organisation)'s best worst share, kept as a lower bound on every area's share
     while cost is minimised. ``slack`` adds a priced shortfall per standard (used to explain
-    infeasibility); ``budgets=False`` drops the budget rows.
+    infeasibility); ``budgets=False`` drops the budget rows. ``prices`` (organisation ->
+    Lagrangian price of its budget) weigh each euro of that organisation's own costs by
+    ``1 + price`` in the objective.
     """
 
     def __init__(self, problem: Problem, *, budgets: bool = True, slack: bool = False,
-                 equity: str = "off", floors: dict[tuple[int, str], float] | None = None
-                 ) -> None:
+                 equity: str = "off", floors: dict[tuple[int, str], float] | None = None,
+                 prices: dict[str, float] | None = None) -> None:
         self.p = p = problem
         sc = p.scenario
         self.mip = mip = SparseMIP()
@@ -124,8 +140,11 @@ class _Model:
                                 p.existing.itertuples()], dtype=np.int64)
         obj[self.keep_k] -= close
         lb[self.keep_k[p.existing["must_keep"].to_numpy(dtype=bool)]] = 1.0
-        mip.offset = close * len(p.existing)
-        self.y = mip.add_vars(len(opts), lb=lb, ub=1.0, obj=obj, integer=True)
+        # Lagrangian prices of budgets (decomposition): each euro of o's cost counts 1 + price
+        mult = np.array([1.0 + (prices or {}).get(o, 0.0) for o in p.orgs])
+        ex_org = p.existing["org"].map(org_pos).to_numpy(dtype=np.int64)
+        mip.offset = close * float(mult[ex_org].sum())
+        self.y = mip.add_vars(len(opts), lb=lb, ub=1.0, obj=obj * mult[ok], integer=True)
         self.org_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {
             o: [(self.y[ok == i], obj[ok == i])] for i, o in enumerate(p.orgs)}
         self.org_const = {o: close * float((p.existing["org"] == o).sum()) for o in p.orgs}
@@ -152,7 +171,7 @@ class _Model:
         office = np.flatnonzero((mode == "office") & (zpos[osite] >= 0))
         save = np.array([costs.shared_saving(sc, p.orgs[i]) for i in ok[office]])
         self.w_k = office
-        self.w = mip.add_vars(office.size, obj=-save)
+        self.w = mip.add_vars(office.size, obj=-save * mult[ok[office]])
         ar = np.arange(office.size)
         mip.add_rows(office.size, np.concatenate([ar, ar]),
                      np.concatenate([self.w, self.z[zpos[osite[office]]]]),
@@ -195,9 +214,12 @@ class _Model:
                 return z, z, z, np.zeros(0)
             return tuple(np.concatenate(c) for c in zip(*parts, strict=True))
 
-        xi, xo, xs, xm = pairs(lambda o: has_ip[o * n_s + t_s] & (visits[t_i, o] > 0))
-        qi, qo, qs, qm = pairs(lambda o: (rm_k[o * n_s + t_s] >= 0) & (visits[t_i, o] > 0)
-                               & (rshare[t_i, o] > _EPS))
+        near = sc.solver.assign_nearest
+        xi, xo, xs, xm = _nearest(*pairs(lambda o: has_ip[o * n_s + t_s]
+                                         & (visits[t_i, o] > 0)), near, n_o)
+        qi, qo, qs, qm = _nearest(*pairs(lambda o: (rm_k[o * n_s + t_s] >= 0)
+                                         & (visits[t_i, o] > 0) & (rshare[t_i, o] > _EPS)),
+                                  near, n_o)
         self.xi, self.xo, self.xs, self.xm = xi, xo, xs, xm
         self.qi, self.qo, self.qs, self.qm = qi, qo, qs, qm
         self.x = mip.add_vars(xi.size, ub=1.0, obj=vot * visits[xi, xo] * xm)
@@ -244,20 +266,34 @@ class _Model:
         self.short: dict[int, tuple[int, float]] = {}
         self.worst: dict[tuple[int, str], int] = {}
         pop = p.demand["population"].to_numpy(dtype=float)
+        # open[s] = the eligible options taken at s, one variable per (organisation, least
+        # pop-up days), so that a coverage row has one term per site within reach
+        opened: dict[tuple[int, int], np.ndarray] = {}
         for j, st in enumerate(self.standards):
-            elig = (eligible(opts, st.min_popup_days).to_numpy(dtype=bool)
-                    & (ok == org_pos[st.org]))
-            e_ptr, e_items = _csr(osite[elig], kk[elig], n_s)
+            key_e = (org_pos[st.org], st.min_popup_days)
+            if key_e not in opened:
+                elig = (eligible(opts, st.min_popup_days).to_numpy(dtype=bool)
+                        & (ok == key_e[0]))
+                at = np.unique(osite[elig])
+                var = mip.add_vars(at.size, ub=1.0)
+                spos = np.full(n_s, -1, dtype=np.int64)
+                spos[at] = np.arange(at.size)
+                mip.add_rows(at.size, np.concatenate([np.arange(at.size), spos[osite[elig]]]),
+                             np.concatenate([var, self.y[elig]]),
+                             np.concatenate([np.ones(at.size), -np.ones(elig.sum())]),
+                             lb=0.0, ub=0.0)
+                opened[key_e] = np.full(n_s, -1, dtype=np.int64)
+                opened[key_e][at] = var
+            open_var = opened[key_e]
             in_area = np.zeros(n_d, dtype=bool)
             in_area[st.demand] = True
             near = ((t_m <= st.minutes) & in_area[t_i] & (pop[t_i] > 0)
-                    & (np.diff(e_ptr)[t_s] > 0))
+                    & (open_var[t_s] >= 0))
             cov_i, row = _rows_of(t_i[near])
             cov = mip.add_vars(cov_i.size, ub=1.0)
-            entry, k = _expand(e_ptr, e_items, t_s[near])
-            mip.add_rows(cov_i.size, np.concatenate([np.arange(cov_i.size), row[entry]]),
-                         np.concatenate([cov, self.y[k]]),
-                         np.concatenate([np.ones(cov_i.size), -np.ones(k.size)]), ub=0.0)
+            mip.add_rows(cov_i.size, np.concatenate([np.arange(cov_i.size), row]),
+                         np.concatenate([cov, open_var[t_s[near]]]),
+                         np.concatenate([np.ones(cov_i.size), -np.ones(row.size)]), ub=0.0)
             total = float(pop[st.demand].sum())
             need_j = st.share * total
             cols, coef = [cov], [pop[cov_i]]
@@ -291,6 +327,13 @@ class _Model:
         if equity == "stage1":
             mip.set_objective(np.array(list(self.worst.values()), dtype=np.int64), 1.0)
             mip.maximize = True
+
+    def warm_start(self) -> None:
+        """Hint today's network to the solver: every existing office kept, nothing new
+        (the solver completes the rest), so a plan is found early and is rarely worse."""
+        today = np.zeros(self.y.size)
+        today[self.keep_k] = 1.0
+        self.mip.hint(self.y, today)
 
     def org_cost(self, values: np.ndarray) -> dict[str, float]:
         """Each organisation's annual cost in a solution (EUR/year)."""
@@ -365,7 +408,8 @@ def explain_infeasible(problem: Problem) -> str:
             "or raise a budget")
 
 
-def solve(problem: Problem, name: str = "optimised") -> Plan:
+def solve(problem: Problem, name: str = "optimised",
+          prices: dict[str, float] | None = None) -> Plan:
     """Solve the co-location model and return the optimised plan.
 
     Parameters
@@ -374,6 +418,9 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
         From ``planner.problem.build_problem``.
     name : str
         Name of the plan.
+    prices : dict, optional
+        Lagrangian prices of the organisations' budgets (see ``planner.decompose``); the
+        objective and bound in ``meta`` then include them.
 
     Returns
     -------
@@ -394,7 +441,8 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
         res1 = first.solve()
         if res1.values is not None:
             floors = {k: float(res1.values[v]) for k, v in first.worst.items()}
-    m = _Model(problem, floors=floors)
+    m = _Model(problem, floors=floors, prices=prices)
+    m.warm_start()
     res = m.solve()
     limit = problem.scenario.solver.time_limit_s
     state = _status_name(res, limit)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from planner import costs, demand, evaluate, model, network, routing
+from planner import costs, decompose, demand, evaluate, network, routing
 from planner.data.spec import RegionSpec
 from planner.errors import InputError
 from planner.plan import Plan
@@ -156,7 +156,7 @@ def run(scenario: Scenario, region: Region | None = None,
     today = evaluate.current_plan(problem)
     today.kpis = evaluate.evaluate(today, problem)
     say("Optimising")
-    plan = model.solve(problem)
+    plan = decompose.solve(problem)
     plan.kpis = evaluate.evaluate(plan, problem)
     say("Planning pop-up tours")
     tours = None

@@ -14,6 +14,7 @@ plan, and say so when a working day cannot hold a session at all.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -281,7 +282,19 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
         base = min(offices, key=lambda b: (sum(minutes.get((b, s), math.inf)
                                                + minutes.get((s, b), math.inf)
                                                for s in sessions), b))
-        t = plan_tours(str(org), base, sessions, minutes, windows, st)
+        # enough teams that sessions fill at most 60 % of their days (travel needs the rest)
+        load = sum(sessions.values()) * st.service_minutes
+        teams = max(st.teams, math.ceil(load / (0.6 * st.working_days * st.day_minutes)),
+                    math.ceil(max(sessions.values()) / st.working_days))
+        if teams > st.teams:
+            notes.append(f"{org}: {teams} pop-up teams for {sum(sessions.values())} sessions "
+                         "a month")
+        try:
+            t = plan_tours(str(org), base, sessions, minutes, windows,
+                           dataclasses.replace(st, teams=teams))
+        except InfeasibleError as exc:  # the plan stands; say why its tours do not fit
+            notes.append(f"{org}: no tours: {exc}")
+            continue
         frames.append(t.stops)
         hours += t.travel_hours
     stops = (pd.concat(frames, ignore_index=True) if frames

@@ -141,6 +141,16 @@ class Solver(_Strict):
         None, gt=0, description="above this many demand points, aggregate them to a grid "
         "(within each area); the output states the cell size and the largest move",
     )
+    assign_nearest: int | None = Field(
+        None, gt=0, description="sparse cut-off: a point's visits for an organisation may go "
+        "only to its K nearest sites where that organisation has an option (access "
+        "standards still count every site within their minutes)",
+    )
+    decompose: Literal["none", "county", "municipality", "employment_area"] = Field(
+        "none", description="solve each area's part separately (its residents, its sites): "
+        "standards hold in every part, budgets are shared out by Lagrangian prices",
+    )
+    workers: int = Field(1, gt=0, description="processes solving the parts at once")
 
 
 class Scenario(_Strict):

@@ -1,0 +1,147 @@
+"""National scale: the whole of mainland Finland (illustrative) planned end to end.
+
+Builds the national benchmark region (:mod:`planner.data.national`: GeoNames places, at
+least 300 000 demand points and 3 000 candidate sites, four organisations), then runs the
+stages a planner runs, timing each:
+
+- build: the region (places, residents, sites, today's offices);
+- matrix: demand aggregation, straight-line travel times (residents to sites and staff
+  between sites) and the model input (options, costs);
+- model build: the co-location MIP of every part (numpy blocks, :class:`SparseMIP`);
+- solve: the parts by county on ``--workers`` processes (:mod:`planner.decompose`);
+- map and report: today's network evaluated, the plan evaluated, the HTML map, the
+  workbook, the GeoPackage and the charts.
+
+It prints one table of stage times, the peak memory (resident set of this process and of
+its worker processes), and the objective, bound and gap against the goal (5 minutes end to
+end, 1 % gap). The baseline is the plan evaluated afresh from its decisions and
+assignment (:func:`planner.evaluate.total_cost`): the script exits 1 if that evaluation
+disagrees with the solver's objective (relative 1e-6), if the bound exceeds the objective,
+or if any standard the plan reports as met is not met on evaluation.
+
+Usage::
+
+    pip install -e ".[bench,regions]"
+    python benchmarks/bench_national.py [--region national] [--workers 2]
+                                        [--out /tmp/national] [--time-limit S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from planner import decompose, evaluate, model, pipeline, report
+from planner._paths import NATIONAL_SCENARIO
+from planner.scenario import load_scenario
+
+
+def _peak_mb() -> tuple[float, float]:
+    """Peak resident memory (MB) of this process and of its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, kids
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--region", default="national",
+                    help="'national' or 'national:<maakunta>' (e.g. national:Pirkanmaa)")
+    ap.add_argument("--workers", type=int, default=2, help="processes solving the parts")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="seconds per part (default: the scenario's)")
+    ap.add_argument("--out", type=Path, default=None, help="output folder (default: temp)")
+    args = ap.parse_args()
+
+    sc = load_scenario(NATIONAL_SCENARIO)
+    solver = {"workers": args.workers}
+    if args.time_limit:
+        solver["time_limit_s"] = args.time_limit
+    sc = sc.model_copy(update={"region": args.region,
+                               "solver": sc.solver.model_copy(update=solver)})
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench_national_"))
+    stages: list[tuple[str, float, str]] = []
+    t_all = time.perf_counter()
+
+    t = time.perf_counter()
+    region = pipeline.load_region(sc)
+    stages.append(("build", time.perf_counter() - t,
+                   f"{len(region.demand):,} demand points, {len(region.sites):,} sites, "
+                   f"{len(region.service_points):,} offices"))
+
+    t = time.perf_counter()
+    region, problem = pipeline.prepare(sc, region)
+    stages.append(("matrix", time.perf_counter() - t,
+                   f"{len(problem.demand):,} cells x {len(problem.sites):,} sites: "
+                   f"{len(problem.times):,} pairs within {sc.travel.cutoff_min:g} min, "
+                   f"{len(problem.site_times or []):,} site pairs"))
+
+    t = time.perf_counter()
+    column = sc.solver.decompose
+    parts = decompose.split(problem, column) if column != "none" else [("all", problem)]
+    n_vars = n_rows = 0
+    for _, part in parts:
+        m = model._Model(part)
+        n_vars += m.mip.n_vars
+        n_rows += m.mip.n_rows
+    stages.append(("model build", time.perf_counter() - t,
+                   f"{len(parts)} parts, {n_vars:,} variables, {n_rows:,} rows"))
+
+    t = time.perf_counter()
+    plan = decompose.solve(problem)
+    meta = plan.meta
+    stages.append(("solve", time.perf_counter() - t,
+                   f"{meta['status']} on {args.workers} process(es)"))
+
+    t = time.perf_counter()
+    today = evaluate.current_plan(problem)
+    today.kpis = evaluate.evaluate(today, problem)
+    plan.kpis = evaluate.evaluate(plan, problem)
+    written = report.write_report(out, region, problem, plan, today,
+                                  title=f"{region.name}: {sc.name}")
+    stages.append(("map + report", time.perf_counter() - t,
+                   f"{written['map'].stat().st_size / 1e6:.1f} MB map, workbook, gpkg"))
+    total = time.perf_counter() - t_all
+    own, kids = _peak_mb()
+
+    print(f"\nNational benchmark ({args.region}, illustrative data), {sc.name}\n")
+    print("| stage | seconds | what |")
+    print("|---|---|---|")
+    for name, sec, what in stages:
+        print(f"| {name} | {sec:.1f} | {what} |")
+    print(f"| **total** | **{total:.1f}** | goal 300 s: "
+          f"{'met' if total <= 300 else 'NOT met'} |")
+    print(f"\npeak memory: {own:,.0f} MB (this process), {kids:,.0f} MB (largest worker)")
+    print(f"objective {meta['objective']:,.0f} EUR/year, bound {meta['bound']:,.0f}, "
+          f"gap {meta['gap']:.2%} (goal 1 %: {'met' if meta['gap'] <= 0.01 else 'NOT met'})")
+    print(f"today's network: {evaluate.total_cost(today, problem):,.0f} EUR/year "
+          f"(the plan saves {evaluate.total_cost(today, problem) - meta['objective']:,.0f})")
+    for key in ("decomposition", "demand_aggregation", "travel_model"):
+        if key in meta:
+            print(f"{key}: {meta[key]}")
+    print(f"outputs: {out}")
+
+    # the baseline: the plan evaluated afresh must agree with the solver
+    evaluated = evaluate.total_cost(plan, problem)
+    bad = []
+    if abs(evaluated - meta["objective"]) > 1e-6 * abs(meta["objective"]) + 1.0:
+        bad.append(f"evaluated cost {evaluated:,.2f} != objective {meta['objective']:,.2f}")
+    if meta["bound"] > meta["objective"] * (1 + 1e-9):
+        bad.append(f"bound {meta['bound']:,.2f} above objective {meta['objective']:,.2f}")
+    std = evaluate.standards_report(plan, problem)
+    if not std["met"].all():
+        missed = std[~std["met"]].head(3).to_dict("records")
+        bad.append(f"standards not met on evaluation: {missed}")
+    print(f"evaluated afresh: {evaluated:,.2f} EUR/year "
+          f"({'agrees' if not bad else 'DISAGREES'} with the solver)")
+    for b in bad:
+        print(f"error: {b}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

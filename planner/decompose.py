@@ -1,0 +1,243 @@
+"""Decomposition of a large problem by area: each part solved on its own, budgets shared out.
+
+A national or county-wide problem splits along an area column of the demand (``county``,
+``municipality`` or ``employment_area``; ``solver.decompose``). A part holds the area's
+residents and the candidate sites in it (a site belongs to the area of its ``column`` when
+the sites carry one, else to the area of its nearest demand point); its residents are
+served by its own sites only. Every access standard then holds within every part (a
+standard over ``all`` residents is met in each part, which is stricter), so each part's
+plan is feasible for the whole problem, and the sum of the parts' proven bounds is a bound
+of the decomposed problem.
+
+Organisations' budgets are national: they couple the parts. They are priced by Lagrangian
+relaxation: each part minimises its cost plus ``price_o`` times organisation ``o``'s own
+costs there; the prices of budgets that are exceeded are raised by bisection until every
+budget holds. For any prices, the sum of the parts' bounds minus ``sum price_o x budget_o``
+is a valid lower bound, and the best one is reported.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from planner import model
+from planner.errors import InfeasibleError
+from planner.plan import Plan
+from planner.problem import Problem
+
+#: Bisection rounds on the budget prices.
+PRICE_ROUNDS = 8
+#: Worst status of a part becomes the status of the whole.
+_STATUS_ORDER = ("optimal", "feasible", "time_limit")
+
+
+def site_areas(problem: Problem, column: str) -> np.ndarray:
+    """Area of each candidate site: its own ``column`` if the sites carry one, else the
+    area of its nearest demand point."""
+    if column in problem.sites.columns:
+        return problem.sites[column].astype(str).to_numpy()
+    dem = problem.demand
+    tree = cKDTree(np.column_stack([dem.geometry.x, dem.geometry.y]))
+    _, nearest = tree.query(np.column_stack([problem.sites.geometry.x,
+                                             problem.sites.geometry.y]))
+    return dem[column].astype(str).to_numpy()[nearest]
+
+
+def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
+    """The parts of a problem, one per area of ``column`` (sorted by name).
+
+    Parameters
+    ----------
+    problem : Problem
+    column : str
+        Area column of the demand (``county``, ``municipality``, ``employment_area``).
+
+    Returns
+    -------
+    list of (area, Problem)
+        Each part's scenario has no budgets (they are priced by :func:`solve`) and no
+        decomposition.
+    """
+    if column not in problem.demand.columns:
+        raise InfeasibleError(f"solver.decompose: the demand has no {column!r} column; "
+                              "use another area or decompose: none")
+    d_area = problem.demand[column].astype(str).to_numpy()
+    s_area = site_areas(problem, column)
+    sc = problem.scenario
+    orgs = {o: org.model_copy(update={"budget_eur_year": None})
+            for o, org in sc.organisations.items()}
+    part_sc = sc.model_copy(update={
+        "organisations": orgs,
+        "solver": sc.solver.model_copy(update={"decompose": "none"})})
+    out = []
+    for area in sorted(set(d_area)):
+        dpos = np.flatnonzero(d_area == area)
+        spos = np.flatnonzero(s_area == area)
+        dmap = np.full(len(d_area), -1, dtype=np.int64)
+        dmap[dpos] = np.arange(dpos.size)
+        smap = np.full(len(s_area), -1, dtype=np.int64)
+        smap[spos] = np.arange(spos.size)
+        t = problem.times
+        o, s = t["origin"].to_numpy(), t["destination"].to_numpy()
+        keep = (dmap[o] >= 0) & (smap[s] >= 0)
+        times = pd.DataFrame({"origin": dmap[o[keep]], "destination": smap[s[keep]],
+                              "minutes": t["minutes"].to_numpy()[keep]})
+        opts = problem.options[smap[problem.options["site"].to_numpy()] >= 0].copy()
+        opts["site"] = smap[opts["site"].to_numpy()]
+        ex = problem.existing[smap[problem.existing["site"].to_numpy()] >= 0].copy()
+        ex["site"] = smap[ex["site"].to_numpy()]
+        site_times = None
+        if problem.site_times is not None:
+            ids = set(problem.sites["site_id"].astype(str).to_numpy()[spos])
+            st = problem.site_times
+            site_times = st[st["from"].isin(ids) & st["to"].isin(ids)].reset_index(drop=True)
+        out.append((area, Problem(
+            scenario=part_sc, orgs=problem.orgs,
+            sites=problem.sites.iloc[spos].reset_index(drop=True),
+            demand=problem.demand.iloc[dpos].reset_index(drop=True),
+            times=times, visits=problem.visits[dpos], remote_share=problem.remote_share[dpos],
+            existing=ex.reset_index(drop=True), options=opts.reset_index(drop=True),
+            notes={}, site_times=site_times)))
+    return out
+
+
+def _solve_part(args: tuple[str, Problem, dict[str, float]]) -> tuple[str, Plan | str]:
+    area, part, prices = args
+    if not len(part.demand) or not len(part.sites):
+        return area, f"area {area!r} has {len(part.demand)} demand points and " \
+                     f"{len(part.sites)} candidate sites"
+    try:
+        return area, model.solve(part, prices=prices)
+    except InfeasibleError as exc:
+        return area, str(exc)
+
+
+def _org_costs(plan: Plan) -> dict[str, float]:
+    """Each organisation's own annual cost in a plan (decisions' costs, incl. closing)."""
+    return plan.decisions.groupby("organisation")["annual_cost_eur"].sum().to_dict()
+
+
+def _solve_parts(parts: list[tuple[str, Problem]], prices: dict[str, float], workers: int
+                 ) -> list[tuple[str, Plan]]:
+    jobs = [(a, p, prices) for a, p in parts]
+    if workers > 1 and len(jobs) > 1:
+        # the largest parts first, so that the two cores finish together
+        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1].times))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            done = dict(zip(order, pool.map(_solve_part, [jobs[i] for i in order]),
+                            strict=True))
+        results = [done[i] for i in range(len(jobs))]
+    else:
+        results = [_solve_part(j) for j in jobs]
+    bad = [f"{a}: {r}" for a, r in results if isinstance(r, str)]
+    if bad:
+        raise InfeasibleError("decomposed by area, some parts have no plan: " + "; ".join(bad))
+    return results  # type: ignore[return-value]
+
+
+def _totals(results: list[tuple[str, Plan]], prices: dict[str, float]
+            ) -> tuple[float, float, dict[str, float]]:
+    """True objective, priced bound (before subtracting budgets) and organisations' costs."""
+    objective = bound = 0.0
+    org: dict[str, float] = {}
+    for _, plan in results:
+        oc = _org_costs(plan)
+        for o, c in oc.items():
+            org[o] = org.get(o, 0.0) + c
+        priced = sum(prices.get(o, 0.0) * c for o, c in oc.items())
+        objective += plan.meta["objective"] - priced
+        bound += plan.meta["bound"]
+    return objective, bound, org
+
+
+def solve(problem: Problem, name: str = "optimised") -> Plan:
+    """Solve a problem whole, or by parts when ``solver.decompose`` names an area column.
+
+    Parameters
+    ----------
+    problem : Problem
+    name : str
+        Name of the plan.
+
+    Returns
+    -------
+    Plan
+        The parts' plans joined; ``meta`` holds the total ``objective``, the ``bound``
+        (sum of the parts' bounds, less the priced budgets), the ``gap``, the worst part's
+        ``status`` and a ``decomposition`` note.
+    """
+    sc = problem.scenario
+    column = sc.solver.decompose
+    if column == "none":
+        return model.solve(problem, name)
+    start = time.perf_counter()
+    parts = split(problem, column)
+    budgets = {o: org.budget_eur_year for o, org in sc.organisations.items()
+               if org.budget_eur_year is not None}
+    prices = {o: 0.0 for o in budgets}
+    results = _solve_parts(parts, prices, sc.solver.workers)
+    objective, raw_bound, org = _totals(results, prices)
+    bound = raw_bound
+    over = {o for o, b in budgets.items() if org.get(o, 0.0) > b + 1e-6}
+    rounds = 0
+    if over:  # price the budgets: find a price high enough, then bisect
+        lo = {o: 0.0 for o in budgets}
+        hi = {o: 0.0 for o in budgets}
+        best: list[tuple[str, Plan]] | None = None
+        for _ in range(PRICE_ROUNDS):
+            rounds += 1
+            prices = {o: (lo[o] + hi[o]) / 2 if hi[o] > 0 else
+                      (max(2 * lo[o], 0.25) if o in over else 0.0) for o in budgets}
+            results_p = _solve_parts(parts, prices, sc.solver.workers)
+            obj_p, raw_p, org_p = _totals(results_p, prices)
+            bound = max(bound, raw_p - sum(prices[o] * budgets[o] for o in budgets))
+            over = {o for o, b in budgets.items() if org_p.get(o, 0.0) > b + 1e-6}
+            for o in budgets:
+                if o in over:
+                    lo[o] = prices[o]
+                else:
+                    hi[o] = prices[o] if prices[o] > 0 else hi[o]
+            if not over and (best is None or obj_p < objective):
+                best, objective = results_p, obj_p
+        if best is None:
+            names = ", ".join(sorted(over))
+            raise InfeasibleError(
+                f"scenario {sc.name!r}: decomposed by {column}, no price of the budgets of "
+                f"{names} kept them within budget in {PRICE_ROUNDS} rounds; raise the "
+                "budget, relax the standards or solve whole (decompose: none)")
+        results = best
+    plan = _merge(results, name)
+    worst = max((p.meta["status"] for _, p in results), key=_STATUS_ORDER.index)
+    gap = abs(objective - bound) / max(abs(objective), 1e-9)
+    plan.meta.update({
+        "status": "optimal" if gap <= 1e-6 and worst == "optimal" else worst,
+        "objective": round(objective, 2), "bound": round(bound, 2), "gap": round(gap, 6),
+        "seconds": round(time.perf_counter() - start, 3), "solver": "OR-Tools SCIP",
+        "scenario": sc.name, "seed": sc.solver.seed, "source": "optimised",
+        "decomposition": (f"{len(parts)} parts by {column}, each served by its own sites; "
+                          "every standard holds in every part"
+                          + (f"; budgets priced in {rounds} rounds" if rounds else "")),
+    })
+    plan.meta.update(problem.notes)
+    return plan
+
+
+def _merge(results: list[tuple[str, Plan]], name: str) -> Plan:
+    """One plan from the parts' plans (parts in area order)."""
+    decisions = pd.concat([p.decisions for _, p in results], ignore_index=True)
+    assignment = pd.concat([p.assignment for _, p in results], ignore_index=True)
+    return Plan(name=name, decisions=decisions, assignment=assignment, meta={})
+
+
+def part_sizes(problem: Problem, column: str) -> pd.DataFrame:
+    """Residents, demand points, sites and travel-time pairs of each part (for reports)."""
+    rows = [{"area": a, "population": float(p.demand["population"].sum()),
+             "demand_points": len(p.demand), "sites": len(p.sites), "pairs": len(p.times)}
+            for a, p in split(problem, column)]
+    return pd.DataFrame(rows)
+
