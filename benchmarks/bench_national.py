@@ -78,7 +78,7 @@ def main() -> int:
     stages.append(("matrix", time.perf_counter() - t,
                    f"{len(problem.demand):,} cells x {len(problem.sites):,} sites: "
                    f"{len(problem.times):,} pairs within {sc.travel.cutoff_min:g} min, "
-                   f"{len(problem.site_times or []):,} site pairs"))
+                   f"{0 if problem.site_times is None else len(problem.site_times):,} site pairs"))
 
     t = time.perf_counter()
     column = sc.solver.decompose

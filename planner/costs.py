@@ -43,6 +43,13 @@ def popup_cost(scenario: Scenario, days_per_month: int,
     return days_per_month * 12 * per_day
 
 
+def _positions(ids: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each id in ``index`` (-1 if absent); fast for categorical ids."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        return index.get_indexer(ids.cat.categories.astype(str))[ids.cat.codes.to_numpy()]
+    return index.get_indexer(ids.astype(str))
+
+
 def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
                      site_times: pd.DataFrame | None) -> dict[tuple[str, int], float]:
     """Minutes from each organisation's nearest current office to each site and back.
@@ -63,16 +70,28 @@ def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
     """
     if site_times is None or not len(existing):
         return {}
-    t = {(a, b): float(m) for a, b, m in
-         zip(site_times["from"], site_times["to"], site_times["minutes"], strict=True)}
+    n = len(site_ids)
+    index = pd.Index(site_ids)
+    f, t = (_positions(site_times[c], index) for c in ("from", "to"))
+    m = site_times["minutes"].to_numpy(dtype=float)
+    ok = (f >= 0) & (t >= 0)
+    f, t, m = f[ok], t[ok], m[ok]
     out: dict[tuple[str, int], float] = {}
     for org, g in existing.groupby("org"):
-        bases = [site_ids[int(s)] for s in g["site"]]
-        for pos, sid in enumerate(site_ids):
-            trips = [t[(b, sid)] + t[(sid, b)] if b != sid else 0.0 for b in bases
-                     if b == sid or ((b, sid) in t and (sid, b) in t)]
-            if trips:
-                out[(str(org), pos)] = min(trips)
+        bases = np.unique(g["site"].to_numpy(dtype=np.int64))
+        bpos = np.full(n, -1, dtype=np.int64)
+        bpos[bases] = np.arange(bases.size)
+        go = np.full((bases.size, n), np.inf)  # base -> site
+        back = np.full((bases.size, n), np.inf)  # site -> base
+        sel = bpos[f] >= 0
+        go[bpos[f[sel]], t[sel]] = m[sel]
+        sel = bpos[t] >= 0
+        back[bpos[t[sel]], f[sel]] = m[sel]
+        trip = go + back
+        trip[np.arange(bases.size), bases] = 0.0  # the base itself
+        best = trip.min(axis=0)
+        for pos in np.flatnonzero(np.isfinite(best)):
+            out[(str(org), int(pos))] = float(best[pos])
     return out
 
 

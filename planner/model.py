@@ -86,17 +86,29 @@ def _rows_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, inv.astype(np.int64)
 
 
+def _ranks(key: np.ndarray, m: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Rank of each pair by minutes (ties: site position) within its ``key`` group."""
+    order = np.lexsort((s, m, key))
+    k = key[order]
+    start = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    rank = np.empty(key.size, dtype=np.int64)
+    rank[order] = np.arange(k.size) - np.repeat(start, np.diff(np.r_[start, k.size]))
+    return rank
+
+
 def _nearest(i: np.ndarray, o: np.ndarray, s: np.ndarray, m: np.ndarray, k: int | None,
-             n_o: int) -> tuple[np.ndarray, ...]:
-    """Keep each (point, organisation)'s ``k`` nearest pairs (all when ``k`` is None);
-    ties broken by site position, so the choice is deterministic."""
+             n_o: int, today: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Keep each (point, organisation)'s ``k`` nearest sites and its ``k`` nearest current
+    offices (``today`` marks pairs whose site is one), all when ``k`` is None; ties are
+    broken by site position, so the choice is deterministic. Keeping the current offices
+    keeps today's network a feasible plan."""
     if k is None or not i.size:
         return i, o, s, m
-    order = np.lexsort((s, m, i * n_o + o))
-    key = (i * n_o + o)[order]
-    start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    rank = np.arange(key.size) - np.repeat(start, np.diff(np.r_[start, key.size]))
-    keep = np.sort(order[rank < k])
+    key = i * n_o + o
+    keep = _ranks(key, m, s) < k
+    if today.any():
+        sub = np.flatnonzero(today)
+        keep[sub[_ranks(key[sub], m[sub], s[sub]) < k]] = True
     return i[keep], o[keep], s[keep], m[keep]
 
 
@@ -215,11 +227,13 @@ class _Model:
             return tuple(np.concatenate(c) for c in zip(*parts, strict=True))
 
         near = sc.solver.assign_nearest
-        xi, xo, xs, xm = _nearest(*pairs(lambda o: has_ip[o * n_s + t_s]
-                                         & (visits[t_i, o] > 0)), near, n_o)
-        qi, qo, qs, qm = _nearest(*pairs(lambda o: (rm_k[o * n_s + t_s] >= 0)
-                                         & (visits[t_i, o] > 0) & (rshare[t_i, o] > _EPS)),
-                                  near, n_o)
+        is_today = np.zeros(n_g, dtype=bool)
+        is_today[gkey[self.keep_k]] = True
+        xi, xo, xs, xm = pairs(lambda o: has_ip[o * n_s + t_s] & (visits[t_i, o] > 0))
+        xi, xo, xs, xm = _nearest(xi, xo, xs, xm, near, n_o, is_today[xo * n_s + xs])
+        qi, qo, qs, qm = pairs(lambda o: (rm_k[o * n_s + t_s] >= 0) & (visits[t_i, o] > 0)
+                               & (rshare[t_i, o] > _EPS))
+        qi, qo, qs, qm = _nearest(qi, qo, qs, qm, near, n_o, np.zeros(qi.size, dtype=bool))
         self.xi, self.xo, self.xs, self.xm = xi, xo, xs, xm
         self.qi, self.qo, self.qs, self.qm = qi, qo, qs, qm
         self.x = mip.add_vars(xi.size, ub=1.0, obj=vot * visits[xi, xo] * xm)

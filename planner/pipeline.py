@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from planner import costs, decompose, demand, evaluate, network, routing
@@ -18,8 +19,9 @@ from planner.region import Region
 from planner.scenario import Scenario
 
 Progress = Callable[[str], None]
-#: Cut-off of staff travel between sites (minutes): half a working day.
-SITE_CUTOFF_MIN = 225.0
+#: Cut-off of staff travel between sites (minutes): what a working day of 7.5 h leaves for
+#: each way around a 3-hour pop-up session ((450 - 180) / 2); farther sites cannot be toured.
+SITE_CUTOFF_MIN = 135.0
 
 
 @dataclass
@@ -125,9 +127,10 @@ def prepare(scenario: Scenario, region: Region | None = None,
     st = _times(scenario, region, region.sites.geometry, region.sites.geometry,
                 SITE_CUTOFF_MIN)
     ids = region.sites["site_id"].astype(str).to_numpy()
-    site_times = pd.DataFrame({"from": ids[st["origin"].to_numpy()],
-                               "to": ids[st["destination"].to_numpy()],
-                               "minutes": st["minutes"].to_numpy()})
+    site_times = pd.DataFrame({  # categorical ids: millions of pairs at national scale
+        "from": pd.Categorical.from_codes(st["origin"].to_numpy(), categories=ids),
+        "to": pd.Categorical.from_codes(st["destination"].to_numpy(), categories=ids),
+        "minutes": st["minutes"].to_numpy()})
     problem = build_problem(region, scenario, times, site_times)
     problem.notes.update(notes)
     return region, problem
@@ -159,16 +162,45 @@ def run(scenario: Scenario, region: Region | None = None,
     plan = decompose.solve(problem)
     plan.kpis = evaluate.evaluate(plan, problem)
     say("Planning pop-up tours")
-    tours = None
-    if problem.site_times is not None:
-        bases = {o: sorted(today.decisions.loc[today.decisions["organisation"] == o,
-                                               "site_id"].astype(str))
-                 for o in problem.orgs}
-        tours = routing.plan_tours_for_plan(plan.decisions, problem.site_times,
-                                            staff_bases=bases)
+    tours = plan_tours(problem, plan, today)
     split = costs.cost_sharing(plan.decisions, scenario)
     return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
                tours=tours, cost_split=split)
+
+
+def plan_tours(problem: Problem, plan: Plan, today: Plan) -> routing.Tours | None:
+    """The pop-up teams' monthly tours of a plan (None without staff travel times).
+
+    Today's offices are the staff bases of an organisation left without an office. When
+    the problem is solved by area (``solver.decompose``), each area's teams tour its own
+    pop-ups from its own bases.
+    """
+    if problem.site_times is None:
+        return None
+    dec, st = plan.decisions, problem.site_times
+    column = problem.scenario.solver.decompose
+    areas = (decompose.site_areas(problem, column) if column != "none"
+             else np.zeros(len(problem.sites), dtype=object))
+    area_of = dict(zip(problem.sites["site_id"].astype(str), areas, strict=True))
+    parts = []
+    for area in sorted(set(areas)):
+        ids = {s for s, a in area_of.items() if a == area}
+        d = dec[dec["site_id"].astype(str).isin(ids)]
+        if not (d["mode"] == "popup").any():
+            continue
+        t = today.decisions[today.decisions["site_id"].astype(str).isin(ids)]
+        bases = {o: sorted(t.loc[t["organisation"] == o, "site_id"].astype(str))
+                 for o in problem.orgs}
+        times = st[st["from"].isin(ids) & st["to"].isin(ids)] if len(ids) < len(area_of) else st
+        tours = routing.plan_tours_for_plan(d, times, staff_bases=bases)
+        prefix = f"{area}: " if column != "none" else ""
+        parts.append(dataclasses.replace(tours, notes=[prefix + n for n in tours.notes]))
+    if not parts:
+        return routing.plan_tours_for_plan(dec.iloc[:0], st)
+    return routing.Tours(pd.concat([p.stops for p in parts], ignore_index=True),
+                         sum(p.travel_hours for p in parts),
+                         sum(p.travel_cost_eur for p in parts),
+                         [n for p in parts for n in p.notes])
 
 
 def compare(before: Plan, after: Plan) -> pd.DataFrame:
