@@ -166,9 +166,12 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
     routing = pywrapcp.RoutingModel(manager)
     scale = 10  # tenths of a minute: the solver works in integers
 
+    far = round(2 * st.day_minutes * scale)  # no time given: beyond the cut-off, no arc
+
     def travel(i: int, j: int) -> int:
         a, b = nodes[i], nodes[j]
-        return 0 if a == b else round(minutes[(a, b)] * scale)
+        return 0 if a == b else (round(minutes[(a, b)] * scale) if (a, b) in minutes
+                                 else far)
 
     def transit(from_index: int, to_index: int) -> int:
         i, j = manager.IndexToNode(from_index), manager.IndexToNode(to_index)
