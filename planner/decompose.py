@@ -18,6 +18,7 @@ is a valid lower bound, and the best one is reported.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -26,12 +27,16 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from planner import model
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.plan import Plan
 from planner.problem import Problem
 
 #: Bisection rounds on the budget prices.
 PRICE_ROUNDS = 8
+#: Least solver time of a part (seconds).
+MIN_PART_S = 5.0
+#: Times a part that found no plan in its time is solved again with three times as long.
+RETRIES = 2
 #: Worst status of a part becomes the status of the whole.
 _STATUS_ORDER = ("optimal", "feasible", "time_limit")
 
@@ -61,7 +66,9 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     -------
     list of (area, Problem)
         Each part's scenario has no budgets (they are priced by :func:`solve`) and no
-        decomposition.
+        decomposition; ``solver.time_limit_s`` x ``solver.workers`` seconds are shared
+        among the parts in proportion to their travel-time pairs (at least
+        ``MIN_PART_S`` each), so ``time_limit_s`` bounds the whole solve.
     """
     if column not in problem.demand.columns:
         raise InfeasibleError(f"solver.decompose: the demand has no {column!r} column; "
@@ -71,11 +78,19 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     sc = problem.scenario
     orgs = {o: org.model_copy(update={"budget_eur_year": None})
             for o, org in sc.organisations.items()}
-    part_sc = sc.model_copy(update={
-        "organisations": orgs,
-        "solver": sc.solver.model_copy(update={"decompose": "none"})})
+    areas = sorted(set(d_area))
+    # the solve's time is shared out in proportion to each part's travel-time pairs, so
+    # that the parts, solved largest first on ``workers`` processes, end together
+    pairs = np.array([np.isin(problem.times["origin"].to_numpy(),
+                              np.flatnonzero(d_area == a)).sum() for a in areas], dtype=float)
+    budget = sc.solver.time_limit_s * min(sc.solver.workers, len(areas))
+    limits = np.maximum(budget * pairs / max(pairs.sum(), 1.0), MIN_PART_S)
     out = []
-    for area in sorted(set(d_area)):
+    for area, limit in zip(areas, limits, strict=True):
+        part_sc = sc.model_copy(update={
+            "organisations": orgs,
+            "solver": sc.solver.model_copy(update={"decompose": "none",
+                                                   "time_limit_s": float(round(limit, 1))})})
         dpos = np.flatnonzero(d_area == area)
         spos = np.flatnonzero(s_area == area)
         dmap = np.full(len(d_area), -1, dtype=np.int64)
@@ -111,10 +126,19 @@ def _solve_part(args: tuple[str, Problem, dict[str, float]]) -> tuple[str, Plan 
     if not len(part.demand) or not len(part.sites):
         return area, f"area {area!r} has {len(part.demand)} demand points and " \
                      f"{len(part.sites)} candidate sites"
-    try:
-        return area, model.solve(part, prices=prices)
-    except InfeasibleError as exc:
-        return area, str(exc)
+    for attempt in range(RETRIES + 1):
+        try:
+            return area, model.solve(part, prices=prices)
+        except NoPlanInTimeError as exc:  # no plan yet: give this part more time
+            if attempt == RETRIES:
+                return area, str(exc)
+            solver = part.scenario.solver
+            sc = part.scenario.model_copy(update={"solver": solver.model_copy(
+                update={"time_limit_s": solver.time_limit_s * 3})})
+            part = dataclasses.replace(part, scenario=sc)
+        except InfeasibleError as exc:
+            return area, str(exc)
+    raise AssertionError("unreachable")
 
 
 def _org_costs(plan: Plan) -> dict[str, float]:

@@ -13,3 +13,7 @@ class InputError(PlannerError):
 
 class InfeasibleError(PlannerError):
     """The policies cannot all hold at once; the message explains which ones bind."""
+
+
+class NoPlanInTimeError(InfeasibleError):
+    """The solver found no plan within its time limit (the policies may still hold)."""

@@ -89,6 +89,8 @@ _NO_DATA_COLOUR = "#9e9e9e"
 _TRAVEL_COLOURS = ("#1a9850", "#fee08b", "#d73027")  # green -> yellow -> red
 _TRAVEL_CAPTION = "Minutes to in-person service (visit-weighted mean over organisations)"
 _CLUSTER_THRESHOLD = 200
+#: Above this many markers in a layer, one GeoJSON layer draws them (see _add_markers).
+_GEOJSON_THRESHOLD = 500
 #: Above this many demand points the residents' layers are drawn as grid cells.
 DEMAND_GRID_THRESHOLD = 2000
 _GRID_START_M = 100.0
@@ -348,33 +350,52 @@ def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
         strongest = next((mode for mode in _MODE_ORDER if mode in modes), "office")
         by_mode[strongest].append((site_id, rows))
     for mode in _MODE_ORDER:
-        sites = by_mode[mode]
         group = folium.FeatureGroup(name=f"{prefix}: {_MODE_LAYERS[mode]}", show=True)
-        target = _container(group, len(sites))
-        for _, rows in sites:
+        markers = []
+        for _, rows in by_mode[mode]:
             body, site_name = _site_popup(rows, names, split)
-            folium.Marker(
-                location=_latlon(rows.geometry.iloc[:1])[0],
-                icon=folium.Icon(color=_MODE_MARKER_COLOURS[mode], icon=MODE_ICONS[mode],
-                                 prefix="fa", icon_color="white"),
-                popup=folium.Popup(body, max_width=480),
-                tooltip=folium.Tooltip(_esc(f"{site_name} ({_MODE_LABELS[mode]})")),
-            ).add_to(target)
+            markers.append((_latlon(rows.geometry.iloc[:1])[0], body,
+                            _esc(f"{site_name} ({_MODE_LABELS[mode]})")))
+        _add_markers(group, markers, _MODE_MARKER_COLOURS[mode], MODE_ICONS[mode])
         group.add_to(m)
 
-    closed = _sorted_sites(dec[dec["mode"] == "closed"])
     group = folium.FeatureGroup(name=_CLOSED_LAYER, show=True)
-    target = _container(group, len(closed))
-    for _, rows in closed:
+    markers = []
+    for _, rows in _sorted_sites(dec[dec["mode"] == "closed"]):
         body, site_name = _site_popup(rows, names)
-        folium.Marker(
-            location=_latlon(rows.geometry.iloc[:1])[0],
-            icon=folium.Icon(color=_CLOSED_MARKER_COLOUR, icon=_CLOSED_ICON, prefix="fa",
-                             icon_color="white"),
-            popup=folium.Popup(body, max_width=480),
-            tooltip=folium.Tooltip(_esc(f"{site_name} (closes)")),
-        ).add_to(target)
+        markers.append((_latlon(rows.geometry.iloc[:1])[0], body,
+                        _esc(f"{site_name} (closes)")))
+    _add_markers(group, markers, _CLOSED_MARKER_COLOUR, _CLOSED_ICON)
     group.add_to(m)
+
+
+def _add_markers(group: folium.FeatureGroup, markers: list[tuple[list[float], str, str]],
+                 colour: str, icon: str) -> None:
+    """Markers (location, popup HTML, tooltip HTML; user text already escaped) of one icon.
+
+    Up to ``_GEOJSON_THRESHOLD`` markers are folium Markers (clustered above
+    ``_CLUSTER_THRESHOLD``); more go into one GeoJSON layer with the same icon, popups and
+    tooltips, because a folium Marker costs a few milliseconds to build and render and a
+    national plan has thousands.
+    """
+    def make_icon() -> folium.Icon:
+        return folium.Icon(color=colour, icon=icon, prefix="fa", icon_color="white")
+
+    if len(markers) <= _GEOJSON_THRESHOLD:
+        target = _container(group, len(markers))
+        for loc, body, tip in markers:
+            folium.Marker(location=loc, icon=make_icon(), popup=folium.Popup(body, max_width=480),
+                          tooltip=folium.Tooltip(tip)).add_to(target)
+        return
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                 "properties": {"popup": body, "tooltip": tip}}
+                for (lat, lon), body, tip in markers]
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        marker=folium.Marker(icon=make_icon()),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=480),
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    ).add_to(group)
 
 
 def _weighted_minutes(inp: pd.DataFrame, keys: list[str]) -> pd.Series:

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from planner import costs
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.locate._mip import MIPResult, SparseMIP
 from planner.plan import ASSIGNMENT_COLUMNS, DECISION_COLUMNS, Plan
 from planner.problem import Problem, Standard, eligible, expand_standards
@@ -464,7 +464,7 @@ def solve(problem: Problem, name: str = "optimised",
         raise InfeasibleError(f"scenario {problem.scenario.name!r} is infeasible: "
                               f"{explain_infeasible(problem)}")
     if state == "error":
-        raise InfeasibleError(f"scenario {problem.scenario.name!r}: no plan found within "
+        raise NoPlanInTimeError(f"scenario {problem.scenario.name!r}: no plan found within "
                               f"{limit:g} s; raise solver.time_limit_s")
     gap = abs(res.objective - res.bound) / max(abs(res.objective), 1e-9)
     plan = _to_plan(m, res.values, name)

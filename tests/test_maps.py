@@ -554,3 +554,29 @@ def test_shared_premises_popup_shows_the_cost_split() -> None:
     assert part.count(maps._esc(maps._fmt_eur(20000.0))) == 4
     alone, _ = maps._site_popup(plan.decisions[plan.decisions["site_id"] == "A"], names, split)
     assert "Cost split" not in alone
+
+
+def test_many_sites_of_one_mode_become_one_geojson_layer() -> None:
+    # 600 pop-ups (more than maps._GEOJSON_THRESHOLD): one GeoJSON layer with one feature
+    # per site, each with its escaped popup and tooltip, instead of 600 folium Markers
+    n = 600
+    dec = _decisions()
+    pop = dec[dec["mode"] == "popup"].iloc[[0] * n].reset_index(drop=True)
+    pop["site_id"] = [f"P{i}" for i in range(n)]
+    pop["site_name"] = [f"{EVIL} {i}" for i in range(n)]
+    pop = gpd.GeoDataFrame(pop, geometry=[Point(385000 + 10 * i, 6672000) for i in range(n)],
+                           crs=3067).to_crs(dec.crs)
+    plan = Plan(name="many", decisions=pd.concat([dec, pop], ignore_index=True),
+                assignment=pd.DataFrame(ASSIGNMENT, columns=list(ASSIGNMENT_COLUMNS)))
+    m = plan_map(_region(), plan)
+    layer = _layer(m, "Proposed: pop-up")
+    geo = [c for c in _walk(layer) if isinstance(c, folium.GeoJson)]
+    assert len(geo) == 1 and not [c for c in _markers(layer) if c is not geo[0].marker]
+    feats = geo[0].data["features"]
+    assert len(feats) == n + 1  # S2 and the 600
+    props = {f["properties"]["tooltip"]: f["properties"]["popup"] for f in feats}
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 599 (Pop-up)" in props
+    assert all(EVIL not in p and EVIL not in t for t, p in props.items())
+    assert all("Days/month" in p for p in props.values())
+    html = m.get_root().render()
+    assert html.count("L.marker(") < 20  # the 600 are one GeoJSON layer, not markers

@@ -182,7 +182,8 @@ class SparseMIP:
         status = engine.status()
         ok = status in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE)
         values = np.asarray(engine.variable_values(), dtype=float) if ok else None
-        objective = float(engine.objective_value()) if ok else float("nan")
+        # the objective of the values returned (what a plan built from them costs)
+        objective = float(obj @ values + self.offset) if ok else float("nan")
         bound = float(engine.best_objective_bound()) if ok else float("nan")
         if status == mbh.SolveStatus.OPTIMAL and (relax or not np.isfinite(bound)):
             bound = objective
