@@ -299,8 +299,6 @@ def costs_unserved(problem: Problem, visits: float) -> float:
     return visits * problem.scenario.costs.unserved_eur_per_visit
 
 
-
-
 def standards_report(plan: Plan, problem: Problem) -> pd.DataFrame:
     """Every access standard of the scenario, per organisation and area, met or not.
 
@@ -312,8 +310,12 @@ def standards_report(plan: Plan, problem: Problem) -> pd.DataFrame:
     """
     pop = problem.demand["population"].to_numpy(dtype=float)
     rows = []
+    reach: dict[tuple[str, float, int], np.ndarray] = {}  # one per standard, not per area
     for st in expand_standards(problem):
-        ok = within(plan, problem, st.org, st.minutes, st.min_popup_days)
+        key = (st.org, st.minutes, st.min_popup_days)
+        if key not in reach:
+            reach[key] = within(plan, problem, *key)
+        ok = reach[key]
         total = pop[st.demand].sum()
         achieved = float(pop[st.demand][ok[st.demand]].sum() / total) if total else 1.0
         rows.append({"organisation": st.org, "area": st.area, "group": st.group,

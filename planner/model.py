@@ -217,6 +217,7 @@ class _Model:
         rm_k[gkey[mode == "remote"]] = kk[mode == "remote"]
         has_ip = np.diff(ip_ptr) > 0
         cap = opts["capacity_visits"].to_numpy(dtype=float)
+        self.cap, self.ip_ptr, self.ip_items, self.n_s = cap, ip_ptr, ip_items, n_s
 
         def pairs(ok_mask: np.ndarray) -> tuple[np.ndarray, ...]:
             parts = [(t_i[m], np.full(m.sum(), o), t_s[m], t_m[m]) for o in range(n_o)
@@ -283,6 +284,14 @@ class _Model:
         # open[s] = the eligible options taken at s, one variable per (organisation, least
         # pop-up days), so that a coverage row has one term per site within reach
         opened: dict[tuple[int, int], np.ndarray] = {}
+        #: per standard: coverage variables, each pair's coverage row, each pair's open var
+        self.coverage: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        #: open[s] variables and the option each sums (for warm starts)
+        self.open_terms: list[tuple[np.ndarray, np.ndarray]] = []
+        # with a sparse cut-off, coverage counts each point's 2K nearest eligible sites
+        # within the minutes and today's offices there: conservative (a plan the model
+        # calls covered is covered), and today's network keeps the coverage it has
+        near_cover = 2 * near if near is not None else None
         for j, st in enumerate(self.standards):
             key_e = (org_pos[st.org], st.min_popup_days)
             if key_e not in opened:
@@ -296,6 +305,7 @@ class _Model:
                              np.concatenate([var, self.y[elig]]),
                              np.concatenate([np.ones(at.size), -np.ones(elig.sum())]),
                              lb=0.0, ub=0.0)
+                self.open_terms.append((var[spos[osite[elig]]], self.y[elig]))
                 opened[key_e] = np.full(n_s, -1, dtype=np.int64)
                 opened[key_e][at] = var
             open_var = opened[key_e]
@@ -303,8 +313,13 @@ class _Model:
             in_area[st.demand] = True
             near = ((t_m <= st.minutes) & in_area[t_i] & (pop[t_i] > 0)
                     & (open_var[t_s] >= 0))
+            if near_cover is not None:  # through its nearest sites and today's offices
+                sub = np.flatnonzero(near)
+                far = _ranks(t_i[sub], t_m[sub], t_s[sub]) >= near_cover
+                near[sub[far & ~is_today[org_pos[st.org] * n_s + t_s[sub]]]] = False
             cov_i, row = _rows_of(t_i[near])
             cov = mip.add_vars(cov_i.size, ub=1.0)
+            self.coverage.append((cov, row, open_var[t_s[near]]))
             mip.add_rows(cov_i.size, np.concatenate([np.arange(cov_i.size), row]),
                          np.concatenate([cov, open_var[t_s[near]]]),
                          np.concatenate([np.ones(cov_i.size), -np.ones(row.size)]), ub=0.0)
@@ -343,11 +358,57 @@ class _Model:
             mip.maximize = True
 
     def warm_start(self) -> None:
-        """Hint today's network to the solver: every existing office kept, nothing new
-        (the solver completes the rest), so a plan is found early and is rarely worse."""
-        today = np.zeros(self.y.size)
-        today[self.keep_k] = 1.0
-        self.mip.hint(self.y, today)
+        """Hint today's network to the solver as a complete solution: every existing office
+        kept and nothing new, each point's visits to its nearest kept offices while they
+        have room (the rest unserved), coverage and shared premises as they follow. When
+        today's network meets the standards, the solver starts from it, so the plan is
+        never worse than today under the same rules."""
+        p, n_s = self.p, self.n_s
+        vals = np.zeros(self.mip.n_vars)
+        vals[self.y[self.keep_k]] = 1.0
+        y = vals[self.y]
+        # open in-person options by (organisation, site) and their capacity
+        g = self.xo * n_s + self.xs
+        cnt = self.ip_ptr[g + 1] - self.ip_ptr[g]
+        entry, k = _expand(self.ip_ptr, self.ip_items, g)
+        is_open = np.zeros(g.size, dtype=bool)
+        is_open[entry[y[k] > 0.5]] = True
+        room: dict[int, float] = {}
+        for kk in self.keep_k:
+            key = int(self.opts.at[int(kk), "site"]) + n_s * p.orgs.index(
+                self.opts.at[int(kk), "org"])
+            room[key] = room.get(key, 0.0) + float(self.cap[kk])
+        visits = np.asarray(p.visits, dtype=float)
+        left = np.ones(self.ui.size)
+        n_o = len(p.orgs)
+        upos = {int(i) * n_o + int(o): j for j, (i, o) in
+                enumerate(zip(self.ui, self.uo, strict=True))}
+        order = np.lexsort((self.xs, self.xm))  # nearest pairs first
+        for e in order[is_open[order] & (cnt[order] > 0)]:
+            j = upos[int(self.xi[e]) * n_o + int(self.xo[e])]
+            v = visits[self.xi[e], self.xo[e]]
+            share = min(left[j], room[int(g[e])] / v) if v > 0 else 0.0
+            if share > 0:
+                vals[self.x[e]] = share
+                left[j] -= share
+                room[int(g[e])] -= share * v
+        vals[self.u] = np.clip(left, 0.0, 1.0)
+        for open_var, y_var in self.open_terms:
+            np.add.at(vals, open_var, vals[y_var])
+        for cov, row, pair_open in self.coverage:
+            np.maximum.at(vals, cov[row], np.minimum(vals[pair_open], 1.0))
+        zs = vals[self.z] if self.z.size else np.zeros(0)
+        for t, site in enumerate(self.z_site):
+            ks = np.flatnonzero((self.opts["site"].to_numpy() == site)
+                                & self.opts["in_person"].to_numpy(dtype=bool))
+            zs[t] = 1.0 if y[ks].sum() >= 2 else 0.0
+        vals[self.z] = zs
+        if self.w.size:
+            zpos = {int(site): t for t, site in enumerate(self.z_site)}
+            sites = self.opts["site"].to_numpy()[self.w_k]
+            vals[self.w] = [min(zs[zpos[int(site)]], y[k]) for site, k in
+                            zip(sites, self.w_k, strict=True)]
+        self.mip.hint(np.arange(self.mip.n_vars), vals)
 
     def org_cost(self, values: np.ndarray) -> dict[str, float]:
         """Each organisation's annual cost in a solution (EUR/year)."""

@@ -143,8 +143,10 @@ class Solver(_Strict):
     )
     assign_nearest: int | None = Field(
         None, gt=0, description="sparse cut-off: a point's visits for an organisation may go "
-        "only to its K nearest sites where that organisation has an option (access "
-        "standards still count every site within their minutes)",
+        "only to its K nearest sites where that organisation has an option and its K "
+        "nearest current offices; an access standard counts the point's 2K nearest eligible "
+        "sites and the current offices within its minutes (conservative: what the model "
+        "calls covered is covered)",
     )
     decompose: Literal["none", "county", "municipality", "employment_area"] = Field(
         "none", description="solve each area's part separately (its residents, its sites): "
