@@ -679,14 +679,17 @@ def _add_isochrones(m: folium.Map, iso: gpd.GeoDataFrame | None) -> None:
     for limit in sorted({float(x) for x in iso["minutes"]}):
         group = folium.FeatureGroup(
             name=f"Reach of proposed in-person sites ({limit:g} min)", show=False)
-        for row in iso[iso["minutes"] == limit].itertuples():
-            folium.GeoJson(
-                _geojson(gpd.GeoSeries([row.geometry], crs=iso.crs)),
-                style_function=lambda _f: {"color": _ISOCHRONE_COLOUR, "weight": 1,
-                                           "fillColor": _ISOCHRONE_COLOUR,
-                                           "fillOpacity": 0.12},
-                tooltip=folium.Tooltip(_esc(f"{row.site_name}: within {limit:g} min")),
-            ).add_to(group)
+        rows = iso[(iso["minutes"] == limit) & iso.geometry.notna() & ~iso.geometry.is_empty]
+        data = _geojson(gpd.GeoSeries(rows.geometry.to_numpy(), crs=iso.crs))
+        for feature, name in zip(data["features"], rows["site_name"], strict=True):
+            # the only property: escaped text (it reaches the page as JSON)
+            feature["properties"] = {"tip": _esc(f"{name}: within {limit:g} min")}
+        folium.GeoJson(  # one layer for all sites: thousands of sites at national scale
+            data,
+            style_function=lambda _f: {"color": _ISOCHRONE_COLOUR, "weight": 1,
+                                       "fillColor": _ISOCHRONE_COLOUR, "fillOpacity": 0.12},
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        ).add_to(group)
         group.add_to(m)
 
 

@@ -131,6 +131,10 @@ class SparseMIP:
         self._obj[0][np.asarray(idx, dtype=np.int64)] = coef
         self.offset = 0.0
 
+    def objective_of(self, values: np.ndarray) -> float:
+        """The objective (with the offset) of given variable values."""
+        return float(np.concatenate(self._obj) @ values + self.offset)
+
     def hint(self, idx: np.ndarray, values: np.ndarray) -> None:
         """Suggest a starting solution for some variables (a warm start)."""
         pairs = zip(np.asarray(idx).tolist(), np.asarray(values, dtype=float).tolist(), strict=True)
