@@ -191,6 +191,11 @@ class SparseMIP:
         bound = float(engine.best_objective_bound()) if ok else float("nan")
         if status == mbh.SolveStatus.OPTIMAL and (relax or not np.isfinite(bound)):
             bound = objective
+        if ok and not self.maximize:  # never below every variable at its cheapest bound
+            with np.errstate(invalid="ignore"):
+                least = np.where(obj == 0, 0.0, np.minimum(obj * lb, obj * ub))
+            trivial = float(least.sum() + self.offset)  # -inf when unbounded below
+            bound = max(bound, trivial) if np.isfinite(bound) else trivial
         reduced = None
         if relax and status == mbh.SolveStatus.OPTIMAL:
             reduced = np.asarray(engine.reduced_costs(), dtype=float)
