@@ -118,8 +118,16 @@ def main() -> int:
     print(f"\npeak memory: {own:,.0f} MB (this process), {kids:,.0f} MB (largest worker)")
     print(f"objective {meta['objective']:,.0f} EUR/year, bound {meta['bound']:,.0f}, "
           f"gap {meta['gap']:.2%} (goal 1 %: {'met' if meta['gap'] <= 0.01 else 'NOT met'})")
-    print(f"today's network: {evaluate.total_cost(today, problem):,.0f} EUR/year "
-          f"(the plan saves {evaluate.total_cost(today, problem) - meta['objective']:,.0f})")
+    met = evaluate.standards_report(today, problem)["met"]
+    print(f"today's network: {evaluate.total_cost(today, problem):,.0f} EUR/year, meeting "
+          f"{int(met.sum())} of {len(met)} standards (the plan meets them all)")
+    if meta.get("parts"):
+        print("\n| part | cells | sites | limit s | seconds | status | objective | bound | gap |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in meta["parts"]:
+            print(f"| {r['area']} | {r['demand_points']:,} | {r['sites']:,} | "
+                  f"{r['time_limit_s']:.0f} | {r['seconds']:.0f} | {r['status']} | "
+                  f"{r['objective']:,.0f} | {r['bound']:,.0f} | {r['gap']:.1%} |")
     for key in ("decomposition", "demand_aggregation", "travel_model"):
         if key in meta:
             print(f"{key}: {meta[key]}")

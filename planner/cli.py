@@ -262,7 +262,8 @@ def _sweep(scenario_path: Path, specs: list[str], out: Path, workers: int,
     from planner import sweep as sw
 
     variants = sw.load_variants(scenario_path, specs)
-    out = _out_dir(out, [scenario_path], ("summary.csv", *(
+    inputs = sorted({p for v in variants for p in _inputs(v.scenario, scenario_path)})
+    out = _out_dir(out, inputs, ("summary.csv", *(
         f"{v.name}/{f}" for v in variants for f in sw.VARIANT_FILES)))
     by_name = {v.name: v for v in variants}
     where = scheduler or f"a local cluster of {workers} worker process(es)"

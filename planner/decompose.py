@@ -236,6 +236,13 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
                 "budget, relax the standards or solve whole (decompose: none)")
         results = best
     plan = _merge(results, name)
+    sizes = {a: (len(p.demand), len(p.sites)) for a, p in parts}
+    plan.meta["parts"] = [  # the profile of the solve (not written to plan files)
+        {"area": a, "demand_points": sizes[a][0], "sites": sizes[a][1],
+         "status": p.meta["status"], "objective": p.meta["objective"],
+         "bound": p.meta["bound"], "gap": p.meta["gap"], "seconds": p.meta["seconds"],
+         "time_limit_s": part.scenario.solver.time_limit_s}
+        for (a, p), (_, part) in zip(results, parts, strict=True)]
     worst = max((p.meta["status"] for _, p in results), key=_STATUS_ORDER.index)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     plan.meta.update({

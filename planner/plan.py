@@ -30,7 +30,7 @@ DECISION_MODES = ("office", "shared", "popup", "remote", "closed")
 ACTIONS = ("keep", "open", "close")
 #: Meta keys kept in memory but not written to files: they differ from run to run, and the
 #: same scenario and seed must give byte-identical plan files.
-RUN_ONLY_META = ("seconds",)
+RUN_ONLY_META = ("seconds", "parts")
 #: Timestamp GDAL writes into GeoPackage metadata (fixed, for byte-identical files).
 _GPKG_DATE = "2000-01-01T00:00:00Z"
 

@@ -263,3 +263,25 @@ def test_sweep_refuses_bad_input_before_starting(case: Case, tmp_path: Path) -> 
                                             "--out", str(tmp_path)])
     assert clash.exit_code == 2
     assert "would be overwritten by the output v01_seed-1/scenario.yaml" in clash.output
+
+
+def test_sweep_refuses_to_overwrite_a_region_file(case: Case, tmp_path: Path) -> None:
+    # the region's sites file sits where a variant's kpis.csv would be written
+    inside = tmp_path / "v01_seed-1"
+    inside.mkdir()
+    sites = inside / "kpis.csv"
+    sites.write_text((case.folder / "sites.csv").read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    data = copy.deepcopy(case.data)
+    data["region"] |= {"demand": str(case.folder / "demand.csv"),
+                       "service_points": [str(case.folder / "points.csv")],
+                       "sites": [str(sites)]}
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    before = sites.read_bytes()
+    clash = CliRunner().invoke(planner.cli.app, ["sweep", str(scenario), "--vary",
+                                                 "solver.seed=1", "--out", str(tmp_path)])
+    assert clash.exit_code == 2
+    assert "kpis.csv: this input would be overwritten by the output v01_seed-1/kpis.csv" \
+        in clash.output.replace("\n", "")
+    assert sites.read_bytes() == before
