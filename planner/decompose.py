@@ -53,6 +53,25 @@ def site_areas(problem: Problem, column: str) -> np.ndarray:
     return dem[column].astype(str).to_numpy()[nearest]
 
 
+def _share_time(weights: np.ndarray, limit: float, workers: int) -> np.ndarray:
+    """Seconds per part: ``limit x workers`` shared in proportion to ``weights``, no part
+    above ``limit`` (what one part cannot use goes to the others) nor below MIN_PART_S."""
+    out = np.zeros(weights.size)
+    free = np.ones(weights.size, dtype=bool)
+    budget = limit * workers
+    while free.any():
+        share = budget * weights[free] / max(weights[free].sum(), 1e-9)
+        over = share > limit
+        if not over.any():
+            out[free] = share
+            break
+        idx = np.flatnonzero(free)[over]
+        out[idx] = limit
+        budget -= limit * idx.size
+        free[idx] = False
+    return np.maximum(out, MIN_PART_S)
+
+
 def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     """The parts of a problem, one per area of ``column`` (sorted by name).
 
@@ -83,8 +102,7 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     # that the parts, solved largest first on ``workers`` processes, end together
     pairs = np.array([np.isin(problem.times["origin"].to_numpy(),
                               np.flatnonzero(d_area == a)).sum() for a in areas], dtype=float)
-    budget = sc.solver.time_limit_s * min(sc.solver.workers, len(areas))
-    limits = np.maximum(budget * pairs / max(pairs.sum(), 1.0), MIN_PART_S)
+    limits = _share_time(pairs, sc.solver.time_limit_s, min(sc.solver.workers, len(areas)))
     out = []
     for area, limit in zip(areas, limits, strict=True):
         part_sc = sc.model_copy(update={

@@ -28,6 +28,7 @@ i.e. p >= 0.6; the Lagrangian bound peaks there at
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
@@ -160,3 +161,13 @@ def test_sparse_cut_off_keeps_nearest_site_and_current_office() -> None:
     assert two.meta["objective"] == pytest.approx(101000.0 + 91000.0)
     three = model.solve(two_counties(decompose_by="none", assign_nearest=3))
     assert three.meta["objective"] == pytest.approx(190000.0)
+
+
+def test_time_is_shared_by_size_and_capped_per_part() -> None:
+    # 180 s on 2 processes = 360 s: the largest part (weight 80 of 100) may use at most
+    # 180 s, and the other 180 s go to the rest as 10 : 5 : 5
+    out = decompose._share_time(np.array([80.0, 10.0, 5.0, 5.0]), 180.0, 2)
+    assert out.tolist() == [180.0, 90.0, 45.0, 45.0]
+    # no part gets less than MIN_PART_S (10 x 1/1001 s is raised to it)
+    out = decompose._share_time(np.array([1000.0, 1.0]), 10.0, 1)
+    assert out == pytest.approx([10.0 * 1000 / 1001, decompose.MIN_PART_S])
