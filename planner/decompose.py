@@ -19,6 +19,7 @@ is a valid lower bound, and the best one is reported.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -167,7 +168,8 @@ def _org_costs(plan: Plan) -> dict[str, float]:
 def _solve_parts(parts: list[tuple[str, Problem]], prices: dict[str, float], workers: int
                  ) -> list[tuple[str, Plan]]:
     jobs = [(a, p, prices) for a, p in parts]
-    if workers > 1 and len(jobs) > 1:
+    # a daemon process (e.g. a Dask worker running a sweep) may not start processes
+    if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
         # the largest parts first, so that the two cores finish together
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1].times))
         with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -27,6 +27,9 @@ i.e. p >= 0.6; the Lagrangian bound peaks there at
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -171,3 +174,20 @@ def test_time_is_shared_by_size_and_capped_per_part() -> None:
     # no part gets less than MIN_PART_S (10 x 1/1001 s is raised to it)
     out = decompose._share_time(np.array([1000.0, 1.0]), 10.0, 1)
     assert out == pytest.approx([10.0 * 1000 / 1001, decompose.MIN_PART_S])
+
+
+def _solve_in_daemon(queue: multiprocessing.Queue) -> None:
+    p = two_counties()
+    solver = p.scenario.solver.model_copy(update={"workers": 2})
+    p = dataclasses.replace(p, scenario=p.scenario.model_copy(update={"solver": solver}))
+    queue.put(decompose.solve(p).meta["objective"])
+
+
+def test_parts_run_in_turn_inside_a_daemon_process() -> None:
+    # a Dask worker (planner sweep) is a daemon process, which may not start a pool
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_solve_in_daemon, args=(queue,), daemon=True)
+    proc.start()
+    assert queue.get(timeout=120) == pytest.approx(190000.0)
+    proc.join(timeout=30)
