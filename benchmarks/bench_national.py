@@ -7,7 +7,8 @@ stages a planner runs, timing each:
 - build: the region (places, residents, sites, today's offices);
 - matrix: demand aggregation, straight-line travel times (residents to sites and staff
   between sites) and the model input (options, costs);
-- model build: the co-location MIP of every part (numpy blocks, :class:`SparseMIP`);
+- model build: the co-location MIP of every part (numpy blocks, :class:`SparseMIP`),
+  timed on its own here; the solve stage builds each part again in its worker;
 - solve: the parts by county on ``--workers`` processes (:mod:`planner.decompose`);
 - map and report: today's network evaluated, the plan evaluated, the HTML map, the
   workbook, the GeoPackage and the charts.

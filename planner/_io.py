@@ -7,6 +7,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Write a file through a temporary file in the same folder, then rename it into place.
@@ -39,3 +41,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, index: bool = True) -> Path:
+    """Write a table as CSV (4 decimals) through :func:`atomic_write`."""
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.4f", index=index))

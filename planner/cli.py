@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from planner._io import atomic_write
+from planner._io import write_csv
 from planner._paths import DEMO_SCENARIO, NATIONAL_SCENARIO
 from planner.errors import PlannerError
 
@@ -131,13 +131,13 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
         result = pipeline.run(sc, progress=lambda msg: status.update(f"{msg}..."))
         status.update("Writing the plan...")
         comparison = result.comparison()
-        _write_csv(comparison, out / "kpis.csv")
-        _write_csv(evaluate.standards_report(result.plan, result.problem),
+        write_csv(comparison, out / "kpis.csv")
+        write_csv(evaluate.standards_report(result.plan, result.problem),
                    out / "standards.csv", index=False)
-        _write_csv(evaluate.site_table(result.plan, result.problem), out / "sites.csv",
+        write_csv(evaluate.site_table(result.plan, result.problem), out / "sites.csv",
                    index=False)
         if result.tours is not None:
-            _write_csv(result.tours.stops, out / "tours.csv", index=False)
+            write_csv(result.tours.stops, out / "tours.csv", index=False)
         status.update("Writing the map and the report...")
         written = report.write_report(out, result.region, result.problem, result.plan,
                                       result.today, map_name=map_name,
@@ -357,9 +357,9 @@ def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | N
         m = maps.plan_map(region, mine, before=today, title=f"{sc.name}: {mine.name}")
         html = maps.save_map(m, out / "proposal.html")
         mine.to_file(out / "proposal.gpkg")
-        _write_csv(vs_today, out / "proposal_kpis.csv")
-        _write_csv(standards, out / "proposal_standards.csv", index=False)
-        _write_csv(access, out / "proposal_access.csv")
+        write_csv(vs_today, out / "proposal_kpis.csv")
+        write_csv(standards, out / "proposal_standards.csv", index=False)
+        write_csv(access, out / "proposal_access.csv")
     console.print(kpi_table(vs_today, title=f"Today → {mine.name}"))
     console.print(kpi_table(pipeline.compare(mine, best), title=f"{mine.name} → optimised plan"))
     costs = {n: evaluate.total_cost(p, problem) for n, p in
@@ -428,10 +428,6 @@ def _writable(folder: Path) -> bool:
     except OSError:
         return False
     return True
-
-
-def _write_csv(df: pd.DataFrame, path: Path, index: bool = True) -> None:
-    atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.4f", index=index))
 
 
 @app.command("report")

@@ -98,14 +98,15 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     sc = problem.scenario
     orgs = {o: org.model_copy(update={"budget_eur_year": None})
             for o, org in sc.organisations.items()}
-    areas = sorted(set(d_area))
+    areas, code = np.unique(d_area, return_inverse=True)  # sorted area names
+    t = problem.times
+    o, s = t["origin"].to_numpy(), t["destination"].to_numpy()
     # the solve's time is shared out in proportion to each part's travel-time pairs, so
     # that the parts, solved largest first on ``workers`` processes, end together
-    pairs = np.array([np.isin(problem.times["origin"].to_numpy(),
-                              np.flatnonzero(d_area == a)).sum() for a in areas], dtype=float)
-    limits = _share_time(pairs, sc.solver.time_limit_s, min(sc.solver.workers, len(areas)))
+    pairs = np.bincount(code[o], minlength=areas.size).astype(float)
+    limits = _share_time(pairs, sc.solver.time_limit_s, min(sc.solver.workers, areas.size))
     out = []
-    for area, limit in zip(areas, limits, strict=True):
+    for area, limit in zip(areas.tolist(), limits, strict=True):
         part_sc = sc.model_copy(update={
             "organisations": orgs,
             "solver": sc.solver.model_copy(update={"decompose": "none",
@@ -116,8 +117,6 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
         dmap[dpos] = np.arange(dpos.size)
         smap = np.full(len(s_area), -1, dtype=np.int64)
         smap[spos] = np.arange(spos.size)
-        t = problem.times
-        o, s = t["origin"].to_numpy(), t["destination"].to_numpy()
         keep = (dmap[o] >= 0) & (smap[s] >= 0)
         times = pd.DataFrame({"origin": dmap[o[keep]], "destination": smap[s[keep]],
                               "minutes": t["minutes"].to_numpy()[keep]})
@@ -283,12 +282,3 @@ def _merge(results: list[tuple[str, Plan]], name: str) -> Plan:
     decisions = pd.concat([p.decisions for _, p in results], ignore_index=True)
     assignment = pd.concat([p.assignment for _, p in results], ignore_index=True)
     return Plan(name=name, decisions=decisions, assignment=assignment, meta={})
-
-
-def part_sizes(problem: Problem, column: str) -> pd.DataFrame:
-    """Residents, demand points, sites and travel-time pairs of each part (for reports)."""
-    rows = [{"area": a, "population": float(p.demand["population"].sum()),
-             "demand_points": len(p.demand), "sites": len(p.sites), "pairs": len(p.times)}
-            for a, p in split(problem, column)]
-    return pd.DataFrame(rows)
-

@@ -139,6 +139,7 @@ class _Model:
         mode = opts["mode"].to_numpy(dtype=object)
         in_person = opts["in_person"].to_numpy(dtype=bool)
         gkey = ok * n_s + osite  # (organisation, site) of each option
+        self.gkey = gkey
         n_g = n_o * n_s
         kk = np.arange(len(opts), dtype=np.int64)
 
@@ -255,6 +256,7 @@ class _Model:
         # every visit goes somewhere; at most the remote-suited share to remote points
         upos = np.full(n_d * n_o, -1, dtype=np.int64)
         upos[self.ui * n_o + self.uo] = np.arange(ui.size)
+        self.upos = upos
         mip.add_rows(ui.size, np.concatenate([upos[xi * n_o + xo], upos[qi * n_o + qo],
                                               np.arange(ui.size)]),
                      np.concatenate([self.x, self.q, self.u]), 1.0, lb=1.0, ub=1.0)
@@ -363,52 +365,34 @@ class _Model:
         have room (the rest unserved), coverage and shared premises as they follow. When
         today's network meets the standards, the solver starts from it, so the plan is
         never worse than today under the same rules."""
-        p, n_s = self.p, self.n_s
+        n_s, n_o = self.n_s, len(self.p.orgs)
         vals = np.zeros(self.mip.n_vars)
         vals[self.y[self.keep_k]] = 1.0
         y = vals[self.y]
-        # open in-person options by (organisation, site) and their capacity
+        # the pairs whose (organisation, site) has an in-person option taken today
         g = self.xo * n_s + self.xs
-        cnt = self.ip_ptr[g + 1] - self.ip_ptr[g]
         entry, k = _expand(self.ip_ptr, self.ip_items, g)
         is_open = np.zeros(g.size, dtype=bool)
         is_open[entry[y[k] > 0.5]] = True
-        room: dict[int, float] = {}
-        for kk in self.keep_k:
-            key = int(self.opts.at[int(kk), "site"]) + n_s * p.orgs.index(
-                self.opts.at[int(kk), "org"])
-            room[key] = room.get(key, 0.0) + float(self.cap[kk])
-        visits = np.asarray(p.visits, dtype=float)
+        room = np.bincount(self.gkey[self.keep_k], weights=self.cap[self.keep_k],
+                           minlength=n_o * n_s)
+        visits = np.asarray(self.p.visits, dtype=float)
         left = np.ones(self.ui.size)
-        n_o = len(p.orgs)
-        upos = {int(i) * n_o + int(o): j for j, (i, o) in
-                enumerate(zip(self.ui, self.uo, strict=True))}
         order = np.lexsort((self.xs, self.xm))  # nearest pairs first
-        for e in order[is_open[order] & (cnt[order] > 0)]:
-            j = upos[int(self.xi[e]) * n_o + int(self.xo[e])]
+        for e in order[is_open[order]]:  # sequential: each pair takes what room is left
+            j = self.upos[self.xi[e] * n_o + self.xo[e]]
             v = visits[self.xi[e], self.xo[e]]
-            share = min(left[j], room[int(g[e])] / v) if v > 0 else 0.0
+            share = min(left[j], room[g[e]] / v) if v > 0 else 0.0
             if share > 0:
                 vals[self.x[e]] = share
                 left[j] -= share
-                room[int(g[e])] -= share * v
+                room[g[e]] -= share * v
         vals[self.u] = np.clip(left, 0.0, 1.0)
         for open_var, y_var in self.open_terms:
             np.add.at(vals, open_var, vals[y_var])
         for cov, row, pair_open in self.coverage:
             np.maximum.at(vals, cov[row], np.minimum(vals[pair_open], 1.0))
-        zs = vals[self.z] if self.z.size else np.zeros(0)
-        for t, site in enumerate(self.z_site):
-            ks = np.flatnonzero((self.opts["site"].to_numpy() == site)
-                                & self.opts["in_person"].to_numpy(dtype=bool))
-            zs[t] = 1.0 if y[ks].sum() >= 2 else 0.0
-        vals[self.z] = zs
-        if self.w.size:
-            zpos = {int(site): t for t, site in enumerate(self.z_site)}
-            sites = self.opts["site"].to_numpy()[self.w_k]
-            vals[self.w] = [min(zs[zpos[int(site)]], y[k]) for site, k in
-                            zip(sites, self.w_k, strict=True)]
-        self.mip.hint(np.arange(self.mip.n_vars), vals)
+        self.mip.hint(np.arange(self.mip.n_vars), self.polish(vals))  # shared premises
 
     def polish(self, values: np.ndarray) -> np.ndarray:
         """A solution with every saving it is entitled to: a site where two or more

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from planner import costs, decompose, demand, evaluate, network, routing
@@ -179,28 +178,26 @@ def plan_tours(problem: Problem, plan: Plan, today: Plan) -> routing.Tours | Non
         return None
     dec, st = plan.decisions, problem.site_times
     column = problem.scenario.solver.decompose
-    areas = (decompose.site_areas(problem, column) if column != "none"
-             else np.zeros(len(problem.sites), dtype=object))
-    area_of = dict(zip(problem.sites["site_id"].astype(str), areas, strict=True))
-    parts = []
-    for area in sorted(set(areas)):
-        ids = {s for s, a in area_of.items() if a == area}
-        d = dec[dec["site_id"].astype(str).isin(ids)]
+    ids = problem.sites["site_id"].astype(str)
+    areas = (pd.Series(decompose.site_areas(problem, column), index=ids.to_numpy())
+             if column != "none" else pd.Series("", index=ids.to_numpy()))
+    stops, hours, cost, notes = [], 0.0, 0.0, []
+    for area, in_area in areas.groupby(areas, sort=True):
+        here = set(in_area.index)
+        d = dec[dec["site_id"].astype(str).isin(here)]
         if not (d["mode"] == "popup").any():
             continue
-        t = today.decisions[today.decisions["site_id"].astype(str).isin(ids)]
+        t = today.decisions[today.decisions["site_id"].astype(str).isin(here)]
         bases = {o: sorted(t.loc[t["organisation"] == o, "site_id"].astype(str))
                  for o in problem.orgs}
-        times = st[st["from"].isin(ids) & st["to"].isin(ids)] if len(ids) < len(area_of) else st
-        tours = routing.plan_tours_for_plan(d, times, staff_bases=bases)
-        prefix = f"{area}: " if column != "none" else ""
-        parts.append(dataclasses.replace(tours, notes=[prefix + n for n in tours.notes]))
-    if not parts:
-        return routing.plan_tours_for_plan(dec.iloc[:0], st)
-    return routing.Tours(pd.concat([p.stops for p in parts], ignore_index=True),
-                         sum(p.travel_hours for p in parts),
-                         sum(p.travel_cost_eur for p in parts),
-                         [n for p in parts for n in p.notes])
+        tours = routing.plan_tours_for_plan(d, st, staff_bases=bases)
+        stops.append(tours.stops)
+        hours += tours.travel_hours
+        cost += tours.travel_cost_eur
+        notes += [f"{area}: {n}" if area else n for n in tours.notes]
+    table = (pd.concat(stops, ignore_index=True) if stops
+             else pd.DataFrame(columns=list(routing.TOUR_COLUMNS)))
+    return routing.Tours(table, hours, cost, notes)
 
 
 def compare(before: Plan, after: Plan) -> pd.DataFrame:

@@ -266,8 +266,13 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
         in ``notes``); an organisation with neither is skipped and named in ``notes``.
     """
     st = settings or TourSettings()
-    minutes = {(a, b): float(m) for a, b, m in
-               zip(times["from"], times["to"], times["minutes"], strict=True)}
+    # only the pairs among the plan's sites and the staff bases (a national table has
+    # millions of pairs)
+    used = set(decisions["site_id"].astype(str))
+    used |= {b for bases in (staff_bases or {}).values() for b in bases}
+    near = times[times["from"].isin(used) & times["to"].isin(used)]
+    minutes = {(str(a), str(b)): float(m) for a, b, m in
+               zip(near["from"], near["to"], near["minutes"], strict=True)}
     frames, notes, hours = [], [], 0.0
     for org, d in decisions.groupby("organisation", sort=True):
         pops = d[d["mode"] == "popup"]

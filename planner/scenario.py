@@ -181,7 +181,8 @@ class Scenario(_Strict):
         return self
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str:
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or an empty string."""
     close = difflib.get_close_matches(word, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -203,7 +204,8 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(current.model_fields) if current is not None else []
 
 
-def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
+def parse_scenario(data: object, source: str = "<scenario>",
+                   base: str | Path | None = None) -> Scenario:
     """Validate a scenario given as plain data.
 
     Parameters
@@ -212,6 +214,9 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
         The parsed YAML document.
     source : str
         File name used in error messages.
+    base : str or pathlib.Path, optional
+        Folder that relative file paths of a region spec are read from (the scenario
+        file's folder); without it they stay as given.
 
     Returns
     -------
@@ -229,7 +234,7 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
     if isinstance(data.get("region"), dict):  # its own one-line errors name region.<key>
         data = {**data, "region": parse_region_spec(data["region"], source)}
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         # a misspelt key also makes its correct name "missing": report the misspelling first
@@ -237,7 +242,7 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
         loc = tuple(err["loc"])
         key = ".".join(str(p) for p in loc) or "(top level)"
         if err["type"] == "extra_forbidden":
-            hint = _did_you_mean(str(loc[-1]), _allowed_keys(Scenario, loc))
+            hint = did_you_mean(str(loc[-1]), _allowed_keys(Scenario, loc))
             raise InputError(f"{source}: unknown key {key!r}{hint}; remove or rename it") from None
         if err["type"] == "missing":
             raise InputError(f"{source}: missing key {key!r}; add it") from None
@@ -248,6 +253,10 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
             msg = f"{msg}{shown}; fix the value"
         where = f"{key}: " if loc else ""
         raise InputError(f"{source}: {where}{' '.join(msg.split())}") from None
+    if base is not None and isinstance(scenario.region, RegionSpec):
+        scenario = scenario.model_copy(
+            update={"region": scenario.region.resolve_paths(Path(base))})
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -275,8 +284,4 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{path}:{where} malformed YAML ({getattr(exc, 'problem', exc)}); "
                          "fix the indentation or quoting") from None
-    scenario = parse_scenario(data, str(path))
-    if isinstance(scenario.region, RegionSpec):
-        scenario = scenario.model_copy(
-            update={"region": scenario.region.resolve_paths(path.parent)})
-    return scenario
+    return parse_scenario(data, str(path), path.parent)

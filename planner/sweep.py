@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import difflib
 import itertools
 import logging
 import re
@@ -34,11 +33,10 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel
 
-from planner._io import atomic_write
-from planner.data.spec import RegionSpec
+from planner._io import atomic_write, write_csv
 from planner.errors import InputError, PlannerError
 from planner.plan import Plan
-from planner.scenario import Scenario, load_scenario, parse_scenario
+from planner.scenario import Scenario, did_you_mean, load_scenario, parse_scenario
 
 __all__ = ["VARIANT_FILES", "Variant", "VariantResult", "Vary", "build_variants",
            "load_variants", "parse_vary", "run_sweep", "run_variant", "summary_table",
@@ -169,8 +167,7 @@ def _set_path(data: dict, vary: Vary, value: Any) -> None:
         elif isinstance(where, dict):
             allowed = _keys_here(node, where)
             if part not in allowed:
-                hint = difflib.get_close_matches(part, allowed, n=1)
-                mean = f" (did you mean {hint[0]!r}?)" if hint else ""
+                mean = did_you_mean(part, allowed)
                 raise InputError(f"--vary {vary.spec}: unknown key {vary.key!r}: {part!r} is "
                                  f"not a key at {at}{mean}; the keys there are "
                                  f"{', '.join(allowed)}")
@@ -224,13 +221,6 @@ def _slug(text: str, limit: int = 24) -> str:
     return re.sub(r"[^A-Za-z0-9.+-]+", "_", text).strip("_")[:limit] or "_"
 
 
-def _finish(data: dict, source: str, base: Path) -> Scenario:
-    scenario = parse_scenario(data, source)
-    if isinstance(scenario.region, RegionSpec):
-        scenario = scenario.model_copy(update={"region": scenario.region.resolve_paths(base)})
-    return scenario
-
-
 def build_variants(data: dict, varies: list[Vary], base: str | Path = ".",
                    source: str = "<scenario>") -> list[Variant]:
     """Every combination of the varied values, validated.
@@ -271,7 +261,7 @@ def build_variants(data: dict, varies: list[Vary], base: str | Path = ".",
         for value, text in zip(v.values, v.texts, strict=True):
             one = copy.deepcopy(data)
             _set_path(one, v, value)
-            _finish(one, f"{source} with --vary {v.key}={text}", base)
+            parse_scenario(one, f"{source} with --vary {v.key}={text}", base)
     combos = list(itertools.product(*(range(len(v.values)) for v in varies)))
     width = max(2, len(str(len(combos))))
     out = []
@@ -281,7 +271,7 @@ def build_variants(data: dict, varies: list[Vary], base: str | Path = ".",
             _set_path(one, v, v.values[i])
         given = " ".join(f"--vary {v.key}={v.texts[i]}" for v, i in zip(varies, combo,
                                                                          strict=True))
-        scenario = _finish(one, f"{source} with {given}", base)
+        scenario = parse_scenario(one, f"{source} with {given}", base)
         name = f"v{n:0{width}d}_" + "_".join(f"{_slug(_label(v.key))}-{_slug(v.texts[i])}"
                                              for v, i in zip(varies, combo, strict=True))
         out.append(Variant(name=name, values={v.key: v.values[i]
@@ -463,10 +453,6 @@ def run_sweep(variants: list[Variant], *, workers: int = 2, scheduler: str | Non
 
 
 # --------------------------------------------------------------------------- outputs
-def _csv(df: pd.DataFrame, path: Path, index: bool = True) -> Path:
-    return atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.4f", index=index))
-
-
 def write_variant(out: str | Path, variant: Variant, result: VariantResult) -> list[Path]:
     """Write one variant's files to ``out/<variant name>/``, atomically.
 
@@ -493,9 +479,9 @@ def write_variant(out: str | Path, variant: Variant, result: VariantResult) -> l
     (folder / "error.txt").unlink(missing_ok=True)
     written.append(result.plan.to_file(folder / "plan.gpkg"))
     if result.comparison is not None:
-        written.append(_csv(result.comparison, folder / "kpis.csv"))
+        written.append(write_csv(result.comparison, folder / "kpis.csv"))
     if result.standards is not None:
-        written.append(_csv(result.standards, folder / "standards.csv", index=False))
+        written.append(write_csv(result.standards, folder / "standards.csv", index=False))
     return written
 
 
