@@ -283,88 +283,107 @@ def _add_today(m: folium.Map, region: Region, names: dict[str, str]) -> None:
         group.add_to(m)
 
 
-def _split_table(split: pd.DataFrame | None, site_id: str, names: dict[str, str]) -> str:
-    """The site's cost split (Shapley and core) as popup HTML; empty when it has none."""
+def _split_tables(split: pd.DataFrame | None, names: dict[str, str]) -> dict[str, str]:
+    """Each shared site's cost split (Shapley and core) as popup HTML, by ``site_id``.
+
+    One pass over the split table (rows in its order); sites without a split are absent.
+    """
     if split is None or split.empty:
-        return ""
-    g = split[(split["site_id"].astype(str) == site_id)
-              & split["method"].isin(["shapley", "core"])]
-    if g.empty:
-        return ""
-    rows = []
-    for r in g.itertuples():
-        if _is_missing(r.share_eur):
-            continue
-        rows.append([_esc(r.method), _esc(_org_label(r.organisation, names)),
-                     _esc(_fmt_eur(r.share_eur)), _esc(_fmt_eur(r.saving_eur)),
-                     _esc("yes" if r.in_core else "no")])
-    if not rows:
-        return ""
-    return ("<br><b>Cost split of the shared premises</b>"
-            + _table(["Method", "Organisation", "Pays", "Saves vs alone", "In core"], rows))
+        return {}
+    g = split[split["method"].isin(["shapley", "core"]) & split["share_eur"].notna()]
+    rows: dict[str, list[list[str]]] = {}
+    for sid, method, org, share, saving, in_core in zip(
+            g["site_id"].astype(str), g["method"], g["organisation"], g["share_eur"],
+            g["saving_eur"], g["in_core"], strict=True):
+        rows.setdefault(sid, []).append([
+            _esc(method), _esc(_org_label(org, names)), _esc(_fmt_eur(share)),
+            _esc(_fmt_eur(saving)), _esc("yes" if in_core else "no")])
+    return {sid: "<br><b>Cost split of the shared premises</b>"
+            + _table(["Method", "Organisation", "Pays", "Saves vs alone", "In core"], r)
+            for sid, r in rows.items()}
+
+
+def _first_text(values: Iterable[Any]) -> str | None:
+    return next((str(v) for v in values if not _is_missing(v) and str(v)), None)
+
+
+def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
+                 split: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Popup HTML of every site of some decisions (one row per site and organisation).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per site, sorted by ``site_id`` (as text): ``site_id``, ``site_name``,
+        ``popup`` (name, host and a row per organisation in legend order, with the cost
+        split of shared premises), ``modes`` (set of the site's modes), ``lat`` and ``lon``
+        of the site's first row.
+    """
+    cols = ["site_id", "site_name", "popup", "modes", "lat", "lon"]
+    if not len(dec):
+        return pd.DataFrame(columns=cols)
+    splits = _split_tables(split, names)
+    rank = {o: i for i, o in enumerate(sorted({str(o) for o in dec["organisation"]},
+                                              key=_org_sort_key))}
+    dec = dec.assign(_sid=dec["site_id"].astype(str).to_numpy(),
+                     _rank=[rank[str(o)] for o in dec["organisation"]])
+    dec = dec.sort_values(["_sid", "_rank"], kind="stable")
+    days = pd.to_numeric(dec["days_per_month"], errors="coerce") \
+        if "days_per_month" in dec.columns else pd.Series(np.nan, index=dec.index)
+    cells = [[_esc(_org_label(o, names)), _esc(mode),
+              _esc(_fmt_int(d) if d > 0 else _DASH), _esc(action), _esc(_fmt_eur(cost)),
+              _esc(_fmt_int(visits))]
+             for o, mode, d, action, cost, visits in zip(
+                 dec["organisation"], dec["mode"], days.fillna(0.0),
+                 dec["action"] if "action" in dec.columns else [""] * len(dec),
+                 dec["annual_cost_eur"], dec["visits"], strict=True)]
+    header = ["Organisation", "Mode", "Days/month", "Action", "Annual cost", "Visits"]
+    sids = dec["_sid"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, sids[1:] != sids[:-1]])
+    ends = np.r_[starts[1:], len(sids)]
+    site_names, hosts = dec["site_name"].tolist(), dec["host_org"].tolist()
+    modes = dec["mode"].astype(str).tolist()
+    out = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        sid = sids[a]
+        name = _first_text(site_names[a:b]) or sid
+        host = _first_text(hosts[a:b]) or ""
+        body = (f"<b>{_esc(name)}</b><br>Host: {_esc(_org_label(host, names))}<br>"
+                + _table(header, cells[a:b]) + splits.get(sid, ""))
+        out.append((sid, name, body, set(modes[a:b])))
+    where = _latlon(dec.geometry.iloc[starts])
+    return pd.DataFrame([(*o, lat, lon) for o, (lat, lon) in zip(out, where, strict=True)],
+                        columns=cols)
 
 
 def _site_popup(rows: pd.DataFrame, names: dict[str, str],
                 split: pd.DataFrame | None = None) -> tuple[str, str]:
     """Popup HTML and site name of one site's decisions (one row per organisation), with
     the cost split when the site is shared premises."""
-    site_name = next((str(s) for s in rows["site_name"] if not _is_missing(s) and str(s)),
-                     str(rows["site_id"].iloc[0]))
-    host = next((h for h in rows["host_org"] if not _is_missing(h) and str(h)), "")
-    table_rows = []
-    for _, r in rows.iterrows():
-        days = r.get("days_per_month")
-        days_text = _fmt_int(days) if not _is_missing(days) and float(days) > 0 else _DASH
-        table_rows.append([
-            _esc(_org_label(r["organisation"], names)),
-            _esc(r["mode"]),
-            _esc(days_text),
-            _esc(r.get("action", "")),
-            _esc(_fmt_eur(r.get("annual_cost_eur"))),
-            _esc(_fmt_int(r.get("visits"))),
-        ])
-    body = (
-        f"<b>{_esc(site_name)}</b><br>Host: {_esc(_org_label(host, names))}<br>"
-        + _table(["Organisation", "Mode", "Days/month", "Action", "Annual cost", "Visits"],
-                 table_rows)
-        + _split_table(split, str(rows["site_id"].iloc[0]), names)
-    )
-    return body, site_name
-
-
-def _sorted_sites(dec: gpd.GeoDataFrame) -> list[tuple[str, pd.DataFrame]]:
-    dec = dec.assign(_org_key=[_org_sort_key(str(o)) for o in dec["organisation"]])
-    out = []
-    for site_id, rows in dec.groupby(dec["site_id"].astype(str), sort=True):
-        out.append((str(site_id), rows.sort_values("_org_key").drop(columns="_org_key")))
-    return out
+    site = _site_popups(rows, names, split).iloc[0]
+    return site["popup"], site["site_name"]
 
 
 def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
                   prefix: str = "Proposed", split: pd.DataFrame | None = None) -> None:
     dec = plan.decisions
-    open_dec = dec[dec["mode"] != "closed"]
-    by_mode: dict[str, list[tuple[str, pd.DataFrame]]] = {mode: [] for mode in _MODE_ORDER}
-    for site_id, rows in _sorted_sites(open_dec):
-        modes = set(rows["mode"].astype(str))
-        strongest = next((mode for mode in _MODE_ORDER if mode in modes), "office")
-        by_mode[strongest].append((site_id, rows))
+    sites = _site_popups(dec[dec["mode"] != "closed"], names, split)
+    strongest = [next((mode for mode in _MODE_ORDER if mode in modes), "office")
+                 for modes in sites["modes"]]
     for mode in _MODE_ORDER:
         group = folium.FeatureGroup(name=f"{prefix}: {_MODE_LAYERS[mode]}", show=True)
-        markers = []
-        for _, rows in by_mode[mode]:
-            body, site_name = _site_popup(rows, names, split)
-            markers.append((_latlon(rows.geometry.iloc[:1])[0], body,
-                            _esc(f"{site_name} ({_MODE_LABELS[mode]})")))
+        these = sites[[s == mode for s in strongest]]
+        markers = [((lat, lon), body, _esc(f"{name} ({_MODE_LABELS[mode]})"))
+                   for lat, lon, body, name in zip(these["lat"], these["lon"], these["popup"],
+                                                   these["site_name"], strict=True)]
         _add_markers(group, markers, _MODE_MARKER_COLOURS[mode], MODE_ICONS[mode])
         group.add_to(m)
 
     group = folium.FeatureGroup(name=_CLOSED_LAYER, show=True)
-    markers = []
-    for _, rows in _sorted_sites(dec[dec["mode"] == "closed"]):
-        body, site_name = _site_popup(rows, names)
-        markers.append((_latlon(rows.geometry.iloc[:1])[0], body,
-                        _esc(f"{site_name} (closes)")))
+    closed = _site_popups(dec[dec["mode"] == "closed"], names)
+    markers = [((lat, lon), body, _esc(f"{name} (closes)"))
+               for lat, lon, body, name in zip(closed["lat"], closed["lon"], closed["popup"],
+                                               closed["site_name"], strict=True)]
     _add_markers(group, markers, _CLOSED_MARKER_COLOUR, _CLOSED_ICON)
     group.add_to(m)
 
