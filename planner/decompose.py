@@ -267,7 +267,7 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
     plan.meta.update({
         "status": "optimal" if gap <= 1e-6 and worst == "optimal" else worst,
         "objective": round(objective, 2), "bound": round(bound, 2), "gap": round(gap, 6),
-        "seconds": round(time.perf_counter() - start, 3), "solver": "OR-Tools SCIP",
+        "seconds": round(time.perf_counter() - start, 3), "solver": model.ENGINES[sc.solver.engine],
         "scenario": sc.name, "seed": sc.solver.seed, "source": "optimised",
         "decomposition": (f"{len(parts)} parts by {column}, each served by its own sites; "
                           "every standard holds in every part"

@@ -46,6 +46,8 @@ from planner.problem import Problem, Standard, eligible, expand_standards
 from planner.schema import CRS
 
 _EPS = 1e-6
+#: Name of each ``solver.engine`` in a plan's metadata.
+ENGINES = {"scip": "OR-Tools SCIP", "highs": "HiGHS"}
 #: Price (EUR/year) of missing a whole standard in the explanation model.
 _SLACK_EUR = 1e9
 
@@ -192,6 +194,15 @@ class _Model:
         mip.add_rows(office.size, np.concatenate([ar, ar]),
                      np.concatenate([self.w, self.y[office]]),
                      np.concatenate([np.ones(office.size), -np.ones(office.size)]), ub=0.0)
+        # (strengthened: an office gets the saving only if another organisation serves in
+        # person at its site, w[o,s] <= sum of the others' in-person options there; without
+        # it the relaxation gives a lone office half the saving through z[s] = 1/2)
+        ip_at = _csr(osite[in_person], kk[in_person], n_s)
+        entry, k = _expand(*ip_at, osite[office])
+        other = ok[k] != ok[office][entry]
+        mip.add_rows(office.size, np.concatenate([ar, entry[other]]),
+                     np.concatenate([self.w, self.y[k[other]]]),
+                     np.concatenate([np.ones(office.size), -np.ones(other.sum())]), ub=0.0)
         for i, o in enumerate(p.orgs):
             mine = ok[office] == i
             self.org_terms[o].append((self.w[mine], -save[mine]))
@@ -245,10 +256,13 @@ class _Model:
         penalty = sc.costs.unserved_eur_per_visit
         self.u = mip.add_vars(ui.size, ub=1.0, obj=visits[ui, uo] * penalty)
         # x <= the in-person options of (o, s); q <= the remote point of (o, s)
+        # (strengthened: one option cannot take more of a point's visits than its capacity,
+        # x <= sum_k min(1, cap_k / v) y_k, which tightens the relaxation for large cells)
         entry, k = _expand(ip_ptr, ip_items, xo * n_s + xs)
+        reach = np.minimum(1.0, cap[k] / visits[xi[entry], xo[entry]])
         mip.add_rows(xi.size, np.concatenate([np.arange(xi.size), entry]),
                      np.concatenate([self.x, self.y[k]]),
-                     np.concatenate([np.ones(xi.size), -np.ones(k.size)]), ub=0.0)
+                     np.concatenate([np.ones(xi.size), -reach]), ub=0.0)
         ar = np.arange(qi.size)
         mip.add_rows(qi.size, np.concatenate([ar, ar]),
                      np.concatenate([self.q, self.y[rm_k[qo * n_s + qs]]]),
@@ -421,8 +435,8 @@ class _Model:
 
     def solve(self) -> MIPResult:
         sc = self.p.scenario.solver
-        return self.mip.solve(time_limit=sc.time_limit_s, seed=sc.seed,
-                              relative_gap=sc.relative_gap)
+        return self.mip.solve(solver=sc.engine.upper(), time_limit=sc.time_limit_s,
+                              seed=sc.seed, relative_gap=sc.relative_gap)
 
 
 def _status_name(res: MIPResult, limit: float) -> str:
@@ -537,7 +551,8 @@ def solve(problem: Problem, name: str = "optimised",
     plan = _to_plan(m, values, name)
     plan.meta.update({"status": state, "objective": round(objective, 2),
                       "bound": round(res.bound, 2), "gap": round(gap, 6),
-                      "seconds": round(res.seconds, 3), "solver": "OR-Tools SCIP",
+                      "seconds": round(res.seconds, 3),
+                      "solver": ENGINES[problem.scenario.solver.engine],
                       "scenario": problem.scenario.name, "seed": problem.scenario.solver.seed,
                       "source": "optimised"})
     plan.meta.update(problem.notes)

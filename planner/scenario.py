@@ -153,6 +153,11 @@ class Solver(_Strict):
         "standards hold in every part, budgets are shared out by Lagrangian prices",
     )
     workers: int = Field(1, gt=0, description="processes solving the parts at once")
+    engine: Literal["scip", "highs"] = Field(
+        "scip", description="the MIP solver: SCIP (through OR-Tools) or HiGHS (highspy); "
+        "HiGHS solves the relaxation of large parts much faster (see the README's national "
+        "benchmark)",
+    )
 
 
 class Scenario(_Strict):

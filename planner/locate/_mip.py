@@ -8,9 +8,12 @@ milliseconds rather than the seconds a per-constraint Python loop takes.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder_helper as mbh
@@ -152,22 +155,55 @@ class SparseMIP:
     ) -> MIPResult:
         """Solve the model; deterministic for a given seed unless the time limit is reached.
 
-        With ``relax`` the integrality of variables is dropped (the linear relaxation).
+        ``solver`` is an OR-Tools engine (``SCIP``, ``GLOP``, ``PDLP``, ``CP_SAT``) or
+        ``HIGHS`` (HiGHS through highspy). With ``relax`` the integrality of variables is
+        dropped (the linear relaxation).
         """
         cat = np.concatenate
         lb, ub, obj = cat(self._lb), cat(self._ub), cat(self._obj)
-        integer = cat(self._int)
+        integer = np.zeros(self.n_vars, dtype=bool) if relax else cat(self._int)
         rows = cat(self._rows) if self._rows else np.zeros(0, dtype=np.int64)
         cols = cat(self._cols) if self._cols else np.zeros(0, dtype=np.int64)
         coef = cat(self._coef) if self._coef else np.zeros(0)
         a = sp.csr_matrix((coef, (rows, cols)), shape=(self.n_rows, self.n_vars))
         a.sum_duplicates()
-        model = mbh.ModelBuilderHelper()
-        model.fill_model_from_sparse_data(
-            lb, ub, obj, cat(self._rlb) if self._rlb else np.zeros(0),
-            cat(self._rub) if self._rub else np.zeros(0), a,
+        rlb = cat(self._rlb) if self._rlb else np.zeros(0)
+        rub = cat(self._rub) if self._rub else np.zeros(0)
+        run = self._run_highs if solver == "HIGHS" else self._run_ortools
+        t0 = time.perf_counter()
+        status, values, bound, duals = run(solver, lb, ub, obj, integer, a, rlb, rub,
+                                           time_limit, seed, relative_gap)
+        seconds = time.perf_counter() - t0
+        ok = values is not None
+        # the objective of the values returned (what a plan built from them costs)
+        objective = float(obj @ values + self.offset) if ok else float("nan")
+        if not ok:
+            bound = float("nan")
+        elif status == "optimal" and (relax or not np.isfinite(bound)):
+            bound = objective
+        if ok and not self.maximize:  # never below every variable at its cheapest bound
+            with np.errstate(invalid="ignore"):
+                least = np.where(obj == 0, 0.0, np.minimum(obj * lb, obj * ub))
+            trivial = float(least.sum() + self.offset)  # -inf when unbounded below
+            bound = max(bound, trivial) if np.isfinite(bound) else trivial
+        return MIPResult(
+            proven=status in ("optimal", "infeasible"),
+            infeasible=status == "infeasible",
+            values=values,
+            objective=objective,
+            bound=bound,
+            seconds=seconds,
+            reduced_costs=duals if relax and status == "optimal" else None,
         )
-        for i in ([] if relax else np.flatnonzero(integer).tolist()):
+
+    def _run_ortools(self, solver: str, lb: np.ndarray, ub: np.ndarray, obj: np.ndarray,
+                     integer: np.ndarray, a: sp.csr_matrix, rlb: np.ndarray, rub: np.ndarray,
+                     time_limit: float | None, seed: int, relative_gap: float
+                     ) -> tuple[str, np.ndarray | None, float, np.ndarray | None]:
+        """One OR-Tools solve: (status, values, bound, reduced costs)."""
+        model = mbh.ModelBuilderHelper()
+        model.fill_model_from_sparse_data(lb, ub, obj, rlb, rub, a)
+        for i in np.flatnonzero(integer).tolist():
             model.set_var_integrality(i, True)
         model.set_objective_offset(self.offset)
         model.set_maximize(self.maximize)
@@ -180,34 +216,82 @@ class SparseMIP:
         if solver == "SCIP":
             params = f"randomization/randomseedshift = {int(seed)}\nlimits/gap = {relative_gap}"
             engine.set_solver_specific_parameters(params)
-        t0 = time.perf_counter()
         engine.solve(model)
-        seconds = time.perf_counter() - t0
-        status = engine.status()
-        ok = status in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE)
-        values = np.asarray(engine.variable_values(), dtype=float) if ok else None
-        # the objective of the values returned (what a plan built from them costs)
-        objective = float(obj @ values + self.offset) if ok else float("nan")
-        bound = float(engine.best_objective_bound()) if ok else float("nan")
-        if status == mbh.SolveStatus.OPTIMAL and (relax or not np.isfinite(bound)):
-            bound = objective
-        if ok and not self.maximize:  # never below every variable at its cheapest bound
-            with np.errstate(invalid="ignore"):
-                least = np.where(obj == 0, 0.0, np.minimum(obj * lb, obj * ub))
-            trivial = float(least.sum() + self.offset)  # -inf when unbounded below
-            bound = max(bound, trivial) if np.isfinite(bound) else trivial
-        reduced = None
-        if relax and status == mbh.SolveStatus.OPTIMAL:
-            reduced = np.asarray(engine.reduced_costs(), dtype=float)
-        return MIPResult(
-            proven=status in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.INFEASIBLE),
-            infeasible=status == mbh.SolveStatus.INFEASIBLE,
-            values=values,
-            objective=objective,
-            bound=bound,
-            seconds=seconds,
-            reduced_costs=reduced,
-        )
+        st = engine.status()
+        status = {mbh.SolveStatus.OPTIMAL: "optimal", mbh.SolveStatus.FEASIBLE: "feasible",
+                  mbh.SolveStatus.INFEASIBLE: "infeasible"}.get(st, "none")
+        if status not in ("optimal", "feasible"):
+            return status, None, float("nan"), None
+        values = np.asarray(engine.variable_values(), dtype=float)
+        duals = (np.asarray(engine.reduced_costs(), dtype=float)
+                 if status == "optimal" and not integer.any() else None)
+        return status, values, float(engine.best_objective_bound()), duals
+
+    def _run_highs(self, solver: str, lb: np.ndarray, ub: np.ndarray, obj: np.ndarray,
+                   integer: np.ndarray, a: sp.csr_matrix, rlb: np.ndarray, rub: np.ndarray,
+                   time_limit: float | None, seed: int, relative_gap: float
+                   ) -> tuple[str, np.ndarray | None, float, np.ndarray | None]:
+        """One HiGHS solve (highspy): the model passed as one column-wise matrix, a complete
+        hint as the starting solution. (status, values, bound, reduced costs)."""
+        h = _new_highs()
+        csc = a.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n_vars, self.n_rows
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = obj, lb, ub
+        lp.row_lower_, lp.row_upper_ = rlb, rub
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr
+        lp.a_matrix_.index_ = csc.indices
+        lp.a_matrix_.value_ = csc.data
+        lp.offset_ = self.offset
+        lp.sense_ = highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
+        if integer.any():
+            kind = highspy.HighsVarType
+            lp.integrality_ = [kind.kInteger if b else kind.kContinuous
+                               for b in integer.tolist()]
+        h.passModel(lp)
+        if time_limit is not None:
+            h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+        h.setOptionValue("random_seed", int(seed))
+        h.setOptionValue("mip_rel_gap", float(relative_gap))
+        h.setOptionValue("threads", 1)
+        if integer.any() and len(self._hint) == self.n_vars:
+            sol = highspy.HighsSolution()
+            sol.col_value = [self._hint[i] for i in range(self.n_vars)]
+            sol.value_valid = True
+            h.setSolution(sol)
+        h.run()
+        ms = highspy.HighsModelStatus
+        st = h.getModelStatus()
+        if st == ms.kInfeasible:
+            return "infeasible", None, float("nan"), None
+        info = h.getInfo()
+        if info.primal_solution_status != 2:  # no feasible solution
+            return "none", None, float("nan"), None
+        solution = h.getSolution()
+        values = np.asarray(solution.col_value, dtype=float)
+        status = "optimal" if st == ms.kOptimal else "feasible"
+        if integer.any():
+            return status, values, float(info.mip_dual_bound), None
+        duals = np.asarray(solution.col_dual, dtype=float) if status == "optimal" else None
+        return status, values, (values @ obj + self.offset if status == "optimal"
+                                else float("nan")), duals
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS instance (its first construction in a process prints a banner on the
+    C-level standard output, which is sent to /dev/null here)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 def add_single_source(mip: SparseMIP, site: np.ndarray, demand: np.ndarray, x: np.ndarray,
