@@ -88,9 +88,10 @@ _CLOSED_MARKER_COLOUR = "gray"
 _NO_DATA_COLOUR = "#9e9e9e"
 _TRAVEL_COLOURS = ("#1a9850", "#fee08b", "#d73027")  # green -> yellow -> red
 _TRAVEL_CAPTION = "Minutes to in-person service (visit-weighted mean over organisations)"
+#: Above this many points in a layer they are clustered (see _container).
 _CLUSTER_THRESHOLD = 200
-#: Above this many markers in a layer, one GeoJSON layer draws them (see _add_markers).
-_GEOJSON_THRESHOLD = 500
+#: Above this many points in a layer one GeoJSON layer draws them (see _add_points).
+_GEOJSON_THRESHOLD = 200
 #: Above this many demand points the residents' layers are drawn as grid cells.
 DEMAND_GRID_THRESHOLD = 2000
 _GRID_START_M = 100.0
@@ -246,40 +247,129 @@ def _container(group: folium.FeatureGroup, n_points: int) -> folium.map.Layer:
     return group
 
 
+def _bind_details(max_width: int) -> folium.JsCode:
+    """``onEachFeature`` binding each feature's ``popup`` and ``tooltip`` to its own layer.
+
+    Bound per feature (not on the GeoJSON layer, as ``folium.GeoJsonPopup`` does) they also
+    open when a MarkerCluster holds the features; the HTML was escaped when it was made.
+    """
+    return folium.JsCode(
+        "function (feature, layer) {"
+        f" layer.bindPopup(feature.properties.popup, {{maxWidth: {int(max_width)}}});"
+        " layer.bindTooltip(feature.properties.tooltip, {sticky: true}); }")
+
+
+def _geojson_layer(target: folium.map.Layer, geometries: Sequence[dict],
+                   popups: Sequence[str], tooltips: Sequence[str], *, max_width: int,
+                   marker: folium.Marker | None = None,
+                   styles: Sequence[dict[str, Any]] | None = None) -> folium.GeoJson:
+    """One GeoJSON layer of many shapes, each with its popup, tooltip and style.
+
+    Parameters
+    ----------
+    target : folium layer
+        Where the layer goes (a FeatureGroup or a MarkerCluster).
+    geometries : sequence of dict
+        GeoJSON geometries in EPSG:4326.
+    popups, tooltips : sequence of str
+        HTML per shape, every piece of text from data already escaped (``_esc``): it
+        reaches the page as JSON and the browser shows it as HTML.
+    max_width : int
+        Popup width in pixels.
+    marker : folium.Marker or folium.CircleMarker, optional
+        How points are drawn (its options, and its icon for a Marker).
+    styles : sequence of dict, optional
+        Leaflet path options per shape (e.g. ``{"fillColor": "#1a9850"}``), through
+        ``style_function``: folium writes each distinct style once.
+
+    Returns
+    -------
+    folium.GeoJson
+        Its features are numbered by ``id`` in the given order.
+    """
+    features = [{"type": "Feature", "id": i, "geometry": g,
+                 "properties": {"popup": p, "tooltip": t}}
+                for i, (g, p, t) in enumerate(zip(geometries, popups, tooltips, strict=True))]
+    style_function = None
+    if styles is not None:
+        styles = list(styles)
+
+        def style_function(feature: dict) -> dict:
+            return dict(styles[feature["id"]])
+
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, marker=marker,
+        style_function=style_function, on_each_feature=_bind_details(max_width),
+    ).add_to(target)
+
+
+def _add_points(group: folium.FeatureGroup, coords: Sequence[tuple[float, float]],
+                popups: Sequence[str], tooltips: Sequence[str],
+                marker: Any, *, max_width: int,
+                styles: Sequence[dict[str, Any]] | None = None) -> None:
+    """Points (lat, lon) with popups and tooltips (HTML, user text already escaped).
+
+    Up to ``_GEOJSON_THRESHOLD`` points are folium objects ``marker(location)`` with the
+    point's ``styles`` (Leaflet options) set; more are one GeoJSON layer drawing each point
+    the same way (``_geojson_layer``), because a folium object costs milliseconds to build
+    and render and a national map has thousands. Above ``_CLUSTER_THRESHOLD`` points are
+    clustered.
+    """
+    target = _container(group, len(coords))
+    if len(coords) > _GEOJSON_THRESHOLD:
+        geometries = [{"type": "Point", "coordinates": [lon, lat]} for lat, lon in coords]
+        _geojson_layer(target, geometries, popups, tooltips, max_width=max_width,
+                       marker=marker(None), styles=styles)
+        return
+    for i, loc in enumerate(coords):
+        obj = marker(list(loc))
+        if styles is not None:
+            obj.options.update(styles[i])
+        obj.add_child(folium.Popup(popups[i], max_width=max_width))
+        obj.add_child(folium.Tooltip(tooltips[i]))
+        obj.add_to(target)
+
+
+def _column(df: pd.DataFrame, col: str, default: Any = "") -> list:
+    """A column's values as a list; ``default`` for every row when there is no such column."""
+    return df[col].tolist() if col in df.columns else [default] * len(df)
+
+
 def _add_today(m: folium.Map, region: Region, names: dict[str, str]) -> None:
     sp = region.service_points
     if sp is None or not len(sp):
         return
     sp = sp.reset_index(drop=True)
     coords = _latlon(sp.geometry)
-    orgs = sorted({str(o) for o in sp["organisation"]}, key=_org_sort_key)
-    for org in orgs:
-        idx = [i for i, o in enumerate(sp["organisation"]) if str(o) == org]
+    orgs = [str(o) for o in sp["organisation"]]
+    name, kind, source = _column(sp, "name"), _column(sp, "kind"), _column(sp, "source")
+    desks, cost = _column(sp, "desks", None), _column(sp, "annual_cost_eur", None)
+    for org in sorted(set(orgs), key=_org_sort_key):
+        idx = [i for i, o in enumerate(orgs) if o == org]
         label = _org_label(org, names)
         group = folium.FeatureGroup(name=_esc(f"Today: {label} ({len(idx)})"), show=True)
-        target = _container(group, len(idx))
         colour = _org_colour(org)
+        popups, tooltips, styles = [], [], []
         for i in idx:
-            row = sp.iloc[i]
-            illustrative = str(row.get("source", "")) == "illustrative"
-            source = ("illustrative (not a real office)" if illustrative
-                      else str(row.get("source", "")))
-            body = (
-                f"<b>{_esc(row.get('name', ''))}</b><br>{_esc(label)}<br>"
+            illustrative = str(source[i]) == "illustrative"
+            popups.append(
+                f"<b>{_esc(name[i])}</b><br>{_esc(label)}<br>"
                 + _table(["", ""], [
-                    ["Kind", _esc(row.get("kind", ""))],
-                    ["Desks", _esc(_fmt_int(row.get("desks")))],
-                    ["Annual cost", _esc(_fmt_eur(row.get("annual_cost_eur")))],
-                    ["Source", _esc(source)],
-                ])
-            )
-            folium.CircleMarker(
-                location=coords[i], radius=6, color=colour, weight=2,
-                dash_array="4 3" if illustrative else None,
-                fill=True, fill_color=colour, fill_opacity=0.5,
-                popup=folium.Popup(body, max_width=320),
-                tooltip=folium.Tooltip(_esc(f"{row.get('name', '')} (today, {label})")),
-            ).add_to(target)
+                    ["Kind", _esc(kind[i])],
+                    ["Desks", _esc(_fmt_int(desks[i]))],
+                    ["Annual cost", _esc(_fmt_eur(cost[i]))],
+                    ["Source", _esc("illustrative (not a real office)" if illustrative
+                                    else str(source[i]))],
+                ]))
+            tooltips.append(_esc(f"{name[i]} (today, {label})"))
+            styles.append({"dashArray": "4 3" if illustrative else None})
+
+        def marker(loc: list[float] | None, colour: str = colour) -> folium.CircleMarker:
+            return folium.CircleMarker(location=loc, radius=6, color=colour, weight=2,
+                                       fill=True, fill_color=colour, fill_opacity=0.5)
+
+        _add_points(group, [coords[i] for i in idx], popups, tooltips, marker,
+                    max_width=320, styles=styles)
         group.add_to(m)
 
 
@@ -390,31 +480,14 @@ def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
 
 def _add_markers(group: folium.FeatureGroup, markers: list[tuple[list[float], str, str]],
                  colour: str, icon: str) -> None:
-    """Markers (location, popup HTML, tooltip HTML; user text already escaped) of one icon.
+    """Markers (location, popup HTML, tooltip HTML; user text already escaped) of one icon
+    (see ``_add_points``)."""
+    def marker(loc: list[float] | None) -> folium.Marker:
+        return folium.Marker(location=loc, icon=folium.Icon(
+            color=colour, icon=icon, prefix="fa", icon_color="white"))
 
-    Up to ``_GEOJSON_THRESHOLD`` markers are folium Markers (clustered above
-    ``_CLUSTER_THRESHOLD``); more go into one GeoJSON layer with the same icon, popups and
-    tooltips, because a folium Marker costs a few milliseconds to build and render and a
-    national plan has thousands.
-    """
-    def make_icon() -> folium.Icon:
-        return folium.Icon(color=colour, icon=icon, prefix="fa", icon_color="white")
-
-    if len(markers) <= _GEOJSON_THRESHOLD:
-        target = _container(group, len(markers))
-        for loc, body, tip in markers:
-            folium.Marker(location=loc, icon=make_icon(), popup=folium.Popup(body, max_width=480),
-                          tooltip=folium.Tooltip(tip)).add_to(target)
-        return
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                 "properties": {"popup": body, "tooltip": tip}}
-                for (lat, lon), body, tip in markers]
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        marker=folium.Marker(icon=make_icon()),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=480),
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-    ).add_to(group)
+    _add_points(group, [loc for loc, _, _ in markers], [body for _, body, _ in markers],
+                [tip for _, _, tip in markers], marker, max_width=480)
 
 
 def _weighted_minutes(inp: pd.DataFrame, keys: list[str]) -> pd.Series:
@@ -555,41 +628,51 @@ def _add_demand(m: folium.Map, region: Region, assignment: pd.DataFrame, name: s
     overall, per_org = travel_minutes(assignment)
     group = folium.FeatureGroup(name=name, show=show)
     if len(demand) > grid_threshold:
-        cells, size = demand_grid(demand, overall, grid_threshold)
-        corners = cells.to_crs("EPSG:4326").bounds
-        for c, (west, south, east, north) in zip(cells.itertuples(), corners.to_numpy(),
-                                                 strict=True):
-            colour = _colour(colormap, c.minutes)
-            text = (f"{_fmt_int(c.residents)} residents in {c.points} points, "
-                    + ("no in-person visits" if math.isnan(c.minutes)
-                       else f"mean {_fmt_minutes(c.minutes)}"))
-            folium.Rectangle(
-                bounds=[[_round(south), _round(west)], [_round(north), _round(east)]],
-                color=colour, weight=0, fill=True, fill_color=colour, fill_opacity=0.6,
-                popup=folium.Popup(f"<b>Grid cell {size:.0f} m</b><br>{_esc(text)}",
-                                   max_width=320),
-                tooltip=folium.Tooltip(_esc(text)),
-            ).add_to(group)
+        _add_grid(group, demand, overall, grid_threshold, colormap)
         group.add_to(m)
         return
     coords = _latlon(demand.geometry)
     per_org_groups = {str(d): rows for d, rows in per_org.groupby("demand_id")}
     pop = pd.to_numeric(demand["population"], errors="coerce").fillna(0.0).clip(lower=0)
     max_sqrt = math.sqrt(float(pop.max())) if len(pop) and pop.max() > 0 else 1.0
-    target = _container(group, len(demand))
-    for i, did in enumerate(demand["demand_id"].astype(str)):
+    popups, tooltips, styles = [], [], []
+    for did, residents in zip(demand["demand_id"].astype(str), pop.to_numpy(dtype=float),
+                              strict=True):
         minutes = overall.get(did, float("nan"))
         colour = _colour(colormap, minutes)
-        radius = 3.0 + 9.0 * math.sqrt(float(pop.iloc[i])) / max_sqrt
-        body, tip = _demand_popup(did, float(pop.iloc[i]), minutes,
-                                  per_org_groups.get(did), names)
-        folium.CircleMarker(
-            location=coords[i], radius=round(radius, 2), color=colour, weight=1,
-            fill=True, fill_color=colour, fill_opacity=0.7,
-            popup=folium.Popup(body, max_width=520),
-            tooltip=folium.Tooltip(_esc(tip)),
-        ).add_to(target)
+        radius = 3.0 + 9.0 * math.sqrt(residents) / max_sqrt
+        body, tip = _demand_popup(did, residents, minutes, per_org_groups.get(did), names)
+        popups.append(body)
+        tooltips.append(_esc(tip))
+        styles.append({"radius": round(radius, 2), "color": colour, "fillColor": colour})
+
+    def marker(loc: list[float] | None) -> folium.CircleMarker:
+        return folium.CircleMarker(location=loc, weight=1, fill=True, fill_opacity=0.7)
+
+    _add_points(group, coords, popups, tooltips, marker, max_width=520, styles=styles)
     group.add_to(m)
+
+
+def _add_grid(group: folium.FeatureGroup, demand: gpd.GeoDataFrame,
+              minutes: dict[str, float], max_cells: int,
+              colormap: branca.colormap.LinearColormap) -> None:
+    """Residents as grid cells (``demand_grid``): one GeoJSON layer of squares coloured by
+    their minutes, each with its popup and tooltip."""
+    cells, size = demand_grid(demand, minutes, max_cells)
+    corners = np.round(cells.to_crs("EPSG:4326").bounds.to_numpy(), _PRECISION).tolist()
+    geometries = [{"type": "Polygon",
+                   "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+                  for w, s, e, n in corners]
+    texts = [f"{_fmt_int(r)} residents in {p} points, "
+             + ("no in-person visits" if math.isnan(mi) else f"mean {_fmt_minutes(mi)}")
+             for r, p, mi in zip(cells["residents"], cells["points"], cells["minutes"],
+                                 strict=True)]
+    colours = [_colour(colormap, mi) for mi in cells["minutes"]]
+    _geojson_layer(
+        group, geometries, [f"<b>Grid cell {size:.0f} m</b><br>{_esc(t)}" for t in texts],
+        [_esc(t) for t in texts], max_width=320,
+        styles=[{"color": c, "weight": 0, "fill": True, "fillColor": c, "fillOpacity": 0.6}
+                for c in colours])
 
 
 def _geojson(geoms: gpd.GeoSeries, simplify_m: float = _BOUNDARY_SIMPLIFY_M) -> dict:

@@ -334,7 +334,18 @@ def test_marker_cluster_only_for_big_layers(built) -> None:
     m2 = plan_map(region, _plan())
     clusters = [c for c in _walk(m2) if isinstance(c, MarkerCluster)]
     assert len(clusters) == 1
-    assert len(_markers(clusters[0])) == n
+    # above the threshold the points are one GeoJSON layer in the cluster, each with its
+    # own popup, tooltip and style (radius by population, colour by minutes)
+    (geo,) = [c for c in _walk(clusters[0]) if isinstance(c, folium.GeoJson)]
+    assert isinstance(geo.marker, folium.CircleMarker)
+    feats = geo.data["features"]
+    assert len(feats) == n
+    assert all("Demand point B" in f["properties"]["popup"] for f in feats)
+    assert all("residents" in f["properties"]["tooltip"] for f in feats)
+    assert {geo.style_function(f)["radius"] for f in feats} == {12.0}
+    # bound per feature, so popups also open inside the cluster
+    page = m2.get_root().render()
+    assert "layer.bindPopup(feature.properties.popup, {maxWidth: 520})" in page
 
 
 def test_save_map_is_atomic_and_makes_folders(tmp_path: Path) -> None:
@@ -403,11 +414,20 @@ def test_demand_grid_sums_residents_and_weights_minutes() -> None:
 def test_residents_drawn_as_grid_above_the_threshold() -> None:
     m = plan_map(_region(), _plan(), grid_threshold=2)
     layer = _layer(m, "Residents: minutes to in-person service (proposed)")
-    rects = [c for c in _walk(layer) if isinstance(c, folium.Rectangle)]
-    assert 1 <= len(rects) <= 2
+    # one GeoJSON layer of squares, not a folium object per cell
+    (geo,) = [c for c in _walk(layer) if isinstance(c, folium.GeoJson)]
     assert not _markers(layer)
-    assert sum(int(re.search(r"(\d[\d ]*) residents", _tooltip(r)).group(1).replace(" ", ""))
-               for r in rects) == 1200 + 800 + 450 + 3000 + 60
+    cells = geo.data["features"]
+    assert 1 <= len(cells) <= 2
+    assert all(c["geometry"]["type"] == "Polygon" for c in cells)
+    tips = [c["properties"]["tooltip"] for c in cells]
+    assert sum(int(re.search(r"(\d[\d ]*) residents", t).group(1).replace(" ", ""))
+               for t in tips) == 1200 + 800 + 450 + 3000 + 60
+    for cell, tip in zip(cells, tips, strict=True):
+        assert cell["properties"]["popup"].startswith("<b>Grid cell ")
+        assert cell["properties"]["popup"].endswith(tip)
+        style = geo.style_function(cell)
+        assert style["fillColor"] == style["color"] and style["fillOpacity"] == 0.6
 
 
 class _Problem:
