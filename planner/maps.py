@@ -750,29 +750,56 @@ def plan_isochrones(plan: Plan, problem: Problem, minutes: Sequence[float], *,
                      "site_name": dec["site_name"].iloc[r.site], "minutes": r.minutes,
                      "geometry": r.geometry} for r in iso.itertuples()]
     elif method == "reach":
-        pos = problem.site_index()
-        t = problem.times
-        dem = problem.demand.geometry.representative_point().to_numpy()
-        site_geom = problem.sites.geometry.to_numpy()
-        for d in dec.itertuples():
-            s = int(pos.get(str(d.site_id), -1))
-            if s < 0:
-                continue
-            near = t[t["destination"] == s]
-            for limit in limits:
-                idx = near.loc[near["minutes"] <= limit, "origin"].to_numpy(dtype=int)
-                if not len(idx):
-                    continue
-                pts = shapely.multipoints([site_geom[s], *dem[idx]])
-                hull = shapely.concave_hull(pts, ratio=_REACH_HULL_RATIO)
-                rows.append({"site_id": str(d.site_id), "site_name": d.site_name,
-                             "minutes": limit, "geometry": hull.buffer(_REACH_MARGIN_M)})
+        rows = _reach_rows(dec, problem, limits)
     else:
         raise ValueError(f"method must be 'reach' or 'network', not {method!r}")
     iso = gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=crs)
     iso = iso[~iso.geometry.is_empty].sort_values(["minutes", "site_id"],
                                                   ascending=[False, True])
     return iso.reset_index(drop=True)
+
+
+def _reach_rows(dec: pd.DataFrame, problem: Problem, limits: list[float]
+                ) -> list[dict[str, Any]]:
+    """``plan_isochrones(method="reach")``: per site of ``dec`` and limit, the concave hull
+    of the site and the demand points within the limit (in ``problem.times`` order),
+    widened by ``_REACH_MARGIN_M``; all hulls of a limit in one vectorised call."""
+    pos = problem.site_index()
+    site = np.array([int(pos.get(str(s), -1)) for s in dec["site_id"]], dtype=np.int64)
+    keep = site >= 0
+    ids = dec["site_id"].astype(str).to_numpy()[keep]
+    names, site = dec["site_name"].to_numpy()[keep], site[keep]
+    if not len(site) or not limits:
+        return []
+    # each site's demand points within the longest limit, grouped by site in times order
+    t = problem.times
+    slot = pd.Series(np.arange(len(site)), index=site)
+    t = t[t["destination"].isin(slot.index) & (t["minutes"] <= limits[-1])]
+    k = slot.loc[t["destination"].to_numpy()].to_numpy()
+    order = np.argsort(k, kind="stable")
+    k, origin = k[order], t["origin"].to_numpy(dtype=np.int64)[order]
+    minutes = t["minutes"].to_numpy(dtype=float)[order]
+    dem_xy = shapely.get_coordinates(
+        problem.demand.geometry.representative_point().to_numpy())
+    site_xy = shapely.get_coordinates(problem.sites.geometry.to_numpy()[site])
+    rows: list[dict[str, Any]] = []
+    for limit in limits:
+        within = minutes <= limit
+        kin = k[within]
+        has = np.unique(kin)  # the sites reaching someone, in slot order
+        if not len(has):
+            continue
+        # members: each site's own point first, then its demand points
+        group = np.searchsorted(has, np.concatenate([has, kin]))
+        first = np.r_[np.zeros(len(has), dtype=np.int8), np.ones(len(kin), dtype=np.int8)]
+        xy = np.concatenate([site_xy[has], dem_xy[origin[within]]])
+        members = np.lexsort((first, group))  # stable: demand points keep their order
+        pts = shapely.multipoints(xy[members], indices=group[members])
+        hulls = shapely.buffer(shapely.concave_hull(pts, ratio=_REACH_HULL_RATIO),
+                               _REACH_MARGIN_M, quad_segs=16)  # as Geometry.buffer
+        rows += [{"site_id": ids[j], "site_name": names[j], "minutes": limit, "geometry": h}
+                 for j, h in zip(has.tolist(), hulls, strict=True)]
+    return rows
 
 
 def _add_isochrones(m: folium.Map, iso: gpd.GeoDataFrame | None) -> None:
