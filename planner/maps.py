@@ -23,7 +23,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element
+from folium.features import GeoJsonStyleMapper
 from folium.plugins import DualMap, MarkerCluster
+from jinja2.utils import htmlsafe_json_dumps
 from shapely.geometry import mapping
 
 from planner._io import atomic_write
@@ -131,16 +134,22 @@ _DASH = "\u2013"  # en dash
 
 
 # --------------------------------------------------------------------------- text helpers
+_ESCAPES = str.maketrans({"\\": "&#92;", "`": "&#96;", "$": "&#36;", "{": "&#123;",
+                          "}": "&#125;"})
+
+
 def _esc(value: Any) -> str:
-    """HTML-escape ``value`` and neutralise JavaScript template-literal syntax.
+    """HTML-escape ``value`` and neutralise JavaScript template-literal and Jinja syntax.
 
     folium puts popup and tooltip HTML inside JavaScript template literals (backticks), so
-    besides ``<>&"'`` the backtick, ``$`` and backslash are replaced by character references.
+    besides ``<>&"'`` the backtick, ``$`` and backslash are replaced by character references;
+    and branca parses what folium renders as a Jinja template again, so the braces are too
+    (a name such as ``{{ ... }}`` would otherwise be evaluated when the map is written).
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     text = html.escape(str(value), quote=True)
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    return text.translate(_ESCAPES)
 
 
 def _is_missing(value: Any) -> bool:
@@ -247,21 +256,79 @@ def _container(group: folium.FeatureGroup, n_points: int) -> folium.map.Layer:
     return group
 
 
-def _bind_details(max_width: int) -> folium.JsCode:
-    """``onEachFeature`` binding each feature's ``popup`` and ``tooltip`` to its own layer.
+class _Script(Element):
+    """Script text written to the page as it is (not parsed as a Jinja template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Script"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _AddFeatures(Element):
+    """Adds a ``_GeoJson`` layer's features to the page, as JSON written as it is."""
+
+    def __init__(self, layer: folium.GeoJson, data: dict) -> None:
+        super().__init__()
+        self._name = "AddFeatures"
+        self.layer, self.data = layer, data
+
+    def render(self, **kwargs: Any) -> None:
+        # as folium's ``tojson``: sorted keys, <>&' escaped so no text can end the script
+        data = str(htmlsafe_json_dumps(self.data, sort_keys=True))
+        name = self.layer.get_name()
+        self.get_root().script.add_child(_Script(f"{name}_add({data});\n"),
+                                         name=f"{name}_features")
+
+
+class _GeoJson(folium.GeoJson):
+    """``folium.GeoJson`` whose features reach the page without a second Jinja pass.
+
+    folium renders a layer's script and branca then parses that output as a template again:
+    megabytes of features cost seconds to parse (and any ``{{ ... }}`` in their text would be
+    evaluated). Here the layer's own script adds an empty collection and a second script,
+    written as it is, adds the features, before the layer joins its parent (a MarkerCluster
+    only clusters the features it finds then). Popups and tooltips must be bound per feature
+    (``on_each_feature``): folium's ``GeoJsonPopup`` and ``GeoJsonTooltip`` read the data
+    while the layer renders.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        data = self.data
+        if data["features"]:  # folium maps styles to features while rendering: do it here
+            mapper = GeoJsonStyleMapper(data, self.feature_identifier, self) \
+                if self.style or self.highlight else None
+            if self.style:
+                self.style_map = mapper.get_style_map(self.style_function)
+            if self.highlight:
+                self.highlight_map = mapper.get_highlight_map(self.highlight_function)
+        self.add_child(_AddFeatures(self, data), name=self.get_name() + "_features", index=0)
+        self.data = {"type": "FeatureCollection", "features": []}
+        try:
+            super().render(**kwargs)
+        finally:
+            self.data = data
+
+
+def _bind_details(max_width: int | None) -> folium.JsCode:
+    """``onEachFeature`` binding each feature's ``popup`` (unless ``max_width`` is None) and
+    ``tooltip`` to its own layer.
 
     Bound per feature (not on the GeoJSON layer, as ``folium.GeoJsonPopup`` does) they also
     open when a MarkerCluster holds the features; the HTML was escaped when it was made.
     """
-    return folium.JsCode(
-        "function (feature, layer) {"
-        f" layer.bindPopup(feature.properties.popup, {{maxWidth: {int(max_width)}}});"
-        " layer.bindTooltip(feature.properties.tooltip, {sticky: true}); }")
+    popup = ("" if max_width is None else
+             f" layer.bindPopup(feature.properties.popup, {{maxWidth: {int(max_width)}}});")
+    return folium.JsCode("function (feature, layer) {" + popup
+                         + " layer.bindTooltip(feature.properties.tooltip, {sticky: true}); }")
 
 
 def _geojson_layer(target: folium.map.Layer, geometries: Sequence[dict],
-                   popups: Sequence[str], tooltips: Sequence[str], *, max_width: int,
-                   marker: folium.Marker | None = None,
+                   popups: Sequence[str] | None, tooltips: Sequence[str], *,
+                   max_width: int | None, marker: folium.Marker | None = None,
                    styles: Sequence[dict[str, Any]] | None = None) -> folium.GeoJson:
     """One GeoJSON layer of many shapes, each with its popup, tooltip and style.
 
@@ -273,9 +340,9 @@ def _geojson_layer(target: folium.map.Layer, geometries: Sequence[dict],
         GeoJSON geometries in EPSG:4326.
     popups, tooltips : sequence of str
         HTML per shape, every piece of text from data already escaped (``_esc``): it
-        reaches the page as JSON and the browser shows it as HTML.
-    max_width : int
-        Popup width in pixels.
+        reaches the page as JSON and the browser shows it as HTML. ``popups`` None: none.
+    max_width : int or None
+        Popup width in pixels (None without popups).
     marker : folium.Marker or folium.CircleMarker, optional
         How points are drawn (its options, and its icon for a Marker).
     styles : sequence of dict, optional
@@ -287,9 +354,12 @@ def _geojson_layer(target: folium.map.Layer, geometries: Sequence[dict],
     folium.GeoJson
         Its features are numbered by ``id`` in the given order.
     """
-    features = [{"type": "Feature", "id": i, "geometry": g,
-                 "properties": {"popup": p, "tooltip": t}}
-                for i, (g, p, t) in enumerate(zip(geometries, popups, tooltips, strict=True))]
+    if popups is None:
+        props = [{"tooltip": t} for t in tooltips]
+    else:
+        props = [{"popup": p, "tooltip": t} for p, t in zip(popups, tooltips, strict=True)]
+    features = [{"type": "Feature", "id": i, "geometry": g, "properties": p}
+                for i, (g, p) in enumerate(zip(geometries, props, strict=True))]
     style_function = None
     if styles is not None:
         styles = list(styles)
@@ -297,9 +367,10 @@ def _geojson_layer(target: folium.map.Layer, geometries: Sequence[dict],
         def style_function(feature: dict) -> dict:
             return dict(styles[feature["id"]])
 
-    return folium.GeoJson(
+    return _GeoJson(
         {"type": "FeatureCollection", "features": features}, marker=marker,
-        style_function=style_function, on_each_feature=_bind_details(max_width),
+        style_function=style_function,
+        on_each_feature=_bind_details(None if popups is None else max_width),
     ).add_to(target)
 
 
@@ -692,7 +763,7 @@ def _geojson(geoms: gpd.GeoSeries, simplify_m: float = _BOUNDARY_SIMPLIFY_M) -> 
 def _add_boundary(m: folium.Map, region: Region) -> None:
     if region.boundary is None or not len(region.boundary):
         return
-    folium.GeoJson(
+    _GeoJson(
         _geojson(region.boundary.geometry), name="Region boundary",
         style_function=lambda _f: {"color": "#333333", "weight": 2, "fill": False,
                                    "fillOpacity": 0.0, "dashArray": "6 4"},
@@ -810,15 +881,12 @@ def _add_isochrones(m: folium.Map, iso: gpd.GeoDataFrame | None) -> None:
             name=f"Reach of proposed in-person sites ({limit:g} min)", show=False)
         rows = iso[(iso["minutes"] == limit) & iso.geometry.notna() & ~iso.geometry.is_empty]
         data = _geojson(gpd.GeoSeries(rows.geometry.to_numpy(), crs=iso.crs))
-        for feature, name in zip(data["features"], rows["site_name"], strict=True):
-            # the only property: escaped text (it reaches the page as JSON)
-            feature["properties"] = {"tip": _esc(f"{name}: within {limit:g} min")}
-        folium.GeoJson(  # one layer for all sites: thousands of sites at national scale
-            data,
-            style_function=lambda _f: {"color": _ISOCHRONE_COLOUR, "weight": 1,
-                                       "fillColor": _ISOCHRONE_COLOUR, "fillOpacity": 0.12},
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        ).add_to(group)
+        style = {"color": _ISOCHRONE_COLOUR, "weight": 1, "fillColor": _ISOCHRONE_COLOUR,
+                 "fillOpacity": 0.12}
+        _geojson_layer(  # one layer for all sites: thousands of sites at national scale
+            group, [f["geometry"] for f in data["features"]], None,
+            [_esc(f"{name}: within {limit:g} min") for name in rows["site_name"]],
+            max_width=None, styles=[style] * len(rows))
         group.add_to(m)
 
 
@@ -865,17 +933,22 @@ def _add_areas(m: folium.Map, areas: gpd.GeoDataFrame | None,
     for level in [lv for lv in _AREA_LEVELS if lv in set(areas["level"])]:
         group = folium.FeatureGroup(
             name=f"Areas: share within standard by {_AREA_LEVELS[level]}", show=False)
+        outlines, popups, tooltips, styles = [], [], [], []
         for area, rows in areas[areas["level"] == level].groupby("area", sort=True):
+            geom = rows.geometry.iloc[0]
+            if geom is None or geom.is_empty:
+                continue  # nothing to draw
             worst = float(rows["share_within"].min())
             colour = cmap(worst)
-            folium.GeoJson(
-                _geojson(gpd.GeoSeries([rows.geometry.iloc[0]], crs=areas.crs)),
-                style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillColor": c,
-                                                     "fillOpacity": 0.25},
-                popup=folium.Popup(_area_popup(level, str(area), rows, names), max_width=480),
-                tooltip=folium.Tooltip(_esc(f"{area}: {worst:.0%} within the standard "
-                                            "(worst organisation)")),
-            ).add_to(group)
+            outlines.append(geom)
+            popups.append(_area_popup(level, str(area), rows, names))
+            tooltips.append(_esc(f"{area}: {worst:.0%} within the standard "
+                                 "(worst organisation)"))
+            styles.append({"color": colour, "weight": 2, "fillColor": colour,
+                           "fillOpacity": 0.25})
+        data = _geojson(gpd.GeoSeries(outlines, crs=areas.crs))
+        _geojson_layer(group, [f["geometry"] for f in data["features"]], popups, tooltips,
+                       max_width=480, styles=styles)
         group.add_to(m)
     cmap.add_to(m)
 
@@ -957,6 +1030,36 @@ def _orgs(region: Region) -> list[str]:
     return sorted(orgs, key=_org_sort_key)
 
 
+def _number_elements(root: Element) -> None:
+    """Name every element under ``root`` by its place in the page, not at random.
+
+    branca gives each element a random id, and the names in the page's script carry them
+    (also as the keys its parent keeps it under); numbered in a fixed walk (children in
+    order, then elements held as attributes, such as a popup's HTML) and re-keyed, the same
+    map is written byte for byte the same.
+    """
+    seen: set[int] = set()
+    found: list[tuple[Element, str]] = []
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        if id(el) in seen:
+            continue
+        seen.add(id(el))
+        found.append((el, el.get_name()))
+        held = [v for k, v in vars(el).items() if k not in ("_parent", "_children")]
+        held = [x for v in held for x in (v.values() if isinstance(v, dict) else
+                                          v if isinstance(v, list | tuple) else [v])]
+        nested = [*el._children.values(), *(x for x in held if isinstance(x, Element))]
+        stack.extend(reversed(nested))
+    old = {id(el): name for el, name in found}
+    for n, (el, _) in enumerate(found):
+        el._id = f"{n:08x}"
+    for el, _ in found:
+        el._children = type(el._children)(
+            (c.get_name() if key == old[id(c)] else key, c) for key, c in el._children.items())
+
+
 def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
              title: str | None = None, isochrones: gpd.GeoDataFrame | None = None,
              areas: gpd.GeoDataFrame | None = None, tours: pd.DataFrame | None = None,
@@ -1021,6 +1124,7 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
     _add_legend(m, names, _orgs(region))
     _add_footer(m, [str(a) for a in region.attribution])
     folium.LayerControl(collapsed=False).add_to(m)
+    _number_elements(m.get_root())
     return m
 
 
@@ -1073,6 +1177,7 @@ def comparison_map(region: Region, plan: Plan, before: Plan, *, title: str | Non
     _add_title(dual, title if title is not None
                else f"{region.name}: today {_DASH} {plan.name}")
     _add_legend(dual, names, _orgs(region))
+    _number_elements(dual.get_root())
     return dual
 
 

@@ -489,19 +489,22 @@ def test_areas_coloured_by_the_worst_share() -> None:
     layer = _layer(m, "Areas: share within standard by municipality")
     assert layer.show is False
     _layer(m, "Areas: share within standard by wellbeing services county")
-    shapes = [c for c in _walk(layer) if isinstance(c, folium.GeoJson)]
+    # one GeoJSON layer per level, a feature per area with its popup, tooltip and colour
+    (geo,) = [c for c in _walk(layer) if isinstance(c, folium.GeoJson)]
+    shapes = geo.data["features"]
     assert len(shapes) == 2  # sorted by name: "<script>..." before "Espoo"
     cmap = next(c for c in m._children.values()
                 if isinstance(c, LinearColormap) and "Share" in c.caption)
     evil, espoo = shapes
-    assert espoo.style_function({})["fillColor"] == cmap(1.0)
-    assert evil.style_function({})["fillColor"] == cmap(0.4)  # the municipality's share
-    popup = _popup_html(evil)
+    assert geo.style_function(espoo)["fillColor"] == cmap(1.0)
+    assert geo.style_function(evil)["fillColor"] == cmap(0.4)  # the municipality's share
+    popup = evil["properties"]["popup"]
     assert "&lt;script&gt;" in popup and EVIL not in popup
     cells = re.findall(r"<td[^>]*>(.*?)</td>", popup)
     assert cells[:5] == ["Kela", "10 min", "90.0%", "80%", "yes"]
     assert cells[5:10] == ["City of Helsinki", "10 min", "40.0%", "80%", "no"]
-    assert "40% within the standard" in _tooltip(evil)
+    assert "40% within the standard" in evil["properties"]["tooltip"]
+    assert evil["geometry"]["type"] == "Polygon"
 
 
 def test_comparison_map_has_today_left_and_the_plan_right() -> None:
@@ -603,3 +606,36 @@ def test_many_sites_of_one_mode_become_one_geojson_layer() -> None:
     assert all("Days/month" in p for p in props.values())
     html = m.get_root().render()
     assert html.count("L.marker(") < 20  # the 600 are one GeoJSON layer, not markers
+
+
+def test_saved_maps_are_the_same_every_time(tmp_path: Path) -> None:
+    # branca names elements at random; the maps number them, so a page is reproducible
+    def pages() -> tuple[bytes, bytes]:
+        m = plan_map(_region(), _plan(), before=_before(), areas=_areas(), grid_threshold=2)
+        dual = maps.comparison_map(_region(), _plan(), _before())
+        return (save_map(m, tmp_path / "m.html").read_bytes(),
+                save_map(dual, tmp_path / "c.html").read_bytes())
+
+    first, again = pages(), pages()
+    assert first == again
+    assert not re.search(rb"_[0-9a-f]{32}\b", first[0])  # no random names left
+
+
+@pytest.mark.parametrize("n_extra", [0, 600])  # folium Markers, and one GeoJSON layer
+def test_template_syntax_in_names_is_text(n_extra: int) -> None:
+    # branca parses folium's output as a Jinja template again: braces from data are
+    # escaped so that nothing in a name is evaluated when the page is rendered
+    evil = "{{ 6*7 }} {% if true %}x{% endif %} {# c"
+    dec = _decisions()
+    dec.loc[dec["mode"] == "popup", "site_name"] = evil
+    extra = dec[dec["mode"] == "popup"].iloc[[0] * n_extra].reset_index(drop=True)
+    extra["site_id"] = [f"P{i}" for i in range(n_extra)]
+    dec = pd.concat([dec, extra], ignore_index=True)
+    plan = Plan(name=evil, decisions=dec,
+                assignment=pd.DataFrame(ASSIGNMENT, columns=list(ASSIGNMENT_COLUMNS)))
+    page = plan_map(_region(), plan).get_root().render()
+    assert "&#123;&#123; 6*7 &#125;&#125; &#123;% if true %&#125;x" in page  # the title
+    # title, popup and tooltip; in GeoJSON properties the JSON escapes "&" once more
+    assert (page.count("&#123;&#123; 6*7 &#125;&#125;")
+            + page.count(r"\u0026#123;\u0026#123; 6*7 \u0026#125;\u0026#125;")) >= 3
+    assert "{{" not in page and "{%" not in page and "{#" not in page
