@@ -33,6 +33,7 @@ Notation (all costs in euros per year)::
 from __future__ import annotations
 
 import math
+import time
 
 import geopandas as gpd
 import numpy as np
@@ -46,6 +47,8 @@ from planner.problem import Problem, Standard, eligible, expand_standards
 from planner.schema import CRS
 
 _EPS = 1e-6
+#: Thresholds at which the linear relaxation is rounded for a starting plan.
+ROUNDING_THRESHOLDS = (0.5, 0.3, 0.2, 0.1, 0.05)
 #: Name of each ``solver.engine`` in a plan's metadata.
 ENGINES = {"scip": "OR-Tools SCIP", "highs": "HiGHS"}
 #: Price (EUR/year) of missing a whole standard in the explanation model.
@@ -132,6 +135,8 @@ class _Model:
         self.p = p = problem
         sc = p.scenario
         self.mip = mip = SparseMIP()
+        #: value of the linear relaxation, once solved (a bound on the optimum)
+        self.lp_bound = -math.inf
         opts = p.options.reset_index(drop=True)
         self.opts = opts
         n_s, n_o, n_d = len(p.sites), len(p.orgs), len(p.demand)
@@ -210,6 +215,7 @@ class _Model:
         # host desks
         desks = opts["host_desks"].to_numpy(dtype=float)
         spare = p.sites["spare_desks"].to_numpy(dtype=float)
+        self.desks, self.spare, self.cost = desks, spare, opts["cost_eur"].to_numpy(dtype=float)
         need = np.bincount(osite, weights=desks, minlength=n_s)
         tight = np.flatnonzero(need > spare)
         sel = (desks > 0) & np.isin(osite, tight)
@@ -302,6 +308,10 @@ class _Model:
         opened: dict[tuple[int, int], np.ndarray] = {}
         #: per standard: coverage variables, each pair's coverage row, each pair's open var
         self.coverage: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        #: per standard: its open[s] variables (position in ``open_terms``)
+        self.cover_terms: list[int] = []
+        #: per standard: residents of each coverage variable and the residents needed
+        self.cover_need: list[tuple[np.ndarray, float]] = []
         #: open[s] variables and the option each sums (for warm starts)
         self.open_terms: list[tuple[np.ndarray, np.ndarray]] = []
         # with a sparse cut-off, coverage counts each point's 2K nearest eligible sites
@@ -325,6 +335,7 @@ class _Model:
                 opened[key_e] = np.full(n_s, -1, dtype=np.int64)
                 opened[key_e][at] = var
             open_var = opened[key_e]
+            self.cover_terms.append(list(opened).index(key_e))
             in_area = np.zeros(n_d, dtype=bool)
             in_area[st.demand] = True
             near = ((t_m <= st.minutes) & in_area[t_i] & (pop[t_i] > 0)
@@ -341,6 +352,7 @@ class _Model:
                          np.concatenate([np.ones(cov_i.size), -np.ones(row.size)]), ub=0.0)
             total = float(pop[st.demand].sum())
             need_j = st.share * total
+            self.cover_need.append((pop[cov_i], need_j))
             cols, coef = [cov], [pop[cov_i]]
             if st.maximise_worst and total > 0:
                 key = (st.row, st.org)
@@ -373,40 +385,127 @@ class _Model:
             mip.set_objective(np.array(list(self.worst.values()), dtype=np.int64), 1.0)
             mip.maximize = True
 
-    def warm_start(self) -> None:
-        """Hint today's network to the solver as a complete solution: every existing office
-        kept and nothing new, each point's visits to its nearest kept offices while they
-        have room (the rest unserved), coverage and shared premises as they follow. When
-        today's network meets the standards, the solver starts from it, so the plan is
-        never worse than today under the same rules."""
-        n_s, n_o = self.n_s, len(self.p.orgs)
-        vals = np.zeros(self.mip.n_vars)
-        vals[self.y[self.keep_k]] = 1.0
-        y = vals[self.y]
-        # the pairs whose (organisation, site) has an in-person option taken today
-        g = self.xo * n_s + self.xs
-        entry, k = _expand(self.ip_ptr, self.ip_items, g)
-        is_open = np.zeros(g.size, dtype=bool)
-        is_open[entry[y[k] > 0.5]] = True
-        room = np.bincount(self.gkey[self.keep_k], weights=self.cap[self.keep_k],
-                           minlength=n_o * n_s)
-        visits = np.asarray(self.p.visits, dtype=float)
-        left = np.ones(self.ui.size)
-        order = np.lexsort((self.xs, self.xm))  # nearest pairs first
-        for e in order[is_open[order]]:  # sequential: each pair takes what room is left
-            j = self.upos[self.xi[e] * n_o + self.xo[e]]
-            v = visits[self.xi[e], self.xo[e]]
-            share = min(left[j], room[g[e]] / v) if v > 0 else 0.0
-            if share > 0:
-                vals[self.x[e]] = share
-                left[j] -= share
-                room[g[e]] -= share * v
-        vals[self.u] = np.clip(left, 0.0, 1.0)
-        for open_var, y_var in self.open_terms:
-            np.add.at(vals, open_var, vals[y_var])
-        for cov, row, pair_open in self.coverage:
-            np.maximum.at(vals, cov[row], np.minimum(vals[pair_open], 1.0))
-        self.mip.hint(np.arange(self.mip.n_vars), self.polish(vals))  # shared premises
+    def warm_start(self, rounding: bool = True) -> None:
+        """Hint a complete, feasible plan to the solver: the cheaper of today's network
+        (every existing office kept, with the options :meth:`repair` adds where it misses a
+        standard) and, with ``rounding``, the linear relaxation rounded at several
+        thresholds (:meth:`rounded`). Each is completed by the best assignment of visits
+        to its options (a linear programme). The relaxation's value is kept as a bound
+        (``lp_bound``), which counts when the solver stops before its own root bound.
+
+        The solver thus starts from a plan at least as good as today's network under the
+        same rules, and from the relaxation's neighbourhood rather than from scratch."""
+        today = np.zeros(self.y.size, dtype=bool)
+        today[self.keep_k] = True
+        today[self.repair(today)] = True
+        candidates = [today]
+        if rounding:
+            lp = self.mip.solve(solver="HIGHS", relax=True)
+            if lp.values is not None:
+                self.lp_bound = lp.bound
+                y = lp.values[self.y]
+                candidates += [self.rounded(y, th) for th in ROUNDING_THRESHOLDS]
+        best: tuple[float, np.ndarray] | None = None
+        for taken in candidates:
+            values = self.complete(taken)
+            if values is not None:
+                cost = self.mip.objective_of(values)
+                if best is None or cost < best[0] - 1e-6:
+                    best = (cost, values)
+        if best is not None:
+            self.mip.hint(np.arange(self.mip.n_vars), best[1])
+
+    def complete(self, taken: np.ndarray) -> np.ndarray | None:
+        """All variables of the plan that takes the options ``taken`` (a boolean per
+        option): visits assigned at least cost (a linear programme with the options
+        fixed), coverage and shared premises as they follow; None when the options do not
+        make a feasible plan (e.g. a standard missed)."""
+        res = self.mip.fixed(self.y, taken.astype(float)).solve(solver="HIGHS", relax=True)
+        if res.values is None:
+            return None
+        values = res.values.copy()
+        values[self.y] = taken.astype(float)
+        return self.polish(values)
+
+    def rounded(self, y: np.ndarray, threshold: float) -> np.ndarray:
+        """Options of a fractional solution ``y`` rounded: the leases that must stay, then
+        every option with ``y >= threshold``, largest first, that fits the host's spare
+        desks and the one-mode-per-site rule; :meth:`repair` then adds what the
+        standards still need."""
+        taken = np.zeros(self.y.size, dtype=bool)
+        taken[self.keep_k[self.p.existing["must_keep"].to_numpy(dtype=bool)]] = True
+        osite = self.opts["site"].to_numpy(dtype=np.int64)
+        used = np.bincount(osite[taken], weights=self.desks[taken], minlength=self.n_s)
+        busy = np.zeros(len(self.p.orgs) * self.n_s, dtype=bool)
+        busy[self.gkey[taken]] = True
+        order = np.argsort(-y, kind="stable")
+        for k in order[y[order] >= threshold].tolist():
+            s = osite[k]
+            if not busy[self.gkey[k]] and used[s] + self.desks[k] <= self.spare[s]:
+                taken[k] = busy[self.gkey[k]] = True
+                used[s] += self.desks[k]
+        taken[self.repair(taken)] = True
+        return taken
+
+    def repair(self, taken: np.ndarray) -> np.ndarray:
+        """Options to add to ``taken`` (a boolean per option) so that every access standard
+        holds, chosen greedily: the site that covers the most residents still uncovered per
+        euro, each with the cheapest option there that counts for the standard (and fits
+        the host's spare desks and the one-mode-per-site rule); the standards in turn.
+
+        Today's network often misses a standard; repaired, it is a feasible starting
+        plan, which the solver can improve at once instead of searching for any plan.
+        Returns the option positions added (empty when a standard cannot be met this way;
+        the solver then starts without a complete plan).
+        """
+        taken = taken.copy()
+        gkey, n_s = self.gkey, self.n_s
+        osite = self.opts["site"].to_numpy(dtype=np.int64)
+        used = np.bincount(osite[taken], weights=self.desks[taken], minlength=n_s)
+        busy = np.zeros(len(self.p.orgs) * n_s, dtype=bool)
+        busy[gkey[taken]] = True
+        yvar_pos = np.full(self.mip.n_vars, -1, dtype=np.int64)
+        yvar_pos[self.y] = np.arange(self.y.size)
+        added: list[int] = []
+        for (cov, row, pair_open), (weight, need), terms in zip(
+                self.coverage, self.cover_need, self.cover_terms, strict=True):
+            term_open, term_y = self.open_terms[terms]  # open[s] var of each option
+            k = yvar_pos[term_y]
+            opened = np.zeros(self.mip.n_vars)
+            np.add.at(opened, term_open, taken[k])
+            covered = np.zeros(cov.size, dtype=bool)
+            covered[row[opened[pair_open] > 0.5]] = True
+            short = need - float(weight[covered].sum())
+            if short <= 1e-6:
+                continue
+            # the cheapest option that opens each open var (and may be taken)
+            free = ~busy[gkey[k]] & (used[osite[k]] + self.desks[k] <= self.spare[osite[k]])
+            order = np.lexsort((k, self.cost[k]))
+            order = order[free[order]]
+            choice: dict[int, int] = {}
+            for ov, kk in zip(term_open[order].tolist(), k[order].tolist(), strict=True):
+                choice.setdefault(ov, kk)
+            while short > 1e-6 and choice:
+                gain = np.bincount(pair_open, weights=weight[row] * ~covered[row],
+                                   minlength=self.mip.n_vars)
+                cand = np.array(sorted(choice), dtype=np.int64)
+                score = gain[cand] / np.maximum(self.cost[[choice[c] for c in cand]], 1.0)
+                best = int(cand[np.argmax(score)])
+                if gain[best] <= 0:
+                    break
+                kk = choice.pop(best)
+                taken[kk] = True
+                busy[gkey[kk]] = True
+                used[osite[kk]] += self.desks[kk]
+                added.append(kk)
+                covered[row[pair_open == best]] = True
+                short = need - float(weight[covered].sum())
+                choice = {c: o for c, o in choice.items()
+                          if not busy[gkey[o]]
+                          and used[osite[o]] + self.desks[o] <= self.spare[osite[o]]}
+            if short > 1e-6:
+                return np.zeros(0, dtype=np.int64)
+        return np.array(added, dtype=np.int64)
 
     def polish(self, values: np.ndarray) -> np.ndarray:
         """A solution with every saving it is entitled to: a site where two or more
@@ -433,10 +532,16 @@ class _Model:
         return {o: float(sum(values[i] @ c for i, c in terms)) + self.org_const[o]
                 for o, terms in self.org_terms.items()}
 
-    def solve(self) -> MIPResult:
+    def solve(self, time_limit: float | None = None) -> MIPResult:
+        """Solve with the scenario's engine, gap and seed, for ``time_limit`` seconds (the
+        scenario's by default); the bound is at least the relaxation's, when known."""
         sc = self.p.scenario.solver
-        return self.mip.solve(solver=sc.engine.upper(), time_limit=sc.time_limit_s,
-                              seed=sc.seed, relative_gap=sc.relative_gap)
+        res = self.mip.solve(solver=sc.engine.upper(), seed=sc.seed,
+                             time_limit=sc.time_limit_s if time_limit is None else time_limit,
+                             relative_gap=sc.relative_gap)
+        if res.values is not None and not self.mip.maximize:
+            res.bound = min(max(res.bound, self.lp_bound), res.objective)
+        return res
 
 
 def _status_name(res: MIPResult, limit: float) -> str:
@@ -534,10 +639,13 @@ def solve(problem: Problem, name: str = "optimised",
         res1 = first.solve()
         if res1.values is not None:
             floors = {k: float(res1.values[v]) for k, v in first.worst.items()}
+    start = time.perf_counter()
     m = _Model(problem, floors=floors, prices=prices)
     m.warm_start()
-    res = m.solve()
+    # the starting plan's time counts against the limit (at least a tenth is left)
     limit = problem.scenario.solver.time_limit_s
+    limit = max(limit - (time.perf_counter() - start), 0.1 * limit)
+    res = m.solve(limit)
     state = _status_name(res, limit)
     if state == "infeasible":
         raise InfeasibleError(f"scenario {problem.scenario.name!r} is infeasible: "

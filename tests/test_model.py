@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
@@ -146,3 +147,48 @@ def test_budget_below_cheapest_plan_is_explained() -> None:
     # the budget caps the organisation's own cost (not residents' travel): B 70 000 plus
     # closing A 1 000 = 71 000
     assert "71,000" in str(exc.value) and "budget of 50,000" in str(exc.value)
+
+
+def test_repair_adds_the_cheapest_cover_per_euro() -> None:
+    # today's office A leaves d1 (9 min) outside the 6-minute standard; B (70 000) and C
+    # (90 000) both bring d1's 100 residents within reach: B covers more per euro
+    p = toy_problem()
+    m = model._Model(p)
+    today = np.zeros(m.y.size, dtype=bool)
+    today[m.keep_k] = True
+    added = m.repair(today)
+    opts = m.opts.iloc[added]
+    assert opts["site"].tolist() == [1] and opts["mode"].tolist() == ["office"]
+    # already feasible: nothing to add
+    today[added] = True
+    assert m.repair(today).size == 0
+
+
+def test_repair_gives_up_when_no_option_can_meet_the_standard() -> None:
+    p = toy_problem(minutes=0.5)  # nothing is within half a minute
+    m = model._Model(p)
+    today = np.zeros(m.y.size, dtype=bool)
+    today[m.keep_k] = True
+    assert m.repair(today).size == 0
+
+
+def test_warm_start_is_the_rounded_relaxation() -> None:
+    # by hand, the relaxation is integral: y_B = 1 meets both coverage rows (y_A + y_B >= 1,
+    # y_B + y_C >= 1) for 70 000, any fractional mix costs more (half of A, B and C is
+    # 129 500); with closing A (1 000) and travel (2 x 100 x 5 min) it is 72 000, the
+    # optimum. Today's network repaired (A + B) costs 170 600, so the hint is B alone.
+    p = toy_problem()
+    m = model._Model(p)
+    m.warm_start()
+    hint = np.array([m.mip._hint[i] for i in range(m.mip.n_vars)])
+    assert m.mip.objective_of(hint) == pytest.approx(72000.0)
+    assert m.lp_bound == pytest.approx(72000.0)
+    taken = m.opts.loc[hint[m.y] > 0.5, "site"].tolist()
+    assert taken == [1]
+    today = np.zeros(m.y.size, dtype=bool)
+    today[m.keep_k] = True
+    today[m.repair(today)] = True
+    assert m.mip.objective_of(m.complete(today)) == pytest.approx(170600.0)
+    # C alone misses d0: no plan
+    only_c = (m.opts["site"] == 2).to_numpy()
+    assert m.complete(only_c) is None

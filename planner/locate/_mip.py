@@ -8,6 +8,7 @@ milliseconds rather than the seconds a per-constraint Python loop takes.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -133,6 +134,13 @@ class SparseMIP:
         self._obj = [np.zeros(self.n_vars)]
         self._obj[0][np.asarray(idx, dtype=np.int64)] = coef
         self.offset = 0.0
+
+    def fixed(self, idx: np.ndarray, values: np.ndarray) -> SparseMIP:
+        """A copy of the model with some variables fixed to values (the rest shared)."""
+        lb, ub = np.concatenate(self._lb), np.concatenate(self._ub)
+        idx = np.asarray(idx, dtype=np.int64)
+        lb[idx] = ub[idx] = np.asarray(values, dtype=float)
+        return dataclasses.replace(self, _lb=[lb], _ub=[ub], _hint={})
 
     def objective_of(self, values: np.ndarray) -> float:
         """The objective (with the offset) of given variable values."""
