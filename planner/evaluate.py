@@ -6,6 +6,7 @@ Works on any ``Plan``: the optimiser's, today's network, or one a user wrote by 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -59,12 +60,38 @@ def current_plan(problem: Problem) -> Plan:
 
 def _site_positions(plan: Plan, problem: Problem) -> np.ndarray:
     idx = problem.site_index()
-    unknown = ~plan.decisions["site_id"].astype(str).isin(idx.index)
-    if unknown.any():
-        bad = plan.decisions.loc[unknown, "site_id"].iloc[0]
+    at = idx.index.get_indexer(plan.decisions["site_id"].astype(str))
+    if (at < 0).any():
+        bad = plan.decisions["site_id"].iloc[int(np.flatnonzero(at < 0)[0])]
         raise InputError(f"plan {plan.name!r}: site_id {bad!r} is not a candidate site of the "
                          "region; use an id from the sites table")
-    return idx.loc[plan.decisions["site_id"].astype(str)].to_numpy()
+    return idx.to_numpy()[at]
+
+
+def _to_sites(problem: Problem, sites: Iterable[int]) -> np.ndarray:
+    """Boolean per row of ``problem.times``: its destination is one of ``sites``
+    (positions), by a lookup table rather than a hash per row."""
+    wanted = np.zeros(len(problem.sites), dtype=bool)
+    wanted[np.fromiter(sites, dtype=np.int64)] = True
+    return wanted[problem.times["destination"].to_numpy()]
+
+
+def _nearest(problem: Problem, sites: set) -> tuple[np.ndarray, np.ndarray]:
+    """Per demand point, the nearest of ``sites`` (fewest minutes, then lowest position)
+    within the cut-off: its position (-1: none) and minutes (NaN: none)."""
+    n = len(problem.demand)
+    t = problem.times[_to_sites(problem, sites)]
+    origin = t["origin"].to_numpy(dtype=np.int64)
+    dest = t["destination"].to_numpy(dtype=np.int64)
+    minutes = t["minutes"].to_numpy(dtype=float)
+    mins = np.full(n, np.inf)
+    np.fmin.at(mins, origin, minutes)
+    fastest = minutes == mins[origin]
+    site = np.full(n, len(problem.sites), dtype=np.int64)
+    np.minimum.at(site, origin[fastest], dest[fastest])
+    none = site == len(problem.sites)
+    site[none], mins[none] = -1, np.nan
+    return site, mins
 
 
 def assign_nearest(plan: Plan, problem: Problem) -> pd.DataFrame:
@@ -82,38 +109,33 @@ def assign_nearest(plan: Plan, problem: Problem) -> pd.DataFrame:
     """
     pos = _site_positions(plan, problem)
     dec = plan.decisions.assign(_site=pos)
-    t = problem.times
-    rows = []
+    parts = []
     for oi, org in enumerate(problem.orgs):
         d = dec[dec["organisation"] == org]
-        ip = set(d.loc[d["mode"].isin(["office", "shared", "popup"]), "_site"])
-        rm = set(d.loc[d["mode"] == "remote", "_site"])
-        near_ip = t[t["destination"].isin(ip)].sort_values(["origin", "minutes", "destination"])
-        near_ip = near_ip.drop_duplicates("origin").set_index("origin")
-        near_rm = t[t["destination"].isin(rm)].sort_values(["origin", "minutes", "destination"])
-        near_rm = near_rm.drop_duplicates("origin").set_index("origin")
-        for i in range(len(problem.demand)):
-            v = float(problem.visits[i, oi])
-            if v <= 0:
-                continue
-            r = float(problem.remote_share[i, oi])
-            ip_row = near_ip.loc[i] if i in near_ip.index else None
-            rm_row = near_rm.loc[i] if i in near_rm.index else None
-            remote_part = 0.0
-            if rm_row is not None and (ip_row is None or rm_row["minutes"] < ip_row["minutes"]):
-                remote_part = r
-                rows.append((i, org, int(rm_row["destination"]), "remote", v * r,
-                             float(rm_row["minutes"])))
-            rest = v * (1 - remote_part)
-            if rest <= 0:
-                continue
-            if ip_row is not None:
-                rows.append((i, org, int(ip_row["destination"]), "in_person", rest,
-                             float(ip_row["minutes"])))
-            else:
-                rows.append((i, org, -1, "unserved", rest, np.nan))
-    asg = pd.DataFrame(rows, columns=["i", "organisation", "site", "channel", "visits",
-                                      "minutes"])
+        ip_site, ip_min = _nearest(
+            problem, set(d.loc[d["mode"].isin(["office", "shared", "popup"]), "_site"]))
+        rm_site, rm_min = _nearest(problem, set(d.loc[d["mode"] == "remote", "_site"]))
+        v = np.asarray(problem.visits[:, oi], dtype=float)
+        r = np.asarray(problem.remote_share[:, oi], dtype=float)
+        # the remote share goes remote where a remote point is nearer than in-person service
+        remote = (v > 0) & (rm_site >= 0) & ((ip_site < 0) | (rm_min < ip_min))
+        rest = v * (1 - np.where(remote, r, 0.0))
+        main = (v > 0) & (rest > 0)
+        served = main & (ip_site >= 0)
+        i_rm, i_main = np.flatnonzero(remote), np.flatnonzero(main)
+        part = pd.DataFrame({
+            "i": np.concatenate([i_rm, i_main]),
+            "site": np.concatenate([rm_site[i_rm], np.where(served, ip_site, -1)[i_main]]),
+            "channel": ["remote"] * len(i_rm)
+            + np.where(served, "in_person", "unserved")[i_main].tolist(),
+            "visits": np.concatenate([v[i_rm] * r[i_rm], rest[i_main]]),
+            "minutes": np.concatenate([rm_min[i_rm], np.where(served, ip_min, np.nan)[i_main]]),
+            "_k": np.concatenate([2 * i_rm, 2 * i_main + 1]),  # a point's remote row first
+        }).sort_values("_k", kind="stable")
+        parts.append(part.assign(organisation=org))
+    cols = ["i", "organisation", "site", "channel", "visits", "minutes"]
+    asg = (pd.concat(parts, ignore_index=True)[cols] if parts
+           else pd.DataFrame(columns=cols))
     site_ids = np.append(problem.sites["site_id"].astype(str).to_numpy(), "")
     asg.insert(0, "demand_id", problem.demand["demand_id"].to_numpy()[asg["i"].astype(int)])
     asg["site_id"] = site_ids[asg["site"].astype(int).to_numpy()]
@@ -142,9 +164,9 @@ def within(plan: Plan, problem: Problem, org: str, minutes: float,
         d["mode"].isin(["office", "shared"])
         | ((d["mode"] == "popup") & (d["days_per_month"] >= min_popup_days)))]
     t = problem.times
-    near = t.loc[(t["minutes"] <= minutes) & t["destination"].isin(set(d["_site"])), "origin"]
+    near = (t["minutes"].to_numpy() <= minutes) & _to_sites(problem, d["_site"])
     out = np.zeros(len(problem.demand), dtype=bool)
-    out[near.unique()] = True
+    out[t["origin"].to_numpy()[near]] = True
     return out
 
 
