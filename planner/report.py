@@ -120,15 +120,20 @@ def area_polygons(region: Region, demand: gpd.GeoDataFrame, level: str) -> gpd.G
         d = d[d["area"].isin(areas)]
         return gpd.GeoDataFrame(d[["area", "geometry"]], geometry="geometry", crs=CRS)
     outline = shapely.union_all(bnd.to_crs(CRS).geometry.to_numpy()) if has_bnd else None
+    if len(areas) == 1 and outline is not None:
+        return gpd.GeoDataFrame({"area": areas}, geometry=[outline], crs=CRS)
+    pts = demand.geometry.to_crs(CRS).to_numpy()
+    where = _positions(names.to_numpy())
     geoms = []
     for area in areas:
-        pts = demand.geometry[names == area].to_crs(CRS)
-        if len(areas) == 1 and outline is not None:
-            geoms.append(outline)
-            continue
-        hull = shapely.union_all(pts.to_numpy()).convex_hull.buffer(_AREA_BUFFER_M)
+        hull = shapely.union_all(pts[where[area]]).convex_hull.buffer(_AREA_BUFFER_M)
         geoms.append(hull.intersection(outline) if outline is not None else hull)
     return gpd.GeoDataFrame({"area": areas}, geometry=geoms, crs=CRS)
+
+
+def _positions(names: np.ndarray) -> dict[str, np.ndarray]:
+    """Positions (ascending) of each distinct value of ``names``."""
+    return {str(k): v for k, v in pd.Series(names).groupby(names, sort=False).indices.items()}
 
 
 def area_access(plan: Plan, problem: Problem, region: Region,
@@ -169,17 +174,17 @@ def area_access(plan: Plan, problem: Problem, region: Region,
             cache[key] = evaluate.within(p, problem, org, minutes, days)
         return cache[key]
 
+    where = {level: _positions(dem[level].astype(str).to_numpy()) for level in levels}
     for st in problem.scenario.standards:
         orgs = problem.orgs if st.organisation == "all" else [st.organisation]
         for level in levels:
-            names = dem[level].astype(str).to_numpy()
             for org in orgs:
                 now = ok(plan, org, st.minutes, st.min_popup_days)
                 was = ok(before, org, st.minutes, st.min_popup_days) if before else None
-                for area in sorted(set(names)):
-                    sel = names == area
+                for area in sorted(where[level]):
+                    sel = where[level][area]  # positions in order: the same sums as a mask
                     total = float(pop[sel].sum())
-                    inside = float(pop[sel & now].sum())
+                    inside = float(pop[sel][now[sel]].sum())
                     share = inside / total if total else 1.0
                     required = st.share if st.area == level else np.nan
                     row = {"level": level, "area": area, "organisation": org,
@@ -189,7 +194,7 @@ def area_access(plan: Plan, problem: Problem, region: Region,
                            "met": bool(share + 1e-9 >= required) if required == required
                            else None}
                     if was is not None:
-                        row["share_before"] = (float(pop[sel & was].sum()) / total
+                        row["share_before"] = (float(pop[sel][was[sel]].sum()) / total
                                                if total else 1.0)
                     rows.append(row)
     df = pd.DataFrame(rows)
