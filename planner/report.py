@@ -24,8 +24,12 @@ formula (``=``, ``+``, ``-``, ``@``, tab or carriage return first): it gets a le
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
 import math
+import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +60,8 @@ SHEETS = {"Summary": "report_summary", "Decisions": "report_decisions",
           "Cost sharing": "report_cost_sharing", "Shared sites": "report_shared_sites",
           "Run": "report_run"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Creation time of workbooks (the earliest a zip can hold): the same tables, the same file.
+_FIXED_TIME = datetime.datetime(1980, 1, 1)
 _AREA_BUFFER_M = 100.0
 _MODES = ("office", "shared", "popup", "remote", "closed")
 _COST_SHARING_NOTE = (
@@ -325,6 +331,11 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
 def write_excel(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """Write data frames as sheets of one workbook, text cells neutralised (``safe_frame``).
 
+    The cells are those ``DataFrame.to_excel`` writes (missing values empty, infinities as
+    ``inf``), streamed through openpyxl's write-only workbook: the first row is frozen and
+    the columns are as wide as their first 200 values. The file is the same byte for byte
+    for the same tables: its creation time and the times inside the zip are 1980-01-01.
+
     Parameters
     ----------
     tables : dict of str to pandas.DataFrame
@@ -336,20 +347,77 @@ def write_excel(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     -------
     pathlib.Path
     """
+    from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
+    from openpyxl.xml.functions import tostring
 
     def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            for name, df in tables.items():
-                safe = safe_frame(df.reset_index(drop=True))
-                safe.to_excel(xw, sheet_name=name[:31], index=False)
-                ws = xw.sheets[name[:31]]
-                ws.freeze_panes = "A2"
-                for i, col in enumerate(safe.columns, start=1):
-                    width = max([len(str(col))] + [len(str(v)) for v in safe[col].head(200)])
-                    ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+        wb = Workbook(write_only=True)
+        wb.properties.created = wb.properties.modified = _FIXED_TIME
+        for name, df in tables.items():
+            safe = safe_frame(df.reset_index(drop=True))
+            ws = wb.create_sheet(name[:31])
+            ws.freeze_panes = "A2"  # the view and the widths go before the first row
+            for i, col in enumerate(safe.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in safe[col].head(200)])
+                ws.column_dimensions[get_column_letter(i)].width = min(width + 2, 60)
+            ws.append(list(safe.columns))
+            for row in zip(*(_excel_values(ws, safe[c]) for c in safe.columns), strict=True):
+                ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        # openpyxl stamps the workbook and each part with the time of saving
+        wb.properties.modified = _FIXED_TIME
+        core = tostring(wb.properties.to_tree())
+        with zipfile.ZipFile(buf) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in src.infolist():
+                part = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+                part.external_attr = 0o644 << 16
+                data = core if info.filename == "docProps/core.xml" else src.read(info)
+                out.writestr(part, data, compress_type=zipfile.ZIP_DEFLATED)
 
     return atomic_write(path, write)
+
+
+def _excel_values(ws: Any, col: pd.Series) -> list:
+    """A column's cells as ``DataFrame.to_excel`` writes them with openpyxl."""
+    arr = col.to_numpy()
+    if arr.dtype.kind in "iub":
+        return arr.tolist()
+    if arr.dtype.kind == "f":
+        out = arr.astype(object)
+        out[np.isnan(arr)] = ""
+        out[arr == np.inf] = "inf"
+        out[arr == -np.inf] = "-inf"
+        return out.tolist()
+    return [_excel_value(ws, v) for v in arr]
+
+
+def _excel_value(ws: Any, v: Any) -> Any:
+    """One cell as ``DataFrame.to_excel`` writes it: missing -> "", infinities as text,
+    numbers and booleans as such, dates with pandas' formats, anything else as text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if pd.api.types.is_scalar(v) and pd.isna(v):
+        return ""
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        return "inf" if v == np.inf else "-inf" if v == -np.inf else float(v)
+    if isinstance(v, Decimal):
+        return v
+    if isinstance(v, datetime.timedelta):
+        cell = WriteOnlyCell(ws, value=v.total_seconds() / 86400)
+        cell.number_format = "0"
+        return cell
+    if isinstance(v, datetime.date):
+        cell = WriteOnlyCell(ws, value=v)
+        cell.number_format = ("YYYY-MM-DD HH:MM:SS" if isinstance(v, datetime.datetime)
+                              else "YYYY-MM-DD")
+        return cell
+    return str(v)
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> Path:

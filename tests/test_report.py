@@ -151,6 +151,38 @@ def test_workbook_has_the_sheets_and_the_plans_kpis(run) -> None:
     assert summary.loc["employment", "sites_remote"] == 1
 
 
+def test_workbook_cells_as_pandas_writes_them_and_reproducible(tmp_path: Path) -> None:
+    import datetime
+    import time
+
+    odd = pd.DataFrame({
+        "f": [1.5, np.nan, np.inf, -np.inf], "i": [1, 2, 3, 4],
+        "b": [True, False, True, False], "o": [FORMULA, None, True, 3],
+        "s": pd.array(["a", None, "", "c"], dtype="str"),
+        "d": [datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, 3, 4, 5),
+              pd.Timestamp("2024-01-01"), np.nan],
+        "n": pd.array([1, None, 3, 4], dtype="Int64"),
+        "l": [[1, 2], {"a": 1}, 1.25, np.float32(2.5)]})
+    tables = {"Odd": odd, "Empty": odd.iloc[0:0]}
+    first = report.write_excel(tables, tmp_path / "a.xlsx").read_bytes()
+    with pd.ExcelWriter(tmp_path / "pandas.xlsx", engine="openpyxl") as xw:
+        for name, df in tables.items():
+            report.safe_frame(df).to_excel(xw, sheet_name=name, index=False)
+
+    def cells(path: Path) -> dict:
+        wb = openpyxl.load_workbook(path)
+        return {ws.title: [[(c.value, c.data_type, c.number_format) for c in row]
+                           for row in ws.iter_rows()] for ws in wb}
+
+    assert cells(tmp_path / "a.xlsx") == cells(tmp_path / "pandas.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "a.xlsx")["Odd"]
+    assert ws.freeze_panes == "A2" and ws["B1"].value == "i"
+    assert ws["D2"].value == "'" + FORMULA  # neutralised
+    # saved later: the same bytes (openpyxl and zip stamp the time, to 1 and 2 seconds)
+    time.sleep(2.1)
+    assert report.write_excel(tables, tmp_path / "b.xlsx").read_bytes() == first
+
+
 def test_costs_sheet_before_and_after(run) -> None:
     problem, _, _, written = run
     costs = _sheet(written["xlsx"], "Costs").set_index("organisation")
