@@ -136,6 +136,11 @@ _DASH = "\u2013"  # en dash
 # --------------------------------------------------------------------------- text helpers
 _ESCAPES = str.maketrans({"\\": "&#92;", "`": "&#96;", "$": "&#36;", "{": "&#123;",
                           "}": "&#125;"})
+_SPECIAL = re.compile(r"[&<>\"'\\`${}]")
+#: Style of the popups' tables (``_table``), as each cell carried it before.
+_TABLE_CSS = (".planner-table{border-collapse:collapse;font-size:12px}"
+              ".planner-table th{text-align:left;padding:1px 6px}"
+              ".planner-table td{padding:1px 6px;white-space:nowrap}")
 
 
 def _esc(value: Any) -> str:
@@ -148,8 +153,10 @@ def _esc(value: Any) -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    text = html.escape(str(value), quote=True)
-    return text.translate(_ESCAPES)
+    text = str(value)
+    if not _SPECIAL.search(text):  # most names and numbers: nothing to replace
+        return text
+    return html.escape(text, quote=True).translate(_ESCAPES)
 
 
 def _is_missing(value: Any) -> bool:
@@ -177,15 +184,17 @@ def _fmt_minutes(value: Any) -> str:
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """An HTML table; the cells must already be escaped."""
-    th = "".join(f'<th style="text-align:left;padding:1px 6px">{h}</th>' for h in header)
-    body = "".join(
-        "<tr>" + "".join(f'<td style="padding:1px 6px;white-space:nowrap">{c}</td>'
-                         for c in row) + "</tr>"
-        for row in rows
-    )
-    return (f'<table style="border-collapse:collapse;font-size:12px">'
-            f"<tr>{th}</tr>{body}</table>")
+    """An HTML table of class ``planner-table`` (styled once per page: ``_TABLE_CSS``);
+    the cells must already be escaped."""
+    th = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr><td>" + "</td><td>".join(row) + "</td></tr>" for row in rows)
+    return f'<table class="planner-table"><tr>{th}</tr>{body}</table>'
+
+
+def _add_table_style(m: folium.Map | DualMap) -> None:
+    """The popups' table style, once in the page's header instead of on every cell."""
+    m.get_root().header.add_child(folium.Element(f"<style>{_TABLE_CSS}</style>"),
+                                  name="planner_table_style")
 
 
 # --------------------------------------------------------------------------- geometry
@@ -1134,6 +1143,7 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
                     "Residents: minutes to in-person service (today)", False, colormap, names,
                     grid_threshold)
     colormap.add_to(m)
+    _add_table_style(m)
     _add_title(m, title if title is not None else f"{region.name} {_DASH} {plan.name}")
     _add_legend(m, names, _orgs(region))
     _add_footer(m, [str(a) for a in region.attribution])
@@ -1188,6 +1198,7 @@ def comparison_map(region: Region, plan: Plan, before: Plan, *, title: str | Non
             f'font-weight:bold;">{_esc(label)}</div>'))
         folium.LayerControl(collapsed=True).add_to(side)
     colormap.add_to(dual.m2)
+    _add_table_style(dual)
     _add_title(dual, title if title is not None
                else f"{region.name}: today {_DASH} {plan.name}")
     _add_legend(dual, names, _orgs(region))

@@ -639,3 +639,11 @@ def test_template_syntax_in_names_is_text(n_extra: int) -> None:
     assert (page.count("&#123;&#123; 6*7 &#125;&#125;")
             + page.count(r"\u0026#123;\u0026#123; 6*7 \u0026#125;\u0026#125;")) >= 3
     assert "{{" not in page and "{%" not in page and "{#" not in page
+
+
+def test_popup_tables_are_styled_once_per_page(built) -> None:
+    _, page = built
+    assert page.count(maps._TABLE_CSS) == 1
+    assert '<table class="planner-table">' in page and "<td style=" not in page
+    dual = maps.comparison_map(_region(), _plan(), _before()).get_root().render()
+    assert dual.count(maps._TABLE_CSS) == 1
