@@ -87,8 +87,8 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     list of (area, Problem)
         Each part's scenario has no budgets (they are priced by :func:`solve`) and no
         decomposition; ``solver.time_limit_s`` x ``solver.workers`` seconds are shared
-        among the parts in proportion to their travel-time pairs (at least
-        ``MIN_PART_S`` each), so ``time_limit_s`` bounds the whole solve.
+        among the parts in proportion to their demand points (at least ``MIN_PART_S``
+        each, none above ``time_limit_s``), so ``time_limit_s`` bounds the whole solve.
     """
     if column not in problem.demand.columns:
         raise InfeasibleError(f"solver.decompose: the demand has no {column!r} column; "
@@ -101,10 +101,12 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     areas, code = np.unique(d_area, return_inverse=True)  # sorted area names
     t = problem.times
     o, s = t["origin"].to_numpy(), t["destination"].to_numpy()
-    # the solve's time is shared out in proportion to each part's travel-time pairs, so
-    # that the parts, solved largest first on ``workers`` processes, end together
-    pairs = np.bincount(code[o], minlength=areas.size).astype(float)
-    limits = _share_time(pairs, sc.solver.time_limit_s, min(sc.solver.workers, areas.size))
+    # the solve's time is shared out in proportion to each part's demand points: the
+    # euros at stake (and so the euros a gap leaves) grow with its residents, and the
+    # model's size with its points (by travel-time pairs, the densest county took
+    # everything and the small ones had no time to improve their starting plans)
+    cells = np.bincount(code, minlength=areas.size).astype(float)
+    limits = _share_time(cells, sc.solver.time_limit_s, min(sc.solver.workers, areas.size))
     out = []
     for area, limit in zip(areas.tolist(), limits, strict=True):
         part_sc = sc.model_copy(update={
@@ -169,8 +171,9 @@ def _solve_parts(parts: list[tuple[str, Problem]], prices: dict[str, float], wor
     jobs = [(a, p, prices) for a, p in parts]
     # a daemon process (e.g. a Dask worker running a sweep) may not start processes
     if workers > 1 and len(jobs) > 1 and not multiprocessing.current_process().daemon:
-        # the largest parts first, so that the two cores finish together
-        order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1].times))
+        # the longest parts first, so that the processes finish together
+        order = sorted(range(len(jobs)),
+                       key=lambda i: -jobs[i][1].scenario.solver.time_limit_s)
         with ProcessPoolExecutor(max_workers=workers) as pool:
             done = dict(zip(order, pool.map(_solve_part, [jobs[i] for i in order]),
                             strict=True))
