@@ -192,3 +192,19 @@ def test_warm_start_is_the_rounded_relaxation() -> None:
     # C alone misses d0: no plan
     only_c = (m.opts["site"] == 2).to_numpy()
     assert m.complete(only_c) is None
+
+
+def test_rins_frees_where_start_and_relaxation_disagree() -> None:
+    # start: today's network repaired, A + B (170 600); relaxation: B alone (integral, see
+    # above). They agree on B (open) and C (closed), so only A is free: closing it gives
+    # the optimum 72 000
+    p = toy_problem()
+    m = model._Model(p)
+    today = np.zeros(m.y.size, dtype=bool)
+    today[m.keep_k] = True
+    today[m.repair(today)] = True
+    m.start = m.complete(today)
+    m.lp_y = m.mip.solve(solver="HIGHS", relax=True).values[m.y]
+    m.improve(10.0)
+    assert m.mip.objective_of(m.start) == pytest.approx(72000.0)
+    assert m.opts.loc[m.start[m.y] > 0.5, "site"].tolist() == [1]
