@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pyogrio
+
+#: What a GeoPackage records as the time its layers changed: the same data, the same file.
+GPKG_DATE = "2000-01-01T00:00:00Z"
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -46,3 +51,15 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
 def write_csv(df: pd.DataFrame, path: str | Path, index: bool = True) -> Path:
     """Write a table as CSV (4 decimals) through :func:`atomic_write`."""
     return atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.4f", index=index))
+
+
+@contextmanager
+def fixed_gpkg_date() -> Iterator[None]:
+    """Within the block GDAL stamps GeoPackage layers with ``GPKG_DATE``, not the time of
+    writing (its ``OGR_CURRENT_DATE``); the setting before is restored after."""
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})

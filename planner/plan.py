@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from planner._io import atomic_write
+from planner._io import atomic_write, fixed_gpkg_date
 from planner.errors import InputError
 from planner.schema import CRS
 
@@ -31,8 +31,6 @@ ACTIONS = ("keep", "open", "close")
 #: Meta keys kept in memory but not written to files: they differ from run to run, and the
 #: same scenario and seed must give byte-identical plan files.
 RUN_ONLY_META = ("seconds", "parts")
-#: Timestamp GDAL writes into GeoPackage metadata (fixed, for byte-identical files).
-_GPKG_DATE = "2000-01-01T00:00:00Z"
 
 
 @dataclass
@@ -105,12 +103,8 @@ class Plan:
         return {k: v for k, v in self.meta.items() if k not in RUN_ONLY_META}
 
     def _write_gpkg(self, path: Path) -> None:
-        before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _GPKG_DATE})
-        try:
+        with fixed_gpkg_date():
             self._write_gpkg_layers(path)
-        finally:
-            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
     def _write_gpkg_layers(self, path: Path) -> None:
         dec = self.decisions.to_crs(CRS)

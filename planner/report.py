@@ -41,7 +41,7 @@ import shapely
 from matplotlib.figure import Figure
 
 from planner import evaluate, maps
-from planner._io import atomic_write
+from planner._io import atomic_write, fixed_gpkg_date
 from planner.costs import cost_sharing as split_shared_costs
 from planner.plan import Plan
 from planner.problem import Problem
@@ -447,7 +447,8 @@ def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_gpkg(plan: Plan, layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
-    """Write the plan (``Plan.to_file``) and extra layers to one GeoPackage, atomically.
+    """Write the plan (``Plan.to_file``) and extra layers to one GeoPackage, atomically;
+    the same layers give the same file (GDAL's timestamps are fixed).
 
     Parameters
     ----------
@@ -463,9 +464,10 @@ def write_gpkg(plan: Plan, layers: dict[str, gpd.GeoDataFrame], path: str | Path
     """
     def write(tmp: Path) -> None:
         plan.to_file(tmp)
-        for name, gdf in layers.items():
-            pyogrio.write_dataframe(_gpkg_ready(gdf.to_crs(CRS)), tmp, layer=name,
-                                    driver="GPKG")
+        with fixed_gpkg_date():  # as the plan's layers: the same layers, the same file
+            for name, gdf in layers.items():
+                pyogrio.write_dataframe(_gpkg_ready(gdf.to_crs(CRS)), tmp, layer=name,
+                                        driver="GPKG")
 
     return atomic_write(path, write)
 

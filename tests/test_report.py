@@ -290,6 +290,16 @@ def test_geopackage_layers_round_trip(run) -> None:
         == pytest.approx(float(np.average(kela["minutes"], weights=kela["visits"])))
 
 
+def test_geopackage_is_the_same_file_every_time(run, tmp_path: Path) -> None:
+    _, plan, _, written = run
+    layers = {name: pyogrio.read_dataframe(written["gpkg"], layer=name)
+              for name in ("sites", "areas")}
+    first = report.write_gpkg(plan, layers, tmp_path / "a.gpkg").read_bytes()
+    again = report.write_gpkg(plan, layers, tmp_path / "b.gpkg").read_bytes()
+    assert first == again  # GDAL stamps each layer's last change: fixed for all layers
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None  # restored
+
+
 # --------------------------------------------------------------------------- areas
 def test_area_polygons_dissolve_hull_and_single_area() -> None:
     region = Region(name="t", service_points=gpd.GeoDataFrame(), sites=gpd.GeoDataFrame(),
