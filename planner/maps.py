@@ -498,15 +498,15 @@ def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
     dec = dec.assign(_sid=dec["site_id"].astype(str).to_numpy(),
                      _rank=[rank[str(o)] for o in dec["organisation"]])
     dec = dec.sort_values(["_sid", "_rank"], kind="stable")
-    days = pd.to_numeric(dec["days_per_month"], errors="coerce") \
-        if "days_per_month" in dec.columns else pd.Series(np.nan, index=dec.index)
+    days = pd.to_numeric(pd.Series(_column(dec, "days_per_month", np.nan), dtype=object),
+                         errors="coerce").fillna(0.0).tolist()
     cells = [[_esc(_org_label(o, names)), _esc(mode),
               _esc(_fmt_int(d) if d > 0 else _DASH), _esc(action), _esc(_fmt_eur(cost)),
               _esc(_fmt_int(visits))]
-             for o, mode, d, action, cost, visits in zip(
-                 dec["organisation"], dec["mode"], days.fillna(0.0),
-                 dec["action"] if "action" in dec.columns else [""] * len(dec),
-                 dec["annual_cost_eur"], dec["visits"], strict=True)]
+             for o, mode, d, action, cost, visits in zip(  # lists: fast to iterate
+                 _column(dec, "organisation"), _column(dec, "mode"), days,
+                 _column(dec, "action"), _column(dec, "annual_cost_eur", None),
+                 _column(dec, "visits", None), strict=True)]
     header = ["Organisation", "Mode", "Days/month", "Action", "Annual cost", "Visits"]
     sids = dec["_sid"].to_numpy()
     starts = np.flatnonzero(np.r_[True, sids[1:] != sids[:-1]])
@@ -701,11 +701,15 @@ def demand_grid(demand: gpd.GeoDataFrame, minutes: dict[str, float], max_cells: 
     return cells, size
 
 
-def _add_demand(m: folium.Map, region: Region, assignment: pd.DataFrame, name: str,
+#: ``travel_minutes`` of a plan's assignment, computed once per map.
+_Travel = tuple[dict[str, float], pd.DataFrame]
+
+
+def _add_demand(m: folium.Map, region: Region, travel: _Travel, name: str,
                 show: bool, colormap: branca.colormap.LinearColormap,
                 names: dict[str, str], grid_threshold: int = DEMAND_GRID_THRESHOLD) -> None:
     demand = region.demand.reset_index(drop=True)
-    overall, per_org = travel_minutes(assignment)
+    overall, per_org = travel
     group = folium.FeatureGroup(name=name, show=show)
     if len(demand) > grid_threshold:
         _add_grid(group, demand, overall, grid_threshold, colormap)
@@ -1023,12 +1027,12 @@ def _add_footer(m: folium.Map, lines: Sequence[str]) -> None:
 
 
 # --------------------------------------------------------------------------- public API
-def _travel_colormap(*plans: Plan | None) -> branca.colormap.LinearColormap:
+def _travel_colormap(*travel: _Travel | None) -> branca.colormap.LinearColormap:
     """Green-yellow-red scale from 0 to the 95th percentile of the plans' minutes (>= 15)."""
     values: list[float] = []
-    for p in plans:
-        if p is not None:
-            values += list(travel_minutes(p.assignment)[0].values())
+    for t in travel:
+        if t is not None:
+            values += list(t[0].values())
     p95 = float(np.percentile(values, 95)) if values else 0.0
     vmax = float(max(15, math.ceil(p95)))
     return branca.colormap.LinearColormap(list(_TRAVEL_COLOURS), vmin=0.0, vmax=vmax,
@@ -1128,18 +1132,20 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
     """
     names = _org_names(region)
     m = _new_map(region, plan)
-    colormap = _travel_colormap(plan, before)
+    proposed = travel_minutes(plan.assignment)
+    today = travel_minutes(before.assignment) if before is not None else None
+    colormap = _travel_colormap(proposed, today)
     _add_boundary(m, region)
     _add_areas(m, areas, names)
     _add_isochrones(m, isochrones)
     _add_today(m, region, names)
     _add_proposal(m, plan, names, split=cost_split)
     _add_tours(m, region, tours, names)
-    _add_demand(m, region, plan.assignment,
+    _add_demand(m, region, proposed,
                 "Residents: minutes to in-person service (proposed)", True, colormap, names,
                 grid_threshold)
-    if before is not None:
-        _add_demand(m, region, before.assignment,
+    if today is not None:
+        _add_demand(m, region, today,
                     "Residents: minutes to in-person service (today)", False, colormap, names,
                     grid_threshold)
     colormap.add_to(m)
@@ -1179,17 +1185,18 @@ def comparison_map(region: Region, plan: Plan, before: Plan, *, title: str | Non
     """
     names = _org_names(region)
     dual = _new_map(region, plan, DualMap)
-    colormap = _travel_colormap(plan, before)
+    proposed, today = travel_minutes(plan.assignment), travel_minutes(before.assignment)
+    colormap = _travel_colormap(proposed, today)
     for side, label in ((dual.m1, "Today"), (dual.m2, "Proposed")):
         _add_boundary(side, region)
         if side is dual.m1:
             _add_today(side, region, names)
-            _add_demand(side, region, before.assignment,
+            _add_demand(side, region, today,
                         "Residents: minutes to in-person service (today)", True, colormap,
                         names, grid_threshold)
         else:
             _add_proposal(side, plan, names)
-            _add_demand(side, region, plan.assignment,
+            _add_demand(side, region, proposed,
                         "Residents: minutes to in-person service (proposed)", True, colormap,
                         names, grid_threshold)
         left = "56px" if side is dual.m1 else "calc(50% + 56px)"
