@@ -52,6 +52,8 @@ _EPS = 1e-6
 ROUNDING_THRESHOLDS = (0.5, 0.3, 0.2, 0.1, 0.05)
 #: Share of the time left after the starting plan that goes to improving it (RINS).
 RINS_SHARE = 0.5
+#: RINS neighbourhoods: options within this of the relaxation stay as they are.
+RINS_TOLERANCES = (0.1, 0.0)
 #: Name of each ``solver.engine`` in a plan's metadata.
 ENGINES = {"scip": "OR-Tools SCIP", "highs": "HiGHS"}
 #: Price (EUR/year) of missing a whole standard in the explanation model.
@@ -426,24 +428,32 @@ class _Model:
     def improve(self, time_limit: float) -> None:
         """Improve the starting plan by relaxation-induced neighbourhood search (RINS): the
         options on which the starting plan and the linear relaxation agree are fixed, and
-        the much smaller model over the others is solved for at most ``time_limit``
-        seconds, from the starting plan; a better plan becomes the new start."""
+        the much smaller model over the others is solved from the starting plan; a better
+        plan becomes the new start. A narrow neighbourhood first (agreement within
+        ``RINS_TOLERANCES[0]``), then wider ones, within ``time_limit`` seconds in all
+        (each its share, and what one leaves goes to the next)."""
         if self.start is None or self.lp_y is None:
             return
-        y = self.start[self.y]
-        agree = np.abs(self.lp_y - y) < 1e-6
-        if agree.all():
-            return
-        sub = self.mip.fixed(self.y[agree], y[agree])
-        sub.hint(np.arange(self.mip.n_vars), self.start)
         sc = self.p.scenario.solver
-        res = sub.solve(solver=sc.engine.upper(), time_limit=time_limit, seed=sc.seed,
-                        relative_gap=sc.relative_gap)
-        if res.values is not None:
-            values = self.polish(res.values)
-            if self.mip.objective_of(values) < self.mip.objective_of(self.start) - 1e-6:
-                self.start = values
-                self.mip.hint(np.arange(self.mip.n_vars), values)
+        deadline = time.perf_counter() + time_limit
+        for n, tol in enumerate(RINS_TOLERANCES):
+            y = self.start[self.y]
+            agree = np.abs(self.lp_y - y) <= tol + 1e-6
+            if agree.all():
+                continue
+            left = deadline - time.perf_counter()
+            if left <= 0.05:
+                break
+            sub = self.mip.fixed(self.y[agree], y[agree])
+            sub.hint(np.arange(self.mip.n_vars), self.start)
+            res = sub.solve(solver=sc.engine.upper(), seed=sc.seed,
+                            time_limit=left / (len(RINS_TOLERANCES) - n),
+                            relative_gap=sc.relative_gap)
+            if res.values is not None:
+                values = self.polish(res.values)
+                if self.mip.objective_of(values) < self.mip.objective_of(self.start) - 1e-6:
+                    self.start = values
+                    self.mip.hint(np.arange(self.mip.n_vars), values)
 
     def complete(self, taken: np.ndarray) -> np.ndarray | None:
         """All variables of the plan that takes the options ``taken`` (a boolean per
