@@ -29,6 +29,7 @@ import io
 import json
 import math
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -582,9 +583,14 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
         if not len(p.kpis):
             p.kpis = evaluate.evaluate(p, problem)
     written: dict[str, Path] = {}
-    splits = split_shared_costs(plan.decisions, problem.scenario)
-    areas = area_access(plan, problem, region, before)
-    iso = maps.plan_isochrones(plan, problem, _standard_minutes(problem))
+    # the reach outlines are mostly GEOS work, which releases the GIL: drawn on a second
+    # thread while this one splits the shared costs and sums access per area (both only
+    # read the plan and the problem)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reach = pool.submit(maps.plan_isochrones, plan, problem, _standard_minutes(problem))
+        splits = split_shared_costs(plan.decisions, problem.scenario)
+        areas = area_access(plan, problem, region, before)
+        iso = reach.result()
     m = maps.plan_map(region, plan, before=before, title=title, isochrones=iso, areas=areas,
                       tours=tours, cost_split=splits)
     written["map"] = maps.save_map(m, out / map_name)
