@@ -6,6 +6,12 @@ comparison) with folium; ``save_map`` writes the map to a single HTML file.
 Every piece of text that comes from data (names, organisations, attribution) is
 HTML-escaped before it reaches the page, so a site called ``<script>...`` shows as text.
 All planner geometry is EPSG:3067; the map itself is drawn in EPSG:4326.
+
+At national scale a layer holds thousands of sites, offices, grid cells or outlines: any
+layer of more than 50 points, and every layer of polygons, is one GeoJSON layer whose
+features carry their own popup, tooltip and style (``_geojson_layer``), written to the page
+without folium's second template pass (``_GeoJson``). Elements are numbered rather than
+named at random, so the same map is saved byte for byte the same.
 """
 
 from __future__ import annotations
