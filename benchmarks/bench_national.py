@@ -9,7 +9,9 @@ stages a planner runs, timing each:
   between sites) and the model input (options, costs);
 - model build: the co-location MIP of every part (numpy blocks, :class:`SparseMIP`),
   timed on its own here; the solve stage builds each part again in its worker;
-- solve: the parts by county on ``--workers`` processes (:mod:`planner.decompose`);
+- solve: the parts by county on ``--workers`` processes (:mod:`planner.decompose`), each
+  from its starting plan (today's network repaired, the relaxation rounded), improved by
+  RINS, then searched whole for the rest of its share of the time;
 - map and report: today's network evaluated, the plan evaluated, the HTML map, the
   workbook, the GeoPackage and the charts.
 
@@ -96,7 +98,7 @@ def main() -> int:
     plan = decompose.solve(problem)
     meta = plan.meta
     stages.append(("solve", time.perf_counter() - t,
-                   f"{meta['status']} on {args.workers} process(es)"))
+                   f"{meta['solver']}, {meta['status']} on {args.workers} process(es)"))
 
     t = time.perf_counter()
     today = evaluate.current_plan(problem)
