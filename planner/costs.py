@@ -186,9 +186,10 @@ def site_game(alone: dict[str, float], saving: dict[str, float]
         ``c(coalition) -> EUR/year``.
     """
     def cost(coalition: frozenset[str]) -> float:
-        total = sum(alone[o] for o in coalition)
-        if len(coalition) >= 2:
-            total -= sum(saving.get(o, 0.0) for o in coalition)
+        members = sorted(coalition)  # a set's order varies by run: sums in a fixed order
+        total = sum(alone[o] for o in members)
+        if len(members) >= 2:
+            total -= sum(saving.get(o, 0.0) for o in members)
         return total
 
     return cost
