@@ -1,9 +1,13 @@
 """The co-location model: which organisation offers which mode of service at which site.
 
-One mixed-integer model (OR-Tools, SCIP) over organisations x candidate sites x options
-(``office``; ``popup`` at a days-per-month level; ``remote``), with keep/close decisions for
-existing offices, shared premises, assignment of every demand point's visits, capacities,
-access standards, leases and budgets.
+One mixed-integer model (SCIP through OR-Tools, or HiGHS: ``solver.engine``) over
+organisations x candidate sites x options (``office``; ``popup`` at a days-per-month level;
+``remote``), with keep/close decisions for existing offices, shared premises, assignment of
+every demand point's visits, capacities, access standards, leases and budgets.
+
+The solve starts from a complete feasible plan (today's network repaired, or the linear
+relaxation rounded, whichever is cheaper), improves it by RINS, then searches the whole
+model for the rest of the time; see :func:`solve`.
 
 Notation (all costs in euros per year)::
 
@@ -19,11 +23,13 @@ Notation (all costs in euros per year)::
          + VOT/60 * sum v[i,o] t[i,s] (x + q) + sum v[i,o] unserved_eur u
     s.t. sum_{k at (o,s)} y_k <= 1                      one mode per organisation and site
          sum_s x + sum_s q + u = 1,  sum_s q <= r[i,o]  every visit goes somewhere
-         x[i,o,s] <= sum_{in-person k at (o,s)} y_k     only to open in-person options
+         x[i,o,s] <= sum_{in-person k at (o,s)} min(1, cap_k / v[i,o]) y_k
+                                                        only to open options, within capacity
          q[i,o,s] <= y_remote(o,s)
          sum_i v x[i,o,s] <= sum_k cap_k y_k            capacity (visits per year)
          sum_k desks_k y_k <= spare_desks[s]            host's spare desks
          2 z[s] <= #organisations in person at s;  w[o,s] <= z[s], w[o,s] <= y_office(o,s)
+         w[o,s] <= sum_{o' != o, in-person k at (o',s)} y_k   (another organisation there)
          cov[i,o,j] <= sum_{eligible k within T_j of i} y_k;
          sum_{i in area} pop_i cov >= share_j sum_{i in area} pop_i      access standard
          y_keep(e) = 1 when e's lease ends after the horizon
