@@ -694,12 +694,14 @@ def solve(problem: Problem, name: str = "optimised",
     m.improve(RINS_SHARE * max(full - (time.perf_counter() - start), 0.1 * full))
     limit = max(full - (time.perf_counter() - start), 0.1 * full)
     res = m.solve(limit)
-    if m.start is not None and not res.infeasible and (
+    start_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
+    if not res.infeasible and start_cost < math.inf and (
             res.values is None
-            or m.mip.objective_of(m.polish(res.values)) > m.mip.objective_of(m.start)):
+            or m.mip.objective_of(m.polish(res.values)) > start_cost + 1e-9 * abs(start_cost)):
         # the solver stopped before it found a plan as good as the starting one
-        res = dataclasses.replace(res, values=m.start, objective=m.mip.objective_of(m.start),
-                                  bound=res.bound if res.values is not None else m.lp_bound)
+        bound = res.bound if res.values is not None else m.lp_bound
+        res = dataclasses.replace(res, values=m.start, objective=start_cost,
+                                  bound=min(bound, start_cost))
     state = _status_name(res, limit)
     if state == "infeasible":
         raise InfeasibleError(f"scenario {problem.scenario.name!r} is infeasible: "
