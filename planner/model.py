@@ -41,6 +41,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -126,6 +127,19 @@ def _nearest(i: np.ndarray, o: np.ndarray, s: np.ndarray, m: np.ndarray, k: int 
         sub = np.flatnonzero(today)
         keep[sub[_ranks(key[sub], m[sub], s[sub]) < k]] = True
     return i[keep], o[keep], s[keep], m[keep]
+
+
+class _Cover(NamedTuple):
+    """One access standard as :meth:`_Model.repair` sees it: each (point, site) pair's
+    coverage row and open[s] variable, each row's residents and the residents needed, and
+    each eligible option with the open[s] variable it counts in."""
+
+    row: np.ndarray
+    pair_open: np.ndarray
+    weight: np.ndarray
+    need: float
+    options: np.ndarray
+    opening: np.ndarray
 
 
 class _Model:
@@ -250,7 +264,7 @@ class _Model:
         rm_k[gkey[mode == "remote"]] = kk[mode == "remote"]
         has_ip = np.diff(ip_ptr) > 0
         cap = opts["capacity_visits"].to_numpy(dtype=float)
-        self.cap, self.ip_ptr, self.ip_items, self.n_s = cap, ip_ptr, ip_items, n_s
+        self.n_s, self.osite = n_s, osite
 
         def pairs(ok_mask: np.ndarray) -> tuple[np.ndarray, ...]:
             parts = [(t_i[m], np.full(m.sum(), o), t_s[m], t_m[m]) for o in range(n_o)
@@ -291,7 +305,6 @@ class _Model:
         # every visit goes somewhere; at most the remote-suited share to remote points
         upos = np.full(n_d * n_o, -1, dtype=np.int64)
         upos[self.ui * n_o + self.uo] = np.arange(ui.size)
-        self.upos = upos
         mip.add_rows(ui.size, np.concatenate([upos[xi * n_o + xo], upos[qi * n_o + qo],
                                               np.arange(ui.size)]),
                      np.concatenate([self.x, self.q, self.u]), 1.0, lb=1.0, ub=1.0)
@@ -321,14 +334,10 @@ class _Model:
         # open[s] = the eligible options taken at s, one variable per (organisation, least
         # pop-up days), so that a coverage row has one term per site within reach
         opened: dict[tuple[int, int], np.ndarray] = {}
-        #: per standard: coverage variables, each pair's coverage row, each pair's open var
-        self.coverage: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        #: per standard: its open[s] variables (position in ``open_terms``)
-        self.cover_terms: list[int] = []
-        #: per standard: residents of each coverage variable and the residents needed
-        self.cover_need: list[tuple[np.ndarray, float]] = []
-        #: open[s] variables and the option each sums (for warm starts)
-        self.open_terms: list[tuple[np.ndarray, np.ndarray]] = []
+        #: per standard, what :meth:`repair` needs to meet it
+        self.coverage: list[_Cover] = []
+        #: per (organisation, least days): each eligible option and its open[s] variable
+        terms: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         # with a sparse cut-off, coverage counts each point's 2K nearest eligible sites
         # within the minutes and today's offices there: conservative (a plan the model
         # calls covered is covered), and today's network keeps the coverage it has
@@ -346,11 +355,10 @@ class _Model:
                              np.concatenate([var, self.y[elig]]),
                              np.concatenate([np.ones(at.size), -np.ones(elig.sum())]),
                              lb=0.0, ub=0.0)
-                self.open_terms.append((var[spos[osite[elig]]], self.y[elig]))
+                terms[key_e] = (np.flatnonzero(elig), var[spos[osite[elig]]])
                 opened[key_e] = np.full(n_s, -1, dtype=np.int64)
                 opened[key_e][at] = var
             open_var = opened[key_e]
-            self.cover_terms.append(list(opened).index(key_e))
             in_area = np.zeros(n_d, dtype=bool)
             in_area[st.demand] = True
             near = ((t_m <= st.minutes) & in_area[t_i] & (pop[t_i] > 0)
@@ -361,13 +369,13 @@ class _Model:
                 near[sub[far & ~is_today[org_pos[st.org] * n_s + t_s[sub]]]] = False
             cov_i, row = _rows_of(t_i[near])
             cov = mip.add_vars(cov_i.size, ub=1.0)
-            self.coverage.append((cov, row, open_var[t_s[near]]))
             mip.add_rows(cov_i.size, np.concatenate([np.arange(cov_i.size), row]),
                          np.concatenate([cov, open_var[t_s[near]]]),
                          np.concatenate([np.ones(cov_i.size), -np.ones(row.size)]), ub=0.0)
             total = float(pop[st.demand].sum())
             need_j = st.share * total
-            self.cover_need.append((pop[cov_i], need_j))
+            self.coverage.append(_Cover(row, open_var[t_s[near]], pop[cov_i], need_j,
+                                        *terms[key_e]))
             cols, coef = [cov], [pop[cov_i]]
             if st.maximise_worst and total > 0:
                 key = (st.row, st.org)
@@ -400,10 +408,10 @@ class _Model:
             mip.set_objective(np.array(list(self.worst.values()), dtype=np.int64), 1.0)
             mip.maximize = True
 
-    def warm_start(self, rounding: bool = True) -> None:
+    def warm_start(self) -> None:
         """Hint a complete, feasible plan to the solver: the cheaper of today's network
         (every existing office kept, with the options :meth:`repair` adds where it misses a
-        standard) and, with ``rounding``, the linear relaxation rounded at several
+        standard) and the linear relaxation rounded at several
         thresholds (:meth:`rounded`). Each is completed by the best assignment of visits
         to its options (a linear programme). The relaxation's value is kept as a bound
         (``lp_bound``), which counts when the solver stops before its own root bound.
@@ -414,12 +422,11 @@ class _Model:
         today[self.keep_k] = True
         today[self.repair(today)] = True
         candidates = [today]
-        if rounding:
-            lp = self.mip.solve(solver="HIGHS", relax=True)
-            if lp.values is not None:
-                self.lp_bound = lp.bound
-                self.lp_y = y = lp.values[self.y]
-                candidates += [self.rounded(y, th) for th in ROUNDING_THRESHOLDS]
+        lp = self.mip.solve(solver="HIGHS", relax=True)
+        if lp.values is not None:
+            self.lp_bound = lp.bound
+            self.lp_y = y = lp.values[self.y]
+            candidates += [self.rounded(y, th) for th in ROUNDING_THRESHOLDS]
         best: tuple[float, np.ndarray] | None = None
         for taken in candidates:
             values = self.complete(taken)
@@ -480,18 +487,32 @@ class _Model:
         standards still need."""
         taken = np.zeros(self.y.size, dtype=bool)
         taken[self.keep_k[self.p.existing["must_keep"].to_numpy(dtype=bool)]] = True
-        osite = self.opts["site"].to_numpy(dtype=np.int64)
-        used = np.bincount(osite[taken], weights=self.desks[taken], minlength=self.n_s)
-        busy = np.zeros(len(self.p.orgs) * self.n_s, dtype=bool)
-        busy[self.gkey[taken]] = True
+        used, busy = self._occupied(taken)
         order = np.argsort(-y, kind="stable")
         for k in order[y[order] >= threshold].tolist():
-            s = osite[k]
-            if not busy[self.gkey[k]] and used[s] + self.desks[k] <= self.spare[s]:
-                taken[k] = busy[self.gkey[k]] = True
-                used[s] += self.desks[k]
+            if self._fits(k, used, busy):
+                self._take(k, taken, used, busy)
         taken[self.repair(taken)] = True
         return taken
+
+    def _occupied(self, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Desks the options ``taken`` use at each site, and the (organisation, site)
+        pairs where they take an option."""
+        used = np.bincount(self.osite[taken], weights=self.desks[taken], minlength=self.n_s)
+        busy = np.zeros(len(self.p.orgs) * self.n_s, dtype=bool)
+        busy[self.gkey[taken]] = True
+        return used, busy
+
+    def _fits(self, k: np.ndarray | int, used: np.ndarray, busy: np.ndarray) -> np.ndarray:
+        """Whether option(s) ``k`` may be added: no option of the organisation at the site
+        yet, and the host's spare desks hold it."""
+        site = self.osite[k]
+        return ~busy[self.gkey[k]] & (used[site] + self.desks[k] <= self.spare[site])
+
+    def _take(self, k: int, taken: np.ndarray, used: np.ndarray, busy: np.ndarray) -> None:
+        """Add option ``k`` to ``taken`` and to what it occupies."""
+        taken[k] = busy[self.gkey[k]] = True
+        used[self.osite[k]] += self.desks[k]
 
     def repair(self, taken: np.ndarray) -> np.ndarray:
         """Options to add to ``taken`` (a boolean per option) so that every access standard
@@ -505,31 +526,22 @@ class _Model:
         the solver then starts without a complete plan).
         """
         taken = taken.copy()
-        gkey, n_s = self.gkey, self.n_s
-        osite = self.opts["site"].to_numpy(dtype=np.int64)
-        used = np.bincount(osite[taken], weights=self.desks[taken], minlength=n_s)
-        busy = np.zeros(len(self.p.orgs) * n_s, dtype=bool)
-        busy[gkey[taken]] = True
-        yvar_pos = np.full(self.mip.n_vars, -1, dtype=np.int64)
-        yvar_pos[self.y] = np.arange(self.y.size)
+        used, busy = self._occupied(taken)
         added: list[int] = []
-        for (cov, row, pair_open), (weight, need), terms in zip(
-                self.coverage, self.cover_need, self.cover_terms, strict=True):
-            term_open, term_y = self.open_terms[terms]  # open[s] var of each option
-            k = yvar_pos[term_y]
+        for cover in self.coverage:
+            row, pair_open, weight, k = cover.row, cover.pair_open, cover.weight, cover.options
             opened = np.zeros(self.mip.n_vars)
-            np.add.at(opened, term_open, taken[k])
-            covered = np.zeros(cov.size, dtype=bool)
+            np.add.at(opened, cover.opening, taken[k])
+            covered = np.zeros(weight.size, dtype=bool)
             covered[row[opened[pair_open] > 0.5]] = True
-            short = need - float(weight[covered].sum())
+            short = cover.need - float(weight[covered].sum())
             if short <= 1e-6:
                 continue
             # the cheapest option that opens each open var (and may be taken)
-            free = ~busy[gkey[k]] & (used[osite[k]] + self.desks[k] <= self.spare[osite[k]])
             order = np.lexsort((k, self.cost[k]))
-            order = order[free[order]]
+            order = order[self._fits(k[order], used, busy)]
             choice: dict[int, int] = {}
-            for ov, kk in zip(term_open[order].tolist(), k[order].tolist(), strict=True):
+            for ov, kk in zip(cover.opening[order].tolist(), k[order].tolist(), strict=True):
                 choice.setdefault(ov, kk)
             while short > 1e-6 and choice:
                 gain = np.bincount(pair_open, weights=weight[row] * ~covered[row],
@@ -540,15 +552,11 @@ class _Model:
                 if gain[best] <= 0:
                     break
                 kk = choice.pop(best)
-                taken[kk] = True
-                busy[gkey[kk]] = True
-                used[osite[kk]] += self.desks[kk]
+                self._take(kk, taken, used, busy)
                 added.append(kk)
                 covered[row[pair_open == best]] = True
-                short = need - float(weight[covered].sum())
-                choice = {c: o for c, o in choice.items()
-                          if not busy[gkey[o]]
-                          and used[osite[o]] + self.desks[o] <= self.spare[osite[o]]}
+                short = cover.need - float(weight[covered].sum())
+                choice = {c: o for c, o in choice.items() if self._fits(o, used, busy)}
             if short > 1e-6:
                 return np.zeros(0, dtype=np.int64)
         return np.array(added, dtype=np.int64)
@@ -563,7 +571,7 @@ class _Model:
         """
         v = values.copy()
         y = v[self.y] > 0.5
-        sites = self.opts["site"].to_numpy()
+        sites = self.osite
         in_person = self.opts["in_person"].to_numpy(dtype=bool)
         count = np.bincount(sites[y & in_person], minlength=self.n_s)
         z = (count[self.z_site] >= 2).astype(float)
@@ -691,8 +699,12 @@ def solve(problem: Problem, name: str = "optimised",
     # the starting plan's time counts against the limit (at least a tenth is left);
     # RINS_SHARE of what is left improves it, the rest goes to the whole model (its bound)
     full = problem.scenario.solver.time_limit_s
-    m.improve(RINS_SHARE * max(full - (time.perf_counter() - start), 0.1 * full))
-    limit = max(full - (time.perf_counter() - start), 0.1 * full)
+
+    def left() -> float:
+        return max(full - (time.perf_counter() - start), 0.1 * full)
+
+    m.improve(RINS_SHARE * left())
+    limit = left()
     res = m.solve(limit)
     start_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
     if not res.infeasible and start_cost < math.inf and (

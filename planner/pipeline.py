@@ -181,13 +181,15 @@ def plan_tours(problem: Problem, plan: Plan, today: Plan) -> routing.Tours | Non
     ids = problem.sites["site_id"].astype(str)
     areas = (pd.Series(decompose.site_areas(problem, column), index=ids.to_numpy())
              if column != "none" else pd.Series("", index=ids.to_numpy()))
+    dec_ids = dec["site_id"].astype(str)
+    today_ids = today.decisions["site_id"].astype(str)
     stops, hours, cost, notes = [], 0.0, 0.0, []
     for area, in_area in areas.groupby(areas, sort=True):
         here = set(in_area.index)
-        d = dec[dec["site_id"].astype(str).isin(here)]
+        d = dec[dec_ids.isin(here)]
         if not (d["mode"] == "popup").any():
             continue
-        t = today.decisions[today.decisions["site_id"].astype(str).isin(here)]
+        t = today.decisions[today_ids.isin(here)]
         bases = {o: sorted(t.loc[t["organisation"] == o, "site_id"].astype(str))
                  for o in problem.orgs}
         tours = routing.plan_tours_for_plan(d, st, staff_bases=bases)

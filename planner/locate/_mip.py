@@ -281,9 +281,9 @@ class SparseMIP:
         status = "optimal" if st == ms.kOptimal else "feasible"
         if integer.any():
             return status, values, float(info.mip_dual_bound), None
+        # a relaxation's bound is its objective when optimal (set by :meth:`solve`)
         duals = np.asarray(solution.col_dual, dtype=float) if status == "optimal" else None
-        return status, values, (values @ obj + self.offset if status == "optimal"
-                                else float("nan")), duals
+        return status, values, float("nan"), duals
 
 
 def _new_highs() -> highspy.Highs:
