@@ -544,36 +544,32 @@ def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
                   prefix: str = "Proposed", split: pd.DataFrame | None = None) -> None:
     dec = plan.decisions
     sites = _site_popups(dec[dec["mode"] != "closed"], names, split)
-    strongest = [next((mode for mode in _MODE_ORDER if mode in modes), "office")
-                 for modes in sites["modes"]]
+    strongest = np.array([next((mode for mode in _MODE_ORDER if mode in modes), "office")
+                          for modes in sites["modes"]], dtype=object)
     for mode in _MODE_ORDER:
         group = folium.FeatureGroup(name=f"{prefix}: {_MODE_LAYERS[mode]}", show=True)
-        these = sites[[s == mode for s in strongest]]
-        markers = [((lat, lon), body, _esc(f"{name} ({_MODE_LABELS[mode]})"))
-                   for lat, lon, body, name in zip(these["lat"], these["lon"], these["popup"],
-                                                   these["site_name"], strict=True)]
-        _add_markers(group, markers, _MODE_MARKER_COLOURS[mode], MODE_ICONS[mode])
+        _add_markers(group, sites[strongest == mode], _MODE_LABELS[mode],
+                     _MODE_MARKER_COLOURS[mode], MODE_ICONS[mode])
         group.add_to(m)
 
     group = folium.FeatureGroup(name=_CLOSED_LAYER, show=True)
-    closed = _site_popups(dec[dec["mode"] == "closed"], names)
-    markers = [((lat, lon), body, _esc(f"{name} (closes)"))
-               for lat, lon, body, name in zip(closed["lat"], closed["lon"], closed["popup"],
-                                               closed["site_name"], strict=True)]
-    _add_markers(group, markers, _CLOSED_MARKER_COLOUR, _CLOSED_ICON)
+    _add_markers(group, _site_popups(dec[dec["mode"] == "closed"], names), "closes",
+                 _CLOSED_MARKER_COLOUR, _CLOSED_ICON)
     group.add_to(m)
 
 
-def _add_markers(group: folium.FeatureGroup, markers: list[tuple[list[float], str, str]],
+def _add_markers(group: folium.FeatureGroup, sites: pd.DataFrame, label: str,
                  colour: str, icon: str) -> None:
-    """Markers (location, popup HTML, tooltip HTML; user text already escaped) of one icon
-    (see ``_add_points``)."""
+    """Sites (``_site_popups``) as markers of one icon, each with its popup and the tooltip
+    "name (label)" (see ``_add_points``)."""
     def marker(loc: list[float] | None) -> folium.Marker:
         return folium.Marker(location=loc, icon=folium.Icon(
             color=colour, icon=icon, prefix="fa", icon_color="white"))
 
-    _add_points(group, [loc for loc, _, _ in markers], [body for _, body, _ in markers],
-                [tip for _, _, tip in markers], marker, max_width=480)
+    _add_points(group, list(zip(sites["lat"], sites["lon"], strict=True)),
+                sites["popup"].tolist(),
+                [_esc(f"{name} ({label})") for name in sites["site_name"]], marker,
+                max_width=480)
 
 
 def _weighted_minutes(inp: pd.DataFrame, keys: list[str]) -> pd.Series:

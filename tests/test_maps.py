@@ -647,3 +647,13 @@ def test_popup_tables_are_styled_once_per_page(built) -> None:
     assert '<table class="planner-table">' in page and "<td style=" not in page
     dual = maps.comparison_map(_region(), _plan(), _before()).get_root().render()
     assert dual.count(maps._TABLE_CSS) == 1
+
+
+def test_a_plan_of_only_closures_is_drawn() -> None:
+    # no open site: the mode layers are empty, the closed sites are markers
+    plan = _plan()
+    plan.decisions["mode"] = "closed"
+    m = plan_map(_region(), plan)
+    assert not _markers(_layer(m, f"Proposed: {maps._MODE_LAYERS['office']}"))
+    closed = _markers(_layer(m, maps._CLOSED_LAYER))
+    assert len(closed) == plan.decisions["site_id"].nunique()
