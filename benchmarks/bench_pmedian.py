@@ -5,7 +5,7 @@ A second table compares the p-center, MCLP and LSCP on the instances up to 200 n
 Usage::
 
     pip install -e ".[bench]"
-    python benchmarks/bench_pmedian.py [--dir ../shared/benchmarks/orlib] [--repeat 1]
+    python benchmarks/bench_pmedian.py [--dir benchmarks/data/orlib] [--repeat 1]
 
 For every ``pmedN.txt`` found, both solvers get the same distance matrix (read once with
 ``planner.locate.read_orlib_pmed``); times include building the model. Prints a Markdown
@@ -26,7 +26,7 @@ import numpy as np
 
 from planner.locate import lscp, mclp, p_center, p_median, read_orlib_pmed
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "orlib"
+DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "orlib"
 
 
 def solve_spopt(cost: np.ndarray, p: int) -> tuple[float, float]:
