@@ -14,33 +14,64 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from planner.plan import COST_LINE_COLUMNS
 from planner.scenario import Scenario
 
 #: Columns of the option table (one row per organisation, site, mode and days level).
 OPTION_COLUMNS = ("org", "site", "mode", "days", "cost_eur", "capacity_visits", "host_desks",
                   "in_person", "keep")
+#: Cost lines of a decision (EUR/year); a decision's ``annual_cost_eur`` is their sum.
+COST_LINES: tuple[str, ...] = tuple(COST_LINE_COLUMNS)
+
+
+def tenant_lines(scenario: Scenario, org: str, desks: float, rent_eur_m2_year: float,
+                 fitout_eur: float) -> dict[str, float]:
+    """Cost lines of an office of ``org`` at a host site with ``desks`` desks: their floor
+    area (``costs.desk_m2`` each) at the site's rent, the office's shared services
+    (``office_fixed_eur_year``) and the fit-out spread over the amortisation period. Staff
+    are priced where they are counted (:func:`staff_cost`)."""
+    o = scenario.organisations[org]
+    c = scenario.costs
+    return {"premises_eur": desks * c.desk_m2 * rent_eur_m2_year,
+            "services_eur": o.office_fixed_eur_year,
+            "fitout_eur": fitout_eur / c.fitout_amortisation_years}
 
 
 def tenant_office_cost(scenario: Scenario, org: str, rent_eur_m2_year: float,
                        fitout_eur: float) -> float:
-    """Annual cost of a new office of ``org`` at a site: rent of its desks, fixed running
-    cost, and the fit-out spread over the amortisation period."""
-    o = scenario.organisations[org]
-    c = scenario.costs
-    rent = o.desks_per_office * c.desk_m2 * rent_eur_m2_year
-    return rent + o.office_fixed_eur_year + fitout_eur / c.fitout_amortisation_years
+    """Annual cost of a new office of ``org`` at a site (its ``desks_per_office``):
+    premises, shared services and fit-out (:func:`tenant_lines`), staff not included."""
+    desks = scenario.organisations[org].desks_per_office
+    return sum(tenant_lines(scenario, org, desks, rent_eur_m2_year, fitout_eur).values())
+
+
+def extra_desk_cost(scenario: Scenario, rent_eur_m2_year: float) -> float:
+    """Annual premises cost of one more desk at a host site (staff moved in)."""
+    return scenario.costs.desk_m2 * rent_eur_m2_year
+
+
+def popup_lines(scenario: Scenario, days_per_month: int,
+                roundtrip_min: float = 0.0) -> dict[str, float]:
+    """Cost lines of a pop-up with ``days_per_month`` sessions a month: each session's host
+    fee and equipment (``costs.popup.eur_per_session``) and the staff's round trip of
+    ``roundtrip_min`` minutes from their base at ``costs.popup.staff_travel_eur_per_hour``.
+    The session's own staff time is in the staff line (the staff work there instead)."""
+    c = scenario.costs.popup
+    sessions = days_per_month * 12
+    return {"sessions_eur": sessions * c.eur_per_session,
+            "staff_travel_eur": sessions * c.staff_travel_eur_per_hour * roundtrip_min / 60.0}
 
 
 def popup_cost(scenario: Scenario, days_per_month: int,
                roundtrip_min: float = 0.0) -> float:
-    """Annual cost of a pop-up present ``days_per_month`` days a month.
+    """Annual cost of a pop-up present ``days_per_month`` days a month
+    (:func:`popup_lines`)."""
+    return sum(popup_lines(scenario, days_per_month, roundtrip_min).values())
 
-    ``roundtrip_min`` is the staff's travel from their base and back for one session,
-    priced at ``costs.popup.staff_travel_eur_per_hour``.
-    """
-    c = scenario.costs.popup
-    per_day = c.eur_per_day + c.staff_travel_eur_per_hour * roundtrip_min / 60.0
-    return days_per_month * 12 * per_day
+
+def staff_cost(scenario: Scenario, org: str, fte: float) -> float:
+    """Annual cost of ``fte`` of ``org``'s staff."""
+    return fte * scenario.organisations[org].staff_eur_fte_year
 
 
 def _positions(ids: pd.Series, index: pd.Index) -> np.ndarray:
@@ -50,14 +81,14 @@ def _positions(ids: pd.Series, index: pd.Index) -> np.ndarray:
     return index.get_indexer(ids.astype(str))
 
 
-def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
-                     site_times: pd.DataFrame | None) -> dict[tuple[str, int], float]:
-    """Minutes from each organisation's nearest current office to each site and back.
+def roundtrips(bases: dict[str, list[int]], site_ids: list[str],
+               site_times: pd.DataFrame | None) -> dict[tuple[str, int], float]:
+    """Minutes from each organisation's nearest base to each site and back.
 
     Parameters
     ----------
-    existing : pandas.DataFrame
-        Existing offices (``org``, ``site`` position).
+    bases : dict
+        Organisation -> site positions of its staffed sites.
     site_ids : list of str
         Site ids by position.
     site_times : pandas.DataFrame or None
@@ -66,9 +97,10 @@ def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
     Returns
     -------
     dict
-        (organisation, site position) -> minutes; pairs without a time are absent.
+        (organisation, site position) -> minutes (0 at a base); pairs without a time are
+        absent.
     """
-    if site_times is None or not len(existing):
+    if site_times is None or not bases:
         return {}
     n = len(site_ids)
     index = pd.Index(site_ids)
@@ -77,32 +109,67 @@ def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
     ok = (f >= 0) & (t >= 0)
     f, t, m = f[ok], t[ok], m[ok]
     out: dict[tuple[str, int], float] = {}
-    for org, g in existing.groupby("org"):
-        bases = np.unique(g["site"].to_numpy(dtype=np.int64))
+    for org in sorted(bases):
+        at = np.unique(np.asarray(bases[org], dtype=np.int64))
+        if not at.size:
+            continue
         bpos = np.full(n, -1, dtype=np.int64)
-        bpos[bases] = np.arange(bases.size)
-        go = np.full((bases.size, n), np.inf)  # base -> site
-        back = np.full((bases.size, n), np.inf)  # site -> base
+        bpos[at] = np.arange(at.size)
+        go = np.full((at.size, n), np.inf)  # base -> site
+        back = np.full((at.size, n), np.inf)  # site -> base
         sel = bpos[f] >= 0
         go[bpos[f[sel]], t[sel]] = m[sel]
         sel = bpos[t] >= 0
         back[bpos[t[sel]], f[sel]] = m[sel]
         trip = go + back
-        trip[np.arange(bases.size), bases] = 0.0  # the base itself
+        trip[np.arange(at.size), at] = 0.0  # the base itself
         best = trip.min(axis=0)
         for pos in np.flatnonzero(np.isfinite(best)):
             out[(str(org), int(pos))] = float(best[pos])
     return out
 
 
+def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
+                     site_times: pd.DataFrame | None) -> dict[tuple[str, int], float]:
+    """Minutes from each organisation's nearest current office to each site and back
+    (:func:`roundtrips` with today's offices as the bases)."""
+    if not len(existing):
+        return {}
+    bases = {str(o): g["site"].astype(int).tolist() for o, g in existing.groupby("org")}
+    return roundtrips(bases, site_ids, site_times)
+
+
 def shared_saving(scenario: Scenario, org: str) -> float:
-    """Annual saving of an office of ``org`` in shared premises (reception, security, ICT)."""
+    """Annual saving of an office of ``org`` in shared premises: ``shared_saving_share`` of
+    its shared services (reception, security, cleaning, ICT)."""
     return scenario.costs.shared_saving_share * scenario.organisations[org].office_fixed_eur_year
 
 
 def closing_cost(scenario: Scenario) -> float:
-    """Annualised one-off cost of closing an existing office."""
+    """Annualised one-off cost of closing an existing office (moving staff and equipment)."""
     return scenario.costs.closing_eur / scenario.costs.fitout_amortisation_years
+
+
+def termination_cost(scenario: Scenario, lease_end: str, premises_eur: float) -> float:
+    """Annualised cost of ending a lease before ``lease_end``: ``early_termination_years``
+    of the premises cost, one-off, when the lease runs past ``horizon_end`` (else 0)."""
+    years = scenario.costs.early_termination_years
+    if not lease_end or lease_end <= scenario.horizon_end or years is None:
+        return 0.0
+    return years * premises_eur / scenario.costs.fitout_amortisation_years
+
+
+def host_usable(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:
+    """Boolean per site: other organisations may take an office, a pop-up or a remote
+    point there (its host is a partner, or has agreed; see ``planner.hosts``). A site
+    table without ``host_agreement`` (built in code, not by a loader) counts as agreed."""
+    from planner.hosts import usable_hosts
+
+    host = sites["host_org"].astype(str).to_numpy()
+    if "host_agreement" not in sites.columns:  # a table built in code: taken as agreed
+        return np.ones(len(sites), dtype=bool)
+    return np.asarray(usable_hosts(host, sites["host_agreement"].astype(str).to_numpy(),
+                                   suggestions=scenario.hosts.suggestions), dtype=bool)
 
 
 def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame,
@@ -113,10 +180,11 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
     ----------
     scenario : Scenario
     sites : pandas.DataFrame
-        Candidate sites by position, with ``spare_desks``, ``rent_eur_m2_year``,
-        ``fitout_eur``.
+        Candidate sites by position, with ``host_org``, ``spare_desks``,
+        ``rent_eur_m2_year``, ``fitout_eur`` (and ``host_agreement``).
     existing : pandas.DataFrame
-        Existing offices: ``org``, ``site`` (position), ``annual_cost_eur``, ``desks``.
+        Existing offices: ``org``, ``site`` (position), ``premises_eur``, ``services_eur``
+        (or only ``annual_cost_eur``), ``desks``.
     site_times : pandas.DataFrame, optional
         Staff travel between sites (``from``, ``to``, ``minutes``), to price pop-up
         sessions' travel from the organisation's nearest current office.
@@ -125,20 +193,29 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
     -------
     pandas.DataFrame
         Columns ``OPTION_COLUMNS``: ``org`` (key), ``site`` (position), ``mode`` (office,
-        popup, remote), ``days`` (pop-up days per month, else 0), ``cost_eur``,
-        ``capacity_visits`` (per year), ``host_desks`` (spare desks of the host it takes),
-        ``in_person``, ``keep`` (the option keeps an existing office).
+        popup, remote), ``days`` (pop-up days per month, else 0), ``cost_eur`` (premises,
+        shared services, fit-out, sessions and staff travel; staff are the same in every
+        plan and priced apart), ``capacity_visits`` (per year), ``host_desks`` (spare desks
+        of the host it takes), ``in_person``, ``keep`` (the option keeps an existing
+        office). Other organisations' options are offered only at usable hosts
+        (:func:`host_usable`).
     """
+    from planner.problem import with_cost_lines
+
     c = scenario.costs
+    existing = with_cost_lines(existing)
     own = {(r.org, r.site): r for r in existing.itertuples()}
     trips = staff_roundtrips(existing, list(sites["site_id"].astype(str)), site_times)
+    usable = host_usable(scenario, sites)
     rows: list[tuple] = []
     for org, o in scenario.organisations.items():
         for s, site in enumerate(sites.itertuples()):
             if (org, s) in own:
                 e = own[(org, s)]
-                rows.append((org, s, "office", 0, float(e.annual_cost_eur),
+                rows.append((org, s, "office", 0, float(e.premises_eur + e.services_eur),
                              float(e.desks) * o.visits_per_desk_year, 0, True, True))
+                continue
+            if not usable[s]:
                 continue
             spare = int(site.spare_desks)
             if spare >= o.desks_per_office:
@@ -321,9 +398,12 @@ def cost_sharing(decisions: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         players = list(g["organisation"])
         saving = {o: shared_saving(scenario, o) if m == "shared" else 0.0
                   for o, m in zip(g["organisation"], g["mode"], strict=True)}
-        # the plan's cost of a shared office already has the saving taken off
+        # the plan's cost of a shared office already has the saving taken off; staff are
+        # each organisation's own and not part of the premises' cost
+        staff = g["staff_eur"] if "staff_eur" in g.columns else 0.0
+        own = (g["annual_cost_eur"] - staff).astype(float)
         alone = {o: float(c) + saving[o]
-                 for o, c in zip(g["organisation"], g["annual_cost_eur"], strict=True)}
+                 for o, c in zip(g["organisation"], own, strict=True)}
         desks = {o: (scenario.organisations[o].desks_per_office if m == "shared"
                      else scenario.costs.popup.desks)
                  for o, m in zip(g["organisation"], g["mode"], strict=True)}

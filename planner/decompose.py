@@ -284,4 +284,9 @@ def _merge(results: list[tuple[str, Plan]], name: str) -> Plan:
     """One plan from the parts' plans (parts in area order)."""
     decisions = pd.concat([p.decisions for _, p in results], ignore_index=True)
     assignment = pd.concat([p.assignment for _, p in results], ignore_index=True)
-    return Plan(name=name, decisions=decisions, assignment=assignment, meta={})
+    meta = {k: round(sum(float(p.meta.get(k, 0.0)) for _, p in results), 2)
+            for k in ("staff_eur", "travel_repriced_eur")}
+    notes = {f"{a}: {k}": v for a, p in results for k, v in p.meta.get("notes", {}).items()}
+    if notes:
+        meta["notes"] = notes
+    return Plan(name=name, decisions=decisions, assignment=assignment, meta=meta)

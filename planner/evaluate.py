@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
+from planner.pricing import price_decisions
 from planner.problem import Problem, expand_standards
-from planner.schema import CRS
 
 KPI_COLUMNS = (
     "standard", "residents", "residents_within_standard", "share_within_standard",
@@ -36,18 +35,13 @@ def current_plan(problem: Problem) -> Plan:
     -------
     Plan
         Named ``"today"``; capacities are not enforced (visits go to the nearest office).
+        Priced by ``planner.pricing`` like every plan, so its cost is exactly the sum of
+        today's offices' premises, shared services and staff.
     """
-    ex = problem.existing
-    sites = problem.sites
-    dec = pd.DataFrame({
-        "site_id": sites["site_id"].to_numpy()[ex["site"]],
-        "site_name": sites["name"].to_numpy()[ex["site"]],
-        "host_org": sites["host_org"].to_numpy()[ex["site"]],
-        "organisation": ex["org"].to_numpy(), "mode": "office", "days_per_month": 0,
-        "action": "keep", "annual_cost_eur": ex["annual_cost_eur"].to_numpy(), "visits": 0.0,
-    })
-    decisions = gpd.GeoDataFrame(dec, geometry=list(sites.geometry.to_numpy()[ex["site"]]),
-                                 crs=CRS)
+    choices = [(int(e.site), str(e.org), "office", 0, "keep")
+               for e in problem.existing.itertuples()]
+    priced = price_decisions(problem, choices)
+    decisions = priced.decisions
     plan = Plan(name="today", decisions=decisions,
                 meta={"status": "evaluated", "source": "current",
                       "scenario": problem.scenario.name})

@@ -483,17 +483,36 @@ def _first_text(values: Iterable[Any]) -> str | None:
     return next((str(v) for v in values if not _is_missing(v) and str(v)), None)
 
 
+def _agreements(region: Region) -> dict[str, str]:
+    """Each site's ``host_agreement`` by ``site_id`` (empty when the sites have none)."""
+    sites = region.sites
+    if sites is None or not {"site_id", "host_agreement"} <= set(sites.columns):
+        return {}
+    return dict(zip(sites["site_id"].astype(str), sites["host_agreement"].astype(str),
+                    strict=True))
+
+
+def _host_label(host: str, agreement: str | None, names: dict[str, str]) -> str:
+    """``"City of Helsinki (agreement: yes)"``; the name alone without an agreement."""
+    label = _org_label(host, names)
+    return f"{label} (agreement: {agreement})" if agreement else label
+
+
 def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
-                 split: pd.DataFrame | None = None) -> pd.DataFrame:
+                 split: pd.DataFrame | None = None,
+                 agreements: dict[str, str] | None = None) -> pd.DataFrame:
     """Popup HTML of every site of some decisions (one row per site and organisation).
+
+    ``agreements`` (``site_id`` -> host agreement, see ``_agreements``) adds the host
+    agreement after the host; a ``host_agreement`` column of ``dec`` takes precedence.
 
     Returns
     -------
     pandas.DataFrame
         One row per site, sorted by ``site_id`` (as text): ``site_id``, ``site_name``,
-        ``popup`` (name, host and a row per organisation in legend order, with the cost
-        split of shared premises), ``modes`` (set of the site's modes), ``lat`` and ``lon``
-        of the site's first row.
+        ``popup`` (name, host and its agreement, and a row per organisation in legend
+        order, with the cost split of shared premises), ``modes`` (set of the site's
+        modes), ``lat`` and ``lon`` of the site's first row.
     """
     cols = ["site_id", "site_name", "popup", "modes", "lat", "lon"]
     if not len(dec):
@@ -518,13 +537,15 @@ def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
     starts = np.flatnonzero(np.r_[True, sids[1:] != sids[:-1]])
     ends = np.r_[starts[1:], len(sids)]
     site_names, hosts = dec["site_name"].tolist(), dec["host_org"].tolist()
+    agreed = _column(dec, "host_agreement", None)
     modes = dec["mode"].astype(str).tolist()
     out = []
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         sid = sids[a]
         name = _first_text(site_names[a:b]) or sid
         host = _first_text(hosts[a:b]) or ""
-        body = (f"<b>{_esc(name)}</b><br>Host: {_esc(_org_label(host, names))}<br>"
+        agreement = _first_text(agreed[a:b]) or (agreements or {}).get(str(sid))
+        body = (f"<b>{_esc(name)}</b><br>Host: {_esc(_host_label(host, agreement, names))}<br>"
                 + _table(header, cells[a:b]) + splits.get(sid, ""))
         out.append((sid, name, body, set(modes[a:b])))
     where = _latlon(dec.geometry.iloc[starts])
@@ -533,17 +554,19 @@ def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
 
 
 def _site_popup(rows: pd.DataFrame, names: dict[str, str],
-                split: pd.DataFrame | None = None) -> tuple[str, str]:
+                split: pd.DataFrame | None = None,
+                agreements: dict[str, str] | None = None) -> tuple[str, str]:
     """Popup HTML and site name of one site's decisions (one row per organisation), with
     the cost split when the site is shared premises."""
-    site = _site_popups(rows, names, split).iloc[0]
+    site = _site_popups(rows, names, split, agreements).iloc[0]
     return site["popup"], site["site_name"]
 
 
 def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
-                  prefix: str = "Proposed", split: pd.DataFrame | None = None) -> None:
+                  prefix: str = "Proposed", split: pd.DataFrame | None = None,
+                  agreements: dict[str, str] | None = None) -> None:
     dec = plan.decisions
-    sites = _site_popups(dec[dec["mode"] != "closed"], names, split)
+    sites = _site_popups(dec[dec["mode"] != "closed"], names, split, agreements)
     strongest = np.array([next((mode for mode in _MODE_ORDER if mode in modes), "office")
                           for modes in sites["modes"]], dtype=object)
     for mode in _MODE_ORDER:
@@ -553,7 +576,8 @@ def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
         group.add_to(m)
 
     group = folium.FeatureGroup(name=_CLOSED_LAYER, show=True)
-    _add_markers(group, _site_popups(dec[dec["mode"] == "closed"], names), "closes",
+    _add_markers(group, _site_popups(dec[dec["mode"] == "closed"], names,
+                                     agreements=agreements), "closes",
                  _CLOSED_MARKER_COLOUR, _CLOSED_ICON)
     group.add_to(m)
 
@@ -1141,7 +1165,7 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
     _add_areas(m, areas, names)
     _add_isochrones(m, isochrones)
     _add_today(m, region, names)
-    _add_proposal(m, plan, names, split=cost_split)
+    _add_proposal(m, plan, names, split=cost_split, agreements=_agreements(region))
     _add_tours(m, region, tours, names)
     _add_demand(m, region, proposed,
                 "Residents: minutes to in-person service (proposed)", True, colormap, names,
@@ -1197,7 +1221,7 @@ def comparison_map(region: Region, plan: Plan, before: Plan, *, title: str | Non
                         "Residents: minutes to in-person service (today)", True, colormap,
                         names, grid_threshold)
         else:
-            _add_proposal(side, plan, names)
+            _add_proposal(side, plan, names, agreements=_agreements(region))
             _add_demand(side, region, proposed,
                         "Residents: minutes to in-person service (proposed)", True, colormap,
                         names, grid_threshold)

@@ -43,16 +43,14 @@ import math
 import time
 from typing import NamedTuple
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner import costs
+from planner import costs, pricing
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.locate._mip import MIPResult, SparseMIP
-from planner.plan import ASSIGNMENT_COLUMNS, DECISION_COLUMNS, Plan
-from planner.problem import Problem, Standard, eligible, expand_standards
-from planner.schema import CRS
+from planner.plan import ASSIGNMENT_COLUMNS, Plan
+from planner.problem import Problem, Standard, eligible, expand_standards, with_cost_lines
 
 _EPS = 1e-6
 #: Thresholds at which the linear relaxation is rounded for a starting plan.
@@ -157,55 +155,88 @@ class _Model:
     def __init__(self, problem: Problem, *, budgets: bool = True, slack: bool = False,
                  equity: str = "off", floors: dict[tuple[int, str], float] | None = None,
                  prices: dict[str, float] | None = None) -> None:
-        self.p = p = problem
-        sc = p.scenario
-        self.mip = mip = SparseMIP()
+        self.p = problem
+        self.mip = SparseMIP()
         #: value of the linear relaxation, once solved (a bound on the optimum), and its
         #: options' values
         self.lp_bound = -math.inf
         self.lp_y: np.ndarray | None = None
         #: the starting plan (all variables), once found
         self.start: np.ndarray | None = None
+        self._options(prices)
+        self._one_mode_per_site()
+        self._shared_premises()
+        self._host_desks()
+        self._staff()
+        self._hosts_and_bases()
+        self._assignment()
+        self._standards(slack, equity, floors)
+        if budgets:
+            self._budgets()
+        if equity == "stage1":
+            self.mip.set_objective(np.array(list(self.worst.values()), dtype=np.int64), 1.0)
+            self.mip.maximize = True
+
+    # ------------------------------------------------------------------ the model's parts
+    def _options(self, prices: dict[str, float] | None) -> None:
+        """y[k] per option, the closing cost of existing offices moved onto "keep"; each
+        organisation's constant costs (closings, staff) and its cost terms (budgets).
+
+        ``prices`` (organisation -> Lagrangian price of its budget, decomposition): each
+        euro of that organisation's cost counts ``1 + price``."""
+        p, mip = self.p, self.mip
+        sc = p.scenario
         opts = p.options.reset_index(drop=True)
         self.opts = opts
-        n_s, n_o, n_d = len(p.sites), len(p.orgs), len(p.demand)
-        org_pos = {o: i for i, o in enumerate(p.orgs)}
-        ok = opts["org"].map(org_pos).to_numpy(dtype=np.int64)
-        osite = opts["site"].to_numpy(dtype=np.int64)
-        mode = opts["mode"].to_numpy(dtype=object)
-        in_person = opts["in_person"].to_numpy(dtype=bool)
-        gkey = ok * n_s + osite  # (organisation, site) of each option
-        self.gkey = gkey
-        n_g = n_o * n_s
-        kk = np.arange(len(opts), dtype=np.int64)
-
-        # options, with the closing cost of existing offices moved onto "keep"
-        close = costs.closing_cost(sc)
+        self.n_s = len(p.sites)
+        self.org_pos = org_pos = {o: i for i, o in enumerate(p.orgs)}
+        self.ok = ok = opts["org"].map(org_pos).to_numpy(dtype=np.int64)
+        self.osite = osite = opts["site"].to_numpy(dtype=np.int64)
+        self.mode = opts["mode"].to_numpy(dtype=object)
+        self.in_person = opts["in_person"].to_numpy(dtype=bool)
+        self.gkey = ok * self.n_s + osite  # (organisation, site) of each option
+        self.kk = np.arange(len(opts), dtype=np.int64)
+        self.existing = ex = with_cost_lines(p.existing)
+        close = np.array([costs.closing_cost(sc) + costs.termination_cost(
+            sc, str(e.lease_end), float(e.premises_eur)) for e in ex.itertuples()])
+        self.close = close
         obj = opts["cost_eur"].to_numpy(dtype=float).copy()
         lb = np.zeros(len(opts))
         keep_of = {(o, int(s)): k for k, o, s in
-                   zip(kk, opts["org"], osite, strict=True) if opts.at[k, "keep"]}
-        self.keep_k = np.array([keep_of[(e.org, int(e.site))] for e in
-                                p.existing.itertuples()], dtype=np.int64)
-        obj[self.keep_k] -= close
-        lb[self.keep_k[p.existing["must_keep"].to_numpy(dtype=bool)]] = 1.0
-        # Lagrangian prices of budgets (decomposition): each euro of o's cost counts 1 + price
-        mult = np.array([1.0 + (prices or {}).get(o, 0.0) for o in p.orgs])
-        ex_org = p.existing["org"].map(org_pos).to_numpy(dtype=np.int64)
-        mip.offset = close * float(mult[ex_org].sum())
+                   zip(self.kk, opts["org"], osite, strict=True) if opts.at[k, "keep"]}
+        self.keep_k = np.array([keep_of[(e.org, int(e.site))] for e in ex.itertuples()],
+                               dtype=np.int64)
+        np.subtract.at(obj, self.keep_k, close)
+        lb[self.keep_k[ex["must_keep"].to_numpy(dtype=bool)]] = 1.0
+        self.mult = mult = np.array([1.0 + (prices or {}).get(o, 0.0) for o in p.orgs])
+        ex_org = ex["org"].map(org_pos).to_numpy(dtype=np.int64)
+        mip.offset = float((close * mult[ex_org]).sum())
         self.y = mip.add_vars(len(opts), lb=lb, ub=1.0, obj=obj * mult[ok], integer=True)
         self.org_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {
             o: [(self.y[ok == i], obj[ok == i])] for i, o in enumerate(p.orgs)}
-        self.org_const = {o: close * float((p.existing["org"] == o).sum()) for o in p.orgs}
+        fte = pricing.plan_fte(p)
+        #: staff cost of each organisation: the same in every plan, so outside the
+        #: objective (the gap is on what the plan changes), inside its budget
+        self.staff_eur = {o: costs.staff_cost(sc, o, fte[o]) for o in p.orgs}
+        self.org_const = {o: float(close[ex_org == i].sum()) + self.staff_eur[o]
+                          for i, o in enumerate(p.orgs)}
+        self.cost = opts["cost_eur"].to_numpy(dtype=float)
+        self.office_k = np.flatnonzero(self.mode == "office")
 
-        # one mode per organisation and site
-        many = np.flatnonzero(np.bincount(gkey, minlength=n_g) > 1)
-        sel = np.isin(gkey, many)
-        _, row = _rows_of(gkey[sel])
-        mip.add_rows(many.size, row, self.y[sel], 1.0, ub=1.0)
+    def _one_mode_per_site(self) -> None:
+        """sum_{k at (o, s)} y_k <= 1."""
+        n_g = len(self.p.orgs) * self.n_s
+        many = np.flatnonzero(np.bincount(self.gkey, minlength=n_g) > 1)
+        sel = np.isin(self.gkey, many)
+        _, row = _rows_of(self.gkey[sel])
+        self.mip.add_rows(many.size, row, self.y[sel], 1.0, ub=1.0)
 
-        # shared premises: z[s] only where two or more organisations can serve in person
-        ip_key = np.unique(gkey[in_person])
+    def _shared_premises(self) -> None:
+        """z[s] (shared premises) where two or more organisations can serve in person, and
+        w[o, s] (o's office there gets the shared-premises saving)."""
+        p, mip = self.p, self.mip
+        n_s, ok, osite, in_person = self.n_s, self.ok, self.osite, self.in_person
+        ip_key = np.unique(self.gkey[in_person])
         orgs_at = np.bincount(ip_key % n_s, minlength=n_s)
         self.z_site = np.flatnonzero(orgs_at >= 2)
         self.z = mip.add_vars(self.z_site.size, integer=True)
@@ -217,10 +248,10 @@ class _Model:
                      np.concatenate([self.z, self.y[sel]]),
                      np.concatenate([np.full(self.z_site.size, 2.0), -np.ones(sel.sum())]),
                      ub=0.0)
-        office = np.flatnonzero((mode == "office") & (zpos[osite] >= 0))
-        save = np.array([costs.shared_saving(sc, p.orgs[i]) for i in ok[office]])
+        office = np.flatnonzero((self.mode == "office") & (zpos[osite] >= 0))
+        save = np.array([costs.shared_saving(p.scenario, p.orgs[i]) for i in ok[office]])
         self.w_k = office
-        self.w = mip.add_vars(office.size, obj=-save * mult[ok[office]])
+        self.w = mip.add_vars(office.size, obj=-save * self.mult[ok[office]])
         ar = np.arange(office.size)
         mip.add_rows(office.size, np.concatenate([ar, ar]),
                      np.concatenate([self.w, self.z[zpos[osite[office]]]]),
@@ -231,7 +262,7 @@ class _Model:
         # (strengthened: an office gets the saving only if another organisation serves in
         # person at its site, w[o,s] <= sum of the others' in-person options there; without
         # it the relaxation gives a lone office half the saving through z[s] = 1/2)
-        ip_at = _csr(osite[in_person], kk[in_person], n_s)
+        ip_at = _csr(osite[in_person], self.kk[in_person], n_s)
         entry, k = _expand(*ip_at, osite[office])
         other = ok[k] != ok[office][entry]
         mip.add_rows(office.size, np.concatenate([ar, entry[other]]),
@@ -241,18 +272,128 @@ class _Model:
             mine = ok[office] == i
             self.org_terms[o].append((self.w[mine], -save[mine]))
 
-        # host desks
-        desks = opts["host_desks"].to_numpy(dtype=float)
-        spare = p.sites["spare_desks"].to_numpy(dtype=float)
-        self.desks, self.spare, self.cost = desks, spare, opts["cost_eur"].to_numpy(dtype=float)
-        need = np.bincount(osite, weights=desks, minlength=n_s)
+    def _host_desks(self) -> None:
+        """sum_k desks_k y_k (+ staff moved in, :meth:`_staff`) <= spare desks of the host,
+        one row per site where the options could exceed them."""
+        self.desks = desks = self.opts["host_desks"].to_numpy(dtype=float)
+        self.spare = spare = self.p.sites["spare_desks"].to_numpy(dtype=float)
+        need = np.bincount(self.osite, weights=desks, minlength=self.n_s)
         tight = np.flatnonzero(need > spare)
-        sel = (desks > 0) & np.isin(osite, tight)
-        rpos = np.full(n_s, -1, dtype=np.int64)
+        sel = (desks > 0) & np.isin(self.osite, tight)
+        self.desk_row = np.full(self.n_s, -1, dtype=np.int64)  # global row per tight site
+        rpos = np.full(self.n_s, -1, dtype=np.int64)
         rpos[tight] = np.arange(tight.size)
-        mip.add_rows(tight.size, rpos[osite[sel]], self.y[sel], desks[sel], ub=spare[tight])
+        rows = self.mip.add_rows(tight.size, rpos[self.osite[sel]], self.y[sel], desks[sel],
+                                 ub=spare[tight])
+        self.desk_row[tight] = rows
 
-        # assignment of visits: x (in person), q (remote point), u (unserved)
+    def _staff(self) -> None:
+        """Staff carry over: each organisation's staff need desks at its offices in the
+        plan. ``m[o, s]`` are the host's spare desks that o's moved staff take at a site
+        where o has an office option (at most the spare desks, only if the office is
+        taken; in a new office at the host's rent, in o's own existing premises at no
+        extra cost):
+
+            sum_{office k of o} desks_k y_k + sum_s m[o, s] >= FTE_o x desks per FTE
+            m[o, s] <= spare[s] y_office(o, s);  m[o, s] counts in the site's desk row
+
+        where desks_k is an existing office's own desks or a new office's
+        ``desks_per_office``. The moved staff also serve visits (capacity rows)."""
+        p, mip, sc = self.p, self.mip, self.p.scenario
+        fte = pricing.plan_fte(p)
+        ex = self.existing
+        own_site = {(e.org, int(e.site)): float(e.desks) for e in ex.itertuples()}
+        office = self.office_k
+        need = {o: fte[o] * sc.organisations[o].staff_desks_per_fte for o in p.orgs}
+        base = np.array([own_site.get((p.orgs[self.ok[k]], int(self.osite[k])),
+                                      float(sc.organisations[p.orgs[self.ok[k]]]
+                                            .desks_per_office)) for k in office])
+        room = self.spare[self.osite[office]]
+        has = np.array([need[p.orgs[self.ok[k]]] > 1e-9 for k in office], dtype=bool)
+        mk = office[has & (room > 0)]
+        rent = p.sites["rent_eur_m2_year"].to_numpy(dtype=float)
+        own = np.array([(p.orgs[self.ok[k]], int(self.osite[k])) in own_site for k in mk],
+                       dtype=bool)
+        price = np.where(own, 0.0, sc.costs.desk_m2 * rent[self.osite[mk]])
+        self.m_k = mk
+        self.m = mip.add_vars(mk.size, ub=self.spare[self.osite[mk]],
+                              obj=price * self.mult[self.ok[mk]])
+        for i, o in enumerate(p.orgs):
+            mine = self.ok[mk] == i
+            self.org_terms[o].append((self.m[mine], price[mine]))
+        ar = np.arange(mk.size)
+        mip.add_rows(mk.size, np.concatenate([ar, ar]), np.concatenate([self.m, self.y[mk]]),
+                     np.concatenate([np.ones(mk.size), -self.spare[self.osite[mk]]]), ub=0.0)
+        # the site's desk row holds the moved staff too
+        s_m = self.osite[mk]
+        missing = np.unique(s_m[self.desk_row[s_m] < 0])
+        if missing.size:
+            rows = mip.add_rows(missing.size, np.zeros(0, dtype=np.int64),
+                                np.zeros(0, dtype=np.int64), 0.0, ub=self.spare[missing])
+            self.desk_row[missing] = rows
+            sel = (self.desks > 0) & np.isin(self.osite, missing)
+            mip.add_terms(self.desk_row[self.osite[sel]], self.y[sel], self.desks[sel])
+        mip.add_terms(self.desk_row[s_m], self.m, 1.0)
+        self.staff_need = need
+        for i, o in enumerate(p.orgs):
+            if need[o] <= 1e-9:
+                continue
+            ko = office[self.ok[office] == i]
+            mo = self.m[self.ok[mk] == i]
+            b = base[self.ok[office] == i]
+            mip.add_rows(1, np.zeros(ko.size + mo.size, dtype=np.int64),
+                         np.concatenate([self.y[ko], mo]),
+                         np.concatenate([b, np.ones(mo.size)]), lb=need[o] - 1e-6)
+
+    def _hosts_and_bases(self) -> None:
+        """A site whose host closes its office there hosts nobody: every other
+        organisation's option at the site is at most the host's keep. Each organisation
+        keeps ``min_staffed_sites`` offices; its pop-ups and remote points need one (their
+        staffed base): y_k <= b_o <= sum of o's offices."""
+        p, mip = self.p, self.mip
+        ex = self.existing
+        rows_i, cols, coef, n = [], [], [], 0
+        for e, kk in zip(ex.itertuples(), self.keep_k, strict=True):
+            here = np.flatnonzero((self.osite == int(e.site))
+                                  & (self.ok != self.org_pos[e.org]))
+            if not here.size:
+                continue
+            rows_i += [np.arange(n, n + here.size)] * 2
+            cols += [self.y[here], np.full(here.size, self.y[kk])]
+            coef += [np.ones(here.size), -np.ones(here.size)]
+            n += here.size
+        if n:
+            mip.add_rows(n, np.concatenate(rows_i), np.concatenate(cols),
+                         np.concatenate(coef), ub=0.0)
+        sc = p.scenario
+        visits = np.asarray(p.visits, dtype=float)
+        for i, o in enumerate(p.orgs):
+            ko = self.office_k[self.ok[self.office_k] == i]
+            least = sc.organisations[o].min_staffed_sites
+            if least > 0 and visits[:, i].sum() > 0 and ko.size:
+                mip.add_rows(1, np.zeros(ko.size, dtype=np.int64), self.y[ko], 1.0,
+                             lb=float(min(least, ko.size)))
+                continue  # the base rows follow from it
+            served = np.flatnonzero((self.ok == i) & (self.mode != "office"))
+            if not served.size:
+                continue
+            b = mip.add_vars(1)
+            mip.add_rows(1, np.zeros(ko.size + 1, dtype=np.int64),
+                         np.concatenate([b, self.y[ko]]),
+                         np.concatenate([[1.0], -np.ones(ko.size)]), ub=0.0)
+            ar = np.arange(served.size)
+            mip.add_rows(served.size, np.concatenate([ar, ar]),
+                         np.concatenate([self.y[served], np.full(served.size, b[0])]),
+                         np.concatenate([np.ones(served.size), -np.ones(served.size)]), ub=0.0)
+
+    def _assignment(self) -> None:
+        """x (in person), q (remote point), u (unserved): every visit goes somewhere, only
+        to options taken, within their capacity (visits a year)."""
+        p, mip, sc = self.p, self.mip, self.p.scenario
+        opts, n_s, n_o, n_d = self.opts, self.n_s, len(self.p.orgs), len(self.p.demand)
+        osite, ok, mode, in_person, kk = self.osite, self.ok, self.mode, self.in_person, self.kk
+        gkey = self.gkey
+        n_g = n_o * n_s
         vot = sc.costs.value_of_time_eur_per_hour / 60.0
         t_i = p.times["origin"].to_numpy(dtype=np.int64)
         t_s = p.times["destination"].to_numpy(dtype=np.int64)
@@ -264,7 +405,7 @@ class _Model:
         rm_k[gkey[mode == "remote"]] = kk[mode == "remote"]
         has_ip = np.diff(ip_ptr) > 0
         cap = opts["capacity_visits"].to_numpy(dtype=float)
-        self.n_s, self.osite = n_s, osite
+        self.t_i, self.t_s, self.t_m = t_i, t_s, t_m
 
         def pairs(ok_mask: np.ndarray) -> tuple[np.ndarray, ...]:
             parts = [(t_i[m], np.full(m.sum(), o), t_s[m], t_m[m]) for o in range(n_o)
@@ -277,6 +418,7 @@ class _Model:
         near = sc.solver.assign_nearest
         is_today = np.zeros(n_g, dtype=bool)
         is_today[gkey[self.keep_k]] = True
+        self.near_k, self.is_today = near, is_today
         xi, xo, xs, xm = pairs(lambda o: has_ip[o * n_s + t_s] & (visits[t_i, o] > 0))
         xi, xo, xs, xm = _nearest(xi, xo, xs, xm, near, n_o, is_today[xo * n_s + xs])
         qi, qo, qs, qm = pairs(lambda o: (rm_k[o * n_s + t_s] >= 0) & (visits[t_i, o] > 0)
@@ -293,8 +435,14 @@ class _Model:
         # x <= the in-person options of (o, s); q <= the remote point of (o, s)
         # (strengthened: one option cannot take more of a point's visits than its capacity,
         # x <= sum_k min(1, cap_k / v) y_k, which tightens the relaxation for large cells)
+        # moved staff (m[o, s], :meth:`_staff`) serve visits too: where o's office could
+        # take them, one option's reach counts the host's spare desks as well
+        vpd = np.array([sc.organisations[o].visits_per_desk_year for o in p.orgs])
+        m_cap = np.zeros(n_g)
+        m_cap[gkey[self.m_k]] = self.spare[osite[self.m_k]] * vpd[ok[self.m_k]]
         entry, k = _expand(ip_ptr, ip_items, xo * n_s + xs)
-        reach = np.minimum(1.0, cap[k] / visits[xi[entry], xo[entry]])
+        reach = np.minimum(1.0, (cap[k] + np.where(mode[k] == "office", m_cap[gkey[k]], 0.0))
+                           / visits[xi[entry], xo[entry]])
         mip.add_rows(xi.size, np.concatenate([np.arange(xi.size), entry]),
                      np.concatenate([self.x, self.y[k]]),
                      np.concatenate([np.ones(xi.size), -reach]), ub=0.0)
@@ -317,16 +465,29 @@ class _Model:
         # capacities (visits per year) of the options taken
         g_rows, row = _rows_of(xo * n_s + xs)
         entry, k = _expand(ip_ptr, ip_items, g_rows)
-        mip.add_rows(g_rows.size, np.concatenate([row, entry]),
-                     np.concatenate([self.x, self.y[k]]),
-                     np.concatenate([visits[xi, xo], -cap[k]]), ub=0.0)
+        rows = mip.add_rows(g_rows.size, np.concatenate([row, entry]),
+                            np.concatenate([self.x, self.y[k]]),
+                            np.concatenate([visits[xi, xo], -cap[k]]), ub=0.0)
+        m_pos = np.searchsorted(g_rows, gkey[self.m_k])
+        hit = (m_pos < g_rows.size) & (g_rows[np.minimum(m_pos, g_rows.size - 1)]
+                                       == gkey[self.m_k])
+        mip.add_terms(rows[m_pos[hit]], self.m[hit], -vpd[ok[self.m_k[hit]]])
         g_rows, row = _rows_of(qo * n_s + qs)
         k = rm_k[g_rows]
         mip.add_rows(g_rows.size, np.concatenate([row, np.arange(g_rows.size)]),
                      np.concatenate([self.q, self.y[k]]),
                      np.concatenate([visits[qi, qo], -cap[k]]), ub=0.0)
 
-        # access standards
+
+    def _standards(self, slack: bool, equity: str,
+                   floors: dict[tuple[int, str], float] | None) -> None:
+        """Access standards: cov[i, o, j] <= open options within T_j of i; the residents
+        covered reach the standard's share of the area's residents."""
+        p, mip = self.p, self.mip
+        opts, n_s, n_d = self.opts, self.n_s, len(self.p.demand)
+        osite, ok, org_pos = self.osite, self.ok, self.org_pos
+        t_i, t_s, t_m = self.t_i, self.t_s, self.t_m
+        near, is_today = self.near_k, self.is_today
         self.standards = expand_standards(p)
         self.short: dict[int, tuple[int, float]] = {}
         self.worst: dict[tuple[int, str], int] = {}
@@ -395,18 +556,18 @@ class _Model:
             c = np.concatenate(cols)
             mip.add_rows(1, np.zeros(c.size), c, np.concatenate(coef), lb=need_j - 1e-6)
 
-        # budgets
-        if budgets:
-            for o, terms in self.org_terms.items():
-                b = sc.organisations[o].budget_eur_year
-                if b is not None:
-                    cols = np.concatenate([t[0] for t in terms])
-                    mip.add_rows(1, np.zeros(cols.size), cols,
-                                 np.concatenate([t[1] for t in terms]),
-                                 ub=b - self.org_const[o])
-        if equity == "stage1":
-            mip.set_objective(np.array(list(self.worst.values()), dtype=np.int64), 1.0)
-            mip.maximize = True
+
+    def _budgets(self) -> None:
+        """Each organisation's annual cost (staff and closings included) <= its budget."""
+        sc = self.p.scenario
+        mip = self.mip
+        for o, terms in self.org_terms.items():
+            b = sc.organisations[o].budget_eur_year
+            if b is not None:
+                cols = np.concatenate([t[0] for t in terms])
+                mip.add_rows(1, np.zeros(cols.size), cols,
+                             np.concatenate([t[1] for t in terms]),
+                             ub=b - self.org_const[o])
 
     def warm_start(self) -> None:
         """Hint a complete, feasible plan to the solver: the cheaper of today's network
@@ -765,34 +926,28 @@ def _to_plan(m: _Model, values: np.ndarray, name: str) -> Plan:
     visits_at = np.bincount((served["o"] * n_s + served["site"]).to_numpy(dtype=np.int64),
                             weights=served["visits"].to_numpy(), minlength=len(p.orgs) * n_s)
     chosen = np.flatnonzero(values[m.y] > 0.5)
-    shared = set(m.z_site[values[m.z] > 0.5].tolist())
-    org_pos = {o: i for i, o in enumerate(p.orgs)}
-    rows_d = []
-    for k in chosen:
-        o, site = opts.at[k, "org"], int(opts.at[k, "site"])
-        mode = opts.at[k, "mode"]
-        cost = float(opts.at[k, "cost_eur"])
-        if mode == "office" and site in shared:
-            mode = "shared"
-            cost -= costs.shared_saving(p.scenario, o)
-        rows_d.append((site, o, mode, int(opts.at[k, "days"]),
-                       "keep" if opts.at[k, "keep"] else "open", cost,
-                       float(visits_at[org_pos[o] * n_s + site])))
-    close = costs.closing_cost(p.scenario)
+    choices: list[pricing.Choice] = [
+        (int(opts.at[k, "site"]), str(opts.at[k, "org"]), str(opts.at[k, "mode"]),
+         int(opts.at[k, "days"]), "keep" if opts.at[k, "keep"] else "open") for k in chosen]
     kept = values[m.y[m.keep_k]] > 0.5
-    for e, ok in zip(p.existing.itertuples(), kept, strict=True):
-        if not ok:
-            rows_d.append((e.site, e.org, "closed", 0, "close", close, 0.0))
-    rows_d.sort(key=lambda r: (r[0], org_pos[r[1]]))
-    dec = pd.DataFrame(rows_d, columns=["site", "organisation", "mode", "days_per_month",
-                                        "action", "annual_cost_eur", "visits"])
-    dec.insert(0, "site_id", sites["site_id"].to_numpy()[dec["site"].to_numpy(dtype=int)])
-    dec.insert(1, "site_name", sites["name"].to_numpy()[dec["site"].to_numpy(dtype=int)])
-    dec.insert(2, "host_org", sites["host_org"].to_numpy()[dec["site"].to_numpy(dtype=int)])
-    dec["annual_cost_eur"] = dec["annual_cost_eur"].round(2)
-    dec["visits"] = dec["visits"].round(2)
-    geom = sites.geometry.to_numpy()[dec["site"].to_numpy(dtype=int)]
-    decisions = gpd.GeoDataFrame(dec[list(DECISION_COLUMNS)], geometry=list(geom), crs=CRS)
+    choices += [(int(e.site), str(e.org), "closed", 0, "close")
+                for e, ok in zip(p.existing.itertuples(), kept, strict=True) if not ok]
+    mv = values[m.m]
+    extra = {(p.orgs[int(m.ok[k])], int(m.osite[k])): float(v)
+             for k, v in zip(m.m_k, mv, strict=True) if v > 1e-6}
+    priced = pricing.price_decisions(p, choices, extra)
+    decisions = priced.decisions
+    # the model priced each pop-up's staff travel from today's nearest office; the plan
+    # prices it from its own nearest staffed site
+    pops = chosen[m.mode[chosen] == "popup"]
+    model_travel = float((m.cost[pops] - opts["days"].to_numpy()[pops] * 12
+                          * p.scenario.costs.popup.eur_per_session).sum())
+    org_pos = {o: i for i, o in enumerate(p.orgs)}
+    at = p.site_index()
+    decisions["visits"] = [
+        0.0 if mode == "closed" else round(float(visits_at[org_pos[o] * n_s + at[sid]]), 2)
+        for sid, o, mode in zip(decisions["site_id"], decisions["organisation"],
+                                decisions["mode"], strict=True)]
     asg["organisation"] = orgs[asg["o"].to_numpy(dtype=int)]
     asg = asg.sort_values(["i", "organisation", "site", "channel"], kind="stable")
     site_ids = np.append(sites["site_id"].astype(str).to_numpy(), "")
@@ -800,5 +955,10 @@ def _to_plan(m: _Model, values: np.ndarray, name: str) -> Plan:
     asg["site_id"] = site_ids[asg["site"].to_numpy(dtype=int)]
     asg["visits"] = asg["visits"].round(3)
     asg["minutes"] = asg["minutes"].round(3)
+    meta: dict = {"staff_eur": round(sum(m.staff_eur.values()), 2),
+                  "travel_repriced_eur": round(float(decisions["staff_travel_eur"].sum())
+                                               - model_travel, 2)}
+    if priced.notes:
+        meta["notes"] = {f"staff_{i + 1}": n for i, n in enumerate(priced.notes)}
     return Plan(name=name, decisions=decisions,
-                assignment=asg[list(ASSIGNMENT_COLUMNS)].reset_index(drop=True), meta={})
+                assignment=asg[list(ASSIGNMENT_COLUMNS)].reset_index(drop=True), meta=meta)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from planner import costs, decompose, demand, evaluate, network, routing
+from planner import calibrate, costs, decompose, demand, evaluate, network, routing
 from planner.data.spec import RegionSpec
 from planner.errors import InputError
 from planner.plan import Plan
@@ -132,6 +132,17 @@ def prepare(scenario: Scenario, region: Region | None = None,
         "minutes": st["minutes"].to_numpy()})
     problem = build_problem(region, scenario, times, site_times)
     problem.notes.update(notes)
+    if scenario.demand.calibrate == "rates":
+        say("Calibrating demand to the recorded visits")
+        problem, factors = calibrate.calibrate(problem, evaluate.current_plan(problem))
+        if factors:
+            problem.notes["demand_calibration"] = (
+                "visit rates scaled so that today's offices receive their recorded visits: "
+                + ", ".join(f"{o} x{f:.2f}" for o, f in factors.items()))
+    check = calibrate.visits_table(problem, evaluate.current_plan(problem))
+    for i, warning in enumerate(calibrate.differences(check, scenario.demand.tolerance)):
+        problem.notes[f"visits_warning_{i + 1}"] = warning
+        say(f"Warning: {warning}")
     return region, problem
 
 
@@ -161,18 +172,18 @@ def run(scenario: Scenario, region: Region | None = None,
     plan = decompose.solve(problem)
     plan.kpis = evaluate.evaluate(plan, problem)
     say("Planning pop-up tours")
-    tours = plan_tours(problem, plan, today)
+    tours = plan_tours(problem, plan)
     split = costs.cost_sharing(plan.decisions, scenario)
     return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
                tours=tours, cost_split=split)
 
 
-def plan_tours(problem: Problem, plan: Plan, today: Plan) -> routing.Tours | None:
+def plan_tours(problem: Problem, plan: Plan) -> routing.Tours | None:
     """The pop-up teams' monthly tours of a plan (None without staff travel times).
 
-    Today's offices are the staff bases of an organisation left without an office. When
-    the problem is solved by area (``solver.decompose``), each area's teams tour its own
-    pop-ups from its own bases.
+    Every tour starts and ends at a site where its organisation is staffed in the plan (an
+    office of its own or in shared premises). When the problem is solved by area
+    (``solver.decompose``), each area's teams tour its own pop-ups from its own bases.
     """
     if problem.site_times is None:
         return None
@@ -182,17 +193,12 @@ def plan_tours(problem: Problem, plan: Plan, today: Plan) -> routing.Tours | Non
     areas = (pd.Series(decompose.site_areas(problem, column), index=ids.to_numpy())
              if column != "none" else pd.Series("", index=ids.to_numpy()))
     dec_ids = dec["site_id"].astype(str)
-    today_ids = today.decisions["site_id"].astype(str)
     stops, hours, cost, notes = [], 0.0, 0.0, []
     for area, in_area in areas.groupby(areas, sort=True):
-        here = set(in_area.index)
-        d = dec[dec_ids.isin(here)]
+        d = dec[dec_ids.isin(set(in_area.index))]
         if not (d["mode"] == "popup").any():
             continue
-        t = today.decisions[today_ids.isin(here)]
-        bases = {o: sorted(t.loc[t["organisation"] == o, "site_id"].astype(str))
-                 for o in problem.orgs}
-        tours = routing.plan_tours_for_plan(d, st, staff_bases=bases)
+        tours = routing.plan_tours_for_plan(d, st)
         stops.append(tours.stops)
         hours += tours.travel_hours
         cost += tours.travel_cost_eur

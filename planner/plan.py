@@ -21,9 +21,13 @@ from planner.schema import CRS
 
 #: Columns of ``Plan.decisions``; one row per (site, organisation) that is open or closed.
 DECISION_COLUMNS = (
-    "site_id", "site_name", "host_org", "organisation", "mode", "days_per_month", "action",
-    "annual_cost_eur", "visits",
+    "site_id", "site_name", "host_org", "host_agreement", "organisation", "mode",
+    "days_per_month", "action", "annual_cost_eur", "visits", "staff_fte",
+    "premises_eur", "services_eur", "staff_eur", "staff_travel_eur", "sessions_eur",
+    "remote_eur", "fitout_eur", "closing_eur",
 )
+#: The cost lines among ``DECISION_COLUMNS`` (``annual_cost_eur`` is their sum).
+COST_LINE_COLUMNS = DECISION_COLUMNS[-8:]
 #: Columns of ``Plan.assignment``; one row per (demand point, organisation, site, channel).
 ASSIGNMENT_COLUMNS = ("demand_id", "organisation", "site_id", "channel", "visits", "minutes")
 DECISION_MODES = ("office", "shared", "popup", "remote", "closed")
@@ -46,7 +50,10 @@ class Plan:
         EPSG:3067). ``mode`` is ``office`` (stand-alone), ``shared`` (an office in premises that
         two or more organisations use in person), ``popup`` (``days_per_month`` > 0),
         ``remote`` (video point) or ``closed`` (an existing office that closes). ``action`` is
-        ``keep`` (an existing office stays), ``open`` or ``close``.
+        ``keep`` (an existing office stays), ``open`` or ``close``. ``annual_cost_eur`` is
+        the sum of the cost lines (``COST_LINE_COLUMNS``: premises, shared services, staff,
+        staff travel, pop-up sessions, remote points, fit-out, closing); ``staff_fte`` the
+        staff working there; ``host_agreement`` the host's (yes, to_verify, no).
     assignment : pandas.DataFrame
         Where each demand point's visits go (``ASSIGNMENT_COLUMNS``); ``channel`` is
         ``in_person``, ``remote`` or ``unserved`` (``site_id`` empty then).
@@ -196,8 +203,10 @@ def normalise_decisions(dec: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
         raise InputError(f"{source}: mode {bad.iloc[0]!r} is not one of "
                          f"{', '.join(DECISION_MODES)}; fix the row")
     dec = dec.copy()
-    defaults: dict[str, Any] = {"site_name": "", "host_org": "", "days_per_month": 0,
-                                "action": "open", "annual_cost_eur": 0.0, "visits": 0.0}
+    defaults: dict[str, Any] = {"site_name": "", "host_org": "", "host_agreement": "",
+                                "days_per_month": 0, "action": "open", "annual_cost_eur": 0.0,
+                                "visits": 0.0, "staff_fte": 0.0,
+                                **dict.fromkeys(COST_LINE_COLUMNS, 0.0)}
     for col, val in defaults.items():
         if col not in dec.columns:
             dec[col] = val

@@ -37,8 +37,11 @@ class Problem:
     visits, remote_share : numpy.ndarray
         (n_demand, n_orgs) visits per year and their remote-suited share.
     existing : pandas.DataFrame
-        Existing offices: ``org``, ``site``, ``point_id``, ``annual_cost_eur``, ``desks``,
-        ``lease_end``, ``must_keep`` (lease runs past the horizon).
+        Existing offices (``EXISTING_COLUMNS``): ``org``, ``site``, ``point_id``,
+        ``annual_cost_eur`` (premises + shared services + staff, today), ``desks``,
+        ``lease_end``, ``must_keep`` (lease runs past the horizon and may not end early),
+        the lines ``premises_eur``, ``services_eur``, ``staff_eur``, the staff ``fte`` and
+        the ``recorded_visits``.
     options : pandas.DataFrame
         Service options, see ``planner.costs.option_table``.
     notes : dict of str to str
@@ -65,8 +68,33 @@ class Problem:
         return pd.Series(np.arange(len(self.sites)), index=self.sites["site_id"].astype(str))
 
 
+#: Columns of ``Problem.existing``: each office's cost lines and staff, as today.
+EXISTING_COLUMNS = ("org", "site", "point_id", "annual_cost_eur", "desks", "lease_end",
+                    "must_keep", "premises_eur", "services_eur", "fte", "staff_eur",
+                    "recorded_visits")
+
+
+def _number(value: object, default: float) -> float:
+    """``value`` as a float, ``default`` when it is missing (None, NaN, empty)."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+    return default if np.isnan(v) else v
+
+
 def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
-    """Existing customer-service offices of the scenario's organisations, on the site list."""
+    """Existing customer-service offices of the scenario's organisations, on the site list,
+    with their cost lines as today.
+
+    Premises are ``floor_m2`` x the point's ``rent_eur_m2_year`` (rent or owner cost plus
+    upkeep; the organisation's ``premises_eur_m2_year`` where the table gives none), shared
+    services the point's ``services_eur_year`` (else the organisation's
+    ``office_fixed_eur_year``), staff the point's ``fte`` (else one per desk) x the
+    organisation's ``staff_eur_fte_year``. ``annual_cost_eur`` is the sum of the three, so
+    today's network priced as a plan costs exactly today's total; a recorded all-in cost
+    that differs is reported by :func:`recorded_cost_notes`.
+    """
     sp = region.service_points
     sp = sp[sp["kind"].isin(OFFICE_KINDS) & sp["organisation"].isin(list(scenario.organisations))]
     pos = pd.Series(np.arange(len(region.sites)), index=region.sites["existing_point_id"])
@@ -75,13 +103,58 @@ def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
         if p.point_id not in pos.index:
             raise InputError(f"service point {p.point_id!r} is an office but not a candidate "
                              "site; add it to the sites")
+        o = scenario.organisations[p.organisation]
         lease = str(p.lease_end or "")
+        if lease in ("nan", "<NA>", "NaT"):
+            lease = ""
+        floor = _number(p.floor_m2, 0.0)
+        premises = floor * _number(getattr(p, "rent_eur_m2_year", None), o.premises_eur_m2_year)
+        services = _number(getattr(p, "services_eur_year", None), o.office_fixed_eur_year)
+        fte = _number(getattr(p, "fte", None), float(p.desks))
+        staff = fte * o.staff_eur_fte_year
         rows.append({"org": p.organisation, "site": int(pos[p.point_id]),
-                     "point_id": p.point_id, "annual_cost_eur": float(p.annual_cost_eur),
+                     "point_id": p.point_id, "annual_cost_eur": premises + services + staff,
                      "desks": int(p.desks), "lease_end": lease,
-                     "must_keep": bool(lease) and lease > scenario.horizon_end})
-    return pd.DataFrame(rows, columns=["org", "site", "point_id", "annual_cost_eur", "desks",
-                                       "lease_end", "must_keep"])
+                     "must_keep": (bool(lease) and lease > scenario.horizon_end
+                                   and scenario.costs.early_termination_years is None),
+                     "premises_eur": premises, "services_eur": services, "fte": fte,
+                     "staff_eur": staff,
+                     "recorded_visits": _number(p.annual_visits, 0.0),
+                     "recorded_cost_eur": _number(p.annual_cost_eur, 0.0)})
+    out = pd.DataFrame(rows, columns=[*EXISTING_COLUMNS, "recorded_cost_eur"])
+    return out
+
+
+def recorded_cost_notes(existing: pd.DataFrame, tolerance: float = 0.01) -> list[str]:
+    """Offices whose recorded all-in ``annual_cost_eur`` differs from the sum of their cost
+    lines (premises, shared services, staff) by more than ``tolerance``: the plan uses the
+    lines, so the table's cost and the planner's can be reconciled."""
+    notes = []
+    if "recorded_cost_eur" not in existing.columns:
+        return notes
+    for e in existing.itertuples():
+        rec = float(e.recorded_cost_eur)
+        if rec > 0 and abs(rec - e.annual_cost_eur) > tolerance * rec:
+            notes.append(f"{e.point_id}: recorded annual_cost_eur {rec:,.0f} differs from its "
+                         f"lines {e.annual_cost_eur:,.0f} (premises {e.premises_eur:,.0f} + "
+                         f"shared services {e.services_eur:,.0f} + staff {e.staff_eur:,.0f})"
+                         "; the lines are used")
+    return notes
+
+
+def with_cost_lines(existing: pd.DataFrame) -> pd.DataFrame:
+    """``existing`` with every column of ``EXISTING_COLUMNS``.
+
+    A table built by hand with only ``annual_cost_eur`` (a test's toy office) counts that
+    cost as premises, with no staff and no recorded visits.
+    """
+    out = existing.copy()
+    defaults = {"premises_eur": out.get("annual_cost_eur", 0.0), "services_eur": 0.0,
+                "fte": 0.0, "staff_eur": 0.0, "recorded_visits": 0.0}
+    for col, value in defaults.items():
+        if col not in out.columns:
+            out[col] = value
+    return out
 
 
 def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame,
@@ -109,6 +182,7 @@ def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame,
         _check_reachable(dem, times, scenario.travel.cutoff_min)
     v, r = demand.visits(dem, scenario)
     existing = existing_offices(region, scenario)
+    notes = {f"recorded_cost_{i + 1}": n for i, n in enumerate(recorded_cost_notes(existing))}
     options = costs.option_table(scenario, sites, existing, site_times)
     for org, o in scenario.organisations.items():
         if not (options["org"] == org).any():
@@ -121,7 +195,7 @@ def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame,
                 "remote service")
     return Problem(scenario=scenario, orgs=list(scenario.organisations), sites=sites,
                    demand=dem, times=times, visits=v, remote_share=r, existing=existing,
-                   options=options, site_times=site_times)
+                   options=options, notes=notes, site_times=site_times)
 
 
 def _check_reachable(dem: gpd.GeoDataFrame, times: pd.DataFrame, cutoff_min: float) -> None:

@@ -16,12 +16,11 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner import costs
 from planner.errors import InputError
 from planner.evaluate import assign_nearest
-from planner.plan import DECISION_COLUMNS, DECISION_MODES, Plan
+from planner.plan import DECISION_MODES, Plan
+from planner.pricing import Choice, price_decisions
 from planner.problem import Problem
-from planner.schema import CRS
 
 #: Accepted column names -> the proposal's own.
 ALIASES = {"site": "site_id", "org": "organisation", "organization": "organisation",
@@ -87,56 +86,28 @@ def proposal_plan(table: pd.DataFrame, problem: Problem, name: str = "proposal",
         and the nearest-option assignment; ``meta["source"] = "proposal"``.
     """
     sc = problem.scenario
-    sites = problem.sites
     rows = _checked_rows(table, problem, source)
     named = {o for _, o, _, _ in rows}
     own = {(e.org, int(e.site)): e for e in problem.existing.itertuples()}
     for (org, site), _e in own.items():
         if org not in named:
             rows.append((site, org, "office", 0))
-    in_person: dict[int, set[str]] = {}
-    for site, org, mode, _ in rows:
-        if mode in ("office", "shared", "popup"):
-            in_person.setdefault(site, set()).add(org)
     listed = {(org, site) for site, org, mode, _ in rows if mode != "closed"}
-    trips = costs.staff_roundtrips(problem.existing, list(sites["site_id"].astype(str)),
-                                   problem.site_times)
-    out = []
+    choices: list[Choice] = []
     for site, org, mode, days in rows:
         if mode == "closed":
             continue
-        row = sites.iloc[site]
-        if (org, site) in own:
-            cost, action = float(own[(org, site)].annual_cost_eur), "keep"
-        elif mode in ("office", "shared"):
-            cost = costs.tenant_office_cost(sc, org, float(row["rent_eur_m2_year"]),
-                                            float(row["fitout_eur"]))
-            action = "open"
-        elif mode == "popup":
-            cost = costs.popup_cost(sc, days, trips.get((org, site), 0.0))
-            action = "open"
-        else:
-            cost, action = sc.costs.remote.eur_per_year, "open"
-        if mode in ("office", "shared"):
-            shared = len(in_person.get(site, ())) >= 2
-            mode = "shared" if shared else "office"
-            cost -= costs.shared_saving(sc, org) if shared else 0.0
-        out.append((site, org, mode, days if mode == "popup" else 0, action, cost))
-    for (org, site) in own:
-        if (org, site) not in listed:
-            out.append((site, org, "closed", 0, "close", costs.closing_cost(sc)))
-    out.sort(key=lambda r: (r[0], problem.orgs.index(r[1])))
-    dec = pd.DataFrame(out, columns=["site", "organisation", "mode", "days_per_month",
-                                     "action", "annual_cost_eur"])
-    dec.insert(0, "site_id", sites["site_id"].astype(str).to_numpy()[dec["site"]])
-    dec.insert(1, "site_name", sites["name"].to_numpy()[dec["site"]])
-    dec.insert(2, "host_org", sites["host_org"].to_numpy()[dec["site"]])
-    dec["annual_cost_eur"] = dec["annual_cost_eur"].round(2)
-    dec["visits"] = 0.0
-    decisions = gpd.GeoDataFrame(dec[list(DECISION_COLUMNS)],
-                                 geometry=list(sites.geometry.to_numpy()[dec["site"]]), crs=CRS)
+        action = "keep" if (org, site) in own else "open"
+        choices.append((site, org, "office" if mode == "shared" else mode,
+                        days if mode == "popup" else 0, action))
+    choices += [(site, org, "closed", 0, "close") for (org, site) in own
+                if (org, site) not in listed]
+    priced = price_decisions(problem, choices)
+    decisions = priced.decisions
     plan = Plan(name=name, decisions=decisions,
                 meta={"status": "evaluated", "source": "proposal", "scenario": sc.name})
+    if priced.notes:
+        plan.meta["notes"] = {f"staff_{i + 1}": n for i, n in enumerate(priced.notes)}
     plan.assignment = assign_nearest(plan, problem)
     served = plan.assignment.groupby(["site_id", "organisation"])["visits"].sum()
     keys = zip(decisions["site_id"], decisions["organisation"], strict=True)

@@ -5,8 +5,13 @@
 - ``report.xlsx``: sheets ``Summary`` (KPIs per organisation, today and plan), ``Decisions``
   (per site and organisation), ``Access`` (every access standard per area, today and plan,
   from ``planner.evaluate.standards_report``), ``Costs`` (per organisation, today and plan,
-  the plan's cost by mode), ``Cost sharing`` (each shared premise's annual cost split by
-  desks, visits, equally, Shapley and the core, from ``planner.costs.cost_sharing``),
+  the plan's cost by mode), ``Savings`` (today and the plan line by line per organisation:
+  premises, shared services, staff, staff travel, pop-up sessions, remote points, fit-out,
+  closing; the lines add up to the difference of the totals, ``planner.pricing.savings``),
+  ``Visits`` (each office's recorded and modelled visits today, the plan's visits there,
+  and the low-demand flag, ``planner.calibrate.visits_table``), ``Cost sharing`` (each
+  shared premise's premises and services cost split by desks, visits, equally, Shapley
+  and the core, from ``planner.costs.cost_sharing``),
   ``Shared sites`` (every organisation at a shared site with its own cost and visits) and
   ``Run`` (solver report and notes);
 - ``report_<sheet>.csv``: the same tables as CSV;
@@ -41,7 +46,7 @@ import pyogrio
 import shapely
 from matplotlib.figure import Figure
 
-from planner import evaluate, maps
+from planner import calibrate, evaluate, maps, pricing
 from planner._io import atomic_write, fixed_gpkg_date
 from planner.costs import cost_sharing as split_shared_costs
 from planner.plan import Plan
@@ -58,6 +63,7 @@ AREA_LEVELS = ("municipality", "employment_area", "county")
 #: Sheet name -> CSV file stem of ``report.xlsx``, in sheet order.
 SHEETS = {"Summary": "report_summary", "Decisions": "report_decisions",
           "Access": "report_access", "Costs": "report_costs",
+          "Savings": "report_savings", "Visits": "report_visits",
           "Cost sharing": "report_cost_sharing", "Shared sites": "report_shared_sites",
           "Run": "report_run"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -303,6 +309,13 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
     costs["travel_value_eur_plan"] = k["travel_value_eur"]
     costs = costs.reset_index(names="organisation")
 
+    saving = pricing.savings(before.decisions, plan.decisions)
+    visits = calibrate.visits_table(problem, before)
+    got = plan.decisions.groupby(["site_id", "organisation"])["visits"].sum()
+    visits["plan_visits"] = [float(got.get((sid, o), 0.0)) if pid != "total" else np.nan
+                             for sid, o, pid in zip(visits["site_id"], visits["organisation"],
+                                                    visits["point_id"], strict=True)]
+
     shared = shared_sites(plan)
     if splits is None:
         splits = split_shared_costs(plan.decisions, problem.scenario)
@@ -325,7 +338,8 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
     run_df["value"] = [v if isinstance(v, int | float | str) and not isinstance(v, bool)
                        else json.dumps(v) for v in run_df["value"]]
     return {"Summary": summary, "Decisions": decisions, "Access": access, "Costs": costs,
-            "Cost sharing": splits, "Shared sites": shared, "Run": run_df}
+            "Savings": saving, "Visits": visits, "Cost sharing": splits,
+            "Shared sites": shared, "Run": run_df}
 
 
 # --------------------------------------------------------------------------- files

@@ -1,15 +1,24 @@
 """Pop-up tours: how each organisation's pop-up team gets to the pop-up sites of a plan.
 
 A pop-up present ``d`` days a month at a site needs ``d`` sessions a month there. A team
-leaves its base office in the morning, serves one or more sessions at host sites (each
+leaves its base in the morning, serves one or more sessions at host sites (each
 ``service_minutes`` long, inside the host's opening hours) and returns within the working
-day. Sessions are spread over the month's working days; two sessions of one site never
-fall on the same day of a team. OR-Tools' vehicle routing solver (one vehicle per team and
-working day, a time dimension with the windows) minimises the staff's travel time.
+day. A base is a site where the organisation is staffed in the plan (mode ``office`` or
+``shared``); an organisation with pop-ups but no staffed site gets no tours, and a note
+says so. OR-Tools' vehicle routing solver (one vehicle per team and working day, a time
+dimension with the opening hours) minimises the staff's travel time.
 
-The optimiser prices pop-ups up front (``costs.popup.eur_per_day`` includes staff travel);
-the tours computed here afterwards report the actual staff-travel hours and cost of the
-plan, and say so when a working day cannot hold a session at all.
+Sessions are spread evenly over the month (:func:`session_days`): a site with ``d``
+sessions over ``W`` working days has a step ``W / d``, and its session ``j`` (0-based)
+may only fall on a day whose 0-based index lies in
+``[round(j * step), round(j * step) + max(1, ceil(step / 2)))``, clipped to the month
+(rounded half up). With ``W = 20``, two sessions fall in days 1-5 and 11-15 (every other
+week), four in days 1-3, 6-8, 11-13 and 16-18 (weekly). Two sessions of one site never
+fall on the same day of a team.
+
+The optimiser prices each session (host fee and staff travel as a round trip from a
+staffed base); the tours computed here report the actual travel, which is at most that
+when sessions are chained. They also say so when a working day cannot hold a session.
 """
 
 from __future__ import annotations
@@ -83,14 +92,150 @@ class Tours:
     notes: list[str] = field(default_factory=list)
 
 
+def _days(first: int, stop: int) -> str:
+    """Name a run of days for a message.
+
+    Parameters
+    ----------
+    first, stop : int
+        The run ``range(first, stop)`` of 0-based day indices.
+
+    Returns
+    -------
+    str
+        1-based: "day 3" or "days 3-5".
+    """
+    return f"day {first + 1}" if stop - first == 1 else f"days {first + 1}-{stop}"
+
+
 def _hhmm(minutes: float) -> str:
+    """Minutes after midnight as ``HH:MM``.
+
+    Parameters
+    ----------
+    minutes : float
+
+    Returns
+    -------
+    str
+    """
     m = round(minutes)
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
+def session_days(d: int, working_days: int) -> list[range]:
+    """The days each of a site's sessions may fall on, spread evenly over the month.
+
+    With ``step = working_days / d``, session ``j`` (0-based) may fall on the days
+    (0-based indices) ``[round(j * step), round(j * step) + max(1, ceil(step / 2)))``,
+    rounded half up and clipped to the month.
+
+    Parameters
+    ----------
+    d : int
+        Sessions a month at the site (its pop-up days per month); 0 gives no windows.
+    working_days : int
+        Working days per month (``W``).
+
+    Returns
+    -------
+    list of range
+        One range of 0-based day indices per session, in order. For ``W = 20``: ``d = 2``
+        gives ``[range(0, 5), range(10, 15)]`` (days 1-5 and 11-15, every other week),
+        ``d = 4`` gives ``[range(0, 3), range(5, 8), range(10, 13), range(15, 18)]``
+        (weekly).
+
+    Raises
+    ------
+    ValueError
+        When ``d`` is negative or ``working_days`` is below 1.
+    """
+    if d < 0 or working_days < 1:
+        raise ValueError(f"session_days needs d >= 0 and working_days >= 1, got d={d}, "
+                         f"working_days={working_days}")
+    w = working_days
+    width = max(1, -(-w // (2 * d))) if d else 0  # ceil(step / 2) in integers
+    out = []
+    for j in range(d):
+        first = min((2 * j * w + d) // (2 * d), w - 1)  # round(j * w / d), half up
+        out.append(range(first, min(first + width, w)))
+    return out
+
+
+def _busiest(days: list[range], working_days: int) -> tuple[int, int, int]:
+    """The run of days that must hold the most sessions per day.
+
+    Parameters
+    ----------
+    days : list of range
+        Each session's allowed days (from :func:`session_days`).
+    working_days : int
+
+    Returns
+    -------
+    tuple of int
+        ``(count, first, stop)``: ``count`` sessions have all their allowed days in
+        ``range(first, stop)``, and no run of days has a larger ``count / (stop - first)``
+        (ties: the earliest, then the shortest run). By Hall's theorem the sessions fit
+        ``k`` slots a day exactly when ``count <= k * (stop - first)`` here.
+    """
+    best = (0, 0, working_days)
+    for a in range(working_days):
+        for b in range(a + 1, working_days + 1):
+            n = sum(1 for r in days if a <= r.start and r.stop <= b)
+            if n * (best[2] - best[1]) > best[0] * (b - a):
+                best = (n, a, b)
+    return best
+
+
+def _allow_vehicles(routing: pywrapcp.RoutingModel, index: int, vehicles: list[int]) -> None:
+    """Let only ``vehicles`` visit the node at ``index``.
+
+    Parameters
+    ----------
+    routing : ortools RoutingModel
+    index : int
+        Solver index of the node.
+    vehicles : list of int
+        The allowed vehicles (not empty).
+
+    Notes
+    -----
+    Uses ``RoutingModel.SetAllowedVehiclesForIndex``. Some OR-Tools wheels (e.g. 9.15)
+    cannot pass a Python list to its ``absl::Span<const int>`` argument and raise
+    ``TypeError``; then the node's vehicle variable gets the same domain directly (the
+    allowed vehicles, and -1 for "not visited", which a mandatory node never takes).
+    """
+    try:
+        routing.SetAllowedVehiclesForIndex(vehicles, index)
+    except TypeError:
+        routing.VehicleVar(index).SetValues([-1, *vehicles])
+
+
 def check_reachable(base: str, sessions: dict[str, int], minutes: dict[tuple[str, str], float],
                     windows: dict[str, tuple[float, float]], st: TourSettings) -> None:
-    """Raise a clear :class:`InfeasibleError` when a session cannot fit any working day."""
+    """Raise a clear :class:`InfeasibleError` when sessions cannot fit the month.
+
+    Parameters
+    ----------
+    base : str
+        Site id of the base (start and end of every tour).
+    sessions : dict
+        Site id -> sessions a month (positive).
+    minutes : dict
+        (from site id, to site id) -> travel minutes.
+    windows : dict
+        Site id -> (opening, closing) in minutes after midnight.
+    st : TourSettings
+
+    Raises
+    ------
+    InfeasibleError
+        When a site cannot be reached, a session does not fit a working day or the
+        site's opening hours, a site has more sessions than its spread over the month
+        (:func:`session_days`) leaves team-days for, or the sessions that must fall in
+        some run of days need more team time than it has.
+    """
     day_end = st.day_start_min + st.day_minutes
     for site in sorted(sessions):
         go, back = minutes.get((base, site)), minutes.get((site, base))
@@ -123,6 +268,20 @@ def check_reachable(base: str, sessions: dict[str, int], minutes: dict[tuple[str
             f"pop-up tours: {total} sessions of {st.service_minutes:.0f} min need more "
             f"than {st.teams} team(s) x {st.working_days} days x {st.day_minutes:.0f} min; "
             "add teams or working days")
+    spread = {s: session_days(k, st.working_days) for s, k in sessions.items()}
+    for site in sorted(spread):
+        n, a, b = _busiest(spread[site], st.working_days)
+        if n > st.teams * (b - a):
+            raise InfeasibleError(
+                f"pop-up tours: site {site}'s {sessions[site]} sessions, spread over the "
+                f"{st.working_days}-day month, put {n} in {_days(a, b)}, but {st.teams} "
+                f"team(s) give at most one a day each there; add teams")
+    n, a, b = _busiest([r for days in spread.values() for r in days], st.working_days)
+    if n * st.service_minutes > st.teams * (b - a) * st.day_minutes + 1e-9:
+        raise InfeasibleError(
+            f"pop-up tours: spread over the month, {n} sessions of "
+            f"{st.service_minutes:.0f} min fall in {_days(a, b)}, more than {st.teams} "
+            f"team(s) x {b - a} day(s) x {st.day_minutes:.0f} min; add teams")
 
 
 def plan_tours(organisation: str, base: str, sessions: dict[str, int],
@@ -147,12 +306,16 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
     Returns
     -------
     Tours
+        Session ``j`` of a site falls on a day in ``session_days(d, working_days)[j]``
+        (the sessions are spread over the month); two sessions of one site never share a
+        team-day.
 
     Raises
     ------
     InfeasibleError
         When a session cannot fit any working day (reach, day length, opening hours), or
-        the month has too few team-days; the message names the site and the numbers.
+        the month has too few team-days for the sessions spread over it; the message names
+        the site or the days and the numbers.
     """
     st = settings or TourSettings()
     windows = windows or {}
@@ -160,7 +323,11 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
     if not sessions:
         return Tours(pd.DataFrame(columns=list(TOUR_COLUMNS)), 0.0, 0.0)
     check_reachable(base, sessions, minutes, windows, st)
-    nodes = [base] + [s for s in sorted(sessions) for _ in range(sessions[s])]
+    nodes, days_of = [base], [range(0)]  # node -> site id, and the days it may fall on
+    for site in sorted(sessions):
+        for days in session_days(sessions[site], st.working_days):
+            nodes.append(site)
+            days_of.append(days)
     n_vehicles = st.teams * st.working_days
     manager = pywrapcp.RoutingIndexManager(len(nodes), n_vehicles, 0)
     routing = pywrapcp.RoutingModel(manager)
@@ -198,6 +365,10 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
         idx = manager.NodeToIndex(node)
         dim.CumulVar(idx).SetRange(math.ceil(open_ * scale),
                                    int((close - st.service_minutes) * scale))
+    # each session inside its part of the month: vehicle v is team v % teams, day v // teams
+    for node in range(1, len(nodes)):
+        allowed = [day * st.teams + team for day in days_of[node] for team in range(st.teams)]
+        _allow_vehicles(routing, manager.NodeToIndex(node), allowed)
     # two sessions of one site go to different team-days
     solver = routing.solver()
     by_site: dict[str, list[int]] = {}
@@ -214,8 +385,9 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
     if solution is None:
         raise InfeasibleError(
             f"pop-up tours of {organisation}: no tours fit {st.teams} team(s) x "
-            f"{st.working_days} days of {st.day_minutes:.0f} min with these opening hours; "
-            "add teams or working days, or lengthen the day")
+            f"{st.working_days} days of {st.day_minutes:.0f} min with these opening hours "
+            "and each site's sessions spread over the month (session_days); add teams or "
+            "working days, or lengthen the day")
     rows = []
     for v in range(n_vehicles):
         idx = routing.Start(v)
@@ -242,9 +414,8 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
 
 def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
                         windows: dict[str, tuple[float, float]] | None = None,
-                        settings: TourSettings | None = None,
-                        staff_bases: dict[str, list[str]] | None = None) -> Tours:
-    """Tours of every organisation's pop-ups in a plan.
+                        settings: TourSettings | None = None) -> Tours:
+    """Tours of every organisation's pop-ups in a plan, from its staffed sites.
 
     Parameters
     ----------
@@ -252,24 +423,22 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
         A plan's decisions (``site_id``, ``organisation``, ``mode``, ``days_per_month``).
     times : pandas.DataFrame
         Site-to-site staff travel: ``from``, ``to`` (site ids) and ``minutes``.
-    windows, settings
+    windows : dict, optional
         As in :func:`plan_tours`.
-    staff_bases : dict, optional
-        Organisation -> site ids where its staff can start when the plan leaves it no
-        office (e.g. today's offices: closed to customers, staff still work somewhere).
+    settings : TourSettings, optional
+        As in :func:`plan_tours`; ``teams`` is the least number of teams per organisation.
 
     Returns
     -------
     Tours
-        All organisations' stops together. Each base is the organisation's office in the
-        plan nearest (total travel) to its pop-up sites, else the nearest staff base (said
-        in ``notes``); an organisation with neither is skipped and named in ``notes``.
+        All organisations' stops together. Each organisation's base is its staffed site in
+        the plan (mode ``office`` or ``shared``) nearest (total travel) to its pop-up sites;
+        every tour starts and ends there. An organisation with pop-ups but no staffed site
+        gets no tours and a note; one whose tours do not fit gets a note saying why.
     """
     st = settings or TourSettings()
-    # only the pairs among the plan's sites and the staff bases (a national table has
-    # millions of pairs)
+    # only the pairs among the plan's sites (a national table has millions of pairs)
     used = set(decisions["site_id"].astype(str))
-    used |= {b for bases in (staff_bases or {}).values() for b in bases}
     near = times[times["from"].isin(used) & times["to"].isin(used)]
     minutes = {(str(a), str(b)): float(m) for a, b, m in
                zip(near["from"], near["to"], near["minutes"], strict=True)}
@@ -278,22 +447,20 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
         pops = d[d["mode"] == "popup"]
         if pops.empty:
             continue
-        offices = sorted(d.loc[d["mode"].isin(["office", "shared"]), "site_id"].astype(str))
-        if not offices and staff_bases and staff_bases.get(str(org)):
-            offices = sorted(staff_bases[str(org)])
-            notes.append(f"{org}: no office in the plan; its pop-up team starts from a staff "
-                         f"base ({', '.join(offices)})")
-        if not offices:
-            notes.append(f"{org}: pop-ups but no office in the plan to base a team; no tours")
+        staffed = sorted(set(d.loc[d["mode"].isin(["office", "shared"]),
+                                   "site_id"].astype(str)))
+        if not staffed:
+            notes.append(f"{org}: its pop-ups have no staffed base (no office or shared site "
+                         f"of {org} in the plan); no tours")
             continue
-        sessions = dict(zip(pops["site_id"].astype(str), pops["days_per_month"], strict=True))
-        base = min(offices, key=lambda b: (sum(minutes.get((b, s), math.inf)
+        sessions = {str(s): int(k) for s, k in
+                    zip(pops["site_id"], pops["days_per_month"], strict=True) if int(k) > 0}
+        if not sessions:
+            continue
+        base = min(staffed, key=lambda b: (sum(minutes.get((b, s), math.inf)
                                                + minutes.get((s, b), math.inf)
                                                for s in sessions), b))
-        # enough teams that sessions fill at most 60 % of their days (travel needs the rest)
-        load = sum(sessions.values()) * st.service_minutes
-        teams = max(st.teams, math.ceil(load / (0.6 * st.working_days * st.day_minutes)),
-                    math.ceil(max(sessions.values()) / st.working_days))
+        teams = _teams_needed(sessions, st)
         if teams > st.teams:
             notes.append(f"{org}: {teams} pop-up teams for {sum(sessions.values())} sessions "
                          "a month")
@@ -308,3 +475,29 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
     stops = (pd.concat(frames, ignore_index=True) if frames
              else pd.DataFrame(columns=list(TOUR_COLUMNS)))
     return Tours(stops, hours, hours * st.staff_eur_per_hour * 12, notes)
+
+
+def _teams_needed(sessions: dict[str, int], st: TourSettings) -> int:
+    """Teams for an organisation's sessions spread over the month.
+
+    Parameters
+    ----------
+    sessions : dict
+        Site id -> sessions a month (positive).
+    st : TourSettings
+        ``teams`` is the least number returned.
+
+    Returns
+    -------
+    int
+        Enough teams that the sessions falling in any run of days (:func:`session_days`)
+        fill at most 60 % of the run's team time (travel needs the rest), and that each
+        site's sessions get distinct team-days.
+    """
+    spread = {s: session_days(k, st.working_days) for s, k in sessions.items()}
+    n, a, b = _busiest([r for days in spread.values() for r in days], st.working_days)
+    teams = max(st.teams, math.ceil(n * st.service_minutes / (0.6 * (b - a) * st.day_minutes)))
+    for days in spread.values():
+        n, a, b = _busiest(days, st.working_days)
+        teams = max(teams, math.ceil(n / (b - a)))
+    return teams

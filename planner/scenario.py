@@ -61,7 +61,31 @@ class Organisation(_Strict):
     desks_per_office: int = Field(4, gt=0)
     visits_per_desk_year: float = Field(2500.0, gt=0)
     office_fixed_eur_year: float = Field(
-        60000.0, ge=0, description="reception, security, ICT and cleaning of one office"
+        60000.0, ge=0, description="shared services of one office: reception, security, "
+        "cleaning and ICT (the line sharing premises saves part of)"
+    )
+    premises_eur_m2_year: float = Field(
+        300.0, ge=0, description="premises of the organisation's own offices: rent or owner "
+        "cost plus upkeep per m2 and year, where the service-point table gives none",
+    )
+    staff_eur_fte_year: float = Field(
+        60000.0, ge=0, description="customer-service staff: salary and overheads per FTE",
+    )
+    staff_desks_per_fte: float = Field(
+        1.0, ge=0, description="desks one FTE needs where it works (below 1 with desk sharing)",
+    )
+    fte_change: float = Field(
+        0.0, description="FTE the plan adds (+) or removes (-) by the scenario's decision "
+        "(e.g. productivity of remote service); a closure alone moves staff, never removes "
+        "them",
+    )
+    min_staffed_sites: int = Field(
+        1, ge=0, description="offices (own or in shared premises) the organisation keeps "
+        "in the region at least; its pop-ups and remote points are run from them",
+    )
+    low_demand_visits_per_week: float | None = Field(
+        None, gt=0, description="offices with fewer visits a week are flagged as candidates "
+        "for remote or pop-up service (Kela's rule: 100 customers a week)",
     )
     budget_eur_year: float | None = Field(None, gt=0, description="cap on total annual cost")
     can_popup: bool = True
@@ -93,13 +117,18 @@ class Standard(_Strict):
 
 
 class PopupCosts(_Strict):
-    days_per_month: list[int] = Field(default_factory=lambda: [2, 4, 8])
-    eur_per_day: float = Field(700.0, ge=0, description="staff day, travel and host fee")
-    visits_per_day: float = Field(25.0, gt=0)
+    days_per_month: list[int] = Field(
+        default_factory=lambda: [2, 4, 8], description="pop-up levels: sessions a month")
+    eur_per_session: float = Field(
+        150.0, ge=0, description="host fee and equipment of one session; the session's staff "
+        "time is in the staff line (the staff work there instead of at their office)",
+    )
+    visits_per_day: float = Field(25.0, gt=0, description="visits one session serves")
     desks: int = Field(1, ge=0, description="host desks a pop-up occupies on its days")
     staff_travel_eur_per_hour: float = Field(
-        0.0, ge=0, description="staff travel to a pop-up, priced per session as a round trip "
-        "from the organisation's nearest current office (an upper bound: tours share it)",
+        0.0, ge=0, description="staff travel to a session, priced as a round trip from the "
+        "organisation's nearest staffed site (the tours, which chain sessions, report the "
+        "actual travel)",
     )
 
     @model_validator(mode="after")
@@ -120,7 +149,13 @@ class Costs(_Strict):
     value_of_time_eur_per_hour: float = Field(12.0, ge=0, description="residents' travel time")
     desk_m2: float = Field(12.0, gt=0, description="floor area per desk incl. customer space")
     fitout_amortisation_years: float = Field(10.0, gt=0)
-    closing_eur: float = Field(50000.0, ge=0, description="one-off cost of closing an office")
+    closing_eur: float = Field(50000.0, ge=0, description="one-off cost of closing an office "
+                               "(moving staff and equipment)")
+    early_termination_years: float | None = Field(
+        None, ge=0, description="an office whose lease runs past horizon_end may close at a "
+        "termination cost of this many years of its premises cost (one-off); unset: it "
+        "cannot close",
+    )
     shared_saving_share: float = Field(
         0.3, ge=0, le=1, description="share of an office's fixed cost saved in shared premises"
     )
@@ -131,6 +166,30 @@ class Costs(_Strict):
     )
     popup: PopupCosts = Field(default_factory=PopupCosts)
     remote: RemoteCosts = Field(default_factory=RemoteCosts)
+
+
+class Demand(_Strict):
+    """How modelled visits are held against the visits the offices record."""
+
+    calibrate: Literal["off", "rates"] = Field(
+        "off", description="'rates': each organisation's visit rates are scaled so that "
+        "today's network, visits sent to the nearest office, receives the visits its "
+        "offices record (annual_visits); 'off': rates as given",
+    )
+    tolerance: float = Field(
+        0.25, gt=0, description="a run warns when modelled and recorded visits of an "
+        "organisation differ by more than this share",
+    )
+
+
+class Hosts(_Strict):
+    """Which sites may host other organisations."""
+
+    suggestions: bool = Field(
+        False, description="also offer sites of non-partners (ministries, private clinics, "
+        "universities) whose host_agreement is to_verify; off: only partners' premises and "
+        "sites whose host has agreed",
+    )
 
 
 class Solver(_Strict):
@@ -172,6 +231,8 @@ class Scenario(_Strict):
     organisations: dict[str, Organisation]
     standards: list[Standard] = Field(default_factory=list)
     costs: Costs = Field(default_factory=Costs)
+    demand: Demand = Field(default_factory=Demand)
+    hosts: Hosts = Field(default_factory=Hosts)
     solver: Solver = Field(default_factory=Solver)
     horizon_end: str = Field("2030-12-31", description="leases ending after this cannot close")
 

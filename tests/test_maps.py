@@ -56,11 +56,14 @@ SITES = [  # site_id, name, host, (dlon, dlat)
     ("S3", "Pasila video point", "municipality", (-0.02, 0.025)),
     ("S4", "Kela Helsinki Centre", "kela", (0.0, 0.0)),
 ]
+#: Host agreement of each site: the library is still to be agreed, S4 is Kela's own office.
+AGREEMENT = {"S1": "to_verify", "S2": "yes", "S3": "yes", "S4": "yes"}
 
 
 def _sites() -> gpd.GeoDataFrame:
     rows = [{"site_id": s, "name": n, "kind": "library" if s == "S1" else "office",
-             "host_org": h, "spare_desks": 3, "rent_eur_m2_year": 250.0, "fitout_eur": 20000.0,
+             "host_org": h, "host_agreement": AGREEMENT[s], "spare_desks": 3,
+             "rent_eur_m2_year": 250.0, "fitout_eur": 20000.0,
              "existing_point_id": "P1" if s == "S4" else None, "source": "illustrative"}
             for s, n, h, _ in SITES]
     gdf = _gdf(rows, [xy for *_, xy in SITES])
@@ -105,6 +108,9 @@ def _decisions() -> gpd.GeoDataFrame:
              "organisation": o, "mode": m, "days_per_month": d, "action": a,
              "annual_cost_eur": c, "visits": v} for s, o, m, d, a, c, v in rows]
     gdf = _gdf(recs, [where[s][2] for s, *_ in rows])
+    for col in DECISION_COLUMNS:  # cost lines 0; no host agreement (the region's is shown)
+        if col not in gdf.columns:
+            gdf[col] = "" if col == "host_agreement" else 0.0
     return gdf[[*DECISION_COLUMNS, "geometry"]]
 
 
@@ -237,10 +243,25 @@ def test_shared_popup_lists_both_organisations(built) -> None:
     body = rows[1:]  # first row is the header
     assert len(body) == 2
     assert "Kela" in body[0] and "City of Helsinki" in body[1]
-    assert "Host: City of Helsinki" in popup
+    assert "Host: City of Helsinki (agreement: to_verify)" in popup  # from region.sites
     assert "123 456 €" in body[0]  # thousands separator
     assert "5 400" in body[0]  # visits rounded
     assert "80 000 €" in body[1]
+
+
+def test_site_popup_shows_the_host_agreement() -> None:
+    dec = _decisions()
+    s2 = dec[dec["site_id"] == "S2"]
+    names = {"kela": "Kela"}
+    # no agreement known (e.g. a region without the column): the host alone
+    assert "Host: Kela<br>" in maps._site_popups(s2, names)["popup"].iloc[0]
+    # from the region's sites, by site id
+    popup = maps._site_popups(s2, names, agreements={"S2": "no"})["popup"].iloc[0]
+    assert "Host: Kela (agreement: no)<br>" in popup
+    # a host_agreement column of the decisions takes precedence over the region's
+    own = s2.assign(host_agreement="to_verify")
+    popup = maps._site_popups(own, names, agreements={"S2": "no"})["popup"].iloc[0]
+    assert "Host: Kela (agreement: to_verify)<br>" in popup
 
 
 def test_popup_shows_days_per_month(built) -> None:

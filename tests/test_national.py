@@ -162,6 +162,29 @@ def test_tampere_and_hervanta_by_the_rules(finland: Region, places: pd.DataFrame
             == "Tampere").all()
 
 
+def test_tampere_host_agreements(finland: Region, places: pd.DataFrame) -> None:
+    from planner.hosts import usable_hosts
+
+    gid = _place(places, "Tampere")["geonameid"]
+    sites = finland.sites[finland.sites["site_id"].str.startswith(f"FI-{gid}-")]
+    agreement = sites.set_index("site_id")["host_agreement"]
+    # the town hall (site 0) and the kela, county and employment offices: their own premises
+    yes = {f"FI-{gid}-{s}" for s in ("0", "kela", "county", "employment")}
+    assert set(agreement[agreement == "yes"].index) == yes
+    # sites 1..86 cycle library, community centre, health facility, government office:
+    # 22 + 22 + 21 partners' premises and 21 government offices (other), all to be verified
+    rest = sites[~sites["site_id"].isin(yes)]
+    assert (rest["host_agreement"] == "to_verify").all()
+    assert rest.groupby("host_org").size().to_dict() == {
+        "county": 21, "municipality": 44, "other": 21}
+    assert set(rest.loc[rest["host_org"] == "other", "kind"]) == {"government_office"}
+    assert (rest.loc[rest["kind"] == "government_office", "site_id"]
+            .str.rsplit("-", n=1).str[1].astype(int) % 4 == 0).all()
+    # usable by default: all but the 21 government offices
+    assert int(usable_hosts(sites["host_org"], sites["host_agreement"]).sum()) == 90 - 21
+    assert usable_hosts(sites["host_org"], sites["host_agreement"], suggestions=True).all()
+
+
 def test_paltamo_small_seat(finland: Region, places: pd.DataFrame) -> None:
     # Paltamo (2 972) is about 20 km from Kajaani: a seat; below 3 000, so one host site
     # (the town hall) and no health station, Kela or employment office

@@ -84,7 +84,7 @@ def scenarios(draw: st.DrawFn) -> dict:
                   "unserved_eur_per_visit": draw(_pos(1e4)),
                   "popup": {"days_per_month": draw(st.lists(st.integers(1, 22), min_size=1,
                                                             max_size=4)),
-                            "eur_per_day": draw(_nonneg(1e4)),
+                            "eur_per_session": draw(_nonneg(1e4)),
                             "visits_per_day": draw(_pos(500))},
                   "remote": {"eur_per_year": draw(_nonneg()),
                              "visits_per_year": draw(_pos())}},
@@ -146,7 +146,7 @@ POSITIVE = [("travel", "cutoff_min"), ("travel", "walk_speed_kmh"), ("costs", "d
             ("organisations", "<org>", "desks_per_office"),
             ("organisations", "<org>", "visits_per_desk_year")]
 NON_NEGATIVE = [("costs", "closing_eur"), ("costs", "value_of_time_eur_per_hour"),
-                ("costs", "popup", "eur_per_day"), ("costs", "remote", "eur_per_year"),
+                ("costs", "popup", "eur_per_session"), ("costs", "remote", "eur_per_year"),
                 ("organisations", "<org>", "office_fixed_eur_year")]
 
 

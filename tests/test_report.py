@@ -24,7 +24,7 @@ import planner.model
 from planner import evaluate, report
 from planner._paths import DEMO_SCENARIO
 from planner.pipeline import prepare
-from planner.plan import DECISION_COLUMNS, Plan
+from planner.plan import Plan, normalise_decisions
 from planner.problem import Problem
 from planner.region import Region
 from planner.scenario import load_scenario
@@ -54,8 +54,8 @@ def _hand_plan(problem: Problem) -> Plan:
         [{"site_id": s["site_id"], "site_name": n, "host_org": str(s["host_org"]),
           "organisation": o, "mode": m, "days_per_month": 0, "action": "open",
           "annual_cost_eur": c, "visits": v} for s, n, o, m, c, v in rows],
-        geometry=[s.geometry for s, *_ in rows], crs=sites.crs)[[*DECISION_COLUMNS,
-                                                                  "geometry"]]
+        geometry=[s.geometry for s, *_ in rows], crs=sites.crs)
+    dec = normalise_decisions(dec, "hand plan")
     plan = Plan(name="hand", decisions=dec, meta={"status": "evaluated", "source": "test"})
     plan.assignment = evaluate.assign_nearest(plan, problem)
     plan.kpis = evaluate.evaluate(plan, problem)
@@ -126,8 +126,8 @@ def test_formula_text_is_neutralised_in_excel_and_csv(run) -> None:
 def test_workbook_has_the_sheets_and_the_plans_kpis(run) -> None:
     problem, plan, _, written = run
     wb = openpyxl.load_workbook(written["xlsx"])
-    assert wb.sheetnames == ["Summary", "Decisions", "Access", "Costs", "Cost sharing",
-                             "Shared sites", "Run"]
+    assert wb.sheetnames == ["Summary", "Decisions", "Access", "Costs", "Savings", "Visits",
+                             "Cost sharing", "Shared sites", "Run"]
     summary = _sheet(written["xlsx"], "Summary").set_index("organisation")
     assert list(summary.index) == [*ORGS, "all"]
     by_hand_cost = {"kela": 60000.0, "municipality": 40000.0, "county": 150000.0,
@@ -138,7 +138,7 @@ def test_workbook_has_the_sheets_and_the_plans_kpis(run) -> None:
             float(problem.existing.loc[problem.existing["org"] == org,
                                        "annual_cost_eur"].sum()))
         assert summary.loc[org, "share_within_standard"] == pytest.approx(
-            _share_by_hand(plan, problem, org, 10.0), abs=1e-12)
+            _share_by_hand(plan, problem, org, 15.0), abs=1e-12)
         for col in ("mean_minutes", "p90_minutes", "unserved_visits", "travel_value_eur"):
             assert summary.loc[org, col] == pytest.approx(plan.kpis.loc[org, col], nan_ok=True)
     kela = plan.assignment[(plan.assignment["organisation"] == "kela")
@@ -232,11 +232,11 @@ def test_cost_sharing_sheet_splits_the_shared_premises(run) -> None:
 def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:
     problem, plan, today, written = run
     access = _sheet(written["xlsx"], "Access")
-    assert len(access) == len(ORGS) + 1  # 10 min for all, 12 min for the county
-    kela = access[(access["organisation"] == "kela") & (access["minutes"] == 10)].iloc[0]
-    assert kela["achieved_share"] == pytest.approx(_share_by_hand(plan, problem, "kela", 10))
+    assert len(access) == len(ORGS) + 1  # 15 min for all, 20 min for the county
+    kela = access[(access["organisation"] == "kela") & (access["minutes"] == 15)].iloc[0]
+    assert kela["achieved_share"] == pytest.approx(_share_by_hand(plan, problem, "kela", 15))
     assert kela["achieved_share_today"] == pytest.approx(
-        _share_by_hand(today, problem, "kela", 10))
+        _share_by_hand(today, problem, "kela", 15))
     assert kela["required_share"] == 0.8
     assert bool(kela["met"]) == (kela["achieved_share"] >= 0.8)
 
@@ -267,7 +267,7 @@ def test_geopackage_layers_round_trip(run) -> None:
     a = sites.set_index("site_id").loc[problem.sites["site_id"].iloc[0]]
     assert a["plan_organisations"] == "employment;kela;municipality"
     assert areas.crs.to_epsg() == 3067
-    # 3 levels x (4 organisations at 10 min + the county at 12 min), one area each
+    # 3 levels x (4 organisations at 15 min + the county at 20 min), one area each
     assert len(areas) == 3 * 5
     assert set(areas["level"]) == {"municipality", "county", "employment_area"}
     # met: a yes/no where the standard is set per municipality, unknown elsewhere
@@ -326,10 +326,10 @@ def test_area_access_shares_by_hand(run, prepared) -> None:
     _, plan, today, _ = run
     acc = report.area_access(plan, problem, region, before=today)
     row = acc[(acc["level"] == "municipality") & (acc["organisation"] == "county")
-              & (acc["minutes"] == 12)].iloc[0]
+              & (acc["minutes"] == 20)].iloc[0]
     assert row["area"] == "Helsinki"
-    assert row["share_within"] == pytest.approx(_share_by_hand(plan, problem, "county", 12))
-    assert row["share_before"] == pytest.approx(_share_by_hand(today, problem, "county", 12))
+    assert row["share_within"] == pytest.approx(_share_by_hand(plan, problem, "county", 20))
+    assert row["share_before"] == pytest.approx(_share_by_hand(today, problem, "county", 20))
     assert row["required_share"] == 0.9
     county_rows = acc[acc["level"] == "county"]
     assert county_rows["required_share"].isna().all()  # the standards are per municipality
@@ -355,8 +355,8 @@ def test_charts_are_nonblank_pngs(run) -> None:
 def test_maps_written_with_isochrones_and_areas(run) -> None:
     _, _, _, written = run
     page = written["map"].read_text(encoding="utf-8")
-    assert "Reach of proposed in-person sites (10 min)" in page
-    assert "Reach of proposed in-person sites (12 min)" in page
+    assert "Reach of proposed in-person sites (15 min)" in page
+    assert "Reach of proposed in-person sites (20 min)" in page
     assert "Areas: share within standard by municipality" in page
     assert EVIL not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     compare = written["compare_map"].read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from planner.errors import InfeasibleError
-from planner.routing import TourSettings, plan_tours, plan_tours_for_plan
+from planner.routing import TourSettings, plan_tours, plan_tours_for_plan, session_days
 
 # Base O and four host sites; travel minutes = straight-line distance in the plane.
 XY = {"O": (0, 0), "A": (0, 10), "B": (10, 10), "C": (10, 0), "D": (20, 5)}
@@ -101,22 +101,132 @@ def test_tours_for_a_plan_pick_the_nearest_base() -> None:
     tours = plan_tours_for_plan(dec, times, settings=ST)
     assert set(tours.stops["site_id"]) == {"O", "A"}
     assert tours.travel_hours * 60 == pytest.approx(40.0)
-    assert tours.notes == ["county: pop-ups but no office in the plan to base a team; "
-                           "no tours"]
+    assert tours.notes == ["county: its pop-ups have no staffed base (no office or shared "
+                           "site of county in the plan); no tours"]
 
 
-def test_staff_base_when_the_plan_leaves_no_office() -> None:
-    # the county keeps no office but its staff still work at today's office C: its pop-up
-    # at B (2 days) is served from C, 10 min away: 2 x 20 = 40 min of travel a month
-    dec = pd.DataFrame({"site_id": ["B"], "organisation": ["county"], "mode": ["popup"],
-                        "days_per_month": [2]})
-    t = minutes(XY)
-    times = pd.DataFrame([(a, b, m) for (a, b), m in t.items()],
-                         columns=["from", "to", "minutes"])
-    tours = plan_tours_for_plan(dec, times, settings=ST, staff_bases={"county": ["C"]})
+def _times(xy: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    return pd.DataFrame([(a, b, m) for (a, b), m in minutes(xy).items()],
+                        columns=["from", "to", "minutes"])
+
+
+def test_closed_office_is_no_base() -> None:
+    # the county's only office C is closed in the plan (its staff no longer work there):
+    # its pop-up at B gets no tours, and a note says why; kela, staffed at O, still tours
+    # its pop-up at A (2 sessions, 2 x 20 min)
+    dec = pd.DataFrame({"site_id": ["C", "B", "O", "A"],
+                        "organisation": ["county", "county", "kela", "kela"],
+                        "mode": ["closed", "popup", "office", "popup"],
+                        "days_per_month": [0, 2, 0, 2]})
+    tours = plan_tours_for_plan(dec, _times(XY), settings=ST)
+    assert set(tours.stops["organisation"]) == {"kela"}
+    assert "C" not in set(tours.stops["site_id"]) and "B" not in set(tours.stops["site_id"])
     assert tours.travel_hours * 60 == pytest.approx(40.0)
-    assert tours.notes == ["county: no office in the plan; its pop-up team starts from a "
-                           "staff base (C)"]
+    assert tours.notes == ["county: its pop-ups have no staffed base (no office or shared "
+                           "site of county in the plan); no tours"]
+
+
+def test_every_tour_starts_and_ends_at_a_staffed_site() -> None:
+    # kela is staffed at O (office) and D (shared), county only at D (shared); county's
+    # closed office O is 10 min from its pop-up C, nearer than D (11.2), but is no base.
+    dec = pd.DataFrame({"site_id": ["O", "D", "A", "B", "D", "O", "C", "A"],
+                        "organisation": ["kela"] * 4 + ["county"] * 4,
+                        "mode": ["office", "shared", "popup", "popup",
+                                 "shared", "closed", "popup", "remote"],
+                        "days_per_month": [0, 0, 2, 4, 0, 0, 3, 0]})
+    tours = plan_tours_for_plan(dec, _times(XY), settings=TourSettings(
+        service_minutes=30.0, working_days=20, time_limit_s=2.0))
+    assert tours.notes == []
+    staffed = {"kela": {"O", "D"}, "county": {"D"}}
+    s = tours.stops
+    assert set(s["organisation"]) == {"kela", "county"}
+    for (org, _team, _day), g in s.groupby(["organisation", "team", "day"]):
+        g = g.sort_values("stop")
+        assert g["site_id"].iloc[0] in staffed[org]
+        assert g["site_id"].iloc[-1] == g["site_id"].iloc[0]
+        assert set(g["site_id"].iloc[1:-1]) <= {"A", "B", "C"}
+    # the county's three sessions at C: 3 round trips D-C-D of 11.2 min each
+    county = s[s["organisation"] == "county"]
+    assert (county.loc[county["site_id"] == "C", "travel_min"].sum()
+            == pytest.approx(3 * 11.2))
+
+
+def test_session_days_by_hand() -> None:
+    # step = W / d; session j starts at round(j * step) (half up) and lasts
+    # max(1, ceil(step / 2)) days, clipped to the month
+    assert session_days(0, 20) == []
+    assert session_days(1, 20) == [range(0, 10)]  # step 20: days 1-10
+    assert session_days(2, 20) == [range(0, 5), range(10, 15)]  # every other week
+    assert session_days(4, 20) == [range(0, 3), range(5, 8), range(10, 13), range(15, 18)]
+    # step 6.67: starts 0, 7 (6.67), 13 (13.33); ceil(3.33) = 4 days each
+    assert session_days(3, 20) == [range(0, 4), range(7, 11), range(13, 17)]
+    # step 2.5: starts 0 and 3 (2.5 rounds half up); ceil(1.25) = 2 days
+    assert session_days(2, 5) == [range(0, 2), range(3, 5)]
+    # step 1.67: starts 0, 2 (1.67), 3 (3.33); one day each
+    assert session_days(3, 5) == [range(0, 1), range(2, 3), range(3, 4)]
+    assert session_days(20, 20) == [range(j, j + 1) for j in range(20)]
+    # step 0.4: starts 0, 0, 1 (0.8), 1 (1.2), 2 (1.6), 2, 2 (2.4), 3 (2.8), 3 (3.2) and
+    # 4 (3.6), clipped to the last day 3
+    assert [r.start for r in session_days(10, 4)] == [0, 0, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert all(len(r) == 1 for r in session_days(10, 4))
+    with pytest.raises(ValueError):
+        session_days(2, 0)
+
+
+W20 = TourSettings(service_minutes=30.0, teams=1, working_days=20, time_limit_s=2.0)
+
+
+def test_two_sessions_a_month_every_other_week() -> None:
+    # A (10 min from O) 2 days a month over 20 working days: one session in days 1-5, the
+    # other in days 11-15, each a 20-min round trip
+    tours = plan_tours("kela", "O", {"A": 2}, minutes(XY), settings=W20)
+    days = sorted(tours.stops.loc[tours.stops["site_id"] == "A", "day"])
+    assert len(days) == 2
+    assert 1 <= days[0] <= 5 and 11 <= days[1] <= 15
+    assert tours.travel_hours * 60 == pytest.approx(40.0)
+
+
+def test_four_sessions_a_month_weekly_and_chained() -> None:
+    # A 4 days a month: one session in each of days 1-3, 6-8, 11-13 and 16-18. B (2 days)
+    # falls in days 1-5 and 11-15, so each B session can share a day with an A session:
+    # O-A-B-O = 10 + 10 + 14.1 = 34.1 min twice, plus A alone (20 min) twice: 108.2 min,
+    # less than the 4 x 20 + 2 x 28.3 = 136.6 min of separate round trips.
+    tours = plan_tours("kela", "O", {"A": 4, "B": 2}, minutes(XY), settings=W20)
+    s = tours.stops
+    a_days = sorted(s.loc[s["site_id"] == "A", "day"])
+    assert len(a_days) == 4
+    for day, (lo, hi) in zip(a_days, [(1, 3), (6, 8), (11, 13), (16, 18)], strict=True):
+        assert lo <= day <= hi
+    b_days = sorted(s.loc[s["site_id"] == "B", "day"])
+    assert len(b_days) == 2 and 1 <= b_days[0] <= 5 and 11 <= b_days[1] <= 15
+    assert tours.travel_hours * 60 == pytest.approx(108.2)
+
+
+def test_spread_that_overloads_a_day_is_explained() -> None:
+    # W = 2: a one-session site may only go to day 1 (step 2, ceil(1) = 1 day); two such
+    # 300-min sessions need 600 min on day 1, more than the 450-min day, though the month
+    # has 900 min
+    st = TourSettings(service_minutes=300.0, teams=1, working_days=2)
+    with pytest.raises(InfeasibleError) as exc:
+        plan_tours("kela", "O", {"A": 1, "C": 1}, minutes(XY), settings=st)
+    assert str(exc.value) == (
+        "pop-up tours: spread over the month, 2 sessions of 300 min fall in day 1, more "
+        "than 1 team(s) x 1 day(s) x 450 min; add teams")
+    # 8 sessions at one site over 4 days with 2 teams: starts 0, 1, 1, 2, 2, 3, 3 and 4,
+    # clipped to 3: three sessions on day 4, more than 2 team-days
+    st = TourSettings(service_minutes=30.0, teams=2, working_days=4)
+    with pytest.raises(InfeasibleError) as exc:
+        plan_tours("kela", "O", {"A": 8}, minutes(XY), settings=st)
+    assert str(exc.value) == (
+        "pop-up tours: site A's 8 sessions, spread over the 4-day month, put 3 in day 4, "
+        "but 2 team(s) give at most one a day each there; add teams")
+    # A and C share day 1 (W = 2): 2 x 210 = 420 min of sessions fit the 450-min day, but
+    # not with the 10 + 14.1 + 10 min of travel: the solver finds no tours
+    st = TourSettings(service_minutes=210.0, teams=1, working_days=2, time_limit_s=2.0)
+    with pytest.raises(InfeasibleError, match=r"no tours fit 1 team\(s\) x 2 days of 450 min "
+                                              r"with these opening hours and each site's "
+                                              r"sessions spread over the month"):
+        plan_tours("kela", "O", {"A": 1, "C": 1}, minutes(XY), settings=st)
 
 
 def test_popup_priced_with_its_staff_round_trip() -> None:

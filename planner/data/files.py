@@ -31,6 +31,7 @@ from pyproj.exceptions import CRSError
 
 from planner.data.ptv import ASSUMED
 from planner.errors import InputError
+from planner.hosts import AGREEMENTS, default_agreement
 from planner.schema import AGE_GROUPS, CRS, OFFICE_KINDS, ORGANISATIONS
 
 Layer = Literal["service_points", "sites", "demand"]
@@ -61,6 +62,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "can_host": ("can_host", "host", "voi_isannoida", "isanta"),
     "spare_desks": ("spare_desks", "vapaat_tyopisteet", "free_desks"),
     "host_org": ("host_org", "host_organisation", "isantaorganisaatio", "omistaja"),
+    "host_agreement": ("host_agreement", "agreement", "hosting_agreement", "sopimus",
+                       "isannointisopimus", "isannointi_sopimus", "isantasopimus"),
     "rent_eur_m2_year": ("rent_eur_m2_year", "rent", "vuokra", "vuokra_eur_m2_v"),
     "fitout_eur": ("fitout_eur", "fitout", "muutostyot_eur"),
     "existing_point_id": ("existing_point_id",),
@@ -95,6 +98,12 @@ ORG_ALIASES = {"kela": "kela", "fpa": "kela", "municipality": "municipality",
                "county": "county", "hyvinvointialue": "county", "wellbeing_county": "county",
                "employment": "employment", "tyollisyysalue": "employment", "te": "employment",
                "other": "other", "muu": "other"}
+#: Values of a sites file's ``host_agreement`` (normalised) -> the planner's value.
+AGREEMENT_ALIASES = {"yes": "yes", "y": "yes", "kylla": "yes", "k": "yes", "ja": "yes",
+                     "sovittu": "yes", "to_verify": "to_verify", "verify": "to_verify",
+                     "tarkistettava": "to_verify", "tarkistetaan": "to_verify",
+                     "tarkista": "to_verify", "avoin": "to_verify", "no": "no", "n": "no",
+                     "ei": "no", "e": "no", "nej": "no"}
 _TRUE = {"true", "1", "yes", "kylla", "k", "x", "y"}
 _FALSE = {"false", "0", "no", "ei", "e", "n", ""}
 
@@ -459,6 +468,8 @@ def _map_columns(table: pd.DataFrame, path: Path, layer: str, report: ImportRepo
     for col in ("lease_end", "existing_point_id", "municipality", "county", "employment_area"):
         if col in out.columns:
             out[col] = out[col].fillna("").astype(str)
+    if layer == "sites":
+        _site_values(out, path, report, offset)
     extra = [c for c in table.columns if c not in used]
     report.ignored = [str(c) for c in extra]
     for c in extra:
@@ -500,6 +511,36 @@ def _service_point_values(out: pd.DataFrame, path: Path, report: ImportReport,
                              f"office {out['name'].iloc[i]!r} has {out['desks'].iloc[i]} desks; "
                              "an office needs at least 1 (leave the cell empty for the "
                              f"default {ASSUMED['desks']})")
+
+
+def _site_values(out: pd.DataFrame, path: Path, report: ImportReport, offset: int) -> None:
+    """Host organisations by their aliases, host agreements checked or defaulted.
+
+    A known alias of ``host_org`` (``kunta``, ``kaupunki``, ``hyvinvointialue`` ...) becomes
+    the planner's key, other values are kept. ``host_agreement`` accepts
+    :data:`AGREEMENT_ALIASES` (``kyllä``, ``tarkistettava``, ``ei`` ...); an empty cell or a
+    missing column gets :func:`planner.hosts.default_agreement` (``yes`` for an existing
+    point's site, else ``to_verify``).
+    """
+    out["host_org"] = [ORG_ALIASES.get(normalise(v), v) if isinstance(v, str) else "other"
+                       for v in out["host_org"]]
+    given = "host_agreement" in report.matched
+    values = []
+    for i, (v, org, existing) in enumerate(zip(out["host_agreement"], out["host_org"],
+                                               out["existing_point_id"], strict=True)):
+        key = "" if v is None or (isinstance(v, float) and np.isnan(v)) else normalise(v)
+        if key == "":
+            values.append(default_agreement(org, existing != ""))
+        elif key in AGREEMENT_ALIASES:
+            values.append(AGREEMENT_ALIASES[key])
+        else:
+            raise InputError(f"{path}: row {i + offset}, column "
+                             f"{report.matched['host_agreement']!r}: {v!r} is not a host "
+                             f"agreement; use one of {', '.join(AGREEMENTS)} (or kyllä, "
+                             "tarkistettava, ei)")
+    out["host_agreement"] = values
+    if not given:
+        report.filled["host_agreement"] = "yes for existing points, else to_verify"
 
 
 def _demand_ages(out: pd.DataFrame, report: ImportReport) -> None:

@@ -49,8 +49,12 @@ Candidate sites
     the centre (the town hall in a seat, else a community centre), site k >= 1 on a
     golden-angle spiral at radius ``SITE_SPREAD`` (1.5) x the scatter deviation x
     sqrt(k / (n - 1)), kinds cycling library, community centre, health facility, government
-    office. Ids ``FI-<geonameid>-<k>``. Spare desks, rent and fit-out by kind
-    (``SITE_KINDS``), rents x ``rent_factor`` by place size.
+    office. Ids ``FI-<geonameid>-<k>``. Host organisation, spare desks, rent and fit-out
+    by kind (``SITE_KINDS``), rents x ``rent_factor`` by place size. Host agreement by
+    :func:`planner.hosts.default_agreement`: ``yes`` for a town hall that is the seat's
+    office (and for every office site), ``to_verify`` for the other sites, partners'
+    (libraries, community centres, health facilities) and others' (government offices,
+    a suggestion only) alike.
 Offices (today's networks; every office is also a candidate site)
     municipality: a town hall (the seat's site 0) in every municipality seat; kela: an
     office in every place of at least 10 000; county: a health station in every place of
@@ -80,6 +84,7 @@ import pyproj
 import shapely
 
 from planner.errors import InputError
+from planner.hosts import default_agreement
 from planner.region import Region
 from planner.schema import AGE_GROUPS, CRS, SERVICE_POINT_COLUMNS, SITE_COLUMNS
 
@@ -488,17 +493,23 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
     linked = set(offices["point_id"])
     kinds = hosts["kind"].to_numpy()
     spec = np.array([SITE_KINDS[k] for k in kinds], dtype=object).reshape(-1, 4)
+    is_office = hosts["site_id"].isin(linked).to_numpy()
     host_sites = pd.DataFrame({
         "site_id": hosts["site_id"].to_numpy(), "name": hosts["name"].to_numpy(),
-        "kind": kinds, "host_org": spec[:, 0], "spare_desks": spec[:, 1].astype(int),
+        "kind": kinds, "host_org": spec[:, 0],
+        "host_agreement": [default_agreement(h, bool(e))
+                           for h, e in zip(spec[:, 0], is_office, strict=True)],
+        "spare_desks": spec[:, 1].astype(int),
         "rent_eur_m2_year": spec[:, 2].astype(float) * rent[hosts["owner"].to_numpy()],
         "fitout_eur": spec[:, 3].astype(float),
-        "existing_point_id": np.where(hosts["site_id"].isin(linked), hosts["site_id"], ""),
+        "existing_point_id": np.where(is_office, hosts["site_id"], ""),
         "source": "illustrative", "x": hosts["x"].to_numpy(), "y": hosts["y"].to_numpy()})
     own = offices[offices["organisation"] != "municipality"]
     office_sites = pd.DataFrame({
         "site_id": own["point_id"], "name": own["name"], "kind": own["kind"],
-        "host_org": own["organisation"], "spare_desks": own["spare_desks"].astype(int),
+        "host_org": own["organisation"],
+        "host_agreement": [default_agreement(o, existing=True) for o in own["organisation"]],
+        "spare_desks": own["spare_desks"].astype(int),
         "rent_eur_m2_year": [SITE_KINDS[k][2] for k in own["kind"]]
         * rent[own["owner"].to_numpy()],
         "fitout_eur": [SITE_KINDS[k][3] for k in own["kind"]],

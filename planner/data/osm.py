@@ -26,30 +26,11 @@ from planner import network
 from planner.data.cache import Fetcher
 from planner.data.demo import EXCLUDED_HOSTS, HOST_TAGS, SITE_DEFAULTS
 from planner.errors import InputError
+from planner.hosts import classify_host, default_agreement
 from planner.schema import CRS, SITE_COLUMNS
 
 LICENCE = "ODbL 1.0"
 ATTRIBUTION = "© OpenStreetMap contributors"
-#: Words in ``operator`` or ``name`` that make a host the municipality, or not.
-MUNICIPAL_WORDS = ("kaupunki", "kaupungin", "kunta", "kunnan", "stad", "kommun", "city of",
-                   "municipality", "keskustakirjasto")
-NOT_MUNICIPAL_WORDS = ("yliopisto", "university", "universitet", "korkeakoulu",
-                       "kansalliskirjasto", "national library", "ministeriö")
-
-
-def host_org(kind: str, name: str, operator: object = None) -> str:
-    """Who hosts a POI: town halls and libraries run by the municipality, else ``other``.
-
-    A library counts as municipal when its ``operator`` (or else its name) says so
-    (:data:`MUNICIPAL_WORDS`) and names no university or state body; untagged libraries
-    are ``other``: correct them with an own sites file.
-    """
-    text = f"{operator if isinstance(operator, str) else ''} {name}".lower()
-    if any(w in text for w in NOT_MUNICIPAL_WORDS):
-        return "other"
-    if kind == "town_hall" or (kind == "library" and any(w in text for w in MUNICIPAL_WORDS)):
-        return "municipality"
-    return "other"
 
 
 def _tags() -> dict[str, list[str]]:
@@ -79,7 +60,9 @@ def host_sites(pois: gpd.GeoDataFrame, polygon: BaseGeometry | None = None,
         ``planner.schema.SITE_COLUMNS`` in EPSG:3067, one point per named place (a place
         mapped both as a building and as a node is kept once, the building first), sorted
         by ``site_id``. Desks, rent and fit-out are the defaults of
-        :data:`planner.data.demo.SITE_DEFAULTS`.
+        :data:`planner.data.demo.SITE_DEFAULTS`; the host by
+        :func:`planner.hosts.classify_host` (kind, name, ``operator``), its agreement
+        ``to_verify`` (:func:`planner.hosts.default_agreement`).
     """
     if isinstance(pois.index, pd.MultiIndex):
         pois = pois.reset_index()
@@ -103,8 +86,9 @@ def host_sites(pois: gpd.GeoDataFrame, polygon: BaseGeometry | None = None,
     rows = []
     for p in pois.itertuples():
         spare, rent, fitout = SITE_DEFAULTS[p.kind]
+        host = classify_host(p.kind, p.name, getattr(p, "operator", None))
         rows.append({"site_id": f"osm-{p.osm_type}-{p.id}", "name": p.name, "kind": p.kind,
-                     "host_org": host_org(p.kind, p.name, getattr(p, "operator", None)),
+                     "host_org": host, "host_agreement": default_agreement(host, existing=False),
                      "spare_desks": spare, "rent_eur_m2_year": rent, "fitout_eur": fitout,
                      "existing_point_id": "", "source": source, "geometry": p.geometry})
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
@@ -176,6 +160,9 @@ def host_sites_online(polygon: BaseGeometry, fetcher: Fetcher | None = None
     sites = sites.set_crs(CRS, allow_override=True)
     for col in ("existing_point_id", "source"):
         sites[col] = sites[col].fillna("").astype(str)
+    if "host_agreement" not in sites.columns:  # cached before sites had agreements
+        sites["host_agreement"] = [default_agreement(h, existing=False)
+                                   for h in sites["host_org"]]
     return sites[[*SITE_COLUMNS, "geometry"]]
 
 

@@ -22,6 +22,7 @@ from planner.data import files, osm, ptv, statfin
 from planner.data.cache import Fetcher
 from planner.data.demo import SITE_DEFAULTS
 from planner.data.spec import PlannerFile, RegionSpec
+from planner.hosts import default_agreement
 from planner.region import Region
 from planner.schema import CRS, OFFICE_KINDS, SITE_COLUMNS
 
@@ -211,7 +212,8 @@ def existing_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     -------
     geopandas.GeoDataFrame
         ``planner.schema.SITE_COLUMNS``; ``existing_point_id`` links back to the point, rent
-        and fit-out from :data:`planner.data.demo.SITE_DEFAULTS` by kind.
+        and fit-out from :data:`planner.data.demo.SITE_DEFAULTS` by kind, ``host_agreement``
+        ``yes`` (the organisation's own premises, :func:`planner.hosts.default_agreement`).
     """
     keep = points[points["can_host"].astype(bool) | points["kind"].isin(OFFICE_KINDS)]
     defaults = pd.DataFrame([SITE_DEFAULTS.get(k, SITE_DEFAULTS["office"])
@@ -220,6 +222,7 @@ def existing_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame({
         "site_id": keep["point_id"].to_numpy(), "name": keep["name"].to_numpy(),
         "kind": keep["kind"].to_numpy(), "host_org": keep["organisation"].to_numpy(),
+        "host_agreement": [default_agreement(o, existing=True) for o in keep["organisation"]],
         "spare_desks": keep["spare_desks"].astype(int).to_numpy(),
         "rent_eur_m2_year": defaults["rent_eur_m2_year"].to_numpy(),
         "fitout_eur": defaults["fitout_eur"].to_numpy(),
