@@ -23,9 +23,9 @@ from test_data_cache import FakeFinland
 from typer.testing import CliRunner, Result
 
 import planner.cli
+from planner._paths import DEMO_DIR
 from planner.data import cache
 from planner.errors import InputError
-from planner._paths import DEMO_DIR
 from planner.plan import Plan
 
 BAD = Path(__file__).parent / "bad_inputs"
