@@ -396,8 +396,14 @@ def cost_sharing(decisions: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         if g["organisation"].nunique() < 2 or not (g["mode"] == "shared").any():
             continue
         players = list(g["organisation"])
-        saving = {o: shared_saving(scenario, o) if m == "shared" else 0.0
-                  for o, m in zip(g["organisation"], g["mode"], strict=True)}
+        share = scenario.costs.shared_saving_share
+        services = (g["services_eur"] if "services_eur" in g.columns
+                    else pd.Series(np.nan, index=g.index))
+        # the saving a shared office got: a share of its own shared services (the
+        # decision holds them after the saving), the organisation's default without them
+        saving = {o: (float(v) * share / (1 - share) if share < 1 and float(v) > 0
+                      else shared_saving(scenario, o)) if m == "shared" else 0.0
+                  for o, m, v in zip(g["organisation"], g["mode"], services, strict=True)}
         # the plan's cost of a shared office already has the saving taken off; staff are
         # each organisation's own and not part of the premises' cost
         staff = g["staff_eur"] if "staff_eur" in g.columns else 0.0

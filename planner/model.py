@@ -249,7 +249,14 @@ class _Model:
                      np.concatenate([np.full(self.z_site.size, 2.0), -np.ones(sel.sum())]),
                      ub=0.0)
         office = np.flatnonzero((self.mode == "office") & (zpos[osite] >= 0))
-        save = np.array([costs.shared_saving(p.scenario, p.orgs[i]) for i in ok[office]])
+        # a share of the office's own shared services (an existing office's, else the
+        # organisation's office_fixed_eur_year)
+        services = {(e.org, int(e.site)): float(e.services_eur)
+                    for e in self.existing.itertuples()}
+        share = p.scenario.costs.shared_saving_share
+        save = np.array([share * services[(p.orgs[ok[k]], int(osite[k]))]
+                         if self.opts.at[k, "keep"]
+                         else costs.shared_saving(p.scenario, p.orgs[ok[k]]) for k in office])
         self.w_k = office
         self.w = mip.add_vars(office.size, obj=-save * self.mult[ok[office]])
         ar = np.arange(office.size)

@@ -105,8 +105,10 @@ def _place_staff(problem: Problem, choices: list[Choice],
                 if o == org and site in room and left > 1e-9:
                     fte = min(desks / dpf if dpf > 0 else left, left)
                     staff[(site, org)] += fte
+                    spare[site] -= fte * dpf
+                    room[site] = max(spare[site], 0.0) / dpf if dpf > 0 else np.inf
                     left -= fte
-        else:
+        if left > 1e-9:  # what the model left (rounding) or, without it, everyone moved
             for site in sorted(room):
                 fte = min(room[site], left)
                 if fte > 1e-9:
@@ -187,8 +189,8 @@ def price_decisions(problem: Problem, choices: Iterable[Choice],
                 dpf = o.staff_desks_per_fte
                 desks = max(float(o.desks_per_office), fte * dpf)
                 line.update(costs.tenant_lines(sc, org, desks, rent[site], fitout[site]))
-            if is_shared:
-                line["services_eur"] -= costs.shared_saving(sc, org)
+            if is_shared:  # a share of this office's own shared services
+                line["services_eur"] -= sc.costs.shared_saving_share * line["services_eur"]
         elif mode == "popup":
             line.update(costs.popup_lines(sc, days, trips.get((org, site), 0.0)))
         else:
