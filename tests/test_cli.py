@@ -245,3 +245,47 @@ def test_demo_shows_a_tour_and_a_cost_split(demo_run: tuple[Result, Path]) -> No
         if g["share_eur"].notna().all():
             alone_total = g["alone_eur"].sum()
             assert g["share_eur"].sum() <= alone_total + 1e-6, method
+
+
+def test_demo_plan_is_one_a_facility_planner_can_sign(demo_run: tuple[Result, Path]) -> None:
+    """The demo's outputs, read as a planner would: hosts are partners' premises (or
+    agreed), a closed host hosts nobody, every tour starts where its organisation is
+    staffed, the savings lines add up, and today's offices receive their recorded visits."""
+    _, out = demo_run
+    dec = pd.read_csv(out / "report_decisions.csv", dtype={"site_id": str})
+    partners = {"kela", "municipality", "county", "employment"}
+    guest = dec[(dec["organisation"] != dec["host_org"]) & (dec["mode"] != "closed")]
+    assert len(guest) > 0
+    assert (guest["host_org"].isin(partners) | (guest["host_agreement"] == "yes")).all()
+    # a site whose host's own office closes hosts nobody else
+    closed_hosts = dec[(dec["mode"] == "closed") & (dec["organisation"] == dec["host_org"])]
+    for site in closed_hosts["site_id"]:
+        assert (dec.loc[dec["site_id"] == site, "mode"] == "closed").all(), site
+    # every tour starts and ends at a site where its organisation is staffed in the plan
+    staffed = set(zip(dec.loc[dec["mode"].isin(["office", "shared"]), "site_id"],
+                      dec.loc[dec["mode"].isin(["office", "shared"]), "organisation"],
+                      strict=True))
+    tours = pd.read_csv(out / "tours.csv", dtype={"site_id": str})
+    assert len(tours) > 0
+    for _, t in tours.groupby(["organisation", "team", "day"]):
+        first, last = t.sort_values("stop").iloc[[0, -1]].itertuples()
+        assert (first.site_id, first.organisation) in staffed
+        assert last.site_id == first.site_id
+    # the savings lines add up to the difference of today's and the plan's costs
+    sav = pd.read_csv(out / "report_savings.csv")
+    costs_ = pd.read_csv(out / "report_costs.csv", index_col="organisation")
+    for org, g in sav.groupby("organisation"):
+        lines = g[g["line"] != "total"]
+        total = g[g["line"] == "total"].iloc[0]
+        assert lines["saving_eur"].sum() == pytest.approx(total["saving_eur"], abs=0.05)
+        assert total["today_eur"] == pytest.approx(costs_.loc[org, "annual_cost_eur_today"],
+                                                   abs=0.05)
+        assert total["plan_eur"] == pytest.approx(costs_.loc[org, "annual_cost_eur_plan"],
+                                                  abs=0.05)
+    staff = sav[sav["line"] == "staff"]
+    assert staff["change_eur"].abs().max() < 0.05  # staff move, they do not vanish
+    # recalibrated: today's network receives the recorded visits within the tolerance
+    vis = pd.read_csv(out / "report_visits.csv")
+    tot = vis[vis["point_id"] == "total"]
+    assert len(tot) == len(ORGS)
+    assert (tot["difference_share"].abs() <= 0.25).all()
