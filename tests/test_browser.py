@@ -156,6 +156,7 @@ def test_escaped_site_name_shows_as_text(browser, tmp_path: Path) -> None:
     from shapely.geometry import Point
 
     from planner import maps
+    from planner.plan import normalise_decisions
     from planner.region import Region
 
     evil = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=1</script>"
@@ -167,7 +168,8 @@ def test_escaped_site_name_shows_as_text(browser, tmp_path: Path) -> None:
     empty = gpd.GeoDataFrame({"demand_id": [], "population": []}, geometry=[], crs=3067)
     region = Region(name="t", service_points=gpd.GeoDataFrame(), sites=dec.rename(
         columns={"site_name": "name"}), demand=empty)
-    path = maps.save_map(maps.plan_map(region, Plan("p", dec)), tmp_path / "evil.html")
+    plan = Plan("p", normalise_decisions(dec, "test plan"))
+    path = maps.save_map(maps.plan_map(region, plan), tmp_path / "evil.html")
     assert _errors(_open(browser, path)) == []
     browser.find_element(By.CSS_SELECTOR, ".awesome-marker-icon-darkblue").click()
     WebDriverWait(browser, 10).until(lambda d: d.find_elements(
