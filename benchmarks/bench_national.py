@@ -19,7 +19,8 @@ It prints one table of stage times, the peak memory (resident set of this proces
 its worker processes), and the objective, bound and gap against the goal (5 minutes end to
 end, 1 % gap). The baseline is the plan evaluated afresh from its decisions and
 assignment (:func:`planner.evaluate.total_cost`): the script exits 1 if that evaluation
-disagrees with the solver's objective (relative 1e-6), if the bound exceeds the objective,
+disagrees with the solver's objective plus the staff and repriced pop-up travel
+(:func:`planner.evaluate.solver_total`, relative 1e-6), if the bound exceeds the objective,
 or if any standard the plan reports as met is not met on evaluation.
 
 Usage::
@@ -139,8 +140,11 @@ def main() -> int:
     # the baseline: the plan evaluated afresh must agree with the solver
     evaluated = evaluate.total_cost(plan, problem)
     bad = []
-    if abs(evaluated - meta["objective"]) > 1e-6 * abs(meta["objective"]) + 1.0:
-        bad.append(f"evaluated cost {evaluated:,.2f} != objective {meta['objective']:,.2f}")
+    solver = evaluate.solver_total(plan)  # objective + staff + travel repriced
+    if abs(evaluated - solver) > 1e-6 * abs(solver) + 1.0:
+        bad.append(f"evaluated cost {evaluated:,.2f} != objective {meta['objective']:,.2f} "
+                   f"+ staff {meta.get('staff_eur', 0):,.2f} + travel repriced "
+                   f"{meta.get('travel_repriced_eur', 0):,.2f}")
     if meta["bound"] > meta["objective"] * (1 + 1e-9):
         bad.append(f"bound {meta['bound']:,.2f} above objective {meta['objective']:,.2f}")
     std = evaluate.standards_report(plan, problem)

@@ -27,11 +27,10 @@ VISIT_COLUMNS = ("organisation", "point_id", "site_id", "recorded_visits",
                  "low_demand")
 
 
-def _modelled_by_office(problem: Problem, today: Plan) -> pd.Series:
-    """Visits today's plan sends to each (site id, organisation), in person or remote."""
+def _served(today: Plan) -> pd.DataFrame:
+    """Today's assignment without its unserved rows (visits that reach an office)."""
     asg = today.assignment
-    served = asg[asg["channel"] != "unserved"]
-    return served.groupby(["site_id", "organisation"])["visits"].sum()
+    return asg[asg["channel"] != "unserved"]
 
 
 def visits_table(problem: Problem, today: Plan) -> pd.DataFrame:
@@ -53,7 +52,7 @@ def visits_table(problem: Problem, today: Plan) -> pd.DataFrame:
         ``low_demand_visits_per_week`` (by recorded visits, else modelled).
     """
     ex = with_cost_lines(problem.existing)
-    got = _modelled_by_office(problem, today)
+    got = _served(today).groupby(["site_id", "organisation"])["visits"].sum()
     ids = problem.sites["site_id"].astype(str).to_numpy()
     rows = []
     for e in ex.itertuples():
@@ -119,8 +118,7 @@ def calibrate(problem: Problem, today: Plan) -> tuple[Problem, dict[str, float]]
     """
     ex = with_cost_lines(problem.existing)
     recorded = ex.groupby("org")["recorded_visits"].sum()
-    asg = today.assignment
-    modelled = asg[asg["channel"] != "unserved"].groupby("organisation")["visits"].sum()
+    modelled = _served(today).groupby("organisation")["visits"].sum()
     visits = np.asarray(problem.visits, dtype=float).copy()
     factors: dict[str, float] = {}
     for i, org in enumerate(problem.orgs):

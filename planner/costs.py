@@ -19,7 +19,7 @@ from planner.scenario import Scenario
 
 #: Columns of the option table (one row per organisation, site, mode and days level).
 OPTION_COLUMNS = ("org", "site", "mode", "days", "cost_eur", "capacity_visits", "host_desks",
-                  "in_person", "keep")
+                  "in_person", "keep", "saving_eur", "travel_eur")
 #: Cost lines of a decision (EUR/year); a decision's ``annual_cost_eur`` is their sum.
 COST_LINES: tuple[str, ...] = tuple(COST_LINE_COLUMNS)
 
@@ -197,7 +197,9 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
         shared services, fit-out, sessions and staff travel; staff are the same in every
         plan and priced apart), ``capacity_visits`` (per year), ``host_desks`` (spare desks
         of the host it takes), ``in_person``, ``keep`` (the option keeps an existing
-        office). Other organisations' options are offered only at usable hosts
+        office), ``saving_eur`` (an office's shared-premises saving: a share of its own
+        shared services) and ``travel_eur`` (a pop-up's staff travel, part of
+        ``cost_eur``). Other organisations' options are offered only at usable hosts
         (:func:`host_usable`).
     """
     from planner.problem import with_cost_lines
@@ -207,13 +209,15 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
     own = {(r.org, r.site): r for r in existing.itertuples()}
     trips = staff_roundtrips(existing, list(sites["site_id"].astype(str)), site_times)
     usable = host_usable(scenario, sites)
+    share = c.shared_saving_share
     rows: list[tuple] = []
     for org, o in scenario.organisations.items():
         for s, site in enumerate(sites.itertuples()):
             if (org, s) in own:
                 e = own[(org, s)]
                 rows.append((org, s, "office", 0, float(e.premises_eur + e.services_eur),
-                             float(e.desks) * o.visits_per_desk_year, 0, True, True))
+                             float(e.desks) * o.visits_per_desk_year, 0, True, True,
+                             share * float(e.services_eur), 0.0))
                 continue
             if not usable[s]:
                 continue
@@ -223,15 +227,16 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
                              tenant_office_cost(scenario, org, site.rent_eur_m2_year,
                                                 site.fitout_eur),
                              o.desks_per_office * o.visits_per_desk_year, o.desks_per_office,
-                             True, False))
+                             True, False, shared_saving(scenario, org), 0.0))
             if o.can_popup and spare >= c.popup.desks:
                 for d in sorted(set(c.popup.days_per_month)):
-                    rows.append((org, s, "popup", d,
-                                 popup_cost(scenario, d, trips.get((org, s), 0.0)),
-                                 d * 12 * c.popup.visits_per_day, c.popup.desks, True, False))
+                    line = popup_lines(scenario, d, trips.get((org, s), 0.0))
+                    rows.append((org, s, "popup", d, sum(line.values()),
+                                 d * 12 * c.popup.visits_per_day, c.popup.desks, True, False,
+                                 0.0, line["staff_travel_eur"]))
             if o.can_remote:
                 rows.append((org, s, "remote", 0, c.remote.eur_per_year,
-                             c.remote.visits_per_year, 0, False, False))
+                             c.remote.visits_per_year, 0, False, False, 0.0, 0.0))
     return pd.DataFrame(rows, columns=list(OPTION_COLUMNS))
 
 

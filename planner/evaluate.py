@@ -310,6 +310,16 @@ def total_cost(plan: Plan, problem: Problem) -> float:
     return float(k.loc["all", "annual_cost_eur"] + k.loc["all", "travel_value_eur"] + unserved)
 
 
+def solver_total(plan: Plan) -> float:
+    """An optimised plan's objective on :func:`total_cost`'s basis: plus the staff (the
+    same in every plan, outside the objective, ``meta["staff_eur"]``) and the pop-ups'
+    staff travel repriced from the plan's own staffed sites (the model prices it from
+    today's nearest office, ``meta["travel_repriced_eur"]``)."""
+    m = plan.meta
+    return (float(m["objective"]) + float(m.get("staff_eur", 0.0))
+            + float(m.get("travel_repriced_eur", 0.0)))
+
+
 def costs_unserved(problem: Problem, visits: float) -> float:
     """Price of unserved visits (euros per year)."""
     return visits * problem.scenario.costs.unserved_eur_per_visit

@@ -41,24 +41,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from planner import costs, pricing
+from planner._sparse import _csr, _expand, _nearest, _ranks, _rows_of
+from planner._start import StartingPlan, _Cover
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.locate._mip import MIPResult, SparseMIP
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
 from planner.problem import Problem, Standard, eligible, expand_standards, with_cost_lines
 
 _EPS = 1e-6
-#: Thresholds at which the linear relaxation is rounded for a starting plan.
-ROUNDING_THRESHOLDS = (0.5, 0.3, 0.2, 0.1, 0.05)
 #: Share of the time left after the starting plan that goes to improving it (RINS).
 RINS_SHARE = 0.5
-#: RINS neighbourhoods: options within this of the relaxation stay as they are.
-RINS_TOLERANCES = (0.1, 0.0)
 #: Name of each ``solver.engine`` in a plan's metadata.
 ENGINES = {"scip": "OR-Tools SCIP", "highs": "HiGHS"}
 #: Price (EUR/year) of missing a whole standard in the explanation model.
@@ -76,71 +73,7 @@ def max_coverage(problem: Problem, st: Standard) -> float:
     return float(pop[np.intersect1d(st.demand, near)].sum() / total) if total > 0 else 1.0
 
 
-def _csr(keys: np.ndarray, items: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
-    """Group ``items`` by integer ``keys`` (0..n_keys-1): ``(ptr, items sorted by key)``."""
-    order = np.argsort(keys, kind="stable")
-    ptr = np.zeros(n_keys + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys, minlength=n_keys), out=ptr[1:])
-    return ptr, items[order]
-
-
-def _expand(ptr: np.ndarray, items: np.ndarray, keys: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """For entries with group ``keys``, every item of their group: ``(entry, item)``."""
-    cnt = ptr[keys + 1] - ptr[keys]
-    total = int(cnt.sum())
-    entry = np.repeat(np.arange(keys.size, dtype=np.int64), cnt)
-    first = np.cumsum(cnt) - cnt
-    pos = np.arange(total, dtype=np.int64) + np.repeat(ptr[keys] - first, cnt)
-    return entry, items[pos]
-
-
-def _rows_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct ``keys`` (sorted) and each entry's position among them."""
-    uniq, inv = np.unique(keys, return_inverse=True)
-    return uniq, inv.astype(np.int64)
-
-
-def _ranks(key: np.ndarray, m: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Rank of each pair by minutes (ties: site position) within its ``key`` group."""
-    order = np.lexsort((s, m, key))
-    k = key[order]
-    start = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    rank = np.empty(key.size, dtype=np.int64)
-    rank[order] = np.arange(k.size) - np.repeat(start, np.diff(np.r_[start, k.size]))
-    return rank
-
-
-def _nearest(i: np.ndarray, o: np.ndarray, s: np.ndarray, m: np.ndarray, k: int | None,
-             n_o: int, today: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Keep each (point, organisation)'s ``k`` nearest sites and its ``k`` nearest current
-    offices (``today`` marks pairs whose site is one), all when ``k`` is None; ties are
-    broken by site position, so the choice is deterministic. Keeping the current offices
-    keeps today's network a feasible plan."""
-    if k is None or not i.size:
-        return i, o, s, m
-    key = i * n_o + o
-    keep = _ranks(key, m, s) < k
-    if today.any():
-        sub = np.flatnonzero(today)
-        keep[sub[_ranks(key[sub], m[sub], s[sub]) < k]] = True
-    return i[keep], o[keep], s[keep], m[keep]
-
-
-class _Cover(NamedTuple):
-    """One access standard as :meth:`_Model.repair` sees it: each (point, site) pair's
-    coverage row and open[s] variable, each row's residents and the residents needed, and
-    each eligible option with the open[s] variable it counts in."""
-
-    row: np.ndarray
-    pair_open: np.ndarray
-    weight: np.ndarray
-    need: float
-    options: np.ndarray
-    opening: np.ndarray
-
-
-class _Model:
+class _Model(StartingPlan):
     """Builds the MIP for a problem from numpy blocks; ``solve`` returns the solver result.
 
     ``equity="stage1"`` replaces the objective by the worst area's share of every standard
@@ -199,7 +132,6 @@ class _Model:
         self.existing = ex = with_cost_lines(p.existing)
         close = np.array([costs.closing_cost(sc) + costs.termination_cost(
             sc, str(e.lease_end), float(e.premises_eur)) for e in ex.itertuples()])
-        self.close = close
         obj = opts["cost_eur"].to_numpy(dtype=float).copy()
         lb = np.zeros(len(opts))
         keep_of = {(o, int(s)): k for k, o, s in
@@ -214,10 +146,10 @@ class _Model:
         self.y = mip.add_vars(len(opts), lb=lb, ub=1.0, obj=obj * mult[ok], integer=True)
         self.org_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {
             o: [(self.y[ok == i], obj[ok == i])] for i, o in enumerate(p.orgs)}
-        fte = pricing.plan_fte(p)
+        self.fte = pricing.plan_fte(p, ex)
         #: staff cost of each organisation: the same in every plan, so outside the
         #: objective (the gap is on what the plan changes), inside its budget
-        self.staff_eur = {o: costs.staff_cost(sc, o, fte[o]) for o in p.orgs}
+        self.staff_eur = {o: costs.staff_cost(sc, o, self.fte[o]) for o in p.orgs}
         self.org_const = {o: float(close[ex_org == i].sum()) + self.staff_eur[o]
                           for i, o in enumerate(p.orgs)}
         self.cost = opts["cost_eur"].to_numpy(dtype=float)
@@ -249,14 +181,7 @@ class _Model:
                      np.concatenate([np.full(self.z_site.size, 2.0), -np.ones(sel.sum())]),
                      ub=0.0)
         office = np.flatnonzero((self.mode == "office") & (zpos[osite] >= 0))
-        # a share of the office's own shared services (an existing office's, else the
-        # organisation's office_fixed_eur_year)
-        services = {(e.org, int(e.site)): float(e.services_eur)
-                    for e in self.existing.itertuples()}
-        share = p.scenario.costs.shared_saving_share
-        save = np.array([share * services[(p.orgs[ok[k]], int(osite[k]))]
-                         if self.opts.at[k, "keep"]
-                         else costs.shared_saving(p.scenario, p.orgs[ok[k]]) for k in office])
+        save = self.opts["saving_eur"].to_numpy(dtype=float)[office]
         self.w_k = office
         self.w = mip.add_vars(office.size, obj=-save * self.mult[ok[office]])
         ar = np.arange(office.size)
@@ -307,11 +232,9 @@ class _Model:
         where desks_k is an existing office's own desks or a new office's
         ``desks_per_office``. The moved staff also serve visits (capacity rows)."""
         p, mip, sc = self.p, self.mip, self.p.scenario
-        fte = pricing.plan_fte(p)
-        ex = self.existing
-        own_site = {(e.org, int(e.site)): float(e.desks) for e in ex.itertuples()}
+        own_site = {(e.org, int(e.site)): float(e.desks) for e in self.existing.itertuples()}
         office = self.office_k
-        need = {o: fte[o] * sc.organisations[o].staff_desks_per_fte for o in p.orgs}
+        need = {o: self.fte[o] * sc.organisations[o].staff_desks_per_fte for o in p.orgs}
         base = np.array([own_site.get((p.orgs[self.ok[k]], int(self.osite[k])),
                                       float(sc.organisations[p.orgs[self.ok[k]]]
                                             .desks_per_office)) for k in office])
@@ -341,7 +264,6 @@ class _Model:
             sel = (self.desks > 0) & np.isin(self.osite, missing)
             mip.add_terms(self.desk_row[self.osite[sel]], self.y[sel], self.desks[sel])
         mip.add_terms(self.desk_row[s_m], self.m, 1.0)
-        self.staff_need = need
         for i, o in enumerate(p.orgs):
             if need[o] <= 1e-9:
                 continue
@@ -359,19 +281,16 @@ class _Model:
         staffed base): y_k <= b_o <= sum of o's offices."""
         p, mip = self.p, self.mip
         ex = self.existing
-        rows_i, cols, coef, n = [], [], [], 0
-        for e, kk in zip(ex.itertuples(), self.keep_k, strict=True):
-            here = np.flatnonzero((self.osite == int(e.site))
-                                  & (self.ok != self.org_pos[e.org]))
-            if not here.size:
-                continue
-            rows_i += [np.arange(n, n + here.size)] * 2
-            cols += [self.y[here], np.full(here.size, self.y[kk])]
-            coef += [np.ones(here.size), -np.ones(here.size)]
-            n += here.size
-        if n:
-            mip.add_rows(n, np.concatenate(rows_i), np.concatenate(cols),
-                         np.concatenate(coef), ub=0.0)
+        ex_site = ex["site"].to_numpy(dtype=np.int64)
+        ex_org = ex["org"].map(self.org_pos).to_numpy(dtype=np.int64)
+        # every (option, existing office at its site) pair of different organisations
+        k, e = _expand(*_csr(ex_site, np.arange(ex_site.size), self.n_s), self.osite)
+        guest = self.ok[k] != ex_org[e]
+        k, e = k[guest], e[guest]
+        ar = np.arange(k.size)
+        mip.add_rows(k.size, np.concatenate([ar, ar]),
+                     np.concatenate([self.y[k], self.y[self.keep_k[e]]]),
+                     np.concatenate([np.ones(k.size), -np.ones(k.size)]), ub=0.0)
         sc = p.scenario
         visits = np.asarray(p.visits, dtype=float)
         for i, o in enumerate(p.orgs):
@@ -397,7 +316,7 @@ class _Model:
         """x (in person), q (remote point), u (unserved): every visit goes somewhere, only
         to options taken, within their capacity (visits a year)."""
         p, mip, sc = self.p, self.mip, self.p.scenario
-        opts, n_s, n_o, n_d = self.opts, self.n_s, len(self.p.orgs), len(self.p.demand)
+        opts, n_s, n_o = self.opts, self.n_s, len(self.p.orgs)
         osite, ok, mode, in_person, kk = self.osite, self.ok, self.mode, self.in_person, self.kk
         gkey = self.gkey
         n_g = n_o * n_s
@@ -425,7 +344,7 @@ class _Model:
         near = sc.solver.assign_nearest
         is_today = np.zeros(n_g, dtype=bool)
         is_today[gkey[self.keep_k]] = True
-        self.near_k, self.is_today = near, is_today
+        self.is_today = is_today
         xi, xo, xs, xm = pairs(lambda o: has_ip[o * n_s + t_s] & (visits[t_i, o] > 0))
         xi, xo, xs, xm = _nearest(xi, xo, xs, xm, near, n_o, is_today[xo * n_s + xs])
         qi, qo, qs, qm = pairs(lambda o: (rm_k[o * n_s + t_s] >= 0) & (visits[t_i, o] > 0)
@@ -458,7 +377,7 @@ class _Model:
                      np.concatenate([self.q, self.y[rm_k[qo * n_s + qs]]]),
                      np.concatenate([np.ones(qi.size), -np.ones(qi.size)]), ub=0.0)
         # every visit goes somewhere; at most the remote-suited share to remote points
-        upos = np.full(n_d * n_o, -1, dtype=np.int64)
+        upos = np.full(len(p.demand) * n_o, -1, dtype=np.int64)
         upos[self.ui * n_o + self.uo] = np.arange(ui.size)
         mip.add_rows(ui.size, np.concatenate([upos[xi * n_o + xo], upos[qi * n_o + qo],
                                               np.arange(ui.size)]),
@@ -494,7 +413,7 @@ class _Model:
         opts, n_s, n_d = self.opts, self.n_s, len(self.p.demand)
         osite, ok, org_pos = self.osite, self.ok, self.org_pos
         t_i, t_s, t_m = self.t_i, self.t_s, self.t_m
-        near, is_today = self.near_k, self.is_today
+        is_today = self.is_today
         self.standards = expand_standards(p)
         self.short: dict[int, tuple[int, float]] = {}
         self.worst: dict[tuple[int, str], int] = {}
@@ -509,7 +428,8 @@ class _Model:
         # with a sparse cut-off, coverage counts each point's 2K nearest eligible sites
         # within the minutes and today's offices there: conservative (a plan the model
         # calls covered is covered), and today's network keeps the coverage it has
-        near_cover = 2 * near if near is not None else None
+        k_near = p.scenario.solver.assign_nearest
+        near_cover = 2 * k_near if k_near is not None else None
         for j, st in enumerate(self.standards):
             key_e = (org_pos[st.org], st.min_popup_days)
             if key_e not in opened:
@@ -575,179 +495,6 @@ class _Model:
                 mip.add_rows(1, np.zeros(cols.size), cols,
                              np.concatenate([t[1] for t in terms]),
                              ub=b - self.org_const[o])
-
-    def warm_start(self) -> None:
-        """Hint a complete, feasible plan to the solver: the cheaper of today's network
-        (every existing office kept, with the options :meth:`repair` adds where it misses a
-        standard) and the linear relaxation rounded at several
-        thresholds (:meth:`rounded`). Each is completed by the best assignment of visits
-        to its options (a linear programme). The relaxation's value is kept as a bound
-        (``lp_bound``), which counts when the solver stops before its own root bound.
-
-        The solver thus starts from a plan at least as good as today's network under the
-        same rules, and from the relaxation's neighbourhood rather than from scratch."""
-        today = np.zeros(self.y.size, dtype=bool)
-        today[self.keep_k] = True
-        today[self.repair(today)] = True
-        candidates = [today]
-        lp = self.mip.solve(solver="HIGHS", relax=True)
-        if lp.values is not None:
-            self.lp_bound = lp.bound
-            self.lp_y = y = lp.values[self.y]
-            candidates += [self.rounded(y, th) for th in ROUNDING_THRESHOLDS]
-        best: tuple[float, np.ndarray] | None = None
-        for taken in candidates:
-            values = self.complete(taken)
-            if values is not None:
-                cost = self.mip.objective_of(values)
-                if best is None or cost < best[0] - 1e-6:
-                    best = (cost, values)
-        if best is not None:
-            self.start = best[1]
-            self.mip.hint(np.arange(self.mip.n_vars), best[1])
-
-    def improve(self, time_limit: float) -> None:
-        """Improve the starting plan by relaxation-induced neighbourhood search (RINS): the
-        options on which the starting plan and the linear relaxation agree are fixed, and
-        the much smaller model over the others is solved from the starting plan; a better
-        plan becomes the new start. A narrow neighbourhood first (agreement within
-        ``RINS_TOLERANCES[0]``), then wider ones, within ``time_limit`` seconds in all
-        (each its share, and what one leaves goes to the next)."""
-        if self.start is None or self.lp_y is None:
-            return
-        sc = self.p.scenario.solver
-        deadline = time.perf_counter() + time_limit
-        for n, tol in enumerate(RINS_TOLERANCES):
-            y = self.start[self.y]
-            agree = np.abs(self.lp_y - y) <= tol + 1e-6
-            if agree.all():
-                continue
-            left = deadline - time.perf_counter()
-            if left <= 0.05:
-                break
-            sub = self.mip.fixed(self.y[agree], y[agree])
-            sub.hint(np.arange(self.mip.n_vars), self.start)
-            res = sub.solve(solver=sc.engine.upper(), seed=sc.seed,
-                            time_limit=left / (len(RINS_TOLERANCES) - n),
-                            relative_gap=sc.relative_gap)
-            if res.values is not None:
-                values = self.polish(res.values)
-                if self.mip.objective_of(values) < self.mip.objective_of(self.start) - 1e-6:
-                    self.start = values
-                    self.mip.hint(np.arange(self.mip.n_vars), values)
-
-    def complete(self, taken: np.ndarray) -> np.ndarray | None:
-        """All variables of the plan that takes the options ``taken`` (a boolean per
-        option): visits assigned at least cost (a linear programme with the options
-        fixed), coverage and shared premises as they follow; None when the options do not
-        make a feasible plan (e.g. a standard missed)."""
-        res = self.mip.fixed(self.y, taken.astype(float)).solve(solver="HIGHS", relax=True)
-        if res.values is None:
-            return None
-        values = res.values.copy()
-        values[self.y] = taken.astype(float)
-        return self.polish(values)
-
-    def rounded(self, y: np.ndarray, threshold: float) -> np.ndarray:
-        """Options of a fractional solution ``y`` rounded: the leases that must stay, then
-        every option with ``y >= threshold``, largest first, that fits the host's spare
-        desks and the one-mode-per-site rule; :meth:`repair` then adds what the
-        standards still need."""
-        taken = np.zeros(self.y.size, dtype=bool)
-        taken[self.keep_k[self.p.existing["must_keep"].to_numpy(dtype=bool)]] = True
-        used, busy = self._occupied(taken)
-        order = np.argsort(-y, kind="stable")
-        for k in order[y[order] >= threshold].tolist():
-            if self._fits(k, used, busy):
-                self._take(k, taken, used, busy)
-        taken[self.repair(taken)] = True
-        return taken
-
-    def _occupied(self, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Desks the options ``taken`` use at each site, and the (organisation, site)
-        pairs where they take an option."""
-        used = np.bincount(self.osite[taken], weights=self.desks[taken], minlength=self.n_s)
-        busy = np.zeros(len(self.p.orgs) * self.n_s, dtype=bool)
-        busy[self.gkey[taken]] = True
-        return used, busy
-
-    def _fits(self, k: np.ndarray | int, used: np.ndarray, busy: np.ndarray) -> np.ndarray:
-        """Whether option(s) ``k`` may be added: no option of the organisation at the site
-        yet, and the host's spare desks hold it."""
-        site = self.osite[k]
-        return ~busy[self.gkey[k]] & (used[site] + self.desks[k] <= self.spare[site])
-
-    def _take(self, k: int, taken: np.ndarray, used: np.ndarray, busy: np.ndarray) -> None:
-        """Add option ``k`` to ``taken`` and to what it occupies."""
-        taken[k] = busy[self.gkey[k]] = True
-        used[self.osite[k]] += self.desks[k]
-
-    def repair(self, taken: np.ndarray) -> np.ndarray:
-        """Options to add to ``taken`` (a boolean per option) so that every access standard
-        holds, chosen greedily: the site that covers the most residents still uncovered per
-        euro, each with the cheapest option there that counts for the standard (and fits
-        the host's spare desks and the one-mode-per-site rule); the standards in turn.
-
-        Today's network often misses a standard; repaired, it is a feasible starting
-        plan, which the solver can improve at once instead of searching for any plan.
-        Returns the option positions added (empty when a standard cannot be met this way;
-        the solver then starts without a complete plan).
-        """
-        taken = taken.copy()
-        used, busy = self._occupied(taken)
-        added: list[int] = []
-        for cover in self.coverage:
-            row, pair_open, weight, k = cover.row, cover.pair_open, cover.weight, cover.options
-            opened = np.zeros(self.mip.n_vars)
-            np.add.at(opened, cover.opening, taken[k])
-            covered = np.zeros(weight.size, dtype=bool)
-            covered[row[opened[pair_open] > 0.5]] = True
-            short = cover.need - float(weight[covered].sum())
-            if short <= 1e-6:
-                continue
-            # the cheapest option that opens each open var (and may be taken)
-            order = np.lexsort((k, self.cost[k]))
-            order = order[self._fits(k[order], used, busy)]
-            choice: dict[int, int] = {}
-            for ov, kk in zip(cover.opening[order].tolist(), k[order].tolist(), strict=True):
-                choice.setdefault(ov, kk)
-            while short > 1e-6 and choice:
-                gain = np.bincount(pair_open, weights=weight[row] * ~covered[row],
-                                   minlength=self.mip.n_vars)
-                cand = np.array(sorted(choice), dtype=np.int64)
-                score = gain[cand] / np.maximum(self.cost[[choice[c] for c in cand]], 1.0)
-                best = int(cand[np.argmax(score)])
-                if gain[best] <= 0:
-                    break
-                kk = choice.pop(best)
-                self._take(kk, taken, used, busy)
-                added.append(kk)
-                covered[row[pair_open == best]] = True
-                short = cover.need - float(weight[covered].sum())
-                choice = {c: o for c, o in choice.items() if self._fits(o, used, busy)}
-            if short > 1e-6:
-                return np.zeros(0, dtype=np.int64)
-        return np.array(added, dtype=np.int64)
-
-    def polish(self, values: np.ndarray) -> np.ndarray:
-        """A solution with every saving it is entitled to: a site where two or more
-        organisations serve in person is shared premises and its offices get the saving.
-
-        A solver stopped by its time limit may leave ``z`` or ``w`` below what the chosen
-        options allow; raising them keeps every row satisfied and lowers the cost, and
-        makes the plan's files and its objective agree.
-        """
-        v = values.copy()
-        y = v[self.y] > 0.5
-        sites = self.osite
-        in_person = self.opts["in_person"].to_numpy(dtype=bool)
-        count = np.bincount(sites[y & in_person], minlength=self.n_s)
-        z = (count[self.z_site] >= 2).astype(float)
-        v[self.z] = z
-        zpos = np.full(self.n_s, -1, dtype=np.int64)
-        zpos[self.z_site] = np.arange(self.z_site.size)
-        v[self.w] = np.minimum(z[zpos[sites[self.w_k]]], y[self.w_k].astype(float))
-        return v
 
     def org_cost(self, values: np.ndarray) -> dict[str, float]:
         """Each organisation's annual cost in a solution (EUR/year)."""
@@ -946,9 +693,7 @@ def _to_plan(m: _Model, values: np.ndarray, name: str) -> Plan:
     decisions = priced.decisions
     # the model priced each pop-up's staff travel from today's nearest office; the plan
     # prices it from its own nearest staffed site
-    pops = chosen[m.mode[chosen] == "popup"]
-    model_travel = float((m.cost[pops] - opts["days"].to_numpy()[pops] * 12
-                          * p.scenario.costs.popup.eur_per_session).sum())
+    model_travel = float(opts["travel_eur"].to_numpy(dtype=float)[chosen].sum())
     org_pos = {o: i for i, o in enumerate(p.orgs)}
     at = p.site_index()
     decisions["visits"] = [

@@ -42,9 +42,11 @@ class Priced:
     notes: list[str] = field(default_factory=list)
 
 
-def plan_fte(problem: Problem) -> dict[str, float]:
-    """Each organisation's staff (FTE) in a plan: today's, plus the scenario's change."""
-    ex = with_cost_lines(problem.existing)
+def plan_fte(problem: Problem, existing: pd.DataFrame | None = None) -> dict[str, float]:
+    """Each organisation's staff (FTE) in a plan: today's, plus the scenario's change.
+
+    ``existing`` is ``problem.existing`` with its cost lines, when the caller has it."""
+    ex = with_cost_lines(problem.existing) if existing is None else existing
     today = ex.groupby("org")["fte"].sum()
     sc = problem.scenario
     return {o: max(float(today.get(o, 0.0)) + sc.organisations[o].fte_change, 0.0)
@@ -63,7 +65,7 @@ def shared_offices(choices: Iterable[Choice]) -> set[tuple[int, str]]:
             if mode in ("office", "shared") and len(at.get(site, ()) - {org}) > 0}
 
 
-def _place_staff(problem: Problem, choices: list[Choice],
+def _place_staff(problem: Problem, ex: pd.DataFrame, choices: list[Choice],
                  extra: Mapping[tuple[str, int], float] | None,
                  notes: list[str]) -> dict[tuple[int, str], float]:
     """FTE working at each (site, organisation) office of the plan.
@@ -76,7 +78,6 @@ def _place_staff(problem: Problem, choices: list[Choice],
     office in the plan at its first closed one.
     """
     sc = problem.scenario
-    ex = with_cost_lines(problem.existing)
     own = {(int(e.site), e.org): e for e in ex.itertuples()}
     spare = problem.sites["spare_desks"].to_numpy(dtype=float).copy()
     for site, org, mode, _, action in choices:  # the host desks others' options take
@@ -85,7 +86,7 @@ def _place_staff(problem: Problem, choices: list[Choice],
         elif action == "open" and mode == "popup":
             spare[site] -= sc.costs.popup.desks
     staff: dict[tuple[int, str], float] = {}
-    for org, total in plan_fte(problem).items():
+    for org, total in plan_fte(problem, ex).items():
         dpf = sc.organisations[org].staff_desks_per_fte if org in sc.organisations else 1.0
         offices = sorted({(site, action) for site, o, mode, _, action in choices
                           if o == org and mode in ("office", "shared")})
@@ -160,7 +161,7 @@ def price_decisions(problem: Problem, choices: Iterable[Choice],
     own = {(int(e.site), e.org): e for e in ex.itertuples()}
     notes: list[str] = []
     shared = shared_offices(rows)
-    staff = _place_staff(problem, rows, extra_desks, notes)
+    staff = _place_staff(problem, ex, rows, extra_desks, notes)
     bases: dict[str, list[int]] = {}
     for site, org, mode, _, _ in rows:
         if mode in ("office", "shared"):

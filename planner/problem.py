@@ -104,9 +104,7 @@ def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
             raise InputError(f"service point {p.point_id!r} is an office but not a candidate "
                              "site; add it to the sites")
         o = scenario.organisations[p.organisation]
-        lease = str(p.lease_end or "")
-        if lease in ("nan", "<NA>", "NaT"):
-            lease = ""
+        lease = "" if pd.isna(p.lease_end) else str(p.lease_end)
         floor = _number(p.floor_m2, 0.0)
         premises = floor * _number(getattr(p, "rent_eur_m2_year", None), o.premises_eur_m2_year)
         services = _number(getattr(p, "services_eur_year", None), o.office_fixed_eur_year)

@@ -318,98 +318,129 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
         the site or the days and the numbers.
     """
     st = settings or TourSettings()
-    windows = windows or {}
     sessions = {s: int(k) for s, k in sessions.items() if int(k) > 0}
     if not sessions:
         return Tours(pd.DataFrame(columns=list(TOUR_COLUMNS)), 0.0, 0.0)
-    check_reachable(base, sessions, minutes, windows, st)
-    nodes, days_of = [base], [range(0)]  # node -> site id, and the days it may fall on
-    for site in sorted(sessions):
-        for days in session_days(sessions[site], st.working_days):
-            nodes.append(site)
-            days_of.append(days)
-    n_vehicles = st.teams * st.working_days
-    manager = pywrapcp.RoutingIndexManager(len(nodes), n_vehicles, 0)
-    routing = pywrapcp.RoutingModel(manager)
-    scale = 10  # tenths of a minute: the solver works in integers
-
-    far = round(2 * st.day_minutes * scale)  # no time given: beyond the cut-off, no arc
-
-    def travel(i: int, j: int) -> int:
-        a, b = nodes[i], nodes[j]
-        return 0 if a == b else (round(minutes[(a, b)] * scale) if (a, b) in minutes
-                                 else far)
-
-    def transit(from_index: int, to_index: int) -> int:
-        i, j = manager.IndexToNode(from_index), manager.IndexToNode(to_index)
-        service = 0 if i == 0 else round(st.service_minutes * scale)
-        return travel(i, j) + service
-
-    def arc(from_index: int, to_index: int) -> int:
-        return travel(manager.IndexToNode(from_index), manager.IndexToNode(to_index))
-
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(arc))
-    time_cb = routing.RegisterTransitCallback(transit)
-    day_end = st.day_start_min + st.day_minutes
-    routing.AddDimension(time_cb, int(st.day_minutes * scale), int(day_end * scale) + 1,
-                         False, "time")
-    dim = routing.GetDimensionOrDie("time")
-    for v in range(n_vehicles):
-        dim.CumulVar(routing.Start(v)).SetRange(int(st.day_start_min * scale),
-                                                int(day_end * scale))
-        dim.CumulVar(routing.End(v)).SetMax(int(day_end * scale))
-        routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.Start(v)))
-        routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.End(v)))
-    for node in range(1, len(nodes)):
-        open_, close = windows.get(nodes[node], (0.0, 24 * 60.0))
-        idx = manager.NodeToIndex(node)
-        dim.CumulVar(idx).SetRange(math.ceil(open_ * scale),
-                                   int((close - st.service_minutes) * scale))
-    # each session inside its part of the month: vehicle v is team v % teams, day v // teams
-    for node in range(1, len(nodes)):
-        allowed = [day * st.teams + team for day in days_of[node] for team in range(st.teams)]
-        _allow_vehicles(routing, manager.NodeToIndex(node), allowed)
-    # two sessions of one site go to different team-days
-    solver = routing.solver()
-    by_site: dict[str, list[int]] = {}
-    for node in range(1, len(nodes)):
-        by_site.setdefault(nodes[node], []).append(manager.NodeToIndex(node))
-    for idxs in by_site.values():
-        for a in range(len(idxs)):
-            for b in range(a + 1, len(idxs)):
-                solver.Add(routing.VehicleVar(idxs[a]) != routing.VehicleVar(idxs[b]))
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
-    params.time_limit.FromMilliseconds(int(st.time_limit_s * 1000))
-    solution = routing.SolveWithParameters(params)
+    check_reachable(base, sessions, minutes, windows or {}, st)
+    tours = _TourModel(base, sessions, minutes, windows or {}, st)
+    solution = tours.routing.SolveWithParameters(tours.parameters())
     if solution is None:
         raise InfeasibleError(
             f"pop-up tours of {organisation}: no tours fit {st.teams} team(s) x "
             f"{st.working_days} days of {st.day_minutes:.0f} min with these opening hours "
             "and each site's sessions spread over the month (session_days); add teams or "
             "working days, or lengthen the day")
-    rows = []
-    for v in range(n_vehicles):
-        idx = routing.Start(v)
-        if routing.IsEnd(solution.Value(routing.NextVar(idx))):
-            continue  # this team-day is free
-        team, day = v % st.teams + 1, v // st.teams + 1
-        stop, prev = 0, None
-        while True:
-            node = manager.IndexToNode(idx)
-            t = solution.Min(dim.CumulVar(idx)) / scale
-            leg = 0.0 if prev is None else travel(prev, node) / scale
-            is_end = routing.IsEnd(idx)
-            service = st.service_minutes if (node != 0 and not is_end) else 0.0
-            rows.append((organisation, team, day, stop, nodes[node], t, t + service, leg))
-            if is_end:
-                break
-            prev = node
-            idx = solution.Value(routing.NextVar(idx))
-            stop += 1
-    out = pd.DataFrame(rows, columns=list(TOUR_COLUMNS))
+    out = tours.stops(organisation, solution)
     hours = float(out["travel_min"].sum()) / 60.0
     return Tours(out, hours, hours * st.staff_eur_per_hour * 12)
+
+
+class _TourModel:
+    """OR-Tools' routing model of one organisation's month: a node per session (node 0 is
+    the base), a vehicle per (team, working day), travel in tenths of a minute."""
+
+    scale = 10  # tenths of a minute: the solver works in integers
+
+    def __init__(self, base: str, sessions: dict[str, int],
+                 minutes: dict[tuple[str, str], float],
+                 windows: dict[str, tuple[float, float]], st: TourSettings) -> None:
+        self.st, self.minutes = st, minutes
+        self.nodes, self.days_of = [base], [range(0)]  # node -> site id, days it may fall on
+        for site in sorted(sessions):
+            for days in session_days(sessions[site], st.working_days):
+                self.nodes.append(site)
+                self.days_of.append(days)
+        self.n_vehicles = st.teams * st.working_days
+        self.manager = pywrapcp.RoutingIndexManager(len(self.nodes), self.n_vehicles, 0)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self.far = round(2 * st.day_minutes * self.scale)  # no time given: no arc
+        self._time_dimension(windows)
+        self._session_rules()
+
+    def travel(self, i: int, j: int) -> int:
+        """Travel from node ``i`` to node ``j`` in tenths of a minute."""
+        a, b = self.nodes[i], self.nodes[j]
+        if a == b:
+            return 0
+        return round(self.minutes[(a, b)] * self.scale) if (a, b) in self.minutes else self.far
+
+    def _time_dimension(self, windows: dict[str, tuple[float, float]]) -> None:
+        """Arc costs (travel), and a time dimension (travel + sessions) inside the working
+        day and each site's opening hours."""
+        st, sc, routing, manager = self.st, self.scale, self.routing, self.manager
+
+        def transit(from_index: int, to_index: int) -> int:
+            i, j = manager.IndexToNode(from_index), manager.IndexToNode(to_index)
+            return self.travel(i, j) + (0 if i == 0 else round(st.service_minutes * sc))
+
+        def arc(from_index: int, to_index: int) -> int:
+            return self.travel(manager.IndexToNode(from_index), manager.IndexToNode(to_index))
+
+        routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(arc))
+        day_end = st.day_start_min + st.day_minutes
+        routing.AddDimension(routing.RegisterTransitCallback(transit),
+                             int(st.day_minutes * sc), int(day_end * sc) + 1, False, "time")
+        self.dim = dim = routing.GetDimensionOrDie("time")
+        for v in range(self.n_vehicles):
+            dim.CumulVar(routing.Start(v)).SetRange(int(st.day_start_min * sc),
+                                                    int(day_end * sc))
+            dim.CumulVar(routing.End(v)).SetMax(int(day_end * sc))
+            routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.Start(v)))
+            routing.AddVariableMinimizedByFinalizer(dim.CumulVar(routing.End(v)))
+        for node in range(1, len(self.nodes)):
+            open_, close = windows.get(self.nodes[node], (0.0, 24 * 60.0))
+            dim.CumulVar(manager.NodeToIndex(node)).SetRange(
+                math.ceil(open_ * sc), int((close - st.service_minutes) * sc))
+
+    def _session_rules(self) -> None:
+        """Each session inside its part of the month (vehicle v is team v % teams on day
+        v // teams); two sessions of one site on different team-days."""
+        st, routing, manager = self.st, self.routing, self.manager
+        by_site: dict[str, list[int]] = {}
+        for node in range(1, len(self.nodes)):
+            idx = manager.NodeToIndex(node)
+            allowed = [day * st.teams + team for day in self.days_of[node]
+                       for team in range(st.teams)]
+            _allow_vehicles(routing, idx, allowed)
+            by_site.setdefault(self.nodes[node], []).append(idx)
+        solver = routing.solver()
+        for idxs in by_site.values():
+            for a in range(len(idxs)):
+                for b in range(a + 1, len(idxs)):
+                    solver.Add(routing.VehicleVar(idxs[a]) != routing.VehicleVar(idxs[b]))
+
+    def parameters(self) -> object:
+        """Search parameters: cheapest arc first, then local search within the limit."""
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = (
+            routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC)
+        params.time_limit.FromMilliseconds(int(self.st.time_limit_s * 1000))
+        return params
+
+    def stops(self, organisation: str, solution: object) -> pd.DataFrame:
+        """The tours of a solution, a row per stop (``TOUR_COLUMNS``)."""
+        st, routing, manager, dim = self.st, self.routing, self.manager, self.dim
+        rows = []
+        for v in range(self.n_vehicles):
+            idx = routing.Start(v)
+            if routing.IsEnd(solution.Value(routing.NextVar(idx))):
+                continue  # this team-day is free
+            team, day = v % st.teams + 1, v // st.teams + 1
+            stop, prev = 0, None
+            while True:
+                node = manager.IndexToNode(idx)
+                t = solution.Min(dim.CumulVar(idx)) / self.scale
+                leg = 0.0 if prev is None else self.travel(prev, node) / self.scale
+                is_end = routing.IsEnd(idx)
+                service = st.service_minutes if (node != 0 and not is_end) else 0.0
+                rows.append((organisation, team, day, stop, self.nodes[node], t, t + service,
+                             leg))
+                if is_end:
+                    break
+                prev = node
+                idx = solution.Value(routing.NextVar(idx))
+                stop += 1
+        return pd.DataFrame(rows, columns=list(TOUR_COLUMNS))
 
 
 def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
