@@ -142,13 +142,11 @@ def classify_host(kind: str, name: str, operator: object = None) -> str:
     return "other"
 
 
-def default_agreement(host_org: str, existing: bool) -> str:
-    """The host agreement a site gets when its source says nothing.
+def default_agreement(existing: bool) -> str:
+    """The host agreement a site gets when its source says nothing, whoever its host.
 
     Parameters
     ----------
-    host_org : str
-        The site's host organisation.
     existing : bool
         True when the site is an existing service point of the network (an office, or a
         point that can host), i.e. an organisation's own premises.
@@ -162,11 +160,9 @@ def default_agreement(host_org: str, existing: bool) -> str:
         station) and a non-partner's (``other``), which is a suggestion only (see
         :func:`usable_hosts`). Never ``no``: a refusal must be stated.
     """
-    if existing:
-        return "yes"
     # a partner's premises need its consent; a non-partner's (``other``) are only suggested,
     # which usable_hosts tells apart by host_org
-    return "to_verify"
+    return "yes" if existing else "to_verify"
 
 
 def usable_hosts(host_org: pd.Series | np.ndarray | Sequence[str],

@@ -180,7 +180,11 @@ def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame,
         _check_reachable(dem, times, scenario.travel.cutoff_min)
     v, r = demand.visits(dem, scenario)
     existing = existing_offices(region, scenario)
-    notes = {f"recorded_cost_{i + 1}": n for i, n in enumerate(recorded_cost_notes(existing))}
+    differ = recorded_cost_notes(existing)
+    notes = {f"recorded_cost_{i + 1}": n for i, n in enumerate(differ[:3])}
+    if len(differ) > 3:
+        notes["recorded_cost_more"] = (f"{len(differ) - 3} more offices' recorded "
+                                       "annual_cost_eur differ from their lines")
     options = costs.option_table(scenario, sites, existing, site_times)
     for org, o in scenario.organisations.items():
         if not (options["org"] == org).any():

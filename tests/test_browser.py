@@ -81,6 +81,17 @@ def _errors(log: list[dict]) -> list[str]:
             and not (e.get("source") == "network" and TILE_HOST in e["message"])]
 
 
+def _popup_text(driver) -> str:
+    """The open popup's visible text, once it shows: Leaflet fades a popup in, and while
+    its opacity is 0 WebDriver reads no text (under load the fade is still running)."""
+    def shown(d) -> str:
+        found = d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")
+        return found[0].text if found else ""
+
+    WebDriverWait(driver, 10).until(shown)
+    return shown(driver)
+
+
 def _layer_names(driver) -> list[str]:
     labels = driver.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers label")
     return [lb.get_attribute("textContent").strip() for lb in labels]
@@ -115,9 +126,7 @@ def test_demo_map_in_chromium(browser, demo_run: tuple[Result, Path], tmp_path: 
             marker.click()
         except (ElementClickInterceptedException, ElementNotInteractableException):
             continue
-        WebDriverWait(browser, 10).until(lambda d: d.find_elements(
-            By.CSS_SELECTOR, ".leaflet-popup-content"))
-        text = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").text
+        text = _popup_text(browser)
         break
     assert text, "no proposed site could be clicked"
     site = next(n for n in open_sites["site_name"] if n in text)
@@ -172,8 +181,6 @@ def test_escaped_site_name_shows_as_text(browser, tmp_path: Path) -> None:
     path = maps.save_map(maps.plan_map(region, plan), tmp_path / "evil.html")
     assert _errors(_open(browser, path)) == []
     browser.find_element(By.CSS_SELECTOR, ".awesome-marker-icon-darkblue").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(
-        By.CSS_SELECTOR, ".leaflet-popup-content"))
-    text = browser.find_element(By.CSS_SELECTOR, ".leaflet-popup-content").text
+    text = _popup_text(browser)
     assert evil in text
     assert browser.execute_script("return window.__pwned === undefined")

@@ -43,7 +43,7 @@ def test_constants() -> None:
     ("other", False, "to_verify"),  # a ministry or private clinic: a suggestion only
 ])
 def test_default_agreement(host_org: str, existing: bool, expected: str) -> None:
-    assert default_agreement(host_org, existing) == expected
+    assert default_agreement(existing) == expected  # whoever the host
 
 
 # ------------------------------------------------------------------ usable_hosts

@@ -195,7 +195,7 @@ def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         _, rent, fitout = SITE_DEFAULTS.get(p.kind, SITE_DEFAULTS["office"])
         rows.append({"site_id": p.point_id, "name": p.name, "kind": p.kind,
                      "host_org": p.organisation,
-                     "host_agreement": default_agreement(p.organisation, existing=True),
+                     "host_agreement": default_agreement(existing=True),
                      "spare_desks": int(p.spare_desks),
                      "rent_eur_m2_year": rent, "fitout_eur": fitout,
                      "existing_point_id": p.point_id, "source": p.source,
@@ -208,7 +208,7 @@ def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         host = classify_host(poi.kind, poi.name, getattr(poi, "operator", None))
         rows.append({"site_id": f"osm-{poi.osm_type}-{poi.id}", "name": poi.name,
                      "kind": poi.kind, "host_org": host,
-                     "host_agreement": default_agreement(host, existing=False),
+                     "host_agreement": default_agreement(existing=False),
                      "spare_desks": spare, "rent_eur_m2_year": rent, "fitout_eur": fitout,
                      "existing_point_id": "", "source": "osm", "geometry": poi.geometry})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)

@@ -526,11 +526,11 @@ def _site_values(out: pd.DataFrame, path: Path, report: ImportReport, offset: in
                        for v in out["host_org"]]
     given = "host_agreement" in report.matched
     values = []
-    for i, (v, org, existing) in enumerate(zip(out["host_agreement"], out["host_org"],
-                                               out["existing_point_id"], strict=True)):
+    for i, (v, existing) in enumerate(zip(out["host_agreement"], out["existing_point_id"],
+                                          strict=True)):
         key = "" if v is None or (isinstance(v, float) and np.isnan(v)) else normalise(v)
         if key == "":
-            values.append(default_agreement(org, existing != ""))
+            values.append(default_agreement(existing != ""))
         elif key in AGREEMENT_ALIASES:
             values.append(AGREEMENT_ALIASES[key])
         else:

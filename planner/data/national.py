@@ -497,8 +497,7 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
     host_sites = pd.DataFrame({
         "site_id": hosts["site_id"].to_numpy(), "name": hosts["name"].to_numpy(),
         "kind": kinds, "host_org": spec[:, 0],
-        "host_agreement": [default_agreement(h, bool(e))
-                           for h, e in zip(spec[:, 0], is_office, strict=True)],
+        "host_agreement": [default_agreement(bool(e)) for e in is_office],
         "spare_desks": spec[:, 1].astype(int),
         "rent_eur_m2_year": spec[:, 2].astype(float) * rent[hosts["owner"].to_numpy()],
         "fitout_eur": spec[:, 3].astype(float),
@@ -508,7 +507,7 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
     office_sites = pd.DataFrame({
         "site_id": own["point_id"], "name": own["name"], "kind": own["kind"],
         "host_org": own["organisation"],
-        "host_agreement": [default_agreement(o, existing=True) for o in own["organisation"]],
+        "host_agreement": default_agreement(existing=True),
         "spare_desks": own["spare_desks"].astype(int),
         "rent_eur_m2_year": [SITE_KINDS[k][2] for k in own["kind"]]
         * rent[own["owner"].to_numpy()],

@@ -88,7 +88,7 @@ def host_sites(pois: gpd.GeoDataFrame, polygon: BaseGeometry | None = None,
         spare, rent, fitout = SITE_DEFAULTS[p.kind]
         host = classify_host(p.kind, p.name, getattr(p, "operator", None))
         rows.append({"site_id": f"osm-{p.osm_type}-{p.id}", "name": p.name, "kind": p.kind,
-                     "host_org": host, "host_agreement": default_agreement(host, existing=False),
+                     "host_org": host, "host_agreement": default_agreement(existing=False),
                      "spare_desks": spare, "rent_eur_m2_year": rent, "fitout_eur": fitout,
                      "existing_point_id": "", "source": source, "geometry": p.geometry})
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
@@ -161,8 +161,7 @@ def host_sites_online(polygon: BaseGeometry, fetcher: Fetcher | None = None
     for col in ("existing_point_id", "source"):
         sites[col] = sites[col].fillna("").astype(str)
     if "host_agreement" not in sites.columns:  # cached before sites had agreements
-        sites["host_agreement"] = [default_agreement(h, existing=False)
-                                   for h in sites["host_org"]]
+        sites["host_agreement"] = default_agreement(existing=False)
     return sites[[*SITE_COLUMNS, "geometry"]]
 
 

@@ -222,7 +222,7 @@ def existing_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame({
         "site_id": keep["point_id"].to_numpy(), "name": keep["name"].to_numpy(),
         "kind": keep["kind"].to_numpy(), "host_org": keep["organisation"].to_numpy(),
-        "host_agreement": [default_agreement(o, existing=True) for o in keep["organisation"]],
+        "host_agreement": default_agreement(existing=True),
         "spare_desks": keep["spare_desks"].astype(int).to_numpy(),
         "rent_eur_m2_year": defaults["rent_eur_m2_year"].to_numpy(),
         "fitout_eur": defaults["fitout_eur"].to_numpy(),
