@@ -45,15 +45,14 @@ class StartingPlan:
     """Starting-plan heuristics over the model's arrays.
 
     The model class sets, before these are called: ``p`` (the problem), ``mip``, ``opts``,
-    ``y`` / ``z`` / ``w`` (variables), ``keep_k``, ``gkey``, ``osite``, ``desks``,
-    ``spare``, ``cost``, ``n_s``, ``z_site``, ``w_k``, ``coverage`` (a :class:`_Cover` per
+    ``y`` / ``w`` (variables), ``keep_k``, ``gkey``, ``osite``, ``desks``,
+    ``spare``, ``cost``, ``n_s``, ``w_k``, ``w_above``, ``coverage`` (a :class:`_Cover` per
     standard), ``lp_bound``, ``lp_y`` and ``start``."""
 
     p: Problem
     mip: SparseMIP
     opts: pd.DataFrame
     y: np.ndarray
-    z: np.ndarray
     w: np.ndarray
     keep_k: np.ndarray
     gkey: np.ndarray
@@ -62,8 +61,8 @@ class StartingPlan:
     spare: np.ndarray
     cost: np.ndarray
     n_s: int
-    z_site: np.ndarray
     w_k: np.ndarray
+    w_above: tuple[np.ndarray, np.ndarray]
     coverage: list[_Cover]
     lp_bound: float
     lp_y: np.ndarray | None
@@ -223,21 +222,16 @@ class StartingPlan:
         return np.array(added, dtype=np.int64)
 
     def polish(self, values: np.ndarray) -> np.ndarray:
-        """A solution with every saving it is entitled to: a site where two or more
-        organisations serve in person is shared premises and its offices get the saving.
+        """A solution with every saving it is entitled to: an office gets the
+        shared-premises saving where an office ranked above it is open at its site.
 
-        A solver stopped by its time limit may leave ``z`` or ``w`` below what the chosen
-        options allow; raising them keeps every row satisfied and lowers the cost, and
-        makes the plan's files and its objective agree.
+        A solver stopped by its time limit may leave ``w`` below what the chosen options
+        allow; raising it keeps every row satisfied and lowers the cost, and makes the
+        plan's files and its objective agree.
         """
         v = values.copy()
         y = v[self.y] > 0.5
-        sites = self.osite
-        in_person = self.opts["in_person"].to_numpy(dtype=bool)
-        count = np.bincount(sites[y & in_person], minlength=self.n_s)
-        z = (count[self.z_site] >= 2).astype(float)
-        v[self.z] = z
-        zpos = np.full(self.n_s, -1, dtype=np.int64)
-        zpos[self.z_site] = np.arange(self.z_site.size)
-        v[self.w] = np.minimum(z[zpos[sites[self.w_k]]], y[self.w_k].astype(float))
+        w_row, above_k = self.w_above
+        has_above = np.bincount(w_row[y[above_k]], minlength=self.w_k.size) > 0
+        v[self.w] = (has_above & y[self.w_k]).astype(float)
         return v

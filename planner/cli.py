@@ -177,7 +177,7 @@ def _print_tours_and_sharing(result: object) -> None:
     if split is None or split.empty:
         return
     for site, g in split.groupby("site_id", sort=True):
-        for method in ("shapley", "core"):
+        for method in dict.fromkeys(("floor_area", result.scenario.sharing.key, "shapley")):
             rows = g[g["method"] == method]
             if rows["share_eur"].isna().any():
                 continue
@@ -327,7 +327,7 @@ def evaluate_cmd(
 
 def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | None,
               out: Path) -> None:
-    from planner import evaluate, maps, model, pipeline
+    from planner import checks, decompose, evaluate, pipeline, report
     from planner.plan import Plan
     from planner.proposal import proposal_plan, read_proposal
     from planner.scenario import load_scenario
@@ -335,7 +335,8 @@ def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | N
     sc = load_scenario(scenario_path)
     inputs = _inputs(sc, scenario_path, proposal_path, optimised_path)
     out = _out_dir(out, inputs, ("proposal.html", "proposal.gpkg", "proposal_kpis.csv",
-                                 "proposal_standards.csv", "proposal_access.csv"))
+                                 "proposal_standards.csv", "proposal_access.csv",
+                                 "report.xlsx"))
     table = read_proposal(proposal_path)
     with console.status("Starting") as status:
         region, problem = pipeline.prepare(sc, progress=lambda m: status.update(f"{m}..."))
@@ -348,38 +349,58 @@ def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | N
             best = Plan.from_file(optimised_path)
         else:
             status.update("Optimising...")
-            best = model.solve(problem)
+            best = decompose.solve(problem)  # honours solver.decompose, as a run does
         best.kpis = evaluate.evaluate(best, problem)
         status.update("Writing...")
-        standards = evaluate.standards_report(mine, problem)
+        standards = checks.standards_status(evaluate.standards_report(today, problem),
+                                            evaluate.standards_report(mine, problem))
         access = evaluate.access_changes(today, mine, problem)
+        by_area = evaluate.access_changes_by_area(today, mine, problem)
+        breaches = checks.plan_checks(mine, problem)
         vs_today = pipeline.compare(today, mine)
-        m = maps.plan_map(region, mine, before=today, title=f"{sc.name}: {mine.name}")
-        html = maps.save_map(m, out / "proposal.html")
-        mine.to_file(out / "proposal.gpkg")
+        written = report.write_report(
+            out, region, problem, mine, today, map_name="proposal.html",
+            title=f"{sc.name}: {mine.name}", gpkg_name="proposal.gpkg",
+            extra={"Checks": breaches, "Access changes": by_area})
         write_csv(vs_today, out / "proposal_kpis.csv")
         write_csv(standards, out / "proposal_standards.csv", index=False)
         write_csv(access, out / "proposal_access.csv")
     console.print(kpi_table(vs_today, title=f"Today → {mine.name}"))
     console.print(kpi_table(pipeline.compare(mine, best), title=f"{mine.name} → optimised plan"))
-    costs = {n: evaluate.total_cost(p, problem) for n, p in
-             (("today", today), (mine.name, mine), ("optimised", best))}
+    totals = {n: evaluate.total_cost(p, problem) for n, p in
+              (("today", today), (mine.name, mine), ("optimised", best))}
     console.print("Total cost (organisations + residents' time + unserved visits), EUR/year: "
-                  + ", ".join(f"{n} {c:,.0f}" for n, c in costs.items()), soft_wrap=True)
+                  + ", ".join(f"{n} {c:,.0f}" for n, c in totals.items()), soft_wrap=True)
     broken = standards[~standards["met"]]
     for r in broken.itertuples():
         where = "all residents" if r.area == "all" else f"{r.area} {r.group}"
-        console.print(f"[red]breaks[/] {r.organisation}: {r.required_share:.0%} of residents "
+        label = "[red]breaks (new)[/]" if r.status == "new" else "breaks (already broken today)"
+        console.print(f"{label} {r.organisation}: {r.required_share:.0%} of residents "
                       f"in {where} within {r.minutes:g} min; the proposal reaches "
-                      f"{r.achieved_share:.1%}", soft_wrap=True, highlight=False)
+                      f"{r.achieved_share:.1%}, today {r.achieved_share_today:.1%}",
+                      soft_wrap=True, highlight=False)
     if broken.empty:
         console.print("The proposal meets every access standard.")
+    for r in breaches.itertuples():
+        label = "[red]rule[/]" if r.severity == "breach" else "note"
+        console.print(f"{label} {r.rule}: {r.organisation or ''} {r.message}".replace("  ", " "),
+                      soft_wrap=True, highlight=False)
     for org, r in access.iterrows():
         if r["residents_gaining"] or r["residents_losing"]:
             console.print(f"{org}: {r['residents_gaining']:,.0f} residents gain and "
                           f"{r['residents_losing']:,.0f} lose in-person service within "
                           f"{r['standard']}", soft_wrap=True, highlight=False)
-    console.print(f"Map: {html}\nOutputs in {out}", soft_wrap=True)
+            g = by_area[(by_area["organisation"] == org) & (by_area["age_group"] != "all")]
+            # the levels that divide the region (all areas when none does)
+            split_levels = [lv for lv, h in g.groupby("level") if lv != "all"
+                            and h["area"].nunique() > 1] or ["all"]
+            for rr in g[g["level"].isin(split_levels)].itertuples():
+                where = "region" if rr.level == "all" else f"{rr.level} {rr.area}"
+                console.print(f"  {where}, age {rr.age_group}: "
+                              f"+{rr.residents_gaining:,.0f} / -{rr.residents_losing:,.0f}",
+                              soft_wrap=True, highlight=False)
+    console.print(f"Map: {written['map']}\nWorkbook: {written['xlsx']} (Agreements, Budgets, "
+                  f"Cost sharing, Checks, Access changes)\nOutputs in {out}", soft_wrap=True)
 
 
 def _inputs(sc: object, *paths: Path | None) -> list[Path]:

@@ -6,14 +6,10 @@ Every figure is euros per year. One-off costs (fit-out, closing) are spread over
 
 from __future__ import annotations
 
-import itertools
-import math
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
+from planner import games
 from planner.plan import COST_LINE_COLUMNS
 from planner.scenario import Scenario
 
@@ -159,6 +155,16 @@ def termination_cost(scenario: Scenario, lease_end: str, premises_eur: float) ->
     return years * premises_eur / scenario.costs.fitout_amortisation_years
 
 
+def host_premises(sites: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
+    """Boolean per site: the host has an office of its own there, whose floor area (on
+    the host's premises line) holds the spare desks. Others' offices and moved staff in
+    those desks then add no rent: the space is priced once, on the host's line, and the
+    tenants pay the host for it under the site's agreement (``planner.sharing``)."""
+    host = sites["host_org"].astype(str).to_numpy()
+    own = {(str(o), int(s)) for o, s in zip(existing["org"], existing["site"], strict=True)}
+    return np.array([(h, i) in own for i, h in enumerate(host)], dtype=bool)
+
+
 def host_usable(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:
     """Boolean per site: other organisations may take an office, a pop-up or a remote
     point there (its host is a partner, or has agreed; see ``planner.hosts``). A site
@@ -181,7 +187,8 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
     scenario : Scenario
     sites : pandas.DataFrame
         Candidate sites by position, with ``host_org``, ``spare_desks``,
-        ``rent_eur_m2_year``, ``fitout_eur`` (and ``host_agreement``).
+        ``rent_eur_m2_year``, ``fitout_eur`` (and ``host_agreement``). A new office in
+        the spare desks of a host's own office pays no rent (:func:`host_premises`).
     existing : pandas.DataFrame
         Existing offices: ``org``, ``site`` (position), ``premises_eur``, ``services_eur``
         (or only ``annual_cost_eur``), ``desks``.
@@ -209,6 +216,7 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
     own = {(r.org, r.site): r for r in existing.itertuples()}
     trips = staff_roundtrips(existing, list(sites["site_id"].astype(str)), site_times)
     usable = host_usable(scenario, sites)
+    in_host = host_premises(sites, existing)
     share = c.shared_saving_share
     rows: list[tuple] = []
     for org, o in scenario.organisations.items():
@@ -224,8 +232,8 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
             spare = int(site.spare_desks)
             if spare >= o.desks_per_office:
                 rows.append((org, s, "office", 0,
-                             tenant_office_cost(scenario, org, site.rent_eur_m2_year,
-                                                site.fitout_eur),
+                             tenant_office_cost(scenario, org, 0.0 if in_host[s]
+                                                else site.rent_eur_m2_year, site.fitout_eur),
                              o.desks_per_office * o.visits_per_desk_year, o.desks_per_office,
                              True, False, shared_saving(scenario, org), 0.0))
             if o.can_popup and spare >= c.popup.desks:
@@ -240,188 +248,10 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
     return pd.DataFrame(rows, columns=list(OPTION_COLUMNS))
 
 
-# ------------------------------------------------------------------ cost sharing
-
-#: Ways of splitting the annual cost of shared premises among its organisations.
-SPLIT_METHODS = ("desks", "visits", "shapley", "equal", "core")
-
-
-def site_game(alone: dict[str, float], saving: dict[str, float]
-              ) -> Callable[[frozenset[str]], float]:
-    """The co-location game of one site: what each coalition of organisations pays there.
-
-    A coalition of one pays its stand-alone cost at the site; a coalition of two or more
-    shares the premises, so each member with an office there saves its shared-premises
-    saving (reception, security, ICT). ``c(T) = sum alone - [|T| >= 2] sum saving``.
-
-    Parameters
-    ----------
-    alone : dict
-        Organisation -> annual cost of its option at the site without sharing (EUR/year).
-    saving : dict
-        Organisation -> annual saving of its office when the premises are shared (0 for a
-        pop-up).
-
-    Returns
-    -------
-    callable
-        ``c(coalition) -> EUR/year``.
-    """
-    def cost(coalition: frozenset[str]) -> float:
-        members = sorted(coalition)  # a set's order varies by run: sums in a fixed order
-        total = sum(alone[o] for o in members)
-        if len(members) >= 2:
-            total -= sum(saving.get(o, 0.0) for o in members)
-        return total
-
-    return cost
-
-
-def shapley(players: list[str], cost: Callable[[frozenset[str]], float]) -> dict[str, float]:
-    """Shapley value of a cost game by the subset formula (exact; fine up to ~15 players).
-
-    ``phi_i = sum_{T not containing i} |T|! (n-|T|-1)! / n! (c(T + i) - c(T))``.
-    """
-    n = len(players)
-    out = {}
-    for i in players:
-        others = [p for p in players if p != i]
-        total = 0.0
-        for k in range(n):
-            weight = math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
-            for t in itertools.combinations(others, k):
-                s = frozenset(t)
-                total += weight * (cost(s | {i}) - cost(s))
-        out[i] = total
-    return out
-
-
-def core_violations(players: list[str], cost: Callable[[frozenset[str]], float],
-                    shares: dict[str, float], tol: float = 1e-6) -> list[str]:
-    """Coalitions that pay more under ``shares`` than on their own (outside the core)."""
-    bad = []
-    for k in range(1, len(players)):
-        for t in itertools.combinations(players, k):
-            paid = sum(shares[o] for o in t)
-            alone = cost(frozenset(t))
-            if paid > alone + tol:
-                bad.append(f"{'+'.join(t)} pays {paid:,.0f} > {alone:,.0f} on its own")
-    return bad
-
-
-def core_nearest(players: list[str], cost: Callable[[frozenset[str]], float],
-                 target: dict[str, float]) -> dict[str, float] | None:
-    """The core allocation nearest to ``target`` (least total absolute difference).
-
-    Solves ``min sum |x - target|`` s.t. ``sum x = c(all)`` and ``sum_{T} x <= c(T)`` for
-    every coalition T (scipy's HiGHS LP). None when the core is empty.
-    """
-    n = len(players)
-    coalitions = [t for k in range(1, n) for t in itertools.combinations(range(n), k)]
-    # variables: x (n), d (n) with d >= |x - target|
-    c_obj = np.concatenate([np.zeros(n), np.ones(n)])
-    a_ub, b_ub = [], []
-    for t in coalitions:
-        row = np.zeros(2 * n)
-        row[list(t)] = 1.0
-        a_ub.append(row)
-        b_ub.append(cost(frozenset(players[i] for i in t)))
-    tgt = np.array([target[o] for o in players])
-    for i in range(n):
-        for sign in (1.0, -1.0):  # sign (x_i - t_i) <= d_i
-            row = np.zeros(2 * n)
-            row[i], row[n + i] = sign, -1.0
-            a_ub.append(row)
-            b_ub.append(sign * tgt[i])
-    a_eq = np.concatenate([np.ones(n), np.zeros(n)])[None, :]
-    res = linprog(c_obj, A_ub=np.array(a_ub), b_ub=np.array(b_ub), A_eq=a_eq,
-                  b_eq=[cost(frozenset(players))], bounds=[(None, None)] * n + [(0, None)] * n,
-                  method="highs")
-    if res.status != 0:
-        return None
-    return {o: float(v) for o, v in zip(players, res.x[:n], strict=True)}
-
-
-def split_costs(players: list[str], cost: Callable[[frozenset[str]], float],
-                desks: dict[str, float], visits: dict[str, float]) -> pd.DataFrame:
-    """Split a shared site's cost ``c(all)`` by desks, by visits, by Shapley, equally, and
-    by the core allocation nearest to Shapley (empty when the core is).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (method, organisation): ``share_eur``, ``alone_eur`` (what it pays on
-        its own), ``saving_eur`` and ``in_core`` (False for every member of a split that
-        leaves some coalition worse off than on its own; ``core_note`` says which).
-    """
-    total = cost(frozenset(players))
-    splits: dict[str, dict[str, float]] = {}
-    for method, weights in (("desks", desks), ("visits", visits)):
-        w = np.array([max(float(weights.get(o, 0.0)), 0.0) for o in players])
-        w = w / w.sum() if w.sum() > 0 else np.full(len(players), 1 / len(players))
-        splits[method] = {o: total * float(x) for o, x in zip(players, w, strict=True)}
-    splits["shapley"] = shapley(players, cost)
-    splits["equal"] = {o: total / len(players) for o in players}
-    core = core_nearest(players, cost, splits["shapley"])
-    splits["core"] = core or {o: float("nan") for o in players}
-    rows = []
-    for method in SPLIT_METHODS:
-        shares = splits[method]
-        bad = (core_violations(players, cost, shares) if core is not None or method != "core"
-               else ["the core is empty: every split leaves some coalition worse off"])
-        for o in players:
-            alone = cost(frozenset([o]))
-            rows.append({"method": method, "organisation": o, "share_eur": shares[o],
-                         "alone_eur": alone, "saving_eur": alone - shares[o],
-                         "in_core": not bad, "core_note": "; ".join(bad)})
-    return pd.DataFrame(rows)
-
-
-def cost_sharing(decisions: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Cost splits of every shared site of a plan.
-
-    Parameters
-    ----------
-    decisions : pandas.DataFrame
-        A plan's decisions (``site_id``, ``organisation``, ``mode``, ``annual_cost_eur``,
-        ``visits``, ``action``).
-    scenario : Scenario
-
-    Returns
-    -------
-    pandas.DataFrame
-        :func:`split_costs` rows with a leading ``site_id`` column, for every shared
-        premise with a saving to share: two or more organisations in person and at least
-        one office there (pop-ups alone share no running costs, so there is nothing to
-        split).
-    """
-    d = decisions[decisions["mode"].isin(["office", "shared", "popup"])]
-    frames = []
-    for site, g in d.groupby("site_id", sort=True):
-        if g["organisation"].nunique() < 2 or not (g["mode"] == "shared").any():
-            continue
-        players = list(g["organisation"])
-        share = scenario.costs.shared_saving_share
-        services = (g["services_eur"] if "services_eur" in g.columns
-                    else pd.Series(np.nan, index=g.index))
-        # the saving a shared office got: a share of its own shared services (the
-        # decision holds them after the saving), the organisation's default without them
-        saving = {o: (float(v) * share / (1 - share) if share < 1 and float(v) > 0
-                      else shared_saving(scenario, o)) if m == "shared" else 0.0
-                  for o, m, v in zip(g["organisation"], g["mode"], services, strict=True)}
-        # the plan's cost of a shared office already has the saving taken off; staff are
-        # each organisation's own and not part of the premises' cost
-        staff = g["staff_eur"] if "staff_eur" in g.columns else 0.0
-        own = (g["annual_cost_eur"] - staff).astype(float)
-        alone = {o: float(c) + saving[o]
-                 for o, c in zip(g["organisation"], own, strict=True)}
-        desks = {o: (scenario.organisations[o].desks_per_office if m == "shared"
-                     else scenario.costs.popup.desks)
-                 for o, m in zip(g["organisation"], g["mode"], strict=True)}
-        visits = dict(zip(g["organisation"], g["visits"].astype(float), strict=True))
-        split = split_costs(players, site_game(alone, saving), desks, visits)
-        split.insert(0, "site_id", site)
-        frames.append(split)
-    cols = ["site_id", "method", "organisation", "share_eur", "alone_eur", "saving_eur",
-            "in_core", "core_note"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+# ------------------------------------------------------------------ cost games
+# The cost-game values live in planner.games; shared premises' agreements and splits in
+# planner.sharing. Re-exported here: planner.costs.shapley(players, cost) and
+# planner.costs.nucleolus(players, cost).
+shapley = games.shapley
+nucleolus = games.nucleolus
+core_violations = games.core_violations

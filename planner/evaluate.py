@@ -6,7 +6,7 @@ Works on any ``Plan``: the optimiser's, today's network, or one a user wrote by 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -242,6 +242,19 @@ def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
     return float(v[np.searchsorted(cum, q * cum[-1] - 1e-9 * cum[-1])])
 
 
+def _gains_losses(before: Plan, after: Plan, problem: Problem
+                  ) -> Iterator[tuple[str, tuple[float, int], np.ndarray, np.ndarray]]:
+    """Per organisation with a standard: the standard (minutes, pop-up days) and the demand
+    points gaining and losing in-person access within it."""
+    for org in problem.orgs:
+        st = primary_standard(problem, org)
+        if st is None:
+            continue
+        b = within(before, problem, org, *st)
+        a = within(after, problem, org, *st)
+        yield org, st, a & ~b, b & ~a
+
+
 def access_changes(before: Plan, after: Plan, problem: Problem) -> pd.DataFrame:
     """Who gains and who loses in-person access within each organisation's standard.
 
@@ -255,13 +268,7 @@ def access_changes(before: Plan, after: Plan, problem: Problem) -> pd.DataFrame:
     pop = problem.demand["population"].to_numpy(dtype=float)
     ids = problem.demand["demand_id"].astype(str).to_numpy()
     rows = {}
-    for org in problem.orgs:
-        st = primary_standard(problem, org)
-        if st is None:
-            continue
-        b = within(before, problem, org, *st)
-        a = within(after, problem, org, *st)
-        gain, lose = a & ~b, b & ~a
+    for org, st, gain, lose in _gains_losses(before, after, problem):
         rows[org] = {"standard": f"{st[0]:g} min", "residents_gaining": float(pop[gain].sum()),
                      "residents_losing": float(pop[lose].sum()),
                      "points_gaining": int(gain.sum()), "points_losing": int(lose.sum()),
@@ -269,6 +276,45 @@ def access_changes(before: Plan, after: Plan, problem: Problem) -> pd.DataFrame:
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "organisation"
     return out
+
+
+#: Columns of :func:`access_changes_by_area`.
+AREA_CHANGE_COLUMNS = ("organisation", "standard", "level", "area", "age_group",
+                       "residents", "residents_gaining", "residents_losing", "net_change")
+
+
+def access_changes_by_area(before: Plan, after: Plan, problem: Problem) -> pd.DataFrame:
+    """Who gains and who loses in-person access within each organisation's standard, per
+    area (municipality, wellbeing services county, employment area and the whole region)
+    and age group (the demand's ``age_*`` columns, and ``all``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``AREA_CHANGE_COLUMNS``: residents of the group in the area, those gaining and
+        losing access, and the net change; rows only where someone gains or loses.
+    """
+    dem = problem.demand
+    ages = ["population", *[c for c in dem.columns if str(c).startswith("age_")]]
+    levels = [c for c in ("municipality", "county", "employment_area") if c in dem.columns]
+    rows = []
+    for org, st, gain, lose in _gains_losses(before, after, problem):
+        if not (gain.any() or lose.any()):
+            continue
+        for level in ["all", *levels]:
+            key = (pd.Series("all", index=dem.index) if level == "all"
+                   else dem[level].astype(str))
+            for area in sorted(key.unique()):
+                sel = (key == area).to_numpy()
+                for col in ages:
+                    pop = dem[col].to_numpy(dtype=float)
+                    g, lo = float(pop[sel & gain].sum()), float(pop[sel & lose].sum())
+                    if g or lo:
+                        rows.append((org, f"{st[0]:g} min", level, area,
+                                     "all" if col == "population" else col.removeprefix("age_"),
+                                     round(float(pop[sel].sum()), 1), round(g, 1), round(lo, 1),
+                                     round(g - lo, 1)))
+    return pd.DataFrame(rows, columns=list(AREA_CHANGE_COLUMNS))
 
 
 def site_table(plan: Plan, problem: Problem) -> pd.DataFrame:

@@ -459,23 +459,47 @@ def _add_today(m: folium.Map, region: Region, names: dict[str, str]) -> None:
         group.add_to(m)
 
 
-def _split_tables(split: pd.DataFrame | None, names: dict[str, str]) -> dict[str, str]:
-    """Each shared site's cost split (Shapley and core) as popup HTML, by ``site_id``.
+def _split_tables(split: pd.DataFrame | None, names: dict[str, str],
+                  agreement: pd.DataFrame | None = None) -> dict[str, str]:
+    """Each shared site's agreement and cost split as popup HTML, by ``site_id``: the
+    agreed key and term, and per party its role, floor area, desk-days, what it pays
+    under the agreed key, its fee to the host (the host's income), and its Shapley and
+    nucleolus shares with whether the agreed split is in the core.
 
-    One pass over the split table (rows in its order); sites without a split are absent.
+    One pass over each table (rows in their order); sites without either are absent.
     """
-    if split is None or split.empty:
+    fair: dict[tuple[str, str, str], float] = {}
+    core: dict[tuple[str, str], bool] = {}
+    if split is not None and len(split):
+        g = split[split["method"].isin(["shapley", "nucleolus"])]
+        for sid, method, org, share in zip(g["site_id"].astype(str), g["method"],
+                                           g["organisation"].astype(str), g["share_eur"],
+                                           strict=True):
+            fair[(sid, method, org)] = float(share)
+        for sid, method, org, ok in zip(split["site_id"].astype(str), split["method"],
+                                        split["organisation"].astype(str), split["in_core"],
+                                        strict=True):
+            core[(sid, f"{method}:{org}")] = bool(ok)
+    if agreement is None or agreement.empty:
         return {}
-    g = split[split["method"].isin(["shapley", "core"]) & split["share_eur"].notna()]
     rows: dict[str, list[list[str]]] = {}
-    for sid, method, org, share, saving, in_core in zip(
-            g["site_id"].astype(str), g["method"], g["organisation"], g["share_eur"],
-            g["saving_eur"], g["in_core"], strict=True):
+    head: dict[str, str] = {}
+    for r in agreement.itertuples():
+        sid, org = str(r.site_id), str(r.organisation)
+        head.setdefault(sid, f"key {r.key}, term to {r.term_end}")
+        pay = (_fmt_eur(r.fee_eur) if r.role not in ("host", "lessor")
+               else f"receives {_fmt_eur(r.income_eur)}")
         rows.setdefault(sid, []).append([
-            _esc(method), _esc(_org_label(org, names)), _esc(_fmt_eur(share)),
-            _esc(_fmt_eur(saving)), _esc("yes" if in_core else "no")])
-    return {sid: "<br><b>Cost split of the shared premises</b>"
-            + _table(["Method", "Organisation", "Pays", "Saves vs alone", "In core"], r)
+            _esc(_org_label(org, names)), _esc(str(r.role)), _esc(_fmt_int(r.own_m2)),
+            _esc(_fmt_int(r.desk_days)), _esc(_fmt_eur(r.net_eur)), _esc(pay),
+            _esc(_fmt_eur(fair[(sid, "shapley", org)]) if (sid, "shapley", org) in fair
+                 else _DASH),
+            _esc(_fmt_eur(fair[(sid, "nucleolus", org)]) if (sid, "nucleolus", org) in fair
+                 else _DASH),
+            _esc({True: "yes", False: "no"}.get(core.get((sid, f"{r.key}:{org}")), _DASH))])
+    return {sid: f"<br><b>Agreement</b> ({_esc(head[sid])})"
+            + _table(["Organisation", "Role", "m²", "Desk-days", "Pays", "Fee to host",
+                      "Shapley", "Nucleolus", "In core"], r)
             for sid, r in rows.items()}
 
 
@@ -500,7 +524,8 @@ def _host_label(host: str, agreement: str | None, names: dict[str, str]) -> str:
 
 def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
                  split: pd.DataFrame | None = None,
-                 agreements: dict[str, str] | None = None) -> pd.DataFrame:
+                 agreements: dict[str, str] | None = None,
+                 agreement: pd.DataFrame | None = None) -> pd.DataFrame:
     """Popup HTML of every site of some decisions (one row per site and organisation).
 
     ``agreements`` (``site_id`` -> host agreement, see ``_agreements``) adds the host
@@ -517,7 +542,7 @@ def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
     cols = ["site_id", "site_name", "popup", "modes", "lat", "lon"]
     if not len(dec):
         return pd.DataFrame(columns=cols)
-    splits = _split_tables(split, names)
+    splits = _split_tables(split, names, agreement)
     rank = {o: i for i, o in enumerate(sorted({str(o) for o in dec["organisation"]},
                                               key=_org_sort_key))}
     dec = dec.assign(_sid=dec["site_id"].astype(str).to_numpy(),
@@ -564,9 +589,10 @@ def _site_popup(rows: pd.DataFrame, names: dict[str, str],
 
 def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
                   prefix: str = "Proposed", split: pd.DataFrame | None = None,
-                  agreements: dict[str, str] | None = None) -> None:
+                  agreements: dict[str, str] | None = None,
+                  agreement: pd.DataFrame | None = None) -> None:
     dec = plan.decisions
-    sites = _site_popups(dec[dec["mode"] != "closed"], names, split, agreements)
+    sites = _site_popups(dec[dec["mode"] != "closed"], names, split, agreements, agreement)
     strongest = np.array([next((mode for mode in _MODE_ORDER if mode in modes), "office")
                           for modes in sites["modes"]], dtype=object)
     for mode in _MODE_ORDER:
@@ -1117,7 +1143,8 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
              title: str | None = None, isochrones: gpd.GeoDataFrame | None = None,
              areas: gpd.GeoDataFrame | None = None, tours: pd.DataFrame | None = None,
              grid_threshold: int = DEMAND_GRID_THRESHOLD,
-             cost_split: pd.DataFrame | None = None) -> folium.Map:
+             cost_split: pd.DataFrame | None = None,
+             agreement: pd.DataFrame | None = None) -> folium.Map:
     """Draw a plan on an interactive map.
 
     Parameters
@@ -1147,8 +1174,12 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
         Above this many demand points residents are drawn as grid cells (at most this
         many) instead of points.
     cost_split : pandas.DataFrame, optional
-        ``planner.costs.cost_sharing`` of the plan; shared premises' popups then show
-        the Shapley and core splits with each organisation's saving.
+        ``planner.sharing.cost_sharing`` of the plan (Shapley and nucleolus shares, core
+        checks), shown with ``agreement``.
+    agreement : pandas.DataFrame, optional
+        ``planner.sharing.agreements`` of the plan; a shared site's popup then shows its
+        agreement: key, term, and per party its role, floor area, desk-days, what it pays,
+        its fee to the host (the host's income), its Shapley and nucleolus shares.
 
     Returns
     -------
@@ -1165,7 +1196,8 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
     _add_areas(m, areas, names)
     _add_isochrones(m, isochrones)
     _add_today(m, region, names)
-    _add_proposal(m, plan, names, split=cost_split, agreements=_agreements(region))
+    _add_proposal(m, plan, names, split=cost_split, agreements=_agreements(region),
+                  agreement=agreement)
     _add_tours(m, region, tours, names)
     _add_demand(m, region, proposed,
                 "Residents: minutes to in-person service (proposed)", True, colormap, names,

@@ -12,7 +12,6 @@ model for the rest of the time; see :func:`solve`.
 Notation (all costs in euros per year)::
 
     y[k]       option k = (org o, site s, mode, days) is taken             binary
-    z[s]       site s is shared premises (two or more organisations there) binary
     w[o,s]     o's office at s gets the shared-premises saving             [0, 1]
     x[i,o,s]   share of i's visits for o served in person at s             [0, 1]
     q[i,o,s]   share of i's visits for o served at a remote point at s     [0, r[i,o]]
@@ -28,8 +27,8 @@ Notation (all costs in euros per year)::
          q[i,o,s] <= y_remote(o,s)
          sum_i v x[i,o,s] <= sum_k cap_k y_k            capacity (visits per year)
          sum_k desks_k y_k <= spare_desks[s]            host's spare desks
-         2 z[s] <= #organisations in person at s;  w[o,s] <= z[s], w[o,s] <= y_office(o,s)
-         w[o,s] <= sum_{o' != o, in-person k at (o',s)} y_k   (another organisation there)
+         w[o,s] <= y_office(o,s),  w[o,s] <= sum_{offices k at s ranked above o's} y_k
+                                     (the largest office's shared services serve the others)
          cov[i,o,j] <= sum_{eligible k within T_j of i} y_k;
          sum_{i in area} pop_i cov >= share_j sum_{i in area} pop_i      access standard
          y_keep(e) = 1 when e's lease ends after the horizon
@@ -164,45 +163,39 @@ class _Model(StartingPlan):
         self.mip.add_rows(many.size, row, self.y[sel], 1.0, ub=1.0)
 
     def _shared_premises(self) -> None:
-        """z[s] (shared premises) where two or more organisations can serve in person, and
-        w[o, s] (o's office there gets the shared-premises saving)."""
-        p, mip = self.p, self.mip
-        n_s, ok, osite, in_person = self.n_s, self.ok, self.osite, self.in_person
-        ip_key = np.unique(self.gkey[in_person])
-        orgs_at = np.bincount(ip_key % n_s, minlength=n_s)
-        self.z_site = np.flatnonzero(orgs_at >= 2)
-        self.z = mip.add_vars(self.z_site.size, integer=True)
-        zpos = np.full(n_s, -1, dtype=np.int64)
-        zpos[self.z_site] = np.arange(self.z_site.size)
-        sel = in_person & (zpos[osite] >= 0)
-        mip.add_rows(self.z_site.size,
-                     np.concatenate([np.arange(self.z_site.size), zpos[osite[sel]]]),
-                     np.concatenate([self.z, self.y[sel]]),
-                     np.concatenate([np.full(self.z_site.size, 2.0), -np.ones(sel.sum())]),
-                     ub=0.0)
-        office = np.flatnonzero((self.mode == "office") & (zpos[osite] >= 0))
-        save = self.opts["saving_eur"].to_numpy(dtype=float)[office]
-        self.w_k = office
-        self.w = mip.add_vars(office.size, obj=-save * self.mult[ok[office]])
-        ar = np.arange(office.size)
-        mip.add_rows(office.size, np.concatenate([ar, ar]),
-                     np.concatenate([self.w, self.z[zpos[osite[office]]]]),
-                     np.concatenate([np.ones(office.size), -np.ones(office.size)]), ub=0.0)
-        mip.add_rows(office.size, np.concatenate([ar, ar]),
-                     np.concatenate([self.w, self.y[office]]),
-                     np.concatenate([np.ones(office.size), -np.ones(office.size)]), ub=0.0)
-        # (strengthened: an office gets the saving only if another organisation serves in
-        # person at its site, w[o,s] <= sum of the others' in-person options there; without
-        # it the relaxation gives a lone office half the saving through z[s] = 1/2)
-        ip_at = _csr(osite[in_person], self.kk[in_person], n_s)
-        entry, k = _expand(*ip_at, osite[office])
-        other = ok[k] != ok[office][entry]
-        mip.add_rows(office.size, np.concatenate([ar, entry[other]]),
-                     np.concatenate([self.w, self.y[k[other]]]),
-                     np.concatenate([np.ones(office.size), -np.ones(other.sum())]), ub=0.0)
-        for i, o in enumerate(p.orgs):
-            mine = ok[office] == i
-            self.org_terms[o].append((self.w[mine], -save[mine]))
+        """w[o,s]: o's office at s gets the shared-premises saving, which it does when an
+        office of another organisation that ranks above it is at s (:func:`pricing.
+        saving_rank`: larger shared services first): the shared services of the largest
+        office serve the others, each of which saves ``shared_saving_share`` of its own.
+
+        Rows ``w <= y_office(o,s)`` and ``w <= sum_{offices k above o at s} y_k``; a site's
+        saving is thus ``share * (sum of its offices' shared services - the largest)``
+        (pop-ups and remote points share no running costs)."""
+        mip = self.mip
+        n_s, ok, osite = self.n_s, self.ok, self.osite
+        office = np.flatnonzero(self.mode == "office")
+        save = self.opts["saving_eur"].to_numpy(dtype=float)
+        rank = pricing.saving_rank(save[office], ok[office])
+        at = _csr(osite[office], np.arange(office.size, dtype=np.int64), n_s)
+        entry, other = _expand(*at, osite[office])
+        above = (rank[other] < rank[entry]) & (ok[office][other] != ok[office][entry])
+        entry, other = entry[above], other[above]
+        has = np.unique(entry)
+        self.w_k = w_k = office[has]
+        self.w = mip.add_vars(w_k.size, obj=-save[w_k] * self.mult[ok[w_k]])
+        ar = np.arange(w_k.size)
+        mip.add_rows(w_k.size, np.concatenate([ar, ar]), np.concatenate([self.w, self.y[w_k]]),
+                     np.concatenate([np.ones(w_k.size), -np.ones(w_k.size)]), ub=0.0)
+        wpos = np.full(office.size, -1, dtype=np.int64)
+        wpos[has] = ar
+        mip.add_rows(w_k.size, np.concatenate([ar, wpos[entry]]),
+                     np.concatenate([self.w, self.y[office[other]]]),
+                     np.concatenate([np.ones(w_k.size), -np.ones(entry.size)]), ub=0.0)
+        #: for each w, the office options above it (polish)
+        self.w_above = (wpos[entry], office[other])
+        for i, o in enumerate(self.p.orgs):
+            mine = ok[w_k] == i
+            self.org_terms[o].append((self.w[mine], -save[w_k][mine]))
 
     def _host_desks(self) -> None:
         """sum_k desks_k y_k (+ staff moved in, :meth:`_staff`) <= spare desks of the host,
@@ -223,8 +216,8 @@ class _Model(StartingPlan):
         """Staff carry over: each organisation's staff need desks at its offices in the
         plan. ``m[o, s]`` are the host's spare desks that o's moved staff take at a site
         where o has an office option (at most the spare desks, only if the office is
-        taken; in a new office at the host's rent, in o's own existing premises at no
-        extra cost):
+        taken; at the host's rent where the host has no office of its own there, else at
+        no extra cost: the space is on the premises line of o's or the host's office):
 
             sum_{office k of o} desks_k y_k + sum_s m[o, s] >= FTE_o x desks per FTE
             m[o, s] <= spare[s] y_office(o, s);  m[o, s] counts in the site's desk row
@@ -242,8 +235,9 @@ class _Model(StartingPlan):
         has = np.array([need[p.orgs[self.ok[k]]] > 1e-9 for k in office], dtype=bool)
         mk = office[has & (room > 0)]
         rent = p.sites["rent_eur_m2_year"].to_numpy(dtype=float)
-        own = np.array([(p.orgs[self.ok[k]], int(self.osite[k])) in own_site for k in mk],
-                       dtype=bool)
+        in_host = costs.host_premises(p.sites, self.existing)
+        own = np.array([(p.orgs[self.ok[k]], int(self.osite[k])) in own_site
+                        or in_host[self.osite[k]] for k in mk], dtype=bool)
         price = np.where(own, 0.0, sc.costs.desk_m2 * rent[self.osite[mk]])
         self.m_k = mk
         self.m = mip.add_vars(mk.size, ub=self.spare[self.osite[mk]],

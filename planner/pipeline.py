@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from planner import calibrate, costs, decompose, demand, evaluate, network, routing
+from planner import calibrate, decompose, demand, evaluate, network, routing, sharing
 from planner.data.spec import RegionSpec
 from planner.errors import InputError
 from planner.plan import Plan
@@ -173,7 +173,7 @@ def run(scenario: Scenario, region: Region | None = None,
     plan.kpis = evaluate.evaluate(plan, problem)
     say("Planning pop-up tours")
     tours = plan_tours(problem, plan)
-    split = costs.cost_sharing(plan.decisions, scenario)
+    split = sharing.cost_sharing(plan.decisions, problem)
     return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
                tours=tours, cost_split=split)
 

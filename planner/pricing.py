@@ -5,7 +5,10 @@ Every plan, whether optimised, a planner's proposal or today's network, turns it
 and a plan are priced alike and every euro of a difference is on a line:
 
 - **premises**: a kept office its floor area at its rent or owner cost; a new office its
-  desks at the host's rent; staff moved into a host's spare desks those desks;
+  desks at the host's rent, or nothing where they are spare desks of the host's own office
+  (that floor area is on the host's line: space is priced once, and the tenant pays the
+  host for it under the site's agreement, ``planner.sharing``); staff moved into a host's
+  spare desks likewise;
 - **shared services**: reception, security, cleaning and ICT of an office, less the
   shared-premises saving where another organisation serves in person at its site;
 - **staff**: each organisation's FTE, which move with a closure to its offices in the plan
@@ -63,6 +66,36 @@ def shared_offices(choices: Iterable[Choice]) -> set[tuple[int, str]]:
             at.setdefault(site, set()).add(org)
     return {(site, org) for site, org, mode, _, _ in rows
             if mode in ("office", "shared") and len(at.get(site, ()) - {org}) > 0}
+
+
+def saving_rank(services: np.ndarray, org_pos: np.ndarray) -> np.ndarray:
+    """Rank of offices for the shared-premises saving (0 first): larger shared services
+    first, ties by organisation order. At a site the first office's shared services serve
+    the others, which save ``costs.shared_saving_share`` of theirs."""
+    order = np.lexsort((np.asarray(org_pos), -np.asarray(services, dtype=float)))
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return rank
+
+
+def saving_offices(offices: Mapping[tuple[int, str], float],
+                   orgs: list[str]) -> set[tuple[int, str]]:
+    """(site, organisation) of the offices that get the shared-premises saving: another
+    organisation's office at the site ranks above them (:func:`saving_rank`).
+
+    ``offices``: (site, organisation) -> the office's shared services before the saving
+    (EUR/year). The site's saving is ``share * (sum of its offices' services - the
+    largest)``; the largest office keeps its services whole (they serve the others)."""
+    keys = sorted(offices, key=lambda k: (k[0], orgs.index(k[1]) if k[1] in orgs else len(orgs),
+                                          k[1]))
+    if not keys:
+        return set()
+    rank = saving_rank(np.array([offices[k] for k in keys]),
+                       np.array([orgs.index(o) if o in orgs else len(orgs) for _, o in keys]))
+    top: dict[int, int] = {}
+    for (site, _), r in zip(keys, rank, strict=True):
+        top[site] = min(top.get(site, r), r)
+    return {k for k, r in zip(keys, rank, strict=True) if r != top[k[0]]}
 
 
 def _place_staff(problem: Problem, ex: pd.DataFrame, choices: list[Choice],
@@ -168,6 +201,7 @@ def price_decisions(problem: Problem, choices: Iterable[Choice],
             bases.setdefault(org, []).append(site)
     trips = costs.roundtrips(bases, list(sites["site_id"].astype(str)), problem.site_times)
     rent = sites["rent_eur_m2_year"].to_numpy(dtype=float)
+    in_host = costs.host_premises(sites, ex)
     fitout = sites["fitout_eur"].to_numpy(dtype=float)
     out = []
     for site, org, mode, days, action in rows:
@@ -189,9 +223,9 @@ def price_decisions(problem: Problem, choices: Iterable[Choice],
             else:
                 dpf = o.staff_desks_per_fte
                 desks = max(float(o.desks_per_office), fte * dpf)
-                line.update(costs.tenant_lines(sc, org, desks, rent[site], fitout[site]))
-            if is_shared:  # a share of this office's own shared services
-                line["services_eur"] -= sc.costs.shared_saving_share * line["services_eur"]
+                line.update(costs.tenant_lines(sc, org, desks,
+                                               0.0 if in_host[site] else rent[site],
+                                               fitout[site]))
         elif mode == "popup":
             line.update(costs.popup_lines(sc, days, trips.get((org, site), 0.0)))
         else:
@@ -200,6 +234,17 @@ def price_decisions(problem: Problem, choices: Iterable[Choice],
         out.append({"site": site, "organisation": org, "mode": mode,
                     "days_per_month": int(days) if mode == "popup" else 0, "action": action,
                     "annual_cost_eur": total, "visits": 0.0, "staff_fte": fte, **line})
+    # the shared-premises saving: where offices of two or more organisations share a
+    # site, the largest office's shared services serve the others, which save a share of
+    # their own (pricing and the model follow the same rule)
+    full = {(r["site"], r["organisation"]): r["services_eur"] for r in out
+            if r["mode"] in ("office", "shared")}
+    saving = saving_offices(full, problem.orgs)
+    for r in out:
+        if (r["site"], r["organisation"]) in saving and r["mode"] in ("office", "shared"):
+            cut = sc.costs.shared_saving_share * r["services_eur"]
+            r["services_eur"] -= cut
+            r["annual_cost_eur"] -= cut
     dec = pd.DataFrame(out, columns=["site", "organisation", "mode", "days_per_month",
                                      "action", "annual_cost_eur", "visits", "staff_fte",
                                      *costs.COST_LINES])

@@ -118,8 +118,9 @@ def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
                      "premises_eur": premises, "services_eur": services, "fte": fte,
                      "staff_eur": staff,
                      "recorded_visits": _number(p.annual_visits, 0.0),
-                     "recorded_cost_eur": _number(p.annual_cost_eur, 0.0)})
-    out = pd.DataFrame(rows, columns=[*EXISTING_COLUMNS, "recorded_cost_eur"])
+                     "recorded_cost_eur": _number(p.annual_cost_eur, 0.0),
+                     "floor_m2": floor})
+    out = pd.DataFrame(rows, columns=[*EXISTING_COLUMNS, "recorded_cost_eur", "floor_m2"])
     return out
 
 

@@ -9,15 +9,21 @@
   premises, shared services, staff, staff travel, pop-up sessions, remote points, fit-out,
   closing; the lines add up to the difference of the totals, ``planner.pricing.savings``),
   ``Visits`` (each office's recorded and modelled visits today, the plan's visits there,
-  and the low-demand flag, ``planner.calibrate.visits_table``), ``Cost sharing`` (each
-  shared premise's premises and services cost split by desks, visits, equally, Shapley
-  and the core, from ``planner.costs.cost_sharing``),
+  and the low-demand flag, ``planner.calibrate.visits_table``), ``Agreements`` (one
+  agreement per shared site: each party's floor area, desk-days, share under the agreed
+  key, fee to the host, the host's income, the term and the fit-out's payer, from
+  ``planner.sharing.agreements``), ``Budgets`` (each organisation's budget after the
+  fees, and the joint budget, ``planner.sharing.budgets``), ``Cost sharing`` (each
+  shared site's premises and shared services split by floor area, desk-days, visits,
+  equally, Shapley and nucleolus, each checked against the core,
+  ``planner.sharing.cost_sharing``),
   ``Shared sites`` (every organisation at a shared site with its own cost and visits) and
   ``Run`` (solver report and notes);
 - ``report_<sheet>.csv``: the same tables as CSV;
 - ``plan.gpkg``: the plan (``decisions``, ``assignment``, ``kpis``, ``meta``, readable by
   ``Plan.from_file``) plus the layers ``sites``, ``demand`` (with minutes to in-person
-  service today and in the plan) and ``areas`` (share within the standard per area);
+  service today and in the plan), ``areas`` (share within the standard per area),
+  ``agreements`` (the sites' agreements, at each site's point) and ``budgets``;
 - ``travel_times.png`` and ``costs.png``: charts (matplotlib figures drawn by the Agg
   canvas, without pyplot, so a notebook's backend is left alone);
 - the map (``plan_map`` with isochrones and areas) and ``<map>_compare.html`` (today and
@@ -46,9 +52,8 @@ import pyogrio
 import shapely
 from matplotlib.figure import Figure
 
-from planner import calibrate, evaluate, maps, pricing
+from planner import calibrate, checks, evaluate, maps, pricing, sharing
 from planner._io import atomic_write, fixed_gpkg_date
-from planner.costs import cost_sharing as split_shared_costs
 from planner.plan import Plan
 from planner.problem import Problem
 from planner.region import Region
@@ -64,6 +69,7 @@ AREA_LEVELS = ("municipality", "employment_area", "county")
 SHEETS = {"Summary": "report_summary", "Decisions": "report_decisions",
           "Access": "report_access", "Costs": "report_costs",
           "Savings": "report_savings", "Visits": "report_visits",
+          "Agreements": "report_agreements", "Budgets": "report_budgets",
           "Cost sharing": "report_cost_sharing", "Shared sites": "report_shared_sites",
           "Run": "report_run"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -72,10 +78,11 @@ _FIXED_TIME = datetime.datetime(1980, 1, 1)
 _AREA_BUFFER_M = 100.0
 _MODES = ("office", "shared", "popup", "remote", "closed")
 _COST_SHARING_NOTE = (
-    "Splits of each shared premise's annual cost (planner.costs.cost_sharing): by desks, "
-    "by visits, equally, by the Shapley value and by the core point nearest it; "
-    "saving_eur is against going alone; in_core false names who would pay more than "
-    "alone in core_note.")
+    "Splits of each shared site's premises and shared services (planner.sharing): by floor "
+    "area (own m2 plus common space and services by desk-days: the cost-price principle), "
+    "by desk-days, by visits, equally, by the Shapley value and by the nucleolus; "
+    "alone_eur is what the party would pay on its own, saving_eur the difference; "
+    "in_core false names in core_note who would pay more than on their own.")
 
 
 # --------------------------------------------------------------------------- spreadsheet safety
@@ -270,11 +277,13 @@ def _without_geometry(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def report_tables(problem: Problem, plan: Plan, before: Plan,
-                  splits: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                  splits: pd.DataFrame | None = None,
+                  agreement: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The sheets of ``report.xlsx`` (keys of ``SHEETS``) as data frames.
 
-    ``plan`` and ``before`` need ``kpis`` (``planner.evaluate.evaluate``); ``splits`` is
-    the plan's ``planner.costs.cost_sharing`` (computed here when not given).
+    ``plan`` and ``before`` need ``kpis`` (``planner.evaluate.evaluate``); ``splits`` and
+    ``agreement`` are the plan's ``planner.sharing.cost_sharing`` and
+    ``planner.sharing.agreements`` (computed here when not given).
     """
     k, b = plan.kpis, before.kpis
     summary = k.copy()
@@ -289,10 +298,9 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
 
     access = evaluate.standards_report(plan, problem)
     if len(access):
-        today = evaluate.standards_report(before, problem)
+        access = checks.standards_status(evaluate.standards_report(before, problem), access)
         access.insert(access.columns.get_loc("achieved_share"), "achieved_share_today",
-                      today["achieved_share"].to_numpy())
-        access["met_today"] = today["met"].to_numpy()
+                      access.pop("achieved_share_today"))
 
     d = plan.decisions
     costs = pd.DataFrame({"annual_cost_eur_today": b["annual_cost_eur"],
@@ -318,13 +326,17 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
 
     shared = shared_sites(plan)
     if splits is None:
-        splits = split_shared_costs(plan.decisions, problem.scenario)
+        splits = sharing.cost_sharing(plan.decisions, problem)
+    if agreement is None:
+        agreement = sharing.agreements(plan.decisions, problem, splits)
+    budget = sharing.budgets(plan.decisions, before.decisions, agreement)
     splits = splits.copy()
     names = plan.decisions.drop_duplicates("site_id").set_index("site_id")["site_name"]
     splits.insert(1, "site_name", splits["site_id"].map(names))
     splits["note"] = ""
     splits.loc[0, "note"] = (_COST_SHARING_NOTE if len(splits)
-                             else "The plan has no shared premises with a saving to split.")
+                             else "The plan has no site where two or more organisations "
+                             "share premises.")
 
     run = [("plan", plan.name), ("scenario", problem.scenario.name)]
     for key in ("status", "objective", "bound", "gap", "seconds", "source", "seed"):
@@ -338,7 +350,8 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
     run_df["value"] = [v if isinstance(v, int | float | str) and not isinstance(v, bool)
                        else json.dumps(v) for v in run_df["value"]]
     return {"Summary": summary, "Decisions": decisions, "Access": access, "Costs": costs,
-            "Savings": saving, "Visits": visits, "Cost sharing": splits,
+            "Savings": saving, "Visits": visits, "Agreements": agreement,
+            "Budgets": budget, "Cost sharing": splits,
             "Shared sites": shared, "Run": run_df}
 
 
@@ -469,8 +482,9 @@ def write_gpkg(plan: Plan, layers: dict[str, gpd.GeoDataFrame], path: str | Path
     ----------
     plan : planner.Plan
         Its layers ``decisions``, ``assignment``, ``kpis`` and ``meta`` are written first.
-    layers : dict of str to geopandas.GeoDataFrame
-        Extra layers (e.g. ``sites``, ``demand``, ``areas``), written in EPSG:3067.
+    layers : dict of str to geopandas.GeoDataFrame or pandas.DataFrame
+        Extra layers (e.g. ``sites``, ``demand``, ``areas``), written in EPSG:3067; a
+        plain data frame (``budgets``) as a table without geometry.
     path : str or pathlib.Path
 
     Returns
@@ -481,8 +495,9 @@ def write_gpkg(plan: Plan, layers: dict[str, gpd.GeoDataFrame], path: str | Path
         plan.to_file(tmp)
         with fixed_gpkg_date():  # as the plan's layers: the same layers, the same file
             for name, gdf in layers.items():
-                pyogrio.write_dataframe(_gpkg_ready(gdf.to_crs(CRS)), tmp, layer=name,
-                                        driver="GPKG")
+                table = (_gpkg_ready(gdf.to_crs(CRS)) if isinstance(gdf, gpd.GeoDataFrame)
+                         else pd.DataFrame(gdf).reset_index(drop=True))  # a plain table
+                pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG")
 
     return atomic_write(path, write)
 
@@ -564,8 +579,8 @@ def _standard_minutes(problem: Problem) -> list[float]:
 
 def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, before: Plan,
                  *, map_name: str = "plan.html", title: str | None = None,
-                 gpkg_name: str | None = "plan.gpkg", tours: pd.DataFrame | None = None
-                 ) -> dict[str, Path]:
+                 gpkg_name: str | None = "plan.gpkg", tours: pd.DataFrame | None = None,
+                 extra: dict[str, pd.DataFrame] | None = None) -> dict[str, Path]:
     """Write every output of a run: maps, workbook, CSV copies, GeoPackage and charts.
 
     Parameters
@@ -586,6 +601,9 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
         File name of the GeoPackage; ``None`` skips it.
     tours : pandas.DataFrame, optional
         Pop-up tours (``planner.routing.Tours.stops``) to draw on the map.
+    extra : dict of str to pandas.DataFrame, optional
+        More sheets after ``SHEETS`` (``planner evaluate``: ``Checks``, ``Access
+        changes``), each also written as ``report_<sheet name, lower case, _>.csv``.
 
     Returns
     -------
@@ -602,25 +620,35 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
     # read the plan and the problem)
     with ThreadPoolExecutor(max_workers=1) as pool:
         reach = pool.submit(maps.plan_isochrones, plan, problem, _standard_minutes(problem))
-        splits = split_shared_costs(plan.decisions, problem.scenario)
+        splits = sharing.cost_sharing(plan.decisions, problem)
+        agreement = sharing.agreements(plan.decisions, problem, splits)
         areas = area_access(plan, problem, region, before)
         iso = reach.result()
     m = maps.plan_map(region, plan, before=before, title=title, isochrones=iso, areas=areas,
-                      tours=tours, cost_split=splits)
+                      tours=tours, cost_split=splits, agreement=agreement)
     written["map"] = maps.save_map(m, out / map_name)
     dual = maps.comparison_map(region, plan, before, title=title)
     written["compare_map"] = maps.save_map(dual, out / f"{Path(map_name).stem}_compare.html")
-    tables = report_tables(problem, plan, before, splits)
+    tables = report_tables(problem, plan, before, splits, agreement)
+    stems = dict(SHEETS)
+    for sheet, table in (extra or {}).items():
+        tables[sheet] = table
+        stems[sheet] = "report_" + sheet.lower().replace(" ", "_")
     written["xlsx"] = write_excel(tables, out / "report.xlsx")
-    for sheet, stem in SHEETS.items():
+    for sheet, stem in stems.items():
         written[stem] = _write_csv(tables[sheet], out / f"{stem}.csv")
     if gpkg_name:
         sites = problem.sites.copy()
         used = plan.open_decisions().groupby("site_id")["organisation"].apply(
             lambda s: ";".join(sorted(map(str, s))))
         sites["plan_organisations"] = sites["site_id"].astype(str).map(used).fillna("")
+        at = problem.sites.set_index(problem.sites["site_id"].astype(str)).geometry
+        agree = gpd.GeoDataFrame(
+            agreement, geometry=at.reindex(agreement["site_id"].astype(str)).to_numpy(),
+            crs=problem.sites.crs)
         layers = {"sites": sites, "demand": demand_layer(problem, plan, before),
-                  "areas": areas}
+                  "areas": areas, "agreements": agree,
+                  "budgets": tables["Budgets"]}
         written["gpkg"] = write_gpkg(plan, layers, out / gpkg_name)
     written.update(write_charts(problem, plan, before, out))
     return written

@@ -120,8 +120,9 @@ class PopupCosts(_Strict):
     days_per_month: list[int] = Field(
         default_factory=lambda: [2, 4, 8], description="pop-up levels: sessions a month")
     eur_per_session: float = Field(
-        150.0, ge=0, description="host fee and equipment of one session; the session's staff "
-        "time is in the staff line (the staff work there instead of at their office)",
+        150.0, ge=0, description="equipment and set-up of one session (a host office's "
+        "desk-days are charged under the site's agreement, planner.sharing); the session's "
+        "staff time is in the staff line (the staff work there instead of at their office)",
     )
     visits_per_day: float = Field(25.0, gt=0, description="visits one session serves")
     desks: int = Field(1, ge=0, description="host desks a pop-up occupies on its days")
@@ -192,6 +193,23 @@ class Hosts(_Strict):
     )
 
 
+class Sharing(_Strict):
+    """How shared premises' costs are split (``planner.sharing``): the key the agreements
+    use, and the floor-area model behind the cost-price key."""
+
+    key: Literal["floor_area", "desk_days", "visits", "equal", "shapley", "nucleolus"] = Field(
+        "floor_area", description="the agreed key: fees follow it (floor_area: the "
+        "cost-price principle, own floor area plus common space and shared services by use)")
+    common_space_share: float = Field(
+        0.2, ge=0, lt=1, description="share of a host office's floor area that is common "
+        "space (reception, waiting, meeting rooms), split by desk-days")
+    working_days_per_year: float = Field(
+        230.0, gt=0, description="days an office is staffed: its desk-days are desks x these")
+    fitout_paid_by: Literal["tenant", "host"] = Field(
+        "tenant", description="who pays a new tenant's fit-out (Seinäjoki: Kela renovates, "
+        "so 'tenant'; 'host' moves it to the host's budget)")
+
+
 class Solver(_Strict):
     time_limit_s: float = Field(60.0, gt=0)
     relative_gap: float = Field(1e-4, ge=0)
@@ -233,6 +251,7 @@ class Scenario(_Strict):
     costs: Costs = Field(default_factory=Costs)
     demand: Demand = Field(default_factory=Demand)
     hosts: Hosts = Field(default_factory=Hosts)
+    sharing: Sharing = Field(default_factory=Sharing)
     solver: Solver = Field(default_factory=Solver)
     horizon_end: str = Field("2030-12-31", description="leases ending after this cannot close")
 

@@ -193,6 +193,25 @@ def test_evaluate_a_proposal(demo_run: tuple[Result, Path], problem: Problem,
     assert kpis.loc["municipality", "cost_after_eur"] == kpis.loc["municipality",
                                                                   "cost_before_eur"]
     assert "Total cost" in result.output and "optimised" in result.output
+    # the meeting's questions: which broken standards are new, which rules the proposal
+    # breaks (11 desks into Oodi's 6 spare), who loses by age group; the run's workbook
+    out = " ".join(result.output.split())
+    assert "breaks (new) kela: 80% of residents in municipality Helsinki" in out
+    assert "breaks (already broken today) municipality" in out
+    assert "rule host_desks: kela takes 11 desks of the host's 6 spare" in out
+    assert "age 65_:" in out
+    std = pd.read_csv(tmp_path / "proposal_standards.csv")
+    assert set(std["status"]) <= {"met", "new", "already broken today"}
+    assert (std.loc[std["status"] == "new", "met_today"]).all()
+    sheets = pd.read_excel(tmp_path / "report.xlsx", sheet_name=None)
+    assert {"Agreements", "Budgets", "Cost sharing", "Checks", "Access changes"} <= set(sheets)
+    agree = sheets["Agreements"]
+    oodi_kela = agree[(agree["site_id"] == "city-oodi") & (agree["organisation"] == "kela")]
+    assert oodi_kela["role"].tolist() == ["tenant"]  # the city lets Oodi: a lessor row too
+    assert "lessor" in set(agree.loc[agree["site_id"] == "city-oodi", "role"])
+    budgets = sheets["Budgets"].set_index("organisation")
+    assert budgets.at["joint", "budget_eur"] == pytest.approx(kpis.loc["all", "cost_after_eur"],
+                                                              abs=0.05)
     access = pd.read_csv(tmp_path / "proposal_access.csv", index_col="organisation")
     assert set(access.index) == set(ORGS)
 
@@ -241,12 +260,23 @@ def test_demo_shows_a_tour_and_a_cost_split(demo_run: tuple[Result, Path]) -> No
     assert (first["arrival_min"].diff().dropna() > 0).all()
     assert "Pop-up tours:" in result.output
     assert "Cost split at" in result.output
+    page = (out / "demo.html").read_text(encoding="utf-8")
+    assert "Agreement" in page and "key floor_area" in page  # a shared site's popup
     split = pd.read_excel(out / "report.xlsx", sheet_name="Cost sharing")
-    assert {"shapley", "core"} <= set(split["method"])
-    for (_, method), g in split.groupby(["site_id", "method"]):
-        if g["share_eur"].notna().all():
-            alone_total = g["alone_eur"].sum()
-            assert g["share_eur"].sum() <= alone_total + 1e-6, method
+    assert set(split["method"]) == {"floor_area", "desk_days", "visits", "equal", "shapley",
+                                    "nucleolus"}
+    # per site every key splits the same total: the site's premises and shared services
+    dec = pd.read_csv(out / "report_decisions.csv", dtype={"site_id": str})
+    site_cost = (dec[dec["mode"].isin(["office", "shared", "popup"])]
+                 .assign(c=lambda d: d["premises_eur"] + d["services_eur"])
+                 .groupby("site_id")["c"].sum())
+    assert len(split["site_id"].unique()) >= 1
+    for (site, method), g in split.groupby(["site_id", "method"]):
+        assert g["share_eur"].sum() == pytest.approx(site_cost[site], abs=0.05), (site, method)
+        assert (g["share_eur"] >= 0).all(), (site, method)  # no negative share
+        if method in ("shapley", "nucleolus"):  # never above going alone, and in the core
+            assert (g["share_eur"] <= g["alone_eur"] + 0.01).all()
+            assert g["in_core"].all()
 
 
 def test_demo_plan_is_one_a_facility_planner_can_sign(demo_run: tuple[Result, Path]) -> None:

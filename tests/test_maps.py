@@ -582,25 +582,30 @@ def test_popup_tours_layer() -> None:
     assert lines[0].options["color"] == ORG_COLOURS["kela"]
 
 
-def test_shared_premises_popup_shows_the_cost_split() -> None:
-    from planner import costs, maps, model
+def test_shared_premises_popup_shows_the_agreement() -> None:
+    from planner import maps, model, sharing
     from tests.test_colocation import instance
 
-    # kela and the county share library C: 40 000 each by Shapley, each saving 20 000
+    # kela and the county share library C (the city lets it): 50 000 each under every
+    # key; kela's services serve both, so the county pays kela 10 000 (see
+    # test_cost_sharing.test_cost_sharing_of_an_optimised_plan)
     p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
                  rent=(500.0, 2000.0), shared_saving_share=0.4, can_popup=False)
     plan = model.solve(p)
-    split = costs.cost_sharing(plan.decisions, p.scenario)
+    split = sharing.cost_sharing(plan.decisions, p)
+    agreement = sharing.agreements(plan.decisions, p, split)
     names = {"kela": "Kela", "county": "County"}
     rows = plan.decisions[plan.decisions["site_id"] == "C"]
-    body, _ = maps._site_popup(rows, names, split)
-    assert "Cost split of the shared premises" in body
-    # two methods (Shapley, core) x two organisations, each paying 40 000 and saving 20 000
-    part = body.split("Cost split of the shared premises")[1]
-    assert part.count(maps._esc(maps._fmt_eur(40000.0))) == 4
-    assert part.count(maps._esc(maps._fmt_eur(20000.0))) == 4
-    alone, _ = maps._site_popup(plan.decisions[plan.decisions["site_id"] == "A"], names, split)
-    assert "Cost split" not in alone
+    body = maps._site_popups(rows, names, split, agreement=agreement).iloc[0]["popup"]
+    assert "Agreement" in body and "key floor_area, term to 2030-12-31" in body
+    part = body.split("Agreement")[1]
+    # per party: what it pays (floor area), its Shapley and nucleolus shares: 50 000 each
+    assert part.count(maps._esc(maps._fmt_eur(50000.0))) == 6
+    assert maps._esc(maps._fmt_eur(10000.0)) in part  # the county's fee
+    assert ">lessor<" in part and ">tenant<" in part
+    alone = maps._site_popups(plan.decisions[plan.decisions["site_id"] == "A"], names, split,
+                              agreement=agreement).iloc[0]["popup"]
+    assert "Agreement" not in alone
 
 
 def test_many_sites_of_one_mode_become_one_geojson_layer() -> None:

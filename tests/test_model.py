@@ -122,14 +122,15 @@ def test_objective_equals_evaluated_cost() -> None:
 
 def test_shared_premises_saving() -> None:
     # two organisations, both with the same costs; A is the first one's office.
-    # Sharing B saves 30 % of the fixed 50 000 for each office there.
+    # At shared B the larger office's services serve the other (equal: the first
+    # organisation, kela, ranks first), which saves 30 % of its fixed 50 000.
     p = toy_problem(orgs=("kela", "county"), shared_saving_share=0.3)
     plan = model.solve(p)
     dec = plan.decisions[plan.decisions["mode"] != "closed"]
     assert set(dec["site_id"]) == {"B"}
     assert set(dec["mode"]) == {"shared"}
-    # kela: 70 000 - 15 000 + closing 1 000 + travel 1 000; county the same without closing
-    assert plan.meta["objective"] == pytest.approx((55000 + 1000 + 1000) + (55000 + 1000))
+    # kela: 70 000 + closing 1 000 + travel 1 000; county 70 000 - 15 000 + travel 1 000
+    assert plan.meta["objective"] == pytest.approx((70000 + 1000 + 1000) + (55000 + 1000))
 
 
 def test_infeasible_standard_is_explained() -> None:

@@ -127,7 +127,7 @@ def test_workbook_has_the_sheets_and_the_plans_kpis(run) -> None:
     problem, plan, _, written = run
     wb = openpyxl.load_workbook(written["xlsx"])
     assert wb.sheetnames == ["Summary", "Decisions", "Access", "Costs", "Savings", "Visits",
-                             "Cost sharing", "Shared sites", "Run"]
+                             "Agreements", "Budgets", "Cost sharing", "Shared sites", "Run"]
     summary = _sheet(written["xlsx"], "Summary").set_index("organisation")
     assert list(summary.index) == [*ORGS, "all"]
     by_hand_cost = {"kela": 60000.0, "municipality": 40000.0, "county": 150000.0,
@@ -209,24 +209,50 @@ def test_shared_sites_sheet_lists_each_shared_sites_organisations(run) -> None:
 def test_cost_sharing_sheet_splits_the_shared_premises(run) -> None:
     problem, _, _, written = run
     cs = _sheet(written["xlsx"], "Cost sharing")
-    assert set(cs["method"]) == {"desks", "visits", "shapley", "equal", "core"}
+    assert set(cs["method"]) == {"floor_area", "desk_days", "visits", "equal", "shapley",
+                                 "nucleolus"}
     assert set(cs["organisation"]) == {"kela", "municipality"}  # remote: not in person
     assert set(cs["site_name"]) == {"'" + FORMULA}
     sc = problem.scenario
-    # each office in shared premises saves 30 % of its organisation's fixed office cost;
-    # standing alone it would pay its plan cost plus that saving. Two players: Shapley
-    # gives each its stand-alone cost less half of the two savings.
-    s_kela = sc.costs.shared_saving_share * sc.organisations["kela"].office_fixed_eur_year
-    s_mun = sc.costs.shared_saving_share * sc.organisations["municipality"] \
-        .office_fixed_eur_year
-    shapley = cs[cs["method"] == "shapley"].set_index("organisation")
-    assert shapley.loc["kela", "alone_eur"] == pytest.approx(60000 + s_kela)
-    assert shapley.loc["kela", "share_eur"] == pytest.approx(60000 + s_kela - (s_kela + s_mun) / 2)
-    assert shapley.loc["municipality", "share_eur"] == pytest.approx(
-        40000 + s_mun - (s_kela + s_mun) / 2)
+    # Site A is Kela Kamppi (kela's own office, 620 m2): kela is the host, the municipality
+    # a tenant in its spare desks. The hand plan has no cost lines: its 60 000 and 40 000
+    # count as premises (C = 100 000). On its own the municipality would also rent its
+    # desks' floor area at the site's rent: 40 000 + space. Two players: Shapley and the
+    # nucleolus split the difference, kela 60 000 - space / 2.
+    m_desks = sc.organisations["municipality"].desks_per_office
+    k_desks = sc.organisations["kela"].desks_per_office
+    space = m_desks * sc.costs.desk_m2 * 400.0  # Kamppi's rent, EUR/m2
+    by = cs.set_index(["method", "organisation"])
+    for method in ("shapley", "nucleolus"):
+        assert by.loc[(method, "kela"), "share_eur"] == pytest.approx(60000 - space / 2)
+        assert by.loc[(method, "municipality"), "share_eur"] == pytest.approx(40000 + space / 2)
+    assert by.loc[("shapley", "municipality"), "alone_eur"] == pytest.approx(40000 + space)
+    # floor area: kela's 60 000 over its 620 m2; the municipality's desks' floor area from
+    # it, the common space (20 %) by desk-days, kela the rest; the municipality's own 40 000
+    per_m2 = 60000 / 620
+    common = 0.2 * 620
+    m_m2 = m_desks * sc.costs.desk_m2
+    w = m_desks / (m_desks + k_desks)
+    assert by.loc[("floor_area", "municipality"), "share_eur"] == pytest.approx(
+        40000 + m_m2 * per_m2 + common * per_m2 * w, abs=0.01)
+    assert by.loc[("floor_area", "kela"), "share_eur"] == pytest.approx(
+        (620 - common - m_m2) * per_m2 + common * per_m2 * (1 - w), abs=0.01)
     for method, g in cs.groupby("method"):
         assert g["share_eur"].sum() == pytest.approx(100000.0), method
     assert "Shapley" in cs["note"].iloc[0]
+    agree = _sheet(written["xlsx"], "Agreements")
+    # site B (Kela Kruununhaka) hosts the county: kela lets it (no office of its own there)
+    assert agree.loc[agree["site_id"] == problem.sites["site_id"].iloc[1], "role"].tolist() \
+        == ["tenant", "lessor"]
+    agree = agree[agree["site_id"] == problem.sites["site_id"].iloc[0]].set_index("organisation")
+    assert agree.at["kela", "role"] == "host" and agree.at["municipality", "role"] == "tenant"
+    fee = by.loc[("floor_area", "municipality"), "share_eur"] - 40000
+    assert agree.at["municipality", "fee_eur"] == pytest.approx(fee, abs=0.01)
+    assert agree.at["kela", "income_eur"] == pytest.approx(fee, abs=0.01)
+    budgets = _sheet(written["xlsx"], "Budgets").set_index("organisation")
+    assert budgets.at["joint", "budget_eur"] == pytest.approx(256000.0)  # 60+40+6+150 k
+    assert budgets.at["joint", "fees_paid_eur"] == pytest.approx(
+        budgets.at["joint", "fees_received_eur"])
 
 
 def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:

@@ -1,0 +1,166 @@
+"""A plan checked against the optimiser's own rules, each breach named.
+
+A planner's proposal is priced like an optimised plan (``planner.proposal``), but nothing
+stops it from closing an office whose lease runs past the horizon or from putting more
+desks into a host than it has spare. :func:`plan_checks` applies the rules the model
+enforces (``planner.model``) to any plan and names every breach, so that a meeting sees
+what the proposal would need to be feasible:
+
+``lease``
+    an office closes while its lease runs past ``horizon_end`` and leases may not end early
+    (``costs.early_termination_years`` unset); with it set, ending early is priced and
+    listed as a ``lease_cost`` note;
+``host_desks``
+    the new offices, pop-ups and moved staff at a site take more desks than the host has
+    spare;
+``capacity``
+    an office, pop-up or remote point receives more visits than it can serve;
+``host``
+    another organisation serves at premises that are neither a partner's nor agreed
+    (``planner.hosts``), or at a site whose host closes its office there;
+``base``
+    an organisation has pop-ups or remote points but no staffed office, or fewer offices
+    than its ``min_staffed_sites``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner import costs
+from planner.plan import Plan
+from planner.problem import Problem, with_cost_lines
+
+#: Columns of :func:`plan_checks`.
+CHECK_COLUMNS = ("rule", "severity", "site_id", "organisation", "message")
+
+
+def _capacity(problem: Problem, row: pd.Series) -> float:
+    """Visits a year one decision can serve (the option table's capacities)."""
+    sc = problem.scenario
+    o = sc.organisations.get(str(row["organisation"]))
+    if o is None:
+        return float("inf")
+    if row["mode"] == "popup":
+        return float(row["days_per_month"]) * 12 * sc.costs.popup.visits_per_day
+    if row["mode"] == "remote":
+        return sc.costs.remote.visits_per_year
+    desks = max(float(row.get("staff_fte", 0.0)) * o.staff_desks_per_fte,
+                float(o.desks_per_office))
+    return desks * o.visits_per_desk_year
+
+
+def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
+    """Every breach of the optimiser's rules in a plan (see the module's list).
+
+    Parameters
+    ----------
+    plan : Plan
+        Any plan on the problem's sites (a proposal, an optimised plan, today's network).
+    problem : Problem
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``CHECK_COLUMNS``: ``rule``, ``severity`` (``breach``: the optimiser would not
+        allow it; ``note``: allowed at a price), ``site_id``, ``organisation`` and a
+        one-line ``message``; empty when the plan keeps every rule.
+    """
+    sc = problem.scenario
+    sites = problem.sites.reset_index(drop=True)
+    pos = {str(s): i for i, s in enumerate(sites["site_id"].astype(str))}
+    ex = with_cost_lines(problem.existing)
+    d = plan.decisions.copy()
+    d["_site"] = d["site_id"].astype(str).map(pos)
+    rows: list[tuple[str, str, str, str, str]] = []
+    ids = sites["site_id"].astype(str).to_numpy()
+
+    closed = {(str(o), int(s)) for o, s, m in zip(d["organisation"], d["_site"], d["mode"],
+                                                  strict=True) if m == "closed"}
+    for e in ex.itertuples():
+        if (str(e.org), int(e.site)) not in closed:
+            continue
+        lease = str(e.lease_end)
+        if lease and lease > sc.horizon_end:
+            if sc.costs.early_termination_years is None:
+                rows.append(("lease", "breach", ids[e.site], e.org,
+                             f"closes {e.point_id}, leased to {lease}, past the horizon "
+                             f"{sc.horizon_end}; keep it, or allow ending leases early "
+                             "(costs.early_termination_years)"))
+            else:
+                cost = costs.termination_cost(sc, lease, float(e.premises_eur))
+                rows.append(("lease_cost", "note", ids[e.site], e.org,
+                             f"ends the lease of {e.point_id} (to {lease}) early: "
+                             f"{cost:,.0f} EUR/year over the amortisation period"))
+
+    spare = sites["spare_desks"].to_numpy(dtype=float)
+    own = {(str(e.org), int(e.site)): e for e in ex.itertuples()}
+    in_host = costs.host_premises(sites, ex)
+    usable = costs.host_usable(sc, sites)
+    open_d = d[d["mode"] != "closed"]
+    for s, g in open_d.groupby("_site", sort=True):
+        s = int(s)
+        host = str(sites.at[s, "host_org"])
+        used, takers = 0.0, []
+        for r in g.itertuples():
+            o = sc.organisations.get(str(r.organisation))
+            if (str(r.organisation), s) in own or o is None:
+                continue
+            if r.mode in ("office", "shared"):
+                used += max(float(o.desks_per_office), float(r.staff_fte) * o.staff_desks_per_fte)
+            elif r.mode == "popup":
+                used += sc.costs.popup.desks
+            else:
+                continue
+            takers.append(str(r.organisation))
+        guests = sorted({str(o) for o in g["organisation"]} - {host})
+        if used > spare[s] + 1e-9:
+            rows.append(("host_desks", "breach", ids[s], " and ".join(sorted(takers)),
+                         f"takes {used:g} desks of the host's {spare[s]:g} spare at "
+                         f"{sites.at[s, 'name']}; move an organisation or use fewer desks"))
+        if guests and not usable[s]:
+            rows.append(("host", "breach", ids[s], ";".join(guests),
+                         f"{sites.at[s, 'name']} is not a partner's premises nor agreed "
+                         f"(host {host}, agreement {sites.at[s, 'host_agreement']}); "
+                         "agree it with the host first"))
+        if guests and in_host[s] and (host, s) in closed:
+            rows.append(("host", "breach", ids[s], ";".join(guests),
+                         f"the host ({host}) closes its office at {sites.at[s, 'name']}, "
+                         "so the site hosts nobody; keep the host's office or move"))
+
+    for r in open_d.itertuples():
+        cap = _capacity(problem, pd.Series(r._asdict()))
+        if float(r.visits) > cap + 1e-6:
+            rows.append(("capacity", "breach", str(r.site_id), str(r.organisation),
+                         f"{r.mode} at {r.site_name} receives {float(r.visits):,.0f} visits "
+                         f"a year; it can serve {cap:,.0f}"))
+
+    for org in problem.orgs:
+        mine = open_d[open_d["organisation"] == org]
+        offices = int(mine["mode"].isin(["office", "shared"]).sum())
+        least = sc.organisations[org].min_staffed_sites if org in sc.organisations else 0
+        if offices == 0 and mine["mode"].isin(["popup", "remote"]).any():
+            rows.append(("base", "breach", "", org, f"{org} has pop-ups or remote points "
+                         "but no staffed office to run them from; keep an office"))
+        elif offices < least:
+            rows.append(("base", "breach", "", org, f"{org} keeps {offices} offices; "
+                         f"min_staffed_sites is {least}"))
+    out = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+    return out.sort_values(["severity", "rule", "site_id", "organisation"],
+                           kind="stable", key=lambda c: c if c.name != "severity"
+                           else c.map({"breach": 0, "note": 1})).reset_index(drop=True)
+
+
+def standards_status(today: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
+    """``planner.evaluate.standards_report`` of a plan with ``met_today`` and a ``status``:
+    ``met``, ``new`` (broken by the plan, met today) or ``already broken today``.
+
+    Both reports list the same standards in the same order (the same problem)."""
+    out = plan.copy()
+    out["met_today"] = today["met"].to_numpy(dtype=bool) if len(today) else []
+    out["achieved_share_today"] = (today["achieved_share"].to_numpy(dtype=float)
+                                   if len(today) else [])
+    out["status"] = np.where(out["met"], "met",
+                             np.where(out["met_today"], "new", "already broken today"))
+    return out
