@@ -212,6 +212,8 @@ def fetch(
                   f"{got['cached']} already cached", soft_wrap=True, highlight=False)
     for key, n in got.get("counts", {}).items():
         console.print(f"  {key}: {n}", highlight=False)
+    for line in got.get("geography", []):
+        console.print(f"  {line}", soft_wrap=True, highlight=False)
     for note in got.get("notes", []):
         console.print(f"  note: {note}", soft_wrap=True, highlight=False)
     for line in got.get("attribution", []):

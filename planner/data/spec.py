@@ -89,7 +89,13 @@ class RegionSpec(_Strict):
     demand: PlannerFile | None = Field(None, description="own demand points instead of the "
                                                          "population grid")
     employment_areas: Path | None = Field(None, description="CSV kunta,tyollisyysalue_nimi; "
-                                                            "default the shipped partial table")
+                                                            "default the municipality table's")
+    municipality_table: Path | None = Field(
+        None, description="own municipality table (columns of data/finland/"
+                          "municipalities_2025.csv); default the shipped one")
+    geography: Literal["table", "classifications"] = Field(
+        "table", description="'classifications' reads counties, regions and employment areas "
+                             "from Statistics Finland's classification service (cached)")
     osm_pbf: Path | None = Field(None, description="local OSM extract for networks and sites")
     osm_sites: bool = Field(True, description="add OSM libraries, town halls … as host sites")
     network: Literal["osm", "none"] = Field(
@@ -117,6 +123,7 @@ class RegionSpec(_Strict):
             "service_points": [fix_file(f) for f in self.service_points],
             "sites": [fix_file(f) for f in self.sites], "demand": fix_file(self.demand),
             "employment_areas": fix(self.employment_areas), "osm_pbf": fix(self.osm_pbf),
+            "municipality_table": fix(self.municipality_table),
         })
 
 
