@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner._paths import DATA_DIR
+from planner.data import tables
 from planner.data.cache import Fetcher, SourceError
 from planner.errors import InputError
 
@@ -70,7 +71,8 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
     Parameters
     ----------
     path : str or pathlib.Path, optional
-        A CSV with at least ``kunta``, ``nimi``, ``maakunta`` and ``hyvinvointialue``
+        A table (CSV in UTF-8 or Windows-1252, any usual separator, or XLSX) with at
+        least ``kunta``, ``nimi``, ``maakunta`` and ``hyvinvointialue``
         (optionally ``namn``, ``maakunta_koodi``, ``hyvinvointialue_koodi``,
         ``tyollisyysalue_koodi``, ``tyollisyysalue``, ``tyollisyysalue_malli``); lines
         starting with ``#`` are comments. Default: ``data/finland/municipalities_2025.csv``.
@@ -85,18 +87,11 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
     Raises
     ------
     InputError
-        One line naming the file: unreadable, a missing column (with the columns found), a
-        municipality code listed twice.
+        One line naming the file: unreadable (:func:`planner.data.tables.read_table`), a
+        missing column (with the columns found), a municipality code listed twice.
     """
     path = Path(path) if path is not None else MUNICIPALITIES_CSV
-    try:
-        raw = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False,
-                          encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: cannot read the municipality table "
-                         f"({str(exc).splitlines()[0]}); give a UTF-8 CSV with columns "
-                         f"{', '.join(REQUIRED)}") from None
+    raw, _ = tables.read_table(path, comment="#")
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found "

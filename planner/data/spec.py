@@ -24,6 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from planner.data.tables import decode_text
 from planner.errors import InputError
 from planner.schema import ORGANISATIONS
 
@@ -179,7 +180,8 @@ def load_region_spec(path: str | Path) -> RegionSpec:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text, _ = decode_text(path, path.read_bytes(), "the region spec (YAML)")
+        data = yaml.safe_load(text)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the region spec ({exc.strerror}); check the "
                          "path") from None

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from planner.data import geography
+from planner.data import geography, tables
 from planner.data.cache import Fetcher, SourceError
 from planner.errors import InputError
 from planner.schema import AGE_GROUPS, CRS
@@ -350,14 +350,8 @@ def employment_areas(path: str | Path | None = None) -> pd.DataFrame:
                              "employment_area": table["employment_area"],
                              "source": geography.SOURCE})
     path = Path(path)
-    try:
-        table = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False,
-                            encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: cannot read the employment-area table "
-                         f"({str(exc).splitlines()[0]}); give a UTF-8 CSV with columns "
-                         "kunta, tyollisyysalue_nimi") from None
+    table, _ = tables.read_table(path, comment="#")
+    table = table.fillna("")
     if "tyollisyysalue" in table.columns and "tyollisyysalue_nimi" not in table.columns:
         table = table.rename(columns={"tyollisyysalue": "tyollisyysalue_nimi"})
     missing = [c for c in ("kunta", "tyollisyysalue_nimi") if c not in table.columns]
