@@ -85,6 +85,8 @@ def test_demo_prints_kpi_table_and_solver_line(demo_run: tuple[Result, Path],
     printed_gap = float(re.search(r"gap (\d+\.\d+)%", solver[0]).group(1))
     assert printed_gap == pytest.approx(100 * plan.meta["gap"], abs=0.006)
     assert "Traceback" not in text
+    assert "Region: Residents: HSY 250 m population grid 2020 (CC BY 4.0)" in text
+    assert "municipality = postal code area (4, from the extract's addresses)" in text
 
 
 def test_demo_map_has_layers_and_escaped_site_names(demo_run: tuple[Result, Path],

@@ -149,8 +149,10 @@ def test_fetch_reports_areas_and_their_population(fake: FakeFinland, tmp_path: P
     geo = out["geography"]
     assert geo[0].startswith("Geography: 3 municipalities, 2 organisers of health and social "
                              "services, 2 employment areas, 1 regions")
+    # Länsi-Uusimaa has ten municipalities, two of them in this region
     assert geo[1] == ("Municipalities per county: Helsingin kaupunki 1, "
-                      "Länsi-Uudenmaan hyvinvointialue 2")
+                      "Länsi-Uudenmaan hyvinvointialue 2 (of 10; the others outside the "
+                      "region)")
     assert geo[2] == "Municipalities per employment area: Espoo-Kauniainen 2, Helsinki 1"
     assert "Population per municipality (3): Espoo 2,008, Helsinki 6,527, Kauniainen 900" in geo
     assert ("Population per county (2): Helsingin kaupunki 6,527, "

@@ -287,6 +287,14 @@ def test_cli_demo_region_kainuu(tmp_path: Path) -> None:
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Kainuu (illustrative data): illustrative data, GeoNames places" in result.output
+    # the region's geography: Kainuu's 8 municipalities, one county, one employment area
+    assert ("Region: Geography: 8 municipalities, 1 organisers of health and social services, "
+            "1 employment areas, 1 regions") in result.output
+    assert "Region: Municipalities per county: Kainuun hyvinvointialue 8" in result.output
+    # Kuusamo and Taivalkoski (Pohjois-Pohjanmaa) belong to Kainuu-Koillismaa too
+    assert ("Region: Municipalities per employment area: Kainuu-Koillismaa 8 (of 10; the "
+            "others outside the region)") in result.output
+    assert "Region: Population per employment area (1): Kainuu-Koillismaa " in result.output
     assert (out / "demo.html").exists() and (out / "kpis.csv").exists()
     html = (out / "demo.html").read_text(encoding="utf-8")
     assert "Kainuu (illustrative data)" in html

@@ -233,13 +233,18 @@ def differences(table: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _counts(table: pd.DataFrame, column: str) -> str:
+def _counts(table: pd.DataFrame, column: str, whole: pd.DataFrame | None) -> str:
     known = table[table[column] != ""]
     sizes = known.groupby(column, sort=True).size()
-    return ", ".join(f"{name} {n}" for name, n in sizes.items())
+    everywhere = (whole[whole[column] != ""].groupby(column).size()
+                  if whole is not None else sizes)
+    return ", ".join(f"{name} {n}" + (f" (of {everywhere[name]}; the others outside the "
+                                       "region)" if everywhere.get(name, n) != n else "")
+                     for name, n in sizes.items())
 
 
-def summary_lines(table: pd.DataFrame, population: pd.DataFrame | None = None) -> list[str]:
+def summary_lines(table: pd.DataFrame, population: pd.DataFrame | None = None,
+                  whole: pd.DataFrame | None = None) -> list[str]:
     """What a planner checks first: areas, their municipalities, their population.
 
     Parameters
@@ -249,6 +254,9 @@ def summary_lines(table: pd.DataFrame, population: pd.DataFrame | None = None) -
     population : pandas.DataFrame, optional
         Demand points with ``population`` and the area columns ``municipality``, ``county``,
         ``employment_area``: the population per area is added.
+    whole : pandas.DataFrame, optional
+        The whole table the region's rows come from: a county or employment area that
+        reaches beyond the region says how many municipalities it has in all.
 
     Returns
     -------
@@ -263,8 +271,8 @@ def summary_lines(table: pd.DataFrame, population: pd.DataFrame | None = None) -
         f"{table['employment_area'].replace('', None).nunique()} employment areas, "
         f"{table['maakunta'].replace('', None).nunique()} regions "
         f"(table {Path(table.attrs.get('source', 'given')).name})",
-        f"Municipalities per county: {_counts(table, 'county')}",
-        f"Municipalities per employment area: {_counts(table, 'employment_area')}",
+        f"Municipalities per county: {_counts(table, 'county', whole)}",
+        f"Municipalities per employment area: {_counts(table, 'employment_area', whole)}",
     ]
     for column, what in (("county", "county"), ("employment_area", "employment area")):
         unknown = table.loc[table[column] == "", "name"].tolist()

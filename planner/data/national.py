@@ -526,7 +526,7 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
                              geometry=gpd.points_from_xy(table["x"], table["y"]), crs=CRS)
 
     label = "Finland" if code is None else MAAKUNNAT[code][0]
-    munis = geography.mainland(geography.load_table())
+    munis = whole = geography.mainland(geography.load_table())
     if code is not None:
         munis = munis[munis["maakunta_code"] == code]
     munis.attrs["source"] = str(geography.MUNICIPALITIES_CSV)
@@ -557,7 +557,7 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
         "station in places >= 8,000 and seats >= 3,000, employment office in places "
         ">= 20,000",
         "No street network: travel times use the straight-line model",
-        *geography.summary_lines(munis, demand),
+        *geography.summary_lines(munis, demand, whole),
     ]
     out = Region(name=f"{label} (illustrative data)", service_points=points, sites=sites,
                  demand=demand, graphs={}, boundary=boundary,

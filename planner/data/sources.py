@@ -89,7 +89,7 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
         notes += grid_notes
     mine = table[table["code"].isin(list(munis["code"]))]
     mine.attrs = table.attrs
-    summary = geography.summary_lines(mine, demand)
+    summary = geography.summary_lines(mine, demand, table)
     notes += summary
     points = _service_points(spec, f, munis, notes, attribution)
     # the 1:1 000 000 boundaries cut coasts and capes: take sites and streets a bit beyond
