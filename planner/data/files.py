@@ -1,5 +1,10 @@
 """The planner's own files: CSV/XLSX tables with coordinates, GeoPackage and GeoJSON layers.
 
+Tables are read by :func:`planner.data.tables.read_table`: comma-, semicolon- or
+tab-separated, UTF-8 (with or without BOM) or Windows-1252, or XLSX; numbers may have
+decimal commas. How a CSV was read is noted in the :class:`ImportReport` when it is not
+plain comma-separated UTF-8.
+
 Columns are matched to the planner's contracts (:mod:`planner.schema`) by name, with common
 English and Finnish aliases (``lat``/``latitude``/``y``/``leveys``, ``name``/``nimi`` …);
 headers are compared lower-case with ä/ö/å folded and spaces as underscores. Contract
