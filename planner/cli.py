@@ -156,6 +156,8 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
                   f"{out / 'standards.csv'}, {out / 'sites.csv'}", soft_wrap=True)
     console.print(f"Report: {written['xlsx']}, {written['compare_map']}, charts "
                   f"{written['travel_times'].name} and {written['costs'].name}", soft_wrap=True)
+    for note in getattr(result.region, "notes", []):  # the data and its geography
+        console.print(f"Region: {note}", soft_wrap=True, highlight=False)
     if isinstance(sc.region, str) and sc.region.startswith("national"):
         console.print(f"{result.region.name}: illustrative data, GeoNames places (CC BY 4.0) "
                       "with the stated rules of planner.data.national (residents scattered "
@@ -212,6 +214,8 @@ def fetch(
                   f"{got['cached']} already cached", soft_wrap=True, highlight=False)
     for key, n in got.get("counts", {}).items():
         console.print(f"  {key}: {n}", highlight=False)
+    for line in got.get("geography", []):
+        console.print(f"  {line}", soft_wrap=True, highlight=False)
     for note in got.get("notes", []):
         console.print(f"  note: {note}", soft_wrap=True, highlight=False)
     for line in got.get("attribution", []):

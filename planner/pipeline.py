@@ -63,7 +63,10 @@ def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
     if scenario.region == "demo:helsinki":
         from planner.data import demo
 
-        return demo.load_demo_region((tr.mode,), tr.walk_speed_kmh)
+        region = demo.load_demo_region((tr.mode,), tr.walk_speed_kmh)
+        for note in region.notes:
+            say(note)
+        return region
     name = str(scenario.region)
     if name == "national" or name.startswith("national:"):
         from planner.data.national import build_national_region

@@ -253,8 +253,9 @@ def expand_standards(problem: Problem) -> list[Standard]:
         if st.area == "all":
             groups = {"all": np.arange(len(problem.demand))}
         else:
-            col = problem.demand[st.area].astype(str).to_numpy()
-            groups = {g: np.flatnonzero(col == g) for g in sorted(set(col))}
+            col = problem.demand[st.area].fillna("").astype(str).to_numpy()
+            # an area the geography does not know ("") is no group of its own
+            groups = {g: np.flatnonzero(col == g) for g in sorted(set(col) - {""})}
         for org in orgs:
             for g, idx in groups.items():
                 out.append(Standard(org, st.area, g, st.minutes, st.share, st.min_popup_days,

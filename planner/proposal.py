@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from planner.data import tables
 from planner.errors import InputError
 from planner.evaluate import assign_nearest
 from planner.plan import DECISION_MODES, Plan
@@ -31,37 +32,48 @@ REQUIRED = ("site_id", "organisation", "mode")
 def read_proposal(path: str | Path) -> pd.DataFrame:
     """Read a proposal table from CSV, Excel (.xlsx), GeoJSON or GeoPackage.
 
+    A CSV may be comma-, semicolon- or tab-separated, UTF-8 (with or without BOM) or
+    Windows-1252, with decimal commas (:func:`planner.data.tables.read_table`).
+
     Raises
     ------
     InputError
-        When the file cannot be read or lacks a required column.
+        When the file cannot be read (empty, binary, truncated) or lacks a required column
+        (the message lists the columns found).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputError(f"{path}: no such file; give the proposal's path")
-    try:
-        if suffix == ".csv":
-            df = pd.read_csv(path, dtype={"site_id": str, "site": str})
-        elif suffix == ".xlsx":
-            df = pd.read_excel(path, dtype={"site_id": str, "site": str})
-        elif suffix in (".geojson", ".json", ".gpkg"):
+    fmt = ""
+    if suffix in (".csv", ".txt", *tables.XLSX_SUFFIXES):
+        df, read_as = tables.read_table(path)
+        fmt = f" (read as {read_as.describe()})"
+    elif suffix in (".geojson", ".json", ".gpkg"):
+        try:
             df = pd.DataFrame(gpd.read_file(path).drop(columns="geometry", errors="ignore"))
-        else:
-            raise InputError(f"{path}: unknown proposal format {suffix!r}; use .csv, .xlsx, "
-                             ".geojson or .gpkg")
-    except InputError:
-        raise
-    except Exception as exc:  # any reader failure becomes one clear line
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: cannot read the proposal ({first}); check the file") from None
+        except Exception as exc:  # any reader failure becomes one clear line
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"{path}: cannot read the proposal ({first}); check the file"
+                             ) from None
+    else:
+        raise InputError(f"{path}: unknown proposal format {suffix!r}; use .csv, .xlsx, "
+                         ".geojson or .gpkg")
+    df.columns = [str(c).strip() for c in df.columns]
     df = df.rename(columns={k: v for k, v in ALIASES.items() if k in df.columns})
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
-        raise InputError(f"{path}: proposal lacks column {missing[0]!r}; columns are "
-                         "site_id, organisation, mode, days_per_month")
+        found = ", ".join(map(str, df.columns)) or "none"
+        raise InputError(f"{path}: proposal lacks column {missing[0]!r}; found {found}{fmt}; "
+                         "the proposal needs site_id, organisation, mode (and "
+                         "days_per_month for pop-ups)")
+    for col in ("site_id", "organisation", "mode"):
+        df[col] = df[col].map(lambda v: v.strip() if isinstance(v, str) else v)
     if "days_per_month" not in df.columns:
         df["days_per_month"] = 0
+    days, bad = tables.parse_numbers(df["days_per_month"])  # "4" and "4,0" alike
+    df["days_per_month"] = [v if b else (0.0 if pd.isna(d) else float(d))
+                            for v, d, b in zip(df["days_per_month"], days, bad, strict=True)]
     return df
 
 

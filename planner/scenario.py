@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.data.spec import RegionSpec, parse_region_spec
+from planner.data.tables import decode_text
 from planner.errors import InputError
 
 AgeRates = dict[Literal["age_0_14", "age_15_64", "age_65_"], float]
@@ -358,10 +359,11 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the scenario ({exc.strerror}); check the path"
                          ) from None
+    text, _ = decode_text(path, data, "the scenario (YAML)")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

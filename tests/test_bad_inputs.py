@@ -25,8 +25,10 @@ from typer.testing import CliRunner, Result
 import planner.cli
 from planner._paths import DEMO_DIR
 from planner.data import cache
+from planner.data.files import read_layer
 from planner.errors import InputError
 from planner.plan import Plan
+from planner.proposal import read_proposal
 
 BAD = Path(__file__).parent / "bad_inputs"
 REGION = BAD / "_region"
@@ -92,7 +94,26 @@ CASES = [
     Case("region_crs_wrong.yaml", ("sites.csv: row 2 lies outside Finland (ETRS-TM35FIN 25, "
                                    "60); the values look like EPSG:4326, not EPSG:3067: fix "
                                    "the crs",)),
+    Case("scenario_binary.yaml", ("scenario_binary.yaml: not a text file (binary data: a NUL "
+                                  "byte at byte 3); give the scenario (YAML) as text",)),
+    Case("scenario_empty.yaml", ("scenario_empty.yaml: the file is empty (0 bytes); give the "
+                                 "scenario (YAML)",)),
     # the region's own layers
+    Case("sites_binary.csv", ("sites_binary.csv: not a text file (binary data: a NUL byte at "
+                              "byte 8); give the table as text (CSV in UTF-8 or "
+                              "Windows-1252, or YAML) or an .xlsx workbook",), role="sites"),
+    Case("sites_truncated.csv", ("sites_truncated.csv: row 5 has 2 of 9 fields and the file "
+                                 "ends there: it looks truncated; save or copy it again",),
+         role="sites"),
+    Case("service_points_truncated.xlsx", ("service_points_truncated.xlsx: not a readable "
+                                           "XLSX workbook (truncated or damaged", "save or "
+                                           "copy it again"), role="service_points"),
+    Case("sites_decimal_comma_in_comma_csv.csv",
+         ("sites_decimal_comma_in_comma_csv.csv: row 2 has 10 fields, the header 9, read as "
+          "comma-separated UTF-8 text (decimal commas in a comma-separated file? quote the "
+          "numbers or save with semicolons); fix the row",), role="sites"),
+    Case("demand_zero_bytes.csv", ("demand_zero_bytes.csv: the file is empty (0 bytes); give "
+                                   "the table",), role="demand"),
     Case("service_points_missing_organisation.csv",
          ("service_points_missing_organisation.csv: missing column(s) organisation (or "
           "organization/org); add them to the file",), role="service_points"),
@@ -173,7 +194,9 @@ CASES = [
                         "sites")),
     # the proposal of planner evaluate
     Case("proposal_missing_mode.csv", ("proposal_missing_mode.csv: proposal lacks column "
-                                       "'mode'; columns are site_id, organisation, mode",),
+                                       "'mode'; found site_id, organisation, days_per_month "
+                                       "(read as comma-separated UTF-8 text); the proposal "
+                                       "needs site_id, organisation, mode",),
          role="proposal"),
     Case("proposal_unknown_site.csv", ("proposal_unknown_site.csv: row 3: site_id "
                                        "'kallio-library' is not a candidate site of the "
@@ -253,10 +276,20 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+#: Files as planners save them, in the planner's own formats: each loads and runs (exit 0).
+GOOD = [
+    Case("sites_semicolon_decimal_comma.csv", (), role="sites", exit_code=0),
+    Case("sites_windows_1252.csv", (), role="sites", exit_code=0),
+    Case("service_points_workbook.xlsx", (), role="service_points", exit_code=0),
+    Case("scenario_windows_1252.yaml", (), exit_code=0),
+    Case("proposal_semicolon_windows_1252.csv", (), role="proposal", exit_code=0),
+]
+
+
 def test_the_suite_has_a_file_per_case() -> None:
     files = {p.name for p in BAD.iterdir() if p.is_file()}
     assert len(CASES) >= 30
-    assert files == {c.file for c in CASES}
+    assert files == {c.file for c in CASES + GOOD}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.file.rsplit(".", 1)[0] for c in CASES])
@@ -339,3 +372,40 @@ def test_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
                                      "is read-only or not yours); choose a folder you can "
                                      "write to")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("case", GOOD, ids=[c.file.rsplit(".", 1)[0] for c in GOOD])
+def test_planners_own_formats_load(case: Case, tmp_path: Path, statfin_cache: Path) -> None:
+    """Semicolons, decimal commas, Windows-1252, a BOM and XLSX give the same region as the
+    plain UTF-8 CSV files of ``_region`` (values read back from the outputs)."""
+    inp, scenario = _inputs(tmp_path, case)
+    out = tmp_path / "out"
+    if case.role == "proposal":
+        args = ["evaluate", str(scenario), str(inp / case.file)]
+    else:
+        args = ["run", str(scenario)]
+    result = _invoke([*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = "proposal_kpis.csv" if case.role == "proposal" else "plan.gpkg"
+    assert (out / written).stat().st_size > 0
+    if case.role == "sites":
+        layer, report = read_layer(inp / case.file, "sites")
+        assert layer["site_id"].tolist() == ["oodi", "kallio-lib", "toolo-lib", "kaupungintalo"]
+        assert layer["name"].iloc[2] == "Töölön kirjasto"  # ö survived the encoding
+        rent = layer.set_index("site_id")["rent_eur_m2_year"]
+        # 450,5 in the semicolon file, 450 in the Windows-1252 one (as in _region/sites.csv)
+        assert rent["oodi"] == (450.5 if "semicolon" in case.file else 450.0)
+        assert rent["toolo-lib"] == 350.0
+        assert layer.to_crs("EPSG:4326").geometry.iloc[0].y == pytest.approx(60.1740)
+        assert any(n.startswith("read as semicolon-separated ") for n in report.notes)
+    elif case.role == "service_points":
+        layer, _ = read_layer(inp / case.file, "service_points")
+        assert layer["point_id"].tolist() == ["kela-kamppi", "hki-kallio-ta"]
+        assert layer["desks"].tolist() == [6, 8] and layer["annual_visits"].sum() == 29000
+    elif case.role == "proposal":
+        table = read_proposal(inp / case.file)
+        assert table["days_per_month"].tolist() == [0.0, 0.0, 4.0]
+        assert table["huomautus"].iloc[0] == "pääkirjasto"
+    else:
+        assert "Pikku-Helsinki, Töölö ja Kallio" in (out / "report_run.csv").read_text(
+            encoding="utf-8")

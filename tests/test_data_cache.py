@@ -75,8 +75,14 @@ class _Handler(BaseHTTPRequestHandler):
             if not path.is_file():
                 return self._send(404, '{"error": "not found"}')
             return self._send(200, path.read_bytes())
-        if url.path.endswith("/maps"):
-            return self._send(200, (DATA / "statfi_corr_kunta_hyvinvointialue.json").read_bytes())
+        if url.path.endswith("/maps"):  # .../correspondenceTables/kunta_1_<d>%23<target>_1_<d>
+            table = url.path.split("/")[-2].replace("%23", "#")
+            target = table.split("#")[-1].split("_1_")[0]
+            lang = "" if q.get("lang", "fi") == "fi" else f"_{q['lang']}"
+            path = DATA / f"statfi_corr_kunta_{target}{lang}.json"
+            if not path.is_file():
+                return self._send(404, '{"error": "no such correspondence table"}')
+            return self._send(200, path.read_bytes())
         return self._send(404, '{"error": "no route"}')
 
 

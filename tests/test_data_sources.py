@@ -128,16 +128,65 @@ def test_fetch_region_fills_the_cache(fake: FakeFinland, tmp_path: Path,
     assert out["cache_dir"] == str(tmp_path / "env-cache")
     assert out["counts"]["demand_points"] == 6 and out["counts"]["population"] == POPULATION
     assert out["counts"]["service_points"] == 2 and out["counts"]["sites"] == 3
-    # municipalities, counties, grid (one page each), 2 PTV pages, OSM sites
-    assert out["downloaded"] == 6 and out["cached"] == 0
+    # municipalities, grid (one page each), 2 PTV pages, OSM sites; the counties come from
+    # the shipped municipality table, not from boundaries
+    assert out["downloaded"] == 5 and out["cached"] == 0
     metas = list((tmp_path / "env-cache").glob("*.meta.json"))
-    assert len(metas) == 6
+    assert len(metas) == 5
     again = fetch_region(_spec(fake))
-    assert again["downloaded"] == 0 and again["cached"] == 6
+    assert again["downloaded"] == 0 and again["cached"] == 5
     # a YAML file holding the spec (as ``planner fetch REGION`` gets it)
     path = tmp_path / "region.yaml"
     path.write_text(yaml.safe_dump(_spec(fake).model_dump(mode="json")), encoding="utf-8")
-    assert fetch_region(path, refresh=True)["downloaded"] == 6
+    assert fetch_region(path, refresh=True)["downloaded"] == 5
+
+
+def test_fetch_reports_areas_and_their_population(fake: FakeFinland, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Helsinki's cells 5321 + 1200 + 6, Espoo's 2000 + 8, Kauniainen's 900 (recorded grid)."""
+    monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)
+    out = fetch_region(_spec(fake), cache_dir=tmp_path)
+    geo = out["geography"]
+    assert geo[0].startswith("Geography: 3 municipalities, 2 organisers of health and social "
+                             "services, 2 employment areas, 1 regions")
+    # Länsi-Uusimaa has ten municipalities, two of them in this region
+    assert geo[1] == ("Municipalities per county: Helsingin kaupunki 1, "
+                      "Länsi-Uudenmaan hyvinvointialue 2 (of 10; the others outside the "
+                      "region)")
+    assert geo[2] == "Municipalities per employment area: Espoo-Kauniainen 2, Helsinki 1"
+    assert "Population per municipality (3): Espoo 2,008, Helsinki 6,527, Kauniainen 900" in geo
+    assert ("Population per county (2): Helsingin kaupunki 6,527, "
+            "Länsi-Uudenmaan hyvinvointialue 2,908") in geo
+    assert not set(geo) & set(out["notes"])
+
+
+def test_geography_from_the_classification_service(fake: FakeFinland, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recorded correspondences list no employment area for Kauniainen, and no county but
+    Helsinki's: those stay empty, and the region says so and what differs from the table."""
+    monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)
+    spec = _spec(fake, geography="classifications",
+                 sources={"statfin_wfs": f"{fake.base}/geoserver/wfs",
+                          "statfin_classifications": f"{fake.base}/cls",
+                          "ptv_api": f"{fake.base}/api/v11", "timeout_s": 5})
+    region = build_region(spec, cache_dir=tmp_path)
+    d = region.demand.set_index("demand_id")
+    assert d.loc["grid-1kmN6681E371", ["municipality", "county", "employment_area"]].tolist() \
+        == ["Kauniainen", "", ""]
+    assert d.loc["grid-1kmN6671E375", "employment_area"] == "Espoo-Kauniainen"
+    assert d.loc["grid-1kmN6672E385", "county"] == "Helsinki"
+    paths = {p for p, _ in fake.requests if p.endswith("/maps")}
+    assert paths == {f"/cls/correspondenceTables/kunta_1_20250101%23{t}_1_20250101/maps"
+                     for t in ("maakunta", "hyvinvointialue", "tyollisyysalue")}
+    assert any(n.startswith("employment area unknown for 1 municipality(ies) (not in the "
+                            "table): Kauniainen") for n in region.geography)
+    assert any(n.startswith("county unknown for 2 municipality(ies) (not in the table): "
+                            "Espoo, Kauniainen") for n in region.geography)
+    assert any("municipalities_2025.csv: county differs for 1 municipality(ies), e.g. "
+               "Helsinki: Helsinki here, Helsingin kaupunki in the reference" in n
+               for n in region.notes)
+    assert any(a == "Areas: Statistics Finland classification service, 2025"
+               for a in region.attribution)
 
 
 def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
@@ -160,7 +209,7 @@ def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
     region = build_region(spec, cache_dir=tmp_path, offline=True)
     assert region.graphs["walk"].number_of_nodes() > 1000
     assert region.demand[["municipality", "county", "employment_area"]].iloc[0].tolist() == \
-        ["Helsinki", "Helsinki", "Helsinki"]
+        ["Helsinki", "Helsingin kaupunki", "Helsinki"]
     assert region.demand["age_0_14"].iloc[0] == pytest.approx(15.0)
     assert region.service_points["organisation"].tolist() == ["municipality"]
     sites = region.sites.set_index("name")
@@ -265,6 +314,8 @@ def test_planner_run_on_a_scenario_naming_the_sources_works_from_the_cache(
     assert f"Cache: {tmp_path / 'cache'}: " in fetched.output
     assert "downloaded, 0 already cached" in fetched.output
     assert "population: 750" in fetched.output
+    assert "Municipalities per county: Helsingin kaupunki 1" in fetched.output
+    assert "Population per employment area (1): Helsinki 750" in fetched.output
     _no_network(monkeypatch)
     again = CliRunner().invoke(planner.cli.app, ["fetch", str(scenario)])
     assert again.exit_code == 0 and " 0 downloaded" in again.output

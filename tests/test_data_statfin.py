@@ -96,10 +96,18 @@ def test_grid_to_demand_columns_and_suppressed_cells(fake: FakeFinland, tmp_path
     assert d.loc["grid-1kmN6681E371", "county"] == "Länsi-Uudenmaan hyvinvointialue"
     assert d.loc["grid-1kmN6672E385", "county"] == "Helsinki"
     assert d.loc["grid-1kmN6672E385", "employment_area"] == "Helsinki"
-    assert d.loc["grid-1kmN6671E375", "employment_area"] == "Espoo"  # not in the table
+    # the shipped table: Espoo and Kauniainen form one employment area (1.1.2025)
+    assert d.loc["grid-1kmN6671E375", "employment_area"] == "Espoo-Kauniainen"
     assert d["suppressed"].sum() == 2
     assert any("2 grid cells with under 10 residents" in n for n in notes)
-    assert any("employment-area table membership for Espoo, Kauniainen" in n for n in notes)
+    assert not any("employment-area table" in n for n in notes)
+    # a table without Espoo: its area stays empty (never made up) and the notes say so
+    partial = statfin.employment_areas().query("municipality_code != '049'")
+    demand, notes = statfin.grid_to_demand(grid, munis, member, partial)
+    espoo = demand.set_index("demand_id").loc["grid-1kmN6671E375"]
+    assert espoo["municipality"] == "Espoo" and espoo["employment_area"] == ""
+    assert any("no employment-area table membership for Espoo; their employment area is "
+               "left empty and counts in no employment area standard" in n for n in notes)
     assert demand.crs.to_epsg() == 3067
 
 
@@ -107,7 +115,9 @@ def test_wrong_layer_and_wrong_payload(fake: FakeFinland, tmp_path: Path) -> Non
     with pytest.raises(SourceError, match=r"HTTP 400 .*check the layer, year"):
         statfin.municipalities(1999, fetcher=Fetcher(tmp_path), url=_wfs(fake))
     with pytest.raises(SourceError, match=r"not a GeoJSON FeatureCollection; check the layer"):
-        statfin.wfs_features("x", fetcher=Fetcher(tmp_path), url=f"{fake.base}/cls/maps")
+        statfin.wfs_features("x", fetcher=Fetcher(tmp_path), url=f"{fake.base}/cls/"
+                             "correspondenceTables/kunta_1_20250101%23hyvinvointialue_1_2025"
+                             "0101/maps")
 
 
 def test_employment_area_table_of_the_user(tmp_path: Path) -> None:
@@ -119,5 +129,5 @@ def test_employment_area_table_of_the_user(tmp_path: Path) -> None:
         [["049", "Espoon seudun työllisyysalue"]]
     csv.write_text("code,area\n049,x\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"ea.csv: missing column\(s\) kunta, "
-                                         r"tyollisyysalue_nimi"):
+                                         r"tyollisyysalue_nimi; found code, area"):
         statfin.employment_areas(csv)

@@ -17,10 +17,11 @@ import pandas as pd
 import pyproj
 import pyrosm
 import pytest
-from shapely.geometry import Polygon
+from shapely.geometry import MultiPoint, Polygon
 from shapely.ops import transform
 
-from planner.data.demo import DEFAULT_LEVELS, EXCLUDED_HOSTS, RESIDENTIAL_M2_PER_RESIDENT
+from planner._paths import DEMO_DIR
+from planner.data.demo import DEFAULT_LEVELS, EXCLUDED_HOSTS
 from planner.region import Region
 
 WALK_M_PER_S = 4.5 * 1000.0 / 3600.0
@@ -29,6 +30,7 @@ OODI = "Helsingin keskustakirjasto Oodi"
 TOWN_HALL = "Helsingin kaupungintalo"
 #: An apartment block tagged ``building:levels=4`` (not the default 5) in the extract.
 BUILDING_ID = 19994208
+HSY_GPKG = DEMO_DIR / "hsy_population_grid_2020_helsinki_centre.gpkg"
 
 
 @pytest.fixture(scope="module")
@@ -209,22 +211,81 @@ def _shoelace(poly: Polygon) -> float:
     return ring(list(poly.exterior.coords)) - sum(ring(list(r.coords)) for r in poly.interiors)
 
 
-def test_building_population_from_footprint_and_levels(demo_region: Region,
-                                                       buildings: gpd.GeoDataFrame) -> None:
-    row = buildings[buildings["id"] == BUILDING_ID]
-    assert len(row) == 1
-    row = row.iloc[0]
-    assert row["building"] == "apartments"
-    levels = int(row["building:levels"])
-    assert levels == 4 != DEFAULT_LEVELS
-    footprint = transform(TO_TM35.transform, row.geometry)
-    assert footprint.geom_type == "Polygon"
-    expected = _shoelace(footprint) * levels / RESIDENTIAL_M2_PER_RESIDENT
-    assert 30 < expected < 80  # a sane block of flats
+@pytest.fixture(scope="module")
+def hsy_cells() -> gpd.GeoDataFrame:
+    """The shipped HSY grid read directly (not through planner.data.hsy), in EPSG:3067."""
+    return gpd.read_file(HSY_GPKG, layer="population_grid_2020").to_crs("EPSG:3067")
+
+
+@pytest.fixture(scope="module")
+def walk_hull(osm: pyrosm.OSM) -> Polygon:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nodes, _ = osm.get_network(network_type="walking", nodes=True)
+    x, y = TO_TM35.transform(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    return MultiPoint(np.column_stack([x, y])).convex_hull
+
+
+def test_hsy_grid_file_is_the_published_one(hsy_cells: gpd.GeoDataFrame) -> None:
+    # data/demo/README.md: 92 cells, 71,724 residents
+    assert len(hsy_cells) == 92 and hsy_cells["population"].sum() == 71_724
+
+
+def test_demo_residents_are_the_grid_inside_the_network(demo_region: Region,
+                                                        hsy_cells: gpd.GeoDataFrame,
+                                                        walk_hull: Polygon) -> None:
+    """Area-weighted: each cell's residents x the share of the cell inside the hull of the
+    walking network (about 4,200 as DESIGN.md says)."""
+    share = hsy_cells.geometry.intersection(walk_hull).area / hsy_cells.geometry.area
+    expected = float((hsy_cells["population"] * share).sum())
+    assert 4_000 < expected < 4_400
     dem = demo_region.demand
-    got = dem.loc[dem["demand_id"] == f"bldg-{BUILDING_ID}", "population"]
-    assert len(got) == 1
-    assert got.iloc[0] == pytest.approx(expected, abs=0.1)
+    assert dem["population"].sum() == pytest.approx(expected, rel=2e-3)
+    # a cell wholly inside the hull keeps all its residents (rounded to 0.1 per point)
+    inside = hsy_cells[share > 0.999]
+    assert len(inside) >= 5
+    for cell, pop in zip(inside["id"], inside["population"], strict=True):
+        got = dem.loc[dem["cell"] == cell, "population"].sum()
+        assert got == pytest.approx(pop, abs=0.05 * max(1, (dem["cell"] == cell).sum())), cell
+
+
+def test_residents_follow_floor_area_within_a_square(demo_region: Region,
+                                                     buildings: gpd.GeoDataFrame) -> None:
+    """Two residential buildings of one grid square get residents in the ratio of their
+    floor areas (footprint x levels, 5 where untagged)."""
+    dem = demo_region.demand
+    at = dem[dem["demand_id"].str.contains("-bldg-")]
+    square = at["demand_id"].str.split("-").str[1]
+    sizes = square.value_counts()
+    assert (sizes >= 2).sum() >= 3
+    peers = at[square == sizes.index[0]].sort_values("demand_id")
+    mine = peers.iloc[[0]]
+
+    def floor(osm_id: int) -> float:
+        row = buildings[buildings["id"] == osm_id].iloc[0]
+        levels = pd.to_numeric(row["building:levels"], errors="coerce")
+        levels = levels if levels > 0 else DEFAULT_LEVELS
+        return _shoelace(transform(TO_TM35.transform, row.geometry)) * levels
+
+    other = peers.iloc[1]
+    ids = [int(d.rsplit("-", 1)[1]) for d in (mine["demand_id"].iloc[0], other["demand_id"])]
+    ratio = mine["population"].iloc[0] / other["population"]
+    assert ratio == pytest.approx(floor(ids[0]) / floor(ids[1]), rel=0.01)
+
+
+def test_demo_area_layers_differ(demo_region: Region) -> None:
+    dem = demo_region.demand
+    assert set(dem["county"]) == {"Helsingin kaupunki"}
+    # postal codes of the extract's addresses (central Helsinki: 00100, 00120, 00130, 00170)
+    assert set(dem["municipality"]) == {"00100 Helsinki", "00120 Helsinki", "00130 Helsinki",
+                                        "00170 Helsinki"}
+    assert dem["employment_area"].nunique() >= 3
+    assert dem["employment_area"].str.fullmatch(r"HSY 1 km block [A-Z]").all()
+    groups = [frozenset(dem.groupby(c).groups) for c in ("municipality", "employment_area")]
+    by_muni = dem.groupby("municipality")["employment_area"].nunique()
+    assert groups[0] != groups[1] and by_muni.max() >= 2  # the layers cut differently
+    assert any("HSY" in a and "CC BY 4.0" in a for a in demo_region.attribution)
+    assert {"municipality", "county", "employment_area"} <= set(demo_region.boundary.columns)
 
 
 def test_demand_age_groups_and_total(demo_region: Region) -> None:
@@ -233,7 +294,6 @@ def test_demand_age_groups_and_total(demo_region: Region) -> None:
     assert (dem["population"] >= 0).all()
     ages = dem[["age_0_14", "age_15_64", "age_65_"]].sum(axis=1)
     assert (ages - dem["population"]).abs().max() <= 0.02
-    assert 5_000 <= dem["population"].sum() <= 15_000
 
 
 def test_every_demand_point_has_residents(demo_region: Region) -> None:

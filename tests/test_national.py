@@ -87,17 +87,46 @@ def test_national_counts_and_population(finland: Region, places: pd.DataFrame) -
 
 def test_maakunta_point_shares_follow_population(finland: Region,
                                                   places: pd.DataFrame) -> None:
-    from planner.data.national import MAAKUNNAT
+    from planner.data.national import _places
 
-    got = finland.demand["county"].value_counts()
+    got = finland.demand["maakunta"].value_counts()
+    built = _places()
     n, total = len(places), places["population"].sum()
-    for code, g in places.groupby("admin1code"):
-        name = MAAKUNNAT[code][0]
+    for name, g in built.groupby("maakunta"):
         # one point per place plus the population share of the other 300 000 - 908 points
         expected = len(g) + (300_000 - n) * g["population"].sum() / total
         assert abs(got[name] - expected) <= len(g), name
-        assert abs(got[name] / 300_000 - g["population"].sum() / total) < 0.002, name
     assert len(got) == 18
+    # the real organisers: 21 wellbeing services counties and the City of Helsinki
+    assert finland.demand["county"].nunique() == 22
+    assert finland.demand["employment_area"].nunique() == 45
+
+
+def test_real_areas_of_places(finland: Region) -> None:
+    """Places by the municipality table (general knowledge of Finland's 2025 areas)."""
+    by_place = finland.demand.drop_duplicates("place").set_index("place")
+    # GeoNames has Kärkölä in Uusimaa (admin1 01); it is in Päijät-Häme
+    assert by_place.loc["Kärkölä", ["municipality", "maakunta", "county"]].tolist() == [
+        "Kärkölä", "Päijät-Häme", "Päijät-Hämeen hyvinvointialue"]
+    assert by_place.loc["Helsinki", ["county", "employment_area"]].tolist() == [
+        "Helsingin kaupunki", "Helsinki"]
+    assert by_place.loc["Vantaa", "county"] == "Vantaan ja Keravan hyvinvointialue"
+    assert by_place.loc["Porvoo", "county"] == "Itä-Uudenmaan hyvinvointialue"
+    assert by_place.loc["Espoo", "employment_area"] == "Espoo-Kauniainen"
+    # city districts and villages belong to their real municipality, never become one
+    for district, city in {"Kallio": "Helsinki", "Haaga": "Helsinki", "Vuosaari": "Helsinki",
+                           "Lauttasaari": "Helsinki", "Hervanta": "Tampere",
+                           "Karhula": "Kotka", "Haukipudas": "Oulu", "Nastola": "Lahti",
+                           "Ekenäs": "Raasepori", "Tammela": "Tampere"}.items():
+        rows = finland.demand[(finland.demand["place"] == district)
+                              & (finland.demand["county"] != "Kanta-Hämeen hyvinvointialue")]
+        assert set(rows["municipality"]) == {city}, district
+    districts = {"Kallio", "Haaga", "Lauttasaari", "Hervanta", "Vuosaari", "Myyrmäki",
+                 "East Helsinki", "Leppävaara", "Tikkurila"}
+    assert not districts & set(finland.demand["municipality"])
+    assert not districts & set(finland.demand["employment_area"])
+    towns = finland.service_points[finland.service_points["organisation"] == "municipality"]
+    assert not any(d in name for d in districts for name in towns["org_name"])
 
 
 def test_offices_per_organisation(finland: Region, places: pd.DataFrame) -> None:
@@ -124,12 +153,12 @@ def test_maakunta_names_match_known_towns(places: pd.DataFrame) -> None:
 
 def test_region_filter_pirkanmaa(pirkanmaa: Region, finland: Region,
                                  places: pd.DataFrame) -> None:
-    mine = set(places.loc[places["admin1code"] == "06", "name"])
-    assert "Tampere" in set(pirkanmaa.demand["place"])
+    mine = set(finland.demand.loc[finland.demand["maakunta"] == "Pirkanmaa", "place"])
+    assert {"Tampere", "Hervanta", "Nokia"} <= set(pirkanmaa.demand["place"])
     assert set(pirkanmaa.demand["place"]) == mine
-    assert set(pirkanmaa.demand["county"]) == {"Pirkanmaa"}
+    assert set(pirkanmaa.demand["county"]) == {"Pirkanmaan hyvinvointialue"}
     assert pirkanmaa.name == "Pirkanmaa (illustrative data)"
-    national = finland.demand[finland.demand["county"] == "Pirkanmaa"].reset_index(drop=True)
+    national = finland.demand[finland.demand["maakunta"] == "Pirkanmaa"].reset_index(drop=True)
     pd.testing.assert_frame_equal(pirkanmaa.demand.reset_index(drop=True), national)
     assert build_national_region("PIRKANMAA").demand["demand_id"].equals(
         pirkanmaa.demand["demand_id"])
@@ -258,6 +287,14 @@ def test_cli_demo_region_kainuu(tmp_path: Path) -> None:
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Kainuu (illustrative data): illustrative data, GeoNames places" in result.output
+    # the region's geography: Kainuu's 8 municipalities, one county, one employment area
+    assert ("Region: Geography: 8 municipalities, 1 organisers of health and social services, "
+            "1 employment areas, 1 regions") in result.output
+    assert "Region: Municipalities per county: Kainuun hyvinvointialue 8" in result.output
+    # Kuusamo and Taivalkoski (Pohjois-Pohjanmaa) belong to Kainuu-Koillismaa too
+    assert ("Region: Municipalities per employment area: Kainuu-Koillismaa 8 (of 10; the "
+            "others outside the region)") in result.output
+    assert "Region: Population per employment area (1): Kainuu-Koillismaa " in result.output
     assert (out / "demo.html").exists() and (out / "kpis.csv").exists()
     html = (out / "demo.html").read_text(encoding="utf-8")
     assert "Kainuu (illustrative data)" in html

@@ -73,14 +73,18 @@ def run(prepared, tmp_path_factory) -> tuple[Problem, Plan, Plan, dict[str, Path
     return problem, plan, today, written
 
 
-def _share_by_hand(plan: Plan, problem: Problem, org: str, minutes: float) -> float:
-    """Share of residents with an office or shared premises of ``org`` within ``minutes``."""
+def _share_by_hand(plan: Plan, problem: Problem, org: str, minutes: float,
+                   area: str | None = None) -> float:
+    """Share of residents (of municipality ``area``, else all) with an office or shared
+    premises of ``org`` within ``minutes``."""
     pos = {str(s): i for i, s in enumerate(problem.sites["site_id"])}
     sites = {pos[r.site_id] for r in plan.decisions.itertuples()
              if r.organisation == org and r.mode in ("office", "shared")}
     t = problem.times
     covered = set(t.loc[t["destination"].isin(sites) & (t["minutes"] <= minutes), "origin"])
     pop = problem.demand["population"].to_numpy(dtype=float)
+    if area is not None:
+        pop = pop * (problem.demand["municipality"].to_numpy() == area)
     return sum(pop[i] for i in covered) / pop.sum()
 
 
@@ -258,11 +262,15 @@ def test_cost_sharing_sheet_splits_the_shared_premises(run) -> None:
 def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:
     problem, plan, today, written = run
     access = _sheet(written["xlsx"], "Access")
-    assert len(access) == len(ORGS) + 1  # 15 min for all, 20 min for the county
-    kela = access[(access["organisation"] == "kela") & (access["minutes"] == 15)].iloc[0]
-    assert kela["achieved_share"] == pytest.approx(_share_by_hand(plan, problem, "kela", 15))
+    # 15 min for all, 20 min for the county, in each of the demo's 4 postal code areas
+    assert len(access) == (len(ORGS) + 1) * 4
+    area = "00100 Helsinki"
+    kela = access[(access["organisation"] == "kela") & (access["minutes"] == 15)
+                  & (access["group"] == area)].iloc[0]
+    assert kela["achieved_share"] == pytest.approx(
+        _share_by_hand(plan, problem, "kela", 15, area))
     assert kela["achieved_share_today"] == pytest.approx(
-        _share_by_hand(today, problem, "kela", 15))
+        _share_by_hand(today, problem, "kela", 15, area))
     assert kela["required_share"] == 0.8
     assert bool(kela["met"]) == (kela["achieved_share"] >= 0.8)
 
@@ -293,8 +301,12 @@ def test_geopackage_layers_round_trip(run) -> None:
     a = sites.set_index("site_id").loc[problem.sites["site_id"].iloc[0]]
     assert a["plan_organisations"] == "employment;kela;municipality"
     assert areas.crs.to_epsg() == 3067
-    # 3 levels x (4 organisations at 15 min + the county at 20 min), one area each
-    assert len(areas) == 3 * 5
+    # (4 organisations at 15 min + the county at 20 min) x every area of the 3 levels: the
+    # demo's 4 postal code areas, 1 county, its 1 km blocks
+    n_areas = sum(problem.demand[c].nunique() for c in ("municipality", "county",
+                                                        "employment_area"))
+    assert n_areas >= 4 + 1 + 3
+    assert len(areas) == n_areas * 5
     assert set(areas["level"]) == {"municipality", "county", "employment_area"}
     # met: a yes/no where the standard is set per municipality, unknown elsewhere
     muni = areas[areas["level"] == "municipality"]
@@ -353,9 +365,12 @@ def test_area_access_shares_by_hand(run, prepared) -> None:
     acc = report.area_access(plan, problem, region, before=today)
     row = acc[(acc["level"] == "municipality") & (acc["organisation"] == "county")
               & (acc["minutes"] == 20)].iloc[0]
-    assert row["area"] == "Helsinki"
-    assert row["share_within"] == pytest.approx(_share_by_hand(plan, problem, "county", 20))
-    assert row["share_before"] == pytest.approx(_share_by_hand(today, problem, "county", 20))
+    area = row["area"]
+    assert area == "00100 Helsinki"  # the first postal code area
+    assert row["share_within"] == pytest.approx(
+        _share_by_hand(plan, problem, "county", 20, area))
+    assert row["share_before"] == pytest.approx(
+        _share_by_hand(today, problem, "county", 20, area))
     assert row["required_share"] == 0.9
     county_rows = acc[acc["level"] == "county"]
     assert county_rows["required_share"].isna().all()  # the standards are per municipality

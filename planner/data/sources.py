@@ -5,7 +5,9 @@ from the service catalogue (PTV) and the planner's own files, host sites from OS
 files, networks from a local ``.osm.pbf`` or an osmnx download. Every download goes through
 the disk cache; ``offline=True`` uses only the cache. The returned region carries, besides
 its fields, ``from_cache`` (True when any payload came from the cache), ``notes`` (what was
-assumed or left out) and ``sources`` (one dict per payload: url, fetch time, licence).
+assumed or left out), ``geography`` (municipalities per county and per employment area,
+population per area: :func:`planner.data.geography.summary_lines`) and ``sources`` (one
+dict per payload: url, fetch time, licence).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from planner import network
-from planner.data import files, osm, ptv, statfin
+from planner.data import files, geography, osm, ptv, statfin
 from planner.data.cache import Fetcher
 from planner.data.demo import SITE_DEFAULTS
 from planner.data.spec import PlannerFile, RegionSpec
@@ -61,15 +63,21 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
     boundary = gpd.GeoDataFrame({"name": [spec.name]}, geometry=[outline], crs=CRS)
     bbox = tuple(float(v) for v in outline.bounds)
     notes: list[str] = []
+    table = _geography(spec, f, notes)
     if spec.year >= statfin.FIRST_COUNTY_YEAR:
-        counties = statfin.counties(spec.year, fetcher=f, bbox=bbox, url=wfs)
+        county_of = statfin.county_of_table(table)
     else:
-        counties = gpd.GeoDataFrame({"code": [], "name": []}, geometry=[], crs=CRS)
+        county_of = statfin.county_of_table(table.assign(county="", county_code=""))
         notes.append(f"no wellbeing services counties in {spec.year} (they start in "
-                     f"{statfin.FIRST_COUNTY_YEAR}); each municipality is its own county")
-    county_of = statfin.county_membership(munis, counties)
-    employment_of = statfin.employment_areas(spec.employment_areas)
-    attribution: list[str] = []
+                     f"{statfin.FIRST_COUNTY_YEAR}); the county is left empty")
+    employment_of = (statfin.employment_areas(spec.employment_areas)
+                     if spec.employment_areas is not None else pd.DataFrame({
+                         "municipality_code": table["code"],
+                         "employment_area": table["employment_area"]}))
+    attribution: list[str] = [f"Areas: {table.attrs.get('source', 'own table')}"
+                              if spec.municipality_table is not None or
+                              spec.geography == "classifications" else
+                              f"Areas: {geography.SOURCE}"]
     if spec.demand is not None:
         demand, rep = _read(spec.demand, "demand")
         notes += rep.lines()
@@ -79,6 +87,10 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
         grid = statfin.population_grid(spec.population_year, bbox=bbox, fetcher=f, url=wfs)
         demand, grid_notes = statfin.grid_to_demand(grid, munis, county_of, employment_of)
         notes += grid_notes
+    mine = table[table["code"].isin(list(munis["code"]))]
+    mine.attrs = table.attrs
+    summary = geography.summary_lines(mine, demand, table)
+    notes += summary
     points = _service_points(spec, f, munis, notes, attribution)
     # the 1:1 000 000 boundaries cut coasts and capes: take sites and streets a bit beyond
     near = outline.buffer(COAST_MARGIN_M)
@@ -94,11 +106,30 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
     region.validate()
     region.from_cache = f.used_cache
     region.notes = notes
+    region.geography = summary
     region.sources = [
         {"url": r.url, "fetched_at": r.fetched_at, "licence": r.licence,
          "attribution": r.attribution, "from_cache": r.from_cache, "path": str(r.path)}
         for r in f.records]
     return region
+
+
+def _geography(spec: RegionSpec, f: Fetcher, notes: list[str]) -> pd.DataFrame:
+    """The municipality table: own, shipped, or from the classification service."""
+    table = geography.load_table(spec.municipality_table)
+    if spec.geography == "classifications":
+        shipped = table
+        table, cls_notes = geography.from_classifications(
+            spec.year, fetcher=f, url=spec.sources.statfin_classifications)
+        notes += cls_notes
+        diff = geography.differences(table, shipped)
+        notes += [f"classification service vs {Path(shipped.attrs['source']).name}: {d}"
+                  for d in diff]
+    elif spec.municipality_table is None and spec.year not in (2025, 2026):
+        notes.append(f"areas from {geography.MUNICIPALITIES_CSV.name} (valid from "
+                     f"{geography.VALID_FROM}), not from {spec.year}; give "
+                     "geography: classifications or your own municipality_table")
+    return table
 
 
 def _service_points(spec: RegionSpec, f: Fetcher, munis: gpd.GeoDataFrame, notes: list[str],
@@ -192,7 +223,7 @@ def _fill_areas(demand: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, county_of: pd
                                                   county_of["county"], strict=True))),
                "employment_area": pos["code"].map(dict(zip(
                    employment_of["municipality_code"], employment_of["employment_area"],
-                   strict=True))).fillna(pos["name"])}
+                   strict=True)))}
     out = demand.copy()
     for col, values in lookups.items():
         empty = out[col].fillna("").astype(str) == ""

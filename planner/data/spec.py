@@ -24,6 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from planner.data.tables import decode_text
 from planner.errors import InputError
 from planner.schema import ORGANISATIONS
 
@@ -89,7 +90,13 @@ class RegionSpec(_Strict):
     demand: PlannerFile | None = Field(None, description="own demand points instead of the "
                                                          "population grid")
     employment_areas: Path | None = Field(None, description="CSV kunta,tyollisyysalue_nimi; "
-                                                            "default the shipped partial table")
+                                                            "default the municipality table's")
+    municipality_table: Path | None = Field(
+        None, description="own municipality table (columns of data/finland/"
+                          "municipalities_2025.csv); default the shipped one")
+    geography: Literal["table", "classifications"] = Field(
+        "table", description="'classifications' reads counties, regions and employment areas "
+                             "from Statistics Finland's classification service (cached)")
     osm_pbf: Path | None = Field(None, description="local OSM extract for networks and sites")
     osm_sites: bool = Field(True, description="add OSM libraries, town halls … as host sites")
     network: Literal["osm", "none"] = Field(
@@ -117,6 +124,7 @@ class RegionSpec(_Strict):
             "service_points": [fix_file(f) for f in self.service_points],
             "sites": [fix_file(f) for f in self.sites], "demand": fix_file(self.demand),
             "employment_areas": fix(self.employment_areas), "osm_pbf": fix(self.osm_pbf),
+            "municipality_table": fix(self.municipality_table),
         })
 
 
@@ -172,7 +180,8 @@ def load_region_spec(path: str | Path) -> RegionSpec:
     """
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text, _ = decode_text(path, path.read_bytes(), "the region spec (YAML)")
+        data = yaml.safe_load(text)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the region spec ({exc.strerror}); check the "
                          "path") from None

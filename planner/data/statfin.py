@@ -10,9 +10,11 @@ with ``count``/``startIndex`` (WFS 2.0), through the disk cache (:mod:`planner.d
   classification API instead, where that correspondence table exists;
 - population: ``vaestoruutu:vaki{year}_1km`` (``grd_id, kunta, vaesto, ika_0_14, ika_15_64,
   ika_65_``); cells with fewer than 10 residents have their age groups blanked to -1;
-- employment areas (työllisyysalueet, 2025): no source publishes the membership, so a small
-  curated table ships in ``data/finland/employment_areas_2025.csv``; the user may give their
-  own. Municipalities missing from the table form their own area, and the result says so.
+- county and employment-area membership: from the municipality table of
+  :mod:`planner.data.geography` (Statistics Finland's classifications of 1.1.2025, shipped in
+  ``data/finland/municipalities_2025.csv``), or a user's table; :func:`classification_map`
+  reads a correspondence of the classification service itself. A municipality the table
+  does not know gets no area (``""``), and the result says so; no area is made up.
 
 Licence of all Statistics Finland data: CC BY 4.0.
 """
@@ -29,7 +31,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
-from planner._paths import DATA_DIR
+from planner.data import geography, tables
 from planner.data.cache import Fetcher, SourceError
 from planner.errors import InputError
 from planner.schema import AGE_GROUPS, CRS
@@ -42,8 +44,6 @@ ATTRIBUTION = "Statistics Finland (Tilastokeskus): {what}"
 FIRST_COUNTY_YEAR = 2022
 #: Rows per WFS request.
 PAGE_SIZE = 5000
-#: Curated municipality -> employment area table shipped with the planner.
-EMPLOYMENT_AREAS_CSV = DATA_DIR / "finland" / "employment_areas_2025.csv"
 #: Grid age fields and the planner's age groups.
 GRID_AGE_FIELDS = {"ika_0_14": "age_0_14", "ika_15_64": "age_15_64", "ika_65_": "age_65_"}
 
@@ -280,7 +280,7 @@ def county_membership(munis: gpd.GeoDataFrame, county_areas: gpd.GeoDataFrame
 
 def classification_map(source: str, target: str, year: int, *,
                        fetcher: Fetcher | None = None,
-                       url: str = CLASSIFICATION_URL) -> pd.DataFrame:
+                       url: str = CLASSIFICATION_URL, lang: str = "fi") -> pd.DataFrame:
     """A correspondence table of Statistics Finland's classification service.
 
     Parameters
@@ -293,6 +293,8 @@ def classification_map(source: str, target: str, year: int, *,
     fetcher : Fetcher, optional
     url : str
         Base of the classification API.
+    lang : str
+        Language of the names: ``fi``, ``sv`` or ``en``.
 
     Returns
     -------
@@ -302,7 +304,7 @@ def classification_map(source: str, target: str, year: int, *,
     f = _fetcher(fetcher)
     table = f"{source}_1_{year}0101%23{target}_1_{year}0101"
     page = f.get_json(f"{url}/correspondenceTables/{table}/maps",
-                      {"content": "data", "meta": "min", "lang": "fi"}, licence=LICENCE,
+                      {"content": "data", "meta": "min", "lang": lang}, licence=LICENCE,
                       attribution=ATTRIBUTION.format(what=f"classification {source}->{target}"))
     if not isinstance(page.data, list):
         raise SourceError(f"{page.url}: expected a list of correspondence maps; check the "
@@ -310,7 +312,7 @@ def classification_map(source: str, target: str, year: int, *,
 
     def name(item: dict) -> str:
         names = item.get("classificationItemNames") or [{}]
-        fi = next((n for n in names if n.get("lang") == "fi"), names[0])
+        fi = next((n for n in names if n.get("lang") == lang), names[0])
         return str(fi.get("name", ""))
 
     rows = []
@@ -333,29 +335,53 @@ def employment_areas(path: str | Path | None = None) -> pd.DataFrame:
     ----------
     path : str or pathlib.Path, optional
         A CSV with columns ``kunta`` (code) and ``tyollisyysalue_nimi`` (optionally
-        ``tyollisyysalue_id``, ``source``, ``valid_from``); default: the curated table
-        shipped in ``data/finland/employment_areas_2025.csv``, which covers only the areas
-        whose membership is certain (see its ``source`` column).
+        ``tyollisyysalue_id``, ``source``, ``valid_from``), or a municipality table of
+        :func:`planner.data.geography.load_table` (column ``tyollisyysalue``); default: the
+        shipped table ``data/finland/municipalities_2025.csv`` (all 45 areas of 1.1.2025).
 
     Returns
     -------
     pandas.DataFrame
         ``municipality_code``, ``employment_area``, ``source``.
     """
-    path = Path(path) if path is not None else EMPLOYMENT_AREAS_CSV
-    try:
-        table = pd.read_csv(path, dtype=str, comment="#")
-    except (OSError, pd.errors.ParserError) as exc:
-        raise InputError(f"{path}: cannot read the employment-area table ({exc}); give a CSV "
-                         "with columns kunta, tyollisyysalue_nimi") from None
+    if path is None:
+        table = geography.load_table()
+        return pd.DataFrame({"municipality_code": table["code"],
+                             "employment_area": table["employment_area"],
+                             "source": geography.SOURCE})
+    path = Path(path)
+    table, _ = tables.read_table(path, comment="#")
+    table = table.fillna("")
+    if "tyollisyysalue" in table.columns and "tyollisyysalue_nimi" not in table.columns:
+        table = table.rename(columns={"tyollisyysalue": "tyollisyysalue_nimi"})
     missing = [c for c in ("kunta", "tyollisyysalue_nimi") if c not in table.columns]
     if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; the table needs "
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; found "
+                         f"{', '.join(map(str, table.columns)) or 'none'}; the table needs "
                          "kunta and tyollisyysalue_nimi")
     return pd.DataFrame({"municipality_code": _code(table["kunta"]).astype(str),
-                         "employment_area": table["tyollisyysalue_nimi"].astype(str),
+                         "employment_area": table["tyollisyysalue_nimi"].astype(str).str.strip(),
                          "source": table.get("source", pd.Series(str(path), index=table.index))
                          .astype(str)})
+
+
+def county_of_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Municipality -> organiser of health and social services, from a municipality table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows of :func:`planner.data.geography.load_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code``, ``county_code``, ``county`` (the shape of
+        :func:`county_membership`).
+    """
+    return pd.DataFrame({"municipality_code": table["code"].to_numpy(),
+                         "county_code": table["county_code"].to_numpy(),
+                         "county": table["county"].to_numpy()})
 
 
 def population_grid(year: int, *, bbox: tuple[float, float, float, float] | None = None,
@@ -475,12 +501,13 @@ def grid_to_demand(grid: gpd.GeoDataFrame, munis: gpd.GeoDataFrame,
 
 def _area(code: pd.Series, muni_name: pd.Series, table: pd.DataFrame | None, column: str,
           notes: list[str], what: str) -> np.ndarray:
-    """Look an area up by municipality code; unknown municipalities form their own area."""
-    known = {} if table is None else dict(zip(table["municipality_code"], table[column],
-                                              strict=True))
+    """Look an area up by municipality code; an unknown one stays empty (never made up)."""
+    known = {} if table is None else {k: v for k, v in zip(
+        table["municipality_code"], table[column], strict=True) if v}
     values = code.map(known)
     missing = sorted(set(muni_name[values.isna()]))
     if missing:
-        notes.append(f"no {what} membership for {', '.join(missing)}; each counts as its own "
-                     f"{column.replace('_', ' ')}")
-    return values.fillna(muni_name).astype(str).to_numpy()
+        notes.append(f"no {what} membership for {', '.join(missing)}; their "
+                     f"{column.replace('_', ' ')} is left empty and counts in no "
+                     f"{column.replace('_', ' ')} standard (give a table that has them)")
+    return values.fillna("").astype(str).to_numpy()
