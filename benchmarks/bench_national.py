@@ -125,13 +125,24 @@ def main() -> int:
     met = evaluate.standards_report(today, problem)["met"]
     print(f"today's network: {evaluate.total_cost(today, problem):,.0f} EUR/year, meeting "
           f"{int(met.sum())} of {len(met)} standards (the plan meets them all)")
+    if meta.get("stages"):
+        st = meta["stages"]
+        print(f"\nstages (all parts): relaxation {st['lp_bound']:,.0f}, starting plan "
+              f"{st['start']:,.0f}, after RINS {st['rins']:,.0f}, final {st['final']:,.0f}, "
+              f"bound {st['bound']:,.0f}; of the first gap RINS closed "
+              f"{st['rins_share']:.0%}, the search {st['search_share']:.0%}, the bound "
+              f"{st['bound_share']:.0%}, open {st['open_share']:.0%}")
     if meta.get("parts"):
-        print("\n| part | cells | sites | limit s | seconds | status | objective | bound | gap |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("\n| part | cells | sites | limit s | seconds | status | relaxation | start | "
+              "RINS | objective | bound | gap | closed: RINS / search / bound |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in meta["parts"]:
             print(f"| {r['area']} | {r['demand_points']:,} | {r['sites']:,} | "
                   f"{r['time_limit_s']:.0f} | {r['seconds']:.0f} | {r['status']} | "
-                  f"{r['objective']:,.0f} | {r['bound']:,.0f} | {r['gap']:.1%} |")
+                  f"{r.get('lp_bound', float('nan')):,.0f} | {r.get('start', float('nan')):,.0f} | "
+                  f"{r.get('rins', float('nan')):,.0f} | {r['objective']:,.0f} | "
+                  f"{r['bound']:,.0f} | {r['gap']:.1%} | {r.get('rins_share', 0):.0%} / "
+                  f"{r.get('search_share', 0):.0%} / {r.get('bound_share', 0):.0%} |")
     for key in ("decomposition", "demand_aggregation", "travel_model"):
         if key in meta:
             print(f"{key}: {meta[key]}")

@@ -150,6 +150,7 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
     console.print(f"Solver: {meta['status']}, objective {meta['objective']:,.0f} EUR/year, "
                   f"bound {meta['bound']:,.0f}, gap {meta['gap']:.2%}, "
                   f"{meta['seconds']:.1f} s", soft_wrap=True)
+    _print_stages(meta)
     console.print("within std: share of residents within the access standard; o/s/p/r: "
                   "sites with offices, shared premises, pop-ups, remote points", soft_wrap=True)
     console.print(f"Map:  {html}\nPlan: {gpkg}\nKPIs: {out / 'kpis.csv'}, "
@@ -163,6 +164,29 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
                       "with the stated rules of planner.data.national (residents scattered "
                       "around places, rule-made sites and offices); not official offices or "
                       "residents", soft_wrap=True, highlight=False)
+
+
+def _print_stages(meta: dict) -> None:
+    """The solve's stages (relaxation, starting plan, RINS, search, bound) and, for a
+    decomposed solve, a row per part with its bound and gap."""
+    st = meta.get("stages")
+    if st:
+        console.print(f"Stages: relaxation {st['lp_bound']:,.0f}, starting plan "
+                      f"{st['start']:,.0f}, after RINS {st['rins']:,.0f}, final "
+                      f"{st['final']:,.0f}, bound {st['bound']:,.0f}; of the first gap RINS "
+                      f"closed {st['rins_share']:.0%}, the search {st['search_share']:.0%}, "
+                      f"the bound {st['bound_share']:.0%}", soft_wrap=True, highlight=False)
+    parts = meta.get("parts") or []
+    if parts:
+        table = Table(title="Parts", title_justify="left")
+        for col in ("part", "cells", "sites", "seconds", "status", "objective", "bound",
+                    "gap"):
+            table.add_column(col, justify="left" if col in ("part", "status") else "right")
+        for r in parts:
+            table.add_row(str(r["area"]), f"{r['demand_points']:,}", f"{r['sites']:,}",
+                          f"{r['seconds']:.0f}", str(r["status"]), f"{r['objective']:,.0f}",
+                          f"{r['bound']:,.0f}", f"{r['gap']:.2%}")
+        console.print(table)
 
 
 def _print_tours_and_sharing(result: object) -> None:

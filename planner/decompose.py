@@ -263,8 +263,14 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
         {"area": a, "demand_points": sizes[a][0], "sites": sizes[a][1],
          "status": p.meta["status"], "objective": p.meta["objective"],
          "bound": p.meta["bound"], "gap": p.meta["gap"], "seconds": p.meta["seconds"],
-         "time_limit_s": part.scenario.solver.time_limit_s}
+         "time_limit_s": part.scenario.solver.time_limit_s, **p.meta.get("stages", {})}
         for (a, p), (_, part) in zip(results, parts, strict=True)]
+    stages = [p.meta["stages"] for _, p in results if "stages" in p.meta]
+    if stages:  # the whole solve's stages: the parts' sums
+        keys = ("lp_bound", "start", "rins", "final", "bound")
+        tot = {k: sum(st[k] for st in stages) for k in keys}
+        plan.meta["stages"] = model.stage_report(tot["lp_bound"], tot["start"], tot["rins"],
+                                                 tot["final"], tot["bound"])
     worst = max((p.meta["status"] for _, p in results), key=_STATUS_ORDER.index)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     plan.meta.update({
@@ -273,7 +279,8 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
         "seconds": round(time.perf_counter() - start, 3), "solver": model.ENGINES[sc.solver.engine],
         "scenario": sc.name, "seed": sc.solver.seed, "source": "optimised",
         "decomposition": (f"{len(parts)} parts by {column}, each served by its own sites; "
-                          "every standard holds in every part"
+                          "every standard holds in every part; the bound and gap are of this "
+                          "restricted problem (residents served within their area)"
                           + (f"; budgets priced in {rounds} rounds" if rounds else "")),
     })
     plan.meta.update(problem.notes)

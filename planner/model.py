@@ -569,6 +569,28 @@ def explain_infeasible(problem: Problem) -> str:
             "or raise a budget")
 
 
+def stage_report(lp_bound: float, start: float, rins: float, final: float,
+                 bound: float) -> dict[str, float]:
+    """What each stage of a solve did: the relaxation's bound, the starting plan's cost
+    (today's network repaired or the relaxation rounded, whichever is cheaper), the cost
+    after RINS, the final plan and bound, and the share of the first gap (starting plan
+    against the relaxation) that each closed: ``rins_share`` and ``search_share`` from
+    above (better plans), ``bound_share`` from below (the search's bound over the
+    relaxation's); ``open_share`` is what is left (they add up to 1)."""
+    finite = [v for v in (start, rins) if math.isfinite(v)]
+    top = max([*finite, final])
+    lp = lp_bound if math.isfinite(lp_bound) else bound
+    first = top - lp
+    rins_v = rins if math.isfinite(rins) else top
+    out = {"lp_bound": round(lp, 2), "start": round(start if math.isfinite(start) else top, 2),
+           "rins": round(rins_v, 2), "final": round(final, 2), "bound": round(bound, 2)}
+    parts = {"rins_share": top - rins_v, "search_share": rins_v - final,
+             "bound_share": bound - lp, "open_share": final - bound}
+    tight = first <= 1e-6 * max(abs(top), 1.0)  # the relaxation was the optimum: no gap
+    out.update({k: 0.0 if tight else round(max(v, 0.0) / first, 4) for k, v in parts.items()})
+    return out
+
+
 def solve(problem: Problem, name: str = "optimised",
           prices: dict[str, float] | None = None) -> Plan:
     """Solve the co-location model and return the optimised plan.
@@ -605,6 +627,7 @@ def solve(problem: Problem, name: str = "optimised",
     start = time.perf_counter()
     m = _Model(problem, floors=floors, prices=prices)
     m.warm_start()
+    first_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
     # the starting plan's time counts against the limit (at least a tenth is left);
     # RINS_SHARE of what is left improves it, the rest goes to the whole model (its bound)
     full = problem.scenario.solver.time_limit_s
@@ -613,6 +636,7 @@ def solve(problem: Problem, name: str = "optimised",
         return max(full - (time.perf_counter() - start), 0.1 * full)
 
     m.improve(RINS_SHARE * left())
+    rins_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
     limit = left()
     res = m.solve(limit)
     start_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
@@ -640,6 +664,8 @@ def solve(problem: Problem, name: str = "optimised",
                       "solver": ENGINES[problem.scenario.solver.engine],
                       "scenario": problem.scenario.name, "seed": problem.scenario.solver.seed,
                       "source": "optimised"})
+    plan.meta["stages"] = stage_report(m.lp_bound, first_cost, rins_cost, objective,
+                                       float(res.bound))
     plan.meta.update(problem.notes)
     if floors:
         plan.meta["equity_floors"] = "; ".join(

@@ -34,7 +34,7 @@ DECISION_MODES = ("office", "shared", "popup", "remote", "closed")
 ACTIONS = ("keep", "open", "close")
 #: Meta keys kept in memory but not written to files: they differ from run to run, and the
 #: same scenario and seed must give byte-identical plan files.
-RUN_ONLY_META = ("seconds", "parts")
+RUN_ONLY_META = ("seconds", "parts", "stages")
 
 
 @dataclass
