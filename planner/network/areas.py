@@ -97,13 +97,7 @@ def areas_from_xml(path: str | Path) -> gpd.GeoSeries:
     geopandas.GeoSeries
         Polygons in EPSG:3067.
     """
-    import osmnx as ox
-
-    try:
-        features = ox.features_from_xml(path, tags={"highway": list(AREA_HIGHWAYS)})
-    except ox._errors.InsufficientResponseError:
-        return gpd.GeoSeries([], crs=CRS)
-    return _walkable(features)
+    return _osmnx_areas("features_from_xml", path)
 
 
 def areas_from_polygon(polygon: BaseGeometry) -> gpd.GeoSeries:
@@ -118,10 +112,15 @@ def areas_from_polygon(polygon: BaseGeometry) -> gpd.GeoSeries:
     geopandas.GeoSeries
         Polygons in EPSG:3067.
     """
+    return _osmnx_areas("features_from_polygon", polygon)
+
+
+def _osmnx_areas(reader: str, source: object) -> gpd.GeoSeries:
+    """Walkable areas read by one of osmnx's feature readers (none if it finds none)."""
     import osmnx as ox
 
     try:
-        features = ox.features_from_polygon(polygon, tags={"highway": list(AREA_HIGHWAYS)})
+        features = getattr(ox, reader)(source, tags={"highway": list(AREA_HIGHWAYS)})
     except ox._errors.InsufficientResponseError:
         return gpd.GeoSeries([], crs=CRS)
     return _walkable(features)
