@@ -39,6 +39,7 @@ from planner.network.matrix import (
     travel_times,
 )
 from planner.network.quality import GraphQuality, graph_quality, report_quality
+from planner.network.reference import MatrixComparison, compare_with_matrix, read_matrix
 from planner.network.snap import (
     SNAP_COMPONENTS,
     SNAP_METHODS,

@@ -139,6 +139,12 @@ def _candidate_pairs(xy: np.ndarray) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
+def _has_as_short(graph: nx.MultiDiGraph, u: int, v: int, length: float) -> bool:
+    """Whether an edge u -> v at most ``length`` long exists already."""
+    edges = graph.get_edge_data(u, v) or {}
+    return any(d.get("length", np.inf) <= length + 1e-6 for d in edges.values())
+
+
 def add_area_links(graph: nx.MultiDiGraph, areas: gpd.GeoSeries,
                    walk_speed_kmh: float = WALK_SPEED_KMH,
                    tolerance_m: float = AREA_TOLERANCE_M) -> int:
@@ -180,9 +186,9 @@ def add_area_links(graph: nx.MultiDiGraph, areas: gpd.GeoSeries,
         inside = shapely.covers(poly, segs)
         for (i, j), seg, ok in zip(pairs.tolist(), segs, inside, strict=True):
             u, v = int(ids[on[i]]), int(ids[on[j]])
-            if not ok or graph.has_edge(u, v) or u == v:
-                continue
             length = float(seg.length)
+            if not ok or u == v or _has_as_short(graph, u, v, length):
+                continue
             attrs = {"highway": "pedestrian", "area": "yes", "area_link": a,
                      "length": length, "speed_kph": speed,
                      "travel_time": length / (speed / 3.6)}
