@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def road(speed_kmh: float) -> tuple[nx.MultiDiGraph, gpd.GeoDataFrame]:
     order = sorted(xs, key=xs.get)
     for k in order:
         g.add_node(k, x=X0 + xs[k], y=Y0)
-    for a, b in zip(order[:-1], order[1:], strict=True):
+    for a, b in itertools.pairwise(order):
         length = xs[b] - xs[a]
         for u, v in ((a, b), (b, a)):
             g.add_edge(u, v, length=length, travel_time=length / (speed_kmh / 3.6))
