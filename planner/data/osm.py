@@ -181,7 +181,9 @@ def graph_online(polygon: BaseGeometry, mode: str, fetcher: Fetcher | None = Non
     Returns
     -------
     networkx.MultiDiGraph
-        Prepared (EPSG:3067, ``travel_time`` on every edge).
+        Prepared (EPSG:3067, ``travel_time`` on every edge); a walk graph has its
+        pedestrian squares as links (downloaded and cached the same way), and
+        ``graph.graph["quality"]`` its measures.
     """
     f = fetcher if fetcher is not None else Fetcher()
     key = f"osmnx:graph_from_polygon?mode={mode}&polygon={_to_lonlat(polygon).wkt}"
@@ -192,4 +194,15 @@ def graph_online(polygon: BaseGeometry, mode: str, fetcher: Fetcher | None = Non
 
     rec = f.get_file(key, download, suffix=".graphml", licence=LICENCE,
                      attribution=ATTRIBUTION)
-    return network.prepare_graph(ox.load_graphml(rec.path), mode, **prepare_kw)
+
+    def areas() -> gpd.GeoSeries:  # walk graphs: the squares, downloaded once too
+        def fetch(tmp: Path) -> None:
+            found = network.areas.areas_from_polygon(_to_lonlat(polygon))
+            gpd.GeoDataFrame(geometry=found).to_file(tmp, driver="GeoJSON")
+
+        got = f.get_file(f"osmnx:walk_areas?polygon={_to_lonlat(polygon).wkt}", fetch,
+                         suffix=".geojson", licence=LICENCE, attribution=ATTRIBUTION)
+        return gpd.read_file(got.path).geometry
+
+    return network.finish_graph(ox.load_graphml(rec.path), mode, prepare=True, areas=areas,
+                                **prepare_kw)
