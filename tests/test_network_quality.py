@@ -200,3 +200,16 @@ def test_demo_walk_times_agree_with_osmnx_routing(demo_walk: nx.MultiDiGraph,
     r = ours[both] / ref[both]
     assert 0.95 <= np.median(r) <= 1.05
     assert ((r >= 0.8) & (r <= 1.25)).mean() >= 0.7
+
+
+def test_large_areas_link_delaunay_neighbours(town: Path, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    from planner.network import areas
+
+    # three nodes on the square (s1, c, s3): their Delaunay triangle is every pair, so the
+    # large-area branch adds the same single missing link s1 <-> c as the pairwise one
+    monkeypatch.setattr(areas, "MAX_PAIRWISE_NODES", 2)
+    walk = network.graph_from_xml(town, "walk")
+    assert walk.graph["area_links"] == 2
+    link = [d for *_, d in walk.edges(data=True) if "area_link" in d]
+    assert [d["length"] for d in link] == pytest.approx([np.hypot(200, 200)] * 2, abs=0.01)

@@ -9,8 +9,10 @@ Every source returns an osmnx-compatible ``networkx.MultiDiGraph`` (``crs`` in
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import osmnx as ox
@@ -100,7 +102,7 @@ def prepare_graph(graph: nx.MultiDiGraph, mode: str, walk_speed_kmh: float = WAL
 
 
 def finish_graph(graph: nx.MultiDiGraph, mode: str, prepare: bool,
-                 areas: object = None, quality: bool = True,
+                 areas: Callable[[], gpd.GeoSeries] | None = None, quality: bool = True,
                  **prepare_kw: object) -> nx.MultiDiGraph:
     """Prepare a freshly read graph, add its walkable areas and report its quality.
 
@@ -127,7 +129,7 @@ def finish_graph(graph: nx.MultiDiGraph, mode: str, prepare: bool,
     if not prepare:
         return graph
     g = prepare_graph(graph, mode, **prepare_kw)
-    if mode == "walk" and callable(areas):
+    if mode == "walk" and areas is not None:
         from planner.network.areas import add_area_links
 
         speed = float(prepare_kw.get("walk_speed_kmh", WALK_SPEED_KMH))
@@ -208,7 +210,7 @@ def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None
         graph = osm.to_graph(nodes, edges, graph_type="networkx", retain_all=True,
                              simplify=False, osmnx_compatible=True, progress=False)
 
-    def areas() -> object:
+    def areas() -> gpd.GeoSeries:
         from planner.network.areas import areas_from_pbf
 
         return areas_from_pbf(path, bounding_box)
@@ -257,7 +259,7 @@ def graph_from_xml(path: str | Path, mode: str, prepare: bool = True,
     graph = ox.simplify_graph(keep_mode_edges(raw, mode), edge_attrs_differ=["osmid"],
                               remove_rings=False)
 
-    def areas() -> object:
+    def areas() -> gpd.GeoSeries:
         from planner.network.areas import areas_from_xml
 
         return areas_from_xml(path)
@@ -299,7 +301,7 @@ def graph_from_polygon(polygon: BaseGeometry, mode: str, crs: str = "EPSG:4326",
         polygon, _ = ox.projection.project_geometry(polygon, crs=crs, to_latlong=True)
     graph = ox.graph_from_polygon(polygon, network_type=mode, retain_all=True)
 
-    def areas() -> object:
+    def areas() -> gpd.GeoSeries:
         from planner.network.areas import areas_from_polygon
 
         return areas_from_polygon(polygon)
