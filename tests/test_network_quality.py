@@ -132,7 +132,8 @@ def test_quality_report_counts_components_and_dead_ends(town: Path) -> None:
     assert q["restricted_share"] == pytest.approx(2 / walk.number_of_edges())
 
 
-def test_circuity_pairs_are_network_over_straight_distances() -> None:
+def test_circuity_pairs_are_network_over_straight_distances(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
     # a 6 x 6 grid of 100 m blocks: every pair's network distance is its Manhattan distance
     g = nx.grid_2d_graph(6, 6)
     mg = nx.MultiDiGraph(crs="EPSG:3067")
@@ -157,6 +158,12 @@ def test_circuity_pairs_are_network_over_straight_distances() -> None:
         assert any(abs(100 * (i + j) - d_net) < 1e-6 for i, j in dx_dy)
         ok += 1
     assert ok == 200
+    from planner.network import quality
+
+    monkeypatch.setattr(quality, "_BLOCK_BYTES", 1)  # one source per Dijkstra block
+    again = circuity_pairs(mat, x, y, np.arange(len(nodes)), n_pairs=200, min_m=200,
+                           max_m=400)
+    assert np.array_equal(again[0], net) and np.array_equal(again[1], straight)
     q = network.graph_quality(mg, n_pairs=200, min_m=200, max_m=400)
     assert q.components == 1 and q.dead_ends == 0
     assert 1.0 <= q.circuity_median <= np.sqrt(2) + 1e-9

@@ -32,6 +32,8 @@ from planner.network.tags import restricted_edges
 
 #: A dead end closer than this to the convex hull of the nodes counts as cut at the edge.
 EDGE_BAND_M = 50.0
+#: Memory budget of one block of dense Dijkstra rows (bytes).
+_BLOCK_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,13 @@ def circuity_pairs(length: sp.csr_array, x: np.ndarray, y: np.ndarray, nodes: np
     src = np.concatenate(src_list)[:n_pairs]
     tgt = np.concatenate(tgt_list)[:n_pairs]
     uniq, row = np.unique(src, return_inverse=True)
-    dist = dijkstra(length, directed=True, indices=uniq, limit=4.0 * max_m)
-    network_m = dist[row, tgt]
+    network_m = np.empty(len(src))
+    step = max(1, _BLOCK_BYTES // (8 * length.shape[0]))  # dense rows kept under the budget
+    for start in range(0, len(uniq), step):
+        dist = dijkstra(length, directed=True, indices=uniq[start:start + step],
+                        limit=4.0 * max_m)
+        mine = (row >= start) & (row < start + step)
+        network_m[mine] = dist[row[mine] - start, tgt[mine]]
     return network_m, np.hypot(x[tgt] - x[src], y[tgt] - y[src])
 
 
