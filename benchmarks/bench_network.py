@@ -1,33 +1,42 @@
-"""Travel-time matrices: planner.network against the baselines a user would pick.
+"""Travel-time matrices: planner.network against the strongest peers a user could install.
 
-For each graph, the same sites (sources) and points (targets), given as node ids, get the
-network times from every site to every point within a cut-off, computed
+For each graph and cut-off, the same sites (sources) and points (targets), given as node
+positions, get the network times from every site to every point within the cut-off,
+computed
 
-- by the per-source networkx loop osmnx users write
-  (``nx.single_source_dijkstra_path_length(G, site, cutoff=..., weight="travel_time")``);
-  the ratios are against this loop with the cut-off; the same loop without a cut-off, as
-  often written, is timed on ``--nocut-sites`` sites and extrapolated for reference,
-- by scipy's csgraph used naively (a full ``dijkstra`` from every site, no ``limit``),
-- by igraph's ``distances`` (if ``python-igraph`` is installed: ``pip install -e ".[bench]"``),
-- by ours, :func:`planner.network.node_times` (chunked csgraph with ``limit``).
+- by scipy's csgraph *with the same limit*: ``dijkstra(mat, indices=sites, limit=cutoff)``
+  in blocks of sites that keep the dense result under 256 MB, what an experienced user
+  writes in three lines (the reference of the "identical" column and of ``vs scipy limit``);
+- by igraph's ``distances`` (``python-igraph``; it has no cut-off, the pairs beyond it are
+  dropped afterwards);
+- by RoutingKit's customizable contraction hierarchies (``routingkit-cch``:
+  ``CCHOneToMany`` with the points pinned as targets; integer weights, no cut-off);
+- on graphs up to 250,000 nodes, by the per-source networkx loop osmnx users write
+  (``nx.single_source_dijkstra_path_length`` with the cut-off);
+- by ours, :func:`planner.network.node_times`.
 
-All run in the same process on the same inputs. Preparing the graph is done once beforehand
-and timed apart (column "prep s": networkx to CSR plus the contraction of degree-2 chains,
-:mod:`planner.network.contract`), since a planner prepares a graph once and queries it many
-times; the ratio "vs networkx +prep" charges that preparation to the one query. The igraph
-graph is built untimed. Results are compared pair by pair with the
-networkx loop: the same pairs, times equal to 1e-9 s. The script exits 1 if any differ.
+Install the peers with ``pip install -e ".[bench]"``; a missing one shows ``n/a``. Edge
+weights are whole milliseconds (rounded once, the same matrix for every method), so that
+the integer engine (CCH) and the floating-point ones compute the same sums exactly and no
+pair sits on the cut-off by a rounding error; results must then agree pair for pair within
+1e-6 s, else the script exits 1.
 
-Every method is timed as the best of ``--repeat`` runs (3), except that a run over 10 s is
-not repeated (the networkx loop and igraph on the grid city).
+Preparation is timed apart ("prep" columns): ours converts nothing (CSR in) but contracts
+degree-2 chains once; CCH computes a nested-dissection order (inertial flow), builds the
+hierarchy and customises the metric. Query times are the best of ``--repeat`` runs (one if
+a run takes over 10 s). Where a peer would take minutes, it is timed on the first
+``--subset`` sites and extrapolated linearly (marked "from N"); its pairs are compared on
+those sites.
+
+Graphs: the demo's Helsinki drive and walk networks, a grid city of ``--grid``\\ :sup:`2`
+nodes (100 m blocks, 30 km/h streets and 50 km/h every tenth, a tenth one-way) and one of
+``--big``\\ :sup:`2` (default 1,000,000 nodes); cut-offs 15 and 30 minutes; and one
+national-size query on the big grid (``--national-sites`` x ``--national-points``, 30 min).
 
 Usage::
 
-    python benchmarks/bench_network.py [--grid 450] [--sites 200] [--points 20000]
-                                       [--nx-sites 200] [--cutoff-min 15]
-
-``--nx-sites N`` times the networkx loop on the first N sites only and extrapolates linearly
-(marked in the table); the results of those N sites are still compared.
+    python benchmarks/bench_network.py [--grid 450] [--big 1000] [--sites 200]
+        [--points 20000] [--national-sites 2000] [--national-points 200000] [--quick]
 """
 
 from __future__ import annotations
@@ -46,39 +55,48 @@ from planner import network
 from planner.data.demo import demo_graph
 from planner.network.contract import contract_cached
 
+REPEAT = 3
+#: A run longer than this (s) is not repeated.
+ONCE_S = 10.0
+#: Dense block budget of the scipy baseline (bytes).
+BLOCK_BYTES = 256 * 2**20
+#: networkx is run on graphs up to this many nodes.
+NX_MAX_NODES = 250_000
 
-def grid_city(side: int, seed: int = 1) -> nx.MultiDiGraph:
-    """A ``side x side`` grid city: 100 m blocks (jittered), 30 km/h streets, 50 km/h every
-    tenth street, a tenth of the streets one-way; EPSG:3067, ``travel_time`` in seconds."""
+
+def grid_csr(side: int, seed: int = 1) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    """A ``side x side`` grid city as a CSR matrix of seconds, with node coordinates (m).
+
+    100 m blocks (lengths jittered by up to 10 m), 30 km/h streets and 50 km/h on every
+    tenth row and column, a tenth of the blocks one-way.
+    """
     rng = np.random.default_rng(seed)
     idx = np.arange(side * side).reshape(side, side)
-    xs, ys = np.meshgrid(np.arange(side) * 100.0, np.arange(side) * 100.0)
     u = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
     v = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
     row = np.concatenate([np.repeat(np.arange(side), side - 1),
                           np.tile(np.arange(side), side - 1)])
     kmh = np.where(row % 10 == 0, 50.0, 30.0)
-    length = 100.0 + rng.uniform(-10, 10, len(u))
-    tt = length / (kmh / 3.6)
+    tt = (100.0 + rng.uniform(-10, 10, len(u))) / (kmh / 3.6)
     one_way = rng.random(len(u)) < 0.1
-    g = nx.MultiDiGraph(crs="EPSG:3067")
-    g.add_nodes_from((int(n), {"x": 380000.0 + x, "y": 6670000.0 + y})
-                     for n, x, y in zip(idx.ravel(), xs.ravel(), ys.ravel(), strict=True))
-    g.add_edges_from((int(a), int(b), {"length": lg, "travel_time": t})
-                     for a, b, lg, t in zip(u, v, length, tt, strict=True))
-    g.add_edges_from((int(b), int(a), {"length": lg, "travel_time": t})
-                     for a, b, lg, t, ow in zip(u, v, length, tt, one_way, strict=True) if not ow)
-    return g
+    n = side * side
+    mat = network.graph.min_csr(np.r_[u, v[~one_way]], np.r_[v, u[~one_way]],
+                                np.r_[tt, tt[~one_way]], n)
+    ys, xs = np.divmod(np.arange(n), side)
+    return mat, xs * 100.0, ys * 100.0
 
 
-REPEAT = 3
-#: A run longer than this (s) is not repeated.
-ONCE_S = 10.0
+def helsinki(mode: str) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    g = demo_graph(mode)
+    mat, _ = network.graph_to_csr(g)
+    x, y = network.node_xy(g)
+    return mat, x, y
 
 
 def timed(fn: Callable[[], object]) -> tuple[object, float]:
     """Result and best time of up to ``REPEAT`` runs (one run if it takes over ``ONCE_S``)."""
     best = np.inf
+    out = None
     for _ in range(REPEAT):
         t0 = time.perf_counter()
         out = fn()
@@ -88,137 +106,203 @@ def timed(fn: Callable[[], object]) -> tuple[object, float]:
     return out, best
 
 
-def as_pairs(i: np.ndarray, j: np.ndarray, v: np.ndarray) -> sp.csr_array:
-    """Pairs as a sparse matrix keyed (site, point), zeros kept explicit via an offset."""
-    return sp.coo_array((np.asarray(v) + 1.0, (i, j))).tocsr()
+Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def same(a: sp.csr_array, b: sp.csr_array, rows: int) -> tuple[bool, float]:
-    """Same pairs (in the first ``rows`` sites) and the largest time difference (s)."""
-    a, b = a[:rows].tocsr(), b[:rows].tocsr()
-    a.sort_indices()
-    b.sort_indices()
-    shape_ok = a.shape[1] == b.shape[1] or a.nnz == b.nnz == 0
-    if not shape_ok:
-        n = max(a.shape[1], b.shape[1])
-        a.resize((a.shape[0], n))
-        b.resize((b.shape[0], n))
-    ok = (np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices))
-    diff = float(np.max(np.abs(a.data - b.data))) if ok and a.nnz else (0.0 if ok else np.inf)
-    return ok and diff <= 1e-9, diff
+def from_dense(dist: np.ndarray, limit: float, row0: int = 0) -> Pairs:
+    i, j = np.nonzero(dist <= limit)
+    return i + row0, j, dist[i, j]
 
 
-def run_case(name: str, g: nx.MultiDiGraph, n_sites: int, n_points: int, cutoff_min: float,
-             nx_sites: int, nocut_sites: int, seed: int = 0) -> tuple[list[str], bool]:
-    rng = np.random.default_rng(seed)
-    t0 = time.perf_counter()  # once: the contraction is remembered for the queries below
-    mat, nodes = network.graph_to_csr(g)
-    contract_cached(mat)
-    prep_s = time.perf_counter() - t0
-    n = len(nodes)
-    sites = rng.choice(n, min(n_sites, n), replace=False)
-    points = rng.choice(n, min(n_points, n), replace=False)
-    limit = cutoff_min * 60.0
+def scipy_limit(mat: sp.csr_array, sites: np.ndarray, points: np.ndarray,
+                limit: float) -> Pairs:
+    """``dijkstra(indices=sites, limit=limit)`` in blocks that fit the memory budget."""
+    size = max(1, BLOCK_BYTES // (8 * mat.shape[0]))
+    parts = [from_dense(dijkstra(mat, directed=True, indices=sites[s:s + size],
+                                 limit=limit)[:, points], limit, s)
+             for s in range(0, len(sites), size)]
+    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
 
-    # networkx loop, as osmnx users write it
-    k = min(nx_sites, len(sites))
 
-    point_of = {int(nodes[p]): j for j, p in enumerate(points)}  # node id -> point column
-
-    def nx_loop(count: int, cutoff: float | None) -> sp.csr_array:
-        ii, jj, vv = [], [], []
-        for s_row, s in enumerate(sites[:count]):
-            lengths = nx.single_source_dijkstra_path_length(g, int(nodes[s]), cutoff=cutoff,
-                                                            weight="travel_time")
-            for node, t in lengths.items():
-                j = point_of.get(node)
-                if j is not None and t <= limit:
-                    ii.append(s_row)
-                    jj.append(j)
-                    vv.append(t)
-        return as_pairs(np.array(ii, dtype=np.int64), np.array(jj, dtype=np.int64),
-                        np.array(vv))
-
-    ref, nx_s = timed(lambda: nx_loop(k, limit))
-    nx_s_full = nx_s * len(sites) / k
-    # the same loop without a cut-off (common in osmnx notebooks), timed on a few sites
-    few = min(nocut_sites, len(sites))
-    _, nocut_s = timed(lambda: nx_loop(few, None))
-    nocut_s *= len(sites) / few
-
-    def scipy_naive() -> sp.csr_array:
-        dist = dijkstra(mat, directed=True, indices=sites)[:, points]
-        i, j = np.nonzero(dist <= limit)
-        return as_pairs(i, j, dist[i, j])
-
-    naive, naive_s = timed(scipy_naive)
-    ours_ijv, ours_s = timed(lambda: network.node_times(mat, sites, points, limit))
-    ours = as_pairs(*ours_ijv)
-    ig_s, ig_ok = None, None
+def igraph_runner(mat: sp.csr_array) -> Callable[[np.ndarray, np.ndarray, float], Pairs] | None:
     try:
         import igraph as ig
     except ImportError:
-        ig = None
-    if ig is not None:
-        coo = mat.tocoo()
-        graph_ig = ig.Graph(n=n, edges=np.c_[coo.row, coo.col].tolist(), directed=True)
-        graph_ig.es["w"] = coo.data.tolist()
+        return None
+    coo = mat.tocoo()
+    g = ig.Graph(n=mat.shape[0], edges=np.c_[coo.row, coo.col], directed=True)
+    g.es["w"] = coo.data
 
-        def igraph_run() -> sp.csr_array:
-            dist = np.array(graph_ig.distances(source=sites.tolist(), target=points.tolist(),
-                                               weights="w", mode="out"))
-            i, j = np.nonzero(dist <= limit)
-            return as_pairs(i, j, dist[i, j])
+    def run(sites: np.ndarray, points: np.ndarray, limit: float) -> Pairs:
+        parts = []
+        for s in range(0, len(sites), 50):
+            d = np.array(g.distances(source=sites[s:s + 50].tolist(), target=points.tolist(),
+                                     weights="w", mode="out"))
+            parts.append(from_dense(d, limit, s))
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore
 
-        ig_res, ig_s = timed(igraph_run)
-        ig_ok = same(ig_res, ref, k)[0]
-    ours_ok, diff = same(ours, ref, k)
-    naive_ok = same(naive, ref, k)[0]
-    nx_cell = f"{nx_s_full:.2f}" + ("" if k == len(sites) else f" (extrapolated from {k})")
-    row = [name, f"{n:,}", f"{len(sites)} x {len(points):,}", f"{cutoff_min:g}",
-           f"{ours.nnz:,}", nx_cell,
-           f"{nocut_s:.2f}" + ("" if few == len(sites) else f" (from {few})"),
-           f"{naive_s:.2f}",
-           "n/a" if ig_s is None else f"{ig_s:.2f}", f"{prep_s:.2f}", f"{ours_s:.3f}",
-           f"{nx_s_full / ours_s:.1f}x", f"{nx_s_full / (ours_s + prep_s):.1f}x",
-           f"{naive_s / ours_s:.1f}x",
-           "yes" if ours_ok and naive_ok and ig_ok is not False else f"NO (max diff {diff})"]
-    return row, ours_ok and naive_ok and ig_ok is not False
+    return run
+
+
+def cch_prepare(mat: sp.csr_array, x: np.ndarray, y: np.ndarray) -> object | None:
+    """RoutingKit CCH: order (inertial flow on the coordinates), hierarchy, metric (ms)."""
+    try:
+        import routingkit_cch as rk
+    except ImportError:
+        return None
+    coo = mat.tocoo()
+    tail, head = coo.row.tolist(), coo.col.tolist()
+    # inertial flow wants latitude/longitude; any planar coordinates scaled to degrees do
+    order = rk.compute_order_inertial(mat.shape[0], tail, head, (y / 111_000).tolist(),
+                                      (x / 111_000).tolist())
+    cch = rk.CCH(order, tail, head, False)
+    return rk, cch, rk.CCHMetric(cch, coo.data.astype(np.int64).tolist())
+
+
+def cch_run(prepared: object, sites: np.ndarray, points: np.ndarray, limit: float) -> Pairs:
+    rk, _, metric = prepared  # type: ignore[misc]
+    query = rk.CCHOneToMany(metric, points.tolist())
+    ii, jj, vv = [], [], []
+    for row, s in enumerate(sites.tolist()):
+        d = np.array(query.distances_from(s), dtype=float)  # None -> nan: unreachable
+        keep = np.flatnonzero(d <= limit)
+        ii.append(np.full(len(keep), row))
+        jj.append(keep)
+        vv.append(d[keep])
+    return np.concatenate(ii), np.concatenate(jj), np.concatenate(vv)
+
+
+def nx_run(g: nx.DiGraph, sites: np.ndarray, points: np.ndarray, limit: float) -> Pairs:
+    col = {int(p): j for j, p in enumerate(points)}
+    ii, jj, vv = [], [], []
+    for row, s in enumerate(sites.tolist()):
+        for node, t in nx.single_source_dijkstra_path_length(g, s, cutoff=limit,
+                                                             weight="weight").items():
+            j = col.get(node)
+            if j is not None:
+                ii.append(row)
+                jj.append(j)
+                vv.append(t)
+    return np.array(ii, dtype=np.int64), np.array(jj, dtype=np.int64), np.array(vv)
+
+
+def as_csr(p: Pairs, rows: int, cols: int) -> sp.csr_array:
+    """Pairs keyed (site, point), zero times kept via an offset; first ``rows`` sites."""
+    i, j, v = p
+    keep = i < rows
+    m = sp.csr_array((v[keep] + 1.0, (i[keep], j[keep])), shape=(rows, cols))
+    m.sort_indices()
+    return m
+
+
+def agree(a: Pairs, ref: Pairs, rows: int, cols: int) -> tuple[bool, float]:
+    """Same pairs on the first ``rows`` sites, and the largest time difference (s)."""
+    x, y = as_csr(a, rows, cols), as_csr(ref, rows, cols)
+    same = np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+    if not same:
+        return False, np.inf
+    diff = float(np.max(np.abs(x.data - y.data))) / 1000 if x.nnz else 0.0  # ms -> s
+    return diff <= 1e-6, diff
+
+
+class Peers:
+    """Everything prepared once per graph: our contraction, igraph, CCH, networkx."""
+
+    def __init__(self, mat: sp.csr_array, x: np.ndarray, y: np.ndarray, nx_sites: int):
+        t0 = time.perf_counter()
+        contract_cached(mat)  # remembered for every query on this matrix
+        self.ours_prep = time.perf_counter() - t0
+        self.igraph = igraph_runner(mat)
+        t0 = time.perf_counter()
+        self.cch = cch_prepare(mat, x, y)
+        self.cch_prep = time.perf_counter() - t0
+        self.nx = (nx.from_scipy_sparse_array(mat, create_using=nx.DiGraph)
+                   if mat.shape[0] <= NX_MAX_NODES and nx_sites > 0 else None)
+
+
+def run_case(name: str, mat: sp.csr_array, peers: Peers, n_sites: int, n_points: int,
+             cutoff_min: float, subset: int, nx_sites: int, seed: int = 0
+             ) -> tuple[list[str], bool]:
+    n = mat.shape[0]
+    rng = np.random.default_rng(seed)
+    sites = rng.choice(n, min(n_sites, n), replace=False)
+    points = np.sort(rng.choice(n, min(n_points, n), replace=False))
+    limit = cutoff_min * 60_000.0  # milliseconds
+    ref, scipy_s = timed(lambda: scipy_limit(mat, sites, points, limit))
+    ours, ours_s = timed(lambda: network.node_times(mat, sites, points, limit))
+    ok, diff = agree(ours, ref, len(sites), len(points))
+    cells = {"ours": "yes" if ok else f"NO ({diff:.2g})"}
+
+    def peer(label: str, fn: Callable[[np.ndarray], Pairs], count: int) -> str:
+        few = sites[:min(count, len(sites))]
+        res, secs = timed(lambda: fn(few))
+        good, d = agree(res, ref, len(few), len(points))
+        cells[label] = "yes" if good else f"NO ({d:.2g})"
+        mark = "" if len(few) == len(sites) else f" (from {len(few)})"
+        return f"{secs * len(sites) / len(few):.2f}{mark}"
+
+    slow = subset if n > NX_MAX_NODES else len(sites)
+    ig_cell = "n/a" if peers.igraph is None else peer(
+        "igraph", lambda s: peers.igraph(s, points, limit), slow)
+    cch_cell = "n/a" if peers.cch is None else peer(
+        "CCH", lambda s: cch_run(peers.cch, s, points, limit), slow)
+    nx_cell = "n/a" if peers.nx is None else peer(
+        "networkx", lambda s: nx_run(peers.nx, s, points, limit), nx_sites)
+    all_ok = all(v == "yes" for v in cells.values())
+    ident = "yes" if all_ok else "; ".join(f"{m} {v}" for m, v in cells.items() if v != "yes")
+    row = [name, f"{n:,}", f"{len(sites):,} x {len(points):,}", f"{cutoff_min:g}",
+           f"{len(ref[0]):,}", f"{scipy_s:.2f}", ig_cell,
+           "n/a" if peers.cch is None else f"{peers.cch_prep:.1f}", cch_cell, nx_cell,
+           f"{peers.ours_prep:.2f}", f"{ours_s:.2f}", f"{scipy_s / ours_s:.2f}x", ident]
+    return row, all_ok
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--grid", type=int, default=450, help="grid side (450: 202,500 nodes)")
+    ap.add_argument("--grid", type=int, default=450, help="grid city side (450: 202,500 nodes)")
+    ap.add_argument("--big", type=int, default=1000, help="large grid side (1000: 1,000,000)")
     ap.add_argument("--sites", type=int, default=200)
     ap.add_argument("--points", type=int, default=20_000)
-    ap.add_argument("--nx-sites", type=int, default=200,
-                    help="sites the networkx loop is timed on (extrapolated to --sites)")
-    ap.add_argument("--cutoff-min", type=float, default=15.0)
-    ap.add_argument("--nocut-sites", type=int, default=10,
-                    help="sites the networkx loop without cut-off is timed on (extrapolated)")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="best of this many runs for every method (one if it takes > 10 s)")
+    ap.add_argument("--national-sites", type=int, default=2000)
+    ap.add_argument("--national-points", type=int, default=200_000)
+    ap.add_argument("--subset", type=int, default=20,
+                    help="sites the slow peers are timed on for graphs over 250,000 nodes")
+    ap.add_argument("--nx-sites", type=int, default=20,
+                    help="sites the networkx loop is timed on (extrapolated)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true",
+                    help="small graphs only (Helsinki and a 100 x 100 grid)")
     args = ap.parse_args()
     global REPEAT
     REPEAT = max(1, args.repeat)
-    cases = [
-        ("Helsinki drive", lambda: demo_graph("drive"), 100, 1437, 5.0),
-        ("Helsinki walk", lambda: demo_graph("walk"), 100, 5559, 15.0),
-        (f"grid city {args.grid}x{args.grid}", lambda: grid_city(args.grid), args.sites,
-         args.points, args.cutoff_min),
+    graphs: list[tuple[str, Callable[[], tuple]]] = [
+        ("Helsinki drive", lambda: helsinki("drive")),
+        ("Helsinki walk", lambda: helsinki("walk")),
     ]
-    head = ["graph", "nodes", "sites x points", "cut-off min", "pairs", "networkx loop s",
-            "networkx no cut-off s", "scipy naive s", "igraph s", "prep s", "ours s", "vs networkx",
-            "vs networkx +prep", "vs scipy naive", "identical"]
+    grid, big = (100, 0) if args.quick else (args.grid, args.big)
+    graphs.append((f"grid city {grid}x{grid}", lambda: grid_csr(grid)))
+    if big:
+        graphs.append((f"grid {big}x{big}", lambda: grid_csr(big, seed=2)))
+    head = ["graph", "nodes", "sites x points", "cut-off min", "pairs", "scipy limit s",
+            "igraph s", "CCH prep s", "CCH s", "networkx s", "prep s", "ours s",
+            "vs scipy limit", "identical"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     all_ok = True
-    for name, build, n_sites, n_points, cutoff in cases:
-        g = build()
-        row, ok = run_case(name, g, n_sites, n_points, cutoff, args.nx_sites,
-                           args.nocut_sites)
-        print("| " + " | ".join(row) + " |", flush=True)
-        all_ok &= ok
+    for name, build in graphs:
+        mat, x, y = build()
+        mat = sp.csr_array((np.rint(mat.data * 1000), mat.indices, mat.indptr),
+                           shape=mat.shape)  # whole milliseconds, for every method
+        peers = Peers(mat, x, y, args.nx_sites)
+        cases = [(name, args.sites, args.points, c) for c in (15.0, 30.0)]
+        if big and name == f"grid {big}x{big}":
+            cases.append((f"{name} national query", args.national_sites,
+                          args.national_points, 30.0))
+        for label, n_sites, n_points, cutoff in cases:
+            row, ok = run_case(label, mat, peers, n_sites, n_points, cutoff, args.subset,
+                               args.nx_sites)
+            print("| " + " | ".join(row) + " |", flush=True)
+            all_ok &= ok
     return 0 if all_ok else 1
 
 

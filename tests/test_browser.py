@@ -41,7 +41,7 @@ FIXED_LAYERS = (
     "Areas: share within standard by municipality",
     "Areas: share within standard by wellbeing services county",
     "Areas: share within standard by employment area",
-    "Reach of proposed in-person sites (15 min)", "Reach of proposed in-person sites (20 min)",
+    "Reach of proposed in-person sites (12 min)", "Reach of proposed in-person sites (20 min)",
     "Proposed: shared premises", "Proposed: offices", "Proposed: pop-up",
     "Proposed: remote service", "Closed offices",
     "Residents: minutes to in-person service (proposed)",

@@ -22,7 +22,7 @@ from planner.scenario import load_scenario
 ORGS = ("kela", "municipality", "county", "employment")
 #: The demo scenario's standards as written in data/demo/scenario.yaml:
 #: (organisation, minutes, share, min_popup_days).
-STANDARDS = [("all", 15.0, 0.8, 2), ("county", 20.0, 0.9, 4)]
+STANDARDS = [("all", 12.0, 0.8, 2), ("county", 20.0, 0.9, 4)]
 LAYERS = ("Proposed: shared premises", "Proposed: pop-up", "Proposed: remote service",
           "Proposed: offices", "Closed offices",
           "Residents: minutes to in-person service (proposed)")
@@ -104,7 +104,7 @@ def test_demo_map_has_layers_and_escaped_site_names(demo_run: tuple[Result, Path
 def test_plan_meets_its_access_standards(plan: Plan, problem: Problem) -> None:
     report = standards_report(plan, problem)
     # the demo's "municipality" areas are its four postal code areas (data/demo/README.md):
-    # every organisation under the 15-minute standard, plus county's stricter one, in each
+    # every organisation under the 12-minute standard, plus county's stricter one, in each
     areas = sorted(set(problem.demand["municipality"]))
     assert areas == ["00100 Helsinki", "00120 Helsinki", "00130 Helsinki", "00170 Helsinki"]
     assert len(report) == (len(ORGS) + 1) * len(areas)
@@ -136,10 +136,10 @@ def test_kpi_csv_meets_the_standard(demo_run: tuple[Result, Path], plan: Plan,
     kpis = pd.read_csv(out / "kpis.csv", index_col="organisation")
     assert list(kpis.index) == [*ORGS, "all"]
     for org in ORGS:
-        assert kpis.loc[org, "standard"] == "15 min"
+        assert kpis.loc[org, "standard"] == "12 min"
         assert kpis.loc[org, "within_after"] >= 0.8 - 1e-4
         # the csv is written with 4 decimals; the share by hand must agree
-        by_hand = _share_by_hand(plan, problem, org, 15.0, 2)
+        by_hand = _share_by_hand(plan, problem, org, 12.0, 2)
         assert kpis.loc[org, "within_after"] == pytest.approx(by_hand, abs=6e-5)
     assert np.isnan(kpis.loc["all", "within_after"])
 

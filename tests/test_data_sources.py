@@ -272,13 +272,18 @@ def test_downloaded_graph_cached_as_graphml(tmp_path: Path,
         calls.append((mode, crs, prepare))
         return network.graph_from_xml(toy, mode, prepare=False)
 
+    def squares(polygon: object) -> object:
+        calls.append(("areas",))
+        return network.areas_from_xml(toy)
+
     monkeypatch.setattr(network, "graph_from_polygon", download)
+    monkeypatch.setattr(network.areas, "areas_from_polygon", squares)
     area = box(370000, 6670000, 380000, 6690000)
     online = osm.graph_online(area, "walk", fetcher=Fetcher(tmp_path))
-    assert calls == [("walk", "EPSG:3067", False)]
+    assert calls == [("walk", "EPSG:3067", False), ("areas",)]
     _no_network(monkeypatch)
     cached = osm.graph_online(area, "walk", fetcher=Fetcher(tmp_path, offline=True))
-    assert len(calls) == 1
+    assert len(calls) == 2
     assert cached.number_of_nodes() == online.number_of_nodes() > 0
     assert cached.graph["mode"] == "walk" and cached.graph["crs"] == online.graph["crs"]
     t_online = sorted(d["travel_time"] for *_, d in online.edges(data=True))

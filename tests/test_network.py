@@ -73,9 +73,29 @@ def test_island_is_absent_not_zero() -> None:
     g.add_node(9, x=401000.0, y=6670000.0)  # an island with no edges
     g.add_node(10, x=401100.0, y=6670000.0)
     g.add_edge(9, 10, travel_time=10.0)
-    tt = network.travel_times(g, pts(g, [1, 9]), pts(g, [10]), cutoff_min=600)
+    tt = network.travel_times(g, pts(g, [1, 9]), pts(g, [10]), cutoff_min=600,
+                              component="any")
     assert list(tt["origin"]) == [1]
     assert tt["minutes"].iloc[0] == pytest.approx(10 / 60)
+
+
+def test_points_snap_to_the_largest_component() -> None:
+    g = toy_graph()
+    g.add_node(9, x=400300.0, y=6670000.0)  # a two-node island 100 m east of node 3
+    g.add_node(10, x=400300.0, y=6670010.0)
+    g.add_edge(9, 10, travel_time=10.0)
+    g.add_edge(10, 9, travel_time=10.0)
+    # a point 5 m west of node 9: the island is 5 m away, node 3 of the main part 95 m
+    p = gpd.GeoSeries([Point(400295.0, 6670000.0)], crs="EPSG:3067")
+    tt = network.travel_times(g, p, pts(g, [1]), cutoff_min=600, walk_speed_kmh=3.6)
+    # 95 m at 1 m/s to node 3, then 3 -> 2 (30 s, fast parallel) -> 1 (60 s)
+    assert tt["minutes"].iloc[0] == pytest.approx((95 + 90) / 60, abs=1e-9)
+    assert tt.attrs["access"]["origins"]["median_m"] == pytest.approx(95.0)
+    # anywhere: the island is nearer and reaches nothing
+    assert network.travel_times(g, p, pts(g, [1]), cutoff_min=600, component="any").empty
+    # beyond max_snap_m from the main part: unreachable, reported
+    tt = network.travel_times(g, p, pts(g, [1]), cutoff_min=600, max_snap_m=50)
+    assert tt.empty and tt.attrs["unreachable_origins"] == [0]
 
 
 def test_csr_keeps_fastest_parallel_edge() -> None:

@@ -142,7 +142,7 @@ def test_workbook_has_the_sheets_and_the_plans_kpis(run) -> None:
             float(problem.existing.loc[problem.existing["org"] == org,
                                        "annual_cost_eur"].sum()))
         assert summary.loc[org, "share_within_standard"] == pytest.approx(
-            _share_by_hand(plan, problem, org, 15.0), abs=1e-12)
+            _share_by_hand(plan, problem, org, 12.0), abs=1e-12)
         for col in ("mean_minutes", "p90_minutes", "unserved_visits", "travel_value_eur"):
             assert summary.loc[org, col] == pytest.approx(plan.kpis.loc[org, col], nan_ok=True)
     kela = plan.assignment[(plan.assignment["organisation"] == "kela")
@@ -262,15 +262,15 @@ def test_cost_sharing_sheet_splits_the_shared_premises(run) -> None:
 def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:
     problem, plan, today, written = run
     access = _sheet(written["xlsx"], "Access")
-    # 15 min for all, 20 min for the county, in each of the demo's 4 postal code areas
+    # 12 min for all, 20 min for the county, in each of the demo's 4 postal code areas
     assert len(access) == (len(ORGS) + 1) * 4
     area = "00100 Helsinki"
-    kela = access[(access["organisation"] == "kela") & (access["minutes"] == 15)
+    kela = access[(access["organisation"] == "kela") & (access["minutes"] == 12)
                   & (access["group"] == area)].iloc[0]
     assert kela["achieved_share"] == pytest.approx(
-        _share_by_hand(plan, problem, "kela", 15, area))
+        _share_by_hand(plan, problem, "kela", 12, area))
     assert kela["achieved_share_today"] == pytest.approx(
-        _share_by_hand(today, problem, "kela", 15, area))
+        _share_by_hand(today, problem, "kela", 12, area))
     assert kela["required_share"] == 0.8
     assert bool(kela["met"]) == (kela["achieved_share"] >= 0.8)
 
@@ -396,7 +396,7 @@ def test_charts_are_nonblank_pngs(run) -> None:
 def test_maps_written_with_isochrones_and_areas(run) -> None:
     _, _, _, written = run
     page = written["map"].read_text(encoding="utf-8")
-    assert "Reach of proposed in-person sites (15 min)" in page
+    assert "Reach of proposed in-person sites (12 min)" in page
     assert "Reach of proposed in-person sites (20 min)" in page
     assert "Areas: share within standard by municipality" in page
     assert EVIL not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -46,7 +46,7 @@ def test_demo_scenario_loads(monkeypatch: pytest.MonkeyPatch) -> None:
                                                       "age_65_": 3.5}
     assert sc.organisations["employment"].remote_share == {"age_15_64": 0.5}
     got = [(s.organisation, s.area, s.minutes, s.share, s.min_popup_days) for s in sc.standards]
-    assert got == [("all", "municipality", 15, 0.8, 2), ("county", "municipality", 20, 0.9, 4)]
+    assert got == [("all", "municipality", 12, 0.8, 2), ("county", "municipality", 20, 0.9, 4)]
     assert (sc.travel.mode, sc.travel.cutoff_min, sc.travel.max_snap_m) == ("walk", 30, 300)
     assert sc.costs.popup.days_per_month == [2, 4, 8]
     assert (sc.solver.time_limit_s, sc.solver.relative_gap, sc.solver.seed) == (180, 0.03, 0)

@@ -31,6 +31,7 @@ from planner._paths import DEMO_DIR
 from planner.data import hsy
 from planner.errors import InputError
 from planner.hosts import classify_host, default_agreement
+from planner.network.areas import areas_from_osm
 from planner.region import Region
 from planner.schema import AGE_GROUPS, CRS, OFFICE_KINDS
 
@@ -113,7 +114,9 @@ def demo_graph(mode: str, walk_speed_kmh: float = network.WALK_SPEED_KMH) -> nx.
     -------
     networkx.MultiDiGraph
         osmnx-compatible, every node of pyrosm's network kept (no simplification), projected
-        to EPSG:3067, ``travel_time`` in seconds on every edge.
+        to EPSG:3067, ``travel_time`` in seconds on every edge; the walk graph has the
+        extract's pedestrian squares as links across them (:mod:`planner.network.areas`);
+        ``graph.graph["quality"]`` holds its measures (:mod:`planner.network.quality`).
     """
     network_type = {"walk": "walking", "drive": "driving"}.get(mode)
     if network_type is None:
@@ -124,7 +127,9 @@ def demo_graph(mode: str, walk_speed_kmh: float = network.WALK_SPEED_KMH) -> nx.
         nodes, edges = osm.get_network(network_type=network_type, nodes=True)
         graph = osm.to_graph(nodes, edges, graph_type="networkx", retain_all=True,
                              simplify=False, osmnx_compatible=True, progress=False)
-    return network.prepare_graph(graph, mode, walk_speed_kmh=walk_speed_kmh)
+    return network.finish_graph(graph, mode, prepare=True,
+                                areas=lambda: areas_from_osm(osm),
+                                walk_speed_kmh=walk_speed_kmh)
 
 
 def _pois() -> gpd.GeoDataFrame:

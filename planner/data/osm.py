@@ -181,7 +181,9 @@ def graph_online(polygon: BaseGeometry, mode: str, fetcher: Fetcher | None = Non
     Returns
     -------
     networkx.MultiDiGraph
-        Prepared (EPSG:3067, ``travel_time`` on every edge).
+        Prepared (EPSG:3067, ``travel_time`` on every edge); a walk graph has its
+        pedestrian squares as links (downloaded and cached the same way), and
+        ``graph.graph["quality"]`` its measures.
     """
     f = fetcher if fetcher is not None else Fetcher()
     key = f"osmnx:graph_from_polygon?mode={mode}&polygon={_to_lonlat(polygon).wkt}"
@@ -192,4 +194,68 @@ def graph_online(polygon: BaseGeometry, mode: str, fetcher: Fetcher | None = Non
 
     rec = f.get_file(key, download, suffix=".graphml", licence=LICENCE,
                      attribution=ATTRIBUTION)
-    return network.prepare_graph(ox.load_graphml(rec.path), mode, **prepare_kw)
+
+    def areas() -> gpd.GeoSeries:  # walk graphs: the squares, downloaded once too
+        def fetch(tmp: Path) -> None:
+            found = network.areas.areas_from_polygon(_to_lonlat(polygon))
+            gpd.GeoDataFrame(geometry=found).to_file(tmp, driver="GeoJSON")
+
+        got = f.get_file(f"osmnx:walk_areas?polygon={_to_lonlat(polygon).wkt}", fetch,
+                         suffix=".geojson", licence=LICENCE, attribution=ATTRIBUTION)
+        return gpd.read_file(got.path).geometry
+
+    return network.finish_graph(ox.load_graphml(rec.path), mode, prepare=True, areas=areas,
+                                **prepare_kw)
+
+
+def pbf_to_xml(pbf: str | Path, out: str | Path) -> Path:
+    """Write a ``.osm.pbf`` extract as OSM XML that osmnx can read (needs ``osmium``).
+
+    An extract cut by a bounding box keeps ways whose nodes lie partly outside it; osmnx
+    refuses such ways (``Some edges missing nodes``). Each is kept as its longest run of
+    nodes inside the extract (pyrosm drops the missing nodes in the same way), and dropped
+    if fewer than two remain.
+
+    Parameters
+    ----------
+    pbf : str or pathlib.Path
+        The extract, e.g. ``pyrosm.get_data("helsinki_pbf")``.
+    out : str or pathlib.Path
+        The XML file to write (replaced if it exists).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    import osmium
+
+    out = Path(out)
+    out.unlink(missing_ok=True)
+    have = {n.id for n in osmium.FileProcessor(str(pbf), osmium.osm.NODE)}
+    with osmium.SimpleWriter(str(out)) as writer:
+        for obj in osmium.FileProcessor(str(pbf), osmium.osm.NODE | osmium.osm.WAY):
+            if obj.is_way():
+                refs = [n.ref for n in obj.nodes]
+                run = _longest_run(refs, have)
+                if len(run) < 2:
+                    continue
+                if len(run) < len(refs):
+                    writer.add(obj.replace(nodes=run))
+                    continue
+            writer.add(obj)
+    return out
+
+
+def _longest_run(refs: list[int], have: set[int]) -> list[int]:
+    """The longest stretch of consecutive ``refs`` that are all in ``have``."""
+    best: list[int] = []
+    current: list[int] = []
+    for r in refs:
+        if r in have:
+            current.append(r)
+            if len(current) > len(best):
+                best = list(current)
+        else:
+            current = []
+    return best

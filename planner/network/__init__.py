@@ -1,8 +1,11 @@
 """Travel networks and travel-time matrices.
 
 Graphs are osmnx-compatible ``networkx.MultiDiGraph`` objects projected to EPSG:3067 with
-``travel_time`` (seconds) on every edge (:mod:`~planner.network.graph`). Points are snapped
-to nodes or edges with the walk to the network priced as access time
+``travel_time`` (seconds) on every edge (:mod:`~planner.network.graph`); walk graphs get
+their pedestrian squares as links (:mod:`~planner.network.areas`), and every graph built is
+measured (:mod:`~planner.network.quality`). Points are snapped to nodes or edges of the
+largest strongly connected component, away from indoor, platform and private ways
+(:mod:`~planner.network.tags`), with the walk to the network priced as access time
 (:mod:`~planner.network.snap`). Matrices run scipy's Dijkstra from the smaller side with a
 cut-off, in memory-bounded chunks (:mod:`~planner.network.matrix`), optionally cached on disk
 (:mod:`~planner.network.cache`). Where there is no network, a straight-line model stands in
@@ -12,8 +15,10 @@ within N minutes of a site.
 
 from __future__ import annotations
 
+from planner.network.areas import add_area_links, areas_from_pbf, areas_from_xml
 from planner.network.graph import (
     MODE_HIGHWAYS,
+    finish_graph,
     graph_from_pbf,
     graph_from_place,
     graph_from_polygon,
@@ -33,7 +38,17 @@ from planner.network.matrix import (
     travel_time_matrix,
     travel_times,
 )
-from planner.network.snap import SNAP_METHODS, Snapped, snap, snap_points
+from planner.network.quality import GraphQuality, graph_quality, report_quality
+from planner.network.reference import MatrixComparison, compare_with_matrix, read_matrix
+from planner.network.snap import (
+    SNAP_COMPONENTS,
+    SNAP_METHODS,
+    Snapped,
+    SnapTargets,
+    snap,
+    snap_points,
+    snap_targets,
+)
 from planner.network.speeds import (
     BIKE_SPEED_KMH,
     DRIVE_FALLBACK_KMH,
@@ -46,10 +61,46 @@ from planner.network.speeds import (
 from planner.network.straight import straight_line_times
 
 __all__ = [
-    "BIKE_SPEED_KMH", "DRIVE_FALLBACK_KMH", "DRIVE_SPEEDS_KMH", "MODE_HIGHWAYS",
-    "SNAP_METHODS", "SPEEDS_CSV", "WALK_SPEED_KMH", "Snapped", "empty_table",
-    "graph_from_pbf", "graph_from_place", "graph_from_polygon", "graph_from_xml",
-    "graph_to_csr", "isochrones", "keep_mode_edges", "load_speeds", "mode_speeds",
-    "node_ids", "node_times", "node_xy", "pair_times", "prepare_graph", "snap",
-    "snap_points", "straight_line_times", "to_sparse", "travel_time_matrix", "travel_times",
+    "BIKE_SPEED_KMH",
+    "DRIVE_FALLBACK_KMH",
+    "DRIVE_SPEEDS_KMH",
+    "MODE_HIGHWAYS",
+    "SNAP_COMPONENTS",
+    "SNAP_METHODS",
+    "SPEEDS_CSV",
+    "WALK_SPEED_KMH",
+    "GraphQuality",
+    "MatrixComparison",
+    "SnapTargets",
+    "Snapped",
+    "add_area_links",
+    "areas_from_pbf",
+    "areas_from_xml",
+    "compare_with_matrix",
+    "empty_table",
+    "finish_graph",
+    "graph_from_pbf",
+    "graph_from_place",
+    "graph_from_polygon",
+    "graph_from_xml",
+    "graph_quality",
+    "graph_to_csr",
+    "isochrones",
+    "keep_mode_edges",
+    "load_speeds",
+    "mode_speeds",
+    "node_ids",
+    "node_times",
+    "node_xy",
+    "pair_times",
+    "prepare_graph",
+    "read_matrix",
+    "report_quality",
+    "snap",
+    "snap_points",
+    "snap_targets",
+    "straight_line_times",
+    "to_sparse",
+    "travel_time_matrix",
+    "travel_times",
 ]

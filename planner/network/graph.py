@@ -9,8 +9,10 @@ Every source returns an osmnx-compatible ``networkx.MultiDiGraph`` (``crs`` in
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import osmnx as ox
@@ -21,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from planner.errors import InputError
 from planner.network.speeds import MODES, WALK_SPEED_KMH, mode_speeds
+from planner.network.tags import SNAP_TAGS
 from planner.schema import CRS
 
 #: pyrosm's name of each mode's network.
@@ -98,6 +101,46 @@ def prepare_graph(graph: nx.MultiDiGraph, mode: str, walk_speed_kmh: float = WAL
     return g
 
 
+def finish_graph(graph: nx.MultiDiGraph, mode: str, prepare: bool,
+                 areas: Callable[[], gpd.GeoSeries] | None = None, quality: bool = True,
+                 **prepare_kw: object) -> nx.MultiDiGraph:
+    """Prepare a freshly read graph, add its walkable areas and report its quality.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        As read from OSM.
+    mode : {"walk", "drive", "bike"}
+    prepare : bool
+        Project and add travel times (:func:`prepare_graph`); without it nothing else is done.
+    areas : callable, optional
+        Returns the walkable areas (:mod:`planner.network.areas`) of the source; called for
+        walk graphs only, and their nodes are joined across each area.
+    quality : bool
+        Measure the graph and keep the measures in ``graph.graph["quality"]``
+        (:func:`planner.network.quality.report_quality`).
+    **prepare_kw
+        Passed to :func:`prepare_graph`.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+    """
+    if not prepare:
+        return graph
+    g = prepare_graph(graph, mode, **prepare_kw)
+    if mode == "walk" and areas is not None:
+        from planner.network.areas import add_area_links
+
+        speed = float(prepare_kw.get("walk_speed_kmh", WALK_SPEED_KMH))
+        g.graph["area_links"] = add_area_links(g, areas(), walk_speed_kmh=speed)
+    if quality:
+        from planner.network.quality import report_quality
+
+        report_quality(g)
+    return g
+
+
 def keep_mode_edges(graph: nx.MultiDiGraph, mode: str) -> nx.MultiDiGraph:
     """Drop the edges a mode may not use (by ``highway`` class and access tags).
 
@@ -125,7 +168,8 @@ def keep_mode_edges(graph: nx.MultiDiGraph, mode: str) -> nx.MultiDiGraph:
 
 
 def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None = None,
-                   prepare: bool = True, **prepare_kw: object) -> nx.MultiDiGraph:
+                   prepare: bool = True, walk_areas: bool = True, quality: bool = True,
+                   **prepare_kw: object) -> nx.MultiDiGraph:
     """A mode's network from a local OpenStreetMap ``.osm.pbf`` file (pyrosm).
 
     Parameters
@@ -138,6 +182,12 @@ def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None
         ``[minx, miny, maxx, maxy]`` in degrees to read only part of the file.
     prepare : bool
         Project to EPSG:3067 and add travel times (:func:`prepare_graph`).
+    walk_areas : bool
+        Walk graphs: join the nodes of pedestrian squares across them
+        (:mod:`planner.network.areas`; pyrosm drops ``area=yes`` ways).
+    quality : bool
+        Measure the graph (:mod:`planner.network.quality`), kept in
+        ``graph.graph["quality"]`` and logged.
     **prepare_kw
         Passed to :func:`prepare_graph` (``walk_speed_kmh``, ``speeds``).
 
@@ -159,10 +209,18 @@ def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None
             raise InputError(f"OSM file {path} has no {mode} network in the area")
         graph = osm.to_graph(nodes, edges, graph_type="networkx", retain_all=True,
                              simplify=False, osmnx_compatible=True, progress=False)
-    return prepare_graph(graph, mode, **prepare_kw) if prepare else graph
+
+    def areas() -> gpd.GeoSeries:
+        from planner.network.areas import areas_from_pbf
+
+        return areas_from_pbf(path, bounding_box)
+
+    return finish_graph(graph, mode, prepare, areas if walk_areas else None, quality,
+                        **prepare_kw)
 
 
 def graph_from_xml(path: str | Path, mode: str, prepare: bool = True,
+                   walk_areas: bool = True, quality: bool = True,
                    **prepare_kw: object) -> nx.MultiDiGraph:
     """A mode's network from a local OSM XML file (``.osm`` or ``.osm.bz2``).
 
@@ -174,6 +232,10 @@ def graph_from_xml(path: str | Path, mode: str, prepare: bool = True,
         Walk networks are two-way everywhere; drive and bike respect ``oneway``.
     prepare : bool
         Project to EPSG:3067 and add travel times (:func:`prepare_graph`).
+    walk_areas : bool
+        Walk graphs: join the nodes of pedestrian squares across them.
+    quality : bool
+        Measure the graph (:mod:`planner.network.quality`).
     **prepare_kw
         Passed to :func:`prepare_graph`.
 
@@ -186,16 +248,29 @@ def graph_from_xml(path: str | Path, mode: str, prepare: bool = True,
     _check_mode(mode)
     if not Path(path).is_file():
         raise InputError(f"OSM file {path} does not exist")
-    raw = ox.graph_from_xml(path, bidirectional=mode == "walk", simplify=False,
-                            retain_all=True)
+    useful = list(ox.settings.useful_tags_way)
+    ox.settings.useful_tags_way = list(dict.fromkeys([*useful, *SNAP_TAGS]))
+    try:  # keep the tags that tell indoor, platform and private ways (planner.network.tags)
+        raw = ox.graph_from_xml(path, bidirectional=mode == "walk", simplify=False,
+                                retain_all=True)
+    finally:
+        ox.settings.useful_tags_way = useful
     # endpoints where one OSM way meets another; a closed ring road is a road, keep it
     graph = ox.simplify_graph(keep_mode_edges(raw, mode), edge_attrs_differ=["osmid"],
                               remove_rings=False)
-    return prepare_graph(graph, mode, **prepare_kw) if prepare else graph
+
+    def areas() -> gpd.GeoSeries:
+        from planner.network.areas import areas_from_xml
+
+        return areas_from_xml(path)
+
+    return finish_graph(graph, mode, prepare, areas if walk_areas else None, quality,
+                        **prepare_kw)
 
 
 def graph_from_polygon(polygon: BaseGeometry, mode: str, crs: str = "EPSG:4326",
-                       prepare: bool = True, **prepare_kw: object) -> nx.MultiDiGraph:
+                       prepare: bool = True, walk_areas: bool = True, quality: bool = True,
+                       **prepare_kw: object) -> nx.MultiDiGraph:
     """Download a mode's network inside a polygon from the Overpass API (osmnx).
 
     Parameters
@@ -208,6 +283,10 @@ def graph_from_polygon(polygon: BaseGeometry, mode: str, crs: str = "EPSG:4326",
         CRS of ``polygon`` (e.g. ``"EPSG:3067"`` for a municipality from Statistics Finland).
     prepare : bool
         Project to EPSG:3067 and add travel times.
+    walk_areas : bool
+        Walk graphs: download the pedestrian squares too and join their nodes across them.
+    quality : bool
+        Measure the graph (:mod:`planner.network.quality`).
     **prepare_kw
         Passed to :func:`prepare_graph`.
 
@@ -221,10 +300,18 @@ def graph_from_polygon(polygon: BaseGeometry, mode: str, crs: str = "EPSG:4326",
     if crs != "EPSG:4326":
         polygon, _ = ox.projection.project_geometry(polygon, crs=crs, to_latlong=True)
     graph = ox.graph_from_polygon(polygon, network_type=mode, retain_all=True)
-    return prepare_graph(graph, mode, **prepare_kw) if prepare else graph
+
+    def areas() -> gpd.GeoSeries:
+        from planner.network.areas import areas_from_polygon
+
+        return areas_from_polygon(polygon)
+
+    return finish_graph(graph, mode, prepare, areas if walk_areas else None, quality,
+                        **prepare_kw)
 
 
 def graph_from_place(query: str | dict[str, str], mode: str, prepare: bool = True,
+                     walk_areas: bool = True, quality: bool = True,
                      **prepare_kw: object) -> nx.MultiDiGraph:
     """Download a mode's network of a named place (Nominatim, then Overpass; osmnx).
 
@@ -235,16 +322,21 @@ def graph_from_place(query: str | dict[str, str], mode: str, prepare: bool = Tru
     mode : {"walk", "drive", "bike"}
     prepare : bool
         Project to EPSG:3067 and add travel times.
+    walk_areas, quality : bool
+        As in :func:`graph_from_polygon`.
     **prepare_kw
         Passed to :func:`prepare_graph`.
 
     Returns
     -------
     networkx.MultiDiGraph
+        The network inside the place's boundary (osmnx ``geocode_to_gdf``, then
+        :func:`graph_from_polygon`).
     """
     _check_mode(mode)
-    graph = ox.graph_from_place(query, network_type=mode, retain_all=True)
-    return prepare_graph(graph, mode, **prepare_kw) if prepare else graph
+    polygon = ox.geocode_to_gdf(query).union_all()
+    return graph_from_polygon(polygon, mode, prepare=prepare, walk_areas=walk_areas,
+                              quality=quality, **prepare_kw)
 
 
 def node_xy(graph: nx.MultiDiGraph) -> tuple[np.ndarray, np.ndarray]:

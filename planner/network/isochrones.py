@@ -28,7 +28,7 @@ from planner.schema import CRS
 def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[float],
                direction: str = "to_site", buffer_m: float = 50.0,
                walk_speed_kmh: float = WALK_SPEED_KMH, max_snap_m: float = 500.0,
-               snap: str = "node") -> gpd.GeoDataFrame:
+               snap: str = "node", component: str = "largest") -> gpd.GeoDataFrame:
     """Polygons of the area within each number of minutes of each site.
 
     Parameters
@@ -43,7 +43,7 @@ def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[f
         Travel towards the site (residents' trips; one-way streets reversed) or from it.
     buffer_m : float
         Width added around reachable streets (metres).
-    walk_speed_kmh, max_snap_m, snap
+    walk_speed_kmh, max_snap_m, snap, component
         As in :func:`planner.network.travel_times`; the site's walk to the network counts.
 
     Returns
@@ -59,7 +59,8 @@ def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[f
     if not limits or limits[0] < 0:
         raise InputError("isochrones: give at least one limit >= 0 minutes")
     mat, nodes = graph_to_csr(graph)
-    snapped = snap_points(graph, sites, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes))
+    snapped = snap_points(graph, sites, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes),
+                          component=component)
     forward = direction == "from_site"
     off = snapped.out_s if forward else snapped.in_s
     edges = ox.convert.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)

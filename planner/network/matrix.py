@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import dijkstra
 from planner.errors import InputError
 from planner.network.contract import contract_cached
 from planner.network.graph import graph_to_csr
-from planner.network.snap import Snapped, edge_share, snap_points
+from planner.network.snap import Snapped, edge_share, snap_points, snap_targets
 from planner.network.speeds import WALK_SPEED_KMH
 
 #: Memory budget (bytes) of one chunk's dense distance block and gathered times.
@@ -260,8 +260,8 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
                  destinations: gpd.GeoSeries, cutoff_min: float,
                  walk_speed_kmh: float = WALK_SPEED_KMH, max_snap_m: float = 500.0,
                  snap: str = "node", cache_dir: str | None = None,
-                 chunk_bytes: int = CHUNK_BYTES, contract_chains: bool = True
-                 ) -> pd.DataFrame:
+                 chunk_bytes: int = CHUNK_BYTES, contract_chains: bool = True,
+                 component: str = "largest") -> pd.DataFrame:
     """Travel times from every origin to every destination within a cut-off.
 
     The time of a pair is the walk from the origin to the network, the network time, and
@@ -288,6 +288,9 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
     contract_chains : bool
         Run Dijkstra over junctions only when most nodes lie inside degree-2 chains (same
         times up to rounding below 1e-9 s).
+    component : {"largest", "any"}
+        Snap points to the largest strongly connected component only (default; see
+        :mod:`planner.network.snap`), or to any node.
 
     Returns
     -------
@@ -296,14 +299,16 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
         sorted by origin then destination. Unreachable pairs are absent, never zero.
         ``attrs["unreachable_origins"]`` / ``attrs["unreachable_destinations"]`` list the
         positions of points farther than ``max_snap_m`` from the network;
-        ``attrs["model"]`` is ``"network"``; ``attrs["cache"]`` is ``"hit"``, ``"miss"``
-        or ``"off"``.
+        ``attrs["access"]`` summarises the walk between the points and the network
+        (:func:`access_summary`); ``attrs["model"]`` is ``"network"``; ``attrs["cache"]`` is
+        ``"hit"``, ``"miss"`` or ``"off"``.
     """
     if cutoff_min < 0 or not np.isfinite(cutoff_min):
         raise InputError("cutoff_min must be a finite number >= 0")
     mat, nodes = graph_to_csr(graph)
     params = {"cutoff_min": float(cutoff_min), "walk_speed_kmh": float(walk_speed_kmh),
-              "max_snap_m": float(max_snap_m), "snap": snap, "model": "network"}
+              "max_snap_m": float(max_snap_m), "snap": snap, "model": "network",
+              "component": component}
     key = None
     if cache_dir is not None:
         from planner.network import cache
@@ -314,14 +319,19 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
         if hit is not None:
             hit.attrs["cache"] = "hit"
             return hit
-    o = snap_points(graph, origins, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes))
-    d = snap_points(graph, destinations, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes))
+    targets = snap_targets(graph, (mat, nodes), component)
+    o = snap_points(graph, origins, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes),
+                    targets=targets)
+    d = snap_points(graph, destinations, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes),
+                    targets=targets)
     i, j, sec = pair_times(mat, o, d, cutoff_min * 60.0, chunk_bytes, contract_chains)
     result = pd.DataFrame({"origin": i.astype(np.int64), "destination": j.astype(np.int64),
                            "minutes": sec / 60.0})
     result.attrs.update(unreachable_origins=o.unreachable,
                         unreachable_destinations=d.unreachable, model="network",
-                        snap=snap, cutoff_min=float(cutoff_min))
+                        snap=snap, cutoff_min=float(cutoff_min),
+                        access={"origins": access_summary(o),
+                                "destinations": access_summary(d)})
     if key is not None:
         from planner.network import cache
 
@@ -330,6 +340,29 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
     else:
         result.attrs["cache"] = "off"
     return result
+
+
+def access_summary(snapped: Snapped) -> dict[str, float]:
+    """How far snapped points are from the network (the access walk, in metres).
+
+    Parameters
+    ----------
+    snapped : Snapped
+
+    Returns
+    -------
+    dict
+        ``points``, ``unreachable`` (beyond ``max_snap_m``), ``restricted`` (snapped to an
+        indoor, platform or private way for want of another), and the median, 90th
+        percentile and largest snapping distance of the reachable points (``median_m``,
+        ``p90_m``, ``max_m``; ``nan`` if none).
+    """
+    d = snapped.distance_m[snapped.ok]
+    restricted = 0 if snapped.restricted is None else int(snapped.restricted.sum())
+    stats = [*np.percentile(d, [50, 90]).tolist(), float(d.max())] if len(d) else [np.nan] * 3
+    return {"points": len(snapped.ok), "unreachable": int((~snapped.ok).sum()),
+            "restricted": restricted, "median_m": float(stats[0]), "p90_m": float(stats[1]),
+            "max_m": float(stats[2])}
 
 
 def to_sparse(table: pd.DataFrame, n_origins: int, n_destinations: int) -> sp.csr_array:

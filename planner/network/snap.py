@@ -10,6 +10,12 @@ Two methods:
   share of the edge's travel time that lies between the position and each end (the far end
   of a one-way edge only in its direction).
 
+Where a point may snap (:func:`snap_targets`): by default only to the largest strongly
+connected component of the graph (a point snapped to an island of three footways, a metro
+platform or a one-way loop reaches nothing, or reaches it the long way round), and not to
+indoor, platform or private ways (:mod:`planner.network.tags`) unless none of the other ways
+lies within ``max_snap_m``. ``Snapped.restricted`` tells which points fell back to such a way.
+
 Points farther than ``max_snap_m`` from the network are unreachable: they are reported, never
 silently snapped.
 """
@@ -25,12 +31,89 @@ import osmnx as ox
 import pandas as pd
 import scipy.sparse as sp
 import shapely
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from planner.errors import InputError
 from planner.network.graph import graph_to_csr, node_ids, node_xy
 from planner.network.speeds import WALK_SPEED_KMH
+from planner.network.tags import restricted_edges
 
 SNAP_METHODS = ("node", "edge")
+#: Where points may snap: the largest strongly connected component, or any node.
+SNAP_COMPONENTS = ("largest", "any")
+
+
+@dataclass(frozen=True)
+class SnapTargets:
+    """The nodes and edges points may snap to.
+
+    Attributes
+    ----------
+    main : numpy.ndarray
+        Per matrix node: in the component points snap to.
+    edge_main : numpy.ndarray
+        Per edge (``graph.edges`` order): both ends in that component.
+    edge_ok : numpy.ndarray
+        ``edge_main`` and not an indoor, platform or private way.
+    """
+
+    main: np.ndarray
+    edge_main: np.ndarray
+    edge_ok: np.ndarray
+
+
+def largest_component(mat: sp.csr_array) -> np.ndarray:
+    """Nodes of the largest strongly connected component (boolean per matrix node).
+
+    Ties go to the component of the lowest node position, so the result is deterministic.
+
+    Parameters
+    ----------
+    mat : scipy.sparse.csr_array
+        Edge weights.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    if mat.shape[0] == 0:
+        return np.zeros(0, dtype=bool)
+    _, label = connected_components(mat, directed=True, connection="strong")
+    return label == np.argmax(np.bincount(label))
+
+
+def snap_targets(graph: nx.MultiDiGraph, csr: tuple[sp.csr_array, np.ndarray] | None = None,
+                 component: str = "largest") -> SnapTargets:
+    """Where points may snap on a graph (see the module docstring).
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+    csr : tuple, optional
+        ``graph_to_csr(graph)`` if already computed.
+    component : {"largest", "any"}
+        Snap only to the largest strongly connected component and avoid indoor, platform
+        and private ways, or snap to the nearest node or edge of any way.
+
+    Returns
+    -------
+    SnapTargets
+    """
+    if component not in SNAP_COMPONENTS:
+        raise InputError(f"unknown snap component {component!r}; use one of "
+                         f"{list(SNAP_COMPONENTS)}")
+    mat, nodes = graph_to_csr(graph) if csr is None else csr
+    main = largest_component(mat) if component == "largest" else np.ones(len(nodes), bool)
+    m = graph.number_of_edges()
+    index = pd.Index(nodes)
+    u = index.get_indexer(np.fromiter((e[0] for e in graph.edges), dtype=np.int64, count=m))
+    v = index.get_indexer(np.fromiter((e[1] for e in graph.edges), dtype=np.int64, count=m))
+    edge_main = main[u] & main[v] if m else np.zeros(0, dtype=bool)
+    if component == "any":
+        return SnapTargets(main=main, edge_main=edge_main, edge_ok=edge_main)
+    return SnapTargets(main=main, edge_main=edge_main,
+                       edge_ok=edge_main & ~restricted_edges(graph))
 
 
 @dataclass(frozen=True)
@@ -60,6 +143,9 @@ class Snapped:
         between two points on the same street.
     fraction : numpy.ndarray
     edge_s : numpy.ndarray
+    restricted : numpy.ndarray, optional
+        ``True`` where the point snapped to an indoor, platform or private way because no
+        other way of the component lies within ``max_snap_m``.
     """
 
     node: np.ndarray
@@ -71,6 +157,7 @@ class Snapped:
     edge: np.ndarray
     fraction: np.ndarray
     edge_s: np.ndarray
+    restricted: np.ndarray | None = None
 
     @property
     def unreachable(self) -> list[int]:
@@ -89,7 +176,7 @@ def _xy(graph: nx.MultiDiGraph, points: gpd.GeoSeries) -> tuple[np.ndarray, np.n
 
 
 def snap(graph: nx.MultiDiGraph, points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
-    """Snap points to their nearest graph node.
+    """Snap points to their nearest graph node, whatever its component or way.
 
     Parameters
     ----------
@@ -114,7 +201,8 @@ def snap(graph: nx.MultiDiGraph, points: gpd.GeoSeries) -> tuple[np.ndarray, np.
 
 def snap_points(graph: nx.MultiDiGraph, points: gpd.GeoSeries, method: str = "node",
                 walk_speed_kmh: float = WALK_SPEED_KMH, max_snap_m: float = 500.0,
-                csr: tuple[sp.csr_array, np.ndarray] | None = None) -> Snapped:
+                csr: tuple[sp.csr_array, np.ndarray] | None = None,
+                component: str = "largest", targets: SnapTargets | None = None) -> Snapped:
     """Snap points to the network and price the walk to it.
 
     Parameters
@@ -128,9 +216,16 @@ def snap_points(graph: nx.MultiDiGraph, points: gpd.GeoSeries, method: str = "no
     walk_speed_kmh : float
         Speed of the walk between a point and the network.
     max_snap_m : float
-        Points farther than this from the network are unreachable.
+        Points farther than this from the network are unreachable; an indoor, platform or
+        private way is used only where no other way lies within this distance.
     csr : tuple, optional
         ``graph_to_csr(graph)`` if already computed.
+    component : {"largest", "any"}
+        Snap to the largest strongly connected component only, avoiding indoor, platform
+        and private ways (default), or to the nearest node or edge of any way.
+    targets : SnapTargets, optional
+        ``snap_targets(graph, csr, component)`` if already computed (``component`` is then
+        ignored).
 
     Returns
     -------
@@ -141,6 +236,8 @@ def snap_points(graph: nx.MultiDiGraph, points: gpd.GeoSeries, method: str = "no
     if walk_speed_kmh <= 0:
         raise InputError("walk_speed_kmh must be positive")
     mat, nodes = graph_to_csr(graph) if csr is None else csr
+    if targets is None:
+        targets = snap_targets(graph, (mat, nodes), component)
     n = len(points)
     walk_m_per_s = walk_speed_kmh / 3.6
     node = np.full((n, 2), -1, dtype=np.int64)
@@ -148,37 +245,87 @@ def snap_points(graph: nx.MultiDiGraph, points: gpd.GeoSeries, method: str = "no
     fraction = np.zeros(n)
     edge_s = np.full((n, 2), np.inf)
     if method == "node":
-        ids, dist = snap(graph, points)
-        node[:, 0] = pd.Index(nodes).get_indexer(ids)
+        pos, dist, restricted = _snap_nodes(graph, points, nodes, targets, max_snap_m)
+        node[:, 0] = pos
         out_s = np.full((n, 2), np.inf)
         out_s[:, 0] = dist / walk_m_per_s
         in_s = out_s.copy()
     else:
-        dist, node, out_s, in_s, edge, fraction, edge_s = _snap_edges(graph, points, mat,
-                                                                     nodes, walk_m_per_s)
+        dist, node, out_s, in_s, edge, fraction, edge_s, restricted = _snap_edges(
+            graph, points, mat, nodes, walk_m_per_s, targets, max_snap_m)
     ok = dist <= max_snap_m
     node[~ok] = -1
     out_s[~ok] = np.inf
     in_s[~ok] = np.inf
     return Snapped(node=node, out_s=out_s, in_s=in_s, distance_m=dist,
                    access_min=dist / walk_m_per_s / 60.0, ok=ok, edge=edge,
-                   fraction=fraction, edge_s=edge_s)
+                   fraction=fraction, edge_s=edge_s, restricted=restricted & ok)
+
+
+def _tiered(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray],
+            fallback_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Take the second candidate where the first is beyond ``fallback_m`` and it is nearer.
+
+    Each candidate is ``(which, distance)``; ``which`` is ``-1`` where there is none.
+    """
+    which1, d1 = first
+    which2, d2 = second
+    use2 = (d1 > fallback_m) & (d2 < d1)
+    return np.where(use2, which2, which1), np.where(use2, d2, d1), use2
+
+
+def _nearest(tree_xy: np.ndarray, candidates: np.ndarray, x: np.ndarray, y: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest of ``candidates`` (positions) with coordinates ``tree_xy`` to each point."""
+    if not len(candidates):
+        return np.full(len(x), -1, dtype=np.int64), np.full(len(x), np.inf)
+    dist, at = cKDTree(tree_xy).query(np.c_[x, y], k=1)
+    return candidates[at], np.asarray(dist, dtype=float)
+
+
+def _snap_nodes(graph: nx.MultiDiGraph, points: gpd.GeoSeries, nodes: np.ndarray,
+                targets: SnapTargets, fallback_m: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest node of an allowed edge, else of any edge of the component (KD-tree)."""
+    x, y = _xy(graph, points)
+    nx_, ny_ = node_xy(graph)
+    m = graph.number_of_edges()
+    index = pd.Index(nodes)
+    u = index.get_indexer(np.fromiter((e[0] for e in graph.edges), dtype=np.int64, count=m))
+    v = index.get_indexer(np.fromiter((e[1] for e in graph.edges), dtype=np.int64, count=m))
+    tiers = []
+    for mask in (targets.edge_ok, targets.edge_main):
+        cand = np.unique(np.r_[u[mask], v[mask]])
+        if not m:  # a graph without edges: every node of the component
+            cand = np.flatnonzero(targets.main)
+        tiers.append(_nearest(np.c_[nx_[cand], ny_[cand]], cand, x, y))
+    pos, dist, restricted = _tiered(tiers[0], tiers[1], fallback_m)
+    return pos, dist, restricted
 
 
 def _snap_edges(graph: nx.MultiDiGraph, points: gpd.GeoSeries, mat: sp.csr_array,
-                nodes: np.ndarray, walk_m_per_s: float) -> tuple[np.ndarray, ...]:
+                nodes: np.ndarray, walk_m_per_s: float, targets: SnapTargets,
+                fallback_m: float) -> tuple[np.ndarray, ...]:
     """Nearest edge positions, vectorised with shapely's STRtree (as osmnx.nearest_edges)."""
     x, y = _xy(graph, points)
     n = len(x)
     edges = ox.convert.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
     geoms = edges.geometry.to_numpy()
     pts = shapely.points(x, y)
-    hit, dist = shapely.STRtree(geoms).query_nearest(pts, all_matches=False,
-                                                     return_distance=True)
-    which = np.empty(n, dtype=np.int64)
-    which[hit[0]] = hit[1]
-    distance = np.empty(n)
-    distance[hit[0]] = dist
+    tiers = []
+    for mask in (targets.edge_ok, targets.edge_main):
+        cand = np.flatnonzero(mask)
+        which = np.full(n, -1, dtype=np.int64)
+        distance = np.full(n, np.inf)
+        if len(cand) and n:
+            hit, dist = shapely.STRtree(geoms[cand]).query_nearest(
+                pts, all_matches=False, return_distance=True)
+            which[hit[0]] = cand[hit[1]]
+            distance[hit[0]] = dist
+        tiers.append((which, distance))
+    which, distance, restricted = _tiered(tiers[0], tiers[1], fallback_m)
+    found = which >= 0
+    which = np.where(found, which, 0)
     index = pd.Index(nodes)
     u = index.get_indexer(edges.index.get_level_values(0).to_numpy()[which])
     v = index.get_indexer(edges.index.get_level_values(1).to_numpy()[which])
@@ -192,10 +339,12 @@ def _snap_edges(graph: nx.MultiDiGraph, points: gpd.GeoSeries, mat: sp.csr_array
     t_ab, t_ba = np.where(flip, t_vu, t_uv), np.where(flip, t_uv, t_vu)
     walk = distance / walk_m_per_s
     node = np.stack([a, b], axis=1)
+    node[~found] = -1
     with np.errstate(invalid="ignore"):  # 0 * inf where the point sits on an end node
         out_s = walk[:, None] + np.stack([edge_share(g, t_ba), edge_share(1.0 - g, t_ab)], axis=1)
         in_s = walk[:, None] + np.stack([edge_share(g, t_ab), edge_share(1.0 - g, t_ba)], axis=1)
-    return (distance, node, out_s, in_s, node.copy(), g, np.stack([t_ab, t_ba], axis=1))
+    return (distance, node, out_s, in_s, node.copy(), g, np.stack([t_ab, t_ba], axis=1),
+            restricted)
 
 
 def edge_share(share: np.ndarray, seconds: np.ndarray) -> np.ndarray:
@@ -227,5 +376,5 @@ def edge_lookup(mat: sp.csr_array, rows: np.ndarray, cols: np.ndarray) -> np.nda
     return np.where(found, csr.data[at] if len(keys) else 0.0, np.inf)
 
 
-__all__ = ["SNAP_METHODS", "Snapped", "edge_lookup", "node_ids", "node_xy", "snap",
-           "snap_points"]
+__all__ = ["SNAP_COMPONENTS", "SNAP_METHODS", "SnapTargets", "Snapped", "edge_lookup",
+           "largest_component", "node_ids", "node_xy", "snap", "snap_points", "snap_targets"]
