@@ -123,11 +123,11 @@ class _Fallback(Element):
             " if (loads === 0 && errors >= 2) offline(); }});"
             " if (navigator.onLine === false) offline(); }})();\n"
         ).format(paper=json.dumps(_PAPER), **names)
-        self.get_root().script.add_child(_RawScript(script), name=f"{names['map']}_fallback")
+        self.get_root().script.add_child(RawScript(script), name=f"{names['map']}_fallback")
 
 
-class _RawScript(Element):
-    """Script text written to the page as it is."""
+class RawScript(Element):
+    """Script text written to the page as it is (not parsed as a Jinja template)."""
 
     def __init__(self, text: str) -> None:
         super().__init__()

@@ -66,8 +66,9 @@ def resolve(lang: str | None, default: str | None = None) -> str:
     """
     chosen = (lang or default or "en").strip().lower()
     if chosen not in LANGUAGES:
-        raise InputError(f"language {chosen!r} is not supported; use one of "
-                         f"{', '.join(LANGUAGES)}")
+        raise InputError(gettext("language {lang} is not supported; use one of "
+                                 "{languages}").format(lang=repr(chosen),
+                                                       languages=", ".join(LANGUAGES)))
     return chosen
 
 
@@ -156,6 +157,15 @@ TERMS: dict[str, str] = {
     "optimal": N_("optimal"),
     "feasible": N_("feasible"),
     "time_limit": N_("time limit reached"),
+    "floor_area": N_("floor area"),
+    "desk_days": N_("desk-days"),
+    "visits": N_("visits"),
+    "equal": N_("equal shares"),
+    "shapley": N_("Shapley value"),
+    "nucleolus": N_("nucleolus"),
+    "breach": N_("breach"),
+    "note": N_("note"),
+    "employment_area": N_("employment area"),
 }
 
 
@@ -166,7 +176,7 @@ def term(code: Any) -> str:
         code = "yes" if code else "no"
     text = str(code)
     label = TERMS.get(text)
-    return text if label is None else pgettext("term", label)
+    return text if label is None else gettext(label)
 
 
 # --------------------------------------------------------------------------- numbers

@@ -36,6 +36,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from shapely.geometry import mapping
 
 from planner import i18n
+from planner._basemap import RawScript as _Script
 from planner._basemap import add_base_layers
 from planner._io import atomic_write
 from planner.i18n import N_, term
@@ -278,18 +279,6 @@ def _container(group: folium.FeatureGroup, n_points: int) -> folium.map.Layer:
     return group
 
 
-class _Script(Element):
-    """Script text written to the page as it is (not parsed as a Jinja template)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "Script"
-        self.text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self.text
-
-
 class _AddFeatures(Element):
     """Adds a ``_GeoJson`` layer's features to the page, as JSON written as it is."""
 
@@ -511,7 +500,8 @@ def _split_tables(split: pd.DataFrame | None, names: dict[str, str],
                 core.get((sid, f"{r.key}:{org}")), _DASH))])
     header = [_("Organisation"), _("Role"), "m²", _("Desk-days"), _("Pays"), _("Fee to host"),
               "Shapley", _("Nucleolus"), _("In core")]
-    return {sid: f"<br><b>{_esc(_('Agreement'))}</b> ({_esc(head[sid])})"
+    agreement_word = _esc(_("Agreement"))
+    return {sid: f"<br><b>{agreement_word}</b> ({_esc(head[sid])})"
             + _table(header, r)
             for sid, r in rows.items()}
 
@@ -581,12 +571,13 @@ def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
     agreed = _column(dec, "host_agreement", None)
     modes = dec["mode"].astype(str).tolist()
     out = []
+    host_word = _esc(_("Host"))
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         sid = sids[a]
         name = _first_text(site_names[a:b]) or sid
         host = _first_text(hosts[a:b]) or ""
         agreement = _first_text(agreed[a:b]) or (agreements or {}).get(str(sid))
-        body = (f"<b>{_esc(name)}</b><br>{_esc(_('Host'))}: "
+        body = (f"<b>{_esc(name)}</b><br>{host_word}: "
                 f"{_esc(_host_label(host, agreement, names))}<br>"
                 + _table(header, cells[a:b]) + splits.get(sid, ""))
         out.append((sid, name, body, set(modes[a:b])))
@@ -707,9 +698,10 @@ def _demand_popup(did: str, residents: float, minutes: float, rows: pd.DataFrame
              for r in rows.sort_values("_k").itertuples()],
         )
     mean_text = _("no in-person visits") if math.isnan(minutes) else _fmt_minutes(minutes)
-    body = (f"<b>{_esc(_('Demand point {id}').format(id=did))}</b><br>"
-            f"{_esc(_('Residents'))}: {_esc(_fmt_int(residents))}<br>"
-            f"{_esc(_('Mean to in-person service'))}: {_esc(mean_text)}<br>{table}")
+    heading = _esc(_("Demand point {id}").format(id=did))
+    residents_word, mean_word = _esc(_("Residents")), _esc(_("Mean to in-person service"))
+    body = (f"<b>{heading}</b><br>{residents_word}: {_esc(_fmt_int(residents))}<br>"
+            f"{mean_word}: {_esc(mean_text)}<br>{table}")
     return body, _("{residents} residents, {minutes}").format(residents=_fmt_int(residents),
                                                               minutes=mean_text)
 
@@ -825,10 +817,10 @@ def _add_grid(group: folium.FeatureGroup, demand: gpd.GeoDataFrame,
              for r, p, mi in zip(cells["residents"], cells["points"], cells["minutes"],
                                  strict=True)]
     colours = [_colour(colormap, mi) for mi in cells["minutes"]]
+    cell_word = _esc(_("Grid cell {size} m").format(size=_fmt_int(size)))
     _geojson_layer(
         group, geometries,
-        [f"<b>{_esc(_('Grid cell {size} m').format(size=_fmt_int(size)))}</b><br>{_esc(t)}"
-         for t in texts],
+        [f"<b>{cell_word}</b><br>{_esc(t)}" for t in texts],
         [_esc(t) for t in texts], max_width=320,
         styles=[{"color": c, "weight": 0, "fill": True, "fillColor": c, "fillOpacity": 0.6}
                 for c in colours])
@@ -1131,11 +1123,14 @@ def _add_legend(m: folium.Map, names: dict[str, str], orgs: Iterable[str]) -> No
         f'<i class="fa fa-{_esc(icon)}"></i></span>{_esc(_(_MODE_LABELS[mode]))}</div>'
         for mode, icon, colour in modes
     )
+    orgs_word = _esc(_("Organisations (today)"))
+    dashed_word = _esc(_("dashed outline: illustrative data"))
+    proposal_word = _esc(_("Proposal"))
     m.get_root().html.add_child(folium.Element(
         f'<div class="planner-map-legend" style="{_BOX}bottom:30px;right:10px;">'
-        f"<b>{_esc(_('Organisations (today)'))}</b>{org_items}"
-        f'<div style="color:#555">{_esc(_("dashed outline: illustrative data"))}</div>'
-        f'<b style="display:block;margin-top:4px">{_esc(_("Proposal"))}</b>{mode_items}</div>'
+        f"<b>{orgs_word}</b>{org_items}"
+        f'<div style="color:#555">{dashed_word}</div>'
+        f'<b style="display:block;margin-top:4px">{proposal_word}</b>{mode_items}</div>'
     ))
 
 
