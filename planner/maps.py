@@ -1139,7 +1139,7 @@ def _add_footer(m: folium.Map, lines: Sequence[str]) -> None:
         return
     text = "<br>".join(_esc(line) for line in lines)
     m.get_root().html.add_child(folium.Element(
-        f'<div class="planner-map-footer" style="{_BOX}bottom:40px;left:10px;max-width:45%;'
+        f'<div class="planner-map-footer" style="{_BOX}bottom:56px;left:10px;max-width:45%;'
         f'font-size:11px;color:#333;">{text}</div>'
     ))
 
