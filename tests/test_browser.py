@@ -150,6 +150,17 @@ def _overflowing(driver) -> list[str]:
     return driver.execute_script(OVERFLOW_JS, list(BOXES))
 
 
+def _first_popup(driver, markers: list) -> str:
+    """Click the first marker not under the legend or layer control; its popup's text."""
+    for marker in markers:
+        try:
+            marker.click()
+        except (ElementClickInterceptedException, ElementNotInteractableException):
+            continue
+        return _popup_text(driver)
+    raise AssertionError("no proposed site could be clicked")
+
+
 def _layer_names(driver) -> list[str]:
     labels = driver.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers label")
     return [lb.get_attribute("textContent").strip() for lb in labels]
@@ -178,15 +189,7 @@ def test_demo_map_in_chromium(browser, demo_run: tuple[Result, Path], tmp_path: 
     selector = ", ".join(f".awesome-marker-icon-{c}" for c in PROPOSED_MARKERS)
     markers = browser.find_elements(By.CSS_SELECTOR, selector)
     assert len(markers) == open_sites["site_id"].nunique()
-    text = ""
-    for marker in markers:  # the first marker not under the legend or layer control
-        try:
-            marker.click()
-        except (ElementClickInterceptedException, ElementNotInteractableException):
-            continue
-        text = _popup_text(browser)
-        break
-    assert text, "no proposed site could be clicked"
+    text = _first_popup(browser, markers)
     site = next(n for n in open_sites["site_name"] if n in text)
     rows = open_sites[open_sites["site_name"] == site]
     assert "Organisation" in text and "Mode" in text and "Annual cost" in text
@@ -293,15 +296,7 @@ def test_finnish_demo_map_offline(browser, demo_run_fi: tuple[Result, Path]) -> 
 
     plan = Plan.from_file(out / "plan.gpkg")
     selector = ", ".join(f".awesome-marker-icon-{c}" for c in PROPOSED_MARKERS)
-    text = ""
-    for marker in browser.find_elements(By.CSS_SELECTOR, selector):
-        try:
-            marker.click()
-        except (ElementClickInterceptedException, ElementNotInteractableException):
-            continue
-        text = _popup_text(browser)
-        break
-    assert text, "no proposed site could be clicked"
+    text = _first_popup(browser, browser.find_elements(By.CSS_SELECTOR, selector))
     for word in ("Isäntä", "Organisaatio", "Palvelumuoto", "Vuosikustannus", "Käynnit"):
         assert word in text, word
     open_sites = plan.open_decisions()
