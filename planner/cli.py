@@ -446,7 +446,7 @@ def _evaluate_scenario(sc: object, scenario_path: Path, proposal_path: Path,
                   soft_wrap=True)
     broken = standards[~standards["met"]]
     for r in broken.itertuples():
-        where = _("all residents") if r.area == "all" else f"{r.area} {r.group}"
+        where = _("all residents") if r.area == "all" else f"{term(r.area)} {r.group}"
         label = ("[red]" + _("breaks (new)") + "[/]" if r.status == "new"
                  else _("breaks (already broken today)"))
         console.print(label + " " + _(
