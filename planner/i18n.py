@@ -16,8 +16,8 @@ thread or task started inside keeps its own), ``_`` and the formatters read it.
 
 Updating the catalogues after changing messages (Babel's command line)::
 
-    pybabel extract -F babel.cfg -o planner/locale/planner.pot planner
-    pybabel update -i planner/locale/planner.pot -d planner/locale -D planner
+    pybabel extract -F babel.cfg --no-location --sort-output -o planner/locale/planner.pot planner
+    pybabel update -i planner/locale/planner.pot -d planner/locale -D planner -w 100 --ignore-obsolete
 """
 
 from __future__ import annotations
