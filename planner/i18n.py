@@ -17,7 +17,8 @@ thread or task started inside keeps its own), ``_`` and the formatters read it.
 Updating the catalogues after changing messages (Babel's command line)::
 
     pybabel extract -F babel.cfg --no-location --sort-output -o planner/locale/planner.pot planner
-    pybabel update -i planner/locale/planner.pot -d planner/locale -D planner -w 100 --ignore-obsolete
+    pybabel update -i planner/locale/planner.pot -d planner/locale -D planner -w 100 \
+        --ignore-obsolete
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ TERMS: dict[str, str] = {
     "fixed": N_("fixed"),
     "optimal": N_("optimal"),
     "feasible": N_("feasible"),
-    "time_limit": N_("time limit reached"),
+    "time_limit": N_("time_limit"),  # the status code, as the README and plan meta say
     "floor_area": N_("floor area"),
     "desk_days": N_("desk-days"),
     "visits": N_("visits"),
