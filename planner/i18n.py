@@ -32,14 +32,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, numbers
+from babel import Locale, dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from planner.errors import InputError
 
-__all__ = ["LANGUAGES", "N_", "current", "fmt_eur", "fmt_number", "fmt_percent", "gettext",
+__all__ = ["LANGUAGES", "N_", "current", "fmt_date", "fmt_eur", "fmt_number", "fmt_percent",
+           "gettext",
            "language", "ngettext", "pgettext", "resolve", "term"]
 
 #: The languages of the outputs; English is the messages as written in the code.
@@ -218,3 +219,19 @@ def fmt_eur(value: Any) -> str:
     if _missing(value):
         return _DASH
     return f"{fmt_number(value)}\u00a0€"
+
+
+def fmt_date(value: Any) -> str:
+    """An ISO date (``2030-12-31`` or a ``datetime.date``) in the language's format: Finnish
+    ``31.12.2030``, Swedish ``31 dec. 2030``, English ``31 Dec 2030``; text that is not a
+    date as it is, missing: an en dash."""
+    import datetime
+
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return _DASH
+    if not isinstance(value, datetime.date):
+        try:
+            value = datetime.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+    return dates.format_date(value, format="medium", locale=_locale())

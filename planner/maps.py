@@ -485,8 +485,8 @@ def _split_tables(split: pd.DataFrame | None, names: dict[str, str],
     head: dict[str, str] = {}
     for r in agreement.itertuples():
         sid, org = str(r.site_id), str(r.organisation)
-        head.setdefault(sid, _("key {key}, term to {end}").format(key=term(r.key),
-                                                                  end=r.term_end))
+        head.setdefault(sid, _("key {key}, term to {end}").format(
+            key=term(r.key), end=i18n.fmt_date(r.term_end)))
         pay = (_fmt_eur(r.fee_eur) if r.role not in ("host", "lessor")
                else _("receives {amount}").format(amount=_fmt_eur(r.income_eur)))
         rows.setdefault(sid, []).append([

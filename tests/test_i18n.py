@@ -84,6 +84,10 @@ def test_numbers_in_the_language_format() -> None:
     assert i18n.fmt_number(1234.5, 1) == "1,234.5"
     assert i18n.fmt_percent(0.0007, 2) == "0.07%"
     assert i18n.fmt_number(float("nan")) == "\u2013"
+    assert i18n.fmt_date("2030-12-31") == "31 Dec 2030"
+    with i18n.language("fi"):
+        assert i18n.fmt_date("2030-12-31") == "31.12.2030"
+    assert i18n.fmt_date("open-ended") == "open-ended"
 
 
 def test_language_blocks_nest_and_unknown_languages_are_refused() -> None:

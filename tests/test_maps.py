@@ -597,7 +597,7 @@ def test_shared_premises_popup_shows_the_agreement() -> None:
     names = {"kela": "Kela", "county": "County"}
     rows = plan.decisions[plan.decisions["site_id"] == "C"]
     body = maps._site_popups(rows, names, split, agreement=agreement).iloc[0]["popup"]
-    assert "Agreement" in body and "key floor area, term to 2030-12-31" in body
+    assert "Agreement" in body and "key floor area, term to 31 Dec 2030" in body
     part = body.split("Agreement")[1]
     # per party: what it pays (floor area), its Shapley and nucleolus shares: 50 000 each
     assert part.count(maps._esc(maps._fmt_eur(50000.0))) == 6
