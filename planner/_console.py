@@ -38,16 +38,24 @@ def solve_text(update: progress.SolveUpdate) -> str:
     return ", ".join(parts)
 
 
-class _LimitColumn(ProgressColumn):
-    """``12 s / 90 s`` of the solve's task (its elapsed seconds and time limit)."""
+class _TimeColumn(ProgressColumn):
+    """A stage's elapsed time (``0:00:07``); during the solve the elapsed seconds of its
+    time limit (``7 s of 90 s``), in the language of the run (rich draws from a thread of
+    its own, which does not see the language in effect)."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+        self.elapsed = TimeElapsedColumn()
 
     def render(self, task: Task) -> Text:
         limit = task.fields.get("limit")
         if limit is None or task.finished:
-            return Text("")
-        return Text(_("{elapsed} s of {limit} s").format(
-            elapsed=i18n.fmt_number(task.elapsed or 0.0), limit=i18n.fmt_number(limit)),
-            style="cyan")
+            return self.elapsed.render(task)
+        with i18n.language(self.lang):
+            return Text(_("{elapsed} s of {limit} s").format(
+                elapsed=i18n.fmt_number(task.elapsed or 0.0), limit=i18n.fmt_number(limit)),
+                style="cyan")
 
 
 class StageProgress:
@@ -62,9 +70,8 @@ class StageProgress:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.bar = Progress(SpinnerColumn(finished_text="[green]✓[/]"),
-                            TextColumn("{task.description}"), _LimitColumn(),
-                            TimeElapsedColumn(), console=console,
-                            disable=not console.is_terminal)
+                            _TimeColumn(i18n.current()), TextColumn("{task.description}"),
+                            console=console, disable=not console.is_terminal)
         self.task: int | None = None
         self.name = ""
         self.solving = False
@@ -99,3 +106,4 @@ class StageProgress:
         found = solve_text(update)
         self.bar.update(self.task, limit=update.limit_s,
                         description=f"{self.name}: {found}" if found else self.name)
+        self.bar.refresh()

@@ -76,6 +76,7 @@ def test_stage_lines_on_a_terminal_and_quiet_elsewhere() -> None:
     assert "Computing travel times" in text
     assert "Optimising: best 2,437,024 EUR/year, bound 2,435,410, gap 0.07%" in text
     assert "✓" in text and "0:00:00" in text  # each stage ends with its elapsed time
+    assert "s of 90 s" in text  # the solve: its seconds of the limit
     assert run(False) == ""  # a file or a pipe: nothing
 
 
