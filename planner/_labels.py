@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from planner.i18n import current, pgettext, term
+from planner.i18n import current, gettext, pgettext, term
 
 #: Columns whose values are glossary codes (``planner.i18n.TERMS``), shown as their label.
 CODE_COLUMNS = ("organisation", "host_org", "mode", "action", "role", "status", "key",
@@ -164,6 +164,8 @@ def localise_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             if col in df.columns:
                 df[col] = [term(v) if isinstance(v, str | bool) else v
                            for v in df[col].astype(object)]
+        if "note" in df.columns:  # the workbook's own notes (others stay as written)
+            df["note"] = [gettext(v) if isinstance(v, str) and v else v for v in df["note"]]
         heads = {**labels, "key": pgettext("column", "item")} if run else labels
         df.columns = [heads.get(str(c), str(c)) for c in df.columns]
         out[sheet_label(name)] = df

@@ -1102,6 +1102,11 @@ def _add_colour_bars(root: folium.Map | DualMap, maps: Sequence[folium.Map], rig
 
 
 def _add_title(m: folium.Map, title: str) -> None:
+    """The map's one title, on the map and as the page's (the browser tab's) title, and the
+    page's language."""
+    root = m.get_root()
+    root.title = _esc(title)
+    root.planner_lang = i18n.current()
     m.get_root().html.add_child(folium.Element(
         f'<div class="planner-map-title" style="{_BOX}top:10px;left:56px;max-width:30%;'
         f'font-size:15px;font-weight:bold;">{_esc(title)}</div>'
@@ -1412,6 +1417,9 @@ def save_map(m: folium.Map | DualMap, path: str | Path, self_contained: bool = T
         The written path.
     """
     page = m.get_root().render()
+    lang = getattr(m.get_root(), "planner_lang", None)
+    if lang:  # screen readers and hyphenation read the page in its language
+        page = page.replace("<html>", f'<html lang="{lang}">', 1)
     if self_contained:
         page = _inline_assets(page)
     return atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))

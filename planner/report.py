@@ -80,12 +80,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FIXED_TIME = datetime.datetime(1980, 1, 1)
 _AREA_BUFFER_M = 100.0
 _MODES = ("office", "shared", "popup", "remote", "closed")
-_COST_SHARING_NOTE = (
+_COST_SHARING_NOTE = N_(
     "Splits of each shared site's premises and shared services (planner.sharing): by floor "
     "area (own m2 plus common space and services by desk-days: the cost-price principle), "
     "by desk-days, by visits, equally, by the Shapley value and by the nucleolus; "
     "alone_eur is what the party would pay on its own, saving_eur the difference; "
     "in_core false names in core_note who would pay more than on their own.")
+_NO_SHARED_NOTE = N_("The plan has no site where two or more organisations share premises.")
 
 
 # --------------------------------------------------------------------------- spreadsheet safety
@@ -337,9 +338,7 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
     names = plan.decisions.drop_duplicates("site_id").set_index("site_id")["site_name"]
     splits.insert(1, "site_name", splits["site_id"].map(names))
     splits["note"] = ""
-    splits.loc[0, "note"] = (_COST_SHARING_NOTE if len(splits)
-                             else "The plan has no site where two or more organisations "
-                             "share premises.")
+    splits.loc[0, "note"] = _COST_SHARING_NOTE if len(splits) else _NO_SHARED_NOTE
 
     run = [("plan", plan.name), ("scenario", problem.scenario.name)]
     for key in ("status", "objective", "bound", "gap", "seconds", "source", "seed"):

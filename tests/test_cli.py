@@ -352,8 +352,14 @@ def test_finnish_demo_prints_finnish_and_keeps_the_csv_keys(
         else:
             assert (out_fi / csv.name).read_bytes() == csv.read_bytes(), csv.name
         pd.testing.assert_frame_equal(fi, en)
+    page = (out_fi / "demo.html").read_text(encoding="utf-8")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="fi">')  # the page's language
+    assert page.count("Central Helsinki shared service network (demo)") == 2  # tab and map
+    assert "<title>Central Helsinki shared service network (demo)</title>" in page
     sheets = pd.read_excel(out_fi / "report.xlsx", sheet_name=None)
     assert list(sheets)[:3] == ["Yhteenveto", "Päätökset", "Saavutettavuus"]
+    note = sheets["Kustannusten jako"]["huomio"].iloc[0]
+    assert note.startswith("Kunkin yhteisen kohteen tilojen")  # the workbook's own note
     summary = sheets["Yhteenveto"].set_index("organisaatio")
     english = pd.read_csv(out_en / "report_summary.csv").set_index("organisation")
     assert summary.loc["hyvinvointialue", "vuosikustannus, EUR"] == pytest.approx(
