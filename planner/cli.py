@@ -13,9 +13,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from planner import i18n
+from planner._console import StageProgress
 from planner._io import write_csv
 from planner._paths import DEMO_SCENARIO, NATIONAL_SCENARIO
 from planner.errors import PlannerError
+from planner.i18n import gettext as _
+from planner.i18n import term
 
 app = typer.Typer(
     help="Plan a shared public service network: shared premises, pop-up and remote service "
@@ -27,6 +31,13 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 _state = {"debug": False}
+#: Help of every command's --lang.
+_LANG_HELP = ("Language of the map, the workbook, the printed tables and the errors: fi "
+              "(suomi), sv (svenska) or en (default: the scenario's lang:, else en).")
+
+
+def _lang_option() -> typer.models.OptionInfo:
+    return typer.Option(None, "--lang", "-l", help=_LANG_HELP, case_sensitive=False)
 
 
 @app.callback()
@@ -40,35 +51,43 @@ def _nan(x: object) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def _pair(before: float, after: float, fmt: str) -> str:
-    """``before → after``, or blank when neither is known."""
+def _pair(before: float, after: float, fmt: object) -> str:
+    """``before → after`` formatted by ``fmt`` (a function), or blank when neither is
+    known."""
     if _nan(before) and _nan(after):
         return ""
-    b = "-" if _nan(before) else format(before, fmt)
-    a = "-" if _nan(after) else format(after, fmt)
+    b = "-" if _nan(before) else fmt(before)
+    a = "-" if _nan(after) else fmt(after)
     return f"{b} → {a}"
 
 
-def kpi_table(comparison: pd.DataFrame, title: str = "Today → optimised plan") -> Table:
-    """A rich table of the before/after KPIs (``before → after`` in each cell)."""
-    t = Table(title=title)
-    t.add_column("organisation", no_wrap=True, min_width=12)
-    for col in ("std", "within std", "kEUR/year", "mean min", "o/s/p/r"):
+def kpi_table(comparison: pd.DataFrame, title: str | None = None) -> Table:
+    """A rich table of the before/after KPIs (``before → after`` in each cell), its
+    headings, organisations and numbers in the language in effect."""
+    t = Table(title=title if title is not None else _("Today → optimised plan"),
+              show_edge=False)
+    t.add_column(_("organisation"), no_wrap=True, min_width=12)
+    for col in (_("std"), _("within std"), _("kEUR/year"), _("mean min"), _("o/s/p/r")):
         t.add_column(col, justify="right", no_wrap=True)
     for org, r in comparison.iterrows():
-        t.add_row(str(org), str(r["standard"]),
-                  _pair(r["within_before"], r["within_after"], ".0%"),
-                  _pair(r["cost_before_eur"] / 1000, r["cost_after_eur"] / 1000, ".0f"),
-                  _pair(r["mean_min_before"], r["mean_min_after"], ".1f"),
+        t.add_row(term(org), str(r["standard"]),
+                  _pair(r["within_before"], r["within_after"], i18n.fmt_percent),
+                  _pair(r["cost_before_eur"] / 1000, r["cost_after_eur"] / 1000,
+                        i18n.fmt_number),
+                  _pair(r["mean_min_before"], r["mean_min_after"],
+                        lambda x: i18n.fmt_number(x, 1)),
                   f"{int(r['offices'])}/{int(r['shared'])}/{int(r['popup'])}/"
                   f"{int(r['remote'])}")
     return t
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception, lang: str | None = None) -> None:
+    """Print ``exc`` as one line (``error: ...``, the word in ``lang``) and exit with 2."""
     if _state["debug"]:
         raise exc
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    with i18n.language(lang if lang in i18n.LANGUAGES else None):
+        word = _("error")
+    err_console.print(f"[bold red]{word}:[/] {exc}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -83,6 +102,7 @@ def demo(
         None, "--region", "-r", help="Plan one maakunta (e.g. Pirkanmaa, Kainuu; Finnish "
         "or English name) from illustrative national data: GeoNames places with stated "
         "rules (planner.data.national) instead of central Helsinki."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """Plan central Helsinki from the embedded OpenStreetMap data and draw the plan.
 
@@ -97,9 +117,10 @@ def demo(
     """
     try:
         path = scenario or (NATIONAL_SCENARIO if region is not None else DEMO_SCENARIO)
-        _run_demo(out, path, region=region)
+        with i18n.language(lang):
+            _run_demo(out, path, region=region, lang=lang)
     except PlannerError as exc:
-        _fail(exc)
+        _fail(exc, lang)
 
 
 #: Solver settings of ``planner demo --region`` with the shipped national scenario: one
@@ -108,11 +129,28 @@ REGIONAL_DEMO_SOLVER = {"max_demand_points": 600, "time_limit_s": 90.0}
 
 
 def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
-              region: str | None = None) -> None:
-    from planner import evaluate, pipeline, report
+              region: str | None = None, lang: str | None = None) -> None:
     from planner.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
+    with i18n.language(lang or sc.lang):
+        _run_scenario(out, sc, scenario_path, map_name, region)
+
+
+def map_title(region_name: str, scenario_name: str, plan_name: str | None = None) -> str:
+    """One title: the scenario's name, after the region's unless the scenario names it
+    already (``Central Helsinki shared service network (demo)``, not ``Central Helsinki
+    (demo): Central Helsinki shared service network (demo)``), then the plan's name."""
+    core = region_name.split(" (")[0].strip().casefold()
+    title = (scenario_name if core and core in scenario_name.casefold()
+             else f"{region_name}: {scenario_name}")
+    return f"{title} ({plan_name})" if plan_name else title
+
+
+def _run_scenario(out: Path, sc: object, scenario_path: Path, map_name: str,
+                  region: str | None) -> None:
+    from planner import evaluate, pipeline, report
+
     if region is not None:  # one maakunta of the illustrative national data
         from planner.data.national import MAAKUNNAT, maakunta_code
 
@@ -120,16 +158,17 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
         if scenario_path == NATIONAL_SCENARIO:  # the shipped scenario is sized for Finland
             solver = sc.solver.model_copy(update=REGIONAL_DEMO_SOLVER)
             sc = sc.model_copy(update={"solver": solver})
-            console.print("Regional demo: demand aggregated to at most "
-                          f"{solver.max_demand_points} cells, {solver.time_limit_s:g} s to "
-                          "solve (set them in a copy of the scenario with --scenario)",
+            console.print(_("Regional demo: demand aggregated to at most {cells} cells, "
+                            "{seconds} s to solve (set them in a copy of the scenario with "
+                            "--scenario)").format(cells=solver.max_demand_points,
+                                                  seconds=f"{solver.time_limit_s:g}"),
                           soft_wrap=True, highlight=False)
     out = _out_dir(out, _inputs(sc, scenario_path), (map_name, "plan.gpkg", "kpis.csv",
                                                      "standards.csv", "sites.csv", "tours.csv",
                                                      "report.xlsx"))
-    with console.status("Starting") as status:
-        result = pipeline.run(sc, progress=lambda msg: status.update(f"{msg}..."))
-        status.update("Writing the plan...")
+    with StageProgress(console) as status:
+        result = pipeline.run(sc, progress=status.stage, lang=i18n.current())
+        status.stage(_("Writing the plan and the tables"))
         comparison = result.comparison()
         write_csv(comparison, out / "kpis.csv")
         write_csv(evaluate.standards_report(result.plan, result.problem),
@@ -138,32 +177,40 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
                    index=False)
         if result.tours is not None:
             write_csv(result.tours.stops, out / "tours.csv", index=False)
-        status.update("Writing the map and the report...")
+        status.stage(_("Writing the map and the report"))
         written = report.write_report(out, result.region, result.problem, result.plan,
                                       result.today, map_name=map_name,
-                                      title=f"{result.region.name}: {sc.name}",
+                                      title=map_title(result.region.name, sc.name),
                                       tours=result.tours.stops if result.tours else None)
         html, gpkg = written["map"], written["gpkg"]
     console.print(kpi_table(comparison))
     _print_tours_and_sharing(result)
     meta = result.plan.meta
-    console.print(f"Solver: {meta['status']}, objective {meta['objective']:,.0f} EUR/year, "
-                  f"bound {meta['bound']:,.0f}, gap {meta['gap']:.2%}, "
-                  f"{meta['seconds']:.1f} s", soft_wrap=True)
+    console.print(_("Solver: {status}, objective {objective} EUR/year, bound {bound}, gap "
+                    "{gap}, {seconds} s").format(
+                        status=term(meta["status"]),
+                        objective=i18n.fmt_number(meta["objective"]),
+                        bound=i18n.fmt_number(meta["bound"]),
+                        gap=i18n.fmt_percent(meta["gap"], 2),
+                        seconds=i18n.fmt_number(meta["seconds"], 1)), soft_wrap=True)
     _print_stages(meta)
-    console.print("within std: share of residents within the access standard; o/s/p/r: "
-                  "sites with offices, shared premises, pop-ups, remote points", soft_wrap=True)
-    console.print(f"Map:  {html}\nPlan: {gpkg}\nKPIs: {out / 'kpis.csv'}, "
-                  f"{out / 'standards.csv'}, {out / 'sites.csv'}", soft_wrap=True)
-    console.print(f"Report: {written['xlsx']}, {written['compare_map']}, charts "
-                  f"{written['travel_times'].name} and {written['costs'].name}", soft_wrap=True)
+    console.print(_("within std: share of residents within the access standard; o/s/p/r: "
+                    "sites with offices, shared premises, pop-ups, remote points"),
+                  soft_wrap=True)
+    console.print(_("Map:  {map}\nPlan: {plan}\nKPIs: {kpis}, {standards}, {sites}").format(
+        map=html, plan=gpkg, kpis=out / "kpis.csv", standards=out / "standards.csv",
+        sites=out / "sites.csv"), soft_wrap=True)
+    console.print(_("Report: {xlsx}, {compare}, charts {travel} and {costs}").format(
+        xlsx=written["xlsx"], compare=written["compare_map"],
+        travel=written["travel_times"].name, costs=written["costs"].name), soft_wrap=True)
     for note in getattr(result.region, "notes", []):  # the data and its geography
         console.print(f"Region: {note}", soft_wrap=True, highlight=False)
     if isinstance(sc.region, str) and sc.region.startswith("national"):
-        console.print(f"{result.region.name}: illustrative data, GeoNames places (CC BY 4.0) "
-                      "with the stated rules of planner.data.national (residents scattered "
-                      "around places, rule-made sites and offices); not official offices or "
-                      "residents", soft_wrap=True, highlight=False)
+        console.print(_("{region}: illustrative data, GeoNames places (CC BY 4.0) with the "
+                        "stated rules of planner.data.national (residents scattered around "
+                        "places, rule-made sites and offices); not official offices or "
+                        "residents").format(region=result.region.name),
+                      soft_wrap=True, highlight=False)
 
 
 def _print_stages(meta: dict) -> None:
@@ -194,9 +241,11 @@ def _print_tours_and_sharing(result: object) -> None:
     tours = getattr(result, "tours", None)
     if tours is not None and len(tours.stops):
         days = tours.stops.groupby(["organisation", "team", "day"]).ngroups
-        console.print(f"Pop-up tours: {days} team-days a month, {tours.travel_hours:.1f} h "
-                      f"of staff travel a month ({tours.travel_cost_eur:,.0f} EUR/year); "
-                      "tours.csv lists every stop", soft_wrap=True, highlight=False)
+        console.print(_("Pop-up tours: {days} team-days a month, {hours} h of staff travel "
+                        "a month ({cost} EUR/year); tours.csv lists every stop").format(
+                            days=days, hours=i18n.fmt_number(tours.travel_hours, 1),
+                            cost=i18n.fmt_number(tours.travel_cost_eur)),
+                      soft_wrap=True, highlight=False)
     for note in getattr(tours, "notes", []) if tours is not None else []:
         console.print(f"  {note}", soft_wrap=True, highlight=False)
     split = getattr(result, "cost_split", None)
@@ -207,11 +256,13 @@ def _print_tours_and_sharing(result: object) -> None:
             rows = g[g["method"] == method]
             if rows["share_eur"].isna().any():
                 continue
-            parts = ", ".join(f"{r.organisation} {r.share_eur:,.0f} (saves {r.saving_eur:,.0f})"
-                              for r in rows.itertuples())
-            flag = "" if rows["in_core"].all() else " [outside the core]"
-            console.print(f"Cost split at {site} by {method}: {parts}{flag}", soft_wrap=True,
-                          highlight=False)
+            parts = ", ".join(_("{organisation} {share} (saves {saving})").format(
+                organisation=term(r.organisation), share=i18n.fmt_number(r.share_eur),
+                saving=i18n.fmt_number(r.saving_eur)) for r in rows.itertuples())
+            flag = "" if rows["in_core"].all() else " " + _("[outside the core]")
+            console.print(_("Cost split at {site} by {method}: {parts}").format(
+                site=site, method=term(method), parts=parts) + flag, soft_wrap=True,
+                highlight=False)
 
 
 @app.command()
@@ -229,7 +280,7 @@ def fetch(
     try:
         from planner.data.fetch import fetch_region
 
-        with console.status("Fetching..."):
+        with console.status(_("Fetching...")):
             got = fetch_region(region, cache_dir=cache_dir, refresh=refresh)
     except PlannerError as exc:
         _fail(exc)
@@ -251,6 +302,7 @@ def run(
     scenario: Path = typer.Argument(..., help="Scenario YAML."),
     out: Path = typer.Option(Path("maps"), "--out", "-o",
                              help="Folder for plan.html, plan.gpkg and the CSV tables."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """Run the whole pipeline for a scenario: region, travel times, optimised plan, outputs.
 
@@ -259,9 +311,10 @@ def run(
     OUT/sites.csv (organisations, visits and desks per site).
     """
     try:
-        _run_demo(out, scenario, map_name="plan.html")
+        with i18n.language(lang):
+            _run_demo(out, scenario, map_name="plan.html", lang=lang)
     except PlannerError as exc:
-        _fail(exc)
+        _fail(exc, lang)
 
 
 @app.command()
@@ -278,6 +331,7 @@ def sweep(
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Address of a running Dask scheduler to use instead of a "
         "local cluster, e.g. tcp://10.0.0.5:8786."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """Solve many variants of a scenario on a Dask cluster and tabulate them.
 
@@ -287,9 +341,10 @@ def sweep(
     Exits 0 when at least one variant solved.
     """
     try:
-        ok = _sweep(scenario, vary, out, workers, scheduler)
+        with i18n.language(lang):
+            ok = _sweep(scenario, vary, out, workers, scheduler)
     except PlannerError as exc:
-        _fail(exc)
+        _fail(exc, lang)
         return
     if not ok:
         raise typer.Exit(code=2)
@@ -306,25 +361,30 @@ def _sweep(scenario_path: Path, specs: list[str], out: Path, workers: int,
     out = _out_dir(out, inputs, ("summary.csv", *(
         f"{v.name}/{f}" for v in variants for f in sw.VARIANT_FILES)))
     by_name = {v.name: v for v in variants}
-    where = scheduler or f"a local cluster of {workers} worker process(es)"
-    console.print(f"{len(variants)} variant(s) on {where}", soft_wrap=True, highlight=False)
+    where = scheduler or _("a local cluster of {workers} worker process(es)").format(
+        workers=workers)
+    console.print(_("{n} variant(s) on {where}").format(n=len(variants), where=where),
+                  soft_wrap=True, highlight=False)
     with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as bar:
-        task = bar.add_task("Solving", total=len(variants))
+                  TimeElapsedColumn(), console=console,
+                  disable=not console.is_terminal) as bar:
+        task = bar.add_task(_("Solving"), total=len(variants))
 
         def done(res: sw.VariantResult) -> None:
             sw.write_variant(out, by_name[res.name], res)
-            what = (f"[red]error[/]: {res.message}" if res.plan is None else
-                    f"{res.status}, objective {res.plan.meta.get('objective', float('nan')):,.0f}")
-            bar.console.print(f"{res.name}: {what} ({res.seconds:.1f} s)", soft_wrap=True,
-                              highlight=False)
+            what = ("[red]" + _("error") + f"[/]: {res.message}" if res.plan is None else
+                    _("{status}, objective {objective}").format(
+                        status=term(res.status), objective=i18n.fmt_number(
+                            res.plan.meta.get("objective", float("nan")))))
+            bar.console.print(f"{res.name}: {what} ({i18n.fmt_number(res.seconds, 1)} s)",
+                              soft_wrap=True, highlight=False)
             bar.advance(task)
 
         results = sw.run_sweep(variants, workers=workers, scheduler=scheduler, on_result=done)
     summary = sw.write_summary(out, results)
     solved = sum(r.plan is not None for r in results)
-    console.print(f"{solved} of {len(results)} variant(s) solved. Summary: {summary}",
-                  soft_wrap=True, highlight=False)
+    console.print(_("{solved} of {n} variant(s) solved. Summary: {summary}").format(
+        solved=solved, n=len(results), summary=summary), soft_wrap=True, highlight=False)
     return solved > 0
 
 
@@ -338,6 +398,7 @@ def evaluate_cmd(
         None, "--optimised", help="A saved optimised plan (plan.gpkg) to compare with; "
         "without it the optimiser runs."),
     out: Path = typer.Option(Path("maps"), "--out", "-o", help="Folder for the outputs."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """Evaluate a proposal: costs, access, the standards it breaks and where, who gains
     and who loses, against today's network and the optimised plan.
@@ -348,26 +409,35 @@ def evaluate_cmd(
     OUT/proposal_standards.csv and OUT/proposal_access.csv.
     """
     try:
-        _evaluate(scenario, proposal, optimised, out)
+        with i18n.language(lang):
+            _evaluate(scenario, proposal, optimised, out, lang)
     except PlannerError as exc:
-        _fail(exc)
+        _fail(exc, lang)
 
 
 def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | None,
-              out: Path) -> None:
-    from planner import checks, decompose, evaluate, pipeline, report
-    from planner.plan import Plan
-    from planner.proposal import proposal_plan, read_proposal
+              out: Path, lang: str | None = None) -> None:
     from planner.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
+    with i18n.language(lang or sc.lang):
+        _evaluate_scenario(sc, scenario_path, proposal_path, optimised_path, out)
+
+
+def _evaluate_scenario(sc: object, scenario_path: Path, proposal_path: Path,
+                       optimised_path: Path | None, out: Path) -> None:
+    from planner import checks, decompose, evaluate, pipeline, report
+    from planner.plan import Plan
+    from planner.proposal import proposal_plan, read_proposal
+
     inputs = _inputs(sc, scenario_path, proposal_path, optimised_path)
     out = _out_dir(out, inputs, ("proposal.html", "proposal.gpkg", "proposal_kpis.csv",
                                  "proposal_standards.csv", "proposal_access.csv",
                                  "report.xlsx"))
     table = read_proposal(proposal_path)
-    with console.status("Starting") as status:
-        region, problem = pipeline.prepare(sc, progress=lambda m: status.update(f"{m}..."))
+    with StageProgress(console) as status:
+        region, problem = pipeline.prepare(sc, progress=status.stage)
+        status.stage(_("Evaluating today's network and the proposal"))
         today = evaluate.current_plan(problem)
         today.kpis = evaluate.evaluate(today, problem)
         mine = proposal_plan(table, problem, name=proposal_path.stem,
@@ -376,10 +446,10 @@ def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | N
         if optimised_path is not None:
             best = Plan.from_file(optimised_path)
         else:
-            status.update("Optimising...")
+            status.stage(_("Optimising"))
             best = decompose.solve(problem)  # honours solver.decompose, as a run does
         best.kpis = evaluate.evaluate(best, problem)
-        status.update("Writing...")
+        status.stage(_("Writing the map and the report"))
         standards = checks.standards_status(evaluate.standards_report(today, problem),
                                             evaluate.standards_report(mine, problem))
         access = evaluate.access_changes(today, mine, problem)
@@ -388,47 +458,62 @@ def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | N
         vs_today = pipeline.compare(today, mine)
         written = report.write_report(
             out, region, problem, mine, today, map_name="proposal.html",
-            title=f"{sc.name}: {mine.name}", gpkg_name="proposal.gpkg",
+            title=map_title(region.name, sc.name, mine.name), gpkg_name="proposal.gpkg",
             extra={"Checks": breaches, "Access changes": by_area})
         write_csv(vs_today, out / "proposal_kpis.csv")
         write_csv(standards, out / "proposal_standards.csv", index=False)
         write_csv(access, out / "proposal_access.csv")
-    console.print(kpi_table(vs_today, title=f"Today → {mine.name}"))
-    console.print(kpi_table(pipeline.compare(mine, best), title=f"{mine.name} → optimised plan"))
+    console.print(kpi_table(vs_today, title=_("Today → {plan}").format(plan=mine.name)))
+    console.print(kpi_table(pipeline.compare(mine, best),
+                            title=_("{plan} → optimised plan").format(plan=mine.name)))
     totals = {n: evaluate.total_cost(p, problem) for n, p in
-              (("today", today), (mine.name, mine), ("optimised", best))}
-    console.print("Total cost (organisations + residents' time + unserved visits), EUR/year: "
-                  + ", ".join(f"{n} {c:,.0f}" for n, c in totals.items()), soft_wrap=True)
+              ((_("today"), today), (mine.name, mine), (_("optimised"), best))}
+    console.print(_("Total cost (organisations + residents' time + unserved visits), "
+                    "EUR/year: ")
+                  + ", ".join(f"{n} {i18n.fmt_number(c)}" for n, c in totals.items()),
+                  soft_wrap=True)
     broken = standards[~standards["met"]]
     for r in broken.itertuples():
-        where = "all residents" if r.area == "all" else f"{r.area} {r.group}"
-        label = "[red]breaks (new)[/]" if r.status == "new" else "breaks (already broken today)"
-        console.print(f"{label} {r.organisation}: {r.required_share:.0%} of residents "
-                      f"in {where} within {r.minutes:g} min; the proposal reaches "
-                      f"{r.achieved_share:.1%}, today {r.achieved_share_today:.1%}",
-                      soft_wrap=True, highlight=False)
+        where = _("all residents") if r.area == "all" else f"{term(r.area)} {r.group}"
+        label = ("[red]" + _("breaks (new)") + "[/]" if r.status == "new"
+                 else _("breaks (already broken today)"))
+        console.print(label + " " + _(
+            "{organisation}: {required} of residents in {where} within {minutes} min; the "
+            "proposal reaches {achieved}, today {today}").format(
+                organisation=term(r.organisation), required=i18n.fmt_percent(r.required_share),
+                where=where, minutes=f"{r.minutes:g}",
+                achieved=i18n.fmt_percent(r.achieved_share, 1),
+                today=i18n.fmt_percent(r.achieved_share_today, 1)),
+            soft_wrap=True, highlight=False)
     if broken.empty:
-        console.print("The proposal meets every access standard.")
+        console.print(_("The proposal meets every access standard."))
     for r in breaches.itertuples():
-        label = "[red]rule[/]" if r.severity == "breach" else "note"
+        label = "[red]" + _("rule") + "[/]" if r.severity == "breach" else _("note")
         console.print(f"{label} {r.rule}: {r.organisation or ''} {r.message}".replace("  ", " "),
                       soft_wrap=True, highlight=False)
     for org, r in access.iterrows():
         if r["residents_gaining"] or r["residents_losing"]:
-            console.print(f"{org}: {r['residents_gaining']:,.0f} residents gain and "
-                          f"{r['residents_losing']:,.0f} lose in-person service within "
-                          f"{r['standard']}", soft_wrap=True, highlight=False)
+            console.print(_("{organisation}: {gaining} residents gain and {losing} lose "
+                            "in-person service within {standard}").format(
+                                organisation=term(org),
+                                gaining=i18n.fmt_number(r["residents_gaining"]),
+                                losing=i18n.fmt_number(r["residents_losing"]),
+                                standard=r["standard"]), soft_wrap=True, highlight=False)
             g = by_area[(by_area["organisation"] == org) & (by_area["age_group"] != "all")]
             # the levels that divide the region (all areas when none does)
             split_levels = [lv for lv, h in g.groupby("level") if lv != "all"
                             and h["area"].nunique() > 1] or ["all"]
             for rr in g[g["level"].isin(split_levels)].itertuples():
-                where = "region" if rr.level == "all" else f"{rr.level} {rr.area}"
-                console.print(f"  {where}, age {rr.age_group}: "
-                              f"+{rr.residents_gaining:,.0f} / -{rr.residents_losing:,.0f}",
-                              soft_wrap=True, highlight=False)
-    console.print(f"Map: {written['map']}\nWorkbook: {written['xlsx']} (Agreements, Budgets, "
-                  f"Cost sharing, Checks, Access changes)\nOutputs in {out}", soft_wrap=True)
+                where = _("region") if rr.level == "all" else f"{term(rr.level)} {rr.area}"
+                console.print("  " + _("{where}, age {age}: +{gaining} / -{losing}").format(
+                    where=where, age=rr.age_group,
+                    gaining=i18n.fmt_number(rr.residents_gaining),
+                    losing=i18n.fmt_number(rr.residents_losing)),
+                    soft_wrap=True, highlight=False)
+    console.print(_("Map: {map}\nWorkbook: {xlsx} (Agreements, Budgets, Cost sharing, Checks, "
+                    "Access changes)\nOutputs in {out}").format(map=written["map"],
+                                                              xlsx=written["xlsx"], out=out),
+                  soft_wrap=True)
 
 
 def _inputs(sc: object, *paths: Path | None) -> list[Path]:
@@ -449,21 +534,24 @@ def _out_dir(out: Path, inputs: list[Path], outputs: tuple[str, ...]) -> Path:
     outputs that would overwrite an input. Nothing is created here."""
     out = out.resolve()
     if out.exists() and not out.is_dir():
-        raise PlannerError(f"{out}: --out must be a folder, not a file; give a folder path")
+        raise PlannerError(_("{out}: --out must be a folder, not a file; give a folder "
+                             "path").format(out=out))
     base = out
     while not base.exists():  # the folder itself, or the nearest ancestor it would go in
         base = base.parent
     if not base.is_dir():
-        raise PlannerError(f"{out}: cannot create the --out folder because {base} is a file; "
-                           "give a folder path")
+        raise PlannerError(_("{out}: cannot create the --out folder because {base} is a "
+                             "file; give a folder path").format(out=out, base=base))
     if not _writable(base):
-        raise PlannerError(f"{out}: the --out folder cannot be written ({base} is read-only "
-                           "or not yours); choose a folder you can write to")
+        raise PlannerError(_("{out}: the --out folder cannot be written ({base} is read-only "
+                             "or not yours); choose a folder you can write to").format(
+                                 out=out, base=base))
     for p in inputs:
         for name in outputs:
             if (out / name).resolve() == p.resolve():
-                raise PlannerError(f"{p}: this input would be overwritten by the output "
-                                   f"{name}; choose another --out folder")
+                raise PlannerError(_("{input}: this input would be overwritten by the output "
+                                     "{name}; choose another --out folder").format(
+                                         input=p, name=name))
     return out
 
 
@@ -486,6 +574,7 @@ def report_cmd(
                                   help="The scenario the plan was made for (default: the "
                                   "demo scenario)."),
     out: Path = typer.Option(Path("maps"), "--out", "-o", help="Folder for the outputs."),
+    lang: str | None = _lang_option(),
 ) -> None:
     """Re-render a saved plan without solving again: maps, report.xlsx, CSVs, charts.
 
@@ -496,33 +585,41 @@ def report_cmd(
     layers), OUT/travel_times.png and OUT/costs.png.
     """
     try:
-        _report(plan, scenario, out)
+        with i18n.language(lang):
+            _report(plan, scenario, out, lang)
     except PlannerError as exc:
-        _fail(exc)
+        _fail(exc, lang)
 
 
-def _report(plan_path: Path, scenario_path: Path, out: Path) -> None:
-    from planner import evaluate, pipeline, report
-    from planner.plan import Plan
+def _report(plan_path: Path, scenario_path: Path, out: Path, lang: str | None = None) -> None:
     from planner.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
+    with i18n.language(lang or sc.lang):
+        _report_plan(plan_path, sc, scenario_path, out)
+
+
+def _report_plan(plan_path: Path, sc: object, scenario_path: Path, out: Path) -> None:
+    from planner import evaluate, pipeline, report
+    from planner.plan import Plan
+
     outputs = ("plan.html", "plan_compare.html", "plan.gpkg", "report.xlsx",
                "travel_times.png", "costs.png", *(f"{s}.csv" for s in report.SHEETS.values()))
     out = _out_dir(out, _inputs(sc, plan_path, scenario_path), outputs)
     plan = Plan.from_file(plan_path)
-    with console.status("Starting") as status:
-        region, problem = pipeline.prepare(sc, progress=lambda m: status.update(f"{m}..."))
-        status.update("Evaluating...")
+    with StageProgress(console) as status:
+        region, problem = pipeline.prepare(sc, progress=status.stage)
+        status.stage(_("Evaluating today's network and the plan"))
         today = evaluate.current_plan(problem)
         today.kpis = evaluate.evaluate(today, problem)
         plan.kpis = evaluate.evaluate(plan, problem)
-        status.update("Writing the report...")
+        status.stage(_("Writing the map and the report"))
         written = report.write_report(out, region, problem, plan, today,
                                       map_name="plan.html",
-                                      title=f"{region.name}: {sc.name} ({plan.name})")
-    console.print(kpi_table(pipeline.compare(today, plan), title=f"Today → {plan.name}"))
-    console.print("Written: " + ", ".join(str(p) for p in written.values()), soft_wrap=True)
+                                      title=map_title(region.name, sc.name, plan.name))
+    console.print(kpi_table(pipeline.compare(today, plan),
+                            title=_("Today → {plan}").format(plan=plan.name)))
+    console.print(_("Written: ") + ", ".join(str(p) for p in written.values()), soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -35,7 +35,12 @@ from folium.plugins import DualMap, MarkerCluster
 from jinja2.utils import htmlsafe_json_dumps
 from shapely.geometry import mapping
 
+from planner import i18n
+from planner._basemap import RawScript as _Script
+from planner._basemap import add_base_layers
 from planner._io import atomic_write
+from planner.i18n import N_, term
+from planner.i18n import gettext as _
 from planner.plan import Plan
 from planner.problem import Problem
 from planner.region import Region
@@ -61,26 +66,26 @@ MODE_ICONS: dict[str, str] = {
 
 # Labels used when the region gives no ``org_name`` for an organisation.
 _ORG_LABELS = {
-    "kela": "Kela",
-    "municipality": "Municipality",
-    "county": "Wellbeing services county",
-    "employment": "Employment services",
-    "other": "Other",
+    "kela": N_("Kela"),
+    "municipality": N_("Municipality"),
+    "county": N_("Wellbeing services county"),
+    "employment": N_("Employment services"),
+    "other": N_("Other"),
 }
 # Strongest mode first: a site is drawn once, in the layer of its strongest mode.
 _MODE_ORDER = ("shared", "office", "popup", "remote")
 _MODE_LAYERS = {
-    "shared": "shared premises",
-    "office": "offices",
-    "popup": "pop-up",
-    "remote": "remote service",
+    "shared": N_("Proposed: shared premises"),
+    "office": N_("Proposed: offices"),
+    "popup": N_("Proposed: pop-up"),
+    "remote": N_("Proposed: remote service"),
 }
 _MODE_LABELS = {
-    "shared": "Shared premises",
-    "office": "Office",
-    "popup": "Pop-up",
-    "remote": "Remote service point",
-    "closed": "Closed office",
+    "shared": N_("Shared premises"),
+    "office": N_("Office"),
+    "popup": N_("Pop-up"),
+    "remote": N_("Remote service point"),
+    "closed": N_("Closed office"),
 }
 # Leaflet.awesome-markers colours (a fixed palette) of the proposal's markers.
 _MODE_MARKER_COLOURS = {
@@ -92,11 +97,13 @@ _MODE_MARKER_COLOURS = {
 _MARKER_HEX = {"purple": "#d252b9", "darkblue": "#0067a3", "orange": "#f69730",
                "cadetblue": "#436978", "gray": "#575757"}
 _CLOSED_ICON = "ban"
-_CLOSED_LAYER = "Closed offices"
+_PROPOSED_RESIDENTS = N_("Residents: minutes to in-person service (proposed)")
+_TODAY_RESIDENTS = N_("Residents: minutes to in-person service (today)")
+_CLOSED_LAYER = N_("Closed offices")
 _CLOSED_MARKER_COLOUR = "gray"
 _NO_DATA_COLOUR = "#9e9e9e"
 _TRAVEL_COLOURS = ("#1a9850", "#fee08b", "#d73027")  # green -> yellow -> red
-_TRAVEL_CAPTION = "Minutes to in-person service (visit-weighted mean over organisations)"
+_TRAVEL_CAPTION = N_("Minutes to in-person service (visit-weighted mean over organisations)")
 #: Above this many points in a layer they are clustered (see _container).
 _CLUSTER_THRESHOLD = 200
 #: Above this many points in a layer one GeoJSON layer draws them (see _add_points).
@@ -110,9 +117,12 @@ _ISOCHRONE_COLOUR = "#6a3d9a"
 _REACH_HULL_RATIO = 0.4
 _REACH_MARGIN_M = 40.0
 _SHARE_COLOURS = ("#d73027", "#fee08b", "#1a9850")  # red -> yellow -> green
-_SHARE_CAPTION = "Share of residents within the access standard (worst organisation)"
-_AREA_LEVELS = {"municipality": "municipality", "county": "wellbeing services county",
-                "employment_area": "employment area"}
+_SHARE_CAPTION = N_("Share of residents within the access standard (worst organisation)")
+_AREA_LEVELS = {"municipality": N_("municipality"), "county": N_("wellbeing services county"),
+                "employment_area": N_("employment area")}
+_AREA_LAYERS = {"municipality": N_("Areas: share within standard by municipality"),
+                "county": N_("Areas: share within standard by wellbeing services county"),
+                "employment_area": N_("Areas: share within standard by employment area")}
 _WEB = Path(__file__).parent / "resources" / "web"
 # Remote assets folium links to, and the vendored copy inlined by ``save_map`` instead
 # (matched on a part of the URL); ``None`` drops the link (glyphicons: unused here).
@@ -173,20 +183,18 @@ def _is_missing(value: Any) -> bool:
 
 
 def _fmt_int(value: Any) -> str:
-    """``123456.4`` -> ``"123 456"``; missing -> a dash."""
-    if _is_missing(value):
-        return _DASH
-    return f"{round(float(value)):,}".replace(",", " ")
+    """``123456.4`` -> ``"123,456"`` (Finnish ``"123 456"``); missing -> a dash."""
+    return _DASH if _is_missing(value) else i18n.fmt_number(value)
 
 
 def _fmt_eur(value: Any) -> str:
-    """``123456`` -> ``"123 456 €"``; missing -> a dash."""
-    return _DASH if _is_missing(value) else f"{_fmt_int(value)} €"
+    """``123456`` -> ``"123,456 €"`` (Finnish ``"123 456 €"``); missing -> a dash."""
+    return _DASH if _is_missing(value) else i18n.fmt_eur(value)
 
 
 def _fmt_minutes(value: Any) -> str:
-    """``12.345`` -> ``"12.3 min"``; missing -> a dash."""
-    return _DASH if _is_missing(value) else f"{float(value):.1f} min"
+    """``12.345`` -> ``"12.3 min"`` (Finnish ``"12,3 min"``); missing -> a dash."""
+    return _DASH if _is_missing(value) else f"{i18n.fmt_number(value, 1)} min"
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -235,7 +243,7 @@ def _bounds(region: Region, plan: Plan) -> list[list[float]] | None:
 # --------------------------------------------------------------------------- organisations
 def _org_names(region: Region) -> dict[str, str]:
     """Display name per organisation code: the region's ``org_name`` or a default label."""
-    names = dict(_ORG_LABELS)
+    names = {o: _(label) for o, label in _ORG_LABELS.items()}
     sp = region.service_points
     if sp is None or not len(sp) or "org_name" not in sp.columns:
         return names
@@ -269,18 +277,6 @@ def _container(group: folium.FeatureGroup, n_points: int) -> folium.map.Layer:
     if n_points > _CLUSTER_THRESHOLD:
         return MarkerCluster(control=False, disableClusteringAtZoom=14).add_to(group)
     return group
-
-
-class _Script(Element):
-    """Script text written to the page as it is (not parsed as a Jinja template)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "Script"
-        self.text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self.text
 
 
 class _AddFeatures(Element):
@@ -433,7 +429,9 @@ def _add_today(m: folium.Map, region: Region, names: dict[str, str]) -> None:
     for org in sorted(set(orgs), key=_org_sort_key):
         idx = [i for i, o in enumerate(orgs) if o == org]
         label = _org_label(org, names)
-        group = folium.FeatureGroup(name=_esc(f"Today: {label} ({len(idx)})"), show=True)
+        group = folium.FeatureGroup(
+            name=_esc(_("Today: {organisation} ({count})").format(organisation=label,
+                                                                    count=len(idx))), show=True)
         colour = _org_colour(org)
         popups, tooltips, styles = [], [], []
         for i in idx:
@@ -441,13 +439,14 @@ def _add_today(m: folium.Map, region: Region, names: dict[str, str]) -> None:
             popups.append(
                 f"<b>{_esc(name[i])}</b><br>{_esc(label)}<br>"
                 + _table(["", ""], [
-                    ["Kind", _esc(kind[i])],
-                    ["Desks", _esc(_fmt_int(desks[i]))],
-                    ["Annual cost", _esc(_fmt_eur(cost[i]))],
-                    ["Source", _esc("illustrative (not a real office)" if illustrative
-                                    else str(source[i]))],
+                    [_("Kind"), _esc(kind[i])],
+                    [_("Desks"), _esc(_fmt_int(desks[i]))],
+                    [_("Annual cost"), _esc(_fmt_eur(cost[i]))],
+                    [_("Source"), _esc(_("illustrative (not a real office)") if illustrative
+                                       else str(source[i]))],
                 ]))
-            tooltips.append(_esc(f"{name[i]} (today, {label})"))
+            tooltips.append(_esc(_("{name} (today, {organisation})").format(
+                name=name[i], organisation=label)))
             styles.append({"dashArray": "4 3" if illustrative else None})
 
         def marker(loc: list[float] | None, colour: str = colour) -> folium.CircleMarker:
@@ -486,20 +485,24 @@ def _split_tables(split: pd.DataFrame | None, names: dict[str, str],
     head: dict[str, str] = {}
     for r in agreement.itertuples():
         sid, org = str(r.site_id), str(r.organisation)
-        head.setdefault(sid, f"key {r.key}, term to {r.term_end}")
+        head.setdefault(sid, _("key {key}, term to {end}").format(
+            key=term(r.key), end=i18n.fmt_date(r.term_end)))
         pay = (_fmt_eur(r.fee_eur) if r.role not in ("host", "lessor")
-               else f"receives {_fmt_eur(r.income_eur)}")
+               else _("receives {amount}").format(amount=_fmt_eur(r.income_eur)))
         rows.setdefault(sid, []).append([
-            _esc(_org_label(org, names)), _esc(str(r.role)), _esc(_fmt_int(r.own_m2)),
+            _esc(_org_label(org, names)), _esc(term(r.role)), _esc(_fmt_int(r.own_m2)),
             _esc(_fmt_int(r.desk_days)), _esc(_fmt_eur(r.net_eur)), _esc(pay),
             _esc(_fmt_eur(fair[(sid, "shapley", org)]) if (sid, "shapley", org) in fair
                  else _DASH),
             _esc(_fmt_eur(fair[(sid, "nucleolus", org)]) if (sid, "nucleolus", org) in fair
                  else _DASH),
-            _esc({True: "yes", False: "no"}.get(core.get((sid, f"{r.key}:{org}")), _DASH))])
-    return {sid: f"<br><b>Agreement</b> ({_esc(head[sid])})"
-            + _table(["Organisation", "Role", "m²", "Desk-days", "Pays", "Fee to host",
-                      "Shapley", "Nucleolus", "In core"], r)
+            _esc({True: term("yes"), False: term("no")}.get(
+                core.get((sid, f"{r.key}:{org}")), _DASH))])
+    header = [_("Organisation"), _("Role"), "m²", _("Desk-days"), _("Pays"), _("Fee to host"),
+              "Shapley", _("Nucleolus"), _("In core")]
+    agreement_word = _esc(_("Agreement"))
+    return {sid: f"<br><b>{agreement_word}</b> ({_esc(head[sid])})"
+            + _table(header, r)
             for sid, r in rows.items()}
 
 
@@ -519,7 +522,9 @@ def _agreements(region: Region) -> dict[str, str]:
 def _host_label(host: str, agreement: str | None, names: dict[str, str]) -> str:
     """``"City of Helsinki (agreement: yes)"``; the name alone without an agreement."""
     label = _org_label(host, names)
-    return f"{label} (agreement: {agreement})" if agreement else label
+    if not agreement:
+        return label
+    return _("{host} (agreement: {agreement})").format(host=label, agreement=term(agreement))
 
 
 def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
@@ -550,14 +555,15 @@ def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
     dec = dec.sort_values(["_sid", "_rank"], kind="stable")
     days = pd.to_numeric(pd.Series(_column(dec, "days_per_month", np.nan), dtype=object),
                          errors="coerce").fillna(0.0).tolist()
-    cells = [[_esc(_org_label(o, names)), _esc(mode),
-              _esc(_fmt_int(d) if d > 0 else _DASH), _esc(action), _esc(_fmt_eur(cost)),
+    cells = [[_esc(_org_label(o, names)), _esc(term(mode)),
+              _esc(_fmt_int(d) if d > 0 else _DASH), _esc(term(action)), _esc(_fmt_eur(cost)),
               _esc(_fmt_int(visits))]
              for o, mode, d, action, cost, visits in zip(  # lists: fast to iterate
                  _column(dec, "organisation"), _column(dec, "mode"), days,
                  _column(dec, "action"), _column(dec, "annual_cost_eur", None),
                  _column(dec, "visits", None), strict=True)]
-    header = ["Organisation", "Mode", "Days/month", "Action", "Annual cost", "Visits"]
+    header = [_("Organisation"), _("Mode"), _("Days/month"), _("Action"), _("Annual cost"),
+              _("Visits")]
     sids = dec["_sid"].to_numpy()
     starts = np.flatnonzero(np.r_[True, sids[1:] != sids[:-1]])
     ends = np.r_[starts[1:], len(sids)]
@@ -565,12 +571,14 @@ def _site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
     agreed = _column(dec, "host_agreement", None)
     modes = dec["mode"].astype(str).tolist()
     out = []
+    host_word = _esc(_("Host"))
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
         sid = sids[a]
         name = _first_text(site_names[a:b]) or sid
         host = _first_text(hosts[a:b]) or ""
         agreement = _first_text(agreed[a:b]) or (agreements or {}).get(str(sid))
-        body = (f"<b>{_esc(name)}</b><br>Host: {_esc(_host_label(host, agreement, names))}<br>"
+        body = (f"<b>{_esc(name)}</b><br>{host_word}: "
+                f"{_esc(_host_label(host, agreement, names))}<br>"
                 + _table(header, cells[a:b]) + splits.get(sid, ""))
         out.append((sid, name, body, set(modes[a:b])))
     where = _latlon(dec.geometry.iloc[starts])
@@ -588,7 +596,7 @@ def _site_popup(rows: pd.DataFrame, names: dict[str, str],
 
 
 def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
-                  prefix: str = "Proposed", split: pd.DataFrame | None = None,
+                  split: pd.DataFrame | None = None,
                   agreements: dict[str, str] | None = None,
                   agreement: pd.DataFrame | None = None) -> None:
     dec = plan.decisions
@@ -596,14 +604,14 @@ def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
     strongest = np.array([next((mode for mode in _MODE_ORDER if mode in modes), "office")
                           for modes in sites["modes"]], dtype=object)
     for mode in _MODE_ORDER:
-        group = folium.FeatureGroup(name=f"{prefix}: {_MODE_LAYERS[mode]}", show=True)
-        _add_markers(group, sites[strongest == mode], _MODE_LABELS[mode],
+        group = folium.FeatureGroup(name=_(_MODE_LAYERS[mode]), show=True)
+        _add_markers(group, sites[strongest == mode], _(_MODE_LABELS[mode]),
                      _MODE_MARKER_COLOURS[mode], MODE_ICONS[mode])
         group.add_to(m)
 
-    group = folium.FeatureGroup(name=_CLOSED_LAYER, show=True)
+    group = folium.FeatureGroup(name=_(_CLOSED_LAYER), show=True)
     _add_markers(group, _site_popups(dec[dec["mode"] == "closed"], names,
-                                     agreements=agreements), "closes",
+                                     agreements=agreements), _("closes"),
                  _CLOSED_MARKER_COLOUR, _CLOSED_ICON)
     group.add_to(m)
 
@@ -682,17 +690,20 @@ def _demand_popup(did: str, residents: float, minutes: float, rows: pd.DataFrame
     if rows is not None:
         rows = rows.assign(_k=[_org_sort_key(o) for o in rows["organisation"]])
         table = _table(
-            ["Organisation", "Minutes (in person)", "Visits in person", "Remote", "Unserved"],
+            [_("Organisation"), _("Minutes (in person)"), _("Visits in person"), _("Remote"),
+             _("Unserved")],
             [[_esc(_org_label(r.organisation, names)), _esc(_fmt_minutes(r.minutes)),
               _esc(_fmt_int(r.in_person)), _esc(_fmt_int(r.remote)),
               _esc(_fmt_int(r.unserved))]
              for r in rows.sort_values("_k").itertuples()],
         )
-    mean_text = "no in-person visits" if math.isnan(minutes) else _fmt_minutes(minutes)
-    body = (f"<b>Demand point {_esc(did)}</b><br>"
-            f"Residents: {_esc(_fmt_int(residents))}<br>"
-            f"Mean to in-person service: {_esc(mean_text)}<br>{table}")
-    return body, f"{_fmt_int(residents)} residents, {mean_text}"
+    mean_text = _("no in-person visits") if math.isnan(minutes) else _fmt_minutes(minutes)
+    heading = _esc(_("Demand point {id}").format(id=did))
+    residents_word, mean_word = _esc(_("Residents")), _esc(_("Mean to in-person service"))
+    body = (f"<b>{heading}</b><br>{residents_word}: {_esc(_fmt_int(residents))}<br>"
+            f"{mean_word}: {_esc(mean_text)}<br>{table}")
+    return body, _("{residents} residents, {minutes}").format(residents=_fmt_int(residents),
+                                                              minutes=mean_text)
 
 
 def _colour(colormap: branca.colormap.LinearColormap, value: float) -> str:
@@ -799,13 +810,17 @@ def _add_grid(group: folium.FeatureGroup, demand: gpd.GeoDataFrame,
     geometries = [{"type": "Polygon",
                    "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
                   for w, s, e, n in corners]
-    texts = [f"{_fmt_int(r)} residents in {p} points, "
-             + ("no in-person visits" if math.isnan(mi) else f"mean {_fmt_minutes(mi)}")
+    texts = [_("{residents} residents in {points} points, {minutes}").format(
+                 residents=_fmt_int(r), points=_fmt_int(p),
+                 minutes=_("no in-person visits") if math.isnan(mi)
+                 else _("mean {minutes}").format(minutes=_fmt_minutes(mi)))
              for r, p, mi in zip(cells["residents"], cells["points"], cells["minutes"],
                                  strict=True)]
     colours = [_colour(colormap, mi) for mi in cells["minutes"]]
+    cell_word = _esc(_("Grid cell {size} m").format(size=_fmt_int(size)))
     _geojson_layer(
-        group, geometries, [f"<b>Grid cell {size:.0f} m</b><br>{_esc(t)}" for t in texts],
+        group, geometries,
+        [f"<b>{cell_word}</b><br>{_esc(t)}" for t in texts],
         [_esc(t) for t in texts], max_width=320,
         styles=[{"color": c, "weight": 0, "fill": True, "fillColor": c, "fillOpacity": 0.6}
                 for c in colours])
@@ -832,7 +847,7 @@ def _add_boundary(m: folium.Map, region: Region) -> None:
     if region.boundary is None or not len(region.boundary):
         return
     _GeoJson(
-        _geojson(region.boundary.geometry), name="Region boundary",
+        _geojson(region.boundary.geometry), name=_("Region boundary"),
         style_function=lambda _f: {"color": "#333333", "weight": 2, "fill": False,
                                    "fillOpacity": 0.0, "dashArray": "6 4"},
     ).add_to(m)
@@ -948,7 +963,8 @@ def _add_isochrones(m: folium.Map, iso: gpd.GeoDataFrame | None) -> None:
         return
     for limit in sorted({float(x) for x in iso["minutes"]}):
         group = folium.FeatureGroup(
-            name=f"Reach of proposed in-person sites ({limit:g} min)", show=False)
+            name=_("Reach of proposed in-person sites ({minutes} min)").format(
+                minutes=f"{limit:g}"), show=False)
         rows = iso[(iso["minutes"] == limit) & iso.geometry.notna() & ~iso.geometry.is_empty]
         # separate outlines that may overlap: no shared topology to preserve
         data = _geojson(gpd.GeoSeries(rows.geometry.to_numpy(), crs=iso.crs),
@@ -957,7 +973,8 @@ def _add_isochrones(m: folium.Map, iso: gpd.GeoDataFrame | None) -> None:
                  "fillOpacity": 0.12}
         _geojson_layer(  # one layer for all sites: thousands of sites at national scale
             group, [f["geometry"] for f in data["features"]], None,
-            [_esc(f"{name}: within {limit:g} min") for name in rows["site_name"]],
+            [_esc(_("{name}: within {minutes} min").format(name=name, minutes=f"{limit:g}"))
+             for name in rows["site_name"]],
             max_width=None, styles=[style] * len(rows))
         group.add_to(m)
 
@@ -969,7 +986,7 @@ def _add_tours(m: folium.Map, region: Region, tours: pd.DataFrame | None,
         return
     where = dict(zip(region.sites["site_id"].astype(str), _latlon(region.sites.geometry),
                      strict=True))
-    group = folium.FeatureGroup(name="Pop-up tours (staff)", show=False)
+    group = folium.FeatureGroup(name=_("Pop-up tours (staff)"), show=False)
     keys = ["organisation", "team", "day"]
     for (org, team, day), stops in tours.sort_values([*keys, "stop"]).groupby(keys, sort=True):
         path = [where[s] for s in stops["site_id"].astype(str) if s in where]
@@ -977,8 +994,11 @@ def _add_tours(m: folium.Map, region: Region, tours: pd.DataFrame | None,
             continue
         visits = max(len(stops) - 2, 0)
         travel = pd.to_numeric(stops["travel_min"], errors="coerce").sum()
-        text = (f"{_org_label(org, names)}, team {team}, day {day}: {visits} pop-up "
-                f"stop{'s' if visits != 1 else ''}, {travel:.0f} min travel")
+        text = i18n.ngettext(
+            "{organisation}, team {team}, day {day}: {stops} pop-up stop, {minutes} min travel",
+            "{organisation}, team {team}, day {day}: {stops} pop-up stops, {minutes} min travel",
+            visits).format(organisation=_org_label(org, names), team=team, day=day,
+                           stops=visits, minutes=_fmt_int(travel))
         folium.PolyLine(path, color=_org_colour(org), weight=3, opacity=0.8,
                         dash_array="6 4", tooltip=folium.Tooltip(_esc(text))).add_to(group)
     group.add_to(m)
@@ -996,11 +1016,12 @@ def _area_popups(level: str, rows: pd.DataFrame, names: dict[str, str]
             rows["required_share"], rows["met"], strict=True):
         no_req = _is_missing(required)
         out.setdefault(area, []).append([
-            _esc(_org_label(org, names)), _esc(f"{minutes:g} min"), _esc(f"{share:.1%}"),
-            _esc(_DASH if no_req else f"{required:.0%}"),
-            _esc(_DASH if no_req else ("yes" if met else "no"))])
-    header = ["Organisation", "Standard", "Within", "Required", "Met"]
-    where = _esc(_AREA_LEVELS.get(level, level))
+            _esc(_org_label(org, names)), _esc(f"{minutes:g} min"),
+            _esc(i18n.fmt_percent(share, 1)),
+            _esc(_DASH if no_req else i18n.fmt_percent(required)),
+            _esc(_DASH if no_req else term(bool(met)))])
+    header = [_("Organisation"), _("Standard"), _("Within"), _("Required"), _("Met")]
+    where = _esc(_(_AREA_LEVELS[level]) if level in _AREA_LEVELS else level)
     return [(area, f"<b>{_esc(area)}</b> ({where})<br>{_table(header, cells)}",
              float(worst[area])) for area, cells in out.items()]
 
@@ -1010,11 +1031,11 @@ def _add_areas(m: folium.Map, areas: gpd.GeoDataFrame | None,
     """One layer per area level, each area coloured by its worst organisation's share."""
     if areas is None or not len(areas):
         return
-    cmap = branca.colormap.LinearColormap(list(_SHARE_COLOURS), vmin=0.0, vmax=1.0,
-                                          caption=_SHARE_CAPTION)
+    cmap = _ColourBar(list(_SHARE_COLOURS), vmin=0.0, vmax=1.0, caption=_(_SHARE_CAPTION),
+                      percent=True)
     for level in [lv for lv in _AREA_LEVELS if lv in set(areas["level"])]:
         group = folium.FeatureGroup(
-            name=f"Areas: share within standard by {_AREA_LEVELS[level]}", show=False)
+            name=_(_AREA_LAYERS[level]), show=False)
         rows = areas[areas["level"] == level]
         outline = rows.assign(_area=rows["area"].astype(str)).drop_duplicates("_area") \
             .set_index("_area").geometry
@@ -1024,8 +1045,9 @@ def _add_areas(m: folium.Map, areas: gpd.GeoDataFrame | None,
         data = _geojson(gpd.GeoSeries([outline[a] for a, _, _ in shown], crs=areas.crs))
         _geojson_layer(
             group, [f["geometry"] for f in data["features"]], [p for _, p, _ in shown],
-            [_esc(f"{a}: {worst:.0%} within the standard (worst organisation)")
-             for a, _, worst in shown], max_width=480,
+            [_esc(_("{area}: {share} within the standard (worst organisation)").format(
+                area=a, share=i18n.fmt_percent(worst)))
+             for a, _popup, worst in shown], max_width=480,
             styles=[{"color": c, "weight": 2, "fillColor": c, "fillOpacity": 0.25}
                     for c in colours])
         group.add_to(m)
@@ -1034,11 +1056,57 @@ def _add_areas(m: folium.Map, areas: gpd.GeoDataFrame | None,
 
 # --------------------------------------------------------------------------- page furniture
 _BOX = ("position:fixed;z-index:1000;background:rgba(255,255,255,0.92);"
-        "border:1px solid #888;border-radius:4px;padding:6px 10px;"
-        "font:12px/1.4 Arial,Helvetica,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,0.3);")
+        "border:1px solid #888;border-radius:4px;padding:6px 10px;box-sizing:border-box;"
+        "font:12px/1.4 Arial,Helvetica,sans-serif;box-shadow:0 1px 4px rgba(0,0,0,0.3);"
+        "overflow-wrap:anywhere;")
+#: Width of the colour-bar box (px): its caption wraps inside it.
+_BAR_WIDTH = 260
+
+
+class _ColourBar(branca.colormap.LinearColormap):
+    """A linear colour scale drawn as an HTML box (``_add_colour_bars``), not as branca's
+    fixed-width SVG, whose caption is cut off where it is longer than the bar."""
+
+    def __init__(self, colors: list[str], vmin: float, vmax: float, caption: str = "",
+                 percent: bool = False) -> None:
+        super().__init__(colors, vmin=vmin, vmax=vmax, caption=caption)
+        self.percent = percent
+
+    def render(self, **kwargs: Any) -> None:
+        """Nothing of its own: the page's colour-bar box shows it."""
+
+    def html(self) -> str:
+        """The caption, the gradient and three tick labels (0, middle, end)."""
+        stops = ", ".join(self.rgb_hex_str(self.vmin + (self.vmax - self.vmin) * t / 10)
+                          for t in range(11))
+        ticks = [self.vmin, (self.vmin + self.vmax) / 2, self.vmax]
+        labels = [i18n.fmt_percent(t) if self.percent else i18n.fmt_number(t) for t in ticks]
+        spans = "".join(f"<span>{_esc(t)}</span>" for t in labels)
+        return (f'<div class="planner-colour-bar" style="margin-bottom:4px">'
+                f'<div class="planner-colour-caption">{_esc(self.caption)}</div>'
+                f'<div style="height:10px;border:1px solid #999;'
+                f'background:linear-gradient(to right, {stops});"></div>'
+                f'<div style="display:flex;justify-content:space-between">{spans}</div></div>')
+
+
+def _add_colour_bars(root: folium.Map | DualMap, maps: Sequence[folium.Map], right: str,
+                     top: str = "60px") -> None:
+    """One box of the colour scales (``_ColourBar``) added to ``maps``, under the layer
+    control at the top right of the page."""
+    bars = [c for m in maps for c in m._children.values() if isinstance(c, _ColourBar)]
+    if not bars:
+        return
+    root.get_root().html.add_child(folium.Element(
+        f'<div class="planner-map-scales" style="{_BOX}top:{top};right:{right};'
+        f'width:{_BAR_WIDTH}px;">' + "".join(b.html() for b in bars) + "</div>"))
 
 
 def _add_title(m: folium.Map, title: str) -> None:
+    """The map's one title, on the map and as the page's (the browser tab's) title, and the
+    page's language."""
+    root = m.get_root()
+    root.title = _esc(title)
+    root.planner_lang = i18n.current()
     m.get_root().html.add_child(folium.Element(
         f'<div class="planner-map-title" style="{_BOX}top:10px;left:56px;max-width:30%;'
         f'font-size:15px;font-weight:bold;">{_esc(title)}</div>'
@@ -1057,14 +1125,17 @@ def _add_legend(m: folium.Map, names: dict[str, str], orgs: Iterable[str]) -> No
     mode_items = "".join(
         f'<div><span style="display:inline-block;width:18px;text-align:center;color:#fff;'
         f'background:{_MARKER_HEX[colour]};border-radius:3px;margin-right:6px;">'
-        f'<i class="fa fa-{_esc(icon)}"></i></span>{_esc(_MODE_LABELS[mode])}</div>'
+        f'<i class="fa fa-{_esc(icon)}"></i></span>{_esc(_(_MODE_LABELS[mode]))}</div>'
         for mode, icon, colour in modes
     )
+    orgs_word = _esc(_("Organisations (today)"))
+    dashed_word = _esc(_("dashed outline: illustrative data"))
+    proposal_word = _esc(_("Proposal"))
     m.get_root().html.add_child(folium.Element(
         f'<div class="planner-map-legend" style="{_BOX}bottom:30px;right:10px;">'
-        f"<b>Organisations (today)</b>{org_items}"
-        f'<div style="color:#555">dashed outline: illustrative data</div>'
-        f'<b style="display:block;margin-top:4px">Proposal</b>{mode_items}</div>'
+        f"<b>{orgs_word}</b>{org_items}"
+        f'<div style="color:#555">{dashed_word}</div>'
+        f'<b style="display:block;margin-top:4px">{proposal_word}</b>{mode_items}</div>'
     ))
 
 
@@ -1073,7 +1144,7 @@ def _add_footer(m: folium.Map, lines: Sequence[str]) -> None:
         return
     text = "<br>".join(_esc(line) for line in lines)
     m.get_root().html.add_child(folium.Element(
-        f'<div class="planner-map-footer" style="{_BOX}bottom:40px;left:10px;max-width:45%;'
+        f'<div class="planner-map-footer" style="{_BOX}bottom:56px;left:10px;max-width:45%;'
         f'font-size:11px;color:#333;">{text}</div>'
     ))
 
@@ -1087,16 +1158,17 @@ def _travel_colormap(*travel: _Travel | None) -> branca.colormap.LinearColormap:
             values += list(t[0].values())
     p95 = float(np.percentile(values, 95)) if values else 0.0
     vmax = float(max(15, math.ceil(p95)))
-    return branca.colormap.LinearColormap(list(_TRAVEL_COLOURS), vmin=0.0, vmax=vmax,
-                                          caption=_TRAVEL_CAPTION)
+    return _ColourBar(list(_TRAVEL_COLOURS), vmin=0.0, vmax=vmax, caption=_(_TRAVEL_CAPTION))
 
 
 def _new_map(region: Region, plan: Plan, cls: type = folium.Map) -> Any:
     bounds = _bounds(region, plan)
     centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
               if bounds else [60.17, 24.94])
-    m = cls(location=[_round(c) for c in centre], zoom_start=10, tiles="OpenStreetMap",
+    m = cls(location=[_round(c) for c in centre], zoom_start=10, tiles=None,
             control_scale=True)
+    for side in (m.m1, m.m2) if isinstance(m, DualMap) else (m,):
+        add_base_layers(side, region.graphs, _GeoJson)
     if bounds:
         m.fit_bounds(bounds)
     return m
@@ -1132,9 +1204,9 @@ def _number_elements(root: Element) -> None:
         nested = [*el._children.values(), *(x for x in held if isinstance(x, Element))]
         stack.extend(reversed(nested))
     old = {id(el): name for el, name in found}
-    for n, (el, _) in enumerate(found):
+    for n, (el, _name) in enumerate(found):
         el._id = f"{n:08x}"
-    for el, _ in found:
+    for el, _name in found:
         el._children = type(el._children)(
             (c.get_name() if key == old[id(c)] else key, c) for key, c in el._children.items())
 
@@ -1144,7 +1216,7 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
              areas: gpd.GeoDataFrame | None = None, tours: pd.DataFrame | None = None,
              grid_threshold: int = DEMAND_GRID_THRESHOLD,
              cost_split: pd.DataFrame | None = None,
-             agreement: pd.DataFrame | None = None) -> folium.Map:
+             agreement: pd.DataFrame | None = None, lang: str | None = None) -> folium.Map:
     """Draw a plan on an interactive map.
 
     Parameters
@@ -1180,13 +1252,26 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
         ``planner.sharing.agreements`` of the plan; a shared site's popup then shows its
         agreement: key, term, and per party its role, floor area, desk-days, what it pays,
         its fee to the host (the host's income), its Shapley and nucleolus shares.
+    lang : {"en", "fi", "sv"}, optional
+        Language of the map's texts (default: the one in effect, see ``planner.i18n``).
 
     Returns
     -------
     folium.Map
-        The map, with a layer control, scale bar, legend, colour scales and attribution
-        footer. Save it with ``save_map``.
+        The map, with a collapsed layer control (OpenStreetMap tiles or the region's
+        streets drawn in the page as the base layer), scale bar, legend, colour scales and
+        attribution footer. Save it with ``save_map``.
     """
+    with i18n.language(lang):
+        return _plan_map(region, plan, before, title=title, isochrones=isochrones,
+                         areas=areas, tours=tours, grid_threshold=grid_threshold,
+                         cost_split=cost_split, agreement=agreement)
+
+
+def _plan_map(region: Region, plan: Plan, before: Plan | None, *, title: str | None,
+              isochrones: gpd.GeoDataFrame | None, areas: gpd.GeoDataFrame | None,
+              tours: pd.DataFrame | None, grid_threshold: int,
+              cost_split: pd.DataFrame | None, agreement: pd.DataFrame | None) -> folium.Map:
     names = _org_names(region)
     m = _new_map(region, plan)
     proposed = travel_minutes(plan.assignment)
@@ -1199,25 +1284,25 @@ def plan_map(region: Region, plan: Plan, before: Plan | None = None, *,
     _add_proposal(m, plan, names, split=cost_split, agreements=_agreements(region),
                   agreement=agreement)
     _add_tours(m, region, tours, names)
-    _add_demand(m, region, proposed,
-                "Residents: minutes to in-person service (proposed)", True, colormap, names,
+    _add_demand(m, region, proposed, _(_PROPOSED_RESIDENTS), True, colormap, names,
                 grid_threshold)
     if today is not None:
-        _add_demand(m, region, today,
-                    "Residents: minutes to in-person service (today)", False, colormap, names,
+        _add_demand(m, region, today, _(_TODAY_RESIDENTS), False, colormap, names,
                     grid_threshold)
     colormap.add_to(m)
     _add_table_style(m)
     _add_title(m, title if title is not None else f"{region.name} {_DASH} {plan.name}")
     _add_legend(m, names, _orgs(region))
+    _add_colour_bars(m, [m], right="10px")
     _add_footer(m, [str(a) for a in region.attribution])
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     _number_elements(m.get_root())
     return m
 
 
 def comparison_map(region: Region, plan: Plan, before: Plan, *, title: str | None = None,
-                   grid_threshold: int = DEMAND_GRID_THRESHOLD) -> DualMap:
+                   grid_threshold: int = DEMAND_GRID_THRESHOLD,
+                   lang: str | None = None) -> DualMap:
     """Today and the plan side by side, panned and zoomed together.
 
     The left map shows today's points per organisation and residents' minutes under
@@ -1235,27 +1320,33 @@ def comparison_map(region: Region, plan: Plan, before: Plan, *, title: str | Non
         Page title; defaults to ``"<region>: today - <plan>"``.
     grid_threshold : int
         As in ``plan_map``.
+    lang : {"en", "fi", "sv"}, optional
+        As in ``plan_map``.
 
     Returns
     -------
     folium.plugins.DualMap
         Save it with ``save_map``.
     """
+    with i18n.language(lang):
+        return _comparison_map(region, plan, before, title, grid_threshold)
+
+
+def _comparison_map(region: Region, plan: Plan, before: Plan, title: str | None,
+                    grid_threshold: int) -> DualMap:
     names = _org_names(region)
     dual = _new_map(region, plan, DualMap)
     proposed, today = travel_minutes(plan.assignment), travel_minutes(before.assignment)
     colormap = _travel_colormap(proposed, today)
-    for side, label in ((dual.m1, "Today"), (dual.m2, "Proposed")):
+    for side, label in ((dual.m1, _("Today")), (dual.m2, _("Proposed"))):
         _add_boundary(side, region)
         if side is dual.m1:
             _add_today(side, region, names)
-            _add_demand(side, region, today,
-                        "Residents: minutes to in-person service (today)", True, colormap,
+            _add_demand(side, region, today, _(_TODAY_RESIDENTS), True, colormap,
                         names, grid_threshold)
         else:
             _add_proposal(side, plan, names, agreements=_agreements(region))
-            _add_demand(side, region, proposed,
-                        "Residents: minutes to in-person service (proposed)", True, colormap,
+            _add_demand(side, region, proposed, _(_PROPOSED_RESIDENTS), True, colormap,
                         names, grid_threshold)
         left = "56px" if side is dual.m1 else "calc(50% + 56px)"
         dual.get_root().html.add_child(folium.Element(
@@ -1265,8 +1356,10 @@ def comparison_map(region: Region, plan: Plan, before: Plan, *, title: str | Non
     colormap.add_to(dual.m2)
     _add_table_style(dual)
     _add_title(dual, title if title is not None
-               else f"{region.name}: today {_DASH} {plan.name}")
+               else _("{region}: today {dash} {plan}").format(region=region.name, dash=_DASH,
+                                                             plan=plan.name))
     _add_legend(dual, names, _orgs(region))
+    _add_colour_bars(dual, [dual.m2], right="10px", top="60px")
     _number_elements(dual.get_root())
     return dual
 
@@ -1324,6 +1417,9 @@ def save_map(m: folium.Map | DualMap, path: str | Path, self_contained: bool = T
         The written path.
     """
     page = m.get_root().render()
+    lang = getattr(m.get_root(), "planner_lang", None)
+    if lang:  # screen readers and hyphenation read the page in its language
+        page = page.replace("<html>", f'<html lang="{lang}">', 1)
     if self_contained:
         page = _inline_assets(page)
     return atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))

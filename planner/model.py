@@ -44,7 +44,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from planner import costs, pricing
+from planner import costs, pricing, progress
 from planner._sparse import _csr, _expand, _nearest, _ranks, _rows_of
 from planner._start import StartingPlan, _Cover
 from planner.errors import InfeasibleError, NoPlanInTimeError
@@ -624,21 +624,30 @@ def solve(problem: Problem, name: str = "optimised",
         res1 = first.solve()
         if res1.values is not None:
             floors = {k: float(res1.values[v]) for k, v in first.worst.items()}
-    start = time.perf_counter()
-    m = _Model(problem, floors=floors, prices=prices)
-    m.warm_start()
-    first_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
-    # the starting plan's time counts against the limit (at least a tenth is left);
-    # RINS_SHARE of what is left improves it, the rest goes to the whole model (its bound)
     full = problem.scenario.solver.time_limit_s
+    with progress.solving(full):
+        start = time.perf_counter()
+        m = _Model(problem, floors=floors, prices=prices)
+        m.warm_start()
+        first_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
+        progress.found(m.mip.objective_of(m.start) if m.start is not None else None,
+                       m.lp_bound)
+        # the starting plan's time counts against the limit (at least a tenth is left);
+        # RINS_SHARE of what is left improves it, the rest goes to the whole model (its
+        # bound)
 
-    def left() -> float:
-        return max(full - (time.perf_counter() - start), 0.1 * full)
+        def left() -> float:
+            return max(full - (time.perf_counter() - start), 0.1 * full)
 
-    m.improve(RINS_SHARE * left())
-    rins_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
-    limit = left()
-    res = m.solve(limit)
+        m.improve(RINS_SHARE * left())
+        rins_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
+        if m.start is not None:
+            progress.found(m.mip.objective_of(m.start))
+        limit = left()
+        with progress.main_solve():
+            res = m.solve(limit)
+        progress.found(res.objective if res.values is not None else None,
+                       res.bound if res.values is not None else None)
     start_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
     if not res.infeasible and start_cost < math.inf and (
             res.values is None

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from planner import calibrate, decompose, demand, evaluate, network, routing, sharing
+from planner import calibrate, decompose, demand, evaluate, i18n, network, routing, sharing
 from planner.data.spec import RegionSpec
 from planner.errors import InputError
+from planner.i18n import gettext as _
 from planner.plan import Plan
 from planner.problem import Problem, build_problem
 from planner.region import Region
@@ -105,18 +106,18 @@ def prepare(scenario: Scenario, region: Region | None = None,
     """Build the region (unless given), the travel times and the model input."""
     say = progress or (lambda _msg: None)
     if region is None:
-        say("Building the region")
+        say(_("Building the region"))
         region = load_region(scenario, say)
     notes = {}
     most = scenario.solver.max_demand_points
     if most is not None and len(region.demand) > most:
-        say("Aggregating demand")
+        say(_("Aggregating demand"))
         agg, cell, move = demand.aggregate(region.demand, most)
         notes["demand_aggregation"] = (
             f"{len(region.demand)} demand points aggregated to {len(agg)} grid cells of "
             f"{cell:.0f} m within areas; residents moved at most {move:.0f} m")
         region = dataclasses.replace(region, demand=agg)
-    say("Computing travel times")
+    say(_("Computing travel times"))
     tr = scenario.travel
     times = _times(scenario, region, region.demand.geometry, region.sites.geometry,
                    tr.cutoff_min)
@@ -133,10 +134,11 @@ def prepare(scenario: Scenario, region: Region | None = None,
         "from": pd.Categorical.from_codes(st["origin"].to_numpy(), categories=ids),
         "to": pd.Categorical.from_codes(st["destination"].to_numpy(), categories=ids),
         "minutes": st["minutes"].to_numpy()})
+    say(_("Building the model"))
     problem = build_problem(region, scenario, times, site_times)
     problem.notes.update(notes)
     if scenario.demand.calibrate == "rates":
-        say("Calibrating demand to the recorded visits")
+        say(_("Calibrating demand to the recorded visits"))
         problem, factors = calibrate.calibrate(problem, evaluate.current_plan(problem))
         if factors:
             problem.notes["demand_calibration"] = (
@@ -145,12 +147,12 @@ def prepare(scenario: Scenario, region: Region | None = None,
     check = calibrate.visits_table(problem, evaluate.current_plan(problem))
     for i, warning in enumerate(calibrate.differences(check, scenario.demand.tolerance)):
         problem.notes[f"visits_warning_{i + 1}"] = warning
-        say(f"Warning: {warning}")
+        say(_("Warning: {warning}").format(warning=warning))
     return region, problem
 
 
 def run(scenario: Scenario, region: Region | None = None,
-        progress: Progress | None = None) -> Run:
+        progress: Progress | None = None, lang: str | None = None) -> Run:
     """Run the whole pipeline for a scenario.
 
     Parameters
@@ -159,7 +161,11 @@ def run(scenario: Scenario, region: Region | None = None,
     region : Region, optional
         A region already built (else built from ``scenario.region``).
     progress : callable, optional
-        Called with a short message as each stage starts.
+        Called with a short message as each stage starts (region, travel times, model,
+        solve, tours), in the run's language; the solve's own updates go to the
+        listener of :func:`planner.progress.listen`.
+    lang : {"en", "fi", "sv"}, optional
+        Language of the messages (default: the scenario's ``lang``).
 
     Returns
     -------
@@ -167,16 +173,17 @@ def run(scenario: Scenario, region: Region | None = None,
         Today's network and the optimised plan, both with KPIs.
     """
     say = progress or (lambda _msg: None)
-    region, problem = prepare(scenario, region, say)
-    say("Evaluating today's network")
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
-    say("Optimising")
-    plan = decompose.solve(problem)
-    plan.kpis = evaluate.evaluate(plan, problem)
-    say("Planning pop-up tours")
-    tours = plan_tours(problem, plan)
-    split = sharing.cost_sharing(plan.decisions, problem)
+    with i18n.language(lang or scenario.lang):
+        region, problem = prepare(scenario, region, say)
+        say(_("Evaluating today's network"))
+        today = evaluate.current_plan(problem)
+        today.kpis = evaluate.evaluate(today, problem)
+        say(_("Optimising"))
+        plan = decompose.solve(problem)
+        plan.kpis = evaluate.evaluate(plan, problem)
+        say(_("Planning pop-up tours"))
+        tours = plan_tours(problem, plan)
+        split = sharing.cost_sharing(plan.decisions, problem)
     return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
                tours=tours, cost_split=split)
 

@@ -52,8 +52,11 @@ import pyogrio
 import shapely
 from matplotlib.figure import Figure
 
-from planner import calibrate, checks, evaluate, maps, pricing, sharing
+from planner import calibrate, checks, evaluate, i18n, maps, pricing, sharing
 from planner._io import atomic_write, fixed_gpkg_date
+from planner._labels import localise_tables
+from planner.i18n import N_, term
+from planner.i18n import gettext as _
 from planner.plan import Plan
 from planner.problem import Problem
 from planner.region import Region
@@ -77,12 +80,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FIXED_TIME = datetime.datetime(1980, 1, 1)
 _AREA_BUFFER_M = 100.0
 _MODES = ("office", "shared", "popup", "remote", "closed")
-_COST_SHARING_NOTE = (
+_COST_SHARING_NOTE = N_(
     "Splits of each shared site's premises and shared services (planner.sharing): by floor "
     "area (own m2 plus common space and services by desk-days: the cost-price principle), "
     "by desk-days, by visits, equally, by the Shapley value and by the nucleolus; "
     "alone_eur is what the party would pay on its own, saving_eur the difference; "
     "in_core false names in core_note who would pay more than on their own.")
+_NO_SHARED_NOTE = N_("The plan has no site where two or more organisations share premises.")
 
 
 # --------------------------------------------------------------------------- spreadsheet safety
@@ -334,9 +338,7 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
     names = plan.decisions.drop_duplicates("site_id").set_index("site_id")["site_name"]
     splits.insert(1, "site_name", splits["site_id"].map(names))
     splits["note"] = ""
-    splits.loc[0, "note"] = (_COST_SHARING_NOTE if len(splits)
-                             else "The plan has no site where two or more organisations "
-                             "share premises.")
+    splits.loc[0, "note"] = _COST_SHARING_NOTE if len(splits) else _NO_SHARED_NOTE
 
     run = [("plan", plan.name), ("scenario", problem.scenario.name)]
     for key in ("status", "objective", "bound", "gap", "seconds", "source", "seed"):
@@ -502,6 +504,10 @@ def write_gpkg(plan: Plan, layers: dict[str, gpd.GeoDataFrame], path: str | Path
     return atomic_write(path, write)
 
 
+#: Labels of the charts' two series.
+_SERIES = {"today": N_("today"), "plan": N_("plan")}
+
+
 def _weighted_hist(ax: Any, minutes: pd.Series, visits: pd.Series, bins: np.ndarray,
                    label: str, colour: str) -> None:
     w = visits.to_numpy(dtype=float)
@@ -538,19 +544,19 @@ def write_charts(problem: Problem, plan: Plan, before: Plan, out: str | Path
     for ax, org in zip(axes.flat, orgs, strict=False):
         for key, colour in (("today", "#888888"), ("plan", "#1f5fbf")):
             a = ip[key][ip[key]["organisation"] == org]
-            _weighted_hist(ax, a["minutes"], a["visits"], bins, key, colour)
+            _weighted_hist(ax, a["minutes"], a["visits"], bins, _(_SERIES[key]), colour)
         st = evaluate.primary_standard(problem, org)
         if st is not None:
             ax.axvline(st[0], color="#d62728", linestyle="--", linewidth=1,
-                       label=f"standard {st[0]:g} min")
+                       label=_("standard {minutes} min").format(minutes=f"{st[0]:g}"))
         ax.set_title(problem.scenario.organisations[org].name
                      if org in problem.scenario.organisations else org, fontsize=10)
-        ax.set_xlabel("minutes to in-person service")
-        ax.set_ylabel("% of visits")
+        ax.set_xlabel(_("minutes to in-person service"))
+        ax.set_ylabel(_("% of visits"))
         ax.legend(fontsize=8)
     for ax in list(axes.flat)[len(orgs):]:
         ax.set_visible(False)
-    fig.suptitle("Travel time to in-person service, today and in the plan")
+    fig.suptitle(_("Travel time to in-person service, today and in the plan"))
     fig.tight_layout()
     travel = _save_fig(fig, out / "travel_times.png")
 
@@ -558,11 +564,11 @@ def write_charts(problem: Problem, plan: Plan, before: Plan, out: str | Path
     x = np.arange(len(orgs))
     fig = Figure(figsize=(max(5.0, 1.6 * len(orgs) + 2), 3.6))
     ax = fig.subplots()
-    ax.bar(x - 0.2, b["annual_cost_eur"] / 1000, 0.4, label="today", color="#888888")
-    ax.bar(x + 0.2, k["annual_cost_eur"] / 1000, 0.4, label="plan", color="#1f5fbf")
-    ax.set_xticks(x, orgs)
-    ax.set_ylabel("thousand EUR per year")
-    ax.set_title("Annual cost per organisation, today and in the plan")
+    ax.bar(x - 0.2, b["annual_cost_eur"] / 1000, 0.4, label=_(_SERIES["today"]), color="#888888")
+    ax.bar(x + 0.2, k["annual_cost_eur"] / 1000, 0.4, label=_(_SERIES["plan"]), color="#1f5fbf")
+    ax.set_xticks(x, [term(o) for o in orgs])
+    ax.set_ylabel(_("thousand EUR per year"))
+    ax.set_title(_("Annual cost per organisation, today and in the plan"))
     ax.legend()
     fig.tight_layout()
     cost = _save_fig(fig, out / "costs.png")
@@ -580,7 +586,8 @@ def _standard_minutes(problem: Problem) -> list[float]:
 def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, before: Plan,
                  *, map_name: str = "plan.html", title: str | None = None,
                  gpkg_name: str | None = "plan.gpkg", tours: pd.DataFrame | None = None,
-                 extra: dict[str, pd.DataFrame] | None = None) -> dict[str, Path]:
+                 extra: dict[str, pd.DataFrame] | None = None,
+                 lang: str | None = None) -> dict[str, Path]:
     """Write every output of a run: maps, workbook, CSV copies, GeoPackage and charts.
 
     Parameters
@@ -604,12 +611,25 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
     extra : dict of str to pandas.DataFrame, optional
         More sheets after ``SHEETS`` (``planner evaluate``: ``Checks``, ``Access
         changes``), each also written as ``report_<sheet name, lower case, _>.csv``.
+    lang : {"en", "fi", "sv"}, optional
+        Language of the maps, the workbook's sheet names, headers and codes, and the
+        charts (default: the one in effect, see ``planner.i18n``). The CSV copies and the
+        GeoPackage keep their English column names.
 
     Returns
     -------
     dict of str to pathlib.Path
         Output name -> written file.
     """
+    with i18n.language(lang):
+        return _write_report(out, region, problem, plan, before, map_name=map_name,
+                             title=title, gpkg_name=gpkg_name, tours=tours, extra=extra)
+
+
+def _write_report(out: str | Path, region: Region, problem: Problem, plan: Plan,
+                  before: Plan, *, map_name: str, title: str | None, gpkg_name: str | None,
+                  tours: pd.DataFrame | None, extra: dict[str, pd.DataFrame] | None
+                  ) -> dict[str, Path]:
     out = Path(out)
     for p in (plan, before):
         if not len(p.kpis):
@@ -634,7 +654,7 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
     for sheet, table in (extra or {}).items():
         tables[sheet] = table
         stems[sheet] = "report_" + sheet.lower().replace(" ", "_")
-    written["xlsx"] = write_excel(tables, out / "report.xlsx")
+    written["xlsx"] = write_excel(localise_tables(tables), out / "report.xlsx")
     for sheet, stem in stems.items():
         written[stem] = _write_csv(tables[sheet], out / f"{stem}.csv")
     if gpkg_name:

@@ -255,6 +255,9 @@ class Scenario(_Strict):
     sharing: Sharing = Field(default_factory=Sharing)
     solver: Solver = Field(default_factory=Solver)
     horizon_end: str = Field("2030-12-31", description="leases ending after this cannot close")
+    lang: Literal["en", "fi", "sv"] = Field(
+        "en", description="language of the maps, the workbook and the printed tables "
+        "(English, Finnish, Swedish); the command's --lang overrides it")
 
     @model_validator(mode="after")
     def _check_refs(self) -> Scenario:

@@ -29,3 +29,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
     result = CliRunner().invoke(planner.cli.app, ["demo", "--out", str(out)],
                                 env={"COLUMNS": "80"})
     return result, out
+
+
+@pytest.fixture(scope="session")
+def demo_run_fi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
+    """``planner demo --lang fi --out DIR`` run once per session; (result, DIR)."""
+    out = tmp_path_factory.mktemp("demo_fi")
+    result = CliRunner().invoke(planner.cli.app, ["demo", "--lang", "fi", "--out", str(out)],
+                                env={"COLUMNS": "100"})
+    return result, out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -204,7 +205,7 @@ def test_evaluate_a_proposal(demo_run: tuple[Result, Path], problem: Problem,
     # the meeting's questions: which broken standards are new, which rules the proposal
     # breaks (11 desks into Oodi's 6 spare), who loses by age group; the run's workbook
     out = " ".join(result.output.split())
-    assert "breaks (new) kela: 80% of residents in municipality 00120 Helsinki" in out
+    assert "breaks (new) Kela: 80% of residents in municipality 00120 Helsinki" in out
     assert "breaks (already broken today) employment" in out
     assert "rule host_desks: kela takes 11 desks of the host's 6 spare" in out
     assert "age 65_:" in out
@@ -269,7 +270,7 @@ def test_demo_shows_a_tour_and_a_cost_split(demo_run: tuple[Result, Path]) -> No
     assert "Pop-up tours:" in result.output
     assert "Cost split at" in result.output
     page = (out / "demo.html").read_text(encoding="utf-8")
-    assert "Agreement" in page and "key floor_area" in page  # a shared site's popup
+    assert "Agreement" in page and "key floor area" in page  # a shared site's popup
     split = pd.read_excel(out / "report.xlsx", sheet_name="Cost sharing")
     assert set(split["method"]) == {"floor_area", "desk_days", "visits", "equal", "shapley",
                                     "nucleolus"}
@@ -329,3 +330,85 @@ def test_demo_plan_is_one_a_facility_planner_can_sign(demo_run: tuple[Result, Pa
     tot = vis[vis["point_id"] == "total"]
     assert len(tot) == len(ORGS)
     assert (tot["difference_share"].abs() <= 0.25).all()
+
+
+def test_finnish_demo_prints_finnish_and_keeps_the_csv_keys(
+        demo_run: tuple[Result, Path], demo_run_fi: tuple[Result, Path]) -> None:
+    """``planner demo --lang fi``: the printed table, the solver line and the workbook are
+    Finnish, numbers in Finnish format; the CSV files are byte for byte the English run's
+    (machine-readable keys, same scenario and seed)."""
+    (_, out_en), (result, out_fi) = demo_run, demo_run_fi
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "Nykytila → optimoitu suunnitelma" in text
+    for label in ("hyvinvointialue", "työllisyysalue", "kunta", "Kela"):
+        assert re.search(rf"\b{label}\b", text), label
+    solver = [line for line in text.splitlines() if line.startswith("Ratkaisija:")]
+    assert len(solver) == 1, text
+    plan = Plan.from_file(out_fi / "plan.gpkg")
+    gap = re.search(r"ero (\d+,\d+)\u00a0%", solver[0])
+    assert gap and float(gap.group(1).replace(",", ".")) == pytest.approx(
+        100 * plan.meta["gap"], abs=0.006)
+    objective = re.search(r"tavoite ([\d\u00a0]+) EUR/v", solver[0]).group(1)
+    assert int(objective.replace("\u00a0", "")) == round(plan.meta["objective"])
+    for csv in sorted(out_en.glob("*.csv")):
+        en, fi = (pd.read_csv(d / csv.name, dtype=str, keep_default_na=False)
+                  for d in (out_en, out_fi))
+        if csv.name == "report_run.csv":  # the solve's seconds differ from run to run
+            en, fi = (t[t["key"] != "seconds"] for t in (en, fi))
+            assert len(en) > 5
+        else:
+            assert (out_fi / csv.name).read_bytes() == csv.read_bytes(), csv.name
+        pd.testing.assert_frame_equal(fi, en)
+    page = (out_fi / "demo.html").read_text(encoding="utf-8")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="fi">')  # the page's language
+    assert page.count("Central Helsinki shared service network (demo)") == 2  # tab and map
+    assert "<title>Central Helsinki shared service network (demo)</title>" in page
+    sheets = pd.read_excel(out_fi / "report.xlsx", sheet_name=None)
+    assert list(sheets)[:3] == ["Yhteenveto", "Päätökset", "Saavutettavuus"]
+    note = sheets["Kustannusten jako"]["huomio"].iloc[0]
+    assert note.startswith("Kunkin yhteisen kohteen tilojen")  # the workbook's own note
+    summary = sheets["Yhteenveto"].set_index("organisaatio")
+    english = pd.read_csv(out_en / "report_summary.csv").set_index("organisation")
+    assert summary.loc["hyvinvointialue", "vuosikustannus, EUR"] == pytest.approx(
+        english.loc["county", "annual_cost_eur"])
+    assert set(sheets["Päätökset"]["palvelumuoto"]) <= {
+        "toimipiste", "yhteispalvelupiste", "pop-up-palvelu", "etäpalvelupiste", "suljettu"}
+
+
+def test_swedish_report_of_the_demo_plan(demo_run: tuple[Result, Path],
+                                         tmp_path: Path) -> None:
+    """``planner report --lang sv``: the map and the workbook in Swedish, the CSVs in
+    English keys."""
+    _, demo_out = demo_run
+    result = CliRunner().invoke(planner.cli.app, [
+        "report", str(demo_out / "plan.gpkg"), "--out", str(tmp_path), "--lang", "sv"],
+        env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert "Nuläge → optimised" in result.output  # the plan's own name stays
+    page = (tmp_path / "plan.html").read_text(encoding="utf-8")
+    for text in ("Förslag: samservicepunkter", "Organisationer (nuläge)", "Distanstjänstpunkt",
+                 "Gator (offline, från körningens vägnät)", "Invånare: minuter till service"):
+        # as HTML, or inside the page's script as JSON (non-ASCII letters \u-escaped)
+        assert text in page or json.dumps(text)[1:-1] in page, text
+    assert "Proposed: shared premises" not in page and "Organisations (today)" not in page
+    sheets = pd.read_excel(tmp_path / "report.xlsx", sheet_name=None)
+    assert "Sammanfattning" in sheets and "Kostnadsfördelning" in sheets
+    assert "välfärdsområde" in set(sheets["Sammanfattning"]["organisation"])
+    assert pd.read_csv(tmp_path / "report_summary.csv").columns[0] == "organisation"
+
+
+def test_errors_in_the_chosen_language(tmp_path: Path) -> None:
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    result = CliRunner().invoke(planner.cli.app, ["demo", "--lang", "fi", "--out",
+                                                  str(a_file)])
+    assert result.exit_code == 2
+    text = result.output.strip()
+    assert "\n" not in text and "Traceback" not in text
+    assert text == f"virhe: {a_file}: --out on kansio, ei tiedosto; anna kansion polku"
+    bad = CliRunner().invoke(planner.cli.app, ["demo", "--lang", "de", "--out",
+                                               str(tmp_path / "x")])
+    assert bad.exit_code == 2
+    assert bad.output.strip() == ("error: language 'de' is not supported; use one of en, fi, "
+                                  "sv")

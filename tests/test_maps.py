@@ -193,7 +193,7 @@ def test_every_layer_is_in_the_page_and_the_layer_control(built) -> None:
     m, page = built
     for name in LAYERS:
         assert f'"{name}"' in page, name
-    assert "L.control.layers" in page and '"collapsed": false' in page
+    assert "L.control.layers" in page and '"collapsed": true' in page
     assert "L.control.scale" in page  # scale bar
     assert "openstreetmap" in page.lower()
     assert "fitBounds" in page
@@ -243,10 +243,10 @@ def test_shared_popup_lists_both_organisations(built) -> None:
     body = rows[1:]  # first row is the header
     assert len(body) == 2
     assert "Kela" in body[0] and "City of Helsinki" in body[1]
-    assert "Host: City of Helsinki (agreement: to_verify)" in popup  # from region.sites
-    assert "123 456 €" in body[0]  # thousands separator
-    assert "5 400" in body[0]  # visits rounded
-    assert "80 000 €" in body[1]
+    assert "Host: City of Helsinki (agreement: to verify)" in popup  # from region.sites
+    assert "123,456\u00a0€" in body[0]  # thousands separator (English)
+    assert "5,400" in body[0]  # visits rounded
+    assert "80,000\u00a0€" in body[1]
 
 
 def test_site_popup_shows_the_host_agreement() -> None:
@@ -261,14 +261,14 @@ def test_site_popup_shows_the_host_agreement() -> None:
     # a host_agreement column of the decisions takes precedence over the region's
     own = s2.assign(host_agreement="to_verify")
     popup = maps._site_popups(own, names, agreements={"S2": "no"})["popup"].iloc[0]
-    assert "Host: Kela (agreement: to_verify)<br>" in popup
+    assert "Host: Kela (agreement: to verify)<br>" in popup
 
 
 def test_popup_shows_days_per_month(built) -> None:
     m, _ = built
     (marker,) = _markers(_layer(m, "Proposed: pop-up"))
     cells = re.findall(r"<td[^>]*>(.*?)</td>", _popup_html(marker))
-    assert cells[:4] == ["Kela", "popup", "4", "open"]
+    assert cells[:4] == ["Kela", "pop-up", "4", "open"]  # the mode as the glossary names it
 
 
 def test_closed_office_is_in_closed_layer(built) -> None:
@@ -290,7 +290,7 @@ def test_demand_popup_has_weighted_minutes(built) -> None:
     mean = (30 * 10 + 10 * 20 + 20 * 9) / (30 + 10 + 20)  # in person only: 11.33
     kela = (30 * 10 + 10 * 20) / (30 + 10)  # 12.5
     assert f"Mean to in-person service: {mean:.1f} min" in d1
-    assert "Residents: 1 200" in d1
+    assert "Residents: 1,200" in d1
     rows = re.findall(r"<tr>(.*?)</tr>", d1)[1:]
     assert "Kela" in rows[0] and f"{kela:.1f} min" in rows[0]
     assert "City of Helsinki" in rows[1] and "9.0 min" in rows[1]
@@ -442,7 +442,7 @@ def test_residents_drawn_as_grid_above_the_threshold() -> None:
     assert 1 <= len(cells) <= 2
     assert all(c["geometry"]["type"] == "Polygon" for c in cells)
     tips = [c["properties"]["tooltip"] for c in cells]
-    assert sum(int(re.search(r"(\d[\d ]*) residents", t).group(1).replace(" ", ""))
+    assert sum(int(re.search(r"(\d[\d,]*) residents", t).group(1).replace(",", ""))
                for t in tips) == 1200 + 800 + 450 + 3000 + 60
     for cell, tip in zip(cells, tips, strict=True):
         assert cell["properties"]["popup"].startswith("<b>Grid cell ")
@@ -597,7 +597,7 @@ def test_shared_premises_popup_shows_the_agreement() -> None:
     names = {"kela": "Kela", "county": "County"}
     rows = plan.decisions[plan.decisions["site_id"] == "C"]
     body = maps._site_popups(rows, names, split, agreement=agreement).iloc[0]["popup"]
-    assert "Agreement" in body and "key floor_area, term to 2030-12-31" in body
+    assert "Agreement" in body and "key floor area, term to 31 Dec 2030" in body
     part = body.split("Agreement")[1]
     # per party: what it pays (floor area), its Shapley and nucleolus shares: 50 000 each
     assert part.count(maps._esc(maps._fmt_eur(50000.0))) == 6
@@ -680,6 +680,6 @@ def test_a_plan_of_only_closures_is_drawn() -> None:
     plan = _plan()
     plan.decisions["mode"] = "closed"
     m = plan_map(_region(), plan)
-    assert not _markers(_layer(m, f"Proposed: {maps._MODE_LAYERS['office']}"))
+    assert not _markers(_layer(m, maps._MODE_LAYERS['office']))
     closed = _markers(_layer(m, maps._CLOSED_LAYER))
     assert len(closed) == plan.decisions["site_id"].nunique()

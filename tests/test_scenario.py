@@ -166,3 +166,15 @@ def test_straight_line_model_is_used_and_said(demo_region) -> None:
         problem.sites.geometry.iloc[int(row["destination"])])
     assert row["minutes"] == pytest.approx(d * 1.4 / 75.0, rel=1e-9)
     assert np.all(t["minutes"] <= sc.travel.cutoff_min)
+
+
+def test_lang_key(tmp_path: Path, demo_doc: dict) -> None:
+    """``lang:`` sets the outputs' language (English without it); an unknown one is one
+    line naming the key and the choices."""
+    assert load_scenario(_write(tmp_path, demo_doc)).lang == "en"
+    doc = copy.deepcopy(demo_doc)
+    doc["lang"] = "sv"
+    assert load_scenario(_write(tmp_path, doc)).lang == "sv"
+    doc["lang"] = "de"
+    msg = _error(_write(tmp_path, doc))
+    assert "lang" in msg and "'fi'" in msg and "\n" not in msg

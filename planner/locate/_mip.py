@@ -19,6 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder_helper as mbh
 
+from planner import progress
+
 INF = float("inf")
 
 
@@ -268,6 +270,8 @@ class SparseMIP:
             sol.col_value = [self._hint[i] for i in range(self.n_vars)]
             sol.value_valid = True
             h.setSolution(sol)
+        if integer.any() and progress.watching():
+            _report_progress(h)
         h.run()
         ms = highspy.HighsModelStatus
         st = h.getModelStatus()
@@ -284,6 +288,24 @@ class SparseMIP:
         # a relaxation's bound is its objective when optimal (set by :meth:`solve`)
         duals = np.asarray(solution.col_dual, dtype=float) if status == "optimal" else None
         return status, values, float("nan"), duals
+
+
+def _report_progress(h: highspy.Highs) -> None:
+    """Tell :mod:`planner.progress` of each better plan HiGHS finds and, at most twice a
+    second, of its bound."""
+    last = [0.0]
+    kinds = highspy.cb.HighsCallbackType
+
+    def report(kind: int, _message: str, out: object, _inp: object, _user: object) -> None:
+        improving = int(kind) == int(kinds.kCallbackMipImprovingSolution)
+        if not improving and out.running_time - last[0] < 0.5:
+            return
+        last[0] = out.running_time
+        progress.found_by_solver(out.mip_primal_bound, out.mip_dual_bound)
+
+    h.setCallback(report, None)
+    h.startCallback(kinds.kCallbackMipImprovingSolution)
+    h.startCallback(kinds.kCallbackMipInterrupt)
 
 
 def _new_highs() -> highspy.Highs:
