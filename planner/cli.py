@@ -218,21 +218,27 @@ def _print_stages(meta: dict) -> None:
     decomposed solve, a row per part with its bound and gap."""
     st = meta.get("stages")
     if st:
-        console.print(f"Stages: relaxation {st['lp_bound']:,.0f}, starting plan "
-                      f"{st['start']:,.0f}, after RINS {st['rins']:,.0f}, final "
-                      f"{st['final']:,.0f}, bound {st['bound']:,.0f}; of the first gap RINS "
-                      f"closed {st['rins_share']:.0%}, the search {st['search_share']:.0%}, "
-                      f"the bound {st['bound_share']:.0%}", soft_wrap=True, highlight=False)
+        num, pct = i18n.fmt_number, i18n.fmt_percent
+        console.print(_("Stages: relaxation {lp}, starting plan {start}, after RINS {rins}, "
+                        "final {final}, bound {bound}; of the first gap RINS closed "
+                        "{rins_share}, the search {search_share}, the bound {bound_share}")
+                      .format(lp=num(st["lp_bound"]), start=num(st["start"]),
+                              rins=num(st["rins"]), final=num(st["final"]),
+                              bound=num(st["bound"]), rins_share=pct(st["rins_share"], 0),
+                              search_share=pct(st["search_share"], 0),
+                              bound_share=pct(st["bound_share"], 0)),
+                      soft_wrap=True, highlight=False)
     parts = meta.get("parts") or []
     if parts:
-        table = Table(title="Parts", title_justify="left")
-        for col in ("part", "cells", "sites", "seconds", "status", "objective", "bound",
-                    "gap"):
-            table.add_column(col, justify="left" if col in ("part", "status") else "right")
+        table = Table(title=_("Parts"), title_justify="left")
+        for col in (_("part"), _("cells"), _("sites"), _("seconds"), _("status"),
+                    _("objective"), _("bound"), _("gap")):
+            table.add_column(col)
         for r in parts:
-            table.add_row(str(r["area"]), f"{r['demand_points']:,}", f"{r['sites']:,}",
-                          f"{r['seconds']:.0f}", str(r["status"]), f"{r['objective']:,.0f}",
-                          f"{r['bound']:,.0f}", f"{r['gap']:.2%}")
+            table.add_row(str(r["area"]), i18n.fmt_number(r["demand_points"]),
+                          i18n.fmt_number(r["sites"]), i18n.fmt_number(r["seconds"]),
+                          term(r["status"]), i18n.fmt_number(r["objective"]),
+                          i18n.fmt_number(r["bound"]), i18n.fmt_percent(r["gap"], 2))
         console.print(table)
 
 
