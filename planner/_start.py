@@ -19,7 +19,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from planner.locate._mip import SparseMIP
+    from planner.mip import SparseMIP
     from planner.problem import Problem
 
 #: Thresholds at which the linear relaxation is rounded for a starting plan.

@@ -48,7 +48,7 @@ from planner import costs, pricing, progress
 from planner._sparse import _csr, _expand, _nearest, _ranks, _rows_of
 from planner._start import StartingPlan, _Cover
 from planner.errors import InfeasibleError, NoPlanInTimeError
-from planner.locate._mip import MIPResult, SparseMIP
+from planner.mip import MIPResult, SparseMIP
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
 from planner.problem import Problem, Standard, eligible, expand_standards, with_cost_lines
 

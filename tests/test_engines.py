@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from planner import model
-from planner.locate._mip import SparseMIP
+from planner.mip import SparseMIP
 from tests.test_model import toy_problem
 
 ENGINES = ["SCIP", "HIGHS"]

@@ -22,8 +22,7 @@ import scipy.sparse as sp
 
 from planner.locate._costs import Pairs, as_capacity, as_pairs, as_sites, as_weights
 from planner.locate._heuristics import coverage_heuristic, median_heuristic
-from planner.locate._mip import MIPResult, SparseMIP, add_single_source
-from planner.locate.pmedian import check_p
+from planner.locate.setcover import check_p, set_cover
 from planner.locate.solution import (
     Solution,
     empty_solution,
@@ -32,43 +31,7 @@ from planner.locate.solution import (
     remaining,
     status_of,
 )
-
-
-def _greedy_cover(pairs: Pairs, fixed: np.ndarray) -> np.ndarray:
-    """Greedy set cover of every client that has a pair: a mask of open sites."""
-    m = pairs.n_sites
-    is_open = np.zeros(m, dtype=bool)
-    is_open[fixed] = True
-    covered = np.zeros(pairs.n_clients, dtype=bool)
-    covered[pairs.client[is_open[pairs.site]]] = True
-    need = pairs.reachable
-    while np.any(need & ~covered):
-        free = ~covered[pairs.client]
-        gain = np.bincount(pairs.site[free], minlength=m)
-        j = int(np.argmax(gain))
-        is_open[j] = True
-        covered[pairs.client[pairs.site == j]] = True
-    return is_open
-
-
-def _cover(
-    pairs: Pairs, fixed: np.ndarray, time_limit: float | None, seed: int
-) -> tuple[MIPResult, np.ndarray]:
-    """Least number of sites covering every client that has a pair; mask of open sites."""
-    m = pairs.n_sites
-    reach = np.flatnonzero(pairs.reachable)
-    row_of = np.full(pairs.n_clients, -1, dtype=np.int64)
-    row_of[reach] = np.arange(reach.size)
-    mip = SparseMIP()
-    lb = np.zeros(m)
-    lb[fixed] = 1.0
-    y = mip.add_vars(m, lb=lb, ub=1.0, obj=1.0, integer=True)
-    mip.add_rows(reach.size, row_of[pairs.client], y[pairs.site], 1.0, lb=1.0)
-    start = _greedy_cover(pairs, fixed)
-    mip.hint(y, start.astype(float))
-    res = mip.solve(time_limit=time_limit, seed=seed)
-    is_open = res.values[y] > 0.5 if res.values is not None else start
-    return res, is_open
+from planner.mip import SparseMIP, add_single_source
 
 
 def lscp(
@@ -103,7 +66,7 @@ def lscp(
     fixed_arr = as_sites(fixed, pairs.n_sites)
     within = pairs.select(pairs.cost <= radius)
     unreachable = np.flatnonzero(~within.reachable)
-    res, is_open = _cover(within, fixed_arr, time_limit, seed)
+    res, is_open = set_cover(within, fixed_arr, time_limit, seed)
     status = status_of(res)
     assign, _ = nearest_open(within, is_open)
     objective = float(is_open.sum())
@@ -243,7 +206,7 @@ def p_center(
     unreachable = np.flatnonzero(~pairs.reachable)
     wc = w[pairs.client] * pairs.cost
     weighted = Pairs(n, m, pairs.client, pairs.site, wc, pairs.start)
-    res, cover = _cover(pairs, fixed_arr, remaining(deadline), seed)
+    res, cover = set_cover(pairs, fixed_arr, remaining(deadline), seed)
     if res.proven and cover.sum() > p:
         return empty_solution(
             "p_center", n, "infeasible", time.perf_counter() - t0,
@@ -271,7 +234,7 @@ def p_center(
     while lo < hi:
         mid = (lo + hi) // 2
         within = weighted.select(weighted.cost <= radii[mid])
-        step, is_open = _cover(within, fixed_arr, remaining(deadline), seed)
+        step, is_open = set_cover(within, fixed_arr, remaining(deadline), seed)
         if step.values is not None and is_open.sum() <= p:
             hi, best_open = mid, is_open
         elif step.proven:

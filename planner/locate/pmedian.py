@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from planner.locate._costs import Pairs, as_capacity, as_pairs, as_sites, as_weights
 from planner.locate._heuristics import median_heuristic
-from planner.locate._mip import MIPResult, SparseMIP, add_single_source
+from planner.locate.setcover import check_p, set_cover
 from planner.locate.solution import (
     Solution,
     empty_solution,
@@ -35,17 +35,7 @@ from planner.locate.solution import (
     remaining,
     status_of,
 )
-
-
-def check_p(p: int, m: int, fixed: np.ndarray) -> int:
-    """Validate the number of sites to open against the sites available and fixed."""
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
-        raise ValueError(f"p must be an integer, got {p!r}")
-    if not 1 <= p <= m:
-        raise ValueError(f"p = {p} must lie between 1 and the number of sites ({m})")
-    if fixed.size > p:
-        raise ValueError(f"{fixed.size} fixed sites do not fit in p = {p}")
-    return int(p)
+from planner.mip import MIPResult, SparseMIP, add_single_source
 
 
 def _radius_model(
@@ -222,9 +212,7 @@ def _y_values(mip: SparseMIP, y: np.ndarray, is_open: np.ndarray) -> np.ndarray:
 
 def min_sites_to_reach(pairs: Pairs, fixed: np.ndarray) -> int:
     """Fewest sites (fixed ones included) that reach every reachable client (a set cover)."""
-    from planner.locate.coverage import _cover  # here: coverage imports this module
-
-    _, is_open = _cover(pairs, fixed, None, 0)
+    _, is_open = set_cover(pairs, fixed, None, 0)
     return int(is_open.sum())
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.locate._costs import Pairs
-from planner.locate._mip import MIPResult
+from planner.mip import MIPResult
 
 STATUSES = ("optimal", "feasible", "infeasible", "time_limit")
 
