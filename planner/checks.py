@@ -36,19 +36,18 @@ from planner.problem import Problem, with_cost_lines
 CHECK_COLUMNS = ("rule", "severity", "site_id", "organisation", "message")
 
 
-def _capacity(problem: Problem, row: pd.Series) -> float:
+def _capacity(problem: Problem, org: str, mode: str, days: float, fte: float) -> float:
     """Visits a year one decision can serve (the option table's capacities)."""
     sc = problem.scenario
-    o = sc.organisations.get(str(row["organisation"]))
+    o = sc.organisations.get(org)
     if o is None:
         return float("inf")
-    if row["mode"] == "popup":
-        return float(row["days_per_month"]) * 12 * sc.costs.popup.visits_per_day
-    if row["mode"] == "remote":
+    if mode == "popup":
+        return float(days) * 12 * sc.costs.popup.visits_per_day
+    if mode == "remote":
         return sc.costs.remote.visits_per_year
-    desks = max(float(row.get("staff_fte", 0.0)) * o.staff_desks_per_fte,
-                float(o.desks_per_office))
-    return desks * o.visits_per_desk_year
+    return max(float(fte) * o.staff_desks_per_fte, float(o.desks_per_office)) \
+        * o.visits_per_desk_year
 
 
 def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
@@ -130,7 +129,8 @@ def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
                          "so the site hosts nobody; keep the host's office or move"))
 
     for r in open_d.itertuples():
-        cap = _capacity(problem, pd.Series(r._asdict()))
+        cap = _capacity(problem, str(r.organisation), str(r.mode), r.days_per_month,
+                        r.staff_fte)
         if float(r.visits) > cap + 1e-6:
             rows.append(("capacity", "breach", str(r.site_id), str(r.organisation),
                          f"{r.mode} at {r.site_name} receives {float(r.visits):,.0f} visits "

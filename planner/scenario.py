@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.data.spec import RegionSpec, parse_region_spec
-from planner.data.tables import decode_text
+from planner.data.tables import decode_text, read_bytes
 from planner.errors import InputError
 
 AgeRates = dict[Literal["age_0_14", "age_15_64", "age_65_"], float]
@@ -361,12 +361,7 @@ def load_scenario(path: str | Path) -> Scenario:
     Scenario
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the scenario ({exc.strerror}); check the path"
-                         ) from None
-    text, _ = decode_text(path, data, "the scenario (YAML)")
+    text, _ = decode_text(path, read_bytes(path, "the scenario"), "the scenario (YAML)")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -26,15 +26,17 @@ the chain cost) add up (:func:`budgets`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from planner import games
 from planner.costs import COST_LINES
-from planner.pricing import saving_rank
+from planner.pricing import saving_offices, saving_rank
 from planner.problem import Problem, with_cost_lines
 
 #: Keys of a split, in report order.
@@ -131,7 +133,7 @@ def site_game(site: Site, share: float) -> Callable[[frozenset[str]], float]:
             services -= share * (services - offices[0].services_full)
         return float(premises + services)
 
-    return cost
+    return functools.cache(cost)  # every key and core check asks for the same coalitions
 
 
 def _line(row: object, name: str) -> float:
@@ -174,6 +176,82 @@ def splits(site: Site, share: float) -> dict[str, dict[str, float]]:
     return out
 
 
+def _popup_party(problem: Problem, r: Any, rent: float) -> Party:
+    """A pop-up in a host office's premises: its desks on its sessions' days, on its own
+    an office of its own at this site's rent with its organisation's shared services,
+    per desk-day."""
+    sc = problem.scenario
+    org = sc.organisations.get(str(r.organisation))
+    days_year = sc.sharing.working_days_per_year
+    desks = float(sc.costs.popup.desks)
+    dd = desks * float(r.days_per_month) * 12
+    per_day = (sc.costs.desk_m2 * rent
+               + (org.office_fixed_eur_year / org.desks_per_office if org else 0.0)) / days_year
+    return Party(str(r.organisation), "popup", "popup", int(r.days_per_month), desks,
+                 sc.costs.desk_m2 * dd / days_year, dd, float(r.visits),
+                 _line(r, "premises_eur") + _other(r), 0.0, 0.0, dd * per_day, -1, 0.0)
+
+
+def _office_party(problem: Problem, r: Any, e: Any, role: str, host_office: bool,
+                  rent: float) -> Party:
+    """An office at a shared site (``e``: the organisation's existing office there, or
+    None): its desks, floor area (a tenant in a host office's desks: desks x
+    ``costs.desk_m2``; the host's is set by :func:`_host_floor`; elsewhere its own floor
+    or its premises at the site's rent) and lines."""
+    sc = problem.scenario
+    org = sc.organisations.get(str(r.organisation))
+    kept = e is not None and r.action == "keep"
+    desks = (float(e.desks) if kept else
+             max(float(org.desks_per_office) if org else 0.0,
+                 float(r.staff_fte) * (org.staff_desks_per_fte if org else 1.0)))
+    premises = _line(r, "premises_eur") + _other(r)  # a hand plan: cost off the lines
+    services = _line(r, "services_eur")
+    if role == "host":
+        own_m2 = 0.0
+    elif host_office:
+        own_m2 = desks * sc.costs.desk_m2
+    else:
+        own_m2 = ((float(getattr(e, "floor_m2", 0.0) or 0.0) if kept else 0.0)
+                  or (premises / rent if rent > 0 else 0.0))
+    return Party(str(r.organisation), role, str(r.mode), 0, desks, own_m2,
+                 desks * sc.sharing.working_days_per_year, float(r.visits), premises,
+                 services, services, own_m2 * rent if role == "tenant" and host_office else 0.0,
+                 0, _line(r, "fitout_eur"),
+                 # what pricing priced the services from (the saving's rank follows it)
+                 float(e.services_eur) if kept else
+                 float(org.office_fixed_eur_year) if org else services)
+
+
+def _rank_offices(problem: Problem, site: int, parties: list[Party]) -> None:
+    """Each office's shared-saving rank and its services before the saving, by the
+    pricing rule (:func:`planner.pricing.saving_offices`: the line is after the saving,
+    which every office but the first-ranked got)."""
+    offices = [p for p in parties if p.role != "popup"]
+    orgs = problem.orgs
+    pos = np.array([orgs.index(p.org) if p.org in orgs else len(orgs) for p in offices])
+    rank = saving_rank(np.array([p.source_services for p in offices]), pos)
+    saved = saving_offices({(site, p.org): p.source_services for p in offices}, orgs)
+    share = problem.scenario.costs.shared_saving_share
+    for p, r in zip(offices, rank, strict=True):
+        p.rank = int(r)
+        if (site, p.org) in saved and share < 1:
+            p.services_full = p.services / (1 - share)
+
+
+def _host_floor(problem: Problem, parties: list[Party], floor: float,
+                rent: float) -> tuple[float, float, float]:
+    """(floor m2, cost per m2, common m2) of a host office's premises; the host's own m2
+    is what the others' floor area and the common space leave of it."""
+    host = next(p for p in parties if p.role == "host")
+    if floor <= 0:
+        floor = host.premises / rent if rent > 0 else 0.0
+    per_m2 = host.premises / floor if floor > 0 else 0.0
+    common = problem.scenario.sharing.common_space_share * floor
+    others = sum(p.own_m2 for p in parties if p.role != "host")
+    host.own_m2 = max(floor - common - others, 0.0)
+    return floor, per_m2, common
+
+
 def shared_sites(decisions: pd.DataFrame, problem: Problem) -> list[Site]:
     """The sites of a plan that need an agreement: another organisation serves in person
     in the host's premises (its own office there, or a site it hosts), or two or more
@@ -183,14 +261,13 @@ def shared_sites(decisions: pd.DataFrame, problem: Problem) -> list[Site]:
     ``costs.desk_m2``, carved out of the host's floor area; a pop-up its desks for its
     sessions' share of the working days; the host the rest, less the common space
     (``sharing.common_space_share`` of its floor area). At a site without a host office
-    each office's floor area is its premises at the site's rent.
+    each office's floor area is its premises at the site's rent, and pop-ups pay their
+    own way per session (they are no party to the split).
     """
     sc = problem.scenario
-    ex = with_cost_lines(problem.existing)
     sites = problem.sites.reset_index(drop=True)
     pos = {str(s): i for i, s in enumerate(sites["site_id"].astype(str))}
-    own = {(str(e.org), int(e.site)): e for e in ex.itertuples()}
-    days_year = sc.sharing.working_days_per_year
+    own = {(str(e.org), int(e.site)): e for e in with_cost_lines(problem.existing).itertuples()}
     d = decisions[decisions["mode"].isin(list(_IN_PERSON))]
     out = []
     for sid, g in d.groupby(d["site_id"].astype(str), sort=True):
@@ -205,73 +282,17 @@ def shared_sites(decisions: pd.DataFrame, problem: Problem) -> list[Site]:
         host_e = own.get((host, s))
         host_office = host_e is not None and host in orgs
         rent = float(site["rent_eur_m2_year"])
-        floor = float(getattr(host_e, "floor_m2", 0.0) or 0.0) if host_office else 0.0
-        parties = []
-        for r in g.itertuples():
-            o = str(r.organisation)
-            fte = float(r.staff_fte)
-            org = sc.organisations.get(o)
-            if r.mode == "popup":
-                if not host_office:
-                    continue  # at a site without a host office sessions pay their own way
-                desks = float(sc.costs.popup.desks)
-                dd = desks * float(r.days_per_month) * 12
-                # on its own: its desk-days in an office of its own at this site's rent,
-                # with its organisation's shared services per desk-day
-                per_day = ((sc.costs.desk_m2 * rent + (org.office_fixed_eur_year
-                                                       / org.desks_per_office if org else 0.0))
-                           / days_year)
-                parties.append(Party(o, "popup", "popup", int(r.days_per_month), desks,
-                                     sc.costs.desk_m2 * dd / days_year, dd, float(r.visits),
-                                     _line(r, "premises_eur") + _other(r), 0.0, 0.0,
-                                     dd * per_day, -1, 0.0))
-                continue
-            e = own.get((o, s))
-            desks = (float(e.desks) if e is not None and r.action == "keep"
-                     else max(float(org.desks_per_office) if org else 0.0,
-                              fte * (org.staff_desks_per_fte if org else 1.0)))
-            premises = _line(r, "premises_eur") + _other(r)  # a hand plan: cost off the lines
-            services = _line(r, "services_eur")
-            # what pricing priced the services from: a kept office's own, a new one its
-            # organisation's (the saving's rank follows it)
-            source = (float(e.services_eur) if e is not None and r.action == "keep"
-                      else float(org.office_fixed_eur_year) if org else services)
-            role = "host" if (host_office and o == host) else "tenant"
-            if role == "host":
-                own_m2 = 0.0  # the rest of the floor, set below
-            elif host_office:
-                own_m2 = desks * sc.costs.desk_m2
-            else:
-                own_m2 = (float(getattr(e, "floor_m2", 0.0) or 0.0) if e is not None
-                          and r.action == "keep" else 0.0) or (premises / rent if rent > 0
-                                                               else 0.0)
-            parties.append(Party(o, role, str(r.mode), 0, desks, own_m2, desks * days_year,
-                                 float(r.visits), premises, services, services,
-                                 own_m2 * rent if role == "tenant" and host_office else 0.0,
-                                 0, _line(r, "fitout_eur"), source))
+        parties = [_popup_party(problem, r, rent) if r.mode == "popup" else
+                   _office_party(problem, r, own.get((str(r.organisation), s)),
+                                 "host" if host_office and r.organisation == host else "tenant",
+                                 host_office, rent)
+                   for r in g.itertuples() if r.mode != "popup" or host_office]
         if not parties:
             continue
-        # the offices' shared-saving rank (the pricing rule: larger services first)
-        office_parties = [p for p in parties if p.role != "popup"]
-        rank = saving_rank(np.array([p.source_services for p in office_parties]),
-                           np.array([problem.orgs.index(p.org) if p.org in problem.orgs
-                                     else len(problem.orgs) for p in office_parties]))
-        first = int(rank.min()) if rank.size else 0
-        share = sc.costs.shared_saving_share
-        for p, r in zip(office_parties, rank, strict=True):
-            p.rank = int(r)
-            # the line is after the saving, which every office but the first got
-            if r != first and len(office_parties) > 1 and share < 1:
-                p.services_full = p.services / (1 - share)
-        per_m2, common = rent, 0.0
-        if host_office:  # the host's premises over its floor area, the common space in it
-            hp = next(p for p in parties if p.role == "host")
-            if floor <= 0:
-                floor = hp.premises / rent if rent > 0 else 0.0
-            per_m2 = hp.premises / floor if floor > 0 else 0.0
-            common = sc.sharing.common_space_share * floor
-            others = sum(p.own_m2 for p in parties if p.role != "host")
-            hp.own_m2 = max(floor - common - others, 0.0)
+        _rank_offices(problem, s, parties)
+        floor, per_m2, common = (
+            _host_floor(problem, parties, float(getattr(host_e, "floor_m2", 0.0) or 0.0), rent)
+            if host_office else (0.0, rent, 0.0))
         term = (str(host_e.lease_end) if host_e is not None and str(host_e.lease_end)
                 else sc.horizon_end)
         out.append(Site(sid, str(site["name"]), host, host_office, floor, per_m2, common,
@@ -297,9 +318,14 @@ def cost_sharing(decisions: pd.DataFrame, problem: Problem) -> pd.DataFrame:
         (False for every party of a split under which some party or group pays more than
         on its own; ``core_note`` names them, or says the core is empty).
     """
-    share = problem.scenario.costs.shared_saving_share
+    return _split_table(shared_sites(decisions, problem),
+                        problem.scenario.costs.shared_saving_share)
+
+
+def _split_table(sites: list[Site], share: float) -> pd.DataFrame:
+    """:func:`cost_sharing` of the shared sites ``sites``."""
     rows = []
-    for site in shared_sites(decisions, problem):
+    for site in sites:
         if len(site.parties) < 2:
             continue
         orgs = [p.org for p in site.parties]
@@ -343,11 +369,12 @@ def agreements(decisions: pd.DataFrame, problem: Problem,
     """
     sc = problem.scenario
     key = sc.sharing.key
+    sites = shared_sites(decisions, problem)
     if split is None:
-        split = cost_sharing(decisions, problem)
+        split = _split_table(sites, sc.costs.shared_saving_share)
     agreed = split[split["method"] == key].set_index(["site_id", "organisation"])["share_eur"]
     rows = []
-    for site in shared_sites(decisions, problem):
+    for site in sites:
         single = len(site.parties) < 2
         fees: dict[str, float] = {}
         for p in site.parties:

@@ -47,7 +47,7 @@ FIXED_LAYERS = (
     "Residents: minutes to in-person service (proposed)",
     "Residents: minutes to in-person service (today)",
 )
-#: Each mode as the popups name it, by language (the glossary of ../shared/DESIGN.md).
+#: Each mode as the popups name it, by language (the glossary, planner.i18n.TERMS).
 MODE_NAMES = {
     "en": {"office": "office", "shared": "shared premises", "popup": "pop-up",
            "remote": "remote service point"},

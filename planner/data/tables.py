@@ -67,6 +67,16 @@ def _binary_at(data: bytes) -> int | None:
     return at if at >= 0 else None
 
 
+def read_bytes(path: Path, what: str) -> bytes:
+    """The bytes of ``path``; one line naming it (and ``what`` it is) when it cannot be
+    read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what} ({exc.strerror}); check the path"
+                         ) from None
+
+
 def decode_text(path: Path, data: bytes, what: str) -> tuple[str, str]:
     """Text of a file read as UTF-8 (BOM or not), else Windows-1252.
 
@@ -199,11 +209,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
         width (with the separator and encoding detected), an unreadable workbook.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror}); check the path"
-                         ) from None
+    data = read_bytes(path, "the file")
     if path.suffix.lower() in XLSX_SUFFIXES or data.startswith(_ZIP_MAGIC):
         table = _xlsx(path, data, sheet)
         table.columns = [str(c).strip() for c in table.columns]
