@@ -458,6 +458,39 @@ def _offices(places: pd.DataFrame, scale: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _site_table(places: pd.DataFrame, hosts: pd.DataFrame, offices: pd.DataFrame
+                ) -> pd.DataFrame:
+    """Candidate sites: the places' host sites (town halls, libraries, ...: a town hall
+    that is today's municipal office is that office) and the other organisations' own
+    offices, with host, agreement, spare desks, rent (by place size) and fit-out."""
+    rent = _rent_factor(places["population"].to_numpy(dtype=float))
+    linked = set(offices["point_id"])
+    kinds = hosts["kind"].to_numpy()
+    spec = np.array([SITE_KINDS[k] for k in kinds], dtype=object).reshape(-1, 4)
+    is_office = hosts["site_id"].isin(linked).to_numpy()
+    host_sites = pd.DataFrame({
+        "site_id": hosts["site_id"].to_numpy(), "name": hosts["name"].to_numpy(),
+        "kind": kinds, "host_org": spec[:, 0],
+        "host_agreement": [default_agreement(bool(e)) for e in is_office],
+        "spare_desks": spec[:, 1].astype(int),
+        "rent_eur_m2_year": spec[:, 2].astype(float) * rent[hosts["owner"].to_numpy()],
+        "fitout_eur": spec[:, 3].astype(float),
+        "existing_point_id": np.where(is_office, hosts["site_id"], ""),
+        "source": "illustrative", "x": hosts["x"].to_numpy(), "y": hosts["y"].to_numpy()})
+    own = offices[offices["organisation"] != "municipality"]
+    office_sites = pd.DataFrame({
+        "site_id": own["point_id"], "name": own["name"], "kind": own["kind"],
+        "host_org": own["organisation"],
+        "host_agreement": default_agreement(existing=True),
+        "spare_desks": own["spare_desks"].astype(int),
+        "rent_eur_m2_year": [SITE_KINDS[k][2] for k in own["kind"]]
+        * rent[own["owner"].to_numpy()],
+        "fitout_eur": [SITE_KINDS[k][3] for k in own["kind"]],
+        "existing_point_id": own["point_id"], "source": "illustrative",
+        "x": own["x"], "y": own["y"]})
+    return pd.concat([host_sites, office_sites], ignore_index=True)
+
+
 def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND,
                           seed: int = 0) -> Region:
     """Finland (or one maakunta) from GeoNames places and the module's stated rules.
@@ -496,32 +529,7 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
     offices = offices[keep[offices["owner"].to_numpy()]].reset_index(drop=True)
     points = gpd.GeoDataFrame(offices[list(SERVICE_POINT_COLUMNS)].copy(),
                               geometry=gpd.points_from_xy(offices["x"], offices["y"]), crs=CRS)
-    rent = _rent_factor(places["population"].to_numpy(dtype=float))
-    linked = set(offices["point_id"])
-    kinds = hosts["kind"].to_numpy()
-    spec = np.array([SITE_KINDS[k] for k in kinds], dtype=object).reshape(-1, 4)
-    is_office = hosts["site_id"].isin(linked).to_numpy()
-    host_sites = pd.DataFrame({
-        "site_id": hosts["site_id"].to_numpy(), "name": hosts["name"].to_numpy(),
-        "kind": kinds, "host_org": spec[:, 0],
-        "host_agreement": [default_agreement(bool(e)) for e in is_office],
-        "spare_desks": spec[:, 1].astype(int),
-        "rent_eur_m2_year": spec[:, 2].astype(float) * rent[hosts["owner"].to_numpy()],
-        "fitout_eur": spec[:, 3].astype(float),
-        "existing_point_id": np.where(is_office, hosts["site_id"], ""),
-        "source": "illustrative", "x": hosts["x"].to_numpy(), "y": hosts["y"].to_numpy()})
-    own = offices[offices["organisation"] != "municipality"]
-    office_sites = pd.DataFrame({
-        "site_id": own["point_id"], "name": own["name"], "kind": own["kind"],
-        "host_org": own["organisation"],
-        "host_agreement": default_agreement(existing=True),
-        "spare_desks": own["spare_desks"].astype(int),
-        "rent_eur_m2_year": [SITE_KINDS[k][2] for k in own["kind"]]
-        * rent[own["owner"].to_numpy()],
-        "fitout_eur": [SITE_KINDS[k][3] for k in own["kind"]],
-        "existing_point_id": own["point_id"], "source": "illustrative",
-        "x": own["x"], "y": own["y"]})
-    table = pd.concat([host_sites, office_sites], ignore_index=True)
+    table = _site_table(places, hosts, offices)
     sites = gpd.GeoDataFrame(table[list(SITE_COLUMNS)],
                              geometry=gpd.points_from_xy(table["x"], table["y"]), crs=CRS)
 
