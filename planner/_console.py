@@ -27,7 +27,8 @@ from planner.i18n import gettext as _
 def solve_text(update: progress.SolveUpdate) -> str:
     """What the solve has found, in the language in effect: ``best 2,437,024 EUR/year,
     bound 2,435,410, gap 0.07%`` (Finnish ``paras 2 437 024 €/v, raja 2 435 410,
-    ero 0,07 %``); before the first plan, just the bound (or nothing)."""
+    ero 0,07 %``); before the first plan, just the bound (or nothing).
+    """
     parts = []
     if math.isfinite(update.objective):
         parts.append(_("best {cost} EUR/year").format(cost=i18n.fmt_number(update.objective)))
@@ -41,7 +42,8 @@ def solve_text(update: progress.SolveUpdate) -> str:
 class _TimeColumn(ProgressColumn):
     """A stage's elapsed time (``0:00:07``); during the solve the elapsed seconds of its
     time limit (``7 s of 90 s``), in the language of the run (rich draws from a thread of
-    its own, which does not see the language in effect)."""
+    its own, which does not see the language in effect).
+    """
 
     def __init__(self, lang: str) -> None:
         super().__init__()

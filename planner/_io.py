@@ -56,7 +56,8 @@ def write_csv(df: pd.DataFrame, path: str | Path, index: bool = True) -> Path:
 @contextmanager
 def fixed_gpkg_date() -> Iterator[None]:
     """Within the block GDAL stamps GeoPackage layers with ``GPKG_DATE``, not the time of
-    writing (its ``OGR_CURRENT_DATE``); the setting before is restored after."""
+    writing (its ``OGR_CURRENT_DATE``); the setting before is restored after.
+    """
     before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
     try:

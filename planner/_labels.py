@@ -152,7 +152,8 @@ def _column_labels() -> dict[str, str]:
 
 def localise_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The workbook's tables with sheet names, headers and code values in the language in
-    effect; English: the tables as they are."""
+    effect; English: the tables as they are.
+    """
     if current() == "en":
         return tables
     labels = _column_labels()

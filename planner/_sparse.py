@@ -1,5 +1,6 @@
 """Index helpers of the sparse models: grouping, expanding and ranking integer keys with
-numpy (no Python loop per entry)."""
+numpy (no Python loop per entry).
+"""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def _nearest(i: np.ndarray, o: np.ndarray, s: np.ndarray, m: np.ndarray, k: int 
     """Keep each (point, organisation)'s ``k`` nearest sites and its ``k`` nearest current
     offices (``today`` marks pairs whose site is one), all when ``k`` is None; ties are
     broken by site position, so the choice is deterministic. Keeping the current offices
-    keeps today's network a feasible plan."""
+    keeps today's network a feasible plan.
+    """
     if k is None or not i.size:
         return i, o, s, m
     key = i * n_o + o

@@ -31,7 +31,8 @@ RINS_TOLERANCES = (0.1, 0.0)
 class _Cover(NamedTuple):
     """One access standard as :meth:`_Model.repair` sees it: each (point, site) pair's
     coverage row and open[s] variable, each row's residents and the residents needed, and
-    each eligible option with the open[s] variable it counts in."""
+    each eligible option with the open[s] variable it counts in.
+    """
 
     row: np.ndarray
     pair_open: np.ndarray
@@ -47,7 +48,8 @@ class StartingPlan:
     The model class sets, before these are called: ``p`` (the problem), ``mip``, ``opts``,
     ``y`` / ``w`` (variables), ``keep_k``, ``gkey``, ``osite``, ``desks``,
     ``spare``, ``cost``, ``n_s``, ``w_k``, ``w_above``, ``coverage`` (a :class:`_Cover` per
-    standard), ``lp_bound``, ``lp_y`` and ``start``."""
+    standard), ``lp_bound``, ``lp_y`` and ``start``.
+    """
 
     p: Problem
     mip: SparseMIP
@@ -77,7 +79,8 @@ class StartingPlan:
         (``lp_bound``), which counts when the solver stops before its own root bound.
 
         The solver thus starts from a plan at least as good as today's network under the
-        same rules, and from the relaxation's neighbourhood rather than from scratch."""
+        same rules, and from the relaxation's neighbourhood rather than from scratch.
+        """
         today = np.zeros(self.y.size, dtype=bool)
         today[self.keep_k] = True
         today[self.repair(today)] = True
@@ -104,7 +107,8 @@ class StartingPlan:
         the much smaller model over the others is solved from the starting plan; a better
         plan becomes the new start. A narrow neighbourhood first (agreement within
         ``RINS_TOLERANCES[0]``), then wider ones, within ``time_limit`` seconds in all
-        (each its share, and what one leaves goes to the next)."""
+        (each its share, and what one leaves goes to the next).
+        """
         if self.start is None or self.lp_y is None:
             return
         sc = self.p.scenario.solver
@@ -132,7 +136,8 @@ class StartingPlan:
         """All variables of the plan that takes the options ``taken`` (a boolean per
         option): visits assigned at least cost (a linear programme with the options
         fixed), coverage and shared premises as they follow; None when the options do not
-        make a feasible plan (e.g. a standard missed)."""
+        make a feasible plan (e.g. a standard missed).
+        """
         res = self.mip.fixed(self.y, taken.astype(float)).solve(solver="HIGHS", relax=True)
         if res.values is None:
             return None
@@ -144,7 +149,8 @@ class StartingPlan:
         """Options of a fractional solution ``y`` rounded: the leases that must stay, then
         every option with ``y >= threshold``, largest first, that fits the host's spare
         desks and the one-mode-per-site rule; :meth:`repair` then adds what the
-        standards still need."""
+        standards still need.
+        """
         taken = np.zeros(self.y.size, dtype=bool)
         taken[self.keep_k[self.p.existing["must_keep"].to_numpy(dtype=bool)]] = True
         used, busy = self._occupied(taken)
@@ -157,7 +163,8 @@ class StartingPlan:
 
     def _occupied(self, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Desks the options ``taken`` use at each site, and the (organisation, site)
-        pairs where they take an option."""
+        pairs where they take an option.
+        """
         used = np.bincount(self.osite[taken], weights=self.desks[taken], minlength=self.n_s)
         busy = np.zeros(len(self.p.orgs) * self.n_s, dtype=bool)
         busy[self.gkey[taken]] = True
@@ -165,7 +172,8 @@ class StartingPlan:
 
     def _fits(self, k: np.ndarray | int, used: np.ndarray, busy: np.ndarray) -> np.ndarray:
         """Whether option(s) ``k`` may be added: no option of the organisation at the site
-        yet, and the host's spare desks hold it."""
+        yet, and the host's spare desks hold it.
+        """
         site = self.osite[k]
         return ~busy[self.gkey[k]] & (used[site] + self.desks[k] <= self.spare[site])
 

@@ -85,7 +85,8 @@ def visits_table(problem: Problem, today: Plan) -> pd.DataFrame:
 
 def differences(table: pd.DataFrame, tolerance: float) -> list[str]:
     """One warning per organisation whose modelled visits differ from the recorded ones by
-    more than ``tolerance`` (a share), from a :func:`visits_table`."""
+    more than ``tolerance`` (a share), from a :func:`visits_table`.
+    """
     tot = table[(table["point_id"] == "total") & (table["recorded_visits"] > 0)]
     out = []
     for r in tot.itertuples():

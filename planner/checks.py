@@ -156,7 +156,8 @@ def standards_status(today: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """``planner.evaluate.standards_report`` of a plan with ``met_today`` and a ``status``:
     ``met``, ``new`` (broken by the plan, met today) or ``already broken today``.
 
-    Both reports list the same standards in the same order (the same problem)."""
+    Both reports list the same standards in the same order (the same problem).
+    """
     out = plan.copy()
     out["met_today"] = today["met"].to_numpy(dtype=bool) if len(today) else []
     out["achieved_share_today"] = (today["achieved_share"].to_numpy(dtype=float)

@@ -53,7 +53,8 @@ def _nan(x: object) -> bool:
 
 def _pair(before: float, after: float, fmt: object) -> str:
     """``before → after`` formatted by ``fmt`` (a function), or blank when neither is
-    known."""
+    known.
+    """
     if _nan(before) and _nan(after):
         return ""
     b = "-" if _nan(before) else fmt(before)
@@ -63,7 +64,8 @@ def _pair(before: float, after: float, fmt: object) -> str:
 
 def kpi_table(comparison: pd.DataFrame, title: str | None = None) -> Table:
     """A rich table of the before/after KPIs (``before → after`` in each cell), its
-    headings, organisations and numbers in the language in effect."""
+    headings, organisations and numbers in the language in effect.
+    """
     t = Table(title=title if title is not None else _("Today → optimised plan"),
               show_edge=False)
     t.add_column(_("organisation"), no_wrap=True, min_width=12)
@@ -140,7 +142,8 @@ def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
 def map_title(region_name: str, scenario_name: str, plan_name: str | None = None) -> str:
     """One title: the scenario's name, after the region's unless the scenario names it
     already (``Central Helsinki shared service network (demo)``, not ``Central Helsinki
-    (demo): Central Helsinki shared service network (demo)``), then the plan's name."""
+    (demo): Central Helsinki shared service network (demo)``), then the plan's name.
+    """
     core = region_name.split(" (")[0].strip().casefold()
     title = (scenario_name if core and core in scenario_name.casefold()
              else f"{region_name}: {scenario_name}")
@@ -215,7 +218,8 @@ def _run_scenario(out: Path, sc: object, scenario_path: Path, map_name: str,
 
 def _print_stages(meta: dict) -> None:
     """The solve's stages (relaxation, starting plan, RINS, search, bound) and, for a
-    decomposed solve, a row per part with its bound and gap."""
+    decomposed solve, a row per part with its bound and gap.
+    """
     st = meta.get("stages")
     if st:
         num, pct = i18n.fmt_number, i18n.fmt_percent
@@ -282,7 +286,8 @@ def fetch(
 ) -> None:
     """Download a region's Finnish open data (Statistics Finland, the service catalogue, OSM)
     into the local cache, with source, fetch time and licence beside each file, so that
-    later runs work offline."""
+    later runs work offline.
+    """
     try:
         from planner.data.fetch import fetch_region
 
@@ -537,7 +542,8 @@ def _inputs(sc: object, *paths: Path | None) -> list[Path]:
 
 def _out_dir(out: Path, inputs: list[Path], outputs: tuple[str, ...]) -> Path:
     """The output folder; refuses a file in its place, a folder that cannot be written and
-    outputs that would overwrite an input. Nothing is created here."""
+    outputs that would overwrite an input. Nothing is created here.
+    """
     out = out.resolve()
     if out.exists() and not out.is_dir():
         raise PlannerError(_("{out}: --out must be a folder, not a file; give a folder "
@@ -563,7 +569,8 @@ def _out_dir(out: Path, inputs: list[Path], outputs: tuple[str, ...]) -> Path:
 
 def _writable(folder: Path) -> bool:
     """True when a folder can really be written: permission bits lie to root and on
-    read-only mounts, so a probe folder is made and removed."""
+    read-only mounts, so a probe folder is made and removed.
+    """
     if not os.access(folder, os.W_OK | os.X_OK):
         return False
     try:

@@ -25,7 +25,8 @@ def tenant_lines(scenario: Scenario, org: str, desks: float, rent_eur_m2_year: f
     """Cost lines of an office of ``org`` at a host site with ``desks`` desks: their floor
     area (``costs.desk_m2`` each) at the site's rent, the office's shared services
     (``office_fixed_eur_year``) and the fit-out spread over the amortisation period. Staff
-    are priced where they are counted (:func:`staff_cost`)."""
+    are priced where they are counted (:func:`staff_cost`).
+    """
     o = scenario.organisations[org]
     c = scenario.costs
     return {"premises_eur": desks * c.desk_m2 * rent_eur_m2_year,
@@ -36,7 +37,8 @@ def tenant_lines(scenario: Scenario, org: str, desks: float, rent_eur_m2_year: f
 def tenant_office_cost(scenario: Scenario, org: str, rent_eur_m2_year: float,
                        fitout_eur: float) -> float:
     """Annual cost of a new office of ``org`` at a site (its ``desks_per_office``):
-    premises, shared services and fit-out (:func:`tenant_lines`), staff not included."""
+    premises, shared services and fit-out (:func:`tenant_lines`), staff not included.
+    """
     desks = scenario.organisations[org].desks_per_office
     return sum(tenant_lines(scenario, org, desks, rent_eur_m2_year, fitout_eur).values())
 
@@ -51,7 +53,8 @@ def popup_lines(scenario: Scenario, days_per_month: int,
     """Cost lines of a pop-up with ``days_per_month`` sessions a month: each session's host
     fee and equipment (``costs.popup.eur_per_session``) and the staff's round trip of
     ``roundtrip_min`` minutes from their base at ``costs.popup.staff_travel_eur_per_hour``.
-    The session's own staff time is in the staff line (the staff work there instead)."""
+    The session's own staff time is in the staff line (the staff work there instead).
+    """
     c = scenario.costs.popup
     sessions = days_per_month * 12
     return {"sessions_eur": sessions * c.eur_per_session,
@@ -61,7 +64,8 @@ def popup_lines(scenario: Scenario, days_per_month: int,
 def popup_cost(scenario: Scenario, days_per_month: int,
                roundtrip_min: float = 0.0) -> float:
     """Annual cost of a pop-up present ``days_per_month`` days a month
-    (:func:`popup_lines`)."""
+    (:func:`popup_lines`).
+    """
     return sum(popup_lines(scenario, days_per_month, roundtrip_min).values())
 
 
@@ -128,7 +132,8 @@ def roundtrips(bases: dict[str, list[int]], site_ids: list[str],
 def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
                      site_times: pd.DataFrame | None) -> dict[tuple[str, int], float]:
     """Minutes from each organisation's nearest current office to each site and back
-    (:func:`roundtrips` with today's offices as the bases)."""
+    (:func:`roundtrips` with today's offices as the bases).
+    """
     if not len(existing):
         return {}
     bases = {str(o): g["site"].astype(int).tolist() for o, g in existing.groupby("org")}
@@ -137,7 +142,8 @@ def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
 
 def shared_saving(scenario: Scenario, org: str) -> float:
     """Annual saving of an office of ``org`` in shared premises: ``shared_saving_share`` of
-    its shared services (reception, security, cleaning, ICT)."""
+    its shared services (reception, security, cleaning, ICT).
+    """
     return scenario.costs.shared_saving_share * scenario.organisations[org].office_fixed_eur_year
 
 
@@ -148,7 +154,8 @@ def closing_cost(scenario: Scenario) -> float:
 
 def termination_cost(scenario: Scenario, lease_end: str, premises_eur: float) -> float:
     """Annualised cost of ending a lease before ``lease_end``: ``early_termination_years``
-    of the premises cost, one-off, when the lease runs past ``horizon_end`` (else 0)."""
+    of the premises cost, one-off, when the lease runs past ``horizon_end`` (else 0).
+    """
     years = scenario.costs.early_termination_years
     if not lease_end or lease_end <= scenario.horizon_end or years is None:
         return 0.0
@@ -159,7 +166,8 @@ def host_premises(sites: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
     """Boolean per site: the host has an office of its own there, whose floor area (on
     the host's premises line) holds the spare desks. Others' offices and moved staff in
     those desks then add no rent: the space is priced once, on the host's line, and the
-    tenants pay the host for it under the site's agreement (``planner.sharing``)."""
+    tenants pay the host for it under the site's agreement (``planner.sharing``).
+    """
     host = sites["host_org"].astype(str).to_numpy()
     own = {(str(o), int(s)) for o, s in zip(existing["org"], existing["site"], strict=True)}
     return np.array([(h, i) in own for i, h in enumerate(host)], dtype=bool)
@@ -168,7 +176,8 @@ def host_premises(sites: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
 def host_usable(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:
     """Boolean per site: other organisations may take an office, a pop-up or a remote
     point there (its host is a partner, or has agreed; see ``planner.hosts``). A site
-    table without ``host_agreement`` (built in code, not by a loader) counts as agreed."""
+    table without ``host_agreement`` (built in code, not by a loader) counts as agreed.
+    """
     from planner.hosts import usable_hosts
 
     host = sites["host_org"].astype(str).to_numpy()

@@ -44,7 +44,8 @@ _STATUS_ORDER = ("optimal", "feasible", "time_limit")
 
 def site_areas(problem: Problem, column: str) -> np.ndarray:
     """Area of each candidate site: its own ``column`` if the sites carry one, else the
-    area of its nearest demand point."""
+    area of its nearest demand point.
+    """
     if column in problem.sites.columns:
         return problem.sites[column].astype(str).to_numpy()
     dem = problem.demand
@@ -56,7 +57,8 @@ def site_areas(problem: Problem, column: str) -> np.ndarray:
 
 def _share_time(weights: np.ndarray, limit: float, workers: int) -> np.ndarray:
     """Seconds per part: ``limit x workers`` shared in proportion to ``weights``, no part
-    above ``limit`` (what one part cannot use goes to the others) nor below MIN_PART_S."""
+    above ``limit`` (what one part cannot use goes to the others) nor below MIN_PART_S.
+    """
     out = np.zeros(weights.size)
     free = np.ones(weights.size, dtype=bool)
     budget = limit * workers

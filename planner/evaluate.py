@@ -64,7 +64,8 @@ def _site_positions(plan: Plan, problem: Problem) -> np.ndarray:
 
 def _to_sites(problem: Problem, sites: Iterable[int]) -> np.ndarray:
     """Boolean per row of ``problem.times``: its destination is one of ``sites``
-    (positions), by a lookup table rather than a hash per row."""
+    (positions), by a lookup table rather than a hash per row.
+    """
     wanted = np.zeros(len(problem.sites), dtype=bool)
     wanted[np.fromiter(sites, dtype=np.int64)] = True
     return wanted[problem.times["destination"].to_numpy()]
@@ -72,7 +73,8 @@ def _to_sites(problem: Problem, sites: Iterable[int]) -> np.ndarray:
 
 def _nearest(problem: Problem, sites: set) -> tuple[np.ndarray, np.ndarray]:
     """Per demand point, the nearest of ``sites`` (fewest minutes, then lowest position)
-    within the cut-off: its position (-1: none) and minutes (NaN: none)."""
+    within the cut-off: its position (-1: none) and minutes (NaN: none).
+    """
     n = len(problem.demand)
     t = problem.times[_to_sites(problem, sites)]
     origin = t["origin"].to_numpy(dtype=np.int64)
@@ -245,7 +247,8 @@ def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
 def _gains_losses(before: Plan, after: Plan, problem: Problem
                   ) -> Iterator[tuple[str, tuple[float, int], np.ndarray, np.ndarray]]:
     """Per organisation with a standard: the standard (minutes, pop-up days) and the demand
-    points gaining and losing in-person access within it."""
+    points gaining and losing in-person access within it.
+    """
     for org in problem.orgs:
         st = primary_standard(problem, org)
         if st is None:
@@ -350,7 +353,8 @@ def site_table(plan: Plan, problem: Problem) -> pd.DataFrame:
 
 def total_cost(plan: Plan, problem: Problem) -> float:
     """The model's objective evaluated on a plan: annual costs of the organisations, plus
-    residents' travel time in euros, plus unserved visits at their price."""
+    residents' travel time in euros, plus unserved visits at their price.
+    """
     k = plan.kpis if len(plan.kpis) else evaluate(plan, problem)
     unserved = costs_unserved(problem, float(k.loc["all", "unserved_visits"]))
     return float(k.loc["all", "annual_cost_eur"] + k.loc["all", "travel_value_eur"] + unserved)
@@ -360,7 +364,8 @@ def solver_total(plan: Plan) -> float:
     """An optimised plan's objective on :func:`total_cost`'s basis: plus the staff (the
     same in every plan, outside the objective, ``meta["staff_eur"]``) and the pop-ups'
     staff travel repriced from the plan's own staffed sites (the model prices it from
-    today's nearest office, ``meta["travel_repriced_eur"]``)."""
+    today's nearest office, ``meta["travel_repriced_eur"]``).
+    """
     m = plan.meta
     return (float(m["objective"]) + float(m.get("staff_eur", 0.0))
             + float(m.get("travel_repriced_eur", 0.0)))

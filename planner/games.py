@@ -147,7 +147,8 @@ def core_violations(players: Sequence[str], cost: CostFunction, shares: dict[str
                     tol: float = 1e-6) -> list[str]:
     """Coalitions that pay more under ``shares`` than on their own (the allocation is
     outside the core), as ``"a+b pays 12 > 10 on its own"``, and a note when the shares
-    do not add up to the cost of all."""
+    do not add up to the cost of all.
+    """
     n = len(players)
     c = coalition_costs(players, cost)
     x = np.array([shares[p] for p in players], dtype=float)
@@ -167,7 +168,8 @@ def core_violations(players: Sequence[str], cost: CostFunction, shares: dict[str
 def least_core_excess(players: Sequence[str], cost: CostFunction) -> float:
     """The smallest possible largest excess ``max_S x(S) - c(S)`` over allocations of
     ``c(all)``: at most 0 when the core is non-empty, positive when it is empty (some
-    coalition is always better off alone)."""
+    coalition is always better off alone).
+    """
     n = len(players)
     c = coalition_costs(players, cost)
     if n == 1:

@@ -173,7 +173,8 @@ TERMS: dict[str, str] = {
 
 def term(code: Any) -> str:
     """The label of a glossary code (``county`` -> ``hyvinvointialue`` in Finnish); any
-    other value as it is."""
+    other value as it is.
+    """
     if isinstance(code, bool):
         code = "yes" if code else "no"
     text = str(code)
@@ -195,7 +196,8 @@ def _missing(value: Any) -> bool:
 
 def fmt_number(value: Any, digits: int = 0) -> str:
     """``value`` with ``digits`` decimals and the language's separators (Finnish
-    ``1 234,5``, with a no-break space; English ``1,234.5``); missing: an en dash."""
+    ``1 234,5``, with a no-break space; English ``1,234.5``); missing: an en dash.
+    """
     if _missing(value):
         return _DASH
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
@@ -224,7 +226,8 @@ def fmt_eur(value: Any) -> str:
 def fmt_date(value: Any) -> str:
     """An ISO date (``2030-12-31`` or a ``datetime.date``) in the language's format: Finnish
     ``31.12.2030``, Swedish ``31 dec. 2030``, English ``31 Dec 2030``; text that is not a
-    date as it is, missing: an en dash."""
+    date as it is, missing: an en dash.
+    """
     import datetime
 
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":

@@ -199,7 +199,8 @@ def _fmt_minutes(value: Any) -> str:
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """An HTML table of class ``planner-table`` (styled once per page: ``_TABLE_CSS``);
-    the cells must already be escaped."""
+    the cells must already be escaped.
+    """
     th = "".join(f"<th>{h}</th>" for h in header)
     body = "".join("<tr><td>" + "</td><td>".join(row) + "</td></tr>" for row in rows)
     return f'<table class="planner-table"><tr>{th}</tr>{body}</table>'
@@ -590,7 +591,8 @@ def _site_popup(rows: pd.DataFrame, names: dict[str, str],
                 split: pd.DataFrame | None = None,
                 agreements: dict[str, str] | None = None) -> tuple[str, str]:
     """Popup HTML and site name of one site's decisions (one row per organisation), with
-    the cost split when the site is shared premises."""
+    the cost split when the site is shared premises.
+    """
     site = _site_popups(rows, names, split, agreements).iloc[0]
     return site["popup"], site["site_name"]
 
@@ -619,7 +621,8 @@ def _add_proposal(m: folium.Map, plan: Plan, names: dict[str, str],
 def _add_markers(group: folium.FeatureGroup, sites: pd.DataFrame, label: str,
                  colour: str, icon: str) -> None:
     """Sites (``_site_popups``) as markers of one icon, each with its popup and the tooltip
-    "name (label)" (see ``_add_points``)."""
+    "name (label)" (see ``_add_points``).
+    """
     def marker(loc: list[float] | None) -> folium.Marker:
         return folium.Marker(location=loc, icon=folium.Icon(
             color=colour, icon=icon, prefix="fa", icon_color="white"))
@@ -804,7 +807,8 @@ def _add_grid(group: folium.FeatureGroup, demand: gpd.GeoDataFrame,
               minutes: dict[str, float], max_cells: int,
               colormap: branca.colormap.LinearColormap) -> None:
     """Residents as grid cells (``demand_grid``): one GeoJSON layer of squares coloured by
-    their minutes, each with its popup and tooltip."""
+    their minutes, each with its popup and tooltip.
+    """
     cells, size = demand_grid(demand, minutes, max_cells)
     corners = np.round(cells.to_crs("EPSG:4326").bounds.to_numpy(), _PRECISION).tolist()
     geometries = [{"type": "Polygon",
@@ -917,7 +921,8 @@ def _reach_rows(dec: pd.DataFrame, problem: Problem, limits: list[float]
                 ) -> list[dict[str, Any]]:
     """``plan_isochrones(method="reach")``: per site of ``dec`` and limit, the concave hull
     of the site and the demand points within the limit (in ``problem.times`` order),
-    widened by ``_REACH_MARGIN_M``; all hulls of a limit in one vectorised call."""
+    widened by ``_REACH_MARGIN_M``; all hulls of a limit in one vectorised call.
+    """
     pos = problem.site_index()
     site = np.array([int(pos.get(str(s), -1)) for s in dec["site_id"]], dtype=np.int64)
     keep = site >= 0
@@ -1007,7 +1012,8 @@ def _add_tours(m: folium.Map, region: Region, tours: pd.DataFrame | None,
 def _area_popups(level: str, rows: pd.DataFrame, names: dict[str, str]
                  ) -> list[tuple[str, str, float]]:
     """Per area of one level (sorted by name): its name, popup HTML (a row per organisation
-    and standard, in the given order) and worst share within the standard."""
+    and standard, in the given order) and worst share within the standard.
+    """
     rows = rows.assign(_area=rows["area"].astype(str)).sort_values("_area", kind="stable")
     worst = rows.groupby("_area", sort=True)["share_within"].min()
     out: dict[str, list[list[str]]] = {}
@@ -1065,7 +1071,8 @@ _BAR_WIDTH = 260
 
 class _ColourBar(branca.colormap.LinearColormap):
     """A linear colour scale drawn as an HTML box (``_add_colour_bars``), not as branca's
-    fixed-width SVG, whose caption is cut off where it is longer than the bar."""
+    fixed-width SVG, whose caption is cut off where it is longer than the bar.
+    """
 
     def __init__(self, colors: list[str], vmin: float, vmax: float, caption: str = "",
                  percent: bool = False) -> None:
@@ -1092,7 +1099,8 @@ class _ColourBar(branca.colormap.LinearColormap):
 def _add_colour_bars(root: folium.Map | DualMap, maps: Sequence[folium.Map], right: str,
                      top: str = "60px") -> None:
     """One box of the colour scales (``_ColourBar``) added to ``maps``, under the layer
-    control at the top right of the page."""
+    control at the top right of the page.
+    """
     bars = [c for m in maps for c in m._children.values() if isinstance(c, _ColourBar)]
     if not bars:
         return
@@ -1103,7 +1111,8 @@ def _add_colour_bars(root: folium.Map | DualMap, maps: Sequence[folium.Map], rig
 
 def _add_title(m: folium.Map, title: str) -> None:
     """The map's one title, on the map and as the page's (the browser tab's) title, and the
-    page's language."""
+    page's language.
+    """
     root = m.get_root()
     root.title = _esc(title)
     root.planner_lang = i18n.current()
@@ -1366,7 +1375,8 @@ def _comparison_map(region: Region, plan: Plan, before: Plan, title: str | None,
 
 def _inline_assets(page: str) -> str:
     """Replace folium's links to JavaScript and CSS on CDNs by the vendored copies inline,
-    so the page works without internet (map tiles still need it)."""
+    so the page works without internet (map tiles still need it).
+    """
 
     def asset(url: str) -> tuple[bool, str | None]:
         for key, name in _ASSETS.items():

@@ -242,7 +242,8 @@ class SparseMIP:
                    time_limit: float | None, seed: int, relative_gap: float
                    ) -> tuple[str, np.ndarray | None, float, np.ndarray | None]:
         """One HiGHS solve (highspy): the model passed as one column-wise matrix, a complete
-        hint as the starting solution. (status, values, bound, reduced costs)."""
+        hint as the starting solution. (status, values, bound, reduced costs).
+        """
         h = _new_highs()
         csc = a.tocsc()
         lp = highspy.HighsLp()
@@ -292,7 +293,8 @@ class SparseMIP:
 
 def _report_progress(h: highspy.Highs) -> None:
     """Tell :mod:`planner.progress` of each better plan HiGHS finds and, at most twice a
-    second, of its bound."""
+    second, of its bound.
+    """
     last = [0.0]
     kinds = highspy.cb.HighsCallbackType
 
@@ -310,7 +312,8 @@ def _report_progress(h: highspy.Highs) -> None:
 
 def _new_highs() -> highspy.Highs:
     """A silent HiGHS instance (its first construction in a process prints a banner on the
-    C-level standard output, which is sent to /dev/null here)."""
+    C-level standard output, which is sent to /dev/null here).
+    """
     sys.stdout.flush()
     saved = os.dup(1)
     try:

@@ -115,7 +115,8 @@ class _Model(StartingPlan):
         organisation's constant costs (closings, staff) and its cost terms (budgets).
 
         ``prices`` (organisation -> Lagrangian price of its budget, decomposition): each
-        euro of that organisation's cost counts ``1 + price``."""
+        euro of that organisation's cost counts ``1 + price``.
+        """
         p, mip = self.p, self.mip
         sc = p.scenario
         opts = p.options.reset_index(drop=True)
@@ -170,7 +171,8 @@ class _Model(StartingPlan):
 
         Rows ``w <= y_office(o,s)`` and ``w <= sum_{offices k above o at s} y_k``; a site's
         saving is thus ``share * (sum of its offices' shared services - the largest)``
-        (pop-ups and remote points share no running costs)."""
+        (pop-ups and remote points share no running costs).
+        """
         mip = self.mip
         n_s, ok, osite = self.n_s, self.ok, self.osite
         office = np.flatnonzero(self.mode == "office")
@@ -199,7 +201,8 @@ class _Model(StartingPlan):
 
     def _host_desks(self) -> None:
         """sum_k desks_k y_k (+ staff moved in, :meth:`_staff`) <= spare desks of the host,
-        one row per site where the options could exceed them."""
+        one row per site where the options could exceed them.
+        """
         self.desks = desks = self.opts["host_desks"].to_numpy(dtype=float)
         self.spare = spare = self.p.sites["spare_desks"].to_numpy(dtype=float)
         need = np.bincount(self.osite, weights=desks, minlength=self.n_s)
@@ -223,7 +226,8 @@ class _Model(StartingPlan):
             m[o, s] <= spare[s] y_office(o, s);  m[o, s] counts in the site's desk row
 
         where desks_k is an existing office's own desks or a new office's
-        ``desks_per_office``. The moved staff also serve visits (capacity rows)."""
+        ``desks_per_office``. The moved staff also serve visits (capacity rows).
+        """
         p, mip, sc = self.p, self.mip, self.p.scenario
         own_site = {(e.org, int(e.site)): float(e.desks) for e in self.existing.itertuples()}
         office = self.office_k
@@ -272,7 +276,8 @@ class _Model(StartingPlan):
         """A site whose host closes its office there hosts nobody: every other
         organisation's option at the site is at most the host's keep. Each organisation
         keeps ``min_staffed_sites`` offices; its pop-ups and remote points need one (their
-        staffed base): y_k <= b_o <= sum of o's offices."""
+        staffed base): y_k <= b_o <= sum of o's offices.
+        """
         p, mip = self.p, self.mip
         ex = self.existing
         ex_site = ex["site"].to_numpy(dtype=np.int64)
@@ -307,8 +312,9 @@ class _Model(StartingPlan):
                          np.concatenate([np.ones(served.size), -np.ones(served.size)]), ub=0.0)
 
     def _assignment(self) -> None:
-        """x (in person), q (remote point), u (unserved): every visit goes somewhere, only
-        to options taken, within their capacity (visits a year)."""
+        """X (in person), q (remote point), u (unserved): every visit goes somewhere, only
+        to options taken, within their capacity (visits a year).
+        """
         p, mip, sc = self.p, self.mip, self.p.scenario
         opts, n_s, n_o = self.opts, self.n_s, len(self.p.orgs)
         osite, ok, mode, in_person, kk = self.osite, self.ok, self.mode, self.in_person, self.kk
@@ -402,7 +408,8 @@ class _Model(StartingPlan):
     def _standards(self, slack: bool, equity: str,
                    floors: dict[tuple[int, str], float] | None) -> None:
         """Access standards: cov[i, o, j] <= open options within T_j of i; the residents
-        covered reach the standard's share of the area's residents."""
+        covered reach the standard's share of the area's residents.
+        """
         p, mip = self.p, self.mip
         opts, n_s, n_d = self.opts, self.n_s, len(self.p.demand)
         osite, ok, org_pos = self.osite, self.ok, self.org_pos
@@ -497,7 +504,8 @@ class _Model(StartingPlan):
 
     def solve(self, time_limit: float | None = None) -> MIPResult:
         """Solve with the scenario's engine, gap and seed, for ``time_limit`` seconds (the
-        scenario's by default); the bound is at least the relaxation's, when known."""
+        scenario's by default); the bound is at least the relaxation's, when known.
+        """
         sc = self.p.scenario.solver
         res = self.mip.solve(solver=sc.engine.upper(), seed=sc.seed,
                              time_limit=sc.time_limit_s if time_limit is None else time_limit,
@@ -509,7 +517,8 @@ class _Model(StartingPlan):
 
 def _status_name(res: MIPResult, limit: float) -> str:
     """``optimal``, ``feasible`` (stopped at the requested gap), ``time_limit``,
-    ``infeasible`` or ``error`` (no plan found in time)."""
+    ``infeasible`` or ``error`` (no plan found in time).
+    """
     if res.infeasible:
         return "infeasible"
     if res.values is None:
@@ -576,7 +585,8 @@ def stage_report(lp_bound: float, start: float, rins: float, final: float,
     after RINS, the final plan and bound, and the share of the first gap (starting plan
     against the relaxation) that each closed: ``rins_share`` and ``search_share`` from
     above (better plans), ``bound_share`` from below (the search's bound over the
-    relaxation's); ``open_share`` is what is left (they add up to 1)."""
+    relaxation's); ``open_share`` is what is left (they add up to 1).
+    """
     finite = [v for v in (start, rins) if math.isfinite(v)]
     top = max([*finite, final])
     lp = lp_bound if math.isfinite(lp_bound) else bound

@@ -48,7 +48,8 @@ class Priced:
 def plan_fte(problem: Problem, existing: pd.DataFrame | None = None) -> dict[str, float]:
     """Each organisation's staff (FTE) in a plan: today's, plus the scenario's change.
 
-    ``existing`` is ``problem.existing`` with its cost lines, when the caller has it."""
+    ``existing`` is ``problem.existing`` with its cost lines, when the caller has it.
+    """
     ex = with_cost_lines(problem.existing) if existing is None else existing
     today = ex.groupby("org")["fte"].sum()
     sc = problem.scenario
@@ -58,7 +59,8 @@ def plan_fte(problem: Problem, existing: pd.DataFrame | None = None) -> dict[str
 
 def shared_offices(choices: Iterable[Choice]) -> set[tuple[int, str]]:
     """(site, organisation) of the offices in shared premises: another organisation serves
-    in person (office or pop-up) at the same site."""
+    in person (office or pop-up) at the same site.
+    """
     at: dict[int, set[str]] = {}
     rows = list(choices)
     for site, org, mode, _, _ in rows:
@@ -71,7 +73,8 @@ def shared_offices(choices: Iterable[Choice]) -> set[tuple[int, str]]:
 def saving_rank(services: np.ndarray, org_pos: np.ndarray) -> np.ndarray:
     """Rank of offices for the shared-premises saving (0 first): larger shared services
     first, ties by organisation order. At a site the first office's shared services serve
-    the others, which save ``costs.shared_saving_share`` of theirs."""
+    the others, which save ``costs.shared_saving_share`` of theirs.
+    """
     order = np.lexsort((np.asarray(org_pos), -np.asarray(services, dtype=float)))
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
@@ -85,7 +88,8 @@ def saving_offices(offices: Mapping[tuple[int, str], float],
 
     ``offices``: (site, organisation) -> the office's shared services before the saving
     (EUR/year). The site's saving is ``share * (sum of its offices' services - the
-    largest)``; the largest office keeps its services whole (they serve the others)."""
+    largest)``; the largest office keeps its services whole (they serve the others).
+    """
     keys = sorted(offices, key=lambda k: (k[0], orgs.index(k[1]) if k[1] in orgs else len(orgs),
                                           k[1]))
     if not keys:

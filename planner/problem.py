@@ -127,7 +127,8 @@ def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
 def recorded_cost_notes(existing: pd.DataFrame, tolerance: float = 0.01) -> list[str]:
     """Offices whose recorded all-in ``annual_cost_eur`` differs from the sum of their cost
     lines (premises, shared services, staff) by more than ``tolerance``: the plan uses the
-    lines, so the table's cost and the planner's can be reconciled."""
+    lines, so the table's cost and the planner's can be reconciled.
+    """
     notes = []
     if "recorded_cost_eur" not in existing.columns:
         return notes

@@ -97,7 +97,8 @@ def solving(limit_s: float) -> Iterator[None]:
 @contextmanager
 def main_solve() -> Iterator[None]:
     """Inside the block the solver works on the whole model: its bounds are the solve's
-    (outside, e.g. in a neighbourhood search, only the plans it finds count)."""
+    (outside, e.g. in a neighbourhood search, only the plans it finds count).
+    """
     s = _solve.get()
     if s is None:
         yield
@@ -117,7 +118,8 @@ def watching() -> bool:
 def found(objective: float | None = None, bound: float | None = None) -> None:
     """Report a plan of cost ``objective`` and/or a proven ``bound`` (EUR/year); the
     listener hears of it when either improves. A bound counts only from the whole model
-    (:func:`main_solve`) or when given outside any solver call."""
+    (:func:`main_solve`) or when given outside any solver call.
+    """
     s = _solve.get()
     if s is None:
         return

@@ -425,7 +425,8 @@ def _excel_values(ws: Any, col: pd.Series) -> list:
 
 def _excel_value(ws: Any, v: Any) -> Any:
     """One cell as ``DataFrame.to_excel`` writes it: missing -> "", infinities as text,
-    numbers and booleans as such, dates with pandas' formats, anything else as text."""
+    numbers and booleans as such, dates with pandas' formats, anything else as text.
+    """
     from openpyxl.cell import WriteOnlyCell
 
     if pd.api.types.is_scalar(v) and pd.isna(v):
@@ -461,7 +462,8 @@ def _missing(v: Any) -> bool:
 
 def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Object columns made writable by GDAL: yes/no/unknown as a nullable boolean, lists
-    and mixed types as JSON text."""
+    and mixed types as JSON text.
+    """
     out = gdf.copy()
     for col in out.columns:
         if col == out.geometry.name or out[col].dtype != object:

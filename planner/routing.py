@@ -337,7 +337,8 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
 
 class _TourModel:
     """OR-Tools' routing model of one organisation's month: a node per session (node 0 is
-    the base), a vehicle per (team, working day), travel in tenths of a minute."""
+    the base), a vehicle per (team, working day), travel in tenths of a minute.
+    """
 
     scale = 10  # tenths of a minute: the solver works in integers
 
@@ -366,7 +367,8 @@ class _TourModel:
 
     def _time_dimension(self, windows: dict[str, tuple[float, float]]) -> None:
         """Arc costs (travel), and a time dimension (travel + sessions) inside the working
-        day and each site's opening hours."""
+        day and each site's opening hours.
+        """
         st, sc, routing, manager = self.st, self.scale, self.routing, self.manager
 
         def transit(from_index: int, to_index: int) -> int:
@@ -394,7 +396,8 @@ class _TourModel:
 
     def _session_rules(self) -> None:
         """Each session inside its part of the month (vehicle v is team v % teams on day
-        v // teams); two sessions of one site on different team-days."""
+        v // teams); two sessions of one site on different team-days.
+        """
         st, routing, manager = self.st, self.routing, self.manager
         by_site: dict[str, list[int]] = {}
         for node in range(1, len(self.nodes)):

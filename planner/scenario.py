@@ -196,7 +196,8 @@ class Hosts(_Strict):
 
 class Sharing(_Strict):
     """How shared premises' costs are split (``planner.sharing``): the key the agreements
-    use, and the floor-area model behind the cost-price key."""
+    use, and the floor-area model behind the cost-price key.
+    """
 
     key: Literal["floor_area", "desk_days", "visits", "equal", "shapley", "nucleolus"] = Field(
         "floor_area", description="the agreed key: fees follow it (floor_area: the "

@@ -144,7 +144,8 @@ def _line(row: object, name: str) -> float:
 
 def _other(row: object) -> float:
     """A decision's cost not on any line (a plan made by hand with only its total), taken
-    as premises: 0 for every plan priced by ``planner.pricing``."""
+    as premises: 0 for every plan priced by ``planner.pricing``.
+    """
     lines = sum(_line(row, c) for c in COST_LINES)
     return max(_line(row, "annual_cost_eur") - lines, 0.0)
 
@@ -179,7 +180,8 @@ def splits(site: Site, share: float) -> dict[str, dict[str, float]]:
 def _popup_party(problem: Problem, r: Any, rent: float) -> Party:
     """A pop-up in a host office's premises: its desks on its sessions' days, on its own
     an office of its own at this site's rent with its organisation's shared services,
-    per desk-day."""
+    per desk-day.
+    """
     sc = problem.scenario
     org = sc.organisations.get(str(r.organisation))
     days_year = sc.sharing.working_days_per_year
@@ -197,7 +199,8 @@ def _office_party(problem: Problem, r: Any, e: Any, role: str, host_office: bool
     """An office at a shared site (``e``: the organisation's existing office there, or
     None): its desks, floor area (a tenant in a host office's desks: desks x
     ``costs.desk_m2``; the host's is set by :func:`_host_floor`; elsewhere its own floor
-    or its premises at the site's rent) and lines."""
+    or its premises at the site's rent) and lines.
+    """
     sc = problem.scenario
     org = sc.organisations.get(str(r.organisation))
     kept = e is not None and r.action == "keep"
@@ -225,7 +228,8 @@ def _office_party(problem: Problem, r: Any, e: Any, role: str, host_office: bool
 def _rank_offices(problem: Problem, site: int, parties: list[Party]) -> None:
     """Each office's shared-saving rank and its services before the saving, by the
     pricing rule (:func:`planner.pricing.saving_offices`: the line is after the saving,
-    which every office but the first-ranked got)."""
+    which every office but the first-ranked got).
+    """
     offices = [p for p in parties if p.role != "popup"]
     orgs = problem.orgs
     pos = np.array([orgs.index(p.org) if p.org in orgs else len(orgs) for p in offices])
@@ -241,7 +245,8 @@ def _rank_offices(problem: Problem, site: int, parties: list[Party]) -> None:
 def _host_floor(problem: Problem, parties: list[Party], floor: float,
                 rent: float) -> tuple[float, float, float]:
     """(floor m2, cost per m2, common m2) of a host office's premises; the host's own m2
-    is what the others' floor area and the common space leave of it."""
+    is what the others' floor area and the common space leave of it.
+    """
     host = next(p for p in parties if p.role == "host")
     if floor <= 0:
         floor = host.premises / rent if rent > 0 else 0.0

@@ -123,7 +123,8 @@ def parse_vary(spec: str) -> Vary:
 # --------------------------------------------------------------------------- schema paths
 def _node(ann: Any) -> Any:
     """What a scenario annotation allows below it: a model class, ``("list", item)``,
-    ``("dict", allowed keys, value)``, or ``None`` for a plain value."""
+    ``("dict", allowed keys, value)``, or ``None`` for a plain value.
+    """
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
     origin, args = typing.get_origin(ann), typing.get_args(ann)
@@ -149,7 +150,8 @@ def _keys_here(node: Any, here: dict) -> list[str]:
 
 def _set_path(data: dict, vary: Vary, value: Any) -> None:
     """Set ``vary.key`` in the scenario mapping ``data`` (in place), checked against the
-    scenario schema; missing mappings on the way are created for keys the schema knows."""
+    scenario schema; missing mappings on the way are created for keys the schema knows.
+    """
     where: Any = data
     node: Any = Scenario
     parts = vary.parts

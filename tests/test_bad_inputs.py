@@ -320,7 +320,8 @@ def test_bad_input_gives_one_line_and_writes_nothing(case: Case, tmp_path: Path,
 def test_time_limit_writes_the_best_plan_with_its_gap(tmp_path: Path) -> None:
     """The demo scenario with no gap allowed and 1 s: about a tenth of what HiGHS needs to
     bring the demo within 0.3 % (and far from proving it optimal), well above what the
-    starting plan takes."""
+    starting plan takes.
+    """
     data = yaml.safe_load((DEMO_DIR / "scenario.yaml").read_text(encoding="utf-8"))
     data["solver"] = {**data["solver"], "time_limit_s": 1, "relative_gap": 0}
     scenario = tmp_path / "time_limit.yaml"
@@ -363,7 +364,8 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs the /proc file system")
 def test_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
     """/proc takes no new folders, not even from root (for whom permission bits do not
-    count)."""
+    count).
+    """
     _, scenario = _inputs(tmp_path, Case("overwrite_region_file.yaml", ()))
     out = Path("/proc/planner-bad-inputs-out")
     result = _invoke(["run", str(scenario), "--out", str(out)])
@@ -377,7 +379,8 @@ def test_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", GOOD, ids=[c.file.rsplit(".", 1)[0] for c in GOOD])
 def test_planners_own_formats_load(case: Case, tmp_path: Path, statfin_cache: Path) -> None:
     """Semicolons, decimal commas, Windows-1252, a BOM and XLSX give the same region as the
-    plain UTF-8 CSV files of ``_region`` (values read back from the outputs)."""
+    plain UTF-8 CSV files of ``_region`` (values read back from the outputs).
+    """
     inp, scenario = _inputs(tmp_path, case)
     out = tmp_path / "out"
     if case.role == "proposal":

@@ -1,6 +1,7 @@
 """Bounds and heuristics against brute force: on instances small enough to price every
 plan, the optimiser's bound never exceeds the best plan, and every stage's plan (the
-starting plan, RINS, the search) is a feasible plan at least as costly as the best."""
+starting plan, RINS, the search) is a feasible plan at least as costly as the best.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def brute_force(p) -> float:
     """The cheapest plan over every combination of offices (each organisation: any
     non-empty subset of the sites where it may have one), each priced and
     assigned by the evaluation path (nearest office, ``planner.pricing``), kept only when
-    it meets every standard and breaks none of the optimiser's rules."""
+    it meets every standard and breaks none of the optimiser's rules.
+    """
     best = float("inf")
     ids = p.sites["site_id"].astype(str).to_numpy()
     offices = p.options[p.options["mode"] == "office"]

@@ -125,7 +125,8 @@ def _errors(log: list[dict]) -> list[str]:
 
 def _popup_text(driver) -> str:
     """The open popup's visible text, once it shows: Leaflet fades a popup in, and while
-    its opacity is 0 WebDriver reads no text (under load the fade is still running)."""
+    its opacity is 0 WebDriver reads no text (under load the fade is still running).
+    """
     def shown(d) -> str:
         found = d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")
         return found[0].text if found else ""
@@ -265,7 +266,8 @@ def _streets_drawn(driver) -> dict:
 def test_finnish_demo_map_offline(browser, demo_run_fi: tuple[Result, Path]) -> None:
     """``planner demo --lang fi`` opened without the network: the streets are drawn in the
     page, the layer control is collapsed, the legend and a popup are in Finnish and no
-    text leaves its box."""
+    text leaves its box.
+    """
     result, out = demo_run_fi
     assert result.exit_code == 0, result.output
     _offline(browser)

@@ -95,7 +95,8 @@ def decisions(plan) -> dict[tuple[str, str], tuple[str, int]]:
 
 def check_objective(plan, p: Problem, expected: float) -> None:
     """The optimiser's objective, the evaluated plan and the plan retyped as a user's
-    proposal (site, organisation, mode, days only) all cost ``expected``."""
+    proposal (site, organisation, mode, days only) all cost ``expected``.
+    """
     assert plan.meta["status"] == "optimal"
     assert plan.meta["objective"] == pytest.approx(expected)
     assert evaluate.total_cost(plan, p) == pytest.approx(expected)

@@ -1,6 +1,7 @@
 """One cost basis for today and every plan: premises, shared services and staff; staff move
 with a closure; a closed host hosts nobody; pop-ups need a staffed base. Every expected
-figure below is worked out by hand in the test's docstring."""
+figure below is worked out by hand in the test's docstring.
+"""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def close_and_move() -> Problem:
     spare desks: 80 000 + 1 000 = 81 000. Close B: A's 2 desks + C's 2 + 1 more desk at C
     (1 000) = 5, 70 000 + 22 000 + 1 000 + 1 000 = 94 000. Close both: C holds 3 < 5.
     The optimum closes A: 81 000 (staff 250 000 the same in every plan, outside the
-    objective)."""
+    objective).
+    """
     return _problem(
         {"kela": {"desks_per_office": 2, "can_popup": False}},
         [{"id": "A", "host": "kela", "spare": 0}, {"id": "B", "host": "kela", "spare": 2},
@@ -122,7 +124,8 @@ def test_a_host_that_closes_cannot_host() -> None:
     K 10 000 + T 15 000 + closing 1 000 + pop-up 2 400 = 28 400. A closed host hosts nobody,
     so H stays, and T closes instead (its FTE into H's spare desk left by the pop-up):
     K 10 000 + H 120 000 + closing T 1 000 + pop-up 2 400 = 133 400 (keeping both:
-    147 400)."""
+    147 400).
+    """
     p = _problem(
         {"kela": {"desks_per_office": 5}, "county": {"desks_per_office": 5}},
         [{"id": "H", "host": "county", "spare": 2}, {"id": "T", "host": "county", "spare": 1},
@@ -151,7 +154,8 @@ def test_a_popup_needs_a_staffed_base_whose_cost_counts(least: int) -> None:
     """Kela has no office in the region. Its customers are 1 minute from host P (1 spare
     desk: a pop-up, 2 x 12 x 100 = 2 400, but no 2-desk office) and 20 from host O
     (2 spare desks: an office, 2 x 10 m2 x 100 + 20 000 = 22 000). A pop-up alone would
-    cost 2 400, but it needs a staffed base: pop-up at P + office at O = 24 400."""
+    cost 2 400, but it needs a staffed base: pop-up at P + office at O = 24 400.
+    """
     p = _problem(
         {"kela": {"desks_per_office": 2, "min_staffed_sites": least}},
         [{"id": "P", "host": "municipality", "spare": 1},

@@ -1,5 +1,6 @@
 """Cost games and shared-premises agreements: textbook games with published values, a
-brute-force check of the nucleolus, and a three-party site worked on paper."""
+brute-force check of the nucleolus, and a three-party site worked on paper.
+"""
 
 from __future__ import annotations
 

@@ -163,7 +163,8 @@ def test_fetch_reports_areas_and_their_population(fake: FakeFinland, tmp_path: P
 def test_geography_from_the_classification_service(fake: FakeFinland, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """The recorded correspondences list no employment area for Kauniainen, and no county but
-    Helsinki's: those stay empty, and the region says so and what differs from the table."""
+    Helsinki's: those stay empty, and the region says so and what differs from the table.
+    """
     monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)
     spec = _spec(fake, geography="classifications",
                  sources={"statfin_wfs": f"{fake.base}/geoserver/wfs",

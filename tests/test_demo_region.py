@@ -235,7 +235,8 @@ def test_demo_residents_are_the_grid_inside_the_network(demo_region: Region,
                                                         hsy_cells: gpd.GeoDataFrame,
                                                         walk_hull: Polygon) -> None:
     """Area-weighted: each cell's residents x the share of the cell inside the hull of the
-    walking network (about 4,200 as DESIGN.md says)."""
+    walking network (about 4,200 as DESIGN.md says).
+    """
     share = hsy_cells.geometry.intersection(walk_hull).area / hsy_cells.geometry.area
     expected = float((hsy_cells["population"] * share).sum())
     assert 4_000 < expected < 4_400
@@ -252,7 +253,8 @@ def test_demo_residents_are_the_grid_inside_the_network(demo_region: Region,
 def test_residents_follow_floor_area_within_a_square(demo_region: Region,
                                                      buildings: gpd.GeoDataFrame) -> None:
     """Two residential buildings of one grid square get residents in the ratio of their
-    floor areas (footprint x levels, 5 where untagged)."""
+    floor areas (footprint x levels, 5 where untagged).
+    """
     dem = demo_region.demand
     at = dem[dem["demand_id"].str.contains("-bldg-")]
     square = at["demand_id"].str.split("-").str[1]

@@ -1,5 +1,6 @@
 """The two MIP engines (SCIP through OR-Tools, HiGHS through highspy) on hand-solved models,
-and the co-location model's hand-solved optima with ``solver.engine: highs``."""
+and the co-location model's hand-solved optima with ``solver.engine: highs``.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ ENGINES = ["SCIP", "HIGHS"]
 
 
 def knapsack() -> SparseMIP:
-    """max 5a + 4b + 3c  s.t.  2a + 3b + c <= 5, binaries.
+    """Max 5a + 4b + 3c  s.t.  2a + 3b + c <= 5, binaries.
 
     By hand: {a, b} = 9 (weight 5) beats {a, c} = 8 and {b, c} = 7; all three weigh 6.
     The relaxation takes c and a whole (value per weight 3 and 2.5) and 2/3 of b:

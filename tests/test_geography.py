@@ -120,7 +120,8 @@ def test_own_table_gaps_and_errors(tmp_path: Path) -> None:
 
 def test_from_classifications_recorded(fake: FakeFinland, tmp_path: Path) -> None:
     """Recorded correspondences: four capital-region municipalities in Uusimaa; a county
-    only for Helsinki, an employment area for all but Kauniainen."""
+    only for Helsinki, an employment area for all but Kauniainen.
+    """
     t, notes = geography.from_classifications(2025, fetcher=Fetcher(tmp_path),
                                               url=f"{fake.base}/cls")
     assert notes == []

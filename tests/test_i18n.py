@@ -16,7 +16,8 @@ PACKAGE = Path(i18n.__file__).parent
 
 def _extracted() -> set[tuple[str | None, str]]:
     """Every message the code marks (``_``, ``N_``, ``pgettext``, ``ngettext``), as Babel
-    extracts it: (context, singular)."""
+    extracts it: (context, singular).
+    """
     found = set()
     for _file, _line, message, _comments, context in extract_from_dir(
             str(PACKAGE), method_map=[("**.py", "python")]):

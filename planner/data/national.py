@@ -462,7 +462,8 @@ def _site_table(places: pd.DataFrame, hosts: pd.DataFrame, offices: pd.DataFrame
                 ) -> pd.DataFrame:
     """Candidate sites: the places' host sites (town halls, libraries, ...: a town hall
     that is today's municipal office is that office) and the other organisations' own
-    offices, with host, agreement, spare desks, rent (by place size) and fit-out."""
+    offices, with host, agreement, spare desks, rent (by place size) and fit-out.
+    """
     rent = _rent_factor(places["population"].to_numpy(dtype=float))
     linked = set(offices["point_id"])
     kinds = hosts["kind"].to_numpy()

@@ -69,7 +69,8 @@ def _binary_at(data: bytes) -> int | None:
 
 def read_bytes(path: Path, what: str) -> bytes:
     """The bytes of ``path``; one line naming it (and ``what`` it is) when it cannot be
-    read."""
+    read.
+    """
     try:
         return path.read_bytes()
     except OSError as exc:

@@ -1,5 +1,6 @@
 """What the p-median and the coverage models share: the check of ``p`` and the set cover
-(the fewest sites that reach every client), so neither model imports the other."""
+(the fewest sites that reach every client), so neither model imports the other.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def set_cover(
     -------
     (MIPResult, numpy.ndarray)
         The solver's result and the mask of open sites (the greedy cover when no solution
-        was found in time)."""
+        was found in time).
+    """
     m = pairs.n_sites
     reach = np.flatnonzero(pairs.reachable)
     row_of = np.full(pairs.n_clients, -1, dtype=np.int64)

@@ -55,7 +55,7 @@ def _check_mode(mode: str) -> None:
 
 
 def _first(value: object) -> object:
-    """osmnx keeps a list when merged ways disagree; the first value stands for the edge."""
+    """Osmnx keeps a list when merged ways disagree; the first value stands for the edge."""
     return value[0] if isinstance(value, list) and value else value
 
 

@@ -1,0 +1,123 @@
+"""The package's layout limits: module and function sizes, and no import cycle.
+
+An import is an edge from the importing module to the most specific ``planner`` module it
+names (``from planner.network import matrix`` is an edge to ``planner.network.matrix``,
+``from planner.network import node_times`` one to the package ``planner.network``). Imports
+inside functions count: a lazy import that dodges a cycle at load time is still a cycle in
+the design. Imports under ``if TYPE_CHECKING:`` do not count.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "planner"
+MAX_MODULE_LINES = 800
+MAX_FUNCTION_LINES = 100
+
+
+def _modules() -> dict[str, Path]:
+    """Map every module name of the package to its file."""
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _imports(tree: ast.AST, name: str, is_package: bool, known: set[str]) -> set[str]:
+    """Return the package modules one module's code imports."""
+    found: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".")
+                base = base[: len(base) - node.level + (1 if is_package else 0)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            for alias in node.names:
+                sub = f"{module}.{alias.name}"
+                found.add(sub if sub in known else module)
+        stack.extend(ast.iter_child_nodes(node))
+    out = set()
+    for target in found:
+        while target and target not in known:
+            target = target.rpartition(".")[0]
+        if target and target != name:
+            out.add(target)
+    return out
+
+
+def _import_graph() -> nx.DiGraph:
+    modules = _modules()
+    graph = nx.DiGraph()
+    graph.add_nodes_from(modules)
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for target in _imports(tree, name, path.name == "__init__.py", set(modules)):
+            graph.add_edge(name, target)
+    return graph
+
+
+def test_no_module_is_longer_than_the_limit() -> None:
+    long = {name: n for name, path in _modules().items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+def test_no_function_is_longer_than_the_limit() -> None:
+    long = {}
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                if (n := node.end_lineno - start + 1) > MAX_FUNCTION_LINES:
+                    long[f"{name}.{node.name}"] = n
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
+
+
+def test_no_import_cycle() -> None:
+    graph = _import_graph()
+    cycles = [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1]
+    assert not cycles, f"import cycles among: {cycles}"
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("from planner.network import matrix", {"planner.network.matrix"}),
+    ("from planner.network import node_times", {"planner.network"}),
+    ("from . import graph", {"planner.network.graph"}),
+    ("from .graph import x", {"planner.network.graph"}),
+    ("import planner.network.graph as g", {"planner.network.graph"}),
+    ("def f():\n    from planner import plan", {"planner.plan"}),
+    ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from planner import plan", set()),
+])
+def test_the_import_rule_reads_imports_as_documented(code: str, expected: set[str]) -> None:
+    known = {"planner", "planner.plan", "planner.network", "planner.network.graph",
+             "planner.network.matrix", "planner.network.quality"}
+    assert _imports(ast.parse(code), "planner.network.quality", False, known) == expected
+
+
+def test_a_cycle_is_found() -> None:
+    graph = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])
+    assert [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1] == [
+        ["a", "b", "c"]]
