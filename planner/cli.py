@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
-import os
 import sys
-import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -13,13 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from planner import i18n
+from planner import i18n, outputs, pipeline
 from planner._console import StageProgress
-from planner._io import write_csv
 from planner._paths import DEMO_SCENARIO, NATIONAL_SCENARIO
 from planner.errors import PlannerError
 from planner.i18n import gettext as _
 from planner.i18n import term
+from planner.plan import Plan
+from planner.scenario import Scenario, load_scenario
 
 app = typer.Typer(
     help="Plan a shared public service network: shared premises, pop-up and remote service "
@@ -52,9 +54,7 @@ def _nan(x: object) -> bool:
 
 
 def _pair(before: float, after: float, fmt: object) -> str:
-    """``before → after`` formatted by ``fmt`` (a function), or blank when neither is
-    known.
-    """
+    """Return ``before → after`` formatted by ``fmt``, or blank when neither is known."""
     if _nan(before) and _nan(after):
         return ""
     b = "-" if _nan(before) else fmt(before)
@@ -63,8 +63,9 @@ def _pair(before: float, after: float, fmt: object) -> str:
 
 
 def kpi_table(comparison: pd.DataFrame, title: str | None = None) -> Table:
-    """A rich table of the before/after KPIs (``before → after`` in each cell), its
-    headings, organisations and numbers in the language in effect.
+    """Return a rich table of the before/after KPIs (``before → after`` in each cell).
+
+    Its headings, organisations and numbers are in the language in effect.
     """
     t = Table(title=title if title is not None else _("Today → optimised plan"),
               show_edge=False)
@@ -93,7 +94,37 @@ def _fail(exc: Exception, lang: str | None = None) -> None:
     raise typer.Exit(code=2)
 
 
+def one_line_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command in its ``--lang`` and turn its errors into one line and exit code 2.
+
+    Every command is wrapped by this decorator (under ``@app.command``): a
+    :class:`planner.errors.PlannerError` becomes ``error: <message>`` on stderr (the word
+    in the command's language) with exit code 2 and no traceback (``--debug`` shows it).
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        lang = kwargs.get("lang")
+        lang = lang if isinstance(lang, str) else None
+        try:
+            with i18n.language(lang):
+                command(*args, **kwargs)
+        except PlannerError as exc:
+            _fail(exc, lang)
+
+    return wrapper
+
+
+@contextmanager
+def _scenario(path: Path, lang: str | None) -> Iterator[Scenario]:
+    """Load a scenario and, inside the block, use its language unless ``--lang`` chose one."""
+    sc = load_scenario(path)
+    with i18n.language(lang or sc.lang):
+        yield sc
+
+
 @app.command()
+@one_line_errors
 def demo(
     out: Path = typer.Option(Path("maps"), "--out", "-o",
                              help="Folder for demo.html, plan.gpkg and kpis.csv."),
@@ -117,32 +148,26 @@ def demo(
     (GeoNames places; residents, sites and offices made by stated rules) and the scenario
     is the national one with its region replaced by ``national:NAME``.
     """
-    try:
-        path = scenario or (NATIONAL_SCENARIO if region is not None else DEMO_SCENARIO)
-        with i18n.language(lang):
-            _run_demo(out, path, region=region, lang=lang)
-    except PlannerError as exc:
-        _fail(exc, lang)
-
-
-#: Solver settings of ``planner demo --region`` with the shipped national scenario: one
-#: maakunta at about the national run's density, solved in a couple of minutes.
-REGIONAL_DEMO_SOLVER = {"max_demand_points": 600, "time_limit_s": 90.0}
-
-
-def _run_demo(out: Path, scenario_path: Path, map_name: str = "demo.html",
-              region: str | None = None, lang: str | None = None) -> None:
-    from planner.scenario import load_scenario
-
-    sc = load_scenario(scenario_path)
-    with i18n.language(lang or sc.lang):
-        _run_scenario(out, sc, scenario_path, map_name, region)
+    path = scenario or (NATIONAL_SCENARIO if region is not None else DEMO_SCENARIO)
+    with _scenario(path, lang) as sc:
+        if region is not None:  # one maakunta of the illustrative national data
+            resize = path == NATIONAL_SCENARIO  # the shipped scenario is sized for Finland
+            sc = pipeline.regional_scenario(sc, region, resize=resize)
+            if resize:
+                console.print(_("Regional demo: demand aggregated to at most {cells} cells, "
+                                "{seconds} s to solve (set them in a copy of the scenario "
+                                "with --scenario)").format(
+                                    cells=sc.solver.max_demand_points,
+                                    seconds=f"{sc.solver.time_limit_s:g}"),
+                              soft_wrap=True, highlight=False)
+        _run(out, sc, path, outputs.DEMO)
 
 
 def map_title(region_name: str, scenario_name: str, plan_name: str | None = None) -> str:
-    """One title: the scenario's name, after the region's unless the scenario names it
-    already (``Central Helsinki shared service network (demo)``, not ``Central Helsinki
-    (demo): Central Helsinki shared service network (demo)``), then the plan's name.
+    """Return one title: the scenario's name, after the region's unless it names it.
+
+    ``Central Helsinki shared service network (demo)``, not ``Central Helsinki (demo):
+    Central Helsinki shared service network (demo)``; then the plan's name.
     """
     core = region_name.split(" (")[0].strip().casefold()
     title = (scenario_name if core and core in scenario_name.casefold()
@@ -150,45 +175,40 @@ def map_title(region_name: str, scenario_name: str, plan_name: str | None = None
     return f"{title} ({plan_name})" if plan_name else title
 
 
-def _run_scenario(out: Path, sc: object, scenario_path: Path, map_name: str,
-                  region: str | None) -> None:
-    from planner import evaluate, pipeline, report
-
-    if region is not None:  # one maakunta of the illustrative national data
-        from planner.data.national import MAAKUNNAT, maakunta_code
-
-        sc = sc.model_copy(update={"region": f"national:{MAAKUNNAT[maakunta_code(region)][0]}"})
-        if scenario_path == NATIONAL_SCENARIO:  # the shipped scenario is sized for Finland
-            solver = sc.solver.model_copy(update=REGIONAL_DEMO_SOLVER)
-            sc = sc.model_copy(update={"solver": solver})
-            console.print(_("Regional demo: demand aggregated to at most {cells} cells, "
-                            "{seconds} s to solve (set them in a copy of the scenario with "
-                            "--scenario)").format(cells=solver.max_demand_points,
-                                                  seconds=f"{solver.time_limit_s:g}"),
-                          soft_wrap=True, highlight=False)
-    out = _out_dir(out, _inputs(sc, scenario_path), (map_name, "plan.gpkg", "kpis.csv",
-                                                     "standards.csv", "sites.csv", "tours.csv",
-                                                     "report.xlsx"))
+def _run(out: Path, sc: Scenario, scenario_path: Path, names: outputs.OutputNames) -> None:
+    """Run a scenario through the pipeline, write its outputs and print what it found."""
+    out = outputs.output_folder(out, outputs.scenario_inputs(sc, scenario_path),
+                                names.files())
     with StageProgress(console) as status:
         result = pipeline.run(sc, progress=status.stage, lang=i18n.current())
-        status.stage(_("Writing the plan and the tables"))
-        comparison = result.comparison()
-        write_csv(comparison, out / "kpis.csv")
-        write_csv(evaluate.standards_report(result.plan, result.problem),
-                   out / "standards.csv", index=False)
-        write_csv(evaluate.site_table(result.plan, result.problem), out / "sites.csv",
-                   index=False)
-        if result.tours is not None:
-            write_csv(result.tours.stops, out / "tours.csv", index=False)
         status.stage(_("Writing the map and the report"))
-        written = report.write_report(out, result.region, result.problem, result.plan,
-                                      result.today, map_name=map_name,
-                                      title=map_title(result.region.name, sc.name),
-                                      tours=result.tours.stops if result.tours else None)
-        html, gpkg = written["map"], written["gpkg"]
-    console.print(kpi_table(comparison))
+        written = outputs.write_outputs(out, outputs.run_outputs(result), names,
+                                        outputs.ReportInputs(
+                                            result.region, result.problem, result.today,
+                                            title=map_title(result.region.name, sc.name),
+                                            tours=result.tours.stops if result.tours
+                                            else None))
+    console.print(kpi_table(result.comparison()))
     _print_tours_and_sharing(result)
-    meta = result.plan.meta
+    _print_solver(result.plan.meta)
+    console.print(_("Map:  {map}\nPlan: {plan}\nKPIs: {kpis}, {standards}, {sites}").format(
+        map=written["map"], plan=written["gpkg"], kpis=written["kpis"],
+        standards=written["standards"], sites=written["sites"]), soft_wrap=True)
+    console.print(_("Report: {xlsx}, {compare}, charts {travel} and {costs}").format(
+        xlsx=written["xlsx"], compare=written["compare_map"],
+        travel=written["travel_times"].name, costs=written["costs"].name), soft_wrap=True)
+    for note in result.region.notes:  # the data and its geography
+        console.print(f"Region: {note}", soft_wrap=True, highlight=False)
+    if isinstance(sc.region, str) and sc.region.startswith("national"):
+        console.print(_("{region}: illustrative data, GeoNames places (CC BY 4.0) with the "
+                        "stated rules of planner.data.national (residents scattered around "
+                        "places, rule-made sites and offices); not official offices or "
+                        "residents").format(region=result.region.name),
+                      soft_wrap=True, highlight=False)
+
+
+def _print_solver(meta: dict) -> None:
+    """Print the solver's line, its stages and the legend of the KPI table."""
     console.print(_("Solver: {status}, objective {objective} EUR/year, bound {bound}, gap "
                     "{gap}, {seconds} s").format(
                         status=term(meta["status"]),
@@ -200,25 +220,13 @@ def _run_scenario(out: Path, sc: object, scenario_path: Path, map_name: str,
     console.print(_("within std: share of residents within the access standard; o/s/p/r: "
                     "sites with offices, shared premises, pop-ups, remote points"),
                   soft_wrap=True)
-    console.print(_("Map:  {map}\nPlan: {plan}\nKPIs: {kpis}, {standards}, {sites}").format(
-        map=html, plan=gpkg, kpis=out / "kpis.csv", standards=out / "standards.csv",
-        sites=out / "sites.csv"), soft_wrap=True)
-    console.print(_("Report: {xlsx}, {compare}, charts {travel} and {costs}").format(
-        xlsx=written["xlsx"], compare=written["compare_map"],
-        travel=written["travel_times"].name, costs=written["costs"].name), soft_wrap=True)
-    for note in getattr(result.region, "notes", []):  # the data and its geography
-        console.print(f"Region: {note}", soft_wrap=True, highlight=False)
-    if isinstance(sc.region, str) and sc.region.startswith("national"):
-        console.print(_("{region}: illustrative data, GeoNames places (CC BY 4.0) with the "
-                        "stated rules of planner.data.national (residents scattered around "
-                        "places, rule-made sites and offices); not official offices or "
-                        "residents").format(region=result.region.name),
-                      soft_wrap=True, highlight=False)
 
 
 def _print_stages(meta: dict) -> None:
-    """The solve's stages (relaxation, starting plan, RINS, search, bound) and, for a
-    decomposed solve, a row per part with its bound and gap.
+    """Print the solve's stages and, for a decomposed solve, a row per part.
+
+    The stages are the relaxation, the starting plan, RINS, the search and the bound; each
+    part's row has its bound and gap.
     """
     st = meta.get("stages")
     if st:
@@ -246,9 +254,9 @@ def _print_stages(meta: dict) -> None:
         console.print(table)
 
 
-def _print_tours_and_sharing(result: object) -> None:
-    """One line on the pop-up tours and one per shared premise's Shapley/core split."""
-    tours = getattr(result, "tours", None)
+def _print_tours_and_sharing(result: pipeline.Run) -> None:
+    """Print one line on the pop-up tours and one per shared premise's cost split."""
+    tours = result.tours
     if tours is not None and len(tours.stops):
         days = tours.stops.groupby(["organisation", "team", "day"]).ngroups
         console.print(_("Pop-up tours: {days} team-days a month, {hours} h of staff travel "
@@ -256,9 +264,9 @@ def _print_tours_and_sharing(result: object) -> None:
                             days=days, hours=i18n.fmt_number(tours.travel_hours, 1),
                             cost=i18n.fmt_number(tours.travel_cost_eur)),
                       soft_wrap=True, highlight=False)
-    for note in getattr(tours, "notes", []) if tours is not None else []:
+    for note in tours.notes if tours is not None else []:
         console.print(f"  {note}", soft_wrap=True, highlight=False)
-    split = getattr(result, "cost_split", None)
+    split = result.cost_split
     if split is None or split.empty:
         return
     for site, g in split.groupby("site_id", sort=True):
@@ -276,6 +284,7 @@ def _print_tours_and_sharing(result: object) -> None:
 
 
 @app.command()
+@one_line_errors
 def fetch(
     region: Path = typer.Argument(..., help="A region spec YAML, or a scenario whose "
                                   "region: is a mapping."),
@@ -284,18 +293,15 @@ def fetch(
                                           "the user cache)."),
     refresh: bool = typer.Option(False, "--refresh", help="Download again even if cached."),
 ) -> None:
-    """Download a region's Finnish open data (Statistics Finland, the service catalogue, OSM)
-    into the local cache, with source, fetch time and licence beside each file, so that
-    later runs work offline.
-    """
-    try:
-        from planner.data.fetch import fetch_region
+    """Download a region's Finnish open data into the local cache.
 
-        with console.status(_("Fetching...")):
-            got = fetch_region(region, cache_dir=cache_dir, refresh=refresh)
-    except PlannerError as exc:
-        _fail(exc)
-        return
+    Statistics Finland, the service catalogue and OSM, with source, fetch time and licence
+    beside each file, so that later runs work offline.
+    """
+    from planner.data.fetch import fetch_region
+
+    with console.status(_("Fetching...")):
+        got = fetch_region(region, cache_dir=cache_dir, refresh=refresh)
     console.print(f"Cache: {got['cache_dir']}: {got['downloaded']} downloaded, "
                   f"{got['cached']} already cached", soft_wrap=True, highlight=False)
     for key, n in got.get("counts", {}).items():
@@ -309,6 +315,7 @@ def fetch(
 
 
 @app.command()
+@one_line_errors
 def run(
     scenario: Path = typer.Argument(..., help="Scenario YAML."),
     out: Path = typer.Option(Path("maps"), "--out", "-o",
@@ -321,14 +328,12 @@ def run(
     organisation), OUT/standards.csv (every standard per area, met or not) and
     OUT/sites.csv (organisations, visits and desks per site).
     """
-    try:
-        with i18n.language(lang):
-            _run_demo(out, scenario, map_name="plan.html", lang=lang)
-    except PlannerError as exc:
-        _fail(exc, lang)
+    with _scenario(scenario, lang) as sc:
+        _run(out, sc, scenario, outputs.RUN)
 
 
 @app.command()
+@one_line_errors
 def sweep(
     scenario: Path = typer.Argument(..., help="Scenario YAML."),
     vary: list[str] = typer.Option(
@@ -351,25 +356,21 @@ def sweep(
     OUT/<variant>/ with plan.gpkg, kpis.csv, standards.csv and scenario.yaml (or error.txt).
     Exits 0 when at least one variant solved.
     """
-    try:
-        with i18n.language(lang):
-            ok = _sweep(scenario, vary, out, workers, scheduler)
-    except PlannerError as exc:
-        _fail(exc, lang)
-        return
-    if not ok:
+    if not _sweep(scenario, vary, out, workers, scheduler):
         raise typer.Exit(code=2)
 
 
 def _sweep(scenario_path: Path, specs: list[str], out: Path, workers: int,
            scheduler: str | None) -> bool:
+    """Run a sweep with a progress bar; return whether any variant solved."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from planner import sweep as sw
 
     variants = sw.load_variants(scenario_path, specs)
-    inputs = sorted({p for v in variants for p in _inputs(v.scenario, scenario_path)})
-    out = _out_dir(out, inputs, ("summary.csv", *(
+    inputs = sorted({p for v in variants
+                     for p in outputs.scenario_inputs(v.scenario, scenario_path)})
+    out = outputs.output_folder(out, inputs, ("summary.csv", *(
         f"{v.name}/{f}" for v in variants for f in sw.VARIANT_FILES)))
     by_name = {v.name: v for v in variants}
     where = scheduler or _("a local cluster of {workers} worker process(es)").format(
@@ -400,6 +401,7 @@ def _sweep(scenario_path: Path, specs: list[str], out: Path, workers: int,
 
 
 @app.command("evaluate")
+@one_line_errors
 def evaluate_cmd(
     scenario: Path = typer.Argument(..., help="Scenario YAML."),
     proposal: Path = typer.Argument(
@@ -411,78 +413,59 @@ def evaluate_cmd(
     out: Path = typer.Option(Path("maps"), "--out", "-o", help="Folder for the outputs."),
     lang: str | None = _lang_option(),
 ) -> None:
-    """Evaluate a proposal: costs, access, the standards it breaks and where, who gains
-    and who loses, against today's network and the optimised plan.
+    """Evaluate a proposal against today's network and the optimised plan.
 
-    For every organisation the proposal names, its rows are that organisation's whole
-    network (its offices not listed close); other organisations keep today's network.
-    Writes OUT/proposal.html, OUT/proposal.gpkg, OUT/proposal_kpis.csv,
+    Costs, access, the standards it breaks and where, who gains and who loses. For every
+    organisation the proposal names, its rows are that organisation's whole network (its
+    offices not listed close); other organisations keep today's network. Writes
+    OUT/proposal.html, OUT/proposal.gpkg, OUT/proposal_kpis.csv,
     OUT/proposal_standards.csv and OUT/proposal_access.csv.
     """
-    try:
-        with i18n.language(lang):
-            _evaluate(scenario, proposal, optimised, out, lang)
-    except PlannerError as exc:
-        _fail(exc, lang)
+    from planner.proposal import read_proposal
+
+    with _scenario(scenario, lang) as sc:
+        names = outputs.PROPOSAL
+        out = outputs.output_folder(out, outputs.scenario_inputs(sc, scenario, proposal,
+                                                                 optimised), names.files())
+        table = read_proposal(proposal)
+        best = Plan.from_file(optimised) if optimised is not None else None
+        with StageProgress(console) as status:
+            ev = pipeline.evaluate_proposal(sc, table, name=proposal.stem, source=str(proposal),
+                                            optimised=best, progress=status.stage)
+            status.stage(_("Writing the map and the report"))
+            written = outputs.write_outputs(
+                out, outputs.evaluation_outputs(ev), names, outputs.ReportInputs(
+                    ev.region, ev.problem, ev.today,
+                    title=map_title(ev.region.name, sc.name, ev.proposal.name),
+                    extra={"Checks": ev.checks, "Access changes": ev.access_by_area}))
+        _print_evaluation(ev)
+        console.print(_("Map: {map}\nWorkbook: {xlsx} (Agreements, Budgets, Cost sharing, Checks, "
+                        "Access changes)\nOutputs in {out}").format(map=written["map"],
+                                                                  xlsx=written["xlsx"], out=out),
+                      soft_wrap=True)
 
 
-def _evaluate(scenario_path: Path, proposal_path: Path, optimised_path: Path | None,
-              out: Path, lang: str | None = None) -> None:
-    from planner.scenario import load_scenario
-
-    sc = load_scenario(scenario_path)
-    with i18n.language(lang or sc.lang):
-        _evaluate_scenario(sc, scenario_path, proposal_path, optimised_path, out)
-
-
-def _evaluate_scenario(sc: object, scenario_path: Path, proposal_path: Path,
-                       optimised_path: Path | None, out: Path) -> None:
-    from planner import checks, decompose, evaluate, pipeline, report
-    from planner.plan import Plan
-    from planner.proposal import proposal_plan, read_proposal
-
-    inputs = _inputs(sc, scenario_path, proposal_path, optimised_path)
-    out = _out_dir(out, inputs, ("proposal.html", "proposal.gpkg", "proposal_kpis.csv",
-                                 "proposal_standards.csv", "proposal_access.csv",
-                                 "report.xlsx"))
-    table = read_proposal(proposal_path)
-    with StageProgress(console) as status:
-        region, problem = pipeline.prepare(sc, progress=status.stage)
-        status.stage(_("Evaluating today's network and the proposal"))
-        today = evaluate.current_plan(problem)
-        today.kpis = evaluate.evaluate(today, problem)
-        mine = proposal_plan(table, problem, name=proposal_path.stem,
-                             source=str(proposal_path))
-        mine.kpis = evaluate.evaluate(mine, problem)
-        if optimised_path is not None:
-            best = Plan.from_file(optimised_path)
-        else:
-            status.stage(_("Optimising"))
-            best = decompose.solve(problem)  # honours solver.decompose, as a run does
-        best.kpis = evaluate.evaluate(best, problem)
-        status.stage(_("Writing the map and the report"))
-        standards = checks.standards_status(evaluate.standards_report(today, problem),
-                                            evaluate.standards_report(mine, problem))
-        access = evaluate.access_changes(today, mine, problem)
-        by_area = evaluate.access_changes_by_area(today, mine, problem)
-        breaches = checks.plan_checks(mine, problem)
-        vs_today = pipeline.compare(today, mine)
-        written = report.write_report(
-            out, region, problem, mine, today, map_name="proposal.html",
-            title=map_title(region.name, sc.name, mine.name), gpkg_name="proposal.gpkg",
-            extra={"Checks": breaches, "Access changes": by_area})
-        write_csv(vs_today, out / "proposal_kpis.csv")
-        write_csv(standards, out / "proposal_standards.csv", index=False)
-        write_csv(access, out / "proposal_access.csv")
-    console.print(kpi_table(vs_today, title=_("Today → {plan}").format(plan=mine.name)))
-    console.print(kpi_table(pipeline.compare(mine, best),
-                            title=_("{plan} → optimised plan").format(plan=mine.name)))
-    totals = {n: evaluate.total_cost(p, problem) for n, p in
-              ((_("today"), today), (mine.name, mine), (_("optimised"), best))}
+def _print_evaluation(ev: pipeline.Evaluation) -> None:
+    """Print the KPIs, totals, broken standards, broken rules and access changes."""
+    name = ev.proposal.name
+    console.print(kpi_table(ev.vs_today(), title=_("Today → {plan}").format(plan=name)))
+    console.print(kpi_table(ev.vs_optimised(),
+                            title=_("{plan} → optimised plan").format(plan=name)))
+    labels = {"today": _("today"), "proposal": name, "optimised": _("optimised")}
     console.print(_("Total cost (organisations + residents' time + unserved visits), "
                     "EUR/year: ")
-                  + ", ".join(f"{n} {i18n.fmt_number(c)}" for n, c in totals.items()),
-                  soft_wrap=True)
+                  + ", ".join(f"{labels[k]} {i18n.fmt_number(c)}"
+                              for k, c in ev.totals().items()), soft_wrap=True)
+    _print_broken(ev.standards)
+    for r in ev.checks.itertuples():
+        label = "[red]" + _("rule") + "[/]" if r.severity == "breach" else _("note")
+        console.print(f"{label} {r.rule}: {r.organisation or ''} {r.message}".replace("  ", " "),
+                      soft_wrap=True, highlight=False)
+    _print_access(ev.access, ev.access_by_area)
+
+
+def _print_broken(standards: pd.DataFrame) -> None:
+    """Print every standard the proposal breaks, new or already broken today."""
     broken = standards[~standards["met"]]
     for r in broken.itertuples():
         where = _("all residents") if r.area == "all" else f"{term(r.area)} {r.group}"
@@ -498,89 +481,34 @@ def _evaluate_scenario(sc: object, scenario_path: Path, proposal_path: Path,
             soft_wrap=True, highlight=False)
     if broken.empty:
         console.print(_("The proposal meets every access standard."))
-    for r in breaches.itertuples():
-        label = "[red]" + _("rule") + "[/]" if r.severity == "breach" else _("note")
-        console.print(f"{label} {r.rule}: {r.organisation or ''} {r.message}".replace("  ", " "),
-                      soft_wrap=True, highlight=False)
+
+
+def _print_access(access: pd.DataFrame, by_area: pd.DataFrame) -> None:
+    """Print who gains and who loses, per organisation and then per area and age group."""
     for org, r in access.iterrows():
-        if r["residents_gaining"] or r["residents_losing"]:
-            console.print(_("{organisation}: {gaining} residents gain and {losing} lose "
-                            "in-person service within {standard}").format(
-                                organisation=term(org),
-                                gaining=i18n.fmt_number(r["residents_gaining"]),
-                                losing=i18n.fmt_number(r["residents_losing"]),
-                                standard=r["standard"]), soft_wrap=True, highlight=False)
-            g = by_area[(by_area["organisation"] == org) & (by_area["age_group"] != "all")]
-            # the levels that divide the region (all areas when none does)
-            split_levels = [lv for lv, h in g.groupby("level") if lv != "all"
-                            and h["area"].nunique() > 1] or ["all"]
-            for rr in g[g["level"].isin(split_levels)].itertuples():
-                where = _("region") if rr.level == "all" else f"{term(rr.level)} {rr.area}"
-                console.print("  " + _("{where}, age {age}: +{gaining} / -{losing}").format(
-                    where=where, age=rr.age_group,
-                    gaining=i18n.fmt_number(rr.residents_gaining),
-                    losing=i18n.fmt_number(rr.residents_losing)),
-                    soft_wrap=True, highlight=False)
-    console.print(_("Map: {map}\nWorkbook: {xlsx} (Agreements, Budgets, Cost sharing, Checks, "
-                    "Access changes)\nOutputs in {out}").format(map=written["map"],
-                                                              xlsx=written["xlsx"], out=out),
-                  soft_wrap=True)
-
-
-def _inputs(sc: object, *paths: Path | None) -> list[Path]:
-    """The files a run reads: ``paths`` and the own files of a scenario's region spec."""
-    from planner.data.spec import RegionSpec
-
-    region = getattr(sc, "region", None)
-    own: list[Path] = []
-    if isinstance(region, RegionSpec):
-        own = [f.path for f in (*region.service_points, *region.sites, region.demand)
-               if f is not None]
-        own += [p for p in (region.employment_areas, region.osm_pbf) if p is not None]
-    return [p for p in paths if p is not None] + own
-
-
-def _out_dir(out: Path, inputs: list[Path], outputs: tuple[str, ...]) -> Path:
-    """The output folder; refuses a file in its place, a folder that cannot be written and
-    outputs that would overwrite an input. Nothing is created here.
-    """
-    out = out.resolve()
-    if out.exists() and not out.is_dir():
-        raise PlannerError(_("{out}: --out must be a folder, not a file; give a folder "
-                             "path").format(out=out))
-    base = out
-    while not base.exists():  # the folder itself, or the nearest ancestor it would go in
-        base = base.parent
-    if not base.is_dir():
-        raise PlannerError(_("{out}: cannot create the --out folder because {base} is a "
-                             "file; give a folder path").format(out=out, base=base))
-    if not _writable(base):
-        raise PlannerError(_("{out}: the --out folder cannot be written ({base} is read-only "
-                             "or not yours); choose a folder you can write to").format(
-                                 out=out, base=base))
-    for p in inputs:
-        for name in outputs:
-            if (out / name).resolve() == p.resolve():
-                raise PlannerError(_("{input}: this input would be overwritten by the output "
-                                     "{name}; choose another --out folder").format(
-                                         input=p, name=name))
-    return out
-
-
-def _writable(folder: Path) -> bool:
-    """True when a folder can really be written: permission bits lie to root and on
-    read-only mounts, so a probe folder is made and removed.
-    """
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return False
-    try:
-        tempfile.TemporaryDirectory(prefix=".planner-probe-", dir=folder).cleanup()
-    except OSError:
-        return False
-    return True
+        if not (r["residents_gaining"] or r["residents_losing"]):
+            continue
+        console.print(_("{organisation}: {gaining} residents gain and {losing} lose "
+                        "in-person service within {standard}").format(
+                            organisation=term(org),
+                            gaining=i18n.fmt_number(r["residents_gaining"]),
+                            losing=i18n.fmt_number(r["residents_losing"]),
+                            standard=r["standard"]), soft_wrap=True, highlight=False)
+        g = by_area[(by_area["organisation"] == org) & (by_area["age_group"] != "all")]
+        # the levels that divide the region (all areas when none does)
+        split_levels = [lv for lv, h in g.groupby("level") if lv != "all"
+                        and h["area"].nunique() > 1] or ["all"]
+        for rr in g[g["level"].isin(split_levels)].itertuples():
+            where = _("region") if rr.level == "all" else f"{term(rr.level)} {rr.area}"
+            console.print("  " + _("{where}, age {age}: +{gaining} / -{losing}").format(
+                where=where, age=rr.age_group,
+                gaining=i18n.fmt_number(rr.residents_gaining),
+                losing=i18n.fmt_number(rr.residents_losing)),
+                soft_wrap=True, highlight=False)
 
 
 @app.command("report")
+@one_line_errors
 def report_cmd(
     plan: Path = typer.Argument(..., help="A saved plan (plan.gpkg or .geojson)."),
     scenario: Path = typer.Option(DEMO_SCENARIO, "--scenario", "-s",
@@ -597,42 +525,21 @@ def report_cmd(
     sharing), OUT/report_*.csv, OUT/plan.gpkg (the plan with sites, demand and areas
     layers), OUT/travel_times.png and OUT/costs.png.
     """
-    try:
-        with i18n.language(lang):
-            _report(plan, scenario, out, lang)
-    except PlannerError as exc:
-        _fail(exc, lang)
-
-
-def _report(plan_path: Path, scenario_path: Path, out: Path, lang: str | None = None) -> None:
-    from planner.scenario import load_scenario
-
-    sc = load_scenario(scenario_path)
-    with i18n.language(lang or sc.lang):
-        _report_plan(plan_path, sc, scenario_path, out)
-
-
-def _report_plan(plan_path: Path, sc: object, scenario_path: Path, out: Path) -> None:
-    from planner import evaluate, pipeline, report
-    from planner.plan import Plan
-
-    outputs = ("plan.html", "plan_compare.html", "plan.gpkg", "report.xlsx",
-               "travel_times.png", "costs.png", *(f"{s}.csv" for s in report.SHEETS.values()))
-    out = _out_dir(out, _inputs(sc, plan_path, scenario_path), outputs)
-    plan = Plan.from_file(plan_path)
-    with StageProgress(console) as status:
-        region, problem = pipeline.prepare(sc, progress=status.stage)
-        status.stage(_("Evaluating today's network and the plan"))
-        today = evaluate.current_plan(problem)
-        today.kpis = evaluate.evaluate(today, problem)
-        plan.kpis = evaluate.evaluate(plan, problem)
-        status.stage(_("Writing the map and the report"))
-        written = report.write_report(out, region, problem, plan, today,
-                                      map_name="plan.html",
-                                      title=map_title(region.name, sc.name, plan.name))
-    console.print(kpi_table(pipeline.compare(today, plan),
-                            title=_("Today → {plan}").format(plan=plan.name)))
-    console.print(_("Written: ") + ", ".join(str(p) for p in written.values()), soft_wrap=True)
+    with _scenario(scenario, lang) as sc:
+        names = outputs.REPORT
+        out = outputs.output_folder(out, outputs.scenario_inputs(sc, plan, scenario),
+                                    names.files())
+        saved = Plan.from_file(plan)
+        with StageProgress(console) as status:
+            result = pipeline.evaluate_plan(sc, saved, progress=status.stage)
+            status.stage(_("Writing the map and the report"))
+            written = outputs.write_outputs(
+                out, outputs.Outputs(result.plan), names, outputs.ReportInputs(
+                    result.region, result.problem, result.today,
+                    title=map_title(result.region.name, sc.name, saved.name)))
+        console.print(kpi_table(result.comparison(),
+                                title=_("Today → {plan}").format(plan=saved.name)))
+        console.print(_("Written: ") + ", ".join(str(p) for p in written.values()), soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -189,7 +189,7 @@ def run(scenario: Scenario, region: Region | None = None,
 
 
 def plan_tours(problem: Problem, plan: Plan) -> routing.Tours | None:
-    """The pop-up teams' monthly tours of a plan (None without staff travel times).
+    """Plan the pop-up teams' monthly tours of a plan (None without staff travel times).
 
     Every tour starts and ends at a site where its organisation is staffed in the plan (an
     office of its own or in shared premises). When the problem is solved by area
@@ -234,3 +234,164 @@ def compare(before: Plan, after: Plan) -> pd.DataFrame:
     })
     out.index.name = "organisation"
     return out
+
+
+@dataclass
+class Evaluation:
+    """A proposal evaluated against today's network and the optimised plan.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    region : Region
+    problem : Problem
+    today, proposal, optimised : Plan
+        Each with its KPIs.
+    standards : pandas.DataFrame
+        Every standard per area today and in the proposal, each broken one marked
+        ``new`` or ``already broken today`` (:func:`planner.checks.standards_status`).
+    access : pandas.DataFrame
+        Residents gaining and losing in-person service within the standard, per
+        organisation (:func:`planner.evaluate.access_changes`).
+    access_by_area : pandas.DataFrame
+        The same per area and age group (:func:`planner.evaluate.access_changes_by_area`).
+    checks : pandas.DataFrame
+        The optimiser's rules the proposal breaks (:func:`planner.checks.plan_checks`).
+    """
+
+    scenario: Scenario
+    region: Region
+    problem: Problem
+    today: Plan
+    proposal: Plan
+    optimised: Plan
+    standards: pd.DataFrame
+    access: pd.DataFrame
+    access_by_area: pd.DataFrame
+    checks: pd.DataFrame
+
+    def vs_today(self) -> pd.DataFrame:
+        """Return the KPIs of today and the proposal side by side."""
+        return compare(self.today, self.proposal)
+
+    def vs_optimised(self) -> pd.DataFrame:
+        """Return the KPIs of the proposal and the optimised plan side by side."""
+        return compare(self.proposal, self.optimised)
+
+    def totals(self) -> dict[str, float]:
+        """Return the total cost of today, the proposal and the optimised plan.
+
+        Organisations' costs, residents' time and unserved visits, EUR/year, keyed
+        ``today``, ``proposal`` and ``optimised``.
+        """
+        return {key: evaluate.total_cost(p, self.problem) for key, p in
+                (("today", self.today), ("proposal", self.proposal),
+                 ("optimised", self.optimised))}
+
+
+def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "proposal",
+                      source: str = "", region: Region | None = None,
+                      optimised: Plan | None = None, progress: Progress | None = None
+                      ) -> Evaluation:
+    """Evaluate a user's proposal: costs, access, broken standards and rules.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    table : pandas.DataFrame
+        The proposal's rows (:func:`planner.proposal.read_proposal`): for every
+        organisation it names, its whole network; other organisations keep today's.
+    name, source : str
+        The proposal plan's name and where it came from.
+    region : Region, optional
+        A region already built (else built from ``scenario.region``).
+    optimised : Plan, optional
+        A saved optimised plan to compare with; without it the scenario is solved as a
+        run solves it (:func:`planner.decompose.solve`: every solver setting, including
+        ``solver.decompose``, holds).
+    progress : callable, optional
+        Called with a short message as each stage starts.
+
+    Returns
+    -------
+    Evaluation
+    """
+    from planner import checks
+    from planner.proposal import proposal_plan
+
+    say = progress or (lambda _msg: None)
+    region, problem = prepare(scenario, region, say)
+    say(_("Evaluating today's network and the proposal"))
+    today = evaluate.current_plan(problem)
+    today.kpis = evaluate.evaluate(today, problem)
+    mine = proposal_plan(table, problem, name=name, source=source)
+    mine.kpis = evaluate.evaluate(mine, problem)
+    if optimised is None:
+        say(_("Optimising"))
+        optimised = decompose.solve(problem)
+    optimised.kpis = evaluate.evaluate(optimised, problem)
+    standards = checks.standards_status(evaluate.standards_report(today, problem),
+                                        evaluate.standards_report(mine, problem))
+    return Evaluation(scenario=scenario, region=region, problem=problem, today=today,
+                      proposal=mine, optimised=optimised, standards=standards,
+                      access=evaluate.access_changes(today, mine, problem),
+                      access_by_area=evaluate.access_changes_by_area(today, mine, problem),
+                      checks=checks.plan_checks(mine, problem))
+
+
+def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,
+                  progress: Progress | None = None) -> Run:
+    """Evaluate a saved plan and today's network without solving again.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the plan was made for.
+    plan : Plan
+    region : Region, optional
+        A region already built (else built from ``scenario.region``).
+    progress : callable, optional
+        Called with a short message as each stage starts.
+
+    Returns
+    -------
+    Run
+        The plan and today's network with their KPIs (no tours, no cost split).
+    """
+    say = progress or (lambda _msg: None)
+    region, problem = prepare(scenario, region, say)
+    say(_("Evaluating today's network and the plan"))
+    today = evaluate.current_plan(problem)
+    today.kpis = evaluate.evaluate(today, problem)
+    plan.kpis = evaluate.evaluate(plan, problem)
+    return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan)
+
+
+#: Solver settings of a regional demo with the shipped national scenario: one maakunta at
+#: about the national run's density, solved in a couple of minutes.
+REGIONAL_SOLVER = {"max_demand_points": 600, "time_limit_s": 90.0}
+
+
+def regional_scenario(scenario: Scenario, maakunta: str, resize: bool = False) -> Scenario:
+    """Return the scenario planning one maakunta of the illustrative national data.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    maakunta : str
+        A maakunta's Finnish or English name or code (e.g. ``Pirkanmaa``, ``Kainuu``).
+    resize : bool
+        Also apply :data:`REGIONAL_SOLVER` (for the shipped national scenario, which is
+        sized for the whole of Finland).
+
+    Returns
+    -------
+    Scenario
+        A copy whose region is ``national:<maakunta>``.
+    """
+    from planner.data.national import MAAKUNNAT, maakunta_code
+
+    sc = scenario.model_copy(update={"region": f"national:{MAAKUNNAT[maakunta_code(maakunta)][0]}"})
+    if resize:
+        sc = sc.model_copy(update={"solver": sc.solver.model_copy(update=REGIONAL_SOLVER)})
+    return sc

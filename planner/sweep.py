@@ -33,7 +33,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel
 
-from planner._io import atomic_write, write_csv
+from planner import outputs
+from planner._io import atomic_write
 from planner.errors import InputError, PlannerError
 from planner.plan import Plan
 from planner.scenario import Scenario, did_you_mean, load_scenario, parse_scenario
@@ -122,8 +123,10 @@ def parse_vary(spec: str) -> Vary:
 
 # --------------------------------------------------------------------------- schema paths
 def _node(ann: Any) -> Any:
-    """What a scenario annotation allows below it: a model class, ``("list", item)``,
-    ``("dict", allowed keys, value)``, or ``None`` for a plain value.
+    """Return what a scenario annotation allows below it.
+
+    A model class, ``("list", item)``, ``("dict", allowed keys, value)``, or ``None`` for a
+    plain value.
     """
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
@@ -149,8 +152,9 @@ def _keys_here(node: Any, here: dict) -> list[str]:
 
 
 def _set_path(data: dict, vary: Vary, value: Any) -> None:
-    """Set ``vary.key`` in the scenario mapping ``data`` (in place), checked against the
-    scenario schema; missing mappings on the way are created for keys the schema knows.
+    """Set ``vary.key`` in the scenario mapping ``data`` (in place), checked by the schema.
+
+    Missing mappings on the way are created for keys the schema knows.
     """
     where: Any = data
     node: Any = Scenario
@@ -213,7 +217,7 @@ class Variant:
 
 
 def _label(key: str) -> str:
-    """The last named part of a key, with trailing indices: ``standards.0`` -> ``standards0``."""
+    """Return the last named part of a key with its indices (``standards.0``: ``standards0``)."""
     parts = key.split(".")
     named = max((i for i, p in enumerate(parts) if not p.isdigit()), default=0)
     return parts[named] + "".join(parts[named + 1:])
@@ -389,7 +393,7 @@ def run_variant(name: str, values: dict[str, Any], scenario: Scenario) -> Varian
 
 @contextlib.contextmanager
 def _client(workers: int, scheduler: str | None) -> Iterator[Any]:
-    """A Dask client: connected to ``scheduler``, or to a new local cluster of processes."""
+    """Yield a Dask client connected to ``scheduler``, or to a new local cluster."""
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -472,19 +476,17 @@ def write_variant(out: str | Path, variant: Variant, result: VariantResult) -> l
                           sort_keys=False, allow_unicode=True)
     written = [atomic_write(folder / "scenario.yaml",
                             lambda tmp: tmp.write_text(text, encoding="utf-8"))]
+    names = outputs.VARIANT
     if result.plan is None:
-        for name in ("plan.gpkg", "kpis.csv", "standards.csv"):
+        for name in (names.gpkg, names.kpis, names.standards):
             (folder / name).unlink(missing_ok=True)
         written.append(atomic_write(folder / "error.txt", lambda tmp: tmp.write_text(
             result.message + "\n", encoding="utf-8")))
         return written
     (folder / "error.txt").unlink(missing_ok=True)
-    written.append(result.plan.to_file(folder / "plan.gpkg"))
-    if result.comparison is not None:
-        written.append(write_csv(result.comparison, folder / "kpis.csv"))
-    if result.standards is not None:
-        written.append(write_csv(result.standards, folder / "standards.csv", index=False))
-    return written
+    files = outputs.write_outputs(folder, outputs.Outputs(
+        result.plan, kpis=result.comparison, standards=result.standards), names)
+    return written + list(files.values())
 
 
 def summary_table(results: list[VariantResult]) -> pd.DataFrame:

@@ -42,8 +42,9 @@ def problem() -> Problem:
 
 def _share_by_hand(plan: Plan, problem: Problem, org: str, minutes: float,
                    min_popup_days: int, area: str | None = None) -> float:
-    """Share of residents (of municipality ``area``, else all) with an eligible open site of
-    ``org`` within ``minutes``.
+    """Return the share of residents near an eligible open site of ``org``.
+
+    Residents of municipality ``area`` (else all) within ``minutes``.
     """
     position = {str(s): i for i, s in enumerate(problem.sites["site_id"])}
     eligible = set()
@@ -290,9 +291,11 @@ def test_demo_shows_a_tour_and_a_cost_split(demo_run: tuple[Result, Path]) -> No
 
 
 def test_demo_plan_is_one_a_facility_planner_can_sign(demo_run: tuple[Result, Path]) -> None:
-    """The demo's outputs, read as a planner would: hosts are partners' premises (or
-    agreed), a closed host hosts nobody, every tour starts where its organisation is
-    staffed, the savings lines add up, and today's offices receive their recorded visits.
+    """Read the demo's outputs as a planner would.
+
+    Hosts are partners' premises (or agreed), a closed host hosts nobody, every tour starts
+    where its organisation is staffed, the savings lines add up, and today's offices
+    receive their recorded visits.
     """
     _, out = demo_run
     dec = pd.read_csv(out / "report_decisions.csv", dtype={"site_id": str})
@@ -336,9 +339,11 @@ def test_demo_plan_is_one_a_facility_planner_can_sign(demo_run: tuple[Result, Pa
 
 def test_finnish_demo_prints_finnish_and_keeps_the_csv_keys(
         demo_run: tuple[Result, Path], demo_run_fi: tuple[Result, Path]) -> None:
-    """``planner demo --lang fi``: the printed table, the solver line and the workbook are
-    Finnish, numbers in Finnish format; the CSV files are byte for byte the English run's
-    (machine-readable keys, same scenario and seed).
+    """Check ``planner demo --lang fi``.
+
+    The printed table, the solver line and the workbook are Finnish, numbers in Finnish
+    format; the CSV files are byte for byte the English run's (machine-readable keys, same
+    scenario and seed).
     """
     (_, out_en), (result, out_fi) = demo_run, demo_run_fi
     assert result.exit_code == 0, result.output
@@ -381,9 +386,7 @@ def test_finnish_demo_prints_finnish_and_keeps_the_csv_keys(
 
 def test_swedish_report_of_the_demo_plan(demo_run: tuple[Result, Path],
                                          tmp_path: Path) -> None:
-    """``planner report --lang sv``: the map and the workbook in Swedish, the CSVs in
-    English keys.
-    """
+    """Check ``planner report --lang sv``: map and workbook in Swedish, CSV keys English."""
     _, demo_out = demo_run
     result = CliRunner().invoke(planner.cli.app, [
         "report", str(demo_out / "plan.gpkg"), "--out", str(tmp_path), "--lang", "sv"],

@@ -81,8 +81,10 @@ class Case:
 
 @pytest.fixture(scope="module")
 def case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
-    """The tiny region's files, its cache filled, and a LocalCluster started after that
-    (its worker processes inherit ``PLANNER_CACHE_DIR``).
+    """Yield the tiny region's files, its cache filled, and a LocalCluster.
+
+    The cluster is started after the cache is filled: its worker processes inherit
+    ``PLANNER_CACHE_DIR``.
     """
     folder = tmp_path_factory.mktemp("sweep")
     fake = FakeFinland()
