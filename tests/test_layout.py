@@ -121,3 +121,12 @@ def test_a_cycle_is_found() -> None:
     graph = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])
     assert [sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1] == [
         ["a", "b", "c"]]
+
+
+def test_the_readme_layout_table_lists_every_module() -> None:
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("\n## Layout", 1)[1].split("\n## ", 1)[0]
+    missing = [str(path.relative_to(PACKAGE.parent)) for path in _modules().values()
+               if path.name != "__init__.py"
+               and f"`{path.relative_to(PACKAGE.parent).as_posix()}`" not in layout]
+    assert not missing, f"modules missing from the README's layout table: {missing}"
