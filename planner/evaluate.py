@@ -1,20 +1,29 @@
 """KPIs of a plan: access within the standard, travel times and costs, per organisation.
 
 Works on any ``Plan``: the optimiser's, today's network, or one a user wrote by hand.
+
+Besides the KPIs, the numbers the maps and the report draw and tabulate per place are
+computed here: residents' minutes to in-person service per demand point
+(:func:`travel_minutes`) and the areas the plan's in-person sites reach within a time
+(:func:`plan_isochrones`, drawing on :mod:`planner.network.isochrones`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner.errors import InputError
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
 from planner.pricing import price_decisions
 from planner.problem import Problem, expand_standards
+from planner.region import Region
 
 KPI_COLUMNS = (
     "standard", "residents", "residents_within_standard", "share_within_standard",
@@ -400,3 +409,150 @@ def standards_report(plan: Plan, problem: Problem) -> pd.DataFrame:
                      "required_share": st.share, "achieved_share": achieved,
                      "met": achieved + 1e-9 >= st.share})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- per place
+def _weighted_minutes(inp: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Return the visit-weighted mean of ``minutes`` per ``keys``.
+
+    The plain mean where the visits sum to 0.
+    """
+    inp = inp[inp["minutes"].notna()]
+    g = (inp.assign(_mw=inp["minutes"] * inp["visits"])
+         .groupby(keys, sort=True)
+         .agg(w=("visits", "sum"), mw=("_mw", "sum"), plain=("minutes", "mean")))
+    return pd.Series(np.where(g["w"] > 0, g["mw"] / g["w"].where(g["w"] > 0, 1.0), g["plain"]),
+                     index=g.index, dtype=float)
+
+
+def travel_minutes(assignment: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
+    """Return minutes to in-person service per demand point, overall and per organisation.
+
+    Parameters
+    ----------
+    assignment : pandas.DataFrame
+        ``Plan.assignment`` (``demand_id``, ``organisation``, ``channel``, ``visits``,
+        ``minutes``).
+
+    Returns
+    -------
+    overall : dict of str to float
+        Per ``demand_id`` (as str): the visit-weighted mean of ``minutes`` over rows with
+        ``channel == "in_person"`` of all organisations; demand points without in-person
+        visits are absent.
+    per_org : pandas.DataFrame
+        One row per (``demand_id`` as str, ``organisation``) with ``minutes`` (visit-weighted
+        mean of in-person rows, NaN without any) and ``in_person``, ``remote``, ``unserved``
+        visits.
+    """
+    channels = ["in_person", "remote", "unserved"]
+    cols = ["demand_id", "organisation", "minutes", *channels]
+    if assignment is None or not len(assignment):
+        return {}, pd.DataFrame(columns=cols)
+    a = pd.DataFrame({
+        "demand_id": assignment["demand_id"].astype(str),
+        "organisation": assignment["organisation"].astype(str),
+        "channel": assignment["channel"].astype(str),
+        "visits": pd.to_numeric(assignment["visits"], errors="coerce").fillna(0.0),
+        "minutes": pd.to_numeric(assignment["minutes"], errors="coerce"),
+    })
+    inp = a[a["channel"] == "in_person"]
+    overall = _weighted_minutes(inp, ["demand_id"])
+    per_org = (a.pivot_table(index=["demand_id", "organisation"], columns="channel",
+                             values="visits", aggfunc="sum", fill_value=0.0)
+               .reindex(columns=channels, fill_value=0.0))
+    per_org.columns.name = None
+    per_org.insert(0, "minutes", _weighted_minutes(inp, ["demand_id", "organisation"])
+                   .reindex(per_org.index))
+    return ({str(d): float(v) for d, v in overall.items()},
+            per_org.reset_index()[cols].astype({c: float for c in ["minutes", *channels]}))
+
+
+def plan_isochrones(plan: Plan, problem: Problem, minutes: Sequence[float], *,
+                    method: str = "reach", region: Region | None = None,
+                    mode: str | None = None, **kwargs: Any) -> gpd.GeoDataFrame:
+    """Return the areas within ``minutes`` of each site of the plan with in-person service.
+
+    Parameters
+    ----------
+    plan : planner.Plan
+        Sites with an office, shared premises or a pop-up are drawn.
+    problem : planner.Problem
+        Its ``sites``, ``demand`` and ``times`` (minutes from each demand point to each
+        site within the cut-off).
+    minutes : sequence of float
+        Time limits, e.g. ``[10]``.
+    method : {"reach", "network"}
+        ``"reach"`` (fast): the concave hull of the site and the demand points whose
+        travel time to it is within the limit, widened by 40 m
+        (:func:`planner.network.isochrones.reach_areas`); it outlines where the residents
+        who reach the site live. ``"network"``: the street-network isochrone of
+        :func:`planner.network.isochrones` on ``region.graphs[mode]``; exact, but slow on
+        big graphs (tens of seconds per site on the demo's walking network).
+    region : planner.Region, optional
+        Needed for ``method="network"``.
+    mode : str, optional
+        Graph for ``"network"``; default ``"walk"`` if present, else the first graph.
+    **kwargs
+        Passed to :func:`planner.network.isochrones` (``walk_speed_kmh``, ``max_snap_m``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``site_id``, ``site_name``, ``minutes`` and the area (EPSG:3067), largest limit
+        first; sites reaching no one within a limit are left out.
+    """
+    # planner.network.isochrones (osmnx, scipy) is loaded only when areas are drawn
+    from planner.network.isochrones import isochrones
+
+    cols = ["site_id", "site_name", "minutes", "geometry"]
+    crs = problem.sites.crs
+    dec = plan.open_decisions()
+    dec = dec[dec["mode"].isin(["office", "shared", "popup"])].drop_duplicates("site_id")
+    limits = sorted({float(x) for x in minutes})
+    rows: list[dict[str, Any]] = []
+    if method == "network":
+        graphs = region.graphs if region is not None else {}
+        mode = mode or ("walk" if "walk" in graphs else next(iter(graphs), None))
+        if mode in graphs and len(dec) and limits:
+            iso = isochrones(graphs[mode], dec.geometry.reset_index(drop=True), limits,
+                             **kwargs)
+            rows = [{"site_id": dec["site_id"].iloc[r.site],
+                     "site_name": dec["site_name"].iloc[r.site], "minutes": r.minutes,
+                     "geometry": r.geometry} for r in iso.itertuples()]
+    elif method == "reach":
+        rows = _reach_rows(dec, problem, limits)
+    else:
+        raise ValueError(f"method must be 'reach' or 'network', not {method!r}")
+    iso = gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=crs)
+    iso = iso[~iso.geometry.is_empty].sort_values(["minutes", "site_id"],
+                                                  ascending=[False, True])
+    return iso.reset_index(drop=True)
+
+
+def _reach_rows(dec: pd.DataFrame, problem: Problem, limits: list[float]
+                ) -> list[dict[str, Any]]:
+    """Return ``plan_isochrones(method="reach")``'s areas as rows, per site of ``dec``.
+
+    The sites' demand points within the longest limit are taken from ``problem.times`` (in
+    its order) and outlined per limit by ``planner.network.isochrones.reach_areas``.
+    """
+    from planner.network.isochrones import reach_areas
+
+    pos = problem.site_index()
+    site = np.array([int(pos.get(str(s), -1)) for s in dec["site_id"]], dtype=np.int64)
+    keep = site >= 0
+    ids = dec["site_id"].astype(str).to_numpy()[keep]
+    names, site = dec["site_name"].to_numpy()[keep], site[keep]
+    if not len(site) or not limits:
+        return []
+    t = problem.times
+    slot = pd.Series(np.arange(len(site)), index=site)
+    t = t[t["destination"].isin(slot.index) & (t["minutes"] <= limits[-1])]
+    areas = reach_areas(
+        shapely.get_coordinates(problem.sites.geometry.to_numpy()[site]),
+        shapely.get_coordinates(problem.demand.geometry.representative_point().to_numpy()),
+        slot.loc[t["destination"].to_numpy()].to_numpy(),
+        t["origin"].to_numpy(dtype=np.int64), t["minutes"].to_numpy(dtype=float), limits)
+    return [{"site_id": ids[r.site], "site_name": names[r.site], "minutes": r.minutes,
+             "geometry": r.geometry} for r in areas.itertuples()]

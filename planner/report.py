@@ -52,11 +52,12 @@ import pyogrio
 import shapely
 from matplotlib.figure import Figure
 
-from planner import calibrate, checks, evaluate, i18n, maps, pricing, sharing
+from planner import calibrate, checks, evaluate, i18n, pricing, sharing
 from planner._io import atomic_write, fixed_gpkg_date
 from planner._labels import localise_tables
 from planner.i18n import N_, term
 from planner.i18n import gettext as _
+from planner.maps import MapLayers, comparison_map, plan_map, save_map
 from planner.plan import Plan
 from planner.problem import Problem
 from planner.region import Region
@@ -240,7 +241,7 @@ def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame
     dem = problem.demand.copy()
     ids = dem["demand_id"].astype(str)
     for label, p in (("today", before), ("plan", plan)):
-        overall, per_org = maps.travel_minutes(p.assignment)
+        overall, per_org = evaluate.travel_minutes(p.assignment)
         dem[f"minutes_{label}"] = ids.map(overall).astype(float)
         for org in problem.orgs:
             m = per_org[per_org["organisation"] == org].set_index("demand_id")["minutes"]
@@ -641,16 +642,16 @@ def _write_report(out: str | Path, region: Region, problem: Problem, plan: Plan,
     # thread while this one splits the shared costs and sums access per area (both only
     # read the plan and the problem)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reach = pool.submit(maps.plan_isochrones, plan, problem, _standard_minutes(problem))
+        reach = pool.submit(evaluate.plan_isochrones, plan, problem, _standard_minutes(problem))
         splits = sharing.cost_sharing(plan.decisions, problem)
         agreement = sharing.agreements(plan.decisions, problem, splits)
         areas = area_access(plan, problem, region, before)
         iso = reach.result()
-    m = maps.plan_map(region, plan, before=before, title=title, isochrones=iso, areas=areas,
-                      tours=tours, cost_split=splits, agreement=agreement)
-    written["map"] = maps.save_map(m, out / map_name)
-    dual = maps.comparison_map(region, plan, before, title=title)
-    written["compare_map"] = maps.save_map(dual, out / f"{Path(map_name).stem}_compare.html")
+    m = plan_map(region, plan, before=before, title=title, layers=MapLayers(
+        isochrones=iso, areas=areas, tours=tours, cost_split=splits, agreement=agreement))
+    written["map"] = save_map(m, out / map_name)
+    dual = comparison_map(region, plan, before, title=title)
+    written["compare_map"] = save_map(dual, out / f"{Path(map_name).stem}_compare.html")
     tables = report_tables(problem, plan, before, splits, agreement)
     stems = dict(SHEETS)
     for sheet, table in (extra or {}).items():
