@@ -182,9 +182,11 @@ def _run_scenario(out: Path, sc: object, scenario_path: Path, map_name: str,
             write_csv(result.tours.stops, out / "tours.csv", index=False)
         status.stage(_("Writing the map and the report"))
         written = report.write_report(out, result.region, result.problem, result.plan,
-                                      result.today, map_name=map_name,
-                                      title=map_title(result.region.name, sc.name),
-                                      tours=result.tours.stops if result.tours else None)
+                                      result.today,
+                                      tours=result.tours.stops if result.tours else None,
+                                      options=report.ReportOptions(
+                                          map_name=map_name,
+                                          title=map_title(result.region.name, sc.name)))
         html, gpkg = written["map"], written["gpkg"]
     console.print(kpi_table(comparison))
     _print_tours_and_sharing(result)
@@ -468,9 +470,11 @@ def _evaluate_scenario(sc: object, scenario_path: Path, proposal_path: Path,
         breaches = checks.plan_checks(mine, problem)
         vs_today = pipeline.compare(today, mine)
         written = report.write_report(
-            out, region, problem, mine, today, map_name="proposal.html",
-            title=map_title(region.name, sc.name, mine.name), gpkg_name="proposal.gpkg",
-            extra={"Checks": breaches, "Access changes": by_area})
+            out, region, problem, mine, today,
+            extra={"Checks": breaches, "Access changes": by_area},
+            options=report.ReportOptions(map_name="proposal.html",
+                                         title=map_title(region.name, sc.name, mine.name),
+                                         gpkg_name="proposal.gpkg"))
         write_csv(vs_today, out / "proposal_kpis.csv")
         write_csv(standards, out / "proposal_standards.csv", index=False)
         write_csv(access, out / "proposal_access.csv")
@@ -628,8 +632,9 @@ def _report_plan(plan_path: Path, sc: object, scenario_path: Path, out: Path) ->
         plan.kpis = evaluate.evaluate(plan, problem)
         status.stage(_("Writing the map and the report"))
         written = report.write_report(out, region, problem, plan, today,
-                                      map_name="plan.html",
-                                      title=map_title(region.name, sc.name, plan.name))
+                                      options=report.ReportOptions(
+                                          map_name="plan.html",
+                                          title=map_title(region.name, sc.name, plan.name)))
     console.print(kpi_table(pipeline.compare(today, plan),
                             title=_("Today → {plan}").format(plan=plan.name)))
     console.print(_("Written: ") + ", ".join(str(p) for p in written.values()), soft_wrap=True)

@@ -25,7 +25,7 @@ from planner.schema import AGE_GROUPS
 
 
 def visits(demand: gpd.GeoDataFrame, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Yearly in-person visits and their remote-suited share.
+    """Return the yearly in-person visits and their remote-suited share.
 
     Parameters
     ----------

@@ -34,7 +34,7 @@ KPI_COLUMNS = (
 
 
 def current_plan(problem: Problem) -> Plan:
-    """Today's network as a plan: every existing office kept, visits to the nearest one.
+    """Return today's network as a plan: every existing office kept, visits to the nearest.
 
     Parameters
     ----------
@@ -72,8 +72,9 @@ def _site_positions(plan: Plan, problem: Problem) -> np.ndarray:
 
 
 def _to_sites(problem: Problem, sites: Iterable[int]) -> np.ndarray:
-    """Boolean per row of ``problem.times``: its destination is one of ``sites``
-    (positions), by a lookup table rather than a hash per row.
+    """Return a boolean per row of ``problem.times``: its destination is one of ``sites``.
+
+    ``sites`` are positions; the test is a lookup table rather than a hash per row.
     """
     wanted = np.zeros(len(problem.sites), dtype=bool)
     wanted[np.fromiter(sites, dtype=np.int64)] = True
@@ -81,8 +82,10 @@ def _to_sites(problem: Problem, sites: Iterable[int]) -> np.ndarray:
 
 
 def _nearest(problem: Problem, sites: set) -> tuple[np.ndarray, np.ndarray]:
-    """Per demand point, the nearest of ``sites`` (fewest minutes, then lowest position)
-    within the cut-off: its position (-1: none) and minutes (NaN: none).
+    """Return per demand point the nearest of ``sites`` within the cut-off.
+
+    Nearest: fewest minutes, then lowest position. Returns its position (-1: none) and
+    minutes (NaN: none).
     """
     n = len(problem.demand)
     t = problem.times[_to_sites(problem, sites)]
@@ -150,7 +153,7 @@ def assign_nearest(plan: Plan, problem: Problem) -> pd.DataFrame:
 
 
 def primary_standard(problem: Problem, org: str) -> tuple[float, int] | None:
-    """(minutes, min pop-up days) of the first standard that applies to ``org``."""
+    """Return (minutes, min pop-up days) of the first standard that applies to ``org``."""
     for st in problem.scenario.standards:
         if st.organisation in ("all", org):
             return st.minutes, st.min_popup_days
@@ -159,7 +162,7 @@ def primary_standard(problem: Problem, org: str) -> tuple[float, int] | None:
 
 def within(plan: Plan, problem: Problem, org: str, minutes: float,
            min_popup_days: int) -> np.ndarray:
-    """Boolean per demand point: in-person service of ``org`` within ``minutes``.
+    """Return a boolean per demand point: in-person service of ``org`` within ``minutes``.
 
     Offices and shared premises count; pop-ups count with at least ``min_popup_days``.
     """
@@ -176,7 +179,7 @@ def within(plan: Plan, problem: Problem, org: str, minutes: float,
 
 
 def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
-    """KPIs of a plan per organisation, and for all organisations together.
+    """Return the KPIs of a plan per organisation, and for all organisations together.
 
     Parameters
     ----------
@@ -237,7 +240,7 @@ def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
 
 
 def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
-    """The ``q`` quantile of ``values`` weighted by ``weights`` (lower value at ties).
+    """Return the ``q`` quantile of ``values`` weighted by ``weights`` (lower value at ties).
 
     The smallest value whose cumulative weight reaches ``q`` of the total; nan without
     weight. E.g. the median in-person travel time of visits.
@@ -255,8 +258,10 @@ def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
 
 def _gains_losses(before: Plan, after: Plan, problem: Problem
                   ) -> Iterator[tuple[str, tuple[float, int], np.ndarray, np.ndarray]]:
-    """Per organisation with a standard: the standard (minutes, pop-up days) and the demand
-    points gaining and losing in-person access within it.
+    """Yield per organisation with a standard its gains and losses of access.
+
+    The standard (minutes, pop-up days) and the demand points gaining and losing in-person
+    access within it.
     """
     for org in problem.orgs:
         st = primary_standard(problem, org)
@@ -268,7 +273,7 @@ def _gains_losses(before: Plan, after: Plan, problem: Problem
 
 
 def access_changes(before: Plan, after: Plan, problem: Problem) -> pd.DataFrame:
-    """Who gains and who loses in-person access within each organisation's standard.
+    """Return who gains and who loses in-person access within each organisation's standard.
 
     Returns
     -------
@@ -296,9 +301,10 @@ AREA_CHANGE_COLUMNS = ("organisation", "standard", "level", "area", "age_group",
 
 
 def access_changes_by_area(before: Plan, after: Plan, problem: Problem) -> pd.DataFrame:
-    """Who gains and who loses in-person access within each organisation's standard, per
-    area (municipality, wellbeing services county, employment area and the whole region)
-    and age group (the demand's ``age_*`` columns, and ``all``).
+    """Return who gains and who loses access within each standard, per area and age group.
+
+    Per organisation's standard, area (municipality, wellbeing services county, employment
+    area and the whole region) and age group (the demand's ``age_*`` columns, and ``all``).
 
     Returns
     -------
@@ -330,7 +336,7 @@ def access_changes_by_area(before: Plan, after: Plan, problem: Problem) -> pd.Da
 
 
 def site_table(plan: Plan, problem: Problem) -> pd.DataFrame:
-    """Per site of the plan: organisations and modes there, visits, desks used and spare.
+    """Return per site of the plan its organisations and modes, visits, desks used and spare.
 
     Desks: an existing office uses its own desks (not the host's spare ones); a new office
     uses the organisation's ``desks_per_office`` and a pop-up the scenario's pop-up desks;
@@ -361,8 +367,10 @@ def site_table(plan: Plan, problem: Problem) -> pd.DataFrame:
 
 
 def total_cost(plan: Plan, problem: Problem) -> float:
-    """The model's objective evaluated on a plan: annual costs of the organisations, plus
-    residents' travel time in euros, plus unserved visits at their price.
+    """Return the model's objective evaluated on a plan.
+
+    The annual costs of the organisations, plus residents' travel time in euros, plus
+    unserved visits at their price.
     """
     k = plan.kpis if len(plan.kpis) else evaluate(plan, problem)
     unserved = costs_unserved(problem, float(k.loc["all", "unserved_visits"]))
@@ -370,10 +378,12 @@ def total_cost(plan: Plan, problem: Problem) -> float:
 
 
 def solver_total(plan: Plan) -> float:
-    """An optimised plan's objective on :func:`total_cost`'s basis: plus the staff (the
-    same in every plan, outside the objective, ``meta["staff_eur"]``) and the pop-ups'
-    staff travel repriced from the plan's own staffed sites (the model prices it from
-    today's nearest office, ``meta["travel_repriced_eur"]``).
+    """Return an optimised plan's objective on :func:`total_cost`'s basis.
+
+    The objective plus the staff (the same in every plan, outside the objective,
+    ``meta["staff_eur"]``) and the pop-ups' staff travel repriced from the plan's own
+    staffed sites (the model prices it from today's nearest office,
+    ``meta["travel_repriced_eur"]``).
     """
     m = plan.meta
     return (float(m["objective"]) + float(m.get("staff_eur", 0.0))
@@ -381,12 +391,12 @@ def solver_total(plan: Plan) -> float:
 
 
 def costs_unserved(problem: Problem, visits: float) -> float:
-    """Price of unserved visits (euros per year)."""
+    """Return the price of unserved visits (euros per year)."""
     return visits * problem.scenario.costs.unserved_eur_per_visit
 
 
 def standards_report(plan: Plan, problem: Problem) -> pd.DataFrame:
-    """Every access standard of the scenario, per organisation and area, met or not.
+    """Return every access standard of the scenario, per organisation and area, met or not.
 
     Returns
     -------

@@ -1,5 +1,6 @@
-"""The maps put together: a plan on one map (:func:`plan_map`), or today and the plan side
-by side (:func:`comparison_map`).
+"""The maps put together: a plan on one map, or today and the plan side by side.
+
+:func:`plan_map` draws one plan, :func:`comparison_map` today and the plan side by side.
 
 A map draws, bottom to top: the base layers (``basemap``), the boundary, the areas, the
 reach outlines, today's offices, the proposal, the tours and the residents; then the page's
