@@ -90,7 +90,7 @@ return bad;
 """
 
 
-#: awesome-markers colour class of each proposed mode (see planner.maps).
+#: awesome-markers colour class of each proposed mode (see planner.maps.symbols).
 PROPOSED_MARKERS = ("purple", "darkblue", "orange", "cadetblue")
 
 

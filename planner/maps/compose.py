@@ -96,6 +96,10 @@ def _bounds(region: Region, plan: Plan) -> list[list[float]] | None:
 
 
 def _new_map(region: Region, plan: Plan, cls: type = folium.Map) -> Any:
+    """Return an empty map (``cls``: a folium Map or DualMap) of the region's extent.
+
+    It has the base layers (``basemap``) on each side and is fitted to the region.
+    """
     bounds = _bounds(region, plan)
     centre = ([(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
               if bounds else [60.17, 24.94])

@@ -115,6 +115,7 @@ def split_tables(split: pd.DataFrame | None, names: dict[str, str],
 
 
 def _first_text(values: Iterable[Any]) -> str | None:
+    """Return the first of ``values`` that is neither missing nor empty, as text."""
     return next((str(v) for v in values if not is_missing(v) and str(v)), None)
 
 

@@ -88,6 +88,7 @@ def _demand_popup(did: str, residents: float, minutes: float, rows: pd.DataFrame
 
 
 def _colour(colormap: branca.colormap.LinearColormap, value: float) -> str:
+    """Return the colour of ``value`` on the scale (clipped to it; grey for NaN)."""
     if math.isnan(value):
         return _NO_DATA_COLOUR
     return colormap(min(max(value, colormap.vmin), colormap.vmax))
