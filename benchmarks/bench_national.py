@@ -106,7 +106,7 @@ def main() -> int:
     today.kpis = evaluate.evaluate(today, problem)
     plan.kpis = evaluate.evaluate(plan, problem)
     written = report.write_report(out, region, problem, plan, today,
-                                  title=f"{region.name}: {sc.name}")
+                                  options=report.ReportOptions(title=f"{region.name}: {sc.name}"))
     stages.append(("map + report", time.perf_counter() - t,
                    f"{written['map'].stat().st_size / 1e6:.1f} MB map, workbook, gpkg"))
     total = time.perf_counter() - t_all

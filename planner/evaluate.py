@@ -1,20 +1,29 @@
 """KPIs of a plan: access within the standard, travel times and costs, per organisation.
 
 Works on any ``Plan``: the optimiser's, today's network, or one a user wrote by hand.
+
+Besides the KPIs, the numbers the maps and the report draw and tabulate per place are
+computed here: residents' minutes to in-person service per demand point
+(:func:`travel_minutes`) and the areas the plan's in-person sites reach within a time
+(:func:`plan_isochrones`, drawing on :mod:`planner.network.isochrones`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner.errors import InputError
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
 from planner.pricing import price_decisions
 from planner.problem import Problem, expand_standards
+from planner.region import Region
 
 KPI_COLUMNS = (
     "standard", "residents", "residents_within_standard", "share_within_standard",
@@ -25,7 +34,7 @@ KPI_COLUMNS = (
 
 
 def current_plan(problem: Problem) -> Plan:
-    """Today's network as a plan: every existing office kept, visits to the nearest one.
+    """Return today's network as a plan: every existing office kept, visits to the nearest.
 
     Parameters
     ----------
@@ -63,8 +72,9 @@ def _site_positions(plan: Plan, problem: Problem) -> np.ndarray:
 
 
 def _to_sites(problem: Problem, sites: Iterable[int]) -> np.ndarray:
-    """Boolean per row of ``problem.times``: its destination is one of ``sites``
-    (positions), by a lookup table rather than a hash per row.
+    """Return a boolean per row of ``problem.times``: its destination is one of ``sites``.
+
+    ``sites`` are positions; the test is a lookup table rather than a hash per row.
     """
     wanted = np.zeros(len(problem.sites), dtype=bool)
     wanted[np.fromiter(sites, dtype=np.int64)] = True
@@ -72,8 +82,10 @@ def _to_sites(problem: Problem, sites: Iterable[int]) -> np.ndarray:
 
 
 def _nearest(problem: Problem, sites: set) -> tuple[np.ndarray, np.ndarray]:
-    """Per demand point, the nearest of ``sites`` (fewest minutes, then lowest position)
-    within the cut-off: its position (-1: none) and minutes (NaN: none).
+    """Return per demand point the nearest of ``sites`` within the cut-off.
+
+    Nearest: fewest minutes, then lowest position. Returns its position (-1: none) and
+    minutes (NaN: none).
     """
     n = len(problem.demand)
     t = problem.times[_to_sites(problem, sites)]
@@ -141,7 +153,7 @@ def assign_nearest(plan: Plan, problem: Problem) -> pd.DataFrame:
 
 
 def primary_standard(problem: Problem, org: str) -> tuple[float, int] | None:
-    """(minutes, min pop-up days) of the first standard that applies to ``org``."""
+    """Return (minutes, min pop-up days) of the first standard that applies to ``org``."""
     for st in problem.scenario.standards:
         if st.organisation in ("all", org):
             return st.minutes, st.min_popup_days
@@ -150,7 +162,7 @@ def primary_standard(problem: Problem, org: str) -> tuple[float, int] | None:
 
 def within(plan: Plan, problem: Problem, org: str, minutes: float,
            min_popup_days: int) -> np.ndarray:
-    """Boolean per demand point: in-person service of ``org`` within ``minutes``.
+    """Return a boolean per demand point: in-person service of ``org`` within ``minutes``.
 
     Offices and shared premises count; pop-ups count with at least ``min_popup_days``.
     """
@@ -167,7 +179,7 @@ def within(plan: Plan, problem: Problem, org: str, minutes: float,
 
 
 def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
-    """KPIs of a plan per organisation, and for all organisations together.
+    """Return the KPIs of a plan per organisation, and for all organisations together.
 
     Parameters
     ----------
@@ -228,7 +240,7 @@ def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
 
 
 def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
-    """The ``q`` quantile of ``values`` weighted by ``weights`` (lower value at ties).
+    """Return the ``q`` quantile of ``values`` weighted by ``weights`` (lower value at ties).
 
     The smallest value whose cumulative weight reaches ``q`` of the total; nan without
     weight. E.g. the median in-person travel time of visits.
@@ -246,8 +258,10 @@ def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float:
 
 def _gains_losses(before: Plan, after: Plan, problem: Problem
                   ) -> Iterator[tuple[str, tuple[float, int], np.ndarray, np.ndarray]]:
-    """Per organisation with a standard: the standard (minutes, pop-up days) and the demand
-    points gaining and losing in-person access within it.
+    """Yield per organisation with a standard its gains and losses of access.
+
+    The standard (minutes, pop-up days) and the demand points gaining and losing in-person
+    access within it.
     """
     for org in problem.orgs:
         st = primary_standard(problem, org)
@@ -259,7 +273,7 @@ def _gains_losses(before: Plan, after: Plan, problem: Problem
 
 
 def access_changes(before: Plan, after: Plan, problem: Problem) -> pd.DataFrame:
-    """Who gains and who loses in-person access within each organisation's standard.
+    """Return who gains and who loses in-person access within each organisation's standard.
 
     Returns
     -------
@@ -287,9 +301,10 @@ AREA_CHANGE_COLUMNS = ("organisation", "standard", "level", "area", "age_group",
 
 
 def access_changes_by_area(before: Plan, after: Plan, problem: Problem) -> pd.DataFrame:
-    """Who gains and who loses in-person access within each organisation's standard, per
-    area (municipality, wellbeing services county, employment area and the whole region)
-    and age group (the demand's ``age_*`` columns, and ``all``).
+    """Return who gains and who loses access within each standard, per area and age group.
+
+    Per organisation's standard, area (municipality, wellbeing services county, employment
+    area and the whole region) and age group (the demand's ``age_*`` columns, and ``all``).
 
     Returns
     -------
@@ -321,7 +336,7 @@ def access_changes_by_area(before: Plan, after: Plan, problem: Problem) -> pd.Da
 
 
 def site_table(plan: Plan, problem: Problem) -> pd.DataFrame:
-    """Per site of the plan: organisations and modes there, visits, desks used and spare.
+    """Return per site of the plan its organisations and modes, visits, desks used and spare.
 
     Desks: an existing office uses its own desks (not the host's spare ones); a new office
     uses the organisation's ``desks_per_office`` and a pop-up the scenario's pop-up desks;
@@ -352,8 +367,10 @@ def site_table(plan: Plan, problem: Problem) -> pd.DataFrame:
 
 
 def total_cost(plan: Plan, problem: Problem) -> float:
-    """The model's objective evaluated on a plan: annual costs of the organisations, plus
-    residents' travel time in euros, plus unserved visits at their price.
+    """Return the model's objective evaluated on a plan.
+
+    The annual costs of the organisations, plus residents' travel time in euros, plus
+    unserved visits at their price.
     """
     k = plan.kpis if len(plan.kpis) else evaluate(plan, problem)
     unserved = costs_unserved(problem, float(k.loc["all", "unserved_visits"]))
@@ -361,10 +378,12 @@ def total_cost(plan: Plan, problem: Problem) -> float:
 
 
 def solver_total(plan: Plan) -> float:
-    """An optimised plan's objective on :func:`total_cost`'s basis: plus the staff (the
-    same in every plan, outside the objective, ``meta["staff_eur"]``) and the pop-ups'
-    staff travel repriced from the plan's own staffed sites (the model prices it from
-    today's nearest office, ``meta["travel_repriced_eur"]``).
+    """Return an optimised plan's objective on :func:`total_cost`'s basis.
+
+    The objective plus the staff (the same in every plan, outside the objective,
+    ``meta["staff_eur"]``) and the pop-ups' staff travel repriced from the plan's own
+    staffed sites (the model prices it from today's nearest office,
+    ``meta["travel_repriced_eur"]``).
     """
     m = plan.meta
     return (float(m["objective"]) + float(m.get("staff_eur", 0.0))
@@ -372,12 +391,12 @@ def solver_total(plan: Plan) -> float:
 
 
 def costs_unserved(problem: Problem, visits: float) -> float:
-    """Price of unserved visits (euros per year)."""
+    """Return the price of unserved visits (euros per year)."""
     return visits * problem.scenario.costs.unserved_eur_per_visit
 
 
 def standards_report(plan: Plan, problem: Problem) -> pd.DataFrame:
-    """Every access standard of the scenario, per organisation and area, met or not.
+    """Return every access standard of the scenario, per organisation and area, met or not.
 
     Returns
     -------
@@ -400,3 +419,150 @@ def standards_report(plan: Plan, problem: Problem) -> pd.DataFrame:
                      "required_share": st.share, "achieved_share": achieved,
                      "met": achieved + 1e-9 >= st.share})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- per place
+def _weighted_minutes(inp: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Return the visit-weighted mean of ``minutes`` per ``keys``.
+
+    The plain mean where the visits sum to 0.
+    """
+    inp = inp[inp["minutes"].notna()]
+    g = (inp.assign(_mw=inp["minutes"] * inp["visits"])
+         .groupby(keys, sort=True)
+         .agg(w=("visits", "sum"), mw=("_mw", "sum"), plain=("minutes", "mean")))
+    return pd.Series(np.where(g["w"] > 0, g["mw"] / g["w"].where(g["w"] > 0, 1.0), g["plain"]),
+                     index=g.index, dtype=float)
+
+
+def travel_minutes(assignment: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
+    """Return minutes to in-person service per demand point, overall and per organisation.
+
+    Parameters
+    ----------
+    assignment : pandas.DataFrame
+        ``Plan.assignment`` (``demand_id``, ``organisation``, ``channel``, ``visits``,
+        ``minutes``).
+
+    Returns
+    -------
+    overall : dict of str to float
+        Per ``demand_id`` (as str): the visit-weighted mean of ``minutes`` over rows with
+        ``channel == "in_person"`` of all organisations; demand points without in-person
+        visits are absent.
+    per_org : pandas.DataFrame
+        One row per (``demand_id`` as str, ``organisation``) with ``minutes`` (visit-weighted
+        mean of in-person rows, NaN without any) and ``in_person``, ``remote``, ``unserved``
+        visits.
+    """
+    channels = ["in_person", "remote", "unserved"]
+    cols = ["demand_id", "organisation", "minutes", *channels]
+    if assignment is None or not len(assignment):
+        return {}, pd.DataFrame(columns=cols)
+    a = pd.DataFrame({
+        "demand_id": assignment["demand_id"].astype(str),
+        "organisation": assignment["organisation"].astype(str),
+        "channel": assignment["channel"].astype(str),
+        "visits": pd.to_numeric(assignment["visits"], errors="coerce").fillna(0.0),
+        "minutes": pd.to_numeric(assignment["minutes"], errors="coerce"),
+    })
+    inp = a[a["channel"] == "in_person"]
+    overall = _weighted_minutes(inp, ["demand_id"])
+    per_org = (a.pivot_table(index=["demand_id", "organisation"], columns="channel",
+                             values="visits", aggfunc="sum", fill_value=0.0)
+               .reindex(columns=channels, fill_value=0.0))
+    per_org.columns.name = None
+    per_org.insert(0, "minutes", _weighted_minutes(inp, ["demand_id", "organisation"])
+                   .reindex(per_org.index))
+    return ({str(d): float(v) for d, v in overall.items()},
+            per_org.reset_index()[cols].astype({c: float for c in ["minutes", *channels]}))
+
+
+def plan_isochrones(plan: Plan, problem: Problem, minutes: Sequence[float], *,
+                    method: str = "reach", region: Region | None = None,
+                    mode: str | None = None, **kwargs: Any) -> gpd.GeoDataFrame:
+    """Return the areas within ``minutes`` of each site of the plan with in-person service.
+
+    Parameters
+    ----------
+    plan : planner.Plan
+        Sites with an office, shared premises or a pop-up are drawn.
+    problem : planner.Problem
+        Its ``sites``, ``demand`` and ``times`` (minutes from each demand point to each
+        site within the cut-off).
+    minutes : sequence of float
+        Time limits, e.g. ``[10]``.
+    method : {"reach", "network"}
+        ``"reach"`` (fast): the concave hull of the site and the demand points whose
+        travel time to it is within the limit, widened by 40 m
+        (:func:`planner.network.isochrones.reach_areas`); it outlines where the residents
+        who reach the site live. ``"network"``: the street-network isochrone of
+        :func:`planner.network.isochrones` on ``region.graphs[mode]``; exact, but slow on
+        big graphs (tens of seconds per site on the demo's walking network).
+    region : planner.Region, optional
+        Needed for ``method="network"``.
+    mode : str, optional
+        Graph for ``"network"``; default ``"walk"`` if present, else the first graph.
+    **kwargs
+        Passed to :func:`planner.network.isochrones` (``walk_speed_kmh``, ``max_snap_m``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``site_id``, ``site_name``, ``minutes`` and the area (EPSG:3067), largest limit
+        first; sites reaching no one within a limit are left out.
+    """
+    # planner.network.isochrones (osmnx, scipy) is loaded only when areas are drawn
+    from planner.network.isochrones import isochrones
+
+    cols = ["site_id", "site_name", "minutes", "geometry"]
+    crs = problem.sites.crs
+    dec = plan.open_decisions()
+    dec = dec[dec["mode"].isin(["office", "shared", "popup"])].drop_duplicates("site_id")
+    limits = sorted({float(x) for x in minutes})
+    rows: list[dict[str, Any]] = []
+    if method == "network":
+        graphs = region.graphs if region is not None else {}
+        mode = mode or ("walk" if "walk" in graphs else next(iter(graphs), None))
+        if mode in graphs and len(dec) and limits:
+            iso = isochrones(graphs[mode], dec.geometry.reset_index(drop=True), limits,
+                             **kwargs)
+            rows = [{"site_id": dec["site_id"].iloc[r.site],
+                     "site_name": dec["site_name"].iloc[r.site], "minutes": r.minutes,
+                     "geometry": r.geometry} for r in iso.itertuples()]
+    elif method == "reach":
+        rows = _reach_rows(dec, problem, limits)
+    else:
+        raise ValueError(f"method must be 'reach' or 'network', not {method!r}")
+    iso = gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=crs)
+    iso = iso[~iso.geometry.is_empty].sort_values(["minutes", "site_id"],
+                                                  ascending=[False, True])
+    return iso.reset_index(drop=True)
+
+
+def _reach_rows(dec: pd.DataFrame, problem: Problem, limits: list[float]
+                ) -> list[dict[str, Any]]:
+    """Return ``plan_isochrones(method="reach")``'s areas as rows, per site of ``dec``.
+
+    The sites' demand points within the longest limit are taken from ``problem.times`` (in
+    its order) and outlined per limit by ``planner.network.isochrones.reach_areas``.
+    """
+    from planner.network.isochrones import reach_areas
+
+    pos = problem.site_index()
+    site = np.array([int(pos.get(str(s), -1)) for s in dec["site_id"]], dtype=np.int64)
+    keep = site >= 0
+    ids = dec["site_id"].astype(str).to_numpy()[keep]
+    names, site = dec["site_name"].to_numpy()[keep], site[keep]
+    if not len(site) or not limits:
+        return []
+    t = problem.times
+    slot = pd.Series(np.arange(len(site)), index=site)
+    t = t[t["destination"].isin(slot.index) & (t["minutes"] <= limits[-1])]
+    areas = reach_areas(
+        shapely.get_coordinates(problem.sites.geometry.to_numpy()[site]),
+        shapely.get_coordinates(problem.demand.geometry.representative_point().to_numpy()),
+        slot.loc[t["destination"].to_numpy()].to_numpy(),
+        t["origin"].to_numpy(dtype=np.int64), t["minutes"].to_numpy(dtype=float), limits)
+    return [{"site_id": ids[r.site], "site_name": names[r.site], "minutes": r.minutes,
+             "geometry": r.geometry} for r in areas.itertuples()]

@@ -214,10 +214,9 @@ def write_outputs(out: str | Path, outputs: Outputs, names: OutputNames,
     if report_inputs is None:
         raise ValueError("write_outputs: a map needs report_inputs")
     r = report_inputs
-    written.update(report.write_report(out, r.region, r.problem, outputs.plan, r.today,
-                                       map_name=names.map, title=r.title,
-                                       gpkg_name=names.gpkg, tours=r.tours,
-                                       extra=r.extra or None))
+    written.update(report.write_report(
+        out, r.region, r.problem, outputs.plan, r.today, tours=r.tours, extra=r.extra or None,
+        options=report.ReportOptions(map_name=names.map, title=r.title, gpkg_name=names.gpkg)))
     return written
 
 

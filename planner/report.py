@@ -41,6 +41,7 @@ import json
 import math
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -52,17 +53,18 @@ import pyogrio
 import shapely
 from matplotlib.figure import Figure
 
-from planner import calibrate, checks, evaluate, i18n, maps, pricing, sharing
+from planner import calibrate, checks, evaluate, i18n, pricing, sharing
 from planner._io import atomic_write, fixed_gpkg_date
 from planner._labels import localise_tables
 from planner.i18n import N_, term
 from planner.i18n import gettext as _
+from planner.maps import MapLayers, comparison_map, plan_map, save_map
 from planner.plan import Plan
 from planner.problem import Problem
 from planner.region import Region
 from planner.schema import CRS
 
-__all__ = ["AREA_LEVELS", "SHEETS", "area_access", "area_polygons", "demand_layer",
+__all__ = ["AREA_LEVELS", "SHEETS", "ReportOptions", "area_access", "area_polygons", "demand_layer",
            "report_tables", "safe_cell", "safe_frame", "shared_sites", "write_charts",
            "write_excel", "write_gpkg", "write_report"]
 
@@ -91,7 +93,7 @@ _NO_SHARED_NOTE = N_("The plan has no site where two or more organisations share
 
 # --------------------------------------------------------------------------- spreadsheet safety
 def safe_cell(value: Any) -> Any:
-    """A cell value that a spreadsheet cannot read as a formula.
+    """Return a cell value that a spreadsheet cannot read as a formula.
 
     Strings starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a
     leading single quote; everything else is returned unchanged.
@@ -111,7 +113,7 @@ def safe_cell(value: Any) -> Any:
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with every text cell, column name and index label passed through ``safe_cell``."""
+    """Return ``df`` with every text cell, column and index label through ``safe_cell``."""
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -124,7 +126,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- areas
 def area_polygons(region: Region, demand: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
-    """An outline per area of ``level`` (e.g. ``"municipality"``).
+    """Return an outline per area of ``level`` (e.g. ``"municipality"``).
 
     The region's boundary dissolved by a column named ``level`` when it has one; else, with
     one area, the whole boundary; else each area's demand points' convex hull buffered by
@@ -156,13 +158,13 @@ def area_polygons(region: Region, demand: gpd.GeoDataFrame, level: str) -> gpd.G
 
 
 def _positions(names: np.ndarray) -> dict[str, np.ndarray]:
-    """Positions (ascending) of each distinct value of ``names``."""
+    """Return the positions (ascending) of each distinct value of ``names``."""
     return {str(k): v for k, v in pd.Series(names).groupby(names, sort=False).indices.items()}
 
 
 def area_access(plan: Plan, problem: Problem, region: Region,
                 before: Plan | None = None) -> gpd.GeoDataFrame:
-    """Share of residents within each standard per area, for every area level present.
+    """Return the share of residents within each standard per area, for every area level.
 
     For every scenario standard, organisation it applies to, level in ``AREA_LEVELS``
     present in the demand, and area of that level: the residents with in-person service
@@ -231,7 +233,7 @@ def area_access(plan: Plan, problem: Problem, region: Region,
 
 # --------------------------------------------------------------------------- tables
 def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame:
-    """Demand points with minutes to in-person service today and in the plan.
+    """Return the demand points with minutes to in-person service today and in the plan.
 
     Columns: the demand columns, ``minutes_today`` and ``minutes_plan`` (visit-weighted
     over organisations, as on the map), and per organisation ``minutes_today_<org>`` and
@@ -240,7 +242,7 @@ def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame
     dem = problem.demand.copy()
     ids = dem["demand_id"].astype(str)
     for label, p in (("today", before), ("plan", plan)):
-        overall, per_org = maps.travel_minutes(p.assignment)
+        overall, per_org = evaluate.travel_minutes(p.assignment)
         dem[f"minutes_{label}"] = ids.map(overall).astype(float)
         for org in problem.orgs:
             m = per_org[per_org["organisation"] == org].set_index("demand_id")["minutes"]
@@ -249,7 +251,7 @@ def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame
 
 
 def shared_sites(plan: Plan) -> pd.DataFrame:
-    """Each shared site's organisations and their annual costs.
+    """Return each shared site's organisations and their annual costs.
 
     Returns
     -------
@@ -283,7 +285,7 @@ def _without_geometry(df: pd.DataFrame) -> pd.DataFrame:
 def report_tables(problem: Problem, plan: Plan, before: Plan,
                   splits: pd.DataFrame | None = None,
                   agreement: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """The sheets of ``report.xlsx`` (keys of ``SHEETS``) as data frames.
+    """Return the sheets of ``report.xlsx`` (keys of ``SHEETS``) as data frames.
 
     ``plan`` and ``before`` need ``kpis`` (``planner.evaluate.evaluate``); ``splits`` and
     ``agreement`` are the plan's ``planner.sharing.cost_sharing`` and
@@ -410,7 +412,7 @@ def write_excel(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
 
 
 def _excel_values(ws: Any, col: pd.Series) -> list:
-    """A column's cells as ``DataFrame.to_excel`` writes them with openpyxl."""
+    """Return a column's cells as ``DataFrame.to_excel`` writes them with openpyxl."""
     arr = col.to_numpy()
     if arr.dtype.kind in "iub":
         return arr.tolist()
@@ -424,8 +426,10 @@ def _excel_values(ws: Any, col: pd.Series) -> list:
 
 
 def _excel_value(ws: Any, v: Any) -> Any:
-    """One cell as ``DataFrame.to_excel`` writes it: missing -> "", infinities as text,
-    numbers and booleans as such, dates with pandas' formats, anything else as text.
+    """Return one cell as ``DataFrame.to_excel`` writes it.
+
+    Missing -> "", infinities as text, numbers and booleans as such, dates with pandas'
+    formats, anything else as text.
     """
     from openpyxl.cell import WriteOnlyCell
 
@@ -461,8 +465,9 @@ def _missing(v: Any) -> bool:
 
 
 def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Object columns made writable by GDAL: yes/no/unknown as a nullable boolean, lists
-    and mixed types as JSON text.
+    """Return a copy with the object columns made writable by GDAL.
+
+    Yes/no/unknown as a nullable boolean, lists and mixed types as JSON text.
     """
     out = gdf.copy()
     for col in out.columns:
@@ -479,8 +484,9 @@ def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_gpkg(plan: Plan, layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
-    """Write the plan (``Plan.to_file``) and extra layers to one GeoPackage, atomically;
-    the same layers give the same file (GDAL's timestamps are fixed).
+    """Write the plan (``Plan.to_file``) and extra layers to one GeoPackage, atomically.
+
+    The same layers give the same file (GDAL's timestamps are fixed).
 
     Parameters
     ----------
@@ -522,7 +528,7 @@ def _weighted_hist(ax: Any, minutes: pd.Series, visits: pd.Series, bins: np.ndar
 
 def write_charts(problem: Problem, plan: Plan, before: Plan, out: str | Path
                  ) -> dict[str, Path]:
-    """PNG charts: travel-time distribution per organisation and annual costs, today and plan.
+    """Write PNG charts: travel times per organisation and annual costs, today and plan.
 
     ``travel_times.png``: per organisation, the share of in-person visits (%) by minutes to
     the site, today and in the plan, with the organisation's standard as a dashed line.
@@ -585,11 +591,34 @@ def _standard_minutes(problem: Problem) -> list[float]:
     return sorted({float(st.minutes) for st in problem.scenario.standards})
 
 
+@dataclass(frozen=True)
+class ReportOptions:
+    """How :func:`write_report` names and labels its outputs.
+
+    Parameters
+    ----------
+    map_name : str
+        File name of the map; the side-by-side map is ``<stem>_compare.html``.
+    title : str, optional
+        Map title.
+    gpkg_name : str or None
+        File name of the GeoPackage; ``None`` skips it.
+    lang : {"en", "fi", "sv"}, optional
+        Language of the maps, the workbook's sheet names, headers and codes, and the
+        charts (default: the one in effect, see ``planner.i18n``). The CSV copies and the
+        GeoPackage keep their English column names.
+    """
+
+    map_name: str = "plan.html"
+    title: str | None = None
+    gpkg_name: str | None = "plan.gpkg"
+    lang: str | None = None
+
+
 def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, before: Plan,
-                 *, map_name: str = "plan.html", title: str | None = None,
-                 gpkg_name: str | None = "plan.gpkg", tours: pd.DataFrame | None = None,
+                 *, tours: pd.DataFrame | None = None,
                  extra: dict[str, pd.DataFrame] | None = None,
-                 lang: str | None = None) -> dict[str, Path]:
+                 options: ReportOptions | None = None) -> dict[str, Path]:
     """Write every output of a run: maps, workbook, CSV copies, GeoPackage and charts.
 
     Parameters
@@ -597,41 +626,36 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
     out : str or pathlib.Path
         Output folder (created if missing).
     region : planner.Region
+        The planning area (for the maps and the area outlines).
     problem : planner.Problem
+        The problem the plans are evaluated on.
     plan : planner.Plan
         The plan to report (evaluated here if it has no ``kpis``).
     before : planner.Plan
         The reference, usually ``planner.evaluate.current_plan(problem)``.
-    map_name : str
-        File name of the map; the side-by-side map is ``<stem>_compare.html``.
-    title : str, optional
-        Map title.
-    gpkg_name : str or None
-        File name of the GeoPackage; ``None`` skips it.
     tours : pandas.DataFrame, optional
         Pop-up tours (``planner.routing.Tours.stops``) to draw on the map.
     extra : dict of str to pandas.DataFrame, optional
         More sheets after ``SHEETS`` (``planner evaluate``: ``Checks``, ``Access
         changes``), each also written as ``report_<sheet name, lower case, _>.csv``.
-    lang : {"en", "fi", "sv"}, optional
-        Language of the maps, the workbook's sheet names, headers and codes, and the
-        charts (default: the one in effect, see ``planner.i18n``). The CSV copies and the
-        GeoPackage keep their English column names.
+    options : ReportOptions, optional
+        File names, map title and language (default: ``ReportOptions()``).
 
     Returns
     -------
     dict of str to pathlib.Path
         Output name -> written file.
     """
-    with i18n.language(lang):
-        return _write_report(out, region, problem, plan, before, map_name=map_name,
-                             title=title, gpkg_name=gpkg_name, tours=tours, extra=extra)
+    options = options or ReportOptions()
+    with i18n.language(options.lang):
+        return _write_report(out, region, problem, plan, before, tours, extra, options)
 
 
 def _write_report(out: str | Path, region: Region, problem: Problem, plan: Plan,
-                  before: Plan, *, map_name: str, title: str | None, gpkg_name: str | None,
-                  tours: pd.DataFrame | None, extra: dict[str, pd.DataFrame] | None
+                  before: Plan, tours: pd.DataFrame | None,
+                  extra: dict[str, pd.DataFrame] | None, options: ReportOptions
                   ) -> dict[str, Path]:
+    map_name, title, gpkg_name = options.map_name, options.title, options.gpkg_name
     out = Path(out)
     for p in (plan, before):
         if not len(p.kpis):
@@ -641,16 +665,16 @@ def _write_report(out: str | Path, region: Region, problem: Problem, plan: Plan,
     # thread while this one splits the shared costs and sums access per area (both only
     # read the plan and the problem)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reach = pool.submit(maps.plan_isochrones, plan, problem, _standard_minutes(problem))
+        reach = pool.submit(evaluate.plan_isochrones, plan, problem, _standard_minutes(problem))
         splits = sharing.cost_sharing(plan.decisions, problem)
         agreement = sharing.agreements(plan.decisions, problem, splits)
         areas = area_access(plan, problem, region, before)
         iso = reach.result()
-    m = maps.plan_map(region, plan, before=before, title=title, isochrones=iso, areas=areas,
-                      tours=tours, cost_split=splits, agreement=agreement)
-    written["map"] = maps.save_map(m, out / map_name)
-    dual = maps.comparison_map(region, plan, before, title=title)
-    written["compare_map"] = maps.save_map(dual, out / f"{Path(map_name).stem}_compare.html")
+    m = plan_map(region, plan, before=before, title=title, layers=MapLayers(
+        isochrones=iso, areas=areas, tours=tours, cost_split=splits, agreement=agreement))
+    written["map"] = save_map(m, out / map_name)
+    dual = comparison_map(region, plan, before, title=title)
+    written["compare_map"] = save_map(dual, out / f"{Path(map_name).stem}_compare.html")
     tables = report_tables(problem, plan, before, splits, agreement)
     stems = dict(SHEETS)
     for sheet, table in (extra or {}).items():

@@ -1,5 +1,6 @@
-"""The demo map in a real browser: headless Chromium (Debian's ``chromium`` and
-``chromium-driver``) through selenium, opened from ``file://``.
+"""The demo map in a real browser, opened from ``file://``.
+
+Headless Chromium (Debian's ``chromium`` and ``chromium-driver``) through selenium.
 
 The map inlines Leaflet and its plugins, so it works offline; only the background tiles
 need the internet, and their failed requests are the one kind of console error allowed.
@@ -89,7 +90,7 @@ return bad;
 """
 
 
-#: awesome-markers colour class of each proposed mode (see planner.maps).
+#: awesome-markers colour class of each proposed mode (see planner.maps.symbols).
 PROPOSED_MARKERS = ("purple", "darkblue", "orange", "cadetblue")
 
 
@@ -118,14 +119,16 @@ def _open(driver, path: Path) -> list[dict]:
 
 
 def _errors(log: list[dict]) -> list[str]:
-    """Console errors other than background tiles that cannot load offline."""
+    """Return the console errors other than background tiles that cannot load offline."""
     return [e["message"] for e in log if e["level"] == "SEVERE"
             and not (e.get("source") == "network" and TILE_HOST in e["message"])]
 
 
 def _popup_text(driver) -> str:
-    """The open popup's visible text, once it shows: Leaflet fades a popup in, and while
-    its opacity is 0 WebDriver reads no text (under load the fade is still running).
+    """Return the open popup's visible text, once it shows.
+
+    Leaflet fades a popup in, and while its opacity is 0 WebDriver reads no text (under
+    load the fade is still running).
     """
     def shown(d) -> str:
         found = d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content")
@@ -249,7 +252,7 @@ def test_escaped_site_name_shows_as_text(browser, tmp_path: Path) -> None:
 
 
 def _streets_drawn(driver) -> dict:
-    """The street layer's state: paths drawn, tiles on the page, the checked base layer."""
+    """Return the street layer's state: paths drawn, tiles on the page, checked base layer."""
     WebDriverWait(driver, 15).until(lambda d: d.execute_script(
         "return document.querySelectorAll('path.planner-street').length > 0"))
     return driver.execute_script("""
@@ -264,9 +267,10 @@ def _streets_drawn(driver) -> dict:
 
 
 def test_finnish_demo_map_offline(browser, demo_run_fi: tuple[Result, Path]) -> None:
-    """``planner demo --lang fi`` opened without the network: the streets are drawn in the
-    page, the layer control is collapsed, the legend and a popup are in Finnish and no
-    text leaves its box.
+    """Open ``planner demo --lang fi`` without the network.
+
+    The streets are drawn in the page, the layer control is collapsed, the legend and a
+    popup are in Finnish and no text leaves its box.
     """
     result, out = demo_run_fi
     assert result.exit_code == 0, result.output

@@ -1,4 +1,8 @@
-"""Tests of ``planner.maps``: layers, popups, escaping, travel-time colours and saving."""
+"""Tests of ``planner.maps``: layers, popups, escaping, travel-time colours and saving.
+
+Also the numbers the maps draw: ``planner.evaluate.travel_minutes`` and
+``plan_isochrones``, and ``planner.demand.demand_grid``.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,19 @@ from branca.colormap import LinearColormap
 from folium.plugins import MarkerCluster
 from shapely.geometry import Point, box
 
-import planner._io
-from planner import maps
-from planner.maps import MODE_ICONS, ORG_COLOURS, plan_map, save_map
+from planner import evaluate, maps
+from planner.demand import demand_grid, square_cells
+from planner.maps import (
+    MODE_ICONS,
+    ORG_COLOURS,
+    MapLayers,
+    markup,
+    plan_map,
+    proposal,
+    save_map,
+    symbols,
+)
+from planner.maps.elements import children
 from planner.plan import ASSIGNMENT_COLUMNS, DECISION_COLUMNS, Plan
 from planner.region import Region
 from planner.schema import DEMAND_COLUMNS, SERVICE_POINT_COLUMNS, SITE_COLUMNS
@@ -142,25 +156,25 @@ def _before() -> Plan:
 
 
 def _walk(element):
-    for child in element._children.values():
+    for child in children(element).values():
         yield child
         yield from _walk(child)
 
 
 def _layer(m: folium.Map, name: str) -> folium.FeatureGroup:
-    found = [c for c in m._children.values()
+    found = [c for c in children(m).values()
              if isinstance(c, folium.FeatureGroup) and c.layer_name == name]
     assert len(found) == 1, name
     return found[0]
 
 
 def _popup_html(marker) -> str:
-    popups = [c for c in marker._children.values() if isinstance(c, folium.Popup)]
-    return "".join(h.data for h in popups[0].html._children.values())
+    popups = [c for c in children(marker).values() if isinstance(c, folium.Popup)]
+    return "".join(h.data for h in children(popups[0].html).values())
 
 
 def _tooltip(marker) -> str:
-    return next(c.text for c in marker._children.values() if isinstance(c, folium.Tooltip))
+    return next(c.text for c in children(marker).values() if isinstance(c, folium.Tooltip))
 
 
 def _markers(layer) -> list:
@@ -254,13 +268,13 @@ def test_site_popup_shows_the_host_agreement() -> None:
     s2 = dec[dec["site_id"] == "S2"]
     names = {"kela": "Kela"}
     # no agreement known (e.g. a region without the column): the host alone
-    assert "Host: Kela<br>" in maps._site_popups(s2, names)["popup"].iloc[0]
+    assert "Host: Kela<br>" in proposal.site_popups(s2, names)["popup"].iloc[0]
     # from the region's sites, by site id
-    popup = maps._site_popups(s2, names, agreements={"S2": "no"})["popup"].iloc[0]
+    popup = proposal.site_popups(s2, names, agreements={"S2": "no"})["popup"].iloc[0]
     assert "Host: Kela (agreement: no)<br>" in popup
     # a host_agreement column of the decisions takes precedence over the region's
     own = s2.assign(host_agreement="to_verify")
-    popup = maps._site_popups(own, names, agreements={"S2": "no"})["popup"].iloc[0]
+    popup = proposal.site_popups(own, names, agreements={"S2": "no"})["popup"].iloc[0]
     assert "Host: Kela (agreement: to verify)<br>" in popup
 
 
@@ -277,7 +291,7 @@ def test_closed_office_is_in_closed_layer(built) -> None:
     popup = _popup_html(marker)
     assert "Kela Helsinki Centre" in popup and "close" in popup
     assert "City of Helsinki" not in popup  # the municipality's office at S4 stays open
-    icon = next(c for c in marker._children.values() if isinstance(c, folium.Icon))
+    icon = next(c for c in children(marker).values() if isinstance(c, folium.Icon))
     assert icon.options["marker_color"] == "gray"
 
 
@@ -300,14 +314,14 @@ def test_demand_popup_has_weighted_minutes(built) -> None:
     assert radii[3] == max(radii) and radii[4] == min(radii)
     # D4 (6 min x 70, 30 min x 40) is redder than D1
     d4 = (70 * 6 + 40 * 30) / 110
-    cmap = next(c for c in m._children.values() if isinstance(c, LinearColormap))
+    cmap = next(c for c in children(m).values() if isinstance(c, LinearColormap))
     assert markers[3].options["fillColor"] == cmap(d4)
     assert f"{mean:.1f} min" in page
 
 
 def test_colormap_legend(built) -> None:
     m, page = built
-    cmap = next(c for c in m._children.values() if isinstance(c, LinearColormap))
+    cmap = next(c for c in children(m).values() if isinstance(c, LinearColormap))
     assert cmap.vmin == 0
     proposed = [(30 * 10 + 10 * 20 + 20 * 9) / 60, 14.0, 22.0, (70 * 6 + 40 * 30) / 110]
     today = [40.0] * 4  # the before plan: everyone travels 40 minutes
@@ -321,7 +335,7 @@ def test_colormap_has_a_15_minute_floor() -> None:
     plan = _plan()
     plan.assignment["minutes"] = 2.0
     m = plan_map(_region(), plan)
-    cmap = next(c for c in m._children.values() if isinstance(c, LinearColormap))
+    cmap = next(c for c in children(m).values() if isinstance(c, LinearColormap))
     assert cmap.vmax == 15
 
 
@@ -387,7 +401,7 @@ def test_save_map_leaves_old_file_on_failure(tmp_path: Path, monkeypatch) -> Non
     def boom(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(planner._io.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)  # as planner._io calls it
     with pytest.raises(OSError):
         save_map(plan_map(_region(), _plan()), target)
     assert target.read_text(encoding="utf-8") == "old"
@@ -396,7 +410,7 @@ def test_save_map_leaves_old_file_on_failure(tmp_path: Path, monkeypatch) -> Non
 
 def test_travel_minutes_weights_and_channels() -> None:
     asg = pd.DataFrame(ASSIGNMENT, columns=list(ASSIGNMENT_COLUMNS))
-    overall, per_org = maps.travel_minutes(asg)
+    overall, per_org = evaluate.travel_minutes(asg)
     assert set(overall) == {"D1", "D2", "D3", "D4"}  # D5 has no in-person visits
     assert overall["D1"] == pytest.approx((30 * 10 + 10 * 20 + 20 * 9) / 60)
     row = per_org[(per_org["demand_id"] == "D1") & (per_org["organisation"] == "municipality")]
@@ -406,8 +420,8 @@ def test_travel_minutes_weights_and_channels() -> None:
     zero = pd.DataFrame([(1, "kela", "S3", "in_person", 0.0, 3.0),
                          (1, "kela", "S2", "in_person", 0.0, 5.0)],
                         columns=list(ASSIGNMENT_COLUMNS))
-    assert maps.travel_minutes(zero)[0] == {"1": 4.0}
-    assert maps.travel_minutes(asg.iloc[0:0])[0] == {}
+    assert evaluate.travel_minutes(zero)[0] == {"1": 4.0}
+    assert evaluate.travel_minutes(asg.iloc[0:0])[0] == {}
 
 
 # --------------------------------------------------------------------------- grid, isochrones,
@@ -418,7 +432,7 @@ def test_demand_grid_sums_residents_and_weights_minutes() -> None:
         {"demand_id": ["D1", "D2", "D3", "D4"], "population": [100, 300, 50, 20]},
         geometry=[Point(10, 10), Point(90, 50), Point(150, 20), Point(20, 150)], crs=3067)
     minutes = {"D1": 4.0, "D2": 8.0, "D3": 12.0}
-    cells, size = maps.demand_grid(demand, minutes, max_cells=3)
+    cells, size = demand_grid(demand, minutes, max_cells=3)
     assert size == 100.0
     assert list(cells["residents"]) == [400, 20, 50]  # sorted by (ix, iy)
     assert list(cells["points"]) == [2, 1, 1]
@@ -427,9 +441,26 @@ def test_demand_grid_sums_residents_and_weights_minutes() -> None:
     assert cells["minutes"].iloc[2] == 12.0
     assert cells.geometry.iloc[0].equals(box(0, 0, 100, 100))
     # at most two cells: the side doubles to 200 m and everything falls in one cell
-    cells2, size2 = maps.demand_grid(demand, minutes, max_cells=2)
+    cells2, size2 = demand_grid(demand, minutes, max_cells=2)
     assert size2 == 200.0 and len(cells2) == 1
     assert cells2["minutes"].iloc[0] == pytest.approx((100 * 4 + 300 * 8 + 50 * 12) / 450)
+
+
+def test_square_cells_grow_by_the_given_rule() -> None:
+    x, y = np.array([1000.0, 1120.0, 1250.0, 1260.0]), np.zeros(4)
+    # demand_grid's rule, from the origin: 100 m cells 10, 11, 12, 12 are 3; 200 m: 5, 5, 6, 6
+    cells = square_cells(x, y, 2, start_m=100.0, growth=2.0, from_minimum=False)
+    assert cells.size == 200.0
+    assert cells.ix.tolist() == [5, 5, 6, 6] and cells.iy.tolist() == [0] * 4
+    assert cells.group.tolist() == [0, 0, 1, 1]
+    # aggregate's rule, from the smallest x (0, 120, 250, 260): 100 m are 3; 150 m: 0, 0, 1, 1
+    cells = square_cells(x, y, 2, start_m=100.0, growth=1.5, from_minimum=True)
+    assert cells.size == 150.0 and cells.ix.tolist() == [0, 0, 1, 1]
+    # keys are never mixed: with the second point in area "b" two groups need one cell of
+    # 100 x 1.5^3 = 337.5 m
+    cells = square_cells(x, y, 2, start_m=100.0, growth=1.5, from_minimum=True,
+                         keys={"area": np.array(["a", "b", "a", "a"])})
+    assert cells.size == 337.5 and cells.group.tolist() == [0, 1, 0, 0]
 
 
 def test_residents_drawn_as_grid_above_the_threshold() -> None:
@@ -474,7 +505,7 @@ def test_reach_isochrones_cover_the_points_within_the_limit() -> None:
                              "organisation": "kela", "mode": "office", "days_per_month": 0,
                              "action": "open", "annual_cost_eur": 0.0, "visits": 0.0}],
                            geometry=[Point(0, 0)], crs=3067)
-    iso = maps.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10, 30])
+    iso = evaluate.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10, 30])
     assert list(iso["minutes"]) == [30.0, 10.0]
     ten = iso.geometry.iloc[1]
     for p in (Point(0, 100), Point(100, 0), Point(-100, 0), Point(0, -30)):
@@ -483,9 +514,9 @@ def test_reach_isochrones_cover_the_points_within_the_limit() -> None:
     assert iso.geometry.iloc[0].contains(Point(0, -100))
     # remote points are not in-person service: no area
     dec["mode"] = "remote"
-    assert not len(maps.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10]))
+    assert not len(evaluate.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10]))
     # drawn as a hidden layer with the site's name escaped
-    page = plan_map(_region(), _plan(), isochrones=iso).get_root().render()
+    page = plan_map(_region(), _plan(), layers=MapLayers(isochrones=iso)).get_root().render()
     assert "Reach of proposed in-person sites (10 min)" in page
     # one GeoJSON layer per limit; the tooltip property is the escaped name, and the JSON
     # escapes its "&" again (the browser shows the name as text)
@@ -506,7 +537,7 @@ def _areas() -> gpd.GeoDataFrame:
 
 
 def test_areas_coloured_by_the_worst_share() -> None:
-    m = plan_map(_region(), _plan(), areas=_areas())
+    m = plan_map(_region(), _plan(), layers=MapLayers(areas=_areas()))
     layer = _layer(m, "Areas: share within standard by municipality")
     assert layer.show is False
     _layer(m, "Areas: share within standard by wellbeing services county")
@@ -514,7 +545,7 @@ def test_areas_coloured_by_the_worst_share() -> None:
     (geo,) = [c for c in _walk(layer) if isinstance(c, folium.GeoJson)]
     shapes = geo.data["features"]
     assert len(shapes) == 2  # sorted by name: "<script>..." before "Espoo"
-    cmap = next(c for c in m._children.values()
+    cmap = next(c for c in children(m).values()
                 if isinstance(c, LinearColormap) and "Share" in c.caption)
     evil, espoo = shapes
     assert geo.style_function(espoo)["fillColor"] == cmap(1.0)
@@ -530,9 +561,9 @@ def test_areas_coloured_by_the_worst_share() -> None:
 
 def test_comparison_map_has_today_left_and_the_plan_right() -> None:
     dual = maps.comparison_map(_region(), _plan(), _before(), title="A <b> title")
-    left = {c.layer_name for c in dual.m1._children.values()
+    left = {c.layer_name for c in children(dual.m1).values()
             if isinstance(c, folium.FeatureGroup)}
-    right = {c.layer_name for c in dual.m2._children.values()
+    right = {c.layer_name for c in children(dual.m2).values()
              if isinstance(c, folium.FeatureGroup)}
     assert {"Today: Kela (2)", "Residents: minutes to in-person service (today)"} <= left
     assert not any(n.startswith("Proposed") for n in left)
@@ -543,7 +574,7 @@ def test_comparison_map_has_today_left_and_the_plan_right() -> None:
     assert "A &lt;b&gt; title" in page and "A <b> title" not in page
     assert page.count("L.control.layers(") == 2
     # the same colour scale on both sides: D1 today (40 min) and in the plan
-    cmap = next(c for c in dual.m2._children.values() if isinstance(c, LinearColormap))
+    cmap = next(c for c in children(dual.m2).values() if isinstance(c, LinearColormap))
     assert cmap.vmax == 40
 
 
@@ -568,7 +599,7 @@ def test_popup_tours_layer() -> None:
          ("kela", 1, 2, 0, "S4", 480.0, 480.0, 0.0), ("kela", 1, 2, 1, "S9", 490.0, 700.0, 10.0)],
         columns=["organisation", "team", "day", "stop", "site_id", "arrival_min",
                  "departure_min", "travel_min"])
-    m = plan_map(_region(), _plan(), tours=stops)
+    m = plan_map(_region(), _plan(), layers=MapLayers(tours=stops))
     layer = _layer(m, "Pop-up tours (staff)")
     assert layer.show is False
     lines = [c for c in _walk(layer) if isinstance(c, folium.PolyLine)]
@@ -583,7 +614,7 @@ def test_popup_tours_layer() -> None:
 
 
 def test_shared_premises_popup_shows_the_agreement() -> None:
-    from planner import maps, model, sharing
+    from planner import model, sharing
     from tests.test_colocation import instance
 
     # kela and the county share library C (the city lets it): 50 000 each under every
@@ -596,20 +627,20 @@ def test_shared_premises_popup_shows_the_agreement() -> None:
     agreement = sharing.agreements(plan.decisions, p, split)
     names = {"kela": "Kela", "county": "County"}
     rows = plan.decisions[plan.decisions["site_id"] == "C"]
-    body = maps._site_popups(rows, names, split, agreement=agreement).iloc[0]["popup"]
+    body = proposal.site_popups(rows, names, split, agreement=agreement).iloc[0]["popup"]
     assert "Agreement" in body and "key floor area, term to 31 Dec 2030" in body
     part = body.split("Agreement")[1]
     # per party: what it pays (floor area), its Shapley and nucleolus shares: 50 000 each
-    assert part.count(maps._esc(maps._fmt_eur(50000.0))) == 6
-    assert maps._esc(maps._fmt_eur(10000.0)) in part  # the county's fee
+    assert part.count(markup.esc(markup.fmt_eur(50000.0))) == 6
+    assert markup.esc(markup.fmt_eur(10000.0)) in part  # the county's fee
     assert ">lessor<" in part and ">tenant<" in part
-    alone = maps._site_popups(plan.decisions[plan.decisions["site_id"] == "A"], names, split,
+    alone = proposal.site_popups(plan.decisions[plan.decisions["site_id"] == "A"], names, split,
                               agreement=agreement).iloc[0]["popup"]
     assert "Agreement" not in alone
 
 
 def test_many_sites_of_one_mode_become_one_geojson_layer() -> None:
-    # 600 pop-ups (more than maps._GEOJSON_THRESHOLD): one GeoJSON layer with one feature
+    # 600 pop-ups (more than elements.GEOJSON_THRESHOLD): one GeoJSON layer with one feature
     # per site, each with its escaped popup and tooltip, instead of 600 folium Markers
     n = 600
     dec = _decisions()
@@ -637,7 +668,8 @@ def test_many_sites_of_one_mode_become_one_geojson_layer() -> None:
 def test_saved_maps_are_the_same_every_time(tmp_path: Path) -> None:
     # branca names elements at random; the maps number them, so a page is reproducible
     def pages() -> tuple[bytes, bytes]:
-        m = plan_map(_region(), _plan(), before=_before(), areas=_areas(), grid_threshold=2)
+        m = plan_map(_region(), _plan(), before=_before(), layers=MapLayers(areas=_areas()),
+                     grid_threshold=2)
         dual = maps.comparison_map(_region(), _plan(), _before())
         return (save_map(m, tmp_path / "m.html").read_bytes(),
                 save_map(dual, tmp_path / "c.html").read_bytes())
@@ -669,10 +701,10 @@ def test_template_syntax_in_names_is_text(n_extra: int) -> None:
 
 def test_popup_tables_are_styled_once_per_page(built) -> None:
     _, page = built
-    assert page.count(maps._TABLE_CSS) == 1
+    assert page.count(markup.TABLE_CSS) == 1
     assert '<table class="planner-table">' in page and "<td style=" not in page
     dual = maps.comparison_map(_region(), _plan(), _before()).get_root().render()
-    assert dual.count(maps._TABLE_CSS) == 1
+    assert dual.count(markup.TABLE_CSS) == 1
 
 
 def test_a_plan_of_only_closures_is_drawn() -> None:
@@ -680,6 +712,6 @@ def test_a_plan_of_only_closures_is_drawn() -> None:
     plan = _plan()
     plan.decisions["mode"] = "closed"
     m = plan_map(_region(), plan)
-    assert not _markers(_layer(m, maps._MODE_LAYERS['office']))
-    closed = _markers(_layer(m, maps._CLOSED_LAYER))
+    assert not _markers(_layer(m, symbols.MODE_LAYERS["office"]))
+    closed = _markers(_layer(m, symbols.CLOSED_LAYER))
     assert len(closed) == plan.decisions["site_id"].nunique()

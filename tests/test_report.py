@@ -40,7 +40,9 @@ def prepared() -> tuple[Region, Problem]:
 
 
 def _hand_plan(problem: Problem) -> Plan:
-    """Kela and the municipality share site A (60 000 and 40 000 EUR, 100 and 300 visits),
+    """Return a plan written by hand.
+
+    Kela and the municipality share site A (60 000 and 40 000 EUR, 100 and 300 visits),
     employment has a remote point there (6 000 EUR), the county an office at site B.
     """
     sites = problem.sites
@@ -70,14 +72,17 @@ def run(prepared, tmp_path_factory) -> tuple[Problem, Plan, Plan, dict[str, Path
     today.kpis = evaluate.evaluate(today, problem)
     plan = _hand_plan(problem)
     out = tmp_path_factory.mktemp("report")
-    written = report.write_report(out, region, problem, plan, today, map_name="plan.html")
+    written = report.write_report(out, region, problem, plan, today,
+                                  options=report.ReportOptions(map_name="plan.html"))
     return problem, plan, today, written
 
 
 def _share_by_hand(plan: Plan, problem: Problem, org: str, minutes: float,
                    area: str | None = None) -> float:
-    """Share of residents (of municipality ``area``, else all) with an office or shared
-    premises of ``org`` within ``minutes``.
+    """Return the share of residents with an office or shared premises within reach.
+
+    Residents of municipality ``area`` (else all) with an office or shared premises of
+    ``org`` within ``minutes``.
     """
     pos = {str(s): i for i, s in enumerate(problem.sites["site_id"])}
     sites = {pos[r.site_id] for r in plan.decisions.itertuples()
@@ -380,7 +385,7 @@ def test_area_access_shares_by_hand(run, prepared) -> None:
 
 # --------------------------------------------------------------------------- charts and maps
 def nonblank_png(path: Path) -> tuple[int, int, float]:
-    """Width, height and the share of pixels that differ from the corner pixel of a PNG."""
+    """Return the width, height and share of pixels unlike the corner pixel of a PNG."""
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rgb = np.asarray(Image.open(path).convert("RGB"), dtype=int)
     differs = (np.abs(rgb - rgb[0, 0]).sum(axis=2) > 30).mean()

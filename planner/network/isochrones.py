@@ -1,13 +1,19 @@
-"""Isochrones: the area within N minutes of a site on the street network, for maps.
+"""Isochrones: the area within N minutes of a site, for maps.
 
-Each isochrone is the union of the street pieces reachable within the time, buffered by a
-few tens of metres (the walk from the street to a door), in EPSG:3067. A street whose start
-is reachable but whose end is not is cut where the time runs out.
+:func:`isochrones` works on the street network: each isochrone is the union of the street
+pieces reachable within the time, buffered by a few tens of metres (the walk from the street
+to a door), in EPSG:3067. A street whose start is reachable but whose end is not is cut
+where the time runs out. It is exact but slow on big graphs.
+
+:func:`reach_areas` works on a travel-time table instead (fast): the area of a site and
+limit is the concave hull of the site and the demand points whose travel time to it is
+within the limit, widened by 40 m; it outlines where the residents who reach the site live.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 import geopandas as gpd
 import networkx as nx
@@ -24,12 +30,27 @@ from planner.network.snap import snap_points
 from planner.network.speeds import WALK_SPEED_KMH
 from planner.schema import CRS
 
+__all__ = ["REACH_HULL_RATIO", "REACH_MARGIN_M", "SnapOptions", "isochrones", "reach_areas"]
+
+#: Concave-hull ratio of :func:`reach_areas` (0: tightest, 1: convex hull).
+REACH_HULL_RATIO = 0.4
+#: Width added around a reach area's hull (metres).
+REACH_MARGIN_M = 40.0
+
+
+class SnapOptions(TypedDict, total=False):
+    """How :func:`isochrones` snaps the sites to the network (as in ``travel_times``)."""
+
+    walk_speed_kmh: float
+    max_snap_m: float
+    snap: str
+    component: str
+
 
 def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[float],
                direction: str = "to_site", buffer_m: float = 50.0,
-               walk_speed_kmh: float = WALK_SPEED_KMH, max_snap_m: float = 500.0,
-               snap: str = "node", component: str = "largest") -> gpd.GeoDataFrame:
-    """Polygons of the area within each number of minutes of each site.
+               **snap: Unpack[SnapOptions]) -> gpd.GeoDataFrame:
+    """Return polygons of the area within each number of minutes of each site.
 
     Parameters
     ----------
@@ -43,8 +64,11 @@ def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[f
         Travel towards the site (residents' trips; one-way streets reversed) or from it.
     buffer_m : float
         Width added around reachable streets (metres).
-    walk_speed_kmh, max_snap_m, snap, component
-        As in :func:`planner.network.travel_times`; the site's walk to the network counts.
+    **snap
+        ``walk_speed_kmh`` (default ``WALK_SPEED_KMH``), ``max_snap_m`` (500), ``snap``
+        (``"node"``) and ``component`` (``"largest"``), as in
+        :func:`planner.network.travel_times` (:class:`SnapOptions`); the site's walk to
+        the network counts.
 
     Returns
     -------
@@ -59,8 +83,10 @@ def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[f
     if not limits or limits[0] < 0:
         raise InputError("isochrones: give at least one limit >= 0 minutes")
     mat, nodes = graph_to_csr(graph)
-    snapped = snap_points(graph, sites, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes),
-                          component=component)
+    snapped = snap_points(graph, sites, snap.get("snap", "node"),
+                          snap.get("walk_speed_kmh", WALK_SPEED_KMH),
+                          snap.get("max_snap_m", 500.0), csr=(mat, nodes),
+                          component=snap.get("component", "largest"))
     forward = direction == "from_site"
     off = snapped.out_s if forward else snapped.in_s
     edges = ox.convert.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
@@ -94,7 +120,10 @@ def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[f
 
 def _area(best: np.ndarray, eu: np.ndarray, tt: np.ndarray, lines: np.ndarray,
           limit_s: float, buffer_m: float) -> shapely.Geometry:
-    """Buffered union of the street pieces reached within ``limit_s`` from the times ``best``."""
+    """Return the buffered union of the street pieces reached within ``limit_s``.
+
+    ``best`` holds the seconds to each node.
+    """
     start = best[eu]
     whole = start + tt <= limit_s
     part = (start <= limit_s) & ~whole
@@ -105,3 +134,55 @@ def _area(best: np.ndarray, eu: np.ndarray, tt: np.ndarray, lines: np.ndarray,
     if not geoms:
         return shapely.Polygon()
     return shapely.buffer(shapely.union_all(geoms), buffer_m)
+
+
+def reach_areas(site_xy: np.ndarray, demand_xy: np.ndarray, site: np.ndarray,
+                origin: np.ndarray, minutes: np.ndarray, limits: Sequence[float]
+                ) -> gpd.GeoDataFrame:
+    """Return the area of the demand points within each limit of each site, from a table.
+
+    Per site and limit: the concave hull (``REACH_HULL_RATIO``) of the site and the demand
+    points within the limit, in the table's order, widened by ``REACH_MARGIN_M``; all hulls
+    of a limit are made in one vectorised call.
+
+    Parameters
+    ----------
+    site_xy : numpy.ndarray
+        Shape (n_sites, 2): the sites' coordinates (EPSG:3067).
+    demand_xy : numpy.ndarray
+        Shape (n_demand, 2): the demand points' coordinates.
+    site, origin, minutes : numpy.ndarray
+        The travel-time table: per row a site (position in ``site_xy``), a demand point
+        (position in ``demand_xy``) and the minutes between them.
+    limits : sequence of float
+        Time limits, ascending.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``site`` (position in ``site_xy``), ``minutes`` (the limit) and the area, by limit
+        and then site; a site reaching no one within a limit has no row.
+    """
+    order = np.argsort(site, kind="stable")  # grouped by site, in the table's order
+    k, origin, minutes = site[order], origin[order], minutes[order]
+    rows: list[dict] = []
+    for limit in limits:
+        within = minutes <= limit
+        kin = k[within]
+        has = np.unique(kin)  # the sites reaching someone, in order
+        if not len(has):
+            continue
+        # members: each site's own point first, then its demand points
+        group = np.searchsorted(has, np.concatenate([has, kin]))
+        first = np.r_[np.zeros(len(has), dtype=np.int8), np.ones(len(kin), dtype=np.int8)]
+        xy = np.concatenate([site_xy[has], demand_xy[origin[within]]])
+        members = np.lexsort((first, group))  # stable: demand points keep their order
+        # a line through the points: the hull of its vertices is that of the points, and
+        # one coordinate sequence per site is far cheaper to build than a point per vertex
+        pts = shapely.linestrings(xy[members], indices=group[members])
+        hulls = shapely.buffer(shapely.concave_hull(pts, ratio=REACH_HULL_RATIO),
+                               REACH_MARGIN_M, quad_segs=16)  # as Geometry.buffer
+        rows += [{"site": j, "minutes": limit, "geometry": h}
+                 for j, h in zip(has.tolist(), hulls, strict=True)]
+    return gpd.GeoDataFrame(rows, columns=["site", "minutes", "geometry"], geometry="geometry",
+                            crs=CRS)

@@ -1,5 +1,7 @@
-"""The maps' base layers: OpenStreetMap tiles (online) and the region's streets drawn in the
-page from the network the run already has, so a map opened offline shows where things are.
+"""Base layers of the maps: OpenStreetMap tiles and the region's streets drawn in the page.
+
+The tiles need the internet; the streets come from the network the run already has, so a
+map opened offline still shows where things are.
 
 The street layer is a Leaflet base layer (a radio button beside the tiles), drawn in its own
 pane under every other layer. A small script switches to it when the tiles cannot load (no
@@ -21,6 +23,10 @@ from branca.element import Element
 from shapely.geometry import LineString, mapping
 
 from planner.i18n import gettext as _
+from planner.maps.elements import GeoJson, RawScript
+
+__all__ = ["MAIN_ROADS", "MAX_SEGMENTS", "SIMPLIFY_M", "STREET_PANE", "add_base_layers",
+           "street_geojson", "street_lines"]
 
 #: Leaflet pane of the street layer: above the tiles (200), below the overlays (400).
 STREET_PANE = "planner-streets"
@@ -40,8 +46,9 @@ _PAPER = "#f7f5f0"  # the page under the streets when no tiles show
 
 
 def street_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
-    """Each street of a graph once (both directions of a way are one line); the links
-    drawn across walkable squares (``area_link``) are left out.
+    """Return each street of a graph once (both directions of a way are one line).
+
+    The links drawn across walkable squares (``area_link``) are left out.
 
     Parameters
     ----------
@@ -72,8 +79,9 @@ def street_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
 
 
 def street_geojson(graph: nx.MultiDiGraph) -> dict:
-    """The streets of ``graph`` as GeoJSON (EPSG:4326): one MultiLineString per kind, lines
-    merged, simplified by ``SIMPLIFY_M`` and rounded to about a metre.
+    """Return the streets of ``graph`` as GeoJSON (EPSG:4326), one MultiLineString per kind.
+
+    The lines are merged, simplified by ``SIMPLIFY_M`` and rounded to about a metre.
     """
     lines = street_lines(graph)
     if len(lines) > MAX_SEGMENTS:
@@ -93,7 +101,7 @@ def street_geojson(graph: nx.MultiDiGraph) -> dict:
 
 
 def _graph(graphs: dict[str, nx.MultiDiGraph]) -> nx.MultiDiGraph | None:
-    """The graph to draw streets from: the drive network (streets proper), else walking."""
+    """Return the graph to draw streets from: the drive network (streets proper), else walk."""
     for mode in ("drive", "walk"):
         if mode in graphs:
             return graphs[mode]
@@ -103,13 +111,15 @@ def _graph(graphs: dict[str, nx.MultiDiGraph]) -> nx.MultiDiGraph | None:
 class _Fallback(Element):
     """The script that shows the street layer when the tiles cannot load."""
 
-    def __init__(self, tiles: folium.TileLayer, streets: folium.GeoJson) -> None:
+    def __init__(self, m: folium.Map, tiles: folium.TileLayer, streets: folium.GeoJson
+                 ) -> None:
         super().__init__()
         self._name = "StreetFallback"
-        self.tiles, self.streets = tiles, streets
+        self.map, self.tiles, self.streets = m, tiles, streets
 
     def render(self, **kwargs: Any) -> None:
-        m = self.tiles._parent
+        """Add the script to the page's script."""
+        m = self.map
         names = {"map": m.get_name(), "tiles": self.tiles.get_name(),
                  "streets": self.streets.get_name()}
         script = (
@@ -128,20 +138,7 @@ class _Fallback(Element):
         self.get_root().script.add_child(RawScript(script), name=f"{names['map']}_fallback")
 
 
-class RawScript(Element):
-    """Script text written to the page as it is (not parsed as a Jinja template)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "RawScript"
-        self.text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self.text
-
-
-def add_base_layers(m: folium.Map, graphs: dict[str, nx.MultiDiGraph],
-                    geojson_cls: type[folium.GeoJson] = folium.GeoJson) -> None:
+def add_base_layers(m: folium.Map, graphs: dict[str, nx.MultiDiGraph]) -> None:
     """Add the tiles and, when the region has a network, the street layer to a map.
 
     Parameters
@@ -149,10 +146,9 @@ def add_base_layers(m: folium.Map, graphs: dict[str, nx.MultiDiGraph],
     m : folium.Map
         A map made with ``tiles=None``.
     graphs : dict of str to networkx.MultiDiGraph
-        The region's networks (``Region.graphs``); none: tiles only.
-    geojson_cls : type
-        The GeoJSON layer class to draw with (``planner.maps`` passes its own, which writes
-        large data to the page without a second template pass).
+        The region's networks (``Region.graphs``); none: tiles only. The streets are a
+        :class:`planner.maps.elements.GeoJson` layer (its data reaches the page without a
+        second template pass).
     """
     tiles = folium.TileLayer("OpenStreetMap", name=_("OpenStreetMap (online)"),
                              overlay=False, control=True, show=True).add_to(m)
@@ -163,10 +159,10 @@ def add_base_layers(m: folium.Map, graphs: dict[str, nx.MultiDiGraph],
     if not data["features"]:
         return
     folium.map.CustomPane(STREET_PANE, z_index=_PANE_Z, pointer_events=False).add_to(m)
-    streets = geojson_cls(
+    streets = GeoJson(
         data, name=_("Streets (offline, from the run's network)"), overlay=False,
         control=True, show=False, pane=STREET_PANE, interactive=False,
         style_function=lambda f: {**_STYLE[f["properties"]["kind"]],
                                   "className": "planner-street"},
     ).add_to(m)
-    m.add_child(_Fallback(tiles, streets), name=f"{m.get_name()}_street_fallback")
+    m.add_child(_Fallback(m, tiles, streets), name=f"{m.get_name()}_street_fallback")
