@@ -16,8 +16,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from planner.costs import with_cost_lines
 from planner.plan import Plan
-from planner.problem import Problem, with_cost_lines
+from planner.problem import Problem
 
 #: Working weeks a year (visits a week = visits a year / this).
 WEEKS_PER_YEAR = 50.0

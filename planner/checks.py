@@ -30,7 +30,7 @@ import pandas as pd
 
 from planner import costs
 from planner.plan import Plan
-from planner.problem import Problem, with_cost_lines
+from planner.problem import Problem
 
 #: Columns of :func:`plan_checks`.
 CHECK_COLUMNS = ("rule", "severity", "site_id", "organisation", "message")
@@ -69,7 +69,7 @@ def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
     sc = problem.scenario
     sites = problem.sites.reset_index(drop=True)
     pos = {str(s): i for i, s in enumerate(sites["site_id"].astype(str))}
-    ex = with_cost_lines(problem.existing)
+    ex = costs.with_cost_lines(problem.existing)
     d = plan.decisions.copy()
     d["_site"] = d["site_id"].astype(str).map(pos)
     rows: list[tuple[str, str, str, str, str]] = []

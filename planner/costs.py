@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planner import games
+from planner.hosts import usable_hosts
 from planner.plan import COST_LINE_COLUMNS
 from planner.scenario import Scenario
 
@@ -18,6 +19,26 @@ OPTION_COLUMNS = ("org", "site", "mode", "days", "cost_eur", "capacity_visits", 
                   "in_person", "keep", "saving_eur", "travel_eur")
 #: Cost lines of a decision (EUR/year); a decision's ``annual_cost_eur`` is their sum.
 COST_LINES: tuple[str, ...] = tuple(COST_LINE_COLUMNS)
+#: Columns of ``Problem.existing`` (``planner.problem``): each office's cost lines and staff,
+#: as today.
+EXISTING_COLUMNS = ("org", "site", "point_id", "annual_cost_eur", "desks", "lease_end",
+                    "must_keep", "premises_eur", "services_eur", "fte", "staff_eur",
+                    "recorded_visits")
+
+
+def with_cost_lines(existing: pd.DataFrame) -> pd.DataFrame:
+    """``existing`` with every column of ``EXISTING_COLUMNS``.
+
+    A table built by hand with only ``annual_cost_eur`` (a test's toy office) counts that
+    cost as premises, with no staff and no recorded visits.
+    """
+    out = existing.copy()
+    defaults = {"premises_eur": out.get("annual_cost_eur", 0.0), "services_eur": 0.0,
+                "fte": 0.0, "staff_eur": 0.0, "recorded_visits": 0.0}
+    for col, value in defaults.items():
+        if col not in out.columns:
+            out[col] = value
+    return out
 
 
 def tenant_lines(scenario: Scenario, org: str, desks: float, rent_eur_m2_year: float,
@@ -178,8 +199,6 @@ def host_usable(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:
     point there (its host is a partner, or has agreed; see ``planner.hosts``). A site
     table without ``host_agreement`` (built in code, not by a loader) counts as agreed.
     """
-    from planner.hosts import usable_hosts
-
     host = sites["host_org"].astype(str).to_numpy()
     if "host_agreement" not in sites.columns:  # a table built in code: taken as agreed
         return np.ones(len(sites), dtype=bool)
@@ -218,8 +237,6 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
         ``cost_eur``). Other organisations' options are offered only at usable hosts
         (:func:`host_usable`).
     """
-    from planner.problem import with_cost_lines
-
     c = scenario.costs
     existing = with_cost_lines(existing)
     own = {(r.org, r.site): r for r in existing.itertuples()}

@@ -50,7 +50,7 @@ from planner._start import StartingPlan, _Cover
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.mip import MIPResult, SparseMIP
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
-from planner.problem import Problem, Standard, eligible, expand_standards, with_cost_lines
+from planner.problem import Problem, Standard, eligible, expand_standards
 
 _EPS = 1e-6
 #: Share of the time left after the starting plan that goes to improving it (RINS).
@@ -129,7 +129,7 @@ class _Model(StartingPlan):
         self.in_person = opts["in_person"].to_numpy(dtype=bool)
         self.gkey = ok * self.n_s + osite  # (organisation, site) of each option
         self.kk = np.arange(len(opts), dtype=np.int64)
-        self.existing = ex = with_cost_lines(p.existing)
+        self.existing = ex = costs.with_cost_lines(p.existing)
         close = np.array([costs.closing_cost(sc) + costs.termination_cost(
             sc, str(e.lease_end), float(e.premises_eur)) for e in ex.itertuples()])
         obj = opts["cost_eur"].to_numpy(dtype=float).copy()

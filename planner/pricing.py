@@ -29,7 +29,7 @@ import pandas as pd
 
 from planner import costs
 from planner.plan import DECISION_COLUMNS
-from planner.problem import Problem, with_cost_lines
+from planner.problem import Problem
 from planner.schema import CRS
 
 #: A choice: (site position, organisation, mode, days per month, action).
@@ -50,7 +50,7 @@ def plan_fte(problem: Problem, existing: pd.DataFrame | None = None) -> dict[str
 
     ``existing`` is ``problem.existing`` with its cost lines, when the caller has it.
     """
-    ex = with_cost_lines(problem.existing) if existing is None else existing
+    ex = costs.with_cost_lines(problem.existing) if existing is None else existing
     today = ex.groupby("org")["fte"].sum()
     sc = problem.scenario
     return {o: max(float(today.get(o, 0.0)) + sc.organisations[o].fte_change, 0.0)
@@ -194,7 +194,7 @@ def price_decisions(problem: Problem, choices: Iterable[Choice],
     sc = problem.scenario
     sites = problem.sites
     rows = sorted(set(choices), key=lambda r: (r[0], problem.orgs.index(r[1])))
-    ex = with_cost_lines(problem.existing)
+    ex = costs.with_cost_lines(problem.existing)
     own = {(int(e.site), e.org): e for e in ex.itertuples()}
     notes: list[str] = []
     shared = shared_offices(rows)

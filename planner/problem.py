@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planner import costs, demand
+from planner.costs import EXISTING_COLUMNS
 from planner.errors import InputError
 from planner.region import Region
 from planner.scenario import Scenario
@@ -37,7 +38,7 @@ class Problem:
     visits, remote_share : numpy.ndarray
         (n_demand, n_orgs) visits per year and their remote-suited share.
     existing : pandas.DataFrame
-        Existing offices (``EXISTING_COLUMNS``): ``org``, ``site``, ``point_id``,
+        Existing offices (``planner.costs.EXISTING_COLUMNS``): ``org``, ``site``, ``point_id``,
         ``annual_cost_eur`` (premises + shared services + staff, today), ``desks``,
         ``lease_end``, ``must_keep`` (lease runs past the horizon and may not end early),
         the lines ``premises_eur``, ``services_eur``, ``staff_eur``, the staff ``fte`` and
@@ -66,12 +67,6 @@ class Problem:
     def site_index(self) -> pd.Series:
         """Map site id -> position."""
         return pd.Series(np.arange(len(self.sites)), index=self.sites["site_id"].astype(str))
-
-
-#: Columns of ``Problem.existing``: each office's cost lines and staff, as today.
-EXISTING_COLUMNS = ("org", "site", "point_id", "annual_cost_eur", "desks", "lease_end",
-                    "must_keep", "premises_eur", "services_eur", "fte", "staff_eur",
-                    "recorded_visits")
 
 
 def _number(value: object, default: float) -> float:
@@ -140,21 +135,6 @@ def recorded_cost_notes(existing: pd.DataFrame, tolerance: float = 0.01) -> list
                          f"shared services {e.services_eur:,.0f} + staff {e.staff_eur:,.0f})"
                          "; the lines are used")
     return notes
-
-
-def with_cost_lines(existing: pd.DataFrame) -> pd.DataFrame:
-    """``existing`` with every column of ``EXISTING_COLUMNS``.
-
-    A table built by hand with only ``annual_cost_eur`` (a test's toy office) counts that
-    cost as premises, with no staff and no recorded visits.
-    """
-    out = existing.copy()
-    defaults = {"premises_eur": out.get("annual_cost_eur", 0.0), "services_eur": 0.0,
-                "fte": 0.0, "staff_eur": 0.0, "recorded_visits": 0.0}
-    for col, value in defaults.items():
-        if col not in out.columns:
-            out[col] = value
-    return out
 
 
 def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame,

@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from planner import games
-from planner.costs import COST_LINES
+from planner.costs import COST_LINES, with_cost_lines
 from planner.pricing import saving_offices, saving_rank
-from planner.problem import Problem, with_cost_lines
+from planner.problem import Problem
 
 #: Keys of a split, in report order.
 SPLIT_METHODS = ("floor_area", "desk_days", "visits", "equal", "shapley", "nucleolus")

@@ -12,7 +12,8 @@ import pytest
 from shapely.geometry import Point
 
 from planner import costs, demand, evaluate, model, pricing
-from planner.problem import EXISTING_COLUMNS, Problem
+from planner.costs import EXISTING_COLUMNS
+from planner.problem import Problem
 from planner.scenario import parse_scenario
 
 

@@ -23,7 +23,7 @@ import shapely
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
-from planner.network.graph import node_ids, node_xy
+from planner.network.arrays import node_ids, node_xy
 from planner.network.speeds import WALK_SPEED_KMH
 from planner.schema import CRS
 
@@ -118,10 +118,11 @@ def areas_from_polygon(polygon: BaseGeometry) -> gpd.GeoSeries:
 def _osmnx_areas(reader: str, source: object) -> gpd.GeoSeries:
     """Walkable areas read by one of osmnx's feature readers (none if it finds none)."""
     import osmnx as ox
+    from osmnx._errors import InsufficientResponseError  # osmnx: nothing matched
 
     try:
         features = getattr(ox, reader)(source, tags={"highway": list(AREA_HIGHWAYS)})
-    except ox._errors.InsufficientResponseError:
+    except InsufficientResponseError:
         return gpd.GeoSeries([], crs=CRS)
     return _walkable(features)
 

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 import shapely
 
 from planner._io import atomic_write
-from planner.network.graph import graph_to_csr, node_xy
+from planner.network.arrays import graph_to_csr, node_xy
 
 _ATTRS_KEY = b"planner_attrs"
 

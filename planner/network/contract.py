@@ -19,7 +19,7 @@ from itertools import accumulate
 import numpy as np
 import scipy.sparse as sp
 
-from planner.network.graph import min_csr
+from planner.network.arrays import min_csr
 from planner.network.snap import edge_lookup
 
 #: Contract only when at least this share of the nodes sits inside chains.

@@ -2,7 +2,7 @@
 
 A travel time is only as good as the graph it is routed on. :func:`graph_quality` measures
 what makes OSM-based times go wrong, so that it is reported when a graph is built
-(:func:`planner.network.graph.report_quality`):
+(:func:`report_quality`, called by :func:`planner.network.graph.finish_graph`):
 
 - strongly connected components, and the share of nodes in the largest one (points that
   snap elsewhere reach little or nothing);
@@ -27,7 +27,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from planner.errors import InputError
-from planner.network.graph import graph_to_csr, node_xy
+from planner.network.arrays import graph_to_csr, node_xy
 from planner.network.tags import restricted_edges
 
 #: A dead end closer than this to the convex hull of the nodes counts as cut at the edge.

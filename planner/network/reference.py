@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.network.arrays import node_xy
 from planner.network.matrix import travel_times
+from planner.network.snap import snap_points
 
 #: The matrix column of each planner mode, by release (the first present is used).
 MATRIX_COLUMNS = {"walk": ("walk_t", "walk_avg"), "drive": ("car_m_t", "car_m", "car_r_t"),
@@ -188,8 +190,6 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
 
 def _access_m(graph: nx.MultiDiGraph, centres: gpd.GeoSeries, snap: str) -> pd.Series:
     """Snapping distance of every cell centre (metres), indexed by cell id."""
-    from planner.network.snap import snap_points
-
     s = snap_points(graph, gpd.GeoSeries(centres.to_numpy(), crs=centres.crs), snap,
                     max_snap_m=np.inf)
     return pd.Series(s.distance_m, index=centres.index)
@@ -217,8 +217,6 @@ def random_point_pairs(graph: nx.MultiDiGraph, n: int, min_m: float = 200.0,
     origins, destinations : geopandas.GeoSeries
         Pair ``k`` is ``origins[k]``, ``destinations[k]``.
     """
-    from planner.network.graph import node_xy
-
     x, y = node_xy(graph)
     lo = np.array([x.min() + margin_m, y.min() + margin_m])
     hi = np.array([x.max() - margin_m, y.max() - margin_m])

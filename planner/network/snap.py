@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from planner.errors import InputError
-from planner.network.graph import graph_to_csr, node_ids, node_xy
+from planner.network.arrays import graph_to_csr, node_ids, node_xy
 from planner.network.speeds import WALK_SPEED_KMH
 from planner.network.tags import restricted_edges
 
