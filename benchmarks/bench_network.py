@@ -45,6 +45,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -220,9 +221,24 @@ class Peers:
                    if mat.shape[0] <= NX_MAX_NODES and nx_sites > 0 else None)
 
 
-def run_case(name: str, mat: sp.csr_array, peers: Peers, n_sites: int, n_points: int,
-             cutoff_min: float, subset: int, nx_sites: int, seed: int = 0
-             ) -> tuple[list[str], bool]:
+@dataclass(frozen=True)
+class Case:
+    """One query of the table: its label, how many sites and points, and the cut-off."""
+
+    name: str
+    n_sites: int
+    n_points: int
+    cutoff_min: float
+
+
+def run_case(case: Case, mat: sp.csr_array, peers: Peers, subset: int, nx_sites: int,
+             seed: int = 0) -> tuple[list[str], bool]:
+    """Time every method on one case; return its table row and whether all agree.
+
+    ``subset`` sites time the slow peers on graphs over ``NX_MAX_NODES`` nodes, and
+    ``nx_sites`` the networkx loop (both extrapolated to every site).
+    """
+    name, n_sites, n_points, cutoff_min = case.name, case.n_sites, case.n_points, case.cutoff_min
     n = mat.shape[0]
     rng = np.random.default_rng(seed)
     sites = rng.choice(n, min(n_sites, n), replace=False)
@@ -294,13 +310,12 @@ def main() -> int:
         mat = sp.csr_array((np.rint(mat.data * 1000), mat.indices, mat.indptr),
                            shape=mat.shape)  # whole milliseconds, for every method
         peers = Peers(mat, x, y, args.nx_sites)
-        cases = [(name, args.sites, args.points, c) for c in (15.0, 30.0)]
+        cases = [Case(name, args.sites, args.points, c) for c in (15.0, 30.0)]
         if big and name == f"grid {big}x{big}":
-            cases.append((f"{name} national query", args.national_sites,
-                          args.national_points, 30.0))
-        for label, n_sites, n_points, cutoff in cases:
-            row, ok = run_case(label, mat, peers, n_sites, n_points, cutoff, args.subset,
-                               args.nx_sites)
+            cases.append(Case(f"{name} national query", args.national_sites,
+                              args.national_points, 30.0))
+        for case in cases:
+            row, ok = run_case(case, mat, peers, args.subset, args.nx_sites)
             print("| " + " | ".join(row) + " |", flush=True)
             all_ok &= ok
     return 0 if all_ok else 1

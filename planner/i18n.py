@@ -2,7 +2,8 @@
 in each language's format.
 
 Messages are written in English in the code, marked with ``_`` (or ``N_`` where they are
-translated later, ``pgettext`` where one English word has two meanings); their Finnish and
+translated later, ``pgettext`` where one English word has two meanings, ``mark.pgettext``
+where such a message is translated later); their Finnish and
 Swedish translations are gettext catalogues, ``planner/locale/<lang>/LC_MESSAGES/planner.po``,
 compiled with Babel when first used (no build step). English is the messages themselves.
 
@@ -41,7 +42,7 @@ from planner.errors import InputError
 
 __all__ = ["LANGUAGES", "N_", "current", "fmt_date", "fmt_eur", "fmt_number", "fmt_percent",
            "gettext",
-           "language", "ngettext", "pgettext", "resolve", "term"]
+           "language", "mark", "ngettext", "pgettext", "resolve", "term"]
 
 #: The languages of the outputs; English is the messages as written in the code.
 LANGUAGES = ("en", "fi", "sv")
@@ -56,6 +57,21 @@ _DASH = "\u2013"
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     """Mark ``message`` for the catalogue without translating it (translated where used)."""
     return message
+
+
+class _Marks:
+    """No-op markers of messages translated where they are used (Babel finds them by name)."""
+
+    @staticmethod
+    def pgettext(context: str, message: str) -> tuple[str, str]:
+        """Return ``(context, message)`` untranslated, marked for the catalogue."""
+        return context, message
+
+
+#: ``mark.pgettext("column", "visits")`` marks a message and its context for the catalogue
+#: without translating it (``N_`` with a context): it is the pair ``("column", "visits")``,
+#: translated where used by :func:`pgettext`.
+mark = _Marks()
 
 
 def resolve(lang: str | None, default: str | None = None) -> str:

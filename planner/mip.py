@@ -55,6 +55,29 @@ class MIPResult:
     reduced_costs: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class _Arrays:
+    """A model as an engine takes it: column bounds, objective, integrality and rows."""
+
+    lb: np.ndarray
+    ub: np.ndarray
+    obj: np.ndarray
+    integer: np.ndarray
+    a: sp.csr_matrix
+    rlb: np.ndarray
+    rub: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How one solve runs: the engine, its time limit (seconds), seed and relative gap."""
+
+    solver: str
+    time_limit: float | None
+    seed: int
+    relative_gap: float
+
+
 @dataclass
 class SparseMIP:
     """A MIP under construction: variable blocks, constraint blocks, objective and hints."""
@@ -181,8 +204,8 @@ class SparseMIP:
         rub = cat(self._rub) if self._rub else np.zeros(0)
         run = self._run_highs if solver == "HIGHS" else self._run_ortools
         t0 = time.perf_counter()
-        status, values, bound, duals = run(solver, lb, ub, obj, integer, a, rlb, rub,
-                                           time_limit, seed, relative_gap)
+        status, values, bound, duals = run(_Arrays(lb, ub, obj, integer, a, rlb, rub),
+                                           _Options(solver, time_limit, seed, relative_gap))
         seconds = time.perf_counter() - t0
         ok = values is not None
         # the objective of the values returned (what a plan built from them costs)
@@ -206,13 +229,14 @@ class SparseMIP:
             reduced_costs=duals if relax and status == "optimal" else None,
         )
 
-    def _run_ortools(self, solver: str, lb: np.ndarray, ub: np.ndarray, obj: np.ndarray,
-                     integer: np.ndarray, a: sp.csr_matrix, rlb: np.ndarray, rub: np.ndarray,
-                     time_limit: float | None, seed: int, relative_gap: float
+    def _run_ortools(self, arrays: _Arrays, options: _Options
                      ) -> tuple[str, np.ndarray | None, float, np.ndarray | None]:
-        """One OR-Tools solve: (status, values, bound, reduced costs)."""
+        """Solve once with OR-Tools; return (status, values, bound, reduced costs)."""
+        solver, time_limit = options.solver, options.time_limit
+        integer = arrays.integer
         model = mbh.ModelBuilderHelper()
-        model.fill_model_from_sparse_data(lb, ub, obj, rlb, rub, a)
+        model.fill_model_from_sparse_data(arrays.lb, arrays.ub, arrays.obj, arrays.rlb,
+                                          arrays.rub, arrays.a)
         for i in np.flatnonzero(integer).tolist():
             model.set_var_integrality(i, True)
         model.set_objective_offset(self.offset)
@@ -224,7 +248,8 @@ class SparseMIP:
         if time_limit is not None:
             engine.set_time_limit_in_seconds(max(float(time_limit), 0.01))
         if solver == "SCIP":
-            params = f"randomization/randomseedshift = {int(seed)}\nlimits/gap = {relative_gap}"
+            params = (f"randomization/randomseedshift = {int(options.seed)}\n"
+                      f"limits/gap = {options.relative_gap}")
             engine.set_solver_specific_parameters(params)
         engine.solve(model)
         st = engine.status()
@@ -237,19 +262,20 @@ class SparseMIP:
                  if status == "optimal" and not integer.any() else None)
         return status, values, float(engine.best_objective_bound()), duals
 
-    def _run_highs(self, solver: str, lb: np.ndarray, ub: np.ndarray, obj: np.ndarray,
-                   integer: np.ndarray, a: sp.csr_matrix, rlb: np.ndarray, rub: np.ndarray,
-                   time_limit: float | None, seed: int, relative_gap: float
+    def _run_highs(self, arrays: _Arrays, options: _Options
                    ) -> tuple[str, np.ndarray | None, float, np.ndarray | None]:
-        """One HiGHS solve (highspy): the model passed as one column-wise matrix, a complete
-        hint as the starting solution. (status, values, bound, reduced costs).
+        """Solve once with HiGHS (highspy); return (status, values, bound, reduced costs).
+
+        The model is passed as one column-wise matrix, a complete hint as the starting
+        solution.
         """
+        time_limit, integer = options.time_limit, arrays.integer
         h = _new_highs()
-        csc = a.tocsc()
+        csc = arrays.a.tocsc()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.n_vars, self.n_rows
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = obj, lb, ub
-        lp.row_lower_, lp.row_upper_ = rlb, rub
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = arrays.obj, arrays.lb, arrays.ub
+        lp.row_lower_, lp.row_upper_ = arrays.rlb, arrays.rub
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = csc.indptr
         lp.a_matrix_.index_ = csc.indices
@@ -263,8 +289,8 @@ class SparseMIP:
         h.passModel(lp)
         if time_limit is not None:
             h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-        h.setOptionValue("random_seed", int(seed))
-        h.setOptionValue("mip_rel_gap", float(relative_gap))
+        h.setOptionValue("random_seed", int(options.seed))
+        h.setOptionValue("mip_rel_gap", float(options.relative_gap))
         h.setOptionValue("threads", 1)
         if integer.any() and len(self._hint) == self.n_vars:
             sol = highspy.HighsSolution()

@@ -116,12 +116,7 @@ def _place_staff(problem: Problem, ex: pd.DataFrame, choices: list[Choice],
     """
     sc = problem.scenario
     own = {(int(e.site), e.org): e for e in ex.itertuples()}
-    spare = problem.sites["spare_desks"].to_numpy(dtype=float).copy()
-    for site, org, mode, _, action in choices:  # the host desks others' options take
-        if action == "open" and mode in ("office", "shared"):
-            spare[site] -= sc.organisations[org].desks_per_office
-        elif action == "open" and mode == "popup":
-            spare[site] -= sc.costs.popup.desks
+    spare = _spare_left(problem, choices)
     staff: dict[tuple[int, str], float] = {}
     for org, total in plan_fte(problem, ex).items():
         dpf = sc.organisations[org].staff_desks_per_fte if org in sc.organisations else 1.0
@@ -154,19 +149,40 @@ def _place_staff(problem: Problem, ex: pd.DataFrame, choices: list[Choice],
                     spare[site] -= fte * dpf
                     left -= fte
         if left > 1e-6:
-            if offices:
-                site = offices[0][0]
-                staff[(site, org)] += left
-                notes.append(f"{org}: {left:.1f} FTE have no free desk in the plan's offices; "
-                             f"counted at {problem.sites['site_id'].iloc[site]}")
-            else:
-                closed = sorted(s for s, o, mode, _, _ in choices if o == org and mode == "closed")
-                where = (problem.sites["site_id"].iloc[closed[0]] if closed else None)
-                if where is not None:
-                    staff[(closed[0], org)] = left
-                notes.append(f"{org}: no staffed site in the plan; its {left:.1f} FTE are "
-                             f"still paid" + (f" (counted at closed {where})" if where else ""))
+            first = offices[0][0] if offices else None
+            notes.append(_count_unplaced(problem, org, left, first, choices, staff))
     return staff
+
+
+def _spare_left(problem: Problem, choices: list[Choice]) -> np.ndarray:
+    """Return each site's spare desks less those the plan's new offices and pop-ups take."""
+    sc = problem.scenario
+    spare = problem.sites["spare_desks"].to_numpy(dtype=float).copy()
+    for site, org, mode, _, action in choices:  # the host desks others' options take
+        if action == "open" and mode in ("office", "shared"):
+            spare[site] -= sc.organisations[org].desks_per_office
+        elif action == "open" and mode == "popup":
+            spare[site] -= sc.costs.popup.desks
+    return spare
+
+
+def _count_unplaced(problem: Problem, org: str, left: float, first: int | None,
+                    choices: list[Choice], staff: dict[tuple[int, str], float]) -> str:
+    """Count ``left`` FTE of ``org`` without a free desk somewhere; return the note on it.
+
+    They count at the organisation's first office (site ``first``) or, with no office in
+    the plan, at its first closed one (if any); ``staff`` is updated in place.
+    """
+    if first is not None:
+        staff[(first, org)] += left
+        return (f"{org}: {left:.1f} FTE have no free desk in the plan's offices; "
+                f"counted at {problem.sites['site_id'].iloc[first]}")
+    closed = sorted(s for s, o, mode, _, _ in choices if o == org and mode == "closed")
+    where = (problem.sites["site_id"].iloc[closed[0]] if closed else None)
+    if where is not None:
+        staff[(closed[0], org)] = left
+    return (f"{org}: no staffed site in the plan; its {left:.1f} FTE are "
+            f"still paid" + (f" (counted at closed {where})" if where else ""))
 
 
 def price_decisions(problem: Problem, choices: Iterable[Choice],

@@ -64,7 +64,8 @@ def test_compare_with_matrix_on_a_road_at_the_matrix_speed(capsys: pytest.Captur
                                                            ) -> None:
     # the matrix walks 70 m/min (4.2 km/h): walk_d / 70 should be walk_t up to rounding
     g, grid = road(4.2)
-    result = network.compare_with_matrix(g, SAMPLE, grid, cutoff_min=600)
+    result = network.compare_with_matrix(g, SAMPLE, grid,
+                                         routing=network.MatrixRouting(cutoff_min=600))
     want = {k: d / 70 / t for k, (t, d) in WALK.items()}  # 0.99908, 0.99974, 1.00000
     got = dict(zip(result.pairs["from_id"], result.pairs["ratio"], strict=True))
     assert got == pytest.approx(want, rel=1e-9)
@@ -82,7 +83,8 @@ def test_compare_with_matrix_on_a_road_at_the_matrix_speed(capsys: pytest.Captur
 
 def test_compare_with_matrix_counts_pairs_beyond_the_cutoff() -> None:
     g, grid = road(4.5)  # faster than the matrix: 75 m/min
-    result = network.compare_with_matrix(g, SAMPLE, grid, cutoff_min=460, show=None)
+    result = network.compare_with_matrix(
+        g, SAMPLE, grid, routing=network.MatrixRouting(cutoff_min=460), show=None)
     # 34431 / 75 = 459.1 min is within 460; 35737 / 75 and 34510 / 75 (460.1) are not
     assert list(result.pairs["from_id"]) == [5785641] and result.missing == 2
     assert result.pairs["planner_min"].iloc[0] == pytest.approx(34431 / 75, rel=1e-9)

@@ -38,7 +38,12 @@ from planner.network.matrix import (
     travel_times,
 )
 from planner.network.quality import GraphQuality, graph_quality, report_quality
-from planner.network.reference import MatrixComparison, compare_with_matrix, read_matrix
+from planner.network.reference import (
+    MatrixComparison,
+    MatrixRouting,
+    compare_with_matrix,
+    read_matrix,
+)
 from planner.network.snap import (
     SNAP_COMPONENTS,
     SNAP_METHODS,
@@ -70,6 +75,7 @@ __all__ = [
     "WALK_SPEED_KMH",
     "GraphQuality",
     "MatrixComparison",
+    "MatrixRouting",
     "SnapTargets",
     "Snapped",
     "add_area_links",

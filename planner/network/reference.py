@@ -107,11 +107,29 @@ class MatrixComparison:
         return f"{head}\nlargest differences:\n{rows}"
 
 
+@dataclass(frozen=True)
+class MatrixRouting:
+    """How :func:`compare_with_matrix` routes the matrix's cell pairs on the graph.
+
+    Attributes
+    ----------
+    cutoff_min : float
+        Planner cut-off (minutes); pairs beyond it count as missing.
+    snap : {"node", "edge"}
+        How cell centres meet the graph.
+    max_snap_m : float
+        Cell centres farther than this from the graph are left out (outside its coverage).
+    """
+
+    cutoff_min: float = 120.0
+    snap: str = "edge"
+    max_snap_m: float = 250.0
+
+
 def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Path,
                         grid: gpd.GeoDataFrame, mode: str | None = None,
                         column: str | None = None, id_column: str = "YKR_ID",
-                        cutoff_min: float = 120.0, snap: str = "edge",
-                        max_snap_m: float = 250.0, show: int | None = 10,
+                        routing: MatrixRouting | None = None, show: int | None = 10,
                         **kwargs: object) -> MatrixComparison:
     """Route the matrix's cell pairs on a graph and compare the times.
 
@@ -130,12 +148,9 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
         A matrix column to use instead.
     id_column : str
         The grid's cell id column.
-    cutoff_min : float
-        Planner cut-off (minutes); pairs beyond it count as missing.
-    snap : {"node", "edge"}
-        How cell centres meet the graph.
-    max_snap_m : float
-        Cell centres farther than this from the graph are left out (outside its coverage).
+    routing : MatrixRouting, optional
+        The cut-off and snapping (default ``MatrixRouting()``: 120 min, to edges, within
+        250 m).
     show : int, optional
         Print the summary with this many largest differences (``None``: print nothing).
     **kwargs
@@ -146,6 +161,7 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     MatrixComparison
     """
     table = matrix if isinstance(matrix, pd.DataFrame) else read_matrix(matrix)
+    routing = routing if routing is not None else MatrixRouting()
     mode = mode or graph.graph.get("mode", "walk")
     if column is None:
         column = next((c for c in MATRIX_COLUMNS.get(mode, ()) if c in table.columns), None)
@@ -161,7 +177,8 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     to_ids = np.unique(table["to_id"].to_numpy())
     tt = travel_times(graph, gpd.GeoSeries(centres.loc[from_ids].to_numpy(), crs=centres.crs),
                       gpd.GeoSeries(centres.loc[to_ids].to_numpy(), crs=centres.crs),
-                      cutoff_min, snap=snap, max_snap_m=max_snap_m, **kwargs)
+                      routing.cutoff_min, snap=routing.snap, max_snap_m=routing.max_snap_m,
+                      **kwargs)
     ours = pd.DataFrame({"from_id": from_ids[tt["origin"].to_numpy()],
                          "to_id": to_ids[tt["destination"].to_numpy()],
                          "planner_min": tt["minutes"].to_numpy()})
@@ -173,7 +190,7 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     pairs = pairs.dropna(subset=["planner_min"]).rename(columns={column: "reference_min"})
     pairs["ratio"] = pairs["planner_min"] / pairs["reference_min"]
     pairs["difference_min"] = pairs["planner_min"] - pairs["reference_min"]
-    access = _access_m(graph, centres, snap)
+    access = _access_m(graph, centres, routing.snap)
     pairs["access_m"] = pairs["from_id"].map(access)
     pairs = pairs.sort_values(["to_id", "from_id"], kind="stable").reset_index(drop=True)
     ref, got = pairs["reference_min"].to_numpy(float), pairs["planner_min"].to_numpy(float)
