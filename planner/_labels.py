@@ -127,7 +127,7 @@ COLUMN_LABELS: tuple[tuple[str, str], ...] = (
 
 
 def sheet_label(name: str) -> str:
-    """A sheet's name in the language in effect (English: as it is)."""
+    """Return a sheet's name in the language in effect (English: as it is)."""
     labels = {
         "Summary": pgettext("sheet", "Summary"),
         "Decisions": pgettext("sheet", "Decisions"),
@@ -147,7 +147,7 @@ def sheet_label(name: str) -> str:
 
 
 def column_label(key: str) -> str:
-    """A column's header in the language in effect (English: the key itself)."""
+    """Return a column's header in the language in effect (English: the key itself)."""
     return _column_labels().get(key, key)
 
 
@@ -157,8 +157,10 @@ def _column_labels() -> dict[str, str]:
 
 
 def localise_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The workbook's tables with sheet names, headers and code values in the language in
-    effect; English: the tables as they are.
+    """Return the workbook's tables in the language in effect.
+
+    Sheet names, headers and code values are translated; in English the tables stay as
+    they are.
     """
     if current() == "en":
         return tables

@@ -1,5 +1,6 @@
-"""Index helpers of the sparse models: grouping, expanding and ranking integer keys with
-numpy (no Python loop per entry).
+"""Index helpers of the sparse models.
+
+Grouping, expanding and ranking integer keys with numpy (no Python loop per entry).
 """
 
 from __future__ import annotations
@@ -44,8 +45,10 @@ def _ranks(key: np.ndarray, m: np.ndarray, s: np.ndarray) -> np.ndarray:
 
 def _nearest(i: np.ndarray, o: np.ndarray, s: np.ndarray, m: np.ndarray, k: int | None,
              n_o: int, today: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Keep each (point, organisation)'s ``k`` nearest sites and its ``k`` nearest current
-    offices (``today`` marks pairs whose site is one), all when ``k`` is None; ties are
+    """Keep each (point, organisation)'s ``k`` nearest sites and nearest current offices.
+
+    ``today`` marks pairs whose site is a current office; all pairs are kept when ``k`` is
+    None; ties are
     broken by site position, so the choice is deterministic. Keeping the current offices
     keeps today's network a feasible plan.
     """

@@ -35,7 +35,7 @@ def _served(today: Plan) -> pd.DataFrame:
 
 
 def visits_table(problem: Problem, today: Plan) -> pd.DataFrame:
-    """Recorded and modelled visits of every existing office.
+    """Return the recorded and modelled visits of every existing office.
 
     Parameters
     ----------
@@ -85,8 +85,10 @@ def visits_table(problem: Problem, today: Plan) -> pd.DataFrame:
 
 
 def differences(table: pd.DataFrame, tolerance: float) -> list[str]:
-    """One warning per organisation whose modelled visits differ from the recorded ones by
-    more than ``tolerance`` (a share), from a :func:`visits_table`.
+    """Return a warning per organisation whose modelled and recorded visits differ.
+
+    An organisation is warned of when they differ by more than ``tolerance`` (a share) in
+    a :func:`visits_table`.
     """
     tot = table[(table["point_id"] == "total") & (table["recorded_visits"] > 0)]
     out = []
@@ -101,8 +103,9 @@ def differences(table: pd.DataFrame, tolerance: float) -> list[str]:
 
 
 def calibrate(problem: Problem, today: Plan) -> tuple[Problem, dict[str, float]]:
-    """Scale each organisation's visits so that today's network receives what its offices
-    record.
+    """Scale each organisation's visits so that today's network receives what is recorded.
+
+    Its offices' recorded visits are the target.
 
     Parameters
     ----------

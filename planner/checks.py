@@ -198,8 +198,10 @@ def _base_rows(problem: Problem, open_d: pd.DataFrame) -> list[Row]:
 
 
 def standards_status(today: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
-    """``planner.evaluate.standards_report`` of a plan with ``met_today`` and a ``status``:
-    ``met``, ``new`` (broken by the plan, met today) or ``already broken today``.
+    """Return a plan's standards report with ``met_today`` and a ``status``.
+
+    The report is ``planner.evaluate.standards_report``'s; the status is ``met``, ``new``
+    (broken by the plan, met today) or ``already broken today``.
 
     Both reports list the same standards in the same order (the same problem).
     """

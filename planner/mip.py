@@ -161,14 +161,14 @@ class SparseMIP:
         self.offset = 0.0
 
     def fixed(self, idx: np.ndarray, values: np.ndarray) -> SparseMIP:
-        """A copy of the model with some variables fixed to values (the rest shared)."""
+        """Return a copy of the model with some variables fixed to values (the rest shared)."""
         lb, ub = np.concatenate(self._lb), np.concatenate(self._ub)
         idx = np.asarray(idx, dtype=np.int64)
         lb[idx] = ub[idx] = np.asarray(values, dtype=float)
         return dataclasses.replace(self, _lb=[lb], _ub=[ub], _hint={})
 
     def objective_of(self, values: np.ndarray) -> float:
-        """The objective (with the offset) of given variable values."""
+        """Return the objective (with the offset) of given variable values."""
         return float(np.concatenate(self._obj) @ values + self.offset)
 
     def hint(self, idx: np.ndarray, values: np.ndarray) -> None:
@@ -176,6 +176,10 @@ class SparseMIP:
         pairs = zip(np.asarray(idx).tolist(), np.asarray(values, dtype=float).tolist(), strict=True)
         for i, v in pairs:
             self._hint[int(i)] = float(v)
+
+    def hints(self) -> dict[int, float]:
+        """Return the starting values suggested so far, by variable index (a copy)."""
+        return dict(self._hint)
 
     def solve(
         self,
@@ -318,8 +322,9 @@ class SparseMIP:
 
 
 def _report_progress(h: highspy.Highs) -> None:
-    """Tell :mod:`planner.progress` of each better plan HiGHS finds and, at most twice a
-    second, of its bound.
+    """Report HiGHS's progress to :mod:`planner.progress`.
+
+    Each better plan it finds is reported and, at most twice a second, its bound.
     """
     last = [0.0]
     kinds = highspy.cb.HighsCallbackType
@@ -337,8 +342,10 @@ def _report_progress(h: highspy.Highs) -> None:
 
 
 def _new_highs() -> highspy.Highs:
-    """A silent HiGHS instance (its first construction in a process prints a banner on the
-    C-level standard output, which is sent to /dev/null here).
+    """Return a silent HiGHS instance.
+
+    Its first construction in a process prints a banner on the C-level standard output,
+    which is sent to /dev/null here.
     """
     sys.stdout.flush()
     saved = os.dup(1)

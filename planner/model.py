@@ -72,16 +72,32 @@ def max_coverage(problem: Problem, st: Standard) -> float:
     return float(pop[np.intersect1d(st.demand, near)].sum() / total) if total > 0 else 1.0
 
 
-class _Model(StartingPlan):
-    """Builds the MIP for a problem from numpy blocks; ``solve`` returns the solver result.
+class Model(StartingPlan):
+    """The co-location MIP of a problem, built from numpy blocks (see the module docstring).
 
-    ``equity="stage1"`` replaces the objective by the worst area's share of every standard
-    marked ``maximise_worst`` (maximised); ``floors`` then holds each such (scenario
-    standard, organisation)'s best worst share, kept as a lower bound on every area's share
-    while cost is minimised. ``slack`` adds a priced shortfall per standard (used to explain
-    infeasibility); ``budgets=False`` drops the budget rows. ``prices`` (organisation ->
-    Lagrangian price of its budget) weigh each euro of that organisation's own costs by
-    ``1 + price`` in the objective.
+    :func:`solve` is the way to a plan; the class is public for what lies between, such as
+    benchmarks that count its variables and tests that check one stage by hand: its
+    variables (``y`` per option of ``opts``, ``x``/``q``/``u`` and their demand point,
+    organisation and site ``xi``, ``xo``, ``xs``...), :meth:`warm_start`, :meth:`repair`,
+    :meth:`complete`, :meth:`improve` (:class:`planner._start.StartingPlan`) and
+    :meth:`solve`, which returns the solver's result.
+
+    Parameters
+    ----------
+    problem : Problem
+    budgets : bool
+        With the organisations' budget rows (``False`` drops them).
+    slack : bool
+        Add a priced shortfall per standard (used to explain infeasibility).
+    equity : {"off", "stage1"}
+        ``"stage1"`` replaces the objective by the worst area's share of every standard
+        marked ``maximise_worst`` (maximised).
+    floors : dict, optional
+        Each such (scenario standard, organisation)'s best worst share, kept as a lower
+        bound on every area's share while cost is minimised.
+    prices : dict, optional
+        Organisation -> Lagrangian price of its budget: each euro of that organisation's
+        own costs weighs ``1 + price`` in the objective.
     """
 
     def __init__(self, problem: Problem, *, budgets: bool = True, slack: bool = False,
@@ -111,7 +127,9 @@ class _Model(StartingPlan):
 
     # ------------------------------------------------------------------ the model's parts
     def _options(self, prices: dict[str, float] | None) -> None:
-        """y[k] per option, the closing cost of existing offices moved onto "keep"; each
+        """Add the option variables y and each organisation's costs.
+
+        y[k] per option, the closing cost of existing offices moved onto "keep"; each
         organisation's constant costs (closings, staff) and its cost terms (budgets).
 
         ``prices`` (organisation -> Lagrangian price of its budget, decomposition): each
@@ -164,7 +182,9 @@ class _Model(StartingPlan):
         self.mip.add_rows(many.size, row, self.y[sel], 1.0, ub=1.0)
 
     def _shared_premises(self) -> None:
-        """w[o,s]: o's office at s gets the shared-premises saving, which it does when an
+        """Add the shared-premises saving variables w and their rows.
+
+        w[o,s]: o's office at s gets the shared-premises saving, which it does when an
         office of another organisation that ranks above it is at s (:func:`pricing.
         saving_rank`: larger shared services first): the shared services of the largest
         office serve the others, each of which saves ``shared_saving_share`` of its own.
@@ -200,7 +220,9 @@ class _Model(StartingPlan):
             self.org_terms[o].append((self.w[mine], -save[w_k][mine]))
 
     def _host_desks(self) -> None:
-        """sum_k desks_k y_k (+ staff moved in, :meth:`_staff`) <= spare desks of the host,
+        """Add the host desk rows: the options take at most the host's spare desks.
+
+        sum_k desks_k y_k (+ staff moved in, :meth:`_staff`) <= spare desks of the host,
         one row per site where the options could exceed them.
         """
         self.desks = desks = self.opts["host_desks"].to_numpy(dtype=float)
@@ -216,7 +238,9 @@ class _Model(StartingPlan):
         self.desk_row[tight] = rows
 
     def _staff(self) -> None:
-        """Staff carry over: each organisation's staff need desks at its offices in the
+        """Add the moved staff's desks m and each organisation's staff rows.
+
+        Staff carry over: each organisation's staff need desks at its offices in the
         plan. ``m[o, s]`` are the host's spare desks that o's moved staff take at a site
         where o has an office option (at most the spare desks, only if the office is
         taken; at the host's rent where the host has no office of its own there, else at
@@ -273,7 +297,9 @@ class _Model(StartingPlan):
                          np.concatenate([b, np.ones(mo.size)]), lb=need[o] - 1e-6)
 
     def _hosts_and_bases(self) -> None:
-        """A site whose host closes its office there hosts nobody: every other
+        """Add the rows of hosts that close and of organisations' staffed bases.
+
+        A site whose host closes its office there hosts nobody: every other
         organisation's option at the site is at most the host's keep. Each organisation
         keeps ``min_staffed_sites`` offices; its pop-ups and remote points need one (their
         staffed base): y_k <= b_o <= sum of o's offices.
@@ -312,7 +338,9 @@ class _Model(StartingPlan):
                          np.concatenate([np.ones(served.size), -np.ones(served.size)]), ub=0.0)
 
     def _assignment(self) -> None:
-        """X (in person), q (remote point), u (unserved): every visit goes somewhere, only
+        """Add the assignment of visits and its rows.
+
+        x (in person), q (remote point), u (unserved): every visit goes somewhere, only
         to options taken, within their capacity (visits a year).
         """
         p, mip, sc = self.p, self.mip, self.p.scenario
@@ -407,7 +435,9 @@ class _Model(StartingPlan):
 
     def _standards(self, slack: bool, equity: str,
                    floors: dict[tuple[int, str], float] | None) -> None:
-        """Access standards: cov[i, o, j] <= open options within T_j of i; the residents
+        """Add the access standards' coverage variables and rows.
+
+        Access standards: cov[i, o, j] <= open options within T_j of i; the residents
         covered reach the standard's share of the area's residents.
         """
         p, mip = self.p, self.mip
@@ -503,8 +533,10 @@ class _Model(StartingPlan):
                 for o, terms in self.org_terms.items()}
 
     def solve(self, time_limit: float | None = None) -> MIPResult:
-        """Solve with the scenario's engine, gap and seed, for ``time_limit`` seconds (the
-        scenario's by default); the bound is at least the relaxation's, when known.
+        """Solve with the scenario's engine, gap and seed.
+
+        The solve runs for ``time_limit`` seconds (the scenario's by default); the bound is
+        at least the relaxation's, when known.
         """
         sc = self.p.scenario.solver
         res = self.mip.solve(solver=sc.engine.upper(), seed=sc.seed,
@@ -516,7 +548,9 @@ class _Model(StartingPlan):
 
 
 def _status_name(res: MIPResult, limit: float) -> str:
-    """``optimal``, ``feasible`` (stopped at the requested gap), ``time_limit``,
+    """Return the status of a solve.
+
+    ``optimal``, ``feasible`` (stopped at the requested gap), ``time_limit``,
     ``infeasible`` or ``error`` (no plan found in time).
     """
     if res.infeasible:
@@ -549,7 +583,7 @@ def explain_infeasible(problem: Problem) -> str:
     # Each standard holds alone: find the plan closest to meeting them all (slack per
     # standard, budgets off). Shortfalls mean they compete for hosts' desks; none means
     # the budgets are what cannot hold.
-    m = _Model(problem, budgets=False, slack=True)
+    m = Model(problem, budgets=False, slack=True)
     res = m.solve()
     if res.values is None:
         return ("no plan was found within the time limit to explain why; raise "
@@ -580,7 +614,9 @@ def explain_infeasible(problem: Problem) -> str:
 
 def stage_report(lp_bound: float, start: float, rins: float, final: float,
                  bound: float) -> dict[str, float]:
-    """What each stage of a solve did: the relaxation's bound, the starting plan's cost
+    """Return what each stage of a solve did.
+
+    What each stage of a solve did: the relaxation's bound, the starting plan's cost
     (today's network repaired or the relaxation rounded, whichever is cheaper), the cost
     after RINS, the final plan and bound, and the share of the first gap (starting plan
     against the relaxation) that each closed: ``rins_share`` and ``search_share`` from
@@ -630,14 +666,14 @@ def solve(problem: Problem, name: str = "optimised",
     """
     floors = None
     if any(st.maximise_worst for st in problem.scenario.standards):
-        first = _Model(problem, equity="stage1")
+        first = Model(problem, equity="stage1")
         res1 = first.solve()
         if res1.values is not None:
             floors = {k: float(res1.values[v]) for k, v in first.worst.items()}
     full = problem.scenario.solver.time_limit_s
     with progress.solving(full):
         start = time.perf_counter()
-        m = _Model(problem, floors=floors, prices=prices)
+        m = Model(problem, floors=floors, prices=prices)
         m.warm_start()
         first_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
         progress.found(m.mip.objective_of(m.start) if m.start is not None else None,
@@ -693,7 +729,7 @@ def solve(problem: Problem, name: str = "optimised",
     return plan
 
 
-def _to_plan(m: _Model, values: np.ndarray, name: str) -> Plan:
+def _to_plan(m: Model, values: np.ndarray, name: str) -> Plan:
     p = m.p
     opts = m.opts
     sites = p.sites

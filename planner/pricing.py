@@ -46,7 +46,7 @@ class Priced:
 
 
 def plan_fte(problem: Problem, existing: pd.DataFrame | None = None) -> dict[str, float]:
-    """Each organisation's staff (FTE) in a plan: today's, plus the scenario's change.
+    """Return each organisation's staff (FTE) in a plan: today's, plus the scenario's change.
 
     ``existing`` is ``problem.existing`` with its cost lines, when the caller has it.
     """
@@ -58,8 +58,10 @@ def plan_fte(problem: Problem, existing: pd.DataFrame | None = None) -> dict[str
 
 
 def shared_offices(choices: Iterable[Choice]) -> set[tuple[int, str]]:
-    """(site, organisation) of the offices in shared premises: another organisation serves
-    in person (office or pop-up) at the same site.
+    """Return the (site, organisation) of the offices in shared premises.
+
+    An office is in shared premises when another organisation serves in person (office or
+    pop-up) at the same site.
     """
     at: dict[int, set[str]] = {}
     rows = list(choices)
@@ -71,9 +73,10 @@ def shared_offices(choices: Iterable[Choice]) -> set[tuple[int, str]]:
 
 
 def saving_rank(services: np.ndarray, org_pos: np.ndarray) -> np.ndarray:
-    """Rank of offices for the shared-premises saving (0 first): larger shared services
-    first, ties by organisation order. At a site the first office's shared services serve
-    the others, which save ``costs.shared_saving_share`` of theirs.
+    """Return the rank of offices for the shared-premises saving (0 first).
+
+    Larger shared services first, ties by organisation order. At a site the first office's
+    shared services serve the others, which save ``costs.shared_saving_share`` of theirs.
     """
     order = np.lexsort((np.asarray(org_pos), -np.asarray(services, dtype=float)))
     rank = np.empty(order.size, dtype=np.int64)
@@ -83,8 +86,10 @@ def saving_rank(services: np.ndarray, org_pos: np.ndarray) -> np.ndarray:
 
 def saving_offices(offices: Mapping[tuple[int, str], float],
                    orgs: list[str]) -> set[tuple[int, str]]:
-    """(site, organisation) of the offices that get the shared-premises saving: another
-    organisation's office at the site ranks above them (:func:`saving_rank`).
+    """Return the (site, organisation) of the offices that get the shared-premises saving.
+
+    They do where another organisation's office at the site ranks above them
+    (:func:`saving_rank`).
 
     ``offices``: (site, organisation) -> the office's shared services before the saving
     (EUR/year). The site's saving is ``share * (sum of its offices' services - the
@@ -105,7 +110,7 @@ def saving_offices(offices: Mapping[tuple[int, str], float],
 def _place_staff(problem: Problem, ex: pd.DataFrame, choices: list[Choice],
                  extra: Mapping[tuple[str, int], float] | None,
                  notes: list[str]) -> dict[tuple[int, str], float]:
-    """FTE working at each (site, organisation) office of the plan.
+    """Return the FTE working at each (site, organisation) office of the plan.
 
     A kept office keeps its own staff; a new office gets staff up to its desks; the rest
     (staff of closed offices, the scenario's change) go to the spare desks the model chose
@@ -187,7 +192,7 @@ def _count_unplaced(problem: Problem, org: str, left: float, first: int | None,
 
 def price_decisions(problem: Problem, choices: Iterable[Choice],
                     extra_desks: Mapping[tuple[str, int], float] | None = None) -> Priced:
-    """Decisions of a plan with their cost lines.
+    """Price a plan's decisions: return them with their cost lines.
 
     Parameters
     ----------
@@ -282,7 +287,7 @@ def price_decisions(problem: Problem, choices: Iterable[Choice],
 
 
 def savings(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """The difference between two plans' costs, line by line and per organisation.
+    """Return the difference between two plans' costs, line by line and per organisation.
 
     Parameters
     ----------

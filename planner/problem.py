@@ -79,8 +79,9 @@ def _number(value: object, default: float) -> float:
 
 
 def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
-    """Existing customer-service offices of the scenario's organisations, on the site list,
-    with their cost lines as today.
+    """Return the existing offices of the scenario's organisations, with their cost lines.
+
+    The customer-service offices on the site list, with their cost lines as today.
 
     Premises are ``floor_m2`` x the point's ``rent_eur_m2_year`` (rent or owner cost plus
     upkeep; the organisation's ``premises_eur_m2_year`` where the table gives none), shared
@@ -120,9 +121,11 @@ def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
 
 
 def recorded_cost_notes(existing: pd.DataFrame, tolerance: float = 0.01) -> list[str]:
-    """Offices whose recorded all-in ``annual_cost_eur`` differs from the sum of their cost
-    lines (premises, shared services, staff) by more than ``tolerance``: the plan uses the
-    lines, so the table's cost and the planner's can be reconciled.
+    """Return a note per office whose recorded cost differs from its cost lines.
+
+    The recorded all-in ``annual_cost_eur`` differs from the sum of the lines (premises,
+    shared services, staff) by more than ``tolerance``: the plan uses the lines, so the
+    table's cost and the planner's can be reconciled.
     """
     notes = []
     if "recorded_cost_eur" not in existing.columns:
@@ -220,6 +223,7 @@ class Standard:
     maximise_worst: bool = False
 
     def label(self) -> str:
+        """Return the standard as a sentence (``kela: 90% of all residents within ...``)."""
         who = ("all residents" if self.area == "all"
                else f"residents in {self.area} {self.group}")
         return (f"{self.org}: {self.share:.0%} of {who} within {self.minutes:g} min of "
@@ -227,7 +231,7 @@ class Standard:
 
 
 def expand_standards(problem: Problem) -> list[Standard]:
-    """The scenario's standards, one per organisation and area group."""
+    """Return the scenario's standards, one per organisation and area group."""
     out = []
     for row, st in enumerate(problem.scenario.standards):
         orgs = problem.orgs if st.organisation == "all" else [st.organisation]
@@ -245,6 +249,6 @@ def expand_standards(problem: Problem) -> list[Standard]:
 
 
 def eligible(options: pd.DataFrame, min_popup_days: int) -> pd.Series:
-    """Options that count as in-person service for a standard."""
+    """Return the options that count as in-person service for a standard."""
     return options["in_person"] & ((options["mode"] != "popup")
                                    | (options["days"] >= min_popup_days))

@@ -104,8 +104,10 @@ def decisions(plan) -> dict[tuple[str, str], tuple[str, int]]:
 
 
 def check_objective(plan, p: Problem, expected: float) -> None:
-    """The optimiser's objective, the evaluated plan and the plan retyped as a user's
-    proposal (site, organisation, mode, days only) all cost ``expected``.
+    """Check that the plan is optimal and costs ``expected`` however it is priced.
+
+    The optimiser's objective, the evaluated plan and the plan retyped as a user's proposal
+    (site, organisation, mode, days only) all cost ``expected``.
     """
     assert plan.meta["status"] == "optimal"
     assert plan.meta["objective"] == pytest.approx(expected)

@@ -42,8 +42,10 @@ def test_read_matrix_minus_one_is_missing(tmp_path: Path) -> None:
 
 
 def road(speed_kmh: float) -> tuple[nx.MultiDiGraph, gpd.GeoDataFrame]:
-    """A straight road east from the destination cell's centre through the origin cells'
-    centres, each at its matrix walking distance ``walk_d``; a grid of those four cells.
+    """Build a straight road through the sample's cells, and a grid of those four cells.
+
+    The road runs east from the destination cell's centre through the origin cells' centres,
+    each at its matrix walking distance ``walk_d``.
     """
     g = nx.MultiDiGraph(crs="EPSG:3067", mode="walk")
     xs = {5975312: 0.0} | {k: float(d) for k, (_, d) in WALK.items()}

@@ -37,7 +37,7 @@ class Pairs:
         return np.diff(self.start) > 0
 
     def select(self, keep: np.ndarray) -> Pairs:
-        """The pairs where ``keep`` (a mask over pairs) is true, still sorted."""
+        """Return the pairs where ``keep`` (a mask over pairs) is true, still sorted."""
         counts = np.bincount(self.client[keep], minlength=self.n_clients)
         start = np.concatenate([[0], np.cumsum(counts)])
         return Pairs(
@@ -46,7 +46,7 @@ class Pairs:
         )
 
     def dense(self, fill: float = np.inf) -> np.ndarray:
-        """The matrix as a dense array with ``fill`` where a pair is unreachable."""
+        """Return the matrix as a dense array with ``fill`` where a pair is unreachable."""
         out = np.full((self.n_clients, self.n_sites), fill, dtype=float)
         out[self.client, self.site] = self.cost
         return out

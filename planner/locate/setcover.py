@@ -1,5 +1,7 @@
-"""What the p-median and the coverage models share: the check of ``p`` and the set cover
-(the fewest sites that reach every client), so neither model imports the other.
+"""What the p-median and the coverage models share.
+
+The check of ``p`` and the set cover (the fewest sites that reach every client), so that
+neither model imports the other.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ def greedy_cover(pairs: Pairs, fixed: np.ndarray) -> np.ndarray:
 def set_cover(
     pairs: Pairs, fixed: np.ndarray, time_limit: float | None, seed: int
 ) -> tuple[MIPResult, np.ndarray]:
-    """The fewest sites covering every client that has a pair (an exact set cover, from
-    the greedy cover), within ``time_limit`` seconds.
+    """Return the fewest sites covering every client that has a pair.
+
+    An exact set cover, from the greedy cover, within ``time_limit`` seconds.
 
     Returns
     -------

@@ -59,6 +59,7 @@ class Solution:
     message: str = ""
 
     def __post_init__(self) -> None:
+        """Check the status."""
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
 
@@ -104,7 +105,7 @@ def status_of(res: MIPResult, relative_gap_limit: float = 0.0) -> str:
 
 def empty_solution(model: str, n: int, status: str, seconds: float, message: str,
                    unreachable: np.ndarray | None = None) -> Solution:
-    """A solution without open sites (infeasible, or no solution found in time)."""
+    """Return a solution without open sites (infeasible, or no solution found in time)."""
     return Solution(
         model=model,
         open_sites=np.zeros(0, dtype=np.int64),
@@ -129,7 +130,7 @@ def finished(
     t0: float,
     unreachable: np.ndarray,
 ) -> Solution:
-    """A solution from a mask of open sites; the bound is the objective at an optimum."""
+    """Return a solution from a mask of open sites (the bound is the objective if optimal)."""
     if status == "optimal":
         bound = objective
     return Solution(

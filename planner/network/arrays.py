@@ -17,7 +17,7 @@ from planner.errors import InputError
 
 
 def node_xy(graph: nx.MultiDiGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Node coordinates as two arrays in the graph's node order."""
+    """Return the node coordinates as two arrays in the graph's node order."""
     n = graph.number_of_nodes()
     x = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), dtype=float, count=n)
     y = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), dtype=float, count=n)
@@ -25,13 +25,13 @@ def node_xy(graph: nx.MultiDiGraph) -> tuple[np.ndarray, np.ndarray]:
 
 
 def node_ids(graph: nx.MultiDiGraph) -> np.ndarray:
-    """Node ids in the graph's node order (int64)."""
+    """Return the node ids in the graph's node order (int64)."""
     return np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
 
 
 def graph_to_csr(graph: nx.MultiDiGraph, weight: str = "travel_time"
                  ) -> tuple[sp.csr_array, np.ndarray]:
-    """The graph as a sparse matrix of edge weights (the fastest parallel edge wins).
+    """Return the graph as a sparse matrix of edge weights (the best parallel edge wins).
 
     Parameters
     ----------
@@ -61,7 +61,7 @@ def graph_to_csr(graph: nx.MultiDiGraph, weight: str = "travel_time"
 
 
 def min_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
-    """An ``(n, n)`` CSR matrix of arcs ``u -> v``, keeping the least weight of duplicates.
+    """Build an ``(n, n)`` CSR matrix of arcs ``u -> v``, keeping the least weight of duplicates.
 
     Parameters
     ----------

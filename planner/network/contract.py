@@ -112,7 +112,7 @@ class Contraction:
 
     def same_chain(self, s_node: np.ndarray, s_off: np.ndarray, t_node: np.ndarray,
                    t_off: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Direct times between sources and targets whose entry nodes share a chain."""
+        """Return the direct times between sources and targets whose entry nodes share a chain."""
         out_i, out_j, out_v = [], [], []
         for k in range(s_node.shape[1]):
             s_chain = self._chain_of(s_node[:, k])
@@ -132,7 +132,7 @@ class Contraction:
 
 
 def _equal_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All ``(i, j)`` with ``a[i] == b[j] >= 0`` (a sort-merge join in numpy)."""
+    """Return all ``(i, j)`` with ``a[i] == b[j] >= 0`` (a sort-merge join in numpy)."""
     ai = np.flatnonzero(a >= 0)
     bj = np.flatnonzero(b >= 0)
     bj = bj[np.argsort(b[bj], kind="stable")]
@@ -148,7 +148,7 @@ def _equal_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _diff(a_sum: np.ndarray, a_gap: np.ndarray, b_sum: np.ndarray | float,
           b_gap: np.ndarray | int) -> np.ndarray:
-    """``a - b`` of prefix sums, ``inf`` where an impassable step lies between."""
+    """Return ``a - b`` of prefix sums, ``inf`` where an impassable step lies between."""
     return np.where(a_gap == b_gap, a_sum - b_sum, np.inf)
 
 

@@ -67,7 +67,7 @@ def _check_mode(mode: str) -> None:
 
 
 def _first(value: object) -> object:
-    """Osmnx keeps a list when merged ways disagree; the first value stands for the edge."""
+    """Return the first value of a list (osmnx keeps a list where merged ways disagree)."""
     return value[0] if isinstance(value, list) and value else value
 
 
@@ -178,7 +178,7 @@ def keep_mode_edges(graph: nx.MultiDiGraph, mode: str) -> nx.MultiDiGraph:
 def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None = None,
                    prepare: bool = True, walk_areas: bool = True, quality: bool = True,
                    **prepare_kw: object) -> nx.MultiDiGraph:
-    """A mode's network from a local OpenStreetMap ``.osm.pbf`` file (pyrosm).
+    """Read a mode's network from a local OpenStreetMap ``.osm.pbf`` file (pyrosm).
 
     Parameters
     ----------
@@ -228,7 +228,7 @@ def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None
 def graph_from_xml(path: str | Path, mode: str, prepare: bool = True,
                    walk_areas: bool = True, quality: bool = True,
                    **prepare_kw: object) -> nx.MultiDiGraph:
-    """A mode's network from a local OSM XML file (``.osm`` or ``.osm.bz2``).
+    """Read a mode's network from a local OSM XML file (``.osm`` or ``.osm.bz2``).
 
     Parameters
     ----------

@@ -93,12 +93,12 @@ class MatrixComparison:
     column: str
 
     def largest(self, n: int = 10) -> pd.DataFrame:
-        """The ``n`` pairs with the largest absolute difference, largest first."""
+        """Return the ``n`` pairs with the largest absolute difference, largest first."""
         order = self.pairs["difference_min"].abs().sort_values(ascending=False, kind="stable")
         return self.pairs.loc[order.index[:n]]
 
     def summary(self, n: int = 10) -> str:
-        """The agreement as text: the measures, then the largest differences."""
+        """Return the agreement as text: the measures, then the largest differences."""
         head = (f"{len(self.pairs):,} cell pairs ({self.column}), {self.missing:,} not reached; "
                 f"correlation {self.correlation:.3f}, median ratio planner/matrix "
                 f"{self.median_ratio:.3f}, median |difference| "
@@ -206,7 +206,7 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
 
 
 def _access_m(graph: nx.MultiDiGraph, centres: gpd.GeoSeries, snap: str) -> pd.Series:
-    """Snapping distance of every cell centre (metres), indexed by cell id."""
+    """Return the snapping distance of every cell centre (metres), indexed by cell id."""
     s = snap_points(graph, gpd.GeoSeries(centres.to_numpy(), crs=centres.crs), snap,
                     max_snap_m=np.inf)
     return pd.Series(s.distance_m, index=centres.index)
@@ -215,7 +215,7 @@ def _access_m(graph: nx.MultiDiGraph, centres: gpd.GeoSeries, snap: str) -> pd.S
 def random_point_pairs(graph: nx.MultiDiGraph, n: int, min_m: float = 200.0,
                        max_m: float = 1000.0, margin_m: float = 200.0, seed: int = 0
                        ) -> tuple[gpd.GeoSeries, gpd.GeoSeries]:
-    """Random point pairs ``min_m`` to ``max_m`` apart inside a graph's bounding box.
+    """Draw random point pairs ``min_m`` to ``max_m`` apart inside a graph's bounding box.
 
     Parameters
     ----------
@@ -252,7 +252,7 @@ def random_point_pairs(graph: nx.MultiDiGraph, n: int, min_m: float = 200.0,
 
 def osmnx_route_m(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
                   destinations: gpd.GeoSeries) -> np.ndarray:
-    """Walking distance of each pair by osmnx's own snapping and routing.
+    """Return the walking distance of each pair by osmnx's own snapping and routing.
 
     Each point goes to its nearest node (``osmnx.distance.nearest_nodes``), the route is
     ``osmnx.routing.shortest_path`` by length, and the walks to and from the nodes are
