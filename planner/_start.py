@@ -29,7 +29,7 @@ ROUNDING_THRESHOLDS = (0.5, 0.3, 0.2, 0.1, 0.05)
 RINS_TOLERANCES = (0.1, 0.0)
 
 
-class _Cover(NamedTuple):
+class Cover(NamedTuple):
     """One access standard as :meth:`StartingPlan.repair` sees it.
 
     Each (point, site) pair's coverage row and open[s] variable, each row's residents and
@@ -49,7 +49,7 @@ class StartingPlan:
 
     The model class sets, before these are called: ``p`` (the problem), ``mip``, ``opts``,
     ``y`` / ``w`` (variables), ``keep_k``, ``gkey``, ``osite``, ``desks``,
-    ``spare``, ``cost``, ``n_s``, ``w_k``, ``w_above``, ``coverage`` (a :class:`_Cover` per
+    ``spare``, ``cost``, ``n_s``, ``w_k``, ``w_above``, ``coverage`` (a :class:`Cover` per
     standard), ``lp_bound``, ``lp_y`` and ``start``.
     """
 
@@ -67,7 +67,7 @@ class StartingPlan:
     n_s: int
     w_k: np.ndarray
     w_above: tuple[np.ndarray, np.ndarray]
-    coverage: list[_Cover]
+    coverage: list[Cover]
     lp_bound: float
     lp_y: np.ndarray | None
     start: np.ndarray | None

@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from planner import costs, pricing, progress
-from planner._sparse import _csr, _expand, _nearest, _ranks, _rows_of
-from planner._start import StartingPlan, _Cover
+from planner._sparse import expand, group, keep_nearest, ranks, rows_of
+from planner._start import Cover, StartingPlan
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.mip import MIPResult, SparseMIP
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
@@ -178,7 +178,7 @@ class Model(StartingPlan):
         n_g = len(self.p.orgs) * self.n_s
         many = np.flatnonzero(np.bincount(self.gkey, minlength=n_g) > 1)
         sel = np.isin(self.gkey, many)
-        _, row = _rows_of(self.gkey[sel])
+        _, row = rows_of(self.gkey[sel])
         self.mip.add_rows(many.size, row, self.y[sel], 1.0, ub=1.0)
 
     def _shared_premises(self) -> None:
@@ -198,8 +198,8 @@ class Model(StartingPlan):
         office = np.flatnonzero(self.mode == "office")
         save = self.opts["saving_eur"].to_numpy(dtype=float)
         rank = pricing.saving_rank(save[office], ok[office])
-        at = _csr(osite[office], np.arange(office.size, dtype=np.int64), n_s)
-        entry, other = _expand(*at, osite[office])
+        at = group(osite[office], np.arange(office.size, dtype=np.int64), n_s)
+        entry, other = expand(*at, osite[office])
         above = (rank[other] < rank[entry]) & (ok[office][other] != ok[office][entry])
         entry, other = entry[above], other[above]
         has = np.unique(entry)
@@ -309,7 +309,7 @@ class Model(StartingPlan):
         ex_site = ex["site"].to_numpy(dtype=np.int64)
         ex_org = ex["org"].map(self.org_pos).to_numpy(dtype=np.int64)
         # every (option, existing office at its site) pair of different organisations
-        k, e = _expand(*_csr(ex_site, np.arange(ex_site.size), self.n_s), self.osite)
+        k, e = expand(*group(ex_site, np.arange(ex_site.size), self.n_s), self.osite)
         guest = self.ok[k] != ex_org[e]
         k, e = k[guest], e[guest]
         ar = np.arange(k.size)
@@ -354,7 +354,7 @@ class Model(StartingPlan):
         t_m = p.times["minutes"].to_numpy(dtype=float)
         visits = np.asarray(p.visits, dtype=float)
         rshare = np.asarray(p.remote_share, dtype=float)
-        ip_ptr, ip_items = _csr(gkey[in_person], kk[in_person], n_g)
+        ip_ptr, ip_items = group(gkey[in_person], kk[in_person], n_g)
         rm_k = np.full(n_g, -1, dtype=np.int64)
         rm_k[gkey[mode == "remote"]] = kk[mode == "remote"]
         has_ip = np.diff(ip_ptr) > 0
@@ -374,10 +374,10 @@ class Model(StartingPlan):
         is_today[gkey[self.keep_k]] = True
         self.is_today = is_today
         xi, xo, xs, xm = pairs(lambda o: has_ip[o * n_s + t_s] & (visits[t_i, o] > 0))
-        xi, xo, xs, xm = _nearest(xi, xo, xs, xm, near, n_o, is_today[xo * n_s + xs])
+        xi, xo, xs, xm = keep_nearest(xi, xo, xs, xm, near, n_o, is_today[xo * n_s + xs])
         qi, qo, qs, qm = pairs(lambda o: (rm_k[o * n_s + t_s] >= 0) & (visits[t_i, o] > 0)
                                & (rshare[t_i, o] > _EPS))
-        qi, qo, qs, qm = _nearest(qi, qo, qs, qm, near, n_o, np.zeros(qi.size, dtype=bool))
+        qi, qo, qs, qm = keep_nearest(qi, qo, qs, qm, near, n_o, np.zeros(qi.size, dtype=bool))
         self.xi, self.xo, self.xs, self.xm = xi, xo, xs, xm
         self.qi, self.qo, self.qs, self.qm = qi, qo, qs, qm
         self.x = mip.add_vars(xi.size, ub=1.0, obj=vot * visits[xi, xo] * xm)
@@ -394,7 +394,7 @@ class Model(StartingPlan):
         vpd = np.array([sc.organisations[o].visits_per_desk_year for o in p.orgs])
         m_cap = np.zeros(n_g)
         m_cap[gkey[self.m_k]] = self.spare[osite[self.m_k]] * vpd[ok[self.m_k]]
-        entry, k = _expand(ip_ptr, ip_items, xo * n_s + xs)
+        entry, k = expand(ip_ptr, ip_items, xo * n_s + xs)
         reach = np.minimum(1.0, (cap[k] + np.where(mode[k] == "office", m_cap[gkey[k]], 0.0))
                            / visits[xi[entry], xo[entry]])
         mip.add_rows(xi.size, np.concatenate([np.arange(xi.size), entry]),
@@ -410,15 +410,15 @@ class Model(StartingPlan):
         mip.add_rows(ui.size, np.concatenate([upos[xi * n_o + xo], upos[qi * n_o + qo],
                                               np.arange(ui.size)]),
                      np.concatenate([self.x, self.q, self.u]), 1.0, lb=1.0, ub=1.0)
-        q_rows, row = _rows_of(qi * n_o + qo)
+        q_rows, row = rows_of(qi * n_o + qo)
         several = np.bincount(row, minlength=q_rows.size) > 1
         sel = several[row]
-        sub, row2 = _rows_of(row[sel])
+        sub, row2 = rows_of(row[sel])
         mip.add_rows(sub.size, row2, self.q[sel], 1.0,
                      ub=rshare[q_rows[sub] // n_o, q_rows[sub] % n_o])
         # capacities (visits per year) of the options taken
-        g_rows, row = _rows_of(xo * n_s + xs)
-        entry, k = _expand(ip_ptr, ip_items, g_rows)
+        g_rows, row = rows_of(xo * n_s + xs)
+        entry, k = expand(ip_ptr, ip_items, g_rows)
         rows = mip.add_rows(g_rows.size, np.concatenate([row, entry]),
                             np.concatenate([self.x, self.y[k]]),
                             np.concatenate([visits[xi, xo], -cap[k]]), ub=0.0)
@@ -426,7 +426,7 @@ class Model(StartingPlan):
         hit = (m_pos < g_rows.size) & (g_rows[np.minimum(m_pos, g_rows.size - 1)]
                                        == gkey[self.m_k])
         mip.add_terms(rows[m_pos[hit]], self.m[hit], -vpd[ok[self.m_k[hit]]])
-        g_rows, row = _rows_of(qo * n_s + qs)
+        g_rows, row = rows_of(qo * n_s + qs)
         k = rm_k[g_rows]
         mip.add_rows(g_rows.size, np.concatenate([row, np.arange(g_rows.size)]),
                      np.concatenate([self.q, self.y[k]]),
@@ -453,7 +453,7 @@ class Model(StartingPlan):
         # pop-up days), so that a coverage row has one term per site within reach
         opened: dict[tuple[int, int], np.ndarray] = {}
         #: per standard, what :meth:`repair` needs to meet it
-        self.coverage: list[_Cover] = []
+        self.coverage: list[Cover] = []
         #: per (organisation, least days): each eligible option and its open[s] variable
         terms: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         # with a sparse cut-off, coverage counts each point's 2K nearest eligible sites
@@ -484,16 +484,16 @@ class Model(StartingPlan):
                     & (open_var[t_s] >= 0))
             if near_cover is not None:  # through its nearest sites and today's offices
                 sub = np.flatnonzero(near)
-                far = _ranks(t_i[sub], t_m[sub], t_s[sub]) >= near_cover
+                far = ranks(t_i[sub], t_m[sub], t_s[sub]) >= near_cover
                 near[sub[far & ~is_today[org_pos[st.org] * n_s + t_s[sub]]]] = False
-            cov_i, row = _rows_of(t_i[near])
+            cov_i, row = rows_of(t_i[near])
             cov = mip.add_vars(cov_i.size, ub=1.0)
             mip.add_rows(cov_i.size, np.concatenate([np.arange(cov_i.size), row]),
                          np.concatenate([cov, open_var[t_s[near]]]),
                          np.concatenate([np.ones(cov_i.size), -np.ones(row.size)]), ub=0.0)
             total = float(pop[st.demand].sum())
             need_j = st.share * total
-            self.coverage.append(_Cover(row, open_var[t_s[near]], pop[cov_i], need_j,
+            self.coverage.append(Cover(row, open_var[t_s[near]], pop[cov_i], need_j,
                                         *terms[key_e]))
             cols, coef = [cov], [pop[cov_i]]
             if st.maximise_worst and total > 0:
