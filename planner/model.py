@@ -42,14 +42,14 @@ import math
 import time
 
 import numpy as np
-import pandas as pd
 
 from planner import costs, pricing, progress
+from planner._assemble import plan_of
 from planner._sparse import expand, group, keep_nearest, ranks, rows_of
 from planner._start import Cover, StartingPlan
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.mip import MIPResult, SparseMIP
-from planner.plan import ASSIGNMENT_COLUMNS, Plan
+from planner.plan import Plan
 from planner.problem import Problem, Standard, eligible, expand_standards
 
 _EPS = 1e-6
@@ -712,7 +712,7 @@ def solve(problem: Problem, name: str = "optimised",
     values = m.polish(res.values)
     objective = m.mip.objective_of(values)
     gap = abs(objective - res.bound) / max(abs(objective), 1e-9)
-    plan = _to_plan(m, values, name)
+    plan = plan_of(m, values, name)
     plan.meta.update({"status": state, "objective": round(objective, 2),
                       "bound": round(res.bound, 2), "gap": round(gap, 6),
                       "seconds": round(time.perf_counter() - start, 3),
@@ -727,65 +727,3 @@ def solve(problem: Problem, name: str = "optimised",
             f"{o} {problem.scenario.standards[r].minutes:g} min: worst area {v:.1%}"
             for (r, o), v in sorted(floors.items()))
     return plan
-
-
-def _to_plan(m: Model, values: np.ndarray, name: str) -> Plan:
-    p = m.p
-    opts = m.opts
-    sites = p.sites
-    n_s = len(sites)
-    vis = np.asarray(p.visits, dtype=float)
-    orgs = np.array(p.orgs, dtype=object)
-    parts = []
-    for channel, var, i, o, s, mins in (("in_person", m.x, m.xi, m.xo, m.xs, m.xm),
-                                        ("remote", m.q, m.qi, m.qo, m.qs, m.qm)):
-        val = values[var]
-        keep = val > _EPS
-        parts.append(pd.DataFrame({"i": i[keep], "o": o[keep], "site": s[keep],
-                                   "channel": channel, "visits": val[keep] * vis[i, o][keep],
-                                   "minutes": mins[keep]}))
-    val = values[m.u]
-    keep = val > _EPS
-    parts.append(pd.DataFrame({"i": m.ui[keep], "o": m.uo[keep], "site": -1,
-                               "channel": "unserved",
-                               "visits": val[keep] * vis[m.ui, m.uo][keep],
-                               "minutes": math.nan}))
-    asg = pd.concat(parts, ignore_index=True)
-    served = asg[asg["site"] >= 0]
-    visits_at = np.bincount((served["o"] * n_s + served["site"]).to_numpy(dtype=np.int64),
-                            weights=served["visits"].to_numpy(), minlength=len(p.orgs) * n_s)
-    chosen = np.flatnonzero(values[m.y] > 0.5)
-    choices: list[pricing.Choice] = [
-        (int(opts.at[k, "site"]), str(opts.at[k, "org"]), str(opts.at[k, "mode"]),
-         int(opts.at[k, "days"]), "keep" if opts.at[k, "keep"] else "open") for k in chosen]
-    kept = values[m.y[m.keep_k]] > 0.5
-    choices += [(int(e.site), str(e.org), "closed", 0, "close")
-                for e, ok in zip(p.existing.itertuples(), kept, strict=True) if not ok]
-    mv = values[m.m]
-    extra = {(p.orgs[int(m.ok[k])], int(m.osite[k])): float(v)
-             for k, v in zip(m.m_k, mv, strict=True) if v > 1e-6}
-    priced = pricing.price_decisions(p, choices, extra)
-    decisions = priced.decisions
-    # the model priced each pop-up's staff travel from today's nearest office; the plan
-    # prices it from its own nearest staffed site
-    model_travel = float(opts["travel_eur"].to_numpy(dtype=float)[chosen].sum())
-    org_pos = {o: i for i, o in enumerate(p.orgs)}
-    at = p.site_index()
-    decisions["visits"] = [
-        0.0 if mode == "closed" else round(float(visits_at[org_pos[o] * n_s + at[sid]]), 2)
-        for sid, o, mode in zip(decisions["site_id"], decisions["organisation"],
-                                decisions["mode"], strict=True)]
-    asg["organisation"] = orgs[asg["o"].to_numpy(dtype=int)]
-    asg = asg.sort_values(["i", "organisation", "site", "channel"], kind="stable")
-    site_ids = np.append(sites["site_id"].astype(str).to_numpy(), "")
-    asg.insert(0, "demand_id", p.demand["demand_id"].to_numpy()[asg["i"].to_numpy(dtype=int)])
-    asg["site_id"] = site_ids[asg["site"].to_numpy(dtype=int)]
-    asg["visits"] = asg["visits"].round(3)
-    asg["minutes"] = asg["minutes"].round(3)
-    meta: dict = {"staff_eur": round(sum(m.staff_eur.values()), 2),
-                  "travel_repriced_eur": round(float(decisions["staff_travel_eur"].sum())
-                                               - model_travel, 2)}
-    if priced.notes:
-        meta["notes"] = {f"staff_{i + 1}": n for i, n in enumerate(priced.notes)}
-    return Plan(name=name, decisions=decisions,
-                assignment=asg[list(ASSIGNMENT_COLUMNS)].reset_index(drop=True), meta=meta)
