@@ -45,7 +45,7 @@ from planner.scenario import load_scenario
 
 
 def _peak_mb() -> tuple[float, float]:
-    """Peak resident memory (MB) of this process and of its finished children."""
+    """Return the peak resident memory (MB) of this process and of its finished children."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return own, kids

@@ -119,7 +119,7 @@ def from_dense(dist: np.ndarray, limit: float, row0: int = 0) -> Pairs:
 
 def scipy_limit(mat: sp.csr_array, sites: np.ndarray, points: np.ndarray,
                 limit: float) -> Pairs:
-    """``dijkstra(indices=sites, limit=limit)`` in blocks that fit the memory budget."""
+    """Run ``dijkstra(indices=sites, limit=limit)`` in blocks that fit the memory budget."""
     size = max(1, BLOCK_BYTES // (8 * mat.shape[0]))
     parts = [from_dense(dijkstra(mat, directed=True, indices=sites[s:s + size],
                                  limit=limit)[:, points], limit, s)
@@ -149,7 +149,7 @@ def igraph_runner(mat: sp.csr_array) -> Callable[[np.ndarray, np.ndarray, float]
 
 
 def cch_prepare(mat: sp.csr_array, x: np.ndarray, y: np.ndarray) -> object | None:
-    """RoutingKit CCH: order (inertial flow on the coordinates), hierarchy, metric (ms)."""
+    """Prepare RoutingKit's CCH: order (inertial flow on coordinates), hierarchy, metric (ms)."""
     try:
         import routingkit_cch as rk
     except ImportError:

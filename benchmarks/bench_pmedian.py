@@ -30,7 +30,7 @@ DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "orlib"
 
 
 def solve_spopt(cost: np.ndarray, p: int) -> tuple[float, float]:
-    """Objective and seconds of spopt's PMedian solved with CBC through PuLP."""
+    """Return the objective and seconds of spopt's PMedian solved with CBC through PuLP."""
     try:
         import pulp
         from spopt.locate import PMedian

@@ -73,7 +73,7 @@ def quality_rows(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
 
 
 def grid_cells(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
-    """HSY cells centre to centre: time over the straight-line walk (same speed)."""
+    """Return HSY cells centre to centre: time over the straight-line walk (same speed)."""
     grid = gpd.read_file(HSY_GRID).to_crs(CRS)
     centres = grid.geometry.centroid
     x, y = network.node_xy(graphs["after"])
@@ -120,7 +120,7 @@ def osmnx_rows(graphs: dict[str, nx.MultiDiGraph], n_pairs: int, seed: int = 3
 
 
 def access_rows(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
-    """Share of residents within 10 and 15 minutes' walk of their organisation's offices."""
+    """Return the share of residents within 10 and 15 minutes' walk of their offices."""
     points = demo.demo_service_points()
     offices = points[points["kind"].isin(OFFICE_KINDS)]
     demand = demo.demo_demand()

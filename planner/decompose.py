@@ -168,7 +168,7 @@ def _solve_part(args: tuple[str, Problem, dict[str, float]]) -> tuple[str, Plan 
 
 
 def _org_costs(plan: Plan) -> dict[str, float]:
-    """Each organisation's own annual cost in a plan (decisions' costs, incl. closing)."""
+    """Return each organisation's own annual cost in a plan (decisions' costs, closings too)."""
     return plan.decisions.groupby("organisation")["annual_cost_eur"].sum().to_dict()
 
 
@@ -294,7 +294,7 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
 
 
 def _merge(results: list[tuple[str, Plan]], name: str) -> Plan:
-    """One plan from the parts' plans (parts in area order)."""
+    """Merge the parts' plans into one plan (parts in area order)."""
     decisions = pd.concat([p.decisions for _, p in results], ignore_index=True)
     assignment = pd.concat([p.assignment for _, p in results], ignore_index=True)
     meta = {k: round(sum(float(p.meta.get(k, 0.0)) for _, p in results), 2)

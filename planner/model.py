@@ -62,7 +62,7 @@ _SLACK_EUR = 1e9
 
 
 def max_coverage(problem: Problem, st: Standard) -> float:
-    """Share of the standard's residents reachable if every eligible option were open."""
+    """Return the share of the standard's residents reachable if every eligible option were open."""
     opts = problem.options
     ok_sites = set(opts.loc[(opts["org"] == st.org) & eligible(opts, st.min_popup_days), "site"])
     t = problem.times
@@ -516,7 +516,7 @@ class Model(StartingPlan):
 
 
     def _budgets(self) -> None:
-        """Each organisation's annual cost (staff and closings included) <= its budget."""
+        """Add the budget rows: an organisation's annual cost (staff, closings too) <= budget."""
         sc = self.p.scenario
         mip = self.mip
         for o, terms in self.org_terms.items():
@@ -528,7 +528,7 @@ class Model(StartingPlan):
                              ub=b - self.org_const[o])
 
     def org_cost(self, values: np.ndarray) -> dict[str, float]:
-        """Each organisation's annual cost in a solution (EUR/year)."""
+        """Return each organisation's annual cost in a solution (EUR/year)."""
         return {o: float(sum(values[i] @ c for i, c in terms)) + self.org_const[o]
                 for o, terms in self.org_terms.items()}
 

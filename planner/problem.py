@@ -70,7 +70,7 @@ class Problem:
 
 
 def _number(value: object, default: float) -> float:
-    """``value`` as a float, ``default`` when it is missing (None, NaN, empty)."""
+    """Return ``value`` as a float, ``default`` when it is missing (None, NaN, empty)."""
     try:
         v = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

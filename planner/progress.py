@@ -85,7 +85,7 @@ def listen(listener: Listener | None) -> Iterator[None]:
 
 @contextmanager
 def solving(limit_s: float) -> Iterator[None]:
-    """One solve with a time limit of ``limit_s`` seconds, timed from here."""
+    """Follow one solve with a time limit of ``limit_s`` seconds, timed from here."""
     listener = _listener.get()
     token = _solve.set(None if listener is None else _Solve(listener, float(limit_s)))
     try:

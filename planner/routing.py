@@ -288,7 +288,7 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
                minutes: dict[tuple[str, str], float],
                windows: dict[str, tuple[float, float]] | None = None,
                settings: TourSettings | None = None) -> Tours:
-    """Monthly tours of one organisation's pop-up teams from its base.
+    """Plan the monthly tours of one organisation's pop-up teams from its base.
 
     Parameters
     ----------
@@ -361,7 +361,7 @@ class _TourModel:
         self._session_rules()
 
     def travel(self, i: int, j: int) -> int:
-        """Travel from node ``i`` to node ``j`` in tenths of a minute."""
+        """Return the travel from node ``i`` to node ``j`` in tenths of a minute."""
         a, b = self.nodes[i], self.nodes[j]
         if a == b:
             return 0
@@ -417,7 +417,7 @@ class _TourModel:
                     solver.Add(routing.VehicleVar(idxs[a]) != routing.VehicleVar(idxs[b]))
 
     def parameters(self) -> object:
-        """Search parameters: cheapest arc first, then local search within the limit."""
+        """Return the search parameters: cheapest arc first, then local search in the limit."""
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = (
             routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC)

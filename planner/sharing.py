@@ -317,7 +317,7 @@ def shared_sites(decisions: pd.DataFrame, problem: Problem) -> list[Site]:
 
 
 def cost_sharing(decisions: pd.DataFrame, problem: Problem) -> pd.DataFrame:
-    """Every key's split of every shared site of a plan, checked against the core.
+    """Split every shared site of a plan by every key, checked against the core.
 
     Parameters
     ----------
@@ -362,7 +362,7 @@ def _split_table(sites: list[Site], share: float) -> pd.DataFrame:
 
 def agreements(decisions: pd.DataFrame, problem: Problem,
                split: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One agreement per shared site: its parties, their use, shares, fees and term.
+    """Return one agreement per shared site: its parties, their use, shares, fees and term.
 
     Parameters
     ----------

@@ -97,7 +97,7 @@ def _radius_model(
 def _assignment_model(
     pairs: Pairs, w: np.ndarray, p: int, fixed: np.ndarray, cap: np.ndarray
 ) -> tuple[SparseMIP, np.ndarray, np.ndarray]:
-    """Classic capacitated p-median with single sourcing; return model, y and x indices."""
+    """Build the classic capacitated p-median with single sourcing; return model, y and x."""
     n, m = pairs.n_clients, pairs.n_sites
     nnz = pairs.site.size
     mip = SparseMIP()
@@ -226,7 +226,7 @@ def _restricted_solve(pairs: Pairs, w: np.ndarray, p: int, fixed: np.ndarray,
 
 
 def _total(pairs: Pairs, w: np.ndarray, is_open: np.ndarray) -> float:
-    """Total weighted cost of serving every reachable client from the open sites."""
+    """Return the total weighted cost of serving every reachable client from the open sites."""
     _, c = nearest_open(pairs, is_open)
     reach = pairs.reachable
     if not np.all(np.isfinite(c[reach])):
@@ -241,7 +241,7 @@ def _y_values(mip: SparseMIP, y: np.ndarray, is_open: np.ndarray) -> np.ndarray:
 
 
 def min_sites_to_reach(pairs: Pairs, fixed: np.ndarray) -> int:
-    """Fewest sites (fixed ones included) that reach every reachable client (a set cover)."""
+    """Return the fewest sites (fixed ones too) that reach every reachable client (a set cover)."""
     _, is_open = set_cover(pairs, fixed, None, 0)
     return int(is_open.sum())
 
@@ -326,7 +326,7 @@ def p_median(
 
 
 def _explain(pairs: Pairs, w: np.ndarray, p: int, fixed: np.ndarray, cap: np.ndarray | None) -> str:
-    """One line on why no choice of p sites works."""
+    """Return one line on why no choice of p sites works."""
     need = min_sites_to_reach(pairs, fixed)
     if need > p:
         return (f"reaching every reachable client needs at least {need} sites but p = {p}; "

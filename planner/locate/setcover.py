@@ -24,7 +24,7 @@ def check_p(p: int, m: int, fixed: np.ndarray) -> int:
 
 
 def greedy_cover(pairs: Pairs, fixed: np.ndarray) -> np.ndarray:
-    """Greedy set cover of every client that has a pair: a mask of open sites."""
+    """Return a greedy set cover of every client that has a pair, as a mask of open sites."""
     m = pairs.n_sites
     is_open = np.zeros(m, dtype=bool)
     is_open[fixed] = True

@@ -65,7 +65,7 @@ class Solution:
 
 
 def nearest_open(pairs: Pairs, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each client's cheapest open site (ties: lowest index) and its cost.
+    """Return each client's cheapest open site (ties: lowest index) and its cost.
 
     Returns ``(site, cost)`` arrays over clients, ``-1`` and ``inf`` where no open site is
     reachable.
@@ -84,7 +84,7 @@ def nearest_open(pairs: Pairs, is_open: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def relative_gap(objective: float, bound: float) -> float:
-    """``|objective - bound| / max(|objective|, 1e-9)``, nan when either is unknown."""
+    """Return ``|objective - bound| / max(|objective|, 1e-9)``, nan when either is unknown."""
     if not (np.isfinite(objective) and np.isfinite(bound)):
         return float("nan")
     return float(abs(objective - bound) / max(abs(objective), 1e-9))

@@ -104,7 +104,7 @@ class Contraction:
         return np.stack(cols_n, axis=1), np.stack(cols_o, axis=1)
 
     def along(self, src: np.ndarray, tgt: np.ndarray) -> np.ndarray:
-        """Time along a chain from original node ``src`` to ``tgt`` (same chain)."""
+        """Return the time along a chain from original node ``src`` to ``tgt`` (same chain)."""
         ahead = self.pos[tgt] >= self.pos[src]
         fwd = _diff(self.f_sum[tgt], self.f_gap[tgt], self.f_sum[src], self.f_gap[src])
         back = _diff(self.g_sum[src], self.g_gap[src], self.g_sum[tgt], self.g_gap[tgt])
@@ -163,7 +163,7 @@ _CACHE_SIZE = 8
 
 
 def contract_cached(mat: sp.csr_array) -> Contraction | None:
-    """:func:`contract`, remembered for the last few matrices (keyed by their content)."""
+    """Return :func:`contract` of a matrix, remembered for the last few (keyed by content)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(np.asarray(mat.shape, dtype=np.int64).tobytes())
     for arr in (mat.indptr, mat.indices, mat.data):
