@@ -45,13 +45,14 @@ from planner.scenario import load_scenario
 
 
 def _peak_mb() -> tuple[float, float]:
-    """Peak resident memory (MB) of this process and of its finished children."""
+    """Return the peak resident memory (MB) of this process and of its finished children."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return own, kids
 
 
 def main() -> int:
+    """Run the national benchmark and print its stages."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--region", default="national",
                     help="'national' or 'national:<maakunta>' (e.g. national:Pirkanmaa)")
@@ -89,7 +90,7 @@ def main() -> int:
     parts = decompose.split(problem, column) if column != "none" else [("all", problem)]
     n_vars = n_rows = 0
     for _, part in parts:
-        m = model._Model(part)
+        m = model.Model(part)
         n_vars += m.mip.n_vars
         n_rows += m.mip.n_rows
     stages.append(("model build", time.perf_counter() - t,

@@ -1,4 +1,4 @@
-"""Travel-time matrices: planner.network against the strongest peers a user could install.
+r"""Travel-time matrices: planner.network against the strongest peers a user could install.
 
 For each graph and cut-off, the same sites (sources) and points (targets), given as node
 positions, get the network times from every site to every point within the cut-off,
@@ -28,9 +28,9 @@ a run takes over 10 s). Where a peer would take minutes, it is timed on the firs
 ``--subset`` sites and extrapolated linearly (marked "from N"); its pairs are compared on
 those sites.
 
-Graphs: the demo's Helsinki drive and walk networks, a grid city of ``--grid``\\ :sup:`2`
+Graphs: the demo's Helsinki drive and walk networks, a grid city of ``--grid``\ :sup:`2`
 nodes (100 m blocks, 30 km/h streets and 50 km/h every tenth, a tenth one-way) and one of
-``--big``\\ :sup:`2` (default 1,000,000 nodes); cut-offs 15 and 30 minutes; and one
+``--big``\ :sup:`2` (default 1,000,000 nodes); cut-offs 15 and 30 minutes; and one
 national-size query on the big grid (``--national-sites`` x ``--national-points``, 30 min).
 
 Usage::
@@ -45,6 +45,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -65,7 +66,7 @@ NX_MAX_NODES = 250_000
 
 
 def grid_csr(side: int, seed: int = 1) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
-    """A ``side x side`` grid city as a CSR matrix of seconds, with node coordinates (m).
+    """Build a ``side x side`` grid city: a CSR matrix of seconds and node coordinates (m).
 
     100 m blocks (lengths jittered by up to 10 m), 30 km/h streets and 50 km/h on every
     tenth row and column, a tenth of the blocks one-way.
@@ -87,6 +88,7 @@ def grid_csr(side: int, seed: int = 1) -> tuple[sp.csr_array, np.ndarray, np.nda
 
 
 def helsinki(mode: str) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    """Return the demo's Helsinki graph of ``mode`` as a CSR matrix and node coordinates."""
     g = demo_graph(mode)
     mat, _ = network.graph_to_csr(g)
     x, y = network.node_xy(g)
@@ -94,7 +96,7 @@ def helsinki(mode: str) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
 
 
 def timed(fn: Callable[[], object]) -> tuple[object, float]:
-    """Result and best time of up to ``REPEAT`` runs (one run if it takes over ``ONCE_S``)."""
+    """Return the result and best time of up to ``REPEAT`` runs (one if over ``ONCE_S``)."""
     best = np.inf
     out = None
     for _ in range(REPEAT):
@@ -110,13 +112,14 @@ Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def from_dense(dist: np.ndarray, limit: float, row0: int = 0) -> Pairs:
+    """Return the pairs of a dense block within ``limit``, rows offset by ``row0``."""
     i, j = np.nonzero(dist <= limit)
     return i + row0, j, dist[i, j]
 
 
 def scipy_limit(mat: sp.csr_array, sites: np.ndarray, points: np.ndarray,
                 limit: float) -> Pairs:
-    """``dijkstra(indices=sites, limit=limit)`` in blocks that fit the memory budget."""
+    """Run ``dijkstra(indices=sites, limit=limit)`` in blocks that fit the memory budget."""
     size = max(1, BLOCK_BYTES // (8 * mat.shape[0]))
     parts = [from_dense(dijkstra(mat, directed=True, indices=sites[s:s + size],
                                  limit=limit)[:, points], limit, s)
@@ -125,6 +128,7 @@ def scipy_limit(mat: sp.csr_array, sites: np.ndarray, points: np.ndarray,
 
 
 def igraph_runner(mat: sp.csr_array) -> Callable[[np.ndarray, np.ndarray, float], Pairs] | None:
+    """Return igraph's ``distances`` on ``mat`` as a query function (None without igraph)."""
     try:
         import igraph as ig
     except ImportError:
@@ -145,7 +149,7 @@ def igraph_runner(mat: sp.csr_array) -> Callable[[np.ndarray, np.ndarray, float]
 
 
 def cch_prepare(mat: sp.csr_array, x: np.ndarray, y: np.ndarray) -> object | None:
-    """RoutingKit CCH: order (inertial flow on the coordinates), hierarchy, metric (ms)."""
+    """Prepare RoutingKit's CCH: order (inertial flow on coordinates), hierarchy, metric (ms)."""
     try:
         import routingkit_cch as rk
     except ImportError:
@@ -160,6 +164,7 @@ def cch_prepare(mat: sp.csr_array, x: np.ndarray, y: np.ndarray) -> object | Non
 
 
 def cch_run(prepared: object, sites: np.ndarray, points: np.ndarray, limit: float) -> Pairs:
+    """Return the pairs within ``limit`` by RoutingKit's CCH one-to-many queries."""
     rk, _, metric = prepared  # type: ignore[misc]
     query = rk.CCHOneToMany(metric, points.tolist())
     ii, jj, vv = [], [], []
@@ -173,6 +178,7 @@ def cch_run(prepared: object, sites: np.ndarray, points: np.ndarray, limit: floa
 
 
 def nx_run(g: nx.DiGraph, sites: np.ndarray, points: np.ndarray, limit: float) -> Pairs:
+    """Return the pairs within ``limit`` by networkx's per-source Dijkstra loop."""
     col = {int(p): j for j, p in enumerate(points)}
     ii, jj, vv = [], [], []
     for row, s in enumerate(sites.tolist()):
@@ -196,7 +202,7 @@ def as_csr(p: Pairs, rows: int, cols: int) -> sp.csr_array:
 
 
 def agree(a: Pairs, ref: Pairs, rows: int, cols: int) -> tuple[bool, float]:
-    """Same pairs on the first ``rows`` sites, and the largest time difference (s)."""
+    """Return whether the first ``rows`` sites' pairs agree, and the largest difference (s)."""
     x, y = as_csr(a, rows, cols), as_csr(ref, rows, cols)
     same = np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
     if not same:
@@ -220,9 +226,24 @@ class Peers:
                    if mat.shape[0] <= NX_MAX_NODES and nx_sites > 0 else None)
 
 
-def run_case(name: str, mat: sp.csr_array, peers: Peers, n_sites: int, n_points: int,
-             cutoff_min: float, subset: int, nx_sites: int, seed: int = 0
-             ) -> tuple[list[str], bool]:
+@dataclass(frozen=True)
+class Case:
+    """One query of the table: its label, how many sites and points, and the cut-off."""
+
+    name: str
+    n_sites: int
+    n_points: int
+    cutoff_min: float
+
+
+def run_case(case: Case, mat: sp.csr_array, peers: Peers, subset: int, nx_sites: int,
+             seed: int = 0) -> tuple[list[str], bool]:
+    """Time every method on one case; return its table row and whether all agree.
+
+    ``subset`` sites time the slow peers on graphs over ``NX_MAX_NODES`` nodes, and
+    ``nx_sites`` the networkx loop (both extrapolated to every site).
+    """
+    name, n_sites, n_points, cutoff_min = case.name, case.n_sites, case.n_points, case.cutoff_min
     n = mat.shape[0]
     rng = np.random.default_rng(seed)
     sites = rng.choice(n, min(n_sites, n), replace=False)
@@ -258,6 +279,7 @@ def run_case(name: str, mat: sp.csr_array, peers: Peers, n_sites: int, n_points:
 
 
 def main() -> int:
+    """Print the comparison table; return 1 when a method disagrees."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--grid", type=int, default=450, help="grid city side (450: 202,500 nodes)")
     ap.add_argument("--big", type=int, default=1000, help="large grid side (1000: 1,000,000)")
@@ -294,13 +316,12 @@ def main() -> int:
         mat = sp.csr_array((np.rint(mat.data * 1000), mat.indices, mat.indptr),
                            shape=mat.shape)  # whole milliseconds, for every method
         peers = Peers(mat, x, y, args.nx_sites)
-        cases = [(name, args.sites, args.points, c) for c in (15.0, 30.0)]
+        cases = [Case(name, args.sites, args.points, c) for c in (15.0, 30.0)]
         if big and name == f"grid {big}x{big}":
-            cases.append((f"{name} national query", args.national_sites,
-                          args.national_points, 30.0))
-        for label, n_sites, n_points, cutoff in cases:
-            row, ok = run_case(label, mat, peers, n_sites, n_points, cutoff, args.subset,
-                               args.nx_sites)
+            cases.append(Case(f"{name} national query", args.national_sites,
+                              args.national_points, 30.0))
+        for case in cases:
+            row, ok = run_case(case, mat, peers, args.subset, args.nx_sites)
             print("| " + " | ".join(row) + " |", flush=True)
             all_ok &= ok
     return 0 if all_ok else 1

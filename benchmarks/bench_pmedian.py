@@ -30,7 +30,7 @@ DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "orlib"
 
 
 def solve_spopt(cost: np.ndarray, p: int) -> tuple[float, float]:
-    """Objective and seconds of spopt's PMedian solved with CBC through PuLP."""
+    """Return the objective and seconds of spopt's PMedian solved with CBC through PuLP."""
     try:
         import pulp
         from spopt.locate import PMedian
@@ -74,6 +74,7 @@ def other_models(cost: np.ndarray, p: int) -> list[tuple[str, float, float, floa
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the OR-Library p-median benchmark (and the coverage models) and print the tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="folder with pmedN.txt")
     ap.add_argument("--repeat", type=int, default=1, help="runs per solver; the fastest counts")

@@ -47,7 +47,7 @@ WALK_M_MIN = network.WALK_SPEED_KMH * 1000 / 60
 
 
 def walk_graphs() -> dict[str, nx.MultiDiGraph]:
-    """The demo walk graph as read before (no squares) and as built now."""
+    """Return the demo walk graph as read before (no squares) and as built now."""
     before = demo.demo_graph("walk")
     # the same graph without the squares' links: what pyrosm's walking network gives
     drop = [(u, v, k) for u, v, k, a in before.edges(keys=True, data="area_link")
@@ -62,6 +62,7 @@ SETTINGS = {"before": {"component": "any"}, "after": {"component": "largest"}}
 
 
 def quality_rows(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
+    """Return a table row of each graph's quality measures."""
     rows = []
     for name, g in graphs.items():
         q = g.graph["quality"]
@@ -72,7 +73,7 @@ def quality_rows(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
 
 
 def grid_cells(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
-    """HSY cells centre to centre: time over the straight-line walk (same speed)."""
+    """Return HSY cells centre to centre: time over the straight-line walk (same speed)."""
     grid = gpd.read_file(HSY_GRID).to_crs(CRS)
     centres = grid.geometry.centroid
     x, y = network.node_xy(graphs["after"])
@@ -119,7 +120,7 @@ def osmnx_rows(graphs: dict[str, nx.MultiDiGraph], n_pairs: int, seed: int = 3
 
 
 def access_rows(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
-    """Share of residents within 10 and 15 minutes' walk of their organisation's offices."""
+    """Return the share of residents within 10 and 15 minutes' walk of their offices."""
     points = demo.demo_service_points()
     offices = points[points["kind"].isin(OFFICE_KINDS)]
     demand = demo.demo_demand()
@@ -139,11 +140,13 @@ def access_rows(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
 
 
 def table(head: list[str], rows: list[list[str]]) -> str:
+    """Return a Markdown table of ``rows`` under ``head``."""
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
 
 
 def main() -> int:
+    """Print the validation tables."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pairs", type=int, default=300, help="point pairs routed by osmnx")
     ap.add_argument("--matrix", help="Helsinki Region Travel Time Matrix file(s) or folder")

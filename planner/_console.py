@@ -1,5 +1,7 @@
-"""The command's progress lines: one per stage with its elapsed time, and during the solve the
-elapsed and limit seconds, the best plan's cost, the bound and the gap as they improve.
+"""The command's progress lines, shown while it runs.
+
+One line per stage with its elapsed time, and during the solve the elapsed and limit
+seconds, the best plan's cost, the bound and the gap as they improve.
 
 Shown only on a terminal; when the output goes to a file or a pipe nothing is printed.
 """
@@ -25,9 +27,11 @@ from planner.i18n import gettext as _
 
 
 def solve_text(update: progress.SolveUpdate) -> str:
-    """What the solve has found, in the language in effect: ``best 2,437,024 EUR/year,
-    bound 2,435,410, gap 0.07%`` (Finnish ``paras 2 437 024 €/v, raja 2 435 410,
-    ero 0,07 %``); before the first plan, just the bound (or nothing).
+    """Return what the solve has found, in the language in effect.
+
+    For example ``best 2,437,024 EUR/year, bound 2,435,410, gap 0.07%`` (Finnish ``paras
+    2 437 024 €/v, raja 2 435 410, ero 0,07 %``); before the first plan, just the bound (or
+    nothing).
     """
     parts = []
     if math.isfinite(update.objective):
@@ -40,9 +44,11 @@ def solve_text(update: progress.SolveUpdate) -> str:
 
 
 class _TimeColumn(ProgressColumn):
-    """A stage's elapsed time (``0:00:07``); during the solve the elapsed seconds of its
-    time limit (``7 s of 90 s``), in the language of the run (rich draws from a thread of
-    its own, which does not see the language in effect).
+    """A progress column: a stage's elapsed time, or the solve's seconds of its limit.
+
+    A stage shows ``0:00:07``; the solve the elapsed seconds of its time limit (``7 s of
+    90 s``), in the language of the run (rich draws from a thread of its own, which does not
+    see the language in effect).
     """
 
     def __init__(self, lang: str) -> None:

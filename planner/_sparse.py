@@ -1,5 +1,6 @@
-"""Index helpers of the sparse models: grouping, expanding and ranking integer keys with
-numpy (no Python loop per entry).
+"""Index helpers of the sparse models.
+
+Grouping, expanding and ranking integer keys with numpy (no Python loop per entry).
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def _csr(keys: np.ndarray, items: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+def group(keys: np.ndarray, items: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Group ``items`` by integer ``keys`` (0..n_keys-1): ``(ptr, items sorted by key)``."""
     order = np.argsort(keys, kind="stable")
     ptr = np.zeros(n_keys + 1, dtype=np.int64)
@@ -15,9 +16,9 @@ def _csr(keys: np.ndarray, items: np.ndarray, n_keys: int) -> tuple[np.ndarray, 
     return ptr, items[order]
 
 
-def _expand(ptr: np.ndarray, items: np.ndarray, keys: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """For entries with group ``keys``, every item of their group: ``(entry, item)``."""
+def expand(ptr: np.ndarray, items: np.ndarray, keys: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Return every item of the group of each entry of ``keys``: ``(entry, item)``."""
     cnt = ptr[keys + 1] - ptr[keys]
     total = int(cnt.sum())
     entry = np.repeat(np.arange(keys.size, dtype=np.int64), cnt)
@@ -26,14 +27,14 @@ def _expand(ptr: np.ndarray, items: np.ndarray, keys: np.ndarray
     return entry, items[pos]
 
 
-def _rows_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct ``keys`` (sorted) and each entry's position among them."""
+def rows_of(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct ``keys`` (sorted) and each entry's position among them."""
     uniq, inv = np.unique(keys, return_inverse=True)
     return uniq, inv.astype(np.int64)
 
 
-def _ranks(key: np.ndarray, m: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Rank of each pair by minutes (ties: site position) within its ``key`` group."""
+def ranks(key: np.ndarray, m: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Return the rank of each pair by minutes (ties: site position) within its ``key`` group."""
     order = np.lexsort((s, m, key))
     k = key[order]
     start = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
@@ -42,18 +43,19 @@ def _ranks(key: np.ndarray, m: np.ndarray, s: np.ndarray) -> np.ndarray:
     return rank
 
 
-def _nearest(i: np.ndarray, o: np.ndarray, s: np.ndarray, m: np.ndarray, k: int | None,
-             n_o: int, today: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Keep each (point, organisation)'s ``k`` nearest sites and its ``k`` nearest current
-    offices (``today`` marks pairs whose site is one), all when ``k`` is None; ties are
-    broken by site position, so the choice is deterministic. Keeping the current offices
-    keeps today's network a feasible plan.
+def keep_nearest(i: np.ndarray, o: np.ndarray, s: np.ndarray, m: np.ndarray, k: int | None,
+                 n_o: int, today: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Keep each (point, organisation)'s ``k`` nearest sites and nearest current offices.
+
+    ``today`` marks pairs whose site is a current office; all pairs are kept when ``k`` is
+    None; ties are broken by site position, so the choice is deterministic. Keeping the
+    current offices keeps today's network a feasible plan.
     """
     if k is None or not i.size:
         return i, o, s, m
     key = i * n_o + o
-    keep = _ranks(key, m, s) < k
+    keep = ranks(key, m, s) < k
     if today.any():
         sub = np.flatnonzero(today)
-        keep[sub[_ranks(key[sub], m[sub], s[sub]) < k]] = True
+        keep[sub[ranks(key[sub], m[sub], s[sub]) < k]] = True
     return i[keep], o[keep], s[keep], m[keep]

@@ -1,5 +1,6 @@
-"""The co-location model's starting plan and its improvement (RINS), as a part of the
-model class (``planner.model._Model`` inherits :class:`StartingPlan`).
+"""The co-location model's starting plan and its improvement (RINS).
+
+A part of the model class: ``planner.model.Model`` inherits :class:`StartingPlan`.
 
 The solve starts from a complete feasible plan: today's network repaired (the sites that
 cover most uncovered residents per euro added until every standard holds) or the linear
@@ -28,10 +29,11 @@ ROUNDING_THRESHOLDS = (0.5, 0.3, 0.2, 0.1, 0.05)
 RINS_TOLERANCES = (0.1, 0.0)
 
 
-class _Cover(NamedTuple):
-    """One access standard as :meth:`_Model.repair` sees it: each (point, site) pair's
-    coverage row and open[s] variable, each row's residents and the residents needed, and
-    each eligible option with the open[s] variable it counts in.
+class Cover(NamedTuple):
+    """One access standard as :meth:`StartingPlan.repair` sees it.
+
+    Each (point, site) pair's coverage row and open[s] variable, each row's residents and
+    the residents needed, and each eligible option with the open[s] variable it counts in.
     """
 
     row: np.ndarray
@@ -47,7 +49,7 @@ class StartingPlan:
 
     The model class sets, before these are called: ``p`` (the problem), ``mip``, ``opts``,
     ``y`` / ``w`` (variables), ``keep_k``, ``gkey``, ``osite``, ``desks``,
-    ``spare``, ``cost``, ``n_s``, ``w_k``, ``w_above``, ``coverage`` (a :class:`_Cover` per
+    ``spare``, ``cost``, ``n_s``, ``w_k``, ``w_above``, ``coverage`` (a :class:`Cover` per
     standard), ``lp_bound``, ``lp_y`` and ``start``.
     """
 
@@ -65,18 +67,20 @@ class StartingPlan:
     n_s: int
     w_k: np.ndarray
     w_above: tuple[np.ndarray, np.ndarray]
-    coverage: list[_Cover]
+    coverage: list[Cover]
     lp_bound: float
     lp_y: np.ndarray | None
     start: np.ndarray | None
 
     def warm_start(self) -> None:
-        """Hint a complete, feasible plan to the solver: the cheaper of today's network
-        (every existing office kept, with the options :meth:`repair` adds where it misses a
-        standard) and the linear relaxation rounded at several
-        thresholds (:meth:`rounded`). Each is completed by the best assignment of visits
-        to its options (a linear programme). The relaxation's value is kept as a bound
-        (``lp_bound``), which counts when the solver stops before its own root bound.
+        """Hint a complete, feasible starting plan to the solver.
+
+        The plan is the cheaper of today's network (every existing office kept, with the
+        options :meth:`repair` adds where it misses a standard) and the linear relaxation
+        rounded at several thresholds (:meth:`rounded`). Each is completed by the best
+        assignment of visits to its options (a linear programme). The relaxation's value is
+        kept as a bound (``lp_bound``), which counts when the solver stops before its own
+        root bound.
 
         The solver thus starts from a plan at least as good as today's network under the
         same rules, and from the relaxation's neighbourhood rather than from scratch.
@@ -102,8 +106,9 @@ class StartingPlan:
             self.mip.hint(np.arange(self.mip.n_vars), best[1])
 
     def improve(self, time_limit: float) -> None:
-        """Improve the starting plan by relaxation-induced neighbourhood search (RINS): the
-        options on which the starting plan and the linear relaxation agree are fixed, and
+        """Improve the starting plan by relaxation-induced neighbourhood search (RINS).
+
+        The options on which the starting plan and the linear relaxation agree are fixed, and
         the much smaller model over the others is solved from the starting plan; a better
         plan becomes the new start. A narrow neighbourhood first (agreement within
         ``RINS_TOLERANCES[0]``), then wider ones, within ``time_limit`` seconds in all
@@ -133,10 +138,11 @@ class StartingPlan:
                     self.mip.hint(np.arange(self.mip.n_vars), values)
 
     def complete(self, taken: np.ndarray) -> np.ndarray | None:
-        """All variables of the plan that takes the options ``taken`` (a boolean per
-        option): visits assigned at least cost (a linear programme with the options
-        fixed), coverage and shared premises as they follow; None when the options do not
-        make a feasible plan (e.g. a standard missed).
+        """Return all variables of the plan that takes the options ``taken``.
+
+        ``taken`` is a boolean per option. Visits are assigned at least cost (a linear
+        programme with the options fixed), coverage and shared premises as they follow; None
+        when the options do not make a feasible plan (e.g. a standard missed).
         """
         res = self.mip.fixed(self.y, taken.astype(float)).solve(solver="HIGHS", relax=True)
         if res.values is None:
@@ -146,10 +152,11 @@ class StartingPlan:
         return self.polish(values)
 
     def rounded(self, y: np.ndarray, threshold: float) -> np.ndarray:
-        """Options of a fractional solution ``y`` rounded: the leases that must stay, then
-        every option with ``y >= threshold``, largest first, that fits the host's spare
-        desks and the one-mode-per-site rule; :meth:`repair` then adds what the
-        standards still need.
+        """Return the options of a fractional solution ``y``, rounded.
+
+        The leases that must stay, then every option with ``y >= threshold``, largest first,
+        that fits the host's spare desks and the one-mode-per-site rule; :meth:`repair` then
+        adds what the standards still need.
         """
         taken = np.zeros(self.y.size, dtype=bool)
         taken[self.keep_k[self.p.existing["must_keep"].to_numpy(dtype=bool)]] = True
@@ -162,8 +169,9 @@ class StartingPlan:
         return taken
 
     def _occupied(self, taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Desks the options ``taken`` use at each site, and the (organisation, site)
-        pairs where they take an option.
+        """Return the desks the options ``taken`` use at each site, and where they are.
+
+        The second array marks the (organisation, site) pairs where they take an option.
         """
         used = np.bincount(self.osite[taken], weights=self.desks[taken], minlength=self.n_s)
         busy = np.zeros(len(self.p.orgs) * self.n_s, dtype=bool)
@@ -171,8 +179,10 @@ class StartingPlan:
         return used, busy
 
     def _fits(self, k: np.ndarray | int, used: np.ndarray, busy: np.ndarray) -> np.ndarray:
-        """Whether option(s) ``k`` may be added: no option of the organisation at the site
-        yet, and the host's spare desks hold it.
+        """Return whether option(s) ``k`` may be added.
+
+        They may when the organisation has no option at the site yet and the host's spare
+        desks hold it.
         """
         site = self.osite[k]
         return ~busy[self.gkey[k]] & (used[site] + self.desks[k] <= self.spare[site])
@@ -183,10 +193,12 @@ class StartingPlan:
         used[self.osite[k]] += self.desks[k]
 
     def repair(self, taken: np.ndarray) -> np.ndarray:
-        """Options to add to ``taken`` (a boolean per option) so that every access standard
-        holds, chosen greedily: the site that covers the most residents still uncovered per
-        euro, each with the cheapest option there that counts for the standard (and fits
-        the host's spare desks and the one-mode-per-site rule); the standards in turn.
+        """Return the options to add to ``taken`` so that every access standard holds.
+
+        ``taken`` is a boolean per option. The options are chosen greedily: the site that
+        covers the most residents still uncovered per euro, each with the cheapest option
+        there that counts for the standard (and fits the host's spare desks and the
+        one-mode-per-site rule); the standards in turn.
 
         Today's network often misses a standard; repaired, it is a feasible starting
         plan, which the solver can improve at once instead of searching for any plan.
@@ -230,8 +242,10 @@ class StartingPlan:
         return np.array(added, dtype=np.int64)
 
     def polish(self, values: np.ndarray) -> np.ndarray:
-        """A solution with every saving it is entitled to: an office gets the
-        shared-premises saving where an office ranked above it is open at its site.
+        """Return a solution with every saving it is entitled to.
+
+        An office gets the shared-premises saving where an office ranked above it is open at
+        its site.
 
         A solver stopped by its time limit may leave ``w`` below what the chosen options
         allow; raising it keeps every row satisfied and lowers the cost, and makes the

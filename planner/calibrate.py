@@ -16,8 +16,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from planner.costs import with_cost_lines
 from planner.plan import Plan
-from planner.problem import Problem, with_cost_lines
+from planner.problem import Problem
 
 #: Working weeks a year (visits a week = visits a year / this).
 WEEKS_PER_YEAR = 50.0
@@ -34,7 +35,7 @@ def _served(today: Plan) -> pd.DataFrame:
 
 
 def visits_table(problem: Problem, today: Plan) -> pd.DataFrame:
-    """Recorded and modelled visits of every existing office.
+    """Return the recorded and modelled visits of every existing office.
 
     Parameters
     ----------
@@ -84,8 +85,10 @@ def visits_table(problem: Problem, today: Plan) -> pd.DataFrame:
 
 
 def differences(table: pd.DataFrame, tolerance: float) -> list[str]:
-    """One warning per organisation whose modelled visits differ from the recorded ones by
-    more than ``tolerance`` (a share), from a :func:`visits_table`.
+    """Return a warning per organisation whose modelled and recorded visits differ.
+
+    An organisation is warned of when they differ by more than ``tolerance`` (a share) in
+    a :func:`visits_table`.
     """
     tot = table[(table["point_id"] == "total") & (table["recorded_visits"] > 0)]
     out = []
@@ -100,8 +103,9 @@ def differences(table: pd.DataFrame, tolerance: float) -> list[str]:
 
 
 def calibrate(problem: Problem, today: Plan) -> tuple[Problem, dict[str, float]]:
-    """Scale each organisation's visits so that today's network receives what its offices
-    record.
+    """Scale each organisation's visits so that today's network receives what is recorded.
+
+    Its offices' recorded visits are the target.
 
     Parameters
     ----------

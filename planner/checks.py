@@ -30,7 +30,7 @@ import pandas as pd
 
 from planner import costs
 from planner.plan import Plan
-from planner.problem import Problem, with_cost_lines
+from planner.problem import Problem
 
 #: Columns of :func:`plan_checks`.
 CHECK_COLUMNS = ("rule", "severity", "site_id", "organisation", "message")
@@ -50,8 +50,12 @@ def _capacity(problem: Problem, org: str, mode: str, days: float, fte: float) ->
         * o.visits_per_desk_year
 
 
+#: One row of :func:`plan_checks`: rule, severity, site id, organisation, message.
+Row = tuple[str, str, str, str, str]
+
+
 def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
-    """Every breach of the optimiser's rules in a plan (see the module's list).
+    """Return every breach of the optimiser's rules in a plan (see the module's list).
 
     Parameters
     ----------
@@ -66,17 +70,30 @@ def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
         allow it; ``note``: allowed at a price), ``site_id``, ``organisation`` and a
         one-line ``message``; empty when the plan keeps every rule.
     """
-    sc = problem.scenario
     sites = problem.sites.reset_index(drop=True)
     pos = {str(s): i for i, s in enumerate(sites["site_id"].astype(str))}
-    ex = with_cost_lines(problem.existing)
+    ex = costs.with_cost_lines(problem.existing)
     d = plan.decisions.copy()
     d["_site"] = d["site_id"].astype(str).map(pos)
-    rows: list[tuple[str, str, str, str, str]] = []
-    ids = sites["site_id"].astype(str).to_numpy()
-
     closed = {(str(o), int(s)) for o, s, m in zip(d["organisation"], d["_site"], d["mode"],
                                                   strict=True) if m == "closed"}
+    open_d = d[d["mode"] != "closed"]
+    rows = [*_lease_rows(problem, sites, ex, closed),
+            *_site_rows(problem, sites, ex, open_d, closed),
+            *_capacity_rows(problem, open_d),
+            *_base_rows(problem, open_d)]
+    out = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+    return out.sort_values(["severity", "rule", "site_id", "organisation"],
+                           kind="stable", key=lambda c: c if c.name != "severity"
+                           else c.map({"breach": 0, "note": 1})).reset_index(drop=True)
+
+
+def _lease_rows(problem: Problem, sites: pd.DataFrame, ex: pd.DataFrame,
+                closed: set[tuple[str, int]]) -> list[Row]:
+    """Return the ``lease`` breaches and ``lease_cost`` notes of the offices ``closed``."""
+    sc = problem.scenario
+    ids = sites["site_id"].astype(str).to_numpy()
+    rows: list[Row] = []
     for e in ex.itertuples():
         if (str(e.org), int(e.site)) not in closed:
             continue
@@ -92,27 +109,23 @@ def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
                 rows.append(("lease_cost", "note", ids[e.site], e.org,
                              f"ends the lease of {e.point_id} (to {lease}) early: "
                              f"{cost:,.0f} EUR/year over the amortisation period"))
+    return rows
 
+
+def _site_rows(problem: Problem, sites: pd.DataFrame, ex: pd.DataFrame,
+               open_d: pd.DataFrame, closed: set[tuple[str, int]]) -> list[Row]:
+    """Return the ``host_desks`` and ``host`` breaches of the open decisions, site by site."""
+    sc = problem.scenario
+    ids = sites["site_id"].astype(str).to_numpy()
     spare = sites["spare_desks"].to_numpy(dtype=float)
-    own = {(str(e.org), int(e.site)): e for e in ex.itertuples()}
+    own = {(str(e.org), int(e.site)) for e in ex.itertuples()}
     in_host = costs.host_premises(sites, ex)
     usable = costs.host_usable(sc, sites)
-    open_d = d[d["mode"] != "closed"]
+    rows: list[Row] = []
     for s, g in open_d.groupby("_site", sort=True):
         s = int(s)
         host = str(sites.at[s, "host_org"])
-        used, takers = 0.0, []
-        for r in g.itertuples():
-            o = sc.organisations.get(str(r.organisation))
-            if (str(r.organisation), s) in own or o is None:
-                continue
-            if r.mode in ("office", "shared"):
-                used += max(float(o.desks_per_office), float(r.staff_fte) * o.staff_desks_per_fte)
-            elif r.mode == "popup":
-                used += sc.costs.popup.desks
-            else:
-                continue
-            takers.append(str(r.organisation))
+        used, takers = _host_desks_taken(problem, g, s, own)
         guests = sorted({str(o) for o in g["organisation"]} - {host})
         if used > spare[s] + 1e-9:
             rows.append(("host_desks", "breach", ids[s], " and ".join(sorted(takers)),
@@ -127,7 +140,36 @@ def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
             rows.append(("host", "breach", ids[s], ";".join(guests),
                          f"the host ({host}) closes its office at {sites.at[s, 'name']}, "
                          "so the site hosts nobody; keep the host's office or move"))
+    return rows
 
+
+def _host_desks_taken(problem: Problem, at_site: pd.DataFrame, s: int,
+                      own: set[tuple[str, int]]) -> tuple[float, list[str]]:
+    """Return the host's spare desks that the decisions ``at_site`` (site ``s``) take.
+
+    New offices take their ``desks_per_office`` (or their staff's desks, if more), pop-ups
+    ``costs.popup.desks``; an organisation's own office and remote points take none.
+    Returns the desks and the organisations that take them.
+    """
+    sc = problem.scenario
+    used, takers = 0.0, []
+    for r in at_site.itertuples():
+        o = sc.organisations.get(str(r.organisation))
+        if (str(r.organisation), s) in own or o is None:
+            continue
+        if r.mode in ("office", "shared"):
+            used += max(float(o.desks_per_office), float(r.staff_fte) * o.staff_desks_per_fte)
+        elif r.mode == "popup":
+            used += sc.costs.popup.desks
+        else:
+            continue
+        takers.append(str(r.organisation))
+    return used, takers
+
+
+def _capacity_rows(problem: Problem, open_d: pd.DataFrame) -> list[Row]:
+    """Return the ``capacity`` breaches: open decisions with more visits than they serve."""
+    rows: list[Row] = []
     for r in open_d.itertuples():
         cap = _capacity(problem, str(r.organisation), str(r.mode), r.days_per_month,
                         r.staff_fte)
@@ -135,7 +177,13 @@ def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
             rows.append(("capacity", "breach", str(r.site_id), str(r.organisation),
                          f"{r.mode} at {r.site_name} receives {float(r.visits):,.0f} visits "
                          f"a year; it can serve {cap:,.0f}"))
+    return rows
 
+
+def _base_rows(problem: Problem, open_d: pd.DataFrame) -> list[Row]:
+    """Return the ``base`` breaches: too few staffed offices for an organisation."""
+    sc = problem.scenario
+    rows: list[Row] = []
     for org in problem.orgs:
         mine = open_d[open_d["organisation"] == org]
         offices = int(mine["mode"].isin(["office", "shared"]).sum())
@@ -146,15 +194,14 @@ def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
         elif offices < least:
             rows.append(("base", "breach", "", org, f"{org} keeps {offices} offices; "
                          f"min_staffed_sites is {least}"))
-    out = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
-    return out.sort_values(["severity", "rule", "site_id", "organisation"],
-                           kind="stable", key=lambda c: c if c.name != "severity"
-                           else c.map({"breach": 0, "note": 1})).reset_index(drop=True)
+    return rows
 
 
 def standards_status(today: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
-    """``planner.evaluate.standards_report`` of a plan with ``met_today`` and a ``status``:
-    ``met``, ``new`` (broken by the plan, met today) or ``already broken today``.
+    """Return a plan's standards report with ``met_today`` and a ``status``.
+
+    The report is ``planner.evaluate.standards_report``'s; the status is ``met``, ``new``
+    (broken by the plan, met today) or ``already broken today``.
 
     Both reports list the same standards in the same order (the same problem).
     """

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planner import games
+from planner.hosts import usable_hosts
 from planner.plan import COST_LINE_COLUMNS
 from planner.scenario import Scenario
 
@@ -18,14 +19,35 @@ OPTION_COLUMNS = ("org", "site", "mode", "days", "cost_eur", "capacity_visits", 
                   "in_person", "keep", "saving_eur", "travel_eur")
 #: Cost lines of a decision (EUR/year); a decision's ``annual_cost_eur`` is their sum.
 COST_LINES: tuple[str, ...] = tuple(COST_LINE_COLUMNS)
+#: Columns of ``Problem.existing`` (``planner.problem``): each office's cost lines and staff,
+#: as today.
+EXISTING_COLUMNS = ("org", "site", "point_id", "annual_cost_eur", "desks", "lease_end",
+                    "must_keep", "premises_eur", "services_eur", "fte", "staff_eur",
+                    "recorded_visits")
+
+
+def with_cost_lines(existing: pd.DataFrame) -> pd.DataFrame:
+    """Return ``existing`` with every column of ``EXISTING_COLUMNS``.
+
+    A table built by hand with only ``annual_cost_eur`` (a test's toy office) counts that
+    cost as premises, with no staff and no recorded visits.
+    """
+    out = existing.copy()
+    defaults = {"premises_eur": out.get("annual_cost_eur", 0.0), "services_eur": 0.0,
+                "fte": 0.0, "staff_eur": 0.0, "recorded_visits": 0.0}
+    for col, value in defaults.items():
+        if col not in out.columns:
+            out[col] = value
+    return out
 
 
 def tenant_lines(scenario: Scenario, org: str, desks: float, rent_eur_m2_year: float,
                  fitout_eur: float) -> dict[str, float]:
-    """Cost lines of an office of ``org`` at a host site with ``desks`` desks: their floor
-    area (``costs.desk_m2`` each) at the site's rent, the office's shared services
-    (``office_fixed_eur_year``) and the fit-out spread over the amortisation period. Staff
-    are priced where they are counted (:func:`staff_cost`).
+    """Return the cost lines of an office of ``org`` with ``desks`` desks at a host site.
+
+    The lines are the desks' floor area (``costs.desk_m2`` each) at the site's rent, the
+    office's shared services (``office_fixed_eur_year``) and the fit-out spread over the
+    amortisation period. Staff are priced where they are counted (:func:`staff_cost`).
     """
     o = scenario.organisations[org]
     c = scenario.costs
@@ -36,24 +58,27 @@ def tenant_lines(scenario: Scenario, org: str, desks: float, rent_eur_m2_year: f
 
 def tenant_office_cost(scenario: Scenario, org: str, rent_eur_m2_year: float,
                        fitout_eur: float) -> float:
-    """Annual cost of a new office of ``org`` at a site (its ``desks_per_office``):
-    premises, shared services and fit-out (:func:`tenant_lines`), staff not included.
+    """Return the annual cost of a new office of ``org`` at a site (``desks_per_office``).
+
+    Premises, shared services and fit-out (:func:`tenant_lines`); staff not included.
     """
     desks = scenario.organisations[org].desks_per_office
     return sum(tenant_lines(scenario, org, desks, rent_eur_m2_year, fitout_eur).values())
 
 
 def extra_desk_cost(scenario: Scenario, rent_eur_m2_year: float) -> float:
-    """Annual premises cost of one more desk at a host site (staff moved in)."""
+    """Return the annual premises cost of one more desk at a host site (staff moved in)."""
     return scenario.costs.desk_m2 * rent_eur_m2_year
 
 
 def popup_lines(scenario: Scenario, days_per_month: int,
                 roundtrip_min: float = 0.0) -> dict[str, float]:
-    """Cost lines of a pop-up with ``days_per_month`` sessions a month: each session's host
-    fee and equipment (``costs.popup.eur_per_session``) and the staff's round trip of
-    ``roundtrip_min`` minutes from their base at ``costs.popup.staff_travel_eur_per_hour``.
-    The session's own staff time is in the staff line (the staff work there instead).
+    """Return the cost lines of a pop-up with ``days_per_month`` sessions a month.
+
+    Each session's host fee and equipment (``costs.popup.eur_per_session``) and the staff's
+    round trip of ``roundtrip_min`` minutes from their base at
+    ``costs.popup.staff_travel_eur_per_hour``. The session's own staff time is in the staff
+    line (the staff work there instead).
     """
     c = scenario.costs.popup
     sessions = days_per_month * 12
@@ -63,19 +88,20 @@ def popup_lines(scenario: Scenario, days_per_month: int,
 
 def popup_cost(scenario: Scenario, days_per_month: int,
                roundtrip_min: float = 0.0) -> float:
-    """Annual cost of a pop-up present ``days_per_month`` days a month
-    (:func:`popup_lines`).
+    """Return the annual cost of a pop-up present ``days_per_month`` days a month.
+
+    The sum of its :func:`popup_lines`.
     """
     return sum(popup_lines(scenario, days_per_month, roundtrip_min).values())
 
 
 def staff_cost(scenario: Scenario, org: str, fte: float) -> float:
-    """Annual cost of ``fte`` of ``org``'s staff."""
+    """Return the annual cost of ``fte`` of ``org``'s staff."""
     return fte * scenario.organisations[org].staff_eur_fte_year
 
 
 def _positions(ids: pd.Series, index: pd.Index) -> np.ndarray:
-    """Position of each id in ``index`` (-1 if absent); fast for categorical ids."""
+    """Return the position of each id in ``index`` (-1 if absent); fast for categorical ids."""
     if isinstance(ids.dtype, pd.CategoricalDtype):
         return index.get_indexer(ids.cat.categories.astype(str))[ids.cat.codes.to_numpy()]
     return index.get_indexer(ids.astype(str))
@@ -83,7 +109,7 @@ def _positions(ids: pd.Series, index: pd.Index) -> np.ndarray:
 
 def roundtrips(bases: dict[str, list[int]], site_ids: list[str],
                site_times: pd.DataFrame | None) -> dict[tuple[str, int], float]:
-    """Minutes from each organisation's nearest base to each site and back.
+    """Return the minutes from each organisation's nearest base to each site and back.
 
     Parameters
     ----------
@@ -131,8 +157,9 @@ def roundtrips(bases: dict[str, list[int]], site_ids: list[str],
 
 def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
                      site_times: pd.DataFrame | None) -> dict[tuple[str, int], float]:
-    """Minutes from each organisation's nearest current office to each site and back
-    (:func:`roundtrips` with today's offices as the bases).
+    """Return the minutes from each organisation's nearest current office to each site and back.
+
+    This is :func:`roundtrips` with today's offices as the bases.
     """
     if not len(existing):
         return {}
@@ -141,20 +168,24 @@ def staff_roundtrips(existing: pd.DataFrame, site_ids: list[str],
 
 
 def shared_saving(scenario: Scenario, org: str) -> float:
-    """Annual saving of an office of ``org`` in shared premises: ``shared_saving_share`` of
-    its shared services (reception, security, cleaning, ICT).
+    """Return the annual saving of an office of ``org`` in shared premises.
+
+    It is ``shared_saving_share`` of its shared services (reception, security, cleaning,
+    ICT).
     """
     return scenario.costs.shared_saving_share * scenario.organisations[org].office_fixed_eur_year
 
 
 def closing_cost(scenario: Scenario) -> float:
-    """Annualised one-off cost of closing an existing office (moving staff and equipment)."""
+    """Return the annualised one-off cost of closing an office (moving staff and equipment)."""
     return scenario.costs.closing_eur / scenario.costs.fitout_amortisation_years
 
 
 def termination_cost(scenario: Scenario, lease_end: str, premises_eur: float) -> float:
-    """Annualised cost of ending a lease before ``lease_end``: ``early_termination_years``
-    of the premises cost, one-off, when the lease runs past ``horizon_end`` (else 0).
+    """Return the annualised cost of ending a lease before ``lease_end``.
+
+    It is ``early_termination_years`` of the premises cost, one-off, when the lease runs
+    past ``horizon_end`` (else 0).
     """
     years = scenario.costs.early_termination_years
     if not lease_end or lease_end <= scenario.horizon_end or years is None:
@@ -163,10 +194,12 @@ def termination_cost(scenario: Scenario, lease_end: str, premises_eur: float) ->
 
 
 def host_premises(sites: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
-    """Boolean per site: the host has an office of its own there, whose floor area (on
-    the host's premises line) holds the spare desks. Others' offices and moved staff in
-    those desks then add no rent: the space is priced once, on the host's line, and the
-    tenants pay the host for it under the site's agreement (``planner.sharing``).
+    """Return, per site, whether the host has an office of its own there.
+
+    Its floor area (on the host's premises line) then holds the spare desks. Others' offices
+    and moved staff in those desks then add no rent: the space is priced once, on the host's
+    line, and the tenants pay the host for it under the site's agreement
+    (``planner.sharing``).
     """
     host = sites["host_org"].astype(str).to_numpy()
     own = {(str(o), int(s)) for o, s in zip(existing["org"], existing["site"], strict=True)}
@@ -174,12 +207,12 @@ def host_premises(sites: pd.DataFrame, existing: pd.DataFrame) -> np.ndarray:
 
 
 def host_usable(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:
-    """Boolean per site: other organisations may take an office, a pop-up or a remote
-    point there (its host is a partner, or has agreed; see ``planner.hosts``). A site
-    table without ``host_agreement`` (built in code, not by a loader) counts as agreed.
-    """
-    from planner.hosts import usable_hosts
+    """Return, per site, whether other organisations may serve there.
 
+    They may take an office, a pop-up or a remote point where the host is a partner or has
+    agreed (see ``planner.hosts``). A site table without ``host_agreement`` (built in code,
+    not by a loader) counts as agreed.
+    """
     host = sites["host_org"].astype(str).to_numpy()
     if "host_agreement" not in sites.columns:  # a table built in code: taken as agreed
         return np.ones(len(sites), dtype=bool)
@@ -189,7 +222,7 @@ def host_usable(scenario: Scenario, sites: pd.DataFrame) -> np.ndarray:
 
 def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame,
                  site_times: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every service option each organisation can take at each candidate site.
+    """Return every service option each organisation can take at each candidate site.
 
     Parameters
     ----------
@@ -218,8 +251,6 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
         ``cost_eur``). Other organisations' options are offered only at usable hosts
         (:func:`host_usable`).
     """
-    from planner.problem import with_cost_lines
-
     c = scenario.costs
     existing = with_cost_lines(existing)
     own = {(r.org, r.site): r for r in existing.itertuples()}

@@ -43,8 +43,10 @@ _STATUS_ORDER = ("optimal", "feasible", "time_limit")
 
 
 def site_areas(problem: Problem, column: str) -> np.ndarray:
-    """Area of each candidate site: its own ``column`` if the sites carry one, else the
-    area of its nearest demand point.
+    """Return the area of each candidate site.
+
+    It is the site's own ``column`` if the sites carry one, else the area of its nearest
+    demand point.
     """
     if column in problem.sites.columns:
         return problem.sites[column].astype(str).to_numpy()
@@ -55,9 +57,11 @@ def site_areas(problem: Problem, column: str) -> np.ndarray:
     return dem[column].astype(str).to_numpy()[nearest]
 
 
-def _share_time(weights: np.ndarray, limit: float, workers: int) -> np.ndarray:
-    """Seconds per part: ``limit x workers`` shared in proportion to ``weights``, no part
-    above ``limit`` (what one part cannot use goes to the others) nor below MIN_PART_S.
+def share_time(weights: np.ndarray, limit: float, workers: int) -> np.ndarray:
+    """Return the solver seconds of each part of a decomposed solve.
+
+    ``limit x workers`` seconds are shared in proportion to ``weights``, no part above
+    ``limit`` (what one part cannot use goes to the others) nor below ``MIN_PART_S``.
     """
     out = np.zeros(weights.size)
     free = np.ones(weights.size, dtype=bool)
@@ -76,7 +80,7 @@ def _share_time(weights: np.ndarray, limit: float, workers: int) -> np.ndarray:
 
 
 def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
-    """The parts of a problem, one per area of ``column`` (sorted by name).
+    """Split a problem into parts, one per area of ``column`` (sorted by name).
 
     Parameters
     ----------
@@ -108,7 +112,7 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     # model's size with its points (by travel-time pairs, the densest county took
     # everything and the small ones had no time to improve their starting plans)
     cells = np.bincount(code, minlength=areas.size).astype(float)
-    limits = _share_time(cells, sc.solver.time_limit_s, min(sc.solver.workers, areas.size))
+    limits = share_time(cells, sc.solver.time_limit_s, min(sc.solver.workers, areas.size))
     out = []
     for area, limit in zip(areas.tolist(), limits, strict=True):
         part_sc = sc.model_copy(update={
@@ -164,7 +168,7 @@ def _solve_part(args: tuple[str, Problem, dict[str, float]]) -> tuple[str, Plan 
 
 
 def _org_costs(plan: Plan) -> dict[str, float]:
-    """Each organisation's own annual cost in a plan (decisions' costs, incl. closing)."""
+    """Return each organisation's own annual cost in a plan (decisions' costs, closings too)."""
     return plan.decisions.groupby("organisation")["annual_cost_eur"].sum().to_dict()
 
 
@@ -190,7 +194,7 @@ def _solve_parts(parts: list[tuple[str, Problem]], prices: dict[str, float], wor
 
 def _totals(results: list[tuple[str, Plan]], prices: dict[str, float]
             ) -> tuple[float, float, dict[str, float]]:
-    """True objective, priced bound (before subtracting budgets) and organisations' costs."""
+    """Return the true objective, priced bound (before the budgets) and organisations' costs."""
     objective = bound = 0.0
     org: dict[str, float] = {}
     for _, plan in results:
@@ -290,7 +294,7 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
 
 
 def _merge(results: list[tuple[str, Plan]], name: str) -> Plan:
-    """One plan from the parts' plans (parts in area order)."""
+    """Merge the parts' plans into one plan (parts in area order)."""
     decisions = pd.concat([p.decisions for _, p in results], ignore_index=True)
     assignment = pd.concat([p.assignment for _, p in results], ignore_index=True)
     meta = {k: round(sum(float(p.meta.get(k, 0.0)) for _, p in results), 2)

@@ -27,7 +27,7 @@ _TOL = 1e-9
 
 
 def coalition_costs(players: Sequence[str], cost: CostFunction) -> np.ndarray:
-    """The cost of every coalition, indexed by bit mask (bit i: ``players[i]``).
+    """Return the cost of every coalition, indexed by bit mask (bit i: ``players[i]``).
 
     Entry 0 (the empty coalition) is 0.
     """
@@ -43,13 +43,13 @@ def coalition_costs(players: Sequence[str], cost: CostFunction) -> np.ndarray:
 
 
 def _members(n: int) -> np.ndarray:
-    """0/1 matrix: row ``mask``, column i is 1 when player i is in the coalition."""
+    """Return the 0/1 membership matrix: row ``mask``, column i is 1 when i is in it."""
     masks = np.arange(1 << n)
     return ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(float)
 
 
 def shapley(players: Sequence[str], cost: CostFunction) -> dict[str, float]:
-    """The Shapley value of a cost game.
+    """Return the Shapley value of a cost game.
 
     Each player pays its marginal cost averaged over every order in which the coalition
     could form: ``phi_i = sum_{T not containing i} |T|! (n-|T|-1)! / n! (c(T+i) - c(T))``.
@@ -79,9 +79,10 @@ def shapley(players: Sequence[str], cost: CostFunction) -> dict[str, float]:
 
 
 def nucleolus(players: Sequence[str], cost: CostFunction) -> dict[str, float]:
-    """The nucleolus of a cost game: the imputation that makes the largest excess of any
-    coalition (what it pays beyond its own cost, ``x(S) - c(S)``) as small as possible,
-    then the next largest, and so on.
+    """Return the nucleolus of a cost game.
+
+    It is the imputation that makes the largest excess of any coalition (what it pays beyond
+    its own cost, ``x(S) - c(S)``) as small as possible, then the next largest, and so on.
 
     The imputations are the allocations of ``c(all)`` in which nobody pays more than on
     its own (``x_i <= c({i})``). Computed by a sequence of linear programmes (HiGHS through
@@ -145,9 +146,10 @@ def nucleolus(players: Sequence[str], cost: CostFunction) -> dict[str, float]:
 
 def core_violations(players: Sequence[str], cost: CostFunction, shares: dict[str, float],
                     tol: float = 1e-6) -> list[str]:
-    """Coalitions that pay more under ``shares`` than on their own (the allocation is
-    outside the core), as ``"a+b pays 12 > 10 on its own"``, and a note when the shares
-    do not add up to the cost of all.
+    """Return the coalitions that pay more under ``shares`` than on their own.
+
+    Such an allocation is outside the core; each is given as ``"a+b pays 12 > 10 on its
+    own"``, with a note when the shares do not add up to the cost of all.
     """
     n = len(players)
     c = coalition_costs(players, cost)
@@ -166,9 +168,11 @@ def core_violations(players: Sequence[str], cost: CostFunction, shares: dict[str
 
 
 def least_core_excess(players: Sequence[str], cost: CostFunction) -> float:
-    """The smallest possible largest excess ``max_S x(S) - c(S)`` over allocations of
-    ``c(all)``: at most 0 when the core is non-empty, positive when it is empty (some
-    coalition is always better off alone).
+    """Return the least core's excess: the smallest possible largest excess of a coalition.
+
+    That is the least ``max_S x(S) - c(S)`` over allocations of ``c(all)``: at most 0 when
+    the core is non-empty, positive when it is empty (some coalition is always better off
+    alone).
     """
     n = len(players)
     c = coalition_costs(players, cost)
@@ -185,6 +189,6 @@ def least_core_excess(players: Sequence[str], cost: CostFunction) -> float:
 
 
 def core_is_empty(players: Sequence[str], cost: CostFunction, tol: float = 1e-6) -> bool:
-    """True when every allocation leaves some coalition paying more than on its own."""
+    """Return whether every allocation leaves some coalition paying more than on its own."""
     c = coalition_costs(players, cost)
     return least_core_excess(players, cost) > tol * max(1.0, float(np.abs(c).max()))

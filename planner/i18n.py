@@ -1,8 +1,10 @@
-"""The language of what a person reads: messages in English, Finnish and Swedish, and numbers
-in each language's format.
+"""The language of what a person reads: messages and number formats.
+
+Messages are in English, Finnish and Swedish, and numbers in each language's format.
 
 Messages are written in English in the code, marked with ``_`` (or ``N_`` where they are
-translated later, ``pgettext`` where one English word has two meanings); their Finnish and
+translated later, ``pgettext`` where one English word has two meanings, ``mark.pgettext``
+where such a message is translated later); their Finnish and
 Swedish translations are gettext catalogues, ``planner/locale/<lang>/LC_MESSAGES/planner.po``,
 compiled with Babel when first used (no build step). English is the messages themselves.
 
@@ -41,7 +43,7 @@ from planner.errors import InputError
 
 __all__ = ["LANGUAGES", "N_", "current", "fmt_date", "fmt_eur", "fmt_number", "fmt_percent",
            "gettext",
-           "language", "ngettext", "pgettext", "resolve", "term"]
+           "language", "mark", "ngettext", "pgettext", "resolve", "term"]
 
 #: The languages of the outputs; English is the messages as written in the code.
 LANGUAGES = ("en", "fi", "sv")
@@ -58,8 +60,23 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     return message
 
 
+class _Marks:
+    """No-op markers of messages translated where they are used (Babel finds them by name)."""
+
+    @staticmethod
+    def pgettext(context: str, message: str) -> tuple[str, str]:
+        """Return ``(context, message)`` untranslated, marked for the catalogue."""
+        return context, message
+
+
+#: ``mark.pgettext("column", "visits")`` marks a message and its context for the catalogue
+#: without translating it (``N_`` with a context): it is the pair ``("column", "visits")``,
+#: translated where used by :func:`pgettext`.
+mark = _Marks()
+
+
 def resolve(lang: str | None, default: str | None = None) -> str:
-    """The language to use: ``lang``, else ``default``, else English.
+    """Return the language to use: ``lang``, else ``default``, else English.
 
     Raises
     ------
@@ -75,7 +92,7 @@ def resolve(lang: str | None, default: str | None = None) -> str:
 
 
 def current() -> str:
-    """The language in effect (``en`` unless :func:`language` set another)."""
+    """Return the language in effect (``en`` unless :func:`language` set another)."""
     return _current.get()
 
 
@@ -97,7 +114,7 @@ def language(lang: str | None) -> Iterator[str]:
 
 @cache
 def translations(lang: str) -> NullTranslations:
-    """The compiled catalogue of ``lang`` (English: none, the messages stand as written)."""
+    """Return the compiled catalogue of ``lang`` (English: none; messages stand as written)."""
     if lang == "en":
         return NullTranslations()
     po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -110,7 +127,7 @@ def translations(lang: str) -> NullTranslations:
 
 
 def gettext(message: str) -> str:
-    """``message`` in the language in effect."""
+    """Return ``message`` in the language in effect."""
     return translations(current()).gettext(message)
 
 
@@ -118,12 +135,12 @@ _ = gettext
 
 
 def pgettext(context: str, message: str) -> str:
-    """``message`` in the language in effect, as meant in ``context`` (e.g. ``column``)."""
+    """Return ``message`` in the language in effect, as meant in ``context`` (``column``...)."""
     return translations(current()).pgettext(context, message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """``singular`` or ``plural`` for ``n``, in the language in effect."""
+    """Return ``singular`` or ``plural`` for ``n``, in the language in effect."""
     return translations(current()).ngettext(singular, plural, n)
 
 
@@ -172,8 +189,9 @@ TERMS: dict[str, str] = {
 
 
 def term(code: Any) -> str:
-    """The label of a glossary code (``county`` -> ``hyvinvointialue`` in Finnish); any
-    other value as it is.
+    """Return the label of a glossary code (``county`` -> ``hyvinvointialue`` in Finnish).
+
+    Any other value is returned as it is.
     """
     if isinstance(code, bool):
         code = "yes" if code else "no"
@@ -195,8 +213,9 @@ def _missing(value: Any) -> bool:
 
 
 def fmt_number(value: Any, digits: int = 0) -> str:
-    """``value`` with ``digits`` decimals and the language's separators (Finnish
-    ``1 234,5``, with a no-break space; English ``1,234.5``); missing: an en dash.
+    """Format ``value`` with ``digits`` decimals and the language's separators.
+
+    Finnish ``1 234,5``, with a no-break space; English ``1,234.5``; missing: an en dash.
     """
     if _missing(value):
         return _DASH
@@ -206,7 +225,7 @@ def fmt_number(value: Any, digits: int = 0) -> str:
 
 
 def fmt_percent(value: Any, digits: int = 0) -> str:
-    """A share (0.853) as a percentage in the language's format (Finnish ``85,3 %``)."""
+    """Format a share (0.853) as a percentage in the language's format (Finnish ``85,3 %``)."""
     if _missing(value):
         return _DASH
     loc = _locale()
@@ -217,16 +236,17 @@ def fmt_percent(value: Any, digits: int = 0) -> str:
 
 
 def fmt_eur(value: Any) -> str:
-    """Euros rounded to whole euros with the language's separators and sign placement."""
+    """Format euros, rounded to whole euros, with the language's separators and sign."""
     if _missing(value):
         return _DASH
     return f"{fmt_number(value)}\u00a0€"
 
 
 def fmt_date(value: Any) -> str:
-    """An ISO date (``2030-12-31`` or a ``datetime.date``) in the language's format: Finnish
-    ``31.12.2030``, Swedish ``31 dec. 2030``, English ``31 Dec 2030``; text that is not a
-    date as it is, missing: an en dash.
+    """Format an ISO date (``2030-12-31`` or a ``datetime.date``) in the language's format.
+
+    Finnish ``31.12.2030``, Swedish ``31 dec. 2030``, English ``31 Dec 2030``; text that is
+    not a date as it is, missing: an en dash.
     """
     import datetime
 

@@ -55,6 +55,29 @@ class MIPResult:
     reduced_costs: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class _Arrays:
+    """A model as an engine takes it: column bounds, objective, integrality and rows."""
+
+    lb: np.ndarray
+    ub: np.ndarray
+    obj: np.ndarray
+    integer: np.ndarray
+    a: sp.csr_matrix
+    rlb: np.ndarray
+    rub: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How one solve runs: the engine, its time limit (seconds), seed and relative gap."""
+
+    solver: str
+    time_limit: float | None
+    seed: int
+    relative_gap: float
+
+
 @dataclass
 class SparseMIP:
     """A MIP under construction: variable blocks, constraint blocks, objective and hints."""
@@ -138,14 +161,14 @@ class SparseMIP:
         self.offset = 0.0
 
     def fixed(self, idx: np.ndarray, values: np.ndarray) -> SparseMIP:
-        """A copy of the model with some variables fixed to values (the rest shared)."""
+        """Return a copy of the model with some variables fixed to values (the rest shared)."""
         lb, ub = np.concatenate(self._lb), np.concatenate(self._ub)
         idx = np.asarray(idx, dtype=np.int64)
         lb[idx] = ub[idx] = np.asarray(values, dtype=float)
         return dataclasses.replace(self, _lb=[lb], _ub=[ub], _hint={})
 
     def objective_of(self, values: np.ndarray) -> float:
-        """The objective (with the offset) of given variable values."""
+        """Return the objective (with the offset) of given variable values."""
         return float(np.concatenate(self._obj) @ values + self.offset)
 
     def hint(self, idx: np.ndarray, values: np.ndarray) -> None:
@@ -153,6 +176,10 @@ class SparseMIP:
         pairs = zip(np.asarray(idx).tolist(), np.asarray(values, dtype=float).tolist(), strict=True)
         for i, v in pairs:
             self._hint[int(i)] = float(v)
+
+    def hints(self) -> dict[int, float]:
+        """Return the starting values suggested so far, by variable index (a copy)."""
+        return dict(self._hint)
 
     def solve(
         self,
@@ -181,8 +208,8 @@ class SparseMIP:
         rub = cat(self._rub) if self._rub else np.zeros(0)
         run = self._run_highs if solver == "HIGHS" else self._run_ortools
         t0 = time.perf_counter()
-        status, values, bound, duals = run(solver, lb, ub, obj, integer, a, rlb, rub,
-                                           time_limit, seed, relative_gap)
+        status, values, bound, duals = run(_Arrays(lb, ub, obj, integer, a, rlb, rub),
+                                           _Options(solver, time_limit, seed, relative_gap))
         seconds = time.perf_counter() - t0
         ok = values is not None
         # the objective of the values returned (what a plan built from them costs)
@@ -206,13 +233,14 @@ class SparseMIP:
             reduced_costs=duals if relax and status == "optimal" else None,
         )
 
-    def _run_ortools(self, solver: str, lb: np.ndarray, ub: np.ndarray, obj: np.ndarray,
-                     integer: np.ndarray, a: sp.csr_matrix, rlb: np.ndarray, rub: np.ndarray,
-                     time_limit: float | None, seed: int, relative_gap: float
+    def _run_ortools(self, arrays: _Arrays, options: _Options
                      ) -> tuple[str, np.ndarray | None, float, np.ndarray | None]:
-        """One OR-Tools solve: (status, values, bound, reduced costs)."""
+        """Solve once with OR-Tools; return (status, values, bound, reduced costs)."""
+        solver, time_limit = options.solver, options.time_limit
+        integer = arrays.integer
         model = mbh.ModelBuilderHelper()
-        model.fill_model_from_sparse_data(lb, ub, obj, rlb, rub, a)
+        model.fill_model_from_sparse_data(arrays.lb, arrays.ub, arrays.obj, arrays.rlb,
+                                          arrays.rub, arrays.a)
         for i in np.flatnonzero(integer).tolist():
             model.set_var_integrality(i, True)
         model.set_objective_offset(self.offset)
@@ -224,7 +252,8 @@ class SparseMIP:
         if time_limit is not None:
             engine.set_time_limit_in_seconds(max(float(time_limit), 0.01))
         if solver == "SCIP":
-            params = f"randomization/randomseedshift = {int(seed)}\nlimits/gap = {relative_gap}"
+            params = (f"randomization/randomseedshift = {int(options.seed)}\n"
+                      f"limits/gap = {options.relative_gap}")
             engine.set_solver_specific_parameters(params)
         engine.solve(model)
         st = engine.status()
@@ -237,19 +266,20 @@ class SparseMIP:
                  if status == "optimal" and not integer.any() else None)
         return status, values, float(engine.best_objective_bound()), duals
 
-    def _run_highs(self, solver: str, lb: np.ndarray, ub: np.ndarray, obj: np.ndarray,
-                   integer: np.ndarray, a: sp.csr_matrix, rlb: np.ndarray, rub: np.ndarray,
-                   time_limit: float | None, seed: int, relative_gap: float
+    def _run_highs(self, arrays: _Arrays, options: _Options
                    ) -> tuple[str, np.ndarray | None, float, np.ndarray | None]:
-        """One HiGHS solve (highspy): the model passed as one column-wise matrix, a complete
-        hint as the starting solution. (status, values, bound, reduced costs).
+        """Solve once with HiGHS (highspy); return (status, values, bound, reduced costs).
+
+        The model is passed as one column-wise matrix, a complete hint as the starting
+        solution.
         """
+        time_limit, integer = options.time_limit, arrays.integer
         h = _new_highs()
-        csc = a.tocsc()
+        csc = arrays.a.tocsc()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.n_vars, self.n_rows
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = obj, lb, ub
-        lp.row_lower_, lp.row_upper_ = rlb, rub
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = arrays.obj, arrays.lb, arrays.ub
+        lp.row_lower_, lp.row_upper_ = arrays.rlb, arrays.rub
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = csc.indptr
         lp.a_matrix_.index_ = csc.indices
@@ -263,8 +293,8 @@ class SparseMIP:
         h.passModel(lp)
         if time_limit is not None:
             h.setOptionValue("time_limit", max(float(time_limit), 0.01))
-        h.setOptionValue("random_seed", int(seed))
-        h.setOptionValue("mip_rel_gap", float(relative_gap))
+        h.setOptionValue("random_seed", int(options.seed))
+        h.setOptionValue("mip_rel_gap", float(options.relative_gap))
         h.setOptionValue("threads", 1)
         if integer.any() and len(self._hint) == self.n_vars:
             sol = highspy.HighsSolution()
@@ -292,8 +322,9 @@ class SparseMIP:
 
 
 def _report_progress(h: highspy.Highs) -> None:
-    """Tell :mod:`planner.progress` of each better plan HiGHS finds and, at most twice a
-    second, of its bound.
+    """Report HiGHS's progress to :mod:`planner.progress`.
+
+    Each better plan it finds is reported and, at most twice a second, its bound.
     """
     last = [0.0]
     kinds = highspy.cb.HighsCallbackType
@@ -311,8 +342,10 @@ def _report_progress(h: highspy.Highs) -> None:
 
 
 def _new_highs() -> highspy.Highs:
-    """A silent HiGHS instance (its first construction in a process prints a banner on the
-    C-level standard output, which is sent to /dev/null here).
+    """Return a silent HiGHS instance.
+
+    Its first construction in a process prints a banner on the C-level standard output,
+    which is sent to /dev/null here.
     """
     sys.stdout.flush()
     saved = os.dup(1)

@@ -42,15 +42,15 @@ import math
 import time
 
 import numpy as np
-import pandas as pd
 
 from planner import costs, pricing, progress
-from planner._sparse import _csr, _expand, _nearest, _ranks, _rows_of
-from planner._start import StartingPlan, _Cover
+from planner._assemble import plan_of
+from planner._sparse import expand, group, keep_nearest, ranks, rows_of
+from planner._start import Cover, StartingPlan
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.mip import MIPResult, SparseMIP
-from planner.plan import ASSIGNMENT_COLUMNS, Plan
-from planner.problem import Problem, Standard, eligible, expand_standards, with_cost_lines
+from planner.plan import Plan
+from planner.problem import Problem, Standard, eligible, expand_standards
 
 _EPS = 1e-6
 #: Share of the time left after the starting plan that goes to improving it (RINS).
@@ -62,7 +62,7 @@ _SLACK_EUR = 1e9
 
 
 def max_coverage(problem: Problem, st: Standard) -> float:
-    """Share of the standard's residents reachable if every eligible option were open."""
+    """Return the share of the standard's residents reachable if every eligible option were open."""
     opts = problem.options
     ok_sites = set(opts.loc[(opts["org"] == st.org) & eligible(opts, st.min_popup_days), "site"])
     t = problem.times
@@ -72,16 +72,32 @@ def max_coverage(problem: Problem, st: Standard) -> float:
     return float(pop[np.intersect1d(st.demand, near)].sum() / total) if total > 0 else 1.0
 
 
-class _Model(StartingPlan):
-    """Builds the MIP for a problem from numpy blocks; ``solve`` returns the solver result.
+class Model(StartingPlan):
+    """The co-location MIP of a problem, built from numpy blocks (see the module docstring).
 
-    ``equity="stage1"`` replaces the objective by the worst area's share of every standard
-    marked ``maximise_worst`` (maximised); ``floors`` then holds each such (scenario
-    standard, organisation)'s best worst share, kept as a lower bound on every area's share
-    while cost is minimised. ``slack`` adds a priced shortfall per standard (used to explain
-    infeasibility); ``budgets=False`` drops the budget rows. ``prices`` (organisation ->
-    Lagrangian price of its budget) weigh each euro of that organisation's own costs by
-    ``1 + price`` in the objective.
+    :func:`solve` is the way to a plan; the class is public for what lies between, such as
+    benchmarks that count its variables and tests that check one stage by hand: its
+    variables (``y`` per option of ``opts``, ``x``/``q``/``u`` and their demand point,
+    organisation and site ``xi``, ``xo``, ``xs``...), :meth:`warm_start`, :meth:`repair`,
+    :meth:`complete`, :meth:`improve` (:class:`planner._start.StartingPlan`) and
+    :meth:`solve`, which returns the solver's result.
+
+    Parameters
+    ----------
+    problem : Problem
+    budgets : bool
+        With the organisations' budget rows (``False`` drops them).
+    slack : bool
+        Add a priced shortfall per standard (used to explain infeasibility).
+    equity : {"off", "stage1"}
+        ``"stage1"`` replaces the objective by the worst area's share of every standard
+        marked ``maximise_worst`` (maximised).
+    floors : dict, optional
+        Each such (scenario standard, organisation)'s best worst share, kept as a lower
+        bound on every area's share while cost is minimised.
+    prices : dict, optional
+        Organisation -> Lagrangian price of its budget: each euro of that organisation's
+        own costs weighs ``1 + price`` in the objective.
     """
 
     def __init__(self, problem: Problem, *, budgets: bool = True, slack: bool = False,
@@ -111,7 +127,9 @@ class _Model(StartingPlan):
 
     # ------------------------------------------------------------------ the model's parts
     def _options(self, prices: dict[str, float] | None) -> None:
-        """y[k] per option, the closing cost of existing offices moved onto "keep"; each
+        """Add the option variables y and each organisation's costs.
+
+        y[k] per option, the closing cost of existing offices moved onto "keep"; each
         organisation's constant costs (closings, staff) and its cost terms (budgets).
 
         ``prices`` (organisation -> Lagrangian price of its budget, decomposition): each
@@ -129,7 +147,7 @@ class _Model(StartingPlan):
         self.in_person = opts["in_person"].to_numpy(dtype=bool)
         self.gkey = ok * self.n_s + osite  # (organisation, site) of each option
         self.kk = np.arange(len(opts), dtype=np.int64)
-        self.existing = ex = with_cost_lines(p.existing)
+        self.existing = ex = costs.with_cost_lines(p.existing)
         close = np.array([costs.closing_cost(sc) + costs.termination_cost(
             sc, str(e.lease_end), float(e.premises_eur)) for e in ex.itertuples()])
         obj = opts["cost_eur"].to_numpy(dtype=float).copy()
@@ -160,11 +178,13 @@ class _Model(StartingPlan):
         n_g = len(self.p.orgs) * self.n_s
         many = np.flatnonzero(np.bincount(self.gkey, minlength=n_g) > 1)
         sel = np.isin(self.gkey, many)
-        _, row = _rows_of(self.gkey[sel])
+        _, row = rows_of(self.gkey[sel])
         self.mip.add_rows(many.size, row, self.y[sel], 1.0, ub=1.0)
 
     def _shared_premises(self) -> None:
-        """w[o,s]: o's office at s gets the shared-premises saving, which it does when an
+        """Add the shared-premises saving variables w and their rows.
+
+        w[o,s]: o's office at s gets the shared-premises saving, which it does when an
         office of another organisation that ranks above it is at s (:func:`pricing.
         saving_rank`: larger shared services first): the shared services of the largest
         office serve the others, each of which saves ``shared_saving_share`` of its own.
@@ -178,8 +198,8 @@ class _Model(StartingPlan):
         office = np.flatnonzero(self.mode == "office")
         save = self.opts["saving_eur"].to_numpy(dtype=float)
         rank = pricing.saving_rank(save[office], ok[office])
-        at = _csr(osite[office], np.arange(office.size, dtype=np.int64), n_s)
-        entry, other = _expand(*at, osite[office])
+        at = group(osite[office], np.arange(office.size, dtype=np.int64), n_s)
+        entry, other = expand(*at, osite[office])
         above = (rank[other] < rank[entry]) & (ok[office][other] != ok[office][entry])
         entry, other = entry[above], other[above]
         has = np.unique(entry)
@@ -200,7 +220,9 @@ class _Model(StartingPlan):
             self.org_terms[o].append((self.w[mine], -save[w_k][mine]))
 
     def _host_desks(self) -> None:
-        """sum_k desks_k y_k (+ staff moved in, :meth:`_staff`) <= spare desks of the host,
+        """Add the host desk rows: the options take at most the host's spare desks.
+
+        sum_k desks_k y_k (+ staff moved in, :meth:`_staff`) <= spare desks of the host,
         one row per site where the options could exceed them.
         """
         self.desks = desks = self.opts["host_desks"].to_numpy(dtype=float)
@@ -216,7 +238,9 @@ class _Model(StartingPlan):
         self.desk_row[tight] = rows
 
     def _staff(self) -> None:
-        """Staff carry over: each organisation's staff need desks at its offices in the
+        """Add the moved staff's desks m and each organisation's staff rows.
+
+        Staff carry over: each organisation's staff need desks at its offices in the
         plan. ``m[o, s]`` are the host's spare desks that o's moved staff take at a site
         where o has an office option (at most the spare desks, only if the office is
         taken; at the host's rent where the host has no office of its own there, else at
@@ -273,7 +297,9 @@ class _Model(StartingPlan):
                          np.concatenate([b, np.ones(mo.size)]), lb=need[o] - 1e-6)
 
     def _hosts_and_bases(self) -> None:
-        """A site whose host closes its office there hosts nobody: every other
+        """Add the rows of hosts that close and of organisations' staffed bases.
+
+        A site whose host closes its office there hosts nobody: every other
         organisation's option at the site is at most the host's keep. Each organisation
         keeps ``min_staffed_sites`` offices; its pop-ups and remote points need one (their
         staffed base): y_k <= b_o <= sum of o's offices.
@@ -283,7 +309,7 @@ class _Model(StartingPlan):
         ex_site = ex["site"].to_numpy(dtype=np.int64)
         ex_org = ex["org"].map(self.org_pos).to_numpy(dtype=np.int64)
         # every (option, existing office at its site) pair of different organisations
-        k, e = _expand(*_csr(ex_site, np.arange(ex_site.size), self.n_s), self.osite)
+        k, e = expand(*group(ex_site, np.arange(ex_site.size), self.n_s), self.osite)
         guest = self.ok[k] != ex_org[e]
         k, e = k[guest], e[guest]
         ar = np.arange(k.size)
@@ -312,7 +338,9 @@ class _Model(StartingPlan):
                          np.concatenate([np.ones(served.size), -np.ones(served.size)]), ub=0.0)
 
     def _assignment(self) -> None:
-        """X (in person), q (remote point), u (unserved): every visit goes somewhere, only
+        """Add the assignment of visits and its rows.
+
+        x (in person), q (remote point), u (unserved): every visit goes somewhere, only
         to options taken, within their capacity (visits a year).
         """
         p, mip, sc = self.p, self.mip, self.p.scenario
@@ -326,7 +354,7 @@ class _Model(StartingPlan):
         t_m = p.times["minutes"].to_numpy(dtype=float)
         visits = np.asarray(p.visits, dtype=float)
         rshare = np.asarray(p.remote_share, dtype=float)
-        ip_ptr, ip_items = _csr(gkey[in_person], kk[in_person], n_g)
+        ip_ptr, ip_items = group(gkey[in_person], kk[in_person], n_g)
         rm_k = np.full(n_g, -1, dtype=np.int64)
         rm_k[gkey[mode == "remote"]] = kk[mode == "remote"]
         has_ip = np.diff(ip_ptr) > 0
@@ -346,10 +374,10 @@ class _Model(StartingPlan):
         is_today[gkey[self.keep_k]] = True
         self.is_today = is_today
         xi, xo, xs, xm = pairs(lambda o: has_ip[o * n_s + t_s] & (visits[t_i, o] > 0))
-        xi, xo, xs, xm = _nearest(xi, xo, xs, xm, near, n_o, is_today[xo * n_s + xs])
+        xi, xo, xs, xm = keep_nearest(xi, xo, xs, xm, near, n_o, is_today[xo * n_s + xs])
         qi, qo, qs, qm = pairs(lambda o: (rm_k[o * n_s + t_s] >= 0) & (visits[t_i, o] > 0)
                                & (rshare[t_i, o] > _EPS))
-        qi, qo, qs, qm = _nearest(qi, qo, qs, qm, near, n_o, np.zeros(qi.size, dtype=bool))
+        qi, qo, qs, qm = keep_nearest(qi, qo, qs, qm, near, n_o, np.zeros(qi.size, dtype=bool))
         self.xi, self.xo, self.xs, self.xm = xi, xo, xs, xm
         self.qi, self.qo, self.qs, self.qm = qi, qo, qs, qm
         self.x = mip.add_vars(xi.size, ub=1.0, obj=vot * visits[xi, xo] * xm)
@@ -366,7 +394,7 @@ class _Model(StartingPlan):
         vpd = np.array([sc.organisations[o].visits_per_desk_year for o in p.orgs])
         m_cap = np.zeros(n_g)
         m_cap[gkey[self.m_k]] = self.spare[osite[self.m_k]] * vpd[ok[self.m_k]]
-        entry, k = _expand(ip_ptr, ip_items, xo * n_s + xs)
+        entry, k = expand(ip_ptr, ip_items, xo * n_s + xs)
         reach = np.minimum(1.0, (cap[k] + np.where(mode[k] == "office", m_cap[gkey[k]], 0.0))
                            / visits[xi[entry], xo[entry]])
         mip.add_rows(xi.size, np.concatenate([np.arange(xi.size), entry]),
@@ -382,15 +410,15 @@ class _Model(StartingPlan):
         mip.add_rows(ui.size, np.concatenate([upos[xi * n_o + xo], upos[qi * n_o + qo],
                                               np.arange(ui.size)]),
                      np.concatenate([self.x, self.q, self.u]), 1.0, lb=1.0, ub=1.0)
-        q_rows, row = _rows_of(qi * n_o + qo)
+        q_rows, row = rows_of(qi * n_o + qo)
         several = np.bincount(row, minlength=q_rows.size) > 1
         sel = several[row]
-        sub, row2 = _rows_of(row[sel])
+        sub, row2 = rows_of(row[sel])
         mip.add_rows(sub.size, row2, self.q[sel], 1.0,
                      ub=rshare[q_rows[sub] // n_o, q_rows[sub] % n_o])
         # capacities (visits per year) of the options taken
-        g_rows, row = _rows_of(xo * n_s + xs)
-        entry, k = _expand(ip_ptr, ip_items, g_rows)
+        g_rows, row = rows_of(xo * n_s + xs)
+        entry, k = expand(ip_ptr, ip_items, g_rows)
         rows = mip.add_rows(g_rows.size, np.concatenate([row, entry]),
                             np.concatenate([self.x, self.y[k]]),
                             np.concatenate([visits[xi, xo], -cap[k]]), ub=0.0)
@@ -398,7 +426,7 @@ class _Model(StartingPlan):
         hit = (m_pos < g_rows.size) & (g_rows[np.minimum(m_pos, g_rows.size - 1)]
                                        == gkey[self.m_k])
         mip.add_terms(rows[m_pos[hit]], self.m[hit], -vpd[ok[self.m_k[hit]]])
-        g_rows, row = _rows_of(qo * n_s + qs)
+        g_rows, row = rows_of(qo * n_s + qs)
         k = rm_k[g_rows]
         mip.add_rows(g_rows.size, np.concatenate([row, np.arange(g_rows.size)]),
                      np.concatenate([self.q, self.y[k]]),
@@ -407,7 +435,9 @@ class _Model(StartingPlan):
 
     def _standards(self, slack: bool, equity: str,
                    floors: dict[tuple[int, str], float] | None) -> None:
-        """Access standards: cov[i, o, j] <= open options within T_j of i; the residents
+        """Add the access standards' coverage variables and rows.
+
+        Access standards: cov[i, o, j] <= open options within T_j of i; the residents
         covered reach the standard's share of the area's residents.
         """
         p, mip = self.p, self.mip
@@ -423,7 +453,7 @@ class _Model(StartingPlan):
         # pop-up days), so that a coverage row has one term per site within reach
         opened: dict[tuple[int, int], np.ndarray] = {}
         #: per standard, what :meth:`repair` needs to meet it
-        self.coverage: list[_Cover] = []
+        self.coverage: list[Cover] = []
         #: per (organisation, least days): each eligible option and its open[s] variable
         terms: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         # with a sparse cut-off, coverage counts each point's 2K nearest eligible sites
@@ -454,16 +484,16 @@ class _Model(StartingPlan):
                     & (open_var[t_s] >= 0))
             if near_cover is not None:  # through its nearest sites and today's offices
                 sub = np.flatnonzero(near)
-                far = _ranks(t_i[sub], t_m[sub], t_s[sub]) >= near_cover
+                far = ranks(t_i[sub], t_m[sub], t_s[sub]) >= near_cover
                 near[sub[far & ~is_today[org_pos[st.org] * n_s + t_s[sub]]]] = False
-            cov_i, row = _rows_of(t_i[near])
+            cov_i, row = rows_of(t_i[near])
             cov = mip.add_vars(cov_i.size, ub=1.0)
             mip.add_rows(cov_i.size, np.concatenate([np.arange(cov_i.size), row]),
                          np.concatenate([cov, open_var[t_s[near]]]),
                          np.concatenate([np.ones(cov_i.size), -np.ones(row.size)]), ub=0.0)
             total = float(pop[st.demand].sum())
             need_j = st.share * total
-            self.coverage.append(_Cover(row, open_var[t_s[near]], pop[cov_i], need_j,
+            self.coverage.append(Cover(row, open_var[t_s[near]], pop[cov_i], need_j,
                                         *terms[key_e]))
             cols, coef = [cov], [pop[cov_i]]
             if st.maximise_worst and total > 0:
@@ -486,7 +516,7 @@ class _Model(StartingPlan):
 
 
     def _budgets(self) -> None:
-        """Each organisation's annual cost (staff and closings included) <= its budget."""
+        """Add the budget rows: an organisation's annual cost (staff, closings too) <= budget."""
         sc = self.p.scenario
         mip = self.mip
         for o, terms in self.org_terms.items():
@@ -498,13 +528,15 @@ class _Model(StartingPlan):
                              ub=b - self.org_const[o])
 
     def org_cost(self, values: np.ndarray) -> dict[str, float]:
-        """Each organisation's annual cost in a solution (EUR/year)."""
+        """Return each organisation's annual cost in a solution (EUR/year)."""
         return {o: float(sum(values[i] @ c for i, c in terms)) + self.org_const[o]
                 for o, terms in self.org_terms.items()}
 
     def solve(self, time_limit: float | None = None) -> MIPResult:
-        """Solve with the scenario's engine, gap and seed, for ``time_limit`` seconds (the
-        scenario's by default); the bound is at least the relaxation's, when known.
+        """Solve with the scenario's engine, gap and seed.
+
+        The solve runs for ``time_limit`` seconds (the scenario's by default); the bound is
+        at least the relaxation's, when known.
         """
         sc = self.p.scenario.solver
         res = self.mip.solve(solver=sc.engine.upper(), seed=sc.seed,
@@ -516,7 +548,9 @@ class _Model(StartingPlan):
 
 
 def _status_name(res: MIPResult, limit: float) -> str:
-    """``optimal``, ``feasible`` (stopped at the requested gap), ``time_limit``,
+    """Return the status of a solve.
+
+    ``optimal``, ``feasible`` (stopped at the requested gap), ``time_limit``,
     ``infeasible`` or ``error`` (no plan found in time).
     """
     if res.infeasible:
@@ -549,7 +583,7 @@ def explain_infeasible(problem: Problem) -> str:
     # Each standard holds alone: find the plan closest to meeting them all (slack per
     # standard, budgets off). Shortfalls mean they compete for hosts' desks; none means
     # the budgets are what cannot hold.
-    m = _Model(problem, budgets=False, slack=True)
+    m = Model(problem, budgets=False, slack=True)
     res = m.solve()
     if res.values is None:
         return ("no plan was found within the time limit to explain why; raise "
@@ -580,7 +614,9 @@ def explain_infeasible(problem: Problem) -> str:
 
 def stage_report(lp_bound: float, start: float, rins: float, final: float,
                  bound: float) -> dict[str, float]:
-    """What each stage of a solve did: the relaxation's bound, the starting plan's cost
+    """Return what each stage of a solve did.
+
+    What each stage of a solve did: the relaxation's bound, the starting plan's cost
     (today's network repaired or the relaxation rounded, whichever is cheaper), the cost
     after RINS, the final plan and bound, and the share of the first gap (starting plan
     against the relaxation) that each closed: ``rins_share`` and ``search_share`` from
@@ -630,14 +666,14 @@ def solve(problem: Problem, name: str = "optimised",
     """
     floors = None
     if any(st.maximise_worst for st in problem.scenario.standards):
-        first = _Model(problem, equity="stage1")
+        first = Model(problem, equity="stage1")
         res1 = first.solve()
         if res1.values is not None:
             floors = {k: float(res1.values[v]) for k, v in first.worst.items()}
     full = problem.scenario.solver.time_limit_s
     with progress.solving(full):
         start = time.perf_counter()
-        m = _Model(problem, floors=floors, prices=prices)
+        m = Model(problem, floors=floors, prices=prices)
         m.warm_start()
         first_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
         progress.found(m.mip.objective_of(m.start) if m.start is not None else None,
@@ -676,7 +712,7 @@ def solve(problem: Problem, name: str = "optimised",
     values = m.polish(res.values)
     objective = m.mip.objective_of(values)
     gap = abs(objective - res.bound) / max(abs(objective), 1e-9)
-    plan = _to_plan(m, values, name)
+    plan = plan_of(m, values, name)
     plan.meta.update({"status": state, "objective": round(objective, 2),
                       "bound": round(res.bound, 2), "gap": round(gap, 6),
                       "seconds": round(time.perf_counter() - start, 3),
@@ -691,65 +727,3 @@ def solve(problem: Problem, name: str = "optimised",
             f"{o} {problem.scenario.standards[r].minutes:g} min: worst area {v:.1%}"
             for (r, o), v in sorted(floors.items()))
     return plan
-
-
-def _to_plan(m: _Model, values: np.ndarray, name: str) -> Plan:
-    p = m.p
-    opts = m.opts
-    sites = p.sites
-    n_s = len(sites)
-    vis = np.asarray(p.visits, dtype=float)
-    orgs = np.array(p.orgs, dtype=object)
-    parts = []
-    for channel, var, i, o, s, mins in (("in_person", m.x, m.xi, m.xo, m.xs, m.xm),
-                                        ("remote", m.q, m.qi, m.qo, m.qs, m.qm)):
-        val = values[var]
-        keep = val > _EPS
-        parts.append(pd.DataFrame({"i": i[keep], "o": o[keep], "site": s[keep],
-                                   "channel": channel, "visits": val[keep] * vis[i, o][keep],
-                                   "minutes": mins[keep]}))
-    val = values[m.u]
-    keep = val > _EPS
-    parts.append(pd.DataFrame({"i": m.ui[keep], "o": m.uo[keep], "site": -1,
-                               "channel": "unserved",
-                               "visits": val[keep] * vis[m.ui, m.uo][keep],
-                               "minutes": math.nan}))
-    asg = pd.concat(parts, ignore_index=True)
-    served = asg[asg["site"] >= 0]
-    visits_at = np.bincount((served["o"] * n_s + served["site"]).to_numpy(dtype=np.int64),
-                            weights=served["visits"].to_numpy(), minlength=len(p.orgs) * n_s)
-    chosen = np.flatnonzero(values[m.y] > 0.5)
-    choices: list[pricing.Choice] = [
-        (int(opts.at[k, "site"]), str(opts.at[k, "org"]), str(opts.at[k, "mode"]),
-         int(opts.at[k, "days"]), "keep" if opts.at[k, "keep"] else "open") for k in chosen]
-    kept = values[m.y[m.keep_k]] > 0.5
-    choices += [(int(e.site), str(e.org), "closed", 0, "close")
-                for e, ok in zip(p.existing.itertuples(), kept, strict=True) if not ok]
-    mv = values[m.m]
-    extra = {(p.orgs[int(m.ok[k])], int(m.osite[k])): float(v)
-             for k, v in zip(m.m_k, mv, strict=True) if v > 1e-6}
-    priced = pricing.price_decisions(p, choices, extra)
-    decisions = priced.decisions
-    # the model priced each pop-up's staff travel from today's nearest office; the plan
-    # prices it from its own nearest staffed site
-    model_travel = float(opts["travel_eur"].to_numpy(dtype=float)[chosen].sum())
-    org_pos = {o: i for i, o in enumerate(p.orgs)}
-    at = p.site_index()
-    decisions["visits"] = [
-        0.0 if mode == "closed" else round(float(visits_at[org_pos[o] * n_s + at[sid]]), 2)
-        for sid, o, mode in zip(decisions["site_id"], decisions["organisation"],
-                                decisions["mode"], strict=True)]
-    asg["organisation"] = orgs[asg["o"].to_numpy(dtype=int)]
-    asg = asg.sort_values(["i", "organisation", "site", "channel"], kind="stable")
-    site_ids = np.append(sites["site_id"].astype(str).to_numpy(), "")
-    asg.insert(0, "demand_id", p.demand["demand_id"].to_numpy()[asg["i"].to_numpy(dtype=int)])
-    asg["site_id"] = site_ids[asg["site"].to_numpy(dtype=int)]
-    asg["visits"] = asg["visits"].round(3)
-    asg["minutes"] = asg["minutes"].round(3)
-    meta: dict = {"staff_eur": round(sum(m.staff_eur.values()), 2),
-                  "travel_repriced_eur": round(float(decisions["staff_travel_eur"].sum())
-                                               - model_travel, 2)}
-    if priced.notes:
-        meta["notes"] = {f"staff_{i + 1}": n for i, n in enumerate(priced.notes)}
-    return Plan(name=name, decisions=decisions,
-                assignment=asg[list(ASSIGNMENT_COLUMNS)].reset_index(drop=True), meta=meta)

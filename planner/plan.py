@@ -73,11 +73,11 @@ class Plan:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def open_decisions(self) -> gpd.GeoDataFrame:
-        """The decisions that offer service (every mode but ``closed``)."""
+        """Return the decisions that offer service (every mode but ``closed``)."""
         return self.decisions[self.decisions["mode"] != "closed"]
 
     def sites_per_mode(self) -> dict[str, int]:
-        """Number of distinct sites per mode (a shared site counts once under ``shared``)."""
+        """Count the distinct sites per mode (a shared site counts once under ``shared``)."""
         d = self.open_decisions()
         return {m: int(d.loc[d["mode"] == m, "site_id"].nunique()) for m in DECISION_MODES[:-1]}
 

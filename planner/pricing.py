@@ -29,7 +29,7 @@ import pandas as pd
 
 from planner import costs
 from planner.plan import DECISION_COLUMNS
-from planner.problem import Problem, with_cost_lines
+from planner.problem import Problem
 from planner.schema import CRS
 
 #: A choice: (site position, organisation, mode, days per month, action).
@@ -46,11 +46,11 @@ class Priced:
 
 
 def plan_fte(problem: Problem, existing: pd.DataFrame | None = None) -> dict[str, float]:
-    """Each organisation's staff (FTE) in a plan: today's, plus the scenario's change.
+    """Return each organisation's staff (FTE) in a plan: today's, plus the scenario's change.
 
     ``existing`` is ``problem.existing`` with its cost lines, when the caller has it.
     """
-    ex = with_cost_lines(problem.existing) if existing is None else existing
+    ex = costs.with_cost_lines(problem.existing) if existing is None else existing
     today = ex.groupby("org")["fte"].sum()
     sc = problem.scenario
     return {o: max(float(today.get(o, 0.0)) + sc.organisations[o].fte_change, 0.0)
@@ -58,8 +58,10 @@ def plan_fte(problem: Problem, existing: pd.DataFrame | None = None) -> dict[str
 
 
 def shared_offices(choices: Iterable[Choice]) -> set[tuple[int, str]]:
-    """(site, organisation) of the offices in shared premises: another organisation serves
-    in person (office or pop-up) at the same site.
+    """Return the (site, organisation) of the offices in shared premises.
+
+    An office is in shared premises when another organisation serves in person (office or
+    pop-up) at the same site.
     """
     at: dict[int, set[str]] = {}
     rows = list(choices)
@@ -71,9 +73,10 @@ def shared_offices(choices: Iterable[Choice]) -> set[tuple[int, str]]:
 
 
 def saving_rank(services: np.ndarray, org_pos: np.ndarray) -> np.ndarray:
-    """Rank of offices for the shared-premises saving (0 first): larger shared services
-    first, ties by organisation order. At a site the first office's shared services serve
-    the others, which save ``costs.shared_saving_share`` of theirs.
+    """Return the rank of offices for the shared-premises saving (0 first).
+
+    Larger shared services first, ties by organisation order. At a site the first office's
+    shared services serve the others, which save ``costs.shared_saving_share`` of theirs.
     """
     order = np.lexsort((np.asarray(org_pos), -np.asarray(services, dtype=float)))
     rank = np.empty(order.size, dtype=np.int64)
@@ -83,8 +86,10 @@ def saving_rank(services: np.ndarray, org_pos: np.ndarray) -> np.ndarray:
 
 def saving_offices(offices: Mapping[tuple[int, str], float],
                    orgs: list[str]) -> set[tuple[int, str]]:
-    """(site, organisation) of the offices that get the shared-premises saving: another
-    organisation's office at the site ranks above them (:func:`saving_rank`).
+    """Return the (site, organisation) of the offices that get the shared-premises saving.
+
+    They do where another organisation's office at the site ranks above them
+    (:func:`saving_rank`).
 
     ``offices``: (site, organisation) -> the office's shared services before the saving
     (EUR/year). The site's saving is ``share * (sum of its offices' services - the
@@ -105,7 +110,7 @@ def saving_offices(offices: Mapping[tuple[int, str], float],
 def _place_staff(problem: Problem, ex: pd.DataFrame, choices: list[Choice],
                  extra: Mapping[tuple[str, int], float] | None,
                  notes: list[str]) -> dict[tuple[int, str], float]:
-    """FTE working at each (site, organisation) office of the plan.
+    """Return the FTE working at each (site, organisation) office of the plan.
 
     A kept office keeps its own staff; a new office gets staff up to its desks; the rest
     (staff of closed offices, the scenario's change) go to the spare desks the model chose
@@ -116,12 +121,7 @@ def _place_staff(problem: Problem, ex: pd.DataFrame, choices: list[Choice],
     """
     sc = problem.scenario
     own = {(int(e.site), e.org): e for e in ex.itertuples()}
-    spare = problem.sites["spare_desks"].to_numpy(dtype=float).copy()
-    for site, org, mode, _, action in choices:  # the host desks others' options take
-        if action == "open" and mode in ("office", "shared"):
-            spare[site] -= sc.organisations[org].desks_per_office
-        elif action == "open" and mode == "popup":
-            spare[site] -= sc.costs.popup.desks
+    spare = _spare_left(problem, choices)
     staff: dict[tuple[int, str], float] = {}
     for org, total in plan_fte(problem, ex).items():
         dpf = sc.organisations[org].staff_desks_per_fte if org in sc.organisations else 1.0
@@ -154,24 +154,45 @@ def _place_staff(problem: Problem, ex: pd.DataFrame, choices: list[Choice],
                     spare[site] -= fte * dpf
                     left -= fte
         if left > 1e-6:
-            if offices:
-                site = offices[0][0]
-                staff[(site, org)] += left
-                notes.append(f"{org}: {left:.1f} FTE have no free desk in the plan's offices; "
-                             f"counted at {problem.sites['site_id'].iloc[site]}")
-            else:
-                closed = sorted(s for s, o, mode, _, _ in choices if o == org and mode == "closed")
-                where = (problem.sites["site_id"].iloc[closed[0]] if closed else None)
-                if where is not None:
-                    staff[(closed[0], org)] = left
-                notes.append(f"{org}: no staffed site in the plan; its {left:.1f} FTE are "
-                             f"still paid" + (f" (counted at closed {where})" if where else ""))
+            first = offices[0][0] if offices else None
+            notes.append(_count_unplaced(problem, org, left, first, choices, staff))
     return staff
+
+
+def _spare_left(problem: Problem, choices: list[Choice]) -> np.ndarray:
+    """Return each site's spare desks less those the plan's new offices and pop-ups take."""
+    sc = problem.scenario
+    spare = problem.sites["spare_desks"].to_numpy(dtype=float).copy()
+    for site, org, mode, _, action in choices:  # the host desks others' options take
+        if action == "open" and mode in ("office", "shared"):
+            spare[site] -= sc.organisations[org].desks_per_office
+        elif action == "open" and mode == "popup":
+            spare[site] -= sc.costs.popup.desks
+    return spare
+
+
+def _count_unplaced(problem: Problem, org: str, left: float, first: int | None,
+                    choices: list[Choice], staff: dict[tuple[int, str], float]) -> str:
+    """Count ``left`` FTE of ``org`` without a free desk somewhere; return the note on it.
+
+    They count at the organisation's first office (site ``first``) or, with no office in
+    the plan, at its first closed one (if any); ``staff`` is updated in place.
+    """
+    if first is not None:
+        staff[(first, org)] += left
+        return (f"{org}: {left:.1f} FTE have no free desk in the plan's offices; "
+                f"counted at {problem.sites['site_id'].iloc[first]}")
+    closed = sorted(s for s, o, mode, _, _ in choices if o == org and mode == "closed")
+    where = (problem.sites["site_id"].iloc[closed[0]] if closed else None)
+    if where is not None:
+        staff[(closed[0], org)] = left
+    return (f"{org}: no staffed site in the plan; its {left:.1f} FTE are "
+            f"still paid" + (f" (counted at closed {where})" if where else ""))
 
 
 def price_decisions(problem: Problem, choices: Iterable[Choice],
                     extra_desks: Mapping[tuple[str, int], float] | None = None) -> Priced:
-    """Decisions of a plan with their cost lines.
+    """Price a plan's decisions: return them with their cost lines.
 
     Parameters
     ----------
@@ -194,7 +215,7 @@ def price_decisions(problem: Problem, choices: Iterable[Choice],
     sc = problem.scenario
     sites = problem.sites
     rows = sorted(set(choices), key=lambda r: (r[0], problem.orgs.index(r[1])))
-    ex = with_cost_lines(problem.existing)
+    ex = costs.with_cost_lines(problem.existing)
     own = {(int(e.site), e.org): e for e in ex.itertuples()}
     notes: list[str] = []
     shared = shared_offices(rows)
@@ -266,7 +287,7 @@ def price_decisions(problem: Problem, choices: Iterable[Choice],
 
 
 def savings(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    """The difference between two plans' costs, line by line and per organisation.
+    """Return the difference between two plans' costs, line by line and per organisation.
 
     Parameters
     ----------

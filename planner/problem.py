@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from planner import costs, demand
+from planner.costs import EXISTING_COLUMNS
 from planner.errors import InputError
 from planner.region import Region
 from planner.scenario import Scenario
@@ -37,7 +38,7 @@ class Problem:
     visits, remote_share : numpy.ndarray
         (n_demand, n_orgs) visits per year and their remote-suited share.
     existing : pandas.DataFrame
-        Existing offices (``EXISTING_COLUMNS``): ``org``, ``site``, ``point_id``,
+        Existing offices (``planner.costs.EXISTING_COLUMNS``): ``org``, ``site``, ``point_id``,
         ``annual_cost_eur`` (premises + shared services + staff, today), ``desks``,
         ``lease_end``, ``must_keep`` (lease runs past the horizon and may not end early),
         the lines ``premises_eur``, ``services_eur``, ``staff_eur``, the staff ``fte`` and
@@ -68,14 +69,8 @@ class Problem:
         return pd.Series(np.arange(len(self.sites)), index=self.sites["site_id"].astype(str))
 
 
-#: Columns of ``Problem.existing``: each office's cost lines and staff, as today.
-EXISTING_COLUMNS = ("org", "site", "point_id", "annual_cost_eur", "desks", "lease_end",
-                    "must_keep", "premises_eur", "services_eur", "fte", "staff_eur",
-                    "recorded_visits")
-
-
 def _number(value: object, default: float) -> float:
-    """``value`` as a float, ``default`` when it is missing (None, NaN, empty)."""
+    """Return ``value`` as a float, ``default`` when it is missing (None, NaN, empty)."""
     try:
         v = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -84,8 +79,9 @@ def _number(value: object, default: float) -> float:
 
 
 def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
-    """Existing customer-service offices of the scenario's organisations, on the site list,
-    with their cost lines as today.
+    """Return the existing offices of the scenario's organisations, with their cost lines.
+
+    The customer-service offices on the site list, with their cost lines as today.
 
     Premises are ``floor_m2`` x the point's ``rent_eur_m2_year`` (rent or owner cost plus
     upkeep; the organisation's ``premises_eur_m2_year`` where the table gives none), shared
@@ -125,9 +121,11 @@ def existing_offices(region: Region, scenario: Scenario) -> pd.DataFrame:
 
 
 def recorded_cost_notes(existing: pd.DataFrame, tolerance: float = 0.01) -> list[str]:
-    """Offices whose recorded all-in ``annual_cost_eur`` differs from the sum of their cost
-    lines (premises, shared services, staff) by more than ``tolerance``: the plan uses the
-    lines, so the table's cost and the planner's can be reconciled.
+    """Return a note per office whose recorded cost differs from its cost lines.
+
+    The recorded all-in ``annual_cost_eur`` differs from the sum of the lines (premises,
+    shared services, staff) by more than ``tolerance``: the plan uses the lines, so the
+    table's cost and the planner's can be reconciled.
     """
     notes = []
     if "recorded_cost_eur" not in existing.columns:
@@ -140,21 +138,6 @@ def recorded_cost_notes(existing: pd.DataFrame, tolerance: float = 0.01) -> list
                          f"shared services {e.services_eur:,.0f} + staff {e.staff_eur:,.0f})"
                          "; the lines are used")
     return notes
-
-
-def with_cost_lines(existing: pd.DataFrame) -> pd.DataFrame:
-    """``existing`` with every column of ``EXISTING_COLUMNS``.
-
-    A table built by hand with only ``annual_cost_eur`` (a test's toy office) counts that
-    cost as premises, with no staff and no recorded visits.
-    """
-    out = existing.copy()
-    defaults = {"premises_eur": out.get("annual_cost_eur", 0.0), "services_eur": 0.0,
-                "fte": 0.0, "staff_eur": 0.0, "recorded_visits": 0.0}
-    for col, value in defaults.items():
-        if col not in out.columns:
-            out[col] = value
-    return out
 
 
 def build_problem(region: Region, scenario: Scenario, times: pd.DataFrame,
@@ -240,6 +223,7 @@ class Standard:
     maximise_worst: bool = False
 
     def label(self) -> str:
+        """Return the standard as a sentence (``kela: 90% of all residents within ...``)."""
         who = ("all residents" if self.area == "all"
                else f"residents in {self.area} {self.group}")
         return (f"{self.org}: {self.share:.0%} of {who} within {self.minutes:g} min of "
@@ -247,7 +231,7 @@ class Standard:
 
 
 def expand_standards(problem: Problem) -> list[Standard]:
-    """The scenario's standards, one per organisation and area group."""
+    """Return the scenario's standards, one per organisation and area group."""
     out = []
     for row, st in enumerate(problem.scenario.standards):
         orgs = problem.orgs if st.organisation == "all" else [st.organisation]
@@ -265,6 +249,6 @@ def expand_standards(problem: Problem) -> list[Standard]:
 
 
 def eligible(options: pd.DataFrame, min_popup_days: int) -> pd.Series:
-    """Options that count as in-person service for a standard."""
+    """Return the options that count as in-person service for a standard."""
     return options["in_person"] & ((options["mode"] != "popup")
                                    | (options["days"] >= min_popup_days))

@@ -1,5 +1,7 @@
-"""What a running solve has found so far: elapsed and limit seconds, the best plan's cost,
-the bound and the gap, for whoever listens (``planner``'s progress line).
+"""What a running solve has found so far, for whoever listens.
+
+Elapsed and limit seconds, the best plan's cost, the bound and the gap (``planner``'s
+progress line).
 
 The solver code reports into the solve in effect (:func:`solving`): the starting plan and
 the relaxation's bound, each plan the solver improves to and its bound (HiGHS callbacks;
@@ -83,7 +85,7 @@ def listen(listener: Listener | None) -> Iterator[None]:
 
 @contextmanager
 def solving(limit_s: float) -> Iterator[None]:
-    """One solve with a time limit of ``limit_s`` seconds, timed from here."""
+    """Follow one solve with a time limit of ``limit_s`` seconds, timed from here."""
     listener = _listener.get()
     token = _solve.set(None if listener is None else _Solve(listener, float(limit_s)))
     try:
@@ -96,8 +98,10 @@ def solving(limit_s: float) -> Iterator[None]:
 
 @contextmanager
 def main_solve() -> Iterator[None]:
-    """Inside the block the solver works on the whole model: its bounds are the solve's
-    (outside, e.g. in a neighbourhood search, only the plans it finds count).
+    """Mark the block where the solver works on the whole model.
+
+    Inside it the solver's bounds are the solve's (outside, e.g. in a neighbourhood search,
+    only the plans it finds count).
     """
     s = _solve.get()
     if s is None:
@@ -111,13 +115,14 @@ def main_solve() -> Iterator[None]:
 
 
 def watching() -> bool:
-    """True when someone listens to the solve in effect."""
+    """Return whether someone listens to the solve in effect."""
     return _solve.get() is not None
 
 
 def found(objective: float | None = None, bound: float | None = None) -> None:
-    """Report a plan of cost ``objective`` and/or a proven ``bound`` (EUR/year); the
-    listener hears of it when either improves. A bound counts only from the whole model
+    """Report a plan of cost ``objective`` and/or a proven ``bound`` (EUR/year).
+
+    The listener hears of it when either improves. A bound counts only from the whole model
     (:func:`main_solve`) or when given outside any solver call.
     """
     s = _solve.get()
@@ -133,7 +138,7 @@ def found(objective: float | None = None, bound: float | None = None) -> None:
 
 
 def found_by_solver(objective: float, bound: float) -> None:
-    """A solver's own report: its bound counts only inside :func:`main_solve`."""
+    """Report what a solver found; its bound counts only inside :func:`main_solve`."""
     s = _solve.get()
     if s is not None:
         found(objective, bound if s.main else None)

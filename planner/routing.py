@@ -124,7 +124,7 @@ def _hhmm(minutes: float) -> str:
 
 
 def session_days(d: int, working_days: int) -> list[range]:
-    """The days each of a site's sessions may fall on, spread evenly over the month.
+    """Return the days each of a site's sessions may fall on, spread evenly over the month.
 
     With ``step = working_days / d``, session ``j`` (0-based) may fall on the days
     (0-based indices) ``[round(j * step), round(j * step) + max(1, ceil(step / 2)))``,
@@ -163,7 +163,7 @@ def session_days(d: int, working_days: int) -> list[range]:
 
 
 def _busiest(days: list[range], working_days: int) -> tuple[int, int, int]:
-    """The run of days that must hold the most sessions per day.
+    """Return the run of days that must hold the most sessions per day.
 
     Parameters
     ----------
@@ -288,7 +288,7 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
                minutes: dict[tuple[str, str], float],
                windows: dict[str, tuple[float, float]] | None = None,
                settings: TourSettings | None = None) -> Tours:
-    """Monthly tours of one organisation's pop-up teams from its base.
+    """Plan the monthly tours of one organisation's pop-up teams from its base.
 
     Parameters
     ----------
@@ -336,8 +336,10 @@ def plan_tours(organisation: str, base: str, sessions: dict[str, int],
 
 
 class _TourModel:
-    """OR-Tools' routing model of one organisation's month: a node per session (node 0 is
-    the base), a vehicle per (team, working day), travel in tenths of a minute.
+    """OR-Tools' routing model of one organisation's month.
+
+    A node per session (node 0 is the base), a vehicle per (team, working day), travel in
+    tenths of a minute.
     """
 
     scale = 10  # tenths of a minute: the solver works in integers
@@ -359,15 +361,16 @@ class _TourModel:
         self._session_rules()
 
     def travel(self, i: int, j: int) -> int:
-        """Travel from node ``i`` to node ``j`` in tenths of a minute."""
+        """Return the travel from node ``i`` to node ``j`` in tenths of a minute."""
         a, b = self.nodes[i], self.nodes[j]
         if a == b:
             return 0
         return round(self.minutes[(a, b)] * self.scale) if (a, b) in self.minutes else self.far
 
     def _time_dimension(self, windows: dict[str, tuple[float, float]]) -> None:
-        """Arc costs (travel), and a time dimension (travel + sessions) inside the working
-        day and each site's opening hours.
+        """Add the arc costs (travel) and the time dimension (travel + sessions).
+
+        The time dimension lies inside the working day and each site's opening hours.
         """
         st, sc, routing, manager = self.st, self.scale, self.routing, self.manager
 
@@ -395,8 +398,9 @@ class _TourModel:
                 math.ceil(open_ * sc), int((close - st.service_minutes) * sc))
 
     def _session_rules(self) -> None:
-        """Each session inside its part of the month (vehicle v is team v % teams on day
-        v // teams); two sessions of one site on different team-days.
+        """Add the session rules: each in its part of the month, a site's on different team-days.
+
+        Vehicle v is team v % teams on day v // teams.
         """
         st, routing, manager = self.st, self.routing, self.manager
         by_site: dict[str, list[int]] = {}
@@ -413,7 +417,7 @@ class _TourModel:
                     solver.Add(routing.VehicleVar(idxs[a]) != routing.VehicleVar(idxs[b]))
 
     def parameters(self) -> object:
-        """Search parameters: cheapest arc first, then local search within the limit."""
+        """Return the search parameters: cheapest arc first, then local search in the limit."""
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.first_solution_strategy = (
             routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC)
@@ -421,7 +425,7 @@ class _TourModel:
         return params
 
     def stops(self, organisation: str, solution: object) -> pd.DataFrame:
-        """The tours of a solution, a row per stop (``TOUR_COLUMNS``)."""
+        """Return the tours of a solution, a row per stop (``TOUR_COLUMNS``)."""
         st, routing, manager, dim = self.st, self.routing, self.manager, self.dim
         rows = []
         for v in range(self.n_vehicles):

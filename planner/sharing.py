@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from planner import games
-from planner.costs import COST_LINES
+from planner.costs import COST_LINES, with_cost_lines
 from planner.pricing import saving_offices, saving_rank
-from planner.problem import Problem, with_cost_lines
+from planner.problem import Problem
 
 #: Keys of a split, in report order.
 SPLIT_METHODS = ("floor_area", "desk_days", "visits", "equal", "shapley", "nucleolus")
@@ -97,8 +97,10 @@ class Site:
 
 
 def site_game(site: Site, share: float) -> Callable[[frozenset[str]], float]:
-    """The premises game of one site: what each coalition of its parties would pay for
-    the premises and shared services it needs together.
+    """Return the premises game of one site.
+
+    The game's value of a coalition of its parties is what it would pay for the premises and
+    shared services it needs together.
 
     A coalition with the host needs the host's premises (their floor area holds every
     party's desks); without it, each member rents its own floor area at the site's rent
@@ -137,14 +139,16 @@ def site_game(site: Site, share: float) -> Callable[[frozenset[str]], float]:
 
 
 def _line(row: object, name: str) -> float:
-    """A decision's cost line (0 when the plan has no such column or value)."""
+    """Return a decision's cost line (0 when the plan has no such column or value)."""
     v = getattr(row, name, 0.0)
     return 0.0 if v is None or pd.isna(v) else float(v)
 
 
 def _other(row: object) -> float:
-    """A decision's cost not on any line (a plan made by hand with only its total), taken
-    as premises: 0 for every plan priced by ``planner.pricing``.
+    """Return a decision's cost not on any line, taken as premises.
+
+    Only a plan made by hand with only its total has such a cost: it is 0 for every plan
+    priced by ``planner.pricing``.
     """
     lines = sum(_line(row, c) for c in COST_LINES)
     return max(_line(row, "annual_cost_eur") - lines, 0.0)
@@ -156,7 +160,7 @@ def _weights(values: list[float]) -> np.ndarray:
 
 
 def splits(site: Site, share: float) -> dict[str, dict[str, float]]:
-    """Every key's shares of ``site.cost`` (method -> organisation -> EUR/year)."""
+    """Return every key's shares of ``site.cost`` (method -> organisation -> EUR/year)."""
     total = site.cost
     orgs = [p.org for p in site.parties]
     out: dict[str, dict[str, float]] = {}
@@ -178,9 +182,10 @@ def splits(site: Site, share: float) -> dict[str, dict[str, float]]:
 
 
 def _popup_party(problem: Problem, r: Any, rent: float) -> Party:
-    """A pop-up in a host office's premises: its desks on its sessions' days, on its own
-    an office of its own at this site's rent with its organisation's shared services,
-    per desk-day.
+    """Return the party of a pop-up in a host office's premises.
+
+    It uses its desks on its sessions' days; on its own it would need an office of its own
+    at this site's rent with its organisation's shared services, per desk-day.
     """
     sc = problem.scenario
     org = sc.organisations.get(str(r.organisation))
@@ -196,10 +201,12 @@ def _popup_party(problem: Problem, r: Any, rent: float) -> Party:
 
 def _office_party(problem: Problem, r: Any, e: Any, role: str, host_office: bool,
                   rent: float) -> Party:
-    """An office at a shared site (``e``: the organisation's existing office there, or
-    None): its desks, floor area (a tenant in a host office's desks: desks x
-    ``costs.desk_m2``; the host's is set by :func:`_host_floor`; elsewhere its own floor
-    or its premises at the site's rent) and lines.
+    """Return the party of an office at a shared site.
+
+    ``e`` is the organisation's existing office there, or None. The party has its desks,
+    floor area (a tenant in a host office's desks: desks x ``costs.desk_m2``; the host's is
+    set by :func:`_host_floor`; elsewhere its own floor or its premises at the site's rent)
+    and lines.
     """
     sc = problem.scenario
     org = sc.organisations.get(str(r.organisation))
@@ -226,9 +233,10 @@ def _office_party(problem: Problem, r: Any, e: Any, role: str, host_office: bool
 
 
 def _rank_offices(problem: Problem, site: int, parties: list[Party]) -> None:
-    """Each office's shared-saving rank and its services before the saving, by the
-    pricing rule (:func:`planner.pricing.saving_offices`: the line is after the saving,
-    which every office but the first-ranked got).
+    """Set each office's shared-saving rank and its services before the saving.
+
+    By the pricing rule (:func:`planner.pricing.saving_offices`: the line is after the
+    saving, which every office but the first-ranked got).
     """
     offices = [p for p in parties if p.role != "popup"]
     orgs = problem.orgs
@@ -244,8 +252,9 @@ def _rank_offices(problem: Problem, site: int, parties: list[Party]) -> None:
 
 def _host_floor(problem: Problem, parties: list[Party], floor: float,
                 rent: float) -> tuple[float, float, float]:
-    """(floor m2, cost per m2, common m2) of a host office's premises; the host's own m2
-    is what the others' floor area and the common space leave of it.
+    """Return (floor m2, cost per m2, common m2) of a host office's premises.
+
+    The host's own m2 is what the others' floor area and the common space leave of it.
     """
     host = next(p for p in parties if p.role == "host")
     if floor <= 0:
@@ -258,9 +267,11 @@ def _host_floor(problem: Problem, parties: list[Party], floor: float,
 
 
 def shared_sites(decisions: pd.DataFrame, problem: Problem) -> list[Site]:
-    """The sites of a plan that need an agreement: another organisation serves in person
-    in the host's premises (its own office there, or a site it hosts), or two or more
-    organisations serve there in person.
+    """Return the sites of a plan that need an agreement.
+
+    A site needs one where another organisation serves in person in the host's premises (its
+    own office there, or a site it hosts), or where two or more organisations serve in
+    person.
 
     Each party's floor area: a tenant in a host office's spare desks its desks x
     ``costs.desk_m2``, carved out of the host's floor area; a pop-up its desks for its
@@ -306,7 +317,7 @@ def shared_sites(decisions: pd.DataFrame, problem: Problem) -> list[Site]:
 
 
 def cost_sharing(decisions: pd.DataFrame, problem: Problem) -> pd.DataFrame:
-    """Every key's split of every shared site of a plan, checked against the core.
+    """Split every shared site of a plan by every key, checked against the core.
 
     Parameters
     ----------
@@ -328,7 +339,7 @@ def cost_sharing(decisions: pd.DataFrame, problem: Problem) -> pd.DataFrame:
 
 
 def _split_table(sites: list[Site], share: float) -> pd.DataFrame:
-    """:func:`cost_sharing` of the shared sites ``sites``."""
+    """Return :func:`cost_sharing` of the shared sites ``sites``."""
     rows = []
     for site in sites:
         if len(site.parties) < 2:
@@ -351,7 +362,7 @@ def _split_table(sites: list[Site], share: float) -> pd.DataFrame:
 
 def agreements(decisions: pd.DataFrame, problem: Problem,
                split: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One agreement per shared site: its parties, their use, shares, fees and term.
+    """Return one agreement per shared site: its parties, their use, shares, fees and term.
 
     Parameters
     ----------
@@ -421,8 +432,9 @@ def agreements(decisions: pd.DataFrame, problem: Problem,
 
 def budgets(decisions: pd.DataFrame, today: pd.DataFrame,
             agreement: pd.DataFrame) -> pd.DataFrame:
-    """Each organisation's budget in the plan after the agreements' fees, and the joint
-    budget (their sum: the chain cost).
+    """Return each organisation's budget in the plan after the agreements' fees.
+
+    With the joint budget (their sum: the chain cost).
 
     Parameters
     ----------

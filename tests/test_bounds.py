@@ -1,6 +1,8 @@
-"""Bounds and heuristics against brute force: on instances small enough to price every
-plan, the optimiser's bound never exceeds the best plan, and every stage's plan (the
-starting plan, RINS, the search) is a feasible plan at least as costly as the best.
+"""Bounds and heuristics against brute force.
+
+On instances small enough to price every plan, the optimiser's bound never exceeds the best
+plan, and every stage's plan (the starting plan, RINS, the search) is a feasible plan at
+least as costly as the best.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ TIMES = {"p0": {"A": 3, "B": 9, "C": 4, "D": 12},
 
 
 def brute_force(p) -> float:
-    """The cheapest plan over every combination of offices (each organisation: any
+    """Return the cost of the cheapest feasible plan, found by pricing every plan.
+
+    The cheapest plan over every combination of offices (each organisation: any
     non-empty subset of the sites where it may have one), each priced and
     assigned by the evaluation path (nearest office, ``planner.pricing``), kept only when
     it meets every standard and breaks none of the optimiser's rules.

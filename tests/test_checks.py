@@ -1,6 +1,8 @@
-"""A proposal checked against the optimiser's rules, on the hand-made instances of
-``test_colocation`` (kela's office A, the county's B, libraries C and D of the city with
-4 spare desks each; an office takes 2 desks and serves 1 000 visits a desk a year).
+"""A proposal checked against the optimiser's rules.
+
+On the hand-made instances of ``test_colocation`` (kela's office A, the county's B,
+libraries C and D of the city with 4 spare desks each; an office takes 2 desks and serves 1
+000 visits a desk a year).
 """
 
 from __future__ import annotations

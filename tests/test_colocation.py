@@ -13,6 +13,8 @@ with 4 spare desks.
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -30,18 +32,19 @@ ORGS = ("kela", "county")
 def instance(times: dict[str, dict[str, float]], population: dict[str, float], *,
              rent: tuple[float, float] = (500.0, 500.0), shared_saving_share: float = 0.0,
              standards: list[dict] | None = None, remote_share: dict[str, float] | None = None,
-             can_popup: bool = True, can_remote: bool = True,
-             budgets: dict[str, float] | None = None,
-             municipality: dict[str, str] | None = None) -> Problem:
-    """A two-organisation, four-site problem; ``times[point][site]`` in minutes."""
+             can_popup: bool = True, municipality: dict[str, str] | None = None) -> Problem:
+    """Build a two-organisation, four-site problem; ``times[point][site]`` in minutes.
+
+    Only the organisations in ``remote_share`` may run remote points; budgets are set by
+    :func:`with_budgets`.
+    """
     remote_share = remote_share or {}
-    budgets = budgets or {}
     orgs = {
         o: {"name": o, "visit_rates": {"age_15_64": 1.0},
             "remote_share": {"age_15_64": remote_share.get(o, 0.0)},
             "desks_per_office": 2, "visits_per_desk_year": 1000,
             "office_fixed_eur_year": 50000, "can_popup": can_popup,
-            "can_remote": can_remote and o in remote_share, "budget_eur_year": budgets.get(o)}
+            "can_remote": o in remote_share, "budget_eur_year": None}
         for o in ORGS
     }
     sc = parse_scenario({
@@ -86,6 +89,13 @@ def instance(times: dict[str, dict[str, float]], population: dict[str, float], *
                    options=costs.option_table(sc, sites, existing))
 
 
+def with_budgets(p: Problem, budgets: dict[str, float]) -> Problem:
+    """Return ``p`` with the organisations' annual budgets (EUR/year) of ``budgets``."""
+    orgs = {o: org.model_copy(update={"budget_eur_year": budgets.get(o)})
+            for o, org in p.scenario.organisations.items()}
+    return dataclasses.replace(p, scenario=p.scenario.model_copy(update={"organisations": orgs}))
+
+
 def decisions(plan) -> dict[tuple[str, str], tuple[str, int]]:
     """(site, organisation) -> (mode, days) of every decision."""
     d = plan.decisions
@@ -94,8 +104,10 @@ def decisions(plan) -> dict[tuple[str, str], tuple[str, int]]:
 
 
 def check_objective(plan, p: Problem, expected: float) -> None:
-    """The optimiser's objective, the evaluated plan and the plan retyped as a user's
-    proposal (site, organisation, mode, days only) all cost ``expected``.
+    """Check that the plan is optimal and costs ``expected`` however it is priced.
+
+    The optimiser's objective, the evaluated plan and the plan retyped as a user's proposal
+    (site, organisation, mode, days only) all cost ``expected``.
     """
     assert plan.meta["status"] == "optimal"
     assert plan.meta["objective"] == pytest.approx(expected)
@@ -167,9 +179,9 @@ def test_optimum_is_a_remote_point() -> None:
 def test_budget_binds() -> None:
     # As above, but kela may spend at most 58 100 a year: the remote point (58 000 + 300)
     # no longer fits, so p1's kela visits all travel to A: 59 000 + 59 000 = 118 000.
-    p = instance(REMOTE_TIMES, {"p0": 100, "p1": 20}, remote_share={"kela": 0.5},
-                 standards=[{"organisation": "all", "minutes": 10, "share": 0.8}],
-                 budgets={"kela": 58100.0})
+    p = with_budgets(instance(REMOTE_TIMES, {"p0": 100, "p1": 20}, remote_share={"kela": 0.5},
+                              standards=[{"organisation": "all", "minutes": 10, "share": 0.8}]),
+                     {"kela": 58100.0})
     plan = model.solve(p)
     check_objective(plan, p, 118000.0)
     assert ("C", "kela") not in decisions(plan)

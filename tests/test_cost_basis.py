@@ -1,6 +1,7 @@
-"""One cost basis for today and every plan: premises, shared services and staff; staff move
-with a closure; a closed host hosts nobody; pop-ups need a staffed base. Every expected
-figure below is worked out by hand in the test's docstring.
+"""One cost basis for today and every plan: premises, shared services and staff.
+
+Staff move with a closure; a closed host hosts nobody; pop-ups need a staffed base. Every
+expected figure below is worked out by hand in the test's docstring.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import pytest
 from shapely.geometry import Point
 
 from planner import costs, demand, evaluate, model, pricing
-from planner.problem import EXISTING_COLUMNS, Problem
+from planner.costs import EXISTING_COLUMNS
+from planner.problem import Problem
 from planner.scenario import parse_scenario
 
 
@@ -62,7 +64,9 @@ def _problem(orgs: dict[str, dict], sites: list[dict], points: list[dict],
 
 
 def close_and_move() -> Problem:
-    """Kela has offices A (2 desks, 2 FTE, premises 50 000, services 20 000, no spare
+    """Build Kela's two offices and a host, where closing and moving staff pay.
+
+    Kela has offices A (2 desks, 2 FTE, premises 50 000, services 20 000, no spare
     desks) and B (3 desks, 3 FTE, premises 60 000, services 20 000, 2 spare desks); host C
     (3 spare desks, rent 100) offers a 2-desk office for 2 x 10 m2 x 100 + 20 000 =
     22 000. One point of 100 residents is within 6 minutes of all three.
@@ -116,7 +120,9 @@ def test_closing_an_office_whose_staff_move_saves_premises_and_services_only() -
 
 
 def test_a_host_that_closes_cannot_host() -> None:
-    """The county's office H (premises 100 000, services 20 000, 1 FTE on 1 desk, 2 spare
+    """Check that a host that closes its office cannot host others.
+
+    The county's office H (premises 100 000, services 20 000, 1 FTE on 1 desk, 2 spare
     desks) is the only site within 5 minutes of Kela's customers; the county's other office
     T (15 000, 1 desk, 1 spare) could take H's FTE, so closing H would save the county
     120 000 - 1 000. Kela (its own office K, lease to 2040) can serve them only by a pop-up
@@ -151,7 +157,9 @@ def test_a_host_that_closes_cannot_host() -> None:
 
 @pytest.mark.parametrize("least", [0, 1])
 def test_a_popup_needs_a_staffed_base_whose_cost_counts(least: int) -> None:
-    """Kela has no office in the region. Its customers are 1 minute from host P (1 spare
+    """Check that a pop-up needs a staffed base, whose cost counts.
+
+    Kela has no office in the region. Its customers are 1 minute from host P (1 spare
     desk: a pop-up, 2 x 12 x 100 = 2 400, but no 2-desk office) and 20 from host O
     (2 spare desks: an office, 2 x 10 m2 x 100 + 20 000 = 22 000). A pop-up alone would
     cost 2 400, but it needs a staffed base: pop-up at P + office at O = 24 400.

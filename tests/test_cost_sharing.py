@@ -1,5 +1,7 @@
-"""Cost games and shared-premises agreements: textbook games with published values, a
-brute-force check of the nucleolus, and a three-party site worked on paper.
+"""Cost games and shared-premises agreements.
+
+Textbook games with published values, a brute-force check of the nucleolus, and a
+three-party site worked on paper.
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ def test_shapley_is_the_same_whatever_the_hash_seed() -> None:
 # ------------------------------------------------------------------ a site on paper
 
 def three_party_site() -> tuple[Problem, pd.DataFrame, pd.DataFrame]:
-    """The county's health office H hosts a Kela office and a municipal pop-up.
+    """Build the site where the county's health office H hosts Kela and a municipal pop-up.
 
     H: 500 m2 at 200 EUR/m2 (premises 100 000), shared services 40 000, 10 desks, 4
     spare, lease to 2032-12-31, fit-out of a new office 10 000. Kela's own office K (2

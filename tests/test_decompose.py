@@ -46,7 +46,7 @@ POP = {"X": 2000.0, "Y": 1000.0}
 
 def two_counties(*, budget: float | None = None, decompose_by: str = "county",
                  assign_nearest: int | None = None) -> Problem:
-    """The two-county problem of the module docstring."""
+    """Build the two-county problem of the module docstring."""
     sc = parse_scenario({
         "name": "two counties",
         "organisations": {"kela": {
@@ -146,7 +146,7 @@ def test_budget_no_price_can_meet_is_explained() -> None:
 def test_sparse_cut_off_keeps_nearest_site_and_current_office() -> None:
     # K = 1: d0 keeps A (nearest, also today's office); d1 keeps B (nearest) and A
     # (its nearest current office), not D -- so D cannot serve X's d1
-    m = model._Model(two_counties(decompose_by="none", assign_nearest=1))
+    m = model.Model(two_counties(decompose_by="none", assign_nearest=1))
     ids = m.p.sites["site_id"].to_numpy()
     dem = m.p.demand["demand_id"].to_numpy()
     pairs = {(dem[i], ids[s]) for i, s in zip(m.xi, m.xs, strict=True)}
@@ -169,10 +169,10 @@ def test_sparse_cut_off_keeps_nearest_site_and_current_office() -> None:
 def test_time_is_shared_by_size_and_capped_per_part() -> None:
     # 180 s on 2 processes = 360 s: the largest part (weight 80 of 100) may use at most
     # 180 s, and the other 180 s go to the rest as 10 : 5 : 5
-    out = decompose._share_time(np.array([80.0, 10.0, 5.0, 5.0]), 180.0, 2)
+    out = decompose.share_time(np.array([80.0, 10.0, 5.0, 5.0]), 180.0, 2)
     assert out.tolist() == [180.0, 90.0, 45.0, 45.0]
     # no part gets less than MIN_PART_S (10 x 1/1001 s is raised to it)
-    out = decompose._share_time(np.array([1000.0, 1.0]), 10.0, 1)
+    out = decompose.share_time(np.array([1000.0, 1.0]), 10.0, 1)
     assert out == pytest.approx([10.0 * 1000 / 1001, decompose.MIN_PART_S])
 
 

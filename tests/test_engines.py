@@ -1,5 +1,7 @@
-"""The two MIP engines (SCIP through OR-Tools, HiGHS through highspy) on hand-solved models,
-and the co-location model's hand-solved optima with ``solver.engine: highs``.
+"""The two MIP engines on hand-solved models.
+
+SCIP through OR-Tools and HiGHS through highspy; and the co-location model's hand-solved
+optima with ``solver.engine: highs``.
 """
 
 from __future__ import annotations

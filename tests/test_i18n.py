@@ -15,8 +15,9 @@ PACKAGE = Path(i18n.__file__).parent
 
 
 def _extracted() -> set[tuple[str | None, str]]:
-    """Every message the code marks (``_``, ``N_``, ``pgettext``, ``ngettext``), as Babel
-    extracts it: (context, singular).
+    """Return every message the code marks, as Babel extracts it: (context, singular).
+
+    The markers are ``_``, ``N_``, ``pgettext`` (also ``mark.pgettext``) and ``ngettext``.
     """
     found = set()
     for _file, _line, message, _comments, context in extract_from_dir(

@@ -154,7 +154,7 @@ def test_repair_adds_the_cheapest_cover_per_euro() -> None:
     # today's office A leaves d1 (9 min) outside the 6-minute standard; B (70 000) and C
     # (90 000) both bring d1's 100 residents within reach: B covers more per euro
     p = toy_problem()
-    m = model._Model(p)
+    m = model.Model(p)
     today = np.zeros(m.y.size, dtype=bool)
     today[m.keep_k] = True
     added = m.repair(today)
@@ -167,7 +167,7 @@ def test_repair_adds_the_cheapest_cover_per_euro() -> None:
 
 def test_repair_gives_up_when_no_option_can_meet_the_standard() -> None:
     p = toy_problem(minutes=0.5)  # nothing is within half a minute
-    m = model._Model(p)
+    m = model.Model(p)
     today = np.zeros(m.y.size, dtype=bool)
     today[m.keep_k] = True
     assert m.repair(today).size == 0
@@ -179,9 +179,10 @@ def test_warm_start_is_the_rounded_relaxation() -> None:
     # 129 500); with closing A (1 000) and travel (2 x 100 x 5 min) it is 72 000, the
     # optimum. Today's network repaired (A + B) costs 170 600, so the hint is B alone.
     p = toy_problem()
-    m = model._Model(p)
+    m = model.Model(p)
     m.warm_start()
-    hint = np.array([m.mip._hint[i] for i in range(m.mip.n_vars)])
+    hints = m.mip.hints()
+    hint = np.array([hints[i] for i in range(m.mip.n_vars)])
     assert m.mip.objective_of(hint) == pytest.approx(72000.0)
     assert m.lp_bound == pytest.approx(72000.0)
     taken = m.opts.loc[hint[m.y] > 0.5, "site"].tolist()
@@ -200,7 +201,7 @@ def test_rins_frees_where_start_and_relaxation_disagree() -> None:
     # above). They agree on B (open) and C (closed), so only A is free: closing it gives
     # the optimum 72 000
     p = toy_problem()
-    m = model._Model(p)
+    m = model.Model(p)
     today = np.zeros(m.y.size, dtype=bool)
     today[m.keep_k] = True
     today[m.repair(today)] = True

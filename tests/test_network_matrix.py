@@ -18,7 +18,9 @@ X0, Y0 = 400000.0, 6670000.0
 
 
 def line_graph() -> nx.MultiDiGraph:
-    """A -60 s- B -30 s one-way B->C- C -60 s- D on a 100 m line; island E -10 s- F.
+    """Build a line graph with a one-way edge and an island.
+
+    A -60 s- B -30 s one-way B->C- C -60 s- D on a 100 m line; island E -10 s- F.
 
     Nodes 1..4 are A..D at x = 0, 100, 200, 300; E, F (5, 6) at x = 1000, 1100.
     """

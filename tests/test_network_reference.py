@@ -42,8 +42,10 @@ def test_read_matrix_minus_one_is_missing(tmp_path: Path) -> None:
 
 
 def road(speed_kmh: float) -> tuple[nx.MultiDiGraph, gpd.GeoDataFrame]:
-    """A straight road east from the destination cell's centre through the origin cells'
-    centres, each at its matrix walking distance ``walk_d``; a grid of those four cells.
+    """Build a straight road through the sample's cells, and a grid of those four cells.
+
+    The road runs east from the destination cell's centre through the origin cells' centres,
+    each at its matrix walking distance ``walk_d``.
     """
     g = nx.MultiDiGraph(crs="EPSG:3067", mode="walk")
     xs = {5975312: 0.0} | {k: float(d) for k, (_, d) in WALK.items()}
@@ -64,7 +66,8 @@ def test_compare_with_matrix_on_a_road_at_the_matrix_speed(capsys: pytest.Captur
                                                            ) -> None:
     # the matrix walks 70 m/min (4.2 km/h): walk_d / 70 should be walk_t up to rounding
     g, grid = road(4.2)
-    result = network.compare_with_matrix(g, SAMPLE, grid, cutoff_min=600)
+    result = network.compare_with_matrix(g, SAMPLE, grid,
+                                         routing=network.MatrixRouting(cutoff_min=600))
     want = {k: d / 70 / t for k, (t, d) in WALK.items()}  # 0.99908, 0.99974, 1.00000
     got = dict(zip(result.pairs["from_id"], result.pairs["ratio"], strict=True))
     assert got == pytest.approx(want, rel=1e-9)
@@ -82,7 +85,8 @@ def test_compare_with_matrix_on_a_road_at_the_matrix_speed(capsys: pytest.Captur
 
 def test_compare_with_matrix_counts_pairs_beyond_the_cutoff() -> None:
     g, grid = road(4.5)  # faster than the matrix: 75 m/min
-    result = network.compare_with_matrix(g, SAMPLE, grid, cutoff_min=460, show=None)
+    result = network.compare_with_matrix(
+        g, SAMPLE, grid, routing=network.MatrixRouting(cutoff_min=460), show=None)
     # 34431 / 75 = 459.1 min is within 460; 35737 / 75 and 34510 / 75 (460.1) are not
     assert list(result.pairs["from_id"]) == [5785641] and result.missing == 2
     assert result.pairs["planner_min"].iloc[0] == pytest.approx(34431 / 75, rel=1e-9)

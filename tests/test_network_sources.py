@@ -149,7 +149,7 @@ class _FakeOSM(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_osm(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, dict]]:
-    """A local HTTP server standing in for Overpass and Nominatim; yields its request log."""
+    """Serve Overpass and Nominatim from a local HTTP server; yield its request log."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOSM)
     port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,5 +1,6 @@
-"""Progress that says something: the solve's updates (planner.progress) and the command's
-progress lines (planner._console).
+"""Progress that says something.
+
+The solve's updates (planner.progress) and the command's progress lines (planner._console).
 """
 
 from __future__ import annotations

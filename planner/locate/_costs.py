@@ -37,7 +37,7 @@ class Pairs:
         return np.diff(self.start) > 0
 
     def select(self, keep: np.ndarray) -> Pairs:
-        """The pairs where ``keep`` (a mask over pairs) is true, still sorted."""
+        """Return the pairs where ``keep`` (a mask over pairs) is true, still sorted."""
         counts = np.bincount(self.client[keep], minlength=self.n_clients)
         start = np.concatenate([[0], np.cumsum(counts)])
         return Pairs(
@@ -46,7 +46,7 @@ class Pairs:
         )
 
     def dense(self, fill: float = np.inf) -> np.ndarray:
-        """The matrix as a dense array with ``fill`` where a pair is unreachable."""
+        """Return the matrix as a dense array with ``fill`` where a pair is unreachable."""
         out = np.full((self.n_clients, self.n_sites), fill, dtype=float)
         out[self.client, self.site] = self.cost
         return out
@@ -102,7 +102,7 @@ def as_pairs(cost: np.ndarray | sp.spmatrix | sp.sparray) -> Pairs:
 
 
 def as_weights(weights: np.ndarray | None, n: int, name: str = "weights") -> np.ndarray:
-    """Client weights as a float array of length ``n`` (ones when None), checked >= 0."""
+    """Return client weights as a float array of length ``n`` (ones when None), checked >= 0."""
     if weights is None:
         return np.ones(n)
     w = np.asarray(weights, dtype=float).ravel()
@@ -114,7 +114,7 @@ def as_weights(weights: np.ndarray | None, n: int, name: str = "weights") -> np.
 
 
 def as_sites(fixed: object, m: int) -> np.ndarray:
-    """Sorted unique site indices from an iterable, checked to lie in ``0..m-1``."""
+    """Return sorted unique site indices from an iterable, checked to lie in ``0..m-1``."""
     items = fixed if isinstance(fixed, np.ndarray) else list(fixed)  # type: ignore[call-overload]
     arr = np.unique(np.asarray(items, dtype=np.int64))
     if arr.size and (arr[0] < 0 or arr[-1] >= m):
@@ -123,7 +123,7 @@ def as_sites(fixed: object, m: int) -> np.ndarray:
 
 
 def as_capacity(capacity: np.ndarray | float | None, m: int) -> np.ndarray | None:
-    """Site capacities as a float array of length ``m`` (None stays None), checked >= 0."""
+    """Return site capacities as a float array of length ``m`` (None stays None), checked >= 0."""
     if capacity is None:
         return None
     cap = np.broadcast_to(np.asarray(capacity, dtype=float), (m,)).copy()

@@ -16,7 +16,7 @@ MAX_DENSE_CELLS = 20_000_000
 
 
 def _penalised(pairs: Pairs, weights: np.ndarray) -> np.ndarray:
-    """Dense weighted cost with a large finite penalty for unreachable pairs."""
+    """Return the dense weighted cost with a large finite penalty for unreachable pairs."""
     big = (float(pairs.cost.max()) if pairs.cost.size else 1.0) * 1e3 + 1.0
     d = pairs.dense(fill=big)
     return d * weights[:, None]
@@ -30,7 +30,7 @@ def median_heuristic(
     max_swaps: int | None = None,
     initial: np.ndarray | None = None,
 ) -> np.ndarray | None:
-    """Greedy adding then best-swap interchange for the p-median; sorted open sites.
+    """Return the p-median's open sites (sorted) by greedy adding, then best-swap interchange.
 
     ``initial`` (a mask of p open sites, e.g. a rounded LP solution) replaces the greedy
     start. Returns None when the matrix is too large for the dense heuristic.
@@ -79,7 +79,7 @@ def median_heuristic(
 def coverage_heuristic(
     pairs: Pairs, weights: np.ndarray, p: int, fixed: np.ndarray
 ) -> np.ndarray:
-    """Greedy maximal covering: add the site covering the most uncovered weight."""
+    """Return a greedy maximal cover: add the site covering the most uncovered weight."""
     m = pairs.n_sites
     is_open = np.zeros(m, dtype=bool)
     is_open[fixed] = True

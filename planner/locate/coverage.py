@@ -16,6 +16,7 @@ pairs within the optimal radius).
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -212,38 +213,11 @@ def p_center(
             "p_center", n, "infeasible", time.perf_counter() - t0,
             f"reaching every reachable client needs at least {int(cover.sum())} sites but "
             f"p = {p}; raise p or the travel-time cut-off", unreachable)
-    # Candidate radii: distinct weighted costs between the trivial lower bound and a
-    # heuristic solution's radius.
-    nearest = np.full(n, -np.inf)
-    np.maximum.at(nearest, pairs.client, -wc)
-    lower = float(np.max(-nearest[pairs.reachable])) if pairs.reachable.any() else 0.0
-    start = median_heuristic(weighted, np.ones(n), p, fixed_arr)
-    upper = np.inf
-    if start is not None:
-        is_open = np.zeros(m, dtype=bool)
-        is_open[start] = True
-        _, hc = nearest_open(weighted, is_open)
-        if not pairs.reachable.any():
-            upper = 0.0
-        elif np.all(np.isfinite(hc[pairs.reachable])):
-            upper = float(hc[pairs.reachable].max())
-    radii = np.unique(wc[(wc >= lower) & (wc <= upper)])
-    lo, hi = 0, radii.size - 1  # the answer is radii[k] for some lo <= k <= hi
-    best_open: np.ndarray | None = None
-    timed_out = False
-    while lo < hi:
-        mid = (lo + hi) // 2
-        within = weighted.select(weighted.cost <= radii[mid])
-        step, is_open = set_cover(within, fixed_arr, remaining(deadline), seed)
-        if step.values is not None and is_open.sum() <= p:
-            hi, best_open = mid, is_open
-        elif step.proven:
-            lo = mid + 1
-        else:
-            timed_out = True
-            break
-    r_star = float(radii[hi]) if radii.size else 0.0
-    bound = float(radii[lo]) if radii.size else 0.0
+    start, upper, radii = _candidate_radii(pairs, weighted, p, fixed_arr)
+    search = _bisect_radii(weighted, radii, p, fixed_arr, deadline, seed)
+    r_star = float(radii[search.hi]) if radii.size else 0.0
+    bound = float(radii[search.lo]) if radii.size else 0.0
+    best_open = search.best_open
     if best_open is None:  # the search never left the upper end: its solution stands
         if start is not None and radii.size and r_star >= upper:
             best_open = np.zeros(m, dtype=bool)
@@ -254,21 +228,97 @@ def p_center(
         return empty_solution("p_center", n, "time_limit", time.perf_counter() - t0,
                               f"no solution found within the time limit of {time_limit} s",
                               unreachable)
-    # A low total weighted cost among solutions within the optimal radius: pad the cover to
-    # p sites greedily and improve it by best swaps that keep every client within it.
-    within = pairs.select(wc <= r_star)
+    is_open = _least_total_within(pairs, pairs.select(wc <= r_star), w, p, fixed_arr,
+                                  best_open)
+    assign, acost = nearest_open(pairs, is_open)
+    served = assign >= 0
+    objective = float(np.max(w[served] * acost[served])) if served.any() else 0.0
+    status = "time_limit" if search.timed_out else "optimal"
+    return finished("p_center", is_open, assign, objective, min(bound, objective), status, t0,
+                    unreachable)
+
+
+def _candidate_radii(pairs: Pairs, weighted: Pairs, p: int, fixed: np.ndarray
+                     ) -> tuple[np.ndarray | None, float, np.ndarray]:
+    """Return the p-center's candidate radii and the heuristic solution that caps them.
+
+    The radii are the distinct weighted costs between the trivial lower bound (every
+    client's nearest site) and the radius of a p-median heuristic's solution.
+
+    Returns
+    -------
+    start : numpy.ndarray or None
+        The heuristic's open sites (None when it found none).
+    upper : float
+        Its radius (``inf`` without it or when it leaves a reachable client unserved).
+    radii : numpy.ndarray
+        The candidate radii, ascending.
+    """
+    n, m = pairs.n_clients, pairs.n_sites
+    wc = weighted.cost
+    nearest = np.full(n, -np.inf)
+    np.maximum.at(nearest, pairs.client, -wc)
+    lower = float(np.max(-nearest[pairs.reachable])) if pairs.reachable.any() else 0.0
+    start = median_heuristic(weighted, np.ones(n), p, fixed)
+    upper = np.inf
+    if start is not None:
+        is_open = np.zeros(m, dtype=bool)
+        is_open[start] = True
+        _, hc = nearest_open(weighted, is_open)
+        if not pairs.reachable.any():
+            upper = 0.0
+        elif np.all(np.isfinite(hc[pairs.reachable])):
+            upper = float(hc[pairs.reachable].max())
+    return start, upper, np.unique(wc[(wc >= lower) & (wc <= upper)])
+
+
+class _RadiusSearch(NamedTuple):
+    """Where the bisection over the radii stopped (see :func:`_bisect_radii`)."""
+
+    lo: int
+    hi: int
+    best_open: np.ndarray | None
+    timed_out: bool
+
+
+def _bisect_radii(weighted: Pairs, radii: np.ndarray, p: int, fixed: np.ndarray,
+                  deadline: float | None, seed: int) -> _RadiusSearch:
+    """Bisect the radii for the least one whose set cover needs at most ``p`` sites.
+
+    The answer is ``radii[k]`` for some ``lo <= k <= hi``; each step solves the set cover
+    of the pairs within ``radii[mid]`` (Minieka's method). ``best_open`` is the cover of
+    ``radii[hi]`` once one is found; ``timed_out`` when a step ran out of time unproven.
+    """
+    lo, hi = 0, radii.size - 1
+    best_open: np.ndarray | None = None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        within = weighted.select(weighted.cost <= radii[mid])
+        step, is_open = set_cover(within, fixed, remaining(deadline), seed)
+        if step.values is not None and is_open.sum() <= p:
+            hi, best_open = mid, is_open
+        elif step.proven:
+            lo = mid + 1
+        else:
+            return _RadiusSearch(lo, hi, best_open, True)
+    return _RadiusSearch(lo, hi, best_open, False)
+
+
+def _least_total_within(pairs: Pairs, within: Pairs, w: np.ndarray, p: int,
+                        fixed: np.ndarray, best_open: np.ndarray) -> np.ndarray:
+    """Return ``p`` open sites of low total weighted cost that keep every client within.
+
+    The cover ``best_open`` is padded to ``p`` sites greedily and improved by best swaps
+    over the pairs ``within`` the optimal radius (a p-median heuristic), kept only when
+    every reachable client stays within; free sites then fill up to ``p``.
+    """
     is_open = best_open.copy()
-    better = median_heuristic(within, w, p, fixed_arr, initial=best_open)
+    better = median_heuristic(within, w, p, fixed, initial=best_open)
     if better is not None:
-        cand = np.zeros(m, dtype=bool)
+        cand = np.zeros(pairs.n_sites, dtype=bool)
         cand[better] = True
         if np.all(np.isfinite(nearest_open(within, cand)[1][within.reachable])):
             is_open = cand
     for j in np.flatnonzero(~is_open)[: max(p - int(is_open.sum()), 0)]:
         is_open[j] = True
-    assign, acost = nearest_open(pairs, is_open)
-    served = assign >= 0
-    objective = float(np.max(w[served] * acost[served])) if served.any() else 0.0
-    status = "time_limit" if timed_out else "optimal"
-    return finished("p_center", is_open, assign, objective, min(bound, objective), status, t0,
-                    unreachable)
+    return is_open

@@ -97,7 +97,7 @@ def _radius_model(
 def _assignment_model(
     pairs: Pairs, w: np.ndarray, p: int, fixed: np.ndarray, cap: np.ndarray
 ) -> tuple[SparseMIP, np.ndarray, np.ndarray]:
-    """Classic capacitated p-median with single sourcing; return model, y and x indices."""
+    """Build the classic capacitated p-median with single sourcing; return model, y and x."""
     n, m = pairs.n_clients, pairs.n_sites
     nnz = pairs.site.size
     mip = SparseMIP()
@@ -123,16 +123,17 @@ def _solve_uncapacitated(
     seed: int,
     gap_limit: float,
 ) -> tuple[MIPResult, np.ndarray | None]:
-    """LP bound first, then ever stronger ways to find a solution that reaches it.
+    """Solve the uncapacitated p-median: LP bound first, then ever stronger searches.
 
     1. The linear relaxation (GLOP) gives a lower bound; when its y are integral they are
        optimal.
     2. Best-swap interchange from the LP's p largest y (or, without an LP, from a greedy
-       start) gives the warm start; it is proven optimal when it reaches the bound.
-    3. The MIP restricted to the LP's fractional sites (SCIP, small), then
+       start) gives the warm start (:func:`_lp_start`); it is proven optimal when it
+       reaches the bound.
+    3. The MIP restricted to the LP's fractional sites (SCIP, small;
+       :func:`_restricted_solve`), then
     4. the full MIP (SCIP) from the best solution so far.
     """
-    m = pairs.n_sites
     t0 = time.perf_counter()
     mip, y, zinfo = _radius_model(pairs, w, p, fixed)
     lp = mip.solve(solver="GLOP", relax=True, time_limit=remaining(deadline))
@@ -140,6 +141,55 @@ def _solve_uncapacitated(
         return lp, None
     lb = lp.objective if lp.values is not None else -np.inf
     yv = lp.values[y] if lp.values is not None else None
+    best_open = _lp_start(pairs, w, p, fixed, yv)
+    best = _total(pairs, w, best_open) if best_open is not None else np.inf
+
+    def result(proven: bool) -> tuple[MIPResult, np.ndarray]:
+        return MIPResult(proven, False, _y_values(mip, y, best_open), best, lb,
+                         time.perf_counter() - t0), best_open
+
+    if np.isfinite(best) and _stop(best, lb, gap_limit):
+        return result(_stop(best, lb, 0.0))
+    if yv is not None:  # 3. restricted MIP over the LP's fractional sites
+        cand = _restricted_solve(pairs, w, p, fixed, yv, deadline, seed)
+        c = _total(pairs, w, cand) if cand is not None else np.inf
+        if c < best:
+            best_open, best = cand, c
+            if _stop(best, lb, gap_limit):
+                return result(_stop(best, lb, 0.0))
+    if best_open is not None and np.isfinite(best):
+        mip.hint(y, best_open.astype(float))
+        _, hcost = nearest_open(pairs, best_open)
+        mip.hint(zinfo["z"], (hcost[zinfo["z_client"]] > zinfo["z_cost"]).astype(float))
+    res = mip.solve(time_limit=remaining(deadline), seed=seed, relative_gap=gap_limit)
+    if res.values is None:
+        if np.isfinite(best) and not res.infeasible:
+            return result(False)
+        return res, None
+    if np.isfinite(lb):
+        res.bound = max(res.bound, lb) if np.isfinite(res.bound) else lb
+    return res, res.values[y] > 0.5
+
+
+def _stop(best: float, lb: float, gap_limit: float) -> bool:
+    """Return whether a solution of cost ``best`` may end the search given the bound ``lb``.
+
+    It may when it is proven optimal (``best`` reaches ``lb`` within rounding) or, with a
+    positive ``gap_limit``, when its relative gap is at most that.
+    """
+    tol = 1e-7 * max(1.0, abs(best))
+    return best <= lb + tol or (gap_limit > 0 and best - lb <= gap_limit * best)
+
+
+def _lp_start(pairs: Pairs, w: np.ndarray, p: int, fixed: np.ndarray,
+              yv: np.ndarray | None) -> np.ndarray | None:
+    """Return the best starting sites from the relaxation's ``yv`` (None: no relaxation).
+
+    Best-swap interchange (:func:`median_heuristic`) from the fixed sites and the LP's
+    largest y (from a greedy start without an LP); the LP's own y when they are integral
+    and cheaper. None when neither gives a solution.
+    """
+    m = pairs.n_sites
     initial = None
     if yv is not None:
         initial = np.zeros(m, dtype=bool)
@@ -157,46 +207,26 @@ def _solve_uncapacitated(
         cand = yv > 0.5
         if best_open is None or _total(pairs, w, cand) < _total(pairs, w, best_open):
             best_open = cand
-    best = _total(pairs, w, best_open) if best_open is not None else np.inf
+    return best_open
 
-    def done(proven: bool) -> bool:
-        tol = 1e-7 * max(1.0, abs(best))
-        return best <= lb + tol if proven else gap_limit > 0 and best - lb <= gap_limit * best
 
-    def result(proven: bool) -> tuple[MIPResult, np.ndarray]:
-        return MIPResult(proven, False, _y_values(mip, y, best_open), best, lb,
-                         time.perf_counter() - t0), best_open
+def _restricted_solve(pairs: Pairs, w: np.ndarray, p: int, fixed: np.ndarray,
+                      yv: np.ndarray, deadline: float | None, seed: int
+                      ) -> np.ndarray | None:
+    """Return the open sites of the MIP restricted to the LP's fractional sites.
 
-    if np.isfinite(best) and (done(True) or done(False)):
-        return result(done(True))
-    if yv is not None:  # 3. restricted MIP over the LP's fractional sites
-        small, ys, _ = _radius_model(pairs, w, p, fixed)
-        small.set_bounds(ys[yv < 1e-7], 0.0, 0.0)
-        small.set_bounds(ys[yv > 1 - 1e-7], 1.0, 1.0)
-        res = small.solve(time_limit=remaining(deadline), seed=seed)
-        if res.values is not None:
-            cand = res.values[ys] > 0.5
-            c = _total(pairs, w, cand)
-            if c < best:
-                best_open, best = cand, c
-                if done(True) or done(False):
-                    return result(done(True))
-    if best_open is not None and np.isfinite(best):
-        mip.hint(y, best_open.astype(float))
-        _, hcost = nearest_open(pairs, best_open)
-        mip.hint(zinfo["z"], (hcost[zinfo["z_client"]] > zinfo["z_cost"]).astype(float))
-    res = mip.solve(time_limit=remaining(deadline), seed=seed, relative_gap=gap_limit)
-    if res.values is None:
-        if np.isfinite(best) and not res.infeasible:
-            return result(False)
-        return res, None
-    if np.isfinite(lb):
-        res.bound = max(res.bound, lb) if np.isfinite(res.bound) else lb
-    return res, res.values[y] > 0.5
+    Sites whose LP value is 0 stay closed and those at 1 open; None when the solver finds
+    no solution before ``deadline`` (``time.perf_counter()`` seconds).
+    """
+    small, ys, _ = _radius_model(pairs, w, p, fixed)
+    small.set_bounds(ys[yv < 1e-7], 0.0, 0.0)
+    small.set_bounds(ys[yv > 1 - 1e-7], 1.0, 1.0)
+    res = small.solve(time_limit=remaining(deadline), seed=seed)
+    return res.values[ys] > 0.5 if res.values is not None else None
 
 
 def _total(pairs: Pairs, w: np.ndarray, is_open: np.ndarray) -> float:
-    """Total weighted cost of serving every reachable client from the open sites."""
+    """Return the total weighted cost of serving every reachable client from the open sites."""
     _, c = nearest_open(pairs, is_open)
     reach = pairs.reachable
     if not np.all(np.isfinite(c[reach])):
@@ -211,7 +241,7 @@ def _y_values(mip: SparseMIP, y: np.ndarray, is_open: np.ndarray) -> np.ndarray:
 
 
 def min_sites_to_reach(pairs: Pairs, fixed: np.ndarray) -> int:
-    """Fewest sites (fixed ones included) that reach every reachable client (a set cover)."""
+    """Return the fewest sites (fixed ones too) that reach every reachable client (a set cover)."""
     _, is_open = set_cover(pairs, fixed, None, 0)
     return int(is_open.sum())
 
@@ -296,7 +326,7 @@ def p_median(
 
 
 def _explain(pairs: Pairs, w: np.ndarray, p: int, fixed: np.ndarray, cap: np.ndarray | None) -> str:
-    """One line on why no choice of p sites works."""
+    """Return one line on why no choice of p sites works."""
     need = min_sites_to_reach(pairs, fixed)
     if need > p:
         return (f"reaching every reachable client needs at least {need} sites but p = {p}; "

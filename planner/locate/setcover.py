@@ -1,5 +1,7 @@
-"""What the p-median and the coverage models share: the check of ``p`` and the set cover
-(the fewest sites that reach every client), so neither model imports the other.
+"""What the p-median and the coverage models share.
+
+The check of ``p`` and the set cover (the fewest sites that reach every client), so that
+neither model imports the other.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ def check_p(p: int, m: int, fixed: np.ndarray) -> int:
 
 
 def greedy_cover(pairs: Pairs, fixed: np.ndarray) -> np.ndarray:
-    """Greedy set cover of every client that has a pair: a mask of open sites."""
+    """Return a greedy set cover of every client that has a pair, as a mask of open sites."""
     m = pairs.n_sites
     is_open = np.zeros(m, dtype=bool)
     is_open[fixed] = True
@@ -41,8 +43,9 @@ def greedy_cover(pairs: Pairs, fixed: np.ndarray) -> np.ndarray:
 def set_cover(
     pairs: Pairs, fixed: np.ndarray, time_limit: float | None, seed: int
 ) -> tuple[MIPResult, np.ndarray]:
-    """The fewest sites covering every client that has a pair (an exact set cover, from
-    the greedy cover), within ``time_limit`` seconds.
+    """Return the fewest sites covering every client that has a pair.
+
+    An exact set cover, from the greedy cover, within ``time_limit`` seconds.
 
     Returns
     -------

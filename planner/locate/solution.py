@@ -59,12 +59,13 @@ class Solution:
     message: str = ""
 
     def __post_init__(self) -> None:
+        """Check the status."""
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
 
 
 def nearest_open(pairs: Pairs, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each client's cheapest open site (ties: lowest index) and its cost.
+    """Return each client's cheapest open site (ties: lowest index) and its cost.
 
     Returns ``(site, cost)`` arrays over clients, ``-1`` and ``inf`` where no open site is
     reachable.
@@ -83,7 +84,7 @@ def nearest_open(pairs: Pairs, is_open: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def relative_gap(objective: float, bound: float) -> float:
-    """``|objective - bound| / max(|objective|, 1e-9)``, nan when either is unknown."""
+    """Return ``|objective - bound| / max(|objective|, 1e-9)``, nan when either is unknown."""
     if not (np.isfinite(objective) and np.isfinite(bound)):
         return float("nan")
     return float(abs(objective - bound) / max(abs(objective), 1e-9))
@@ -104,7 +105,7 @@ def status_of(res: MIPResult, relative_gap_limit: float = 0.0) -> str:
 
 def empty_solution(model: str, n: int, status: str, seconds: float, message: str,
                    unreachable: np.ndarray | None = None) -> Solution:
-    """A solution without open sites (infeasible, or no solution found in time)."""
+    """Return a solution without open sites (infeasible, or no solution found in time)."""
     return Solution(
         model=model,
         open_sites=np.zeros(0, dtype=np.int64),
@@ -129,7 +130,7 @@ def finished(
     t0: float,
     unreachable: np.ndarray,
 ) -> Solution:
-    """A solution from a mask of open sites; the bound is the objective at an optimum."""
+    """Return a solution from a mask of open sites (the bound is the objective if optimal)."""
     if status == "optimal":
         bound = objective
     return Solution(

@@ -1,7 +1,8 @@
 """Travel networks and travel-time matrices.
 
 Graphs are osmnx-compatible ``networkx.MultiDiGraph`` objects projected to EPSG:3067 with
-``travel_time`` (seconds) on every edge (:mod:`~planner.network.graph`); walk graphs get
+``travel_time`` (seconds) on every edge (:mod:`~planner.network.graph`; their node ids,
+coordinates and sparse matrix of edge weights in :mod:`~planner.network.arrays`); walk graphs get
 their pedestrian squares as links (:mod:`~planner.network.areas`), and every graph built is
 measured (:mod:`~planner.network.quality`). Points are snapped to nodes or edges of the
 largest strongly connected component, away from indoor, platform and private ways
@@ -16,6 +17,7 @@ within N minutes of a site.
 from __future__ import annotations
 
 from planner.network.areas import add_area_links, areas_from_pbf, areas_from_xml
+from planner.network.arrays import graph_to_csr, min_csr, node_ids, node_xy
 from planner.network.graph import (
     MODE_HIGHWAYS,
     finish_graph,
@@ -23,10 +25,7 @@ from planner.network.graph import (
     graph_from_place,
     graph_from_polygon,
     graph_from_xml,
-    graph_to_csr,
     keep_mode_edges,
-    node_ids,
-    node_xy,
     prepare_graph,
 )
 from planner.network.isochrones import isochrones
@@ -39,7 +38,12 @@ from planner.network.matrix import (
     travel_times,
 )
 from planner.network.quality import GraphQuality, graph_quality, report_quality
-from planner.network.reference import MatrixComparison, compare_with_matrix, read_matrix
+from planner.network.reference import (
+    MatrixComparison,
+    MatrixRouting,
+    compare_with_matrix,
+    read_matrix,
+)
 from planner.network.snap import (
     SNAP_COMPONENTS,
     SNAP_METHODS,
@@ -71,6 +75,7 @@ __all__ = [
     "WALK_SPEED_KMH",
     "GraphQuality",
     "MatrixComparison",
+    "MatrixRouting",
     "SnapTargets",
     "Snapped",
     "add_area_links",
@@ -88,6 +93,7 @@ __all__ = [
     "isochrones",
     "keep_mode_edges",
     "load_speeds",
+    "min_csr",
     "mode_speeds",
     "node_ids",
     "node_times",

@@ -23,7 +23,7 @@ import shapely
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
-from planner.network.graph import node_ids, node_xy
+from planner.network.arrays import node_ids, node_xy
 from planner.network.speeds import WALK_SPEED_KMH
 from planner.schema import CRS
 
@@ -36,7 +36,7 @@ MAX_PAIRWISE_NODES = 150
 
 
 def _walkable(features: gpd.GeoDataFrame | None) -> gpd.GeoSeries:
-    """The polygons of walkable areas among OSM features, in EPSG:3067."""
+    """Return the polygons of walkable areas among OSM features, in EPSG:3067."""
     if features is None or len(features) == 0 or "highway" not in features:
         return gpd.GeoSeries([], crs=CRS)
     area = features["area"] if "area" in features else pd.Series("", index=features.index)
@@ -47,7 +47,7 @@ def _walkable(features: gpd.GeoDataFrame | None) -> gpd.GeoSeries:
 
 def areas_from_pbf(path: str | Path, bounding_box: list[float] | None = None
                    ) -> gpd.GeoSeries:
-    """Walkable areas of a local ``.osm.pbf`` file (pyrosm).
+    """Read the walkable areas of a local ``.osm.pbf`` file (pyrosm).
 
     Parameters
     ----------
@@ -66,7 +66,7 @@ def areas_from_pbf(path: str | Path, bounding_box: list[float] | None = None
 
 
 def areas_from_osm(osm: object) -> gpd.GeoSeries:
-    """Walkable areas of an open ``pyrosm.OSM`` reader.
+    """Read the walkable areas of an open ``pyrosm.OSM`` reader.
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ def areas_from_osm(osm: object) -> gpd.GeoSeries:
 
 
 def areas_from_xml(path: str | Path) -> gpd.GeoSeries:
-    """Walkable areas of a local OSM XML file (osmnx).
+    """Read the walkable areas of a local OSM XML file (osmnx).
 
     Parameters
     ----------
@@ -101,7 +101,7 @@ def areas_from_xml(path: str | Path) -> gpd.GeoSeries:
 
 
 def areas_from_polygon(polygon: BaseGeometry) -> gpd.GeoSeries:
-    """Walkable areas inside a polygon (EPSG:4326), downloaded from Overpass (osmnx).
+    """Download the walkable areas inside a polygon (EPSG:4326) from Overpass (osmnx).
 
     Parameters
     ----------
@@ -116,18 +116,19 @@ def areas_from_polygon(polygon: BaseGeometry) -> gpd.GeoSeries:
 
 
 def _osmnx_areas(reader: str, source: object) -> gpd.GeoSeries:
-    """Walkable areas read by one of osmnx's feature readers (none if it finds none)."""
+    """Read walkable areas with one of osmnx's feature readers (none if it finds none)."""
     import osmnx as ox
+    from osmnx._errors import InsufficientResponseError  # osmnx: nothing matched
 
     try:
         features = getattr(ox, reader)(source, tags={"highway": list(AREA_HIGHWAYS)})
-    except ox._errors.InsufficientResponseError:
+    except InsufficientResponseError:
         return gpd.GeoSeries([], crs=CRS)
     return _walkable(features)
 
 
 def _candidate_pairs(xy: np.ndarray) -> list[tuple[int, int]]:
-    """Every pair of few nodes; the Delaunay edges of many."""
+    """Return every pair of few nodes; the Delaunay edges of many."""
     k = len(xy)
     if k <= MAX_PAIRWISE_NODES:
         return list(combinations(range(k), 2))
@@ -140,7 +141,7 @@ def _candidate_pairs(xy: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _has_as_short(graph: nx.MultiDiGraph, u: int, v: int, length: float) -> bool:
-    """Whether an edge u -> v at most ``length`` long exists already."""
+    """Return whether an edge u -> v at most ``length`` long exists already."""
     edges = graph.get_edge_data(u, v) or {}
     return any(d.get("length", np.inf) <= length + 1e-6 for d in edges.values())
 

@@ -22,14 +22,14 @@ import scipy.sparse as sp
 import shapely
 
 from planner._io import atomic_write
-from planner.network.graph import graph_to_csr, node_xy
+from planner.network.arrays import graph_to_csr, node_xy
 
 _ATTRS_KEY = b"planner_attrs"
 
 
 def graph_hash(graph: nx.MultiDiGraph, mat: sp.csr_array | None = None,
                nodes: np.ndarray | None = None) -> str:
-    """A hex digest of a graph's nodes, coordinates, edges and ``travel_time`` weights.
+    """Return a hex digest of a graph's nodes, coordinates, edges and ``travel_time`` weights.
 
     Parameters
     ----------
@@ -53,7 +53,7 @@ def graph_hash(graph: nx.MultiDiGraph, mat: sp.csr_array | None = None,
 
 
 def points_hash(points: gpd.GeoSeries) -> str:
-    """A hex digest of geometries (well-known binary) and their CRS."""
+    """Return a hex digest of geometries (well-known binary) and their CRS."""
     h = hashlib.sha256(str(points.crs).encode())
     h.update(str(len(points)).encode())
     for wkb in shapely.to_wkb(np.asarray(points.values), hex=False):
@@ -63,7 +63,7 @@ def points_hash(points: gpd.GeoSeries) -> str:
 
 def cache_key(graph_digest: str, origins: gpd.GeoSeries, destinations: gpd.GeoSeries,
               params: dict[str, object]) -> str:
-    """The cache key of one travel-time table."""
+    """Return the cache key of one travel-time table."""
     h = hashlib.sha256(graph_digest.encode())
     h.update(points_hash(origins).encode())
     h.update(points_hash(destinations).encode())
@@ -76,7 +76,7 @@ def _path(cache_dir: str | Path, key: str) -> Path:
 
 
 def load(cache_dir: str | Path, key: str) -> pd.DataFrame | None:
-    """The cached table of ``key`` with its ``attrs``, or ``None`` if there is none."""
+    """Return the cached table of ``key`` with its ``attrs``, or ``None`` if there is none."""
     path = _path(cache_dir, key)
     if not path.is_file():
         return None

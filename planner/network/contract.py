@@ -19,7 +19,7 @@ from itertools import accumulate
 import numpy as np
 import scipy.sparse as sp
 
-from planner.network.graph import min_csr
+from planner.network.arrays import min_csr
 from planner.network.snap import edge_lookup
 
 #: Contract only when at least this share of the nodes sits inside chains.
@@ -104,7 +104,7 @@ class Contraction:
         return np.stack(cols_n, axis=1), np.stack(cols_o, axis=1)
 
     def along(self, src: np.ndarray, tgt: np.ndarray) -> np.ndarray:
-        """Time along a chain from original node ``src`` to ``tgt`` (same chain)."""
+        """Return the time along a chain from original node ``src`` to ``tgt`` (same chain)."""
         ahead = self.pos[tgt] >= self.pos[src]
         fwd = _diff(self.f_sum[tgt], self.f_gap[tgt], self.f_sum[src], self.f_gap[src])
         back = _diff(self.g_sum[src], self.g_gap[src], self.g_sum[tgt], self.g_gap[tgt])
@@ -112,7 +112,7 @@ class Contraction:
 
     def same_chain(self, s_node: np.ndarray, s_off: np.ndarray, t_node: np.ndarray,
                    t_off: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Direct times between sources and targets whose entry nodes share a chain."""
+        """Return the direct times between sources and targets whose entry nodes share a chain."""
         out_i, out_j, out_v = [], [], []
         for k in range(s_node.shape[1]):
             s_chain = self._chain_of(s_node[:, k])
@@ -132,7 +132,7 @@ class Contraction:
 
 
 def _equal_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All ``(i, j)`` with ``a[i] == b[j] >= 0`` (a sort-merge join in numpy)."""
+    """Return all ``(i, j)`` with ``a[i] == b[j] >= 0`` (a sort-merge join in numpy)."""
     ai = np.flatnonzero(a >= 0)
     bj = np.flatnonzero(b >= 0)
     bj = bj[np.argsort(b[bj], kind="stable")]
@@ -148,7 +148,7 @@ def _equal_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _diff(a_sum: np.ndarray, a_gap: np.ndarray, b_sum: np.ndarray | float,
           b_gap: np.ndarray | int) -> np.ndarray:
-    """``a - b`` of prefix sums, ``inf`` where an impassable step lies between."""
+    """Return ``a - b`` of prefix sums, ``inf`` where an impassable step lies between."""
     return np.where(a_gap == b_gap, a_sum - b_sum, np.inf)
 
 
@@ -163,7 +163,7 @@ _CACHE_SIZE = 8
 
 
 def contract_cached(mat: sp.csr_array) -> Contraction | None:
-    """:func:`contract`, remembered for the last few matrices (keyed by their content)."""
+    """Return :func:`contract` of a matrix, remembered for the last few (keyed by content)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(np.asarray(mat.shape, dtype=np.int64).tobytes())
     for arr in (mat.indptr, mat.indices, mat.data):

@@ -4,6 +4,9 @@ Every source returns an osmnx-compatible ``networkx.MultiDiGraph`` (``crs`` in
 ``graph.graph``, ``x``/``y`` on nodes, ``length`` in metres on edges). With ``prepare=True``
 (the default) it is projected to EPSG:3067 and has ``speed_kph`` and ``travel_time``
 (seconds) on every edge, ready for :mod:`planner.network.matrix`.
+
+A graph's arrays (:func:`node_ids`, :func:`node_xy`, :func:`graph_to_csr`, :func:`min_csr`)
+live in :mod:`planner.network.arrays`; they remain importable from here.
 """
 
 from __future__ import annotations
@@ -14,14 +17,23 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
 import osmnx as ox
 import pandas as pd
-import scipy.sparse as sp
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from planner.errors import InputError
+from planner.network.areas import (
+    add_area_links,
+    areas_from_pbf,
+    areas_from_polygon,
+    areas_from_xml,
+)
+from planner.network.arrays import graph_to_csr as graph_to_csr
+from planner.network.arrays import min_csr as min_csr
+from planner.network.arrays import node_ids as node_ids
+from planner.network.arrays import node_xy as node_xy
+from planner.network.quality import report_quality
 from planner.network.speeds import MODES, WALK_SPEED_KMH, mode_speeds
 from planner.network.tags import SNAP_TAGS
 from planner.schema import CRS
@@ -55,7 +67,7 @@ def _check_mode(mode: str) -> None:
 
 
 def _first(value: object) -> object:
-    """Osmnx keeps a list when merged ways disagree; the first value stands for the edge."""
+    """Return the first value of a list (osmnx keeps a list where merged ways disagree)."""
     return value[0] if isinstance(value, list) and value else value
 
 
@@ -130,13 +142,9 @@ def finish_graph(graph: nx.MultiDiGraph, mode: str, prepare: bool,
         return graph
     g = prepare_graph(graph, mode, **prepare_kw)
     if mode == "walk" and areas is not None:
-        from planner.network.areas import add_area_links
-
         speed = float(prepare_kw.get("walk_speed_kmh", WALK_SPEED_KMH))
         g.graph["area_links"] = add_area_links(g, areas(), walk_speed_kmh=speed)
     if quality:
-        from planner.network.quality import report_quality
-
         report_quality(g)
     return g
 
@@ -170,7 +178,7 @@ def keep_mode_edges(graph: nx.MultiDiGraph, mode: str) -> nx.MultiDiGraph:
 def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None = None,
                    prepare: bool = True, walk_areas: bool = True, quality: bool = True,
                    **prepare_kw: object) -> nx.MultiDiGraph:
-    """A mode's network from a local OpenStreetMap ``.osm.pbf`` file (pyrosm).
+    """Read a mode's network from a local OpenStreetMap ``.osm.pbf`` file (pyrosm).
 
     Parameters
     ----------
@@ -211,8 +219,6 @@ def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None
                              simplify=False, osmnx_compatible=True, progress=False)
 
     def areas() -> gpd.GeoSeries:
-        from planner.network.areas import areas_from_pbf
-
         return areas_from_pbf(path, bounding_box)
 
     return finish_graph(graph, mode, prepare, areas if walk_areas else None, quality,
@@ -222,7 +228,7 @@ def graph_from_pbf(path: str | Path, mode: str, bounding_box: list[float] | None
 def graph_from_xml(path: str | Path, mode: str, prepare: bool = True,
                    walk_areas: bool = True, quality: bool = True,
                    **prepare_kw: object) -> nx.MultiDiGraph:
-    """A mode's network from a local OSM XML file (``.osm`` or ``.osm.bz2``).
+    """Read a mode's network from a local OSM XML file (``.osm`` or ``.osm.bz2``).
 
     Parameters
     ----------
@@ -260,8 +266,6 @@ def graph_from_xml(path: str | Path, mode: str, prepare: bool = True,
                               remove_rings=False)
 
     def areas() -> gpd.GeoSeries:
-        from planner.network.areas import areas_from_xml
-
         return areas_from_xml(path)
 
     return finish_graph(graph, mode, prepare, areas if walk_areas else None, quality,
@@ -302,8 +306,6 @@ def graph_from_polygon(polygon: BaseGeometry, mode: str, crs: str = "EPSG:4326",
     graph = ox.graph_from_polygon(polygon, network_type=mode, retain_all=True)
 
     def areas() -> gpd.GeoSeries:
-        from planner.network.areas import areas_from_polygon
-
         return areas_from_polygon(polygon)
 
     return finish_graph(graph, mode, prepare, areas if walk_areas else None, quality,
@@ -337,70 +339,3 @@ def graph_from_place(query: str | dict[str, str], mode: str, prepare: bool = Tru
     polygon = ox.geocode_to_gdf(query).union_all()
     return graph_from_polygon(polygon, mode, prepare=prepare, walk_areas=walk_areas,
                               quality=quality, **prepare_kw)
-
-
-def node_xy(graph: nx.MultiDiGraph) -> tuple[np.ndarray, np.ndarray]:
-    """Node coordinates as two arrays in the graph's node order."""
-    n = graph.number_of_nodes()
-    x = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), dtype=float, count=n)
-    y = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), dtype=float, count=n)
-    return x, y
-
-
-def node_ids(graph: nx.MultiDiGraph) -> np.ndarray:
-    """Node ids in the graph's node order (int64)."""
-    return np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-
-
-def graph_to_csr(graph: nx.MultiDiGraph, weight: str = "travel_time"
-                 ) -> tuple[sp.csr_array, np.ndarray]:
-    """The graph as a sparse matrix of edge weights (the fastest parallel edge wins).
-
-    Parameters
-    ----------
-    graph : networkx.MultiDiGraph
-    weight : str
-        Edge attribute to use (non-negative). Zero weights stay edges: scipy's csgraph
-        treats explicitly stored zeros of a sparse matrix as edges.
-
-    Returns
-    -------
-    matrix : scipy.sparse.csr_array
-        ``matrix[i, j]`` is the weight of the best edge from node ``i`` to node ``j``.
-    nodes : numpy.ndarray
-        Node ids in matrix order.
-    """
-    nodes = node_ids(graph)
-    m = graph.number_of_edges()
-    index = pd.Index(nodes)
-    u = index.get_indexer(np.fromiter((e[0] for e in graph.edges), dtype=np.int64, count=m))
-    v = index.get_indexer(np.fromiter((e[1] for e in graph.edges), dtype=np.int64, count=m))
-    w = np.fromiter((np.nan if d is None else d for *_, d in graph.edges(data=weight)),
-                    dtype=float, count=m)
-    if not (w >= 0).all():
-        raise InputError(f"graph: some edges have no {weight!r} or a negative one; "
-                         "run prepare_graph first")
-    return min_csr(u, v, w, len(nodes)), nodes
-
-
-def min_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_array:
-    """An ``(n, n)`` CSR matrix of arcs ``u -> v``, keeping the least weight of duplicates.
-
-    Parameters
-    ----------
-    u, v : numpy.ndarray
-        Arc ends (matrix positions).
-    w : numpy.ndarray
-        Arc weights (zeros are kept as explicit entries).
-    n : int
-        Number of nodes.
-
-    Returns
-    -------
-    scipy.sparse.csr_array
-    """
-    order = np.lexsort((w, v, u))  # by u, then v, then weight: the first of a run is best
-    u, v, w = u[order], v[order], w[order]
-    first = np.ones(len(u), dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    return sp.csr_array((w[first], (u[first], v[first])), shape=(n, n))

@@ -2,7 +2,7 @@
 
 A travel time is only as good as the graph it is routed on. :func:`graph_quality` measures
 what makes OSM-based times go wrong, so that it is reported when a graph is built
-(:func:`planner.network.graph.report_quality`):
+(:func:`report_quality`, called by :func:`planner.network.graph.finish_graph`):
 
 - strongly connected components, and the share of nodes in the largest one (points that
   snap elsewhere reach little or nothing);
@@ -27,7 +27,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from planner.errors import InputError
-from planner.network.graph import graph_to_csr, node_xy
+from planner.network.arrays import graph_to_csr, node_xy
 from planner.network.tags import restricted_edges
 
 #: A dead end closer than this to the convex hull of the nodes counts as cut at the edge.
@@ -78,11 +78,11 @@ class GraphQuality:
     max_m: float
 
     def as_dict(self) -> dict[str, float]:
-        """The measures as a plain dict (for ``graph.graph["quality"]`` and JSON)."""
+        """Return the measures as a plain dict (for ``graph.graph["quality"]`` and JSON)."""
         return asdict(self)
 
     def summary(self) -> str:
-        """One line a planner can read."""
+        """Return the measures as one line a planner can read."""
         return (f"{self.nodes:,} nodes, {self.edges:,} edges; {self.components} strongly "
                 f"connected components, the largest {self.largest_share:.1%} of the nodes; "
                 f"{self.dead_ends:,} dead ends ({self.dead_ends_at_edge:,} at the outer edge); "
@@ -106,7 +106,7 @@ def _undirected_degree(mat: sp.csr_array) -> np.ndarray:
 def circuity_pairs(length: sp.csr_array, x: np.ndarray, y: np.ndarray, nodes: np.ndarray,
                    n_pairs: int = 400, min_m: float = 200.0, max_m: float = 1000.0,
                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Network and straight-line distances of random node pairs in a distance band.
+    """Return the network and straight-line distances of random node pairs in a band.
 
     Sources are drawn at random from ``nodes``; each gets up to ten targets among ``nodes``
     whose straight-line distance lies in ``[min_m, max_m]``, drawn at random.

@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.network.arrays import node_xy
 from planner.network.matrix import travel_times
+from planner.network.snap import snap_points
 
 #: The matrix column of each planner mode, by release (the first present is used).
 MATRIX_COLUMNS = {"walk": ("walk_t", "walk_avg"), "drive": ("car_m_t", "car_m", "car_r_t"),
@@ -91,12 +93,12 @@ class MatrixComparison:
     column: str
 
     def largest(self, n: int = 10) -> pd.DataFrame:
-        """The ``n`` pairs with the largest absolute difference, largest first."""
+        """Return the ``n`` pairs with the largest absolute difference, largest first."""
         order = self.pairs["difference_min"].abs().sort_values(ascending=False, kind="stable")
         return self.pairs.loc[order.index[:n]]
 
     def summary(self, n: int = 10) -> str:
-        """The agreement as text: the measures, then the largest differences."""
+        """Return the agreement as text: the measures, then the largest differences."""
         head = (f"{len(self.pairs):,} cell pairs ({self.column}), {self.missing:,} not reached; "
                 f"correlation {self.correlation:.3f}, median ratio planner/matrix "
                 f"{self.median_ratio:.3f}, median |difference| "
@@ -105,11 +107,29 @@ class MatrixComparison:
         return f"{head}\nlargest differences:\n{rows}"
 
 
+@dataclass(frozen=True)
+class MatrixRouting:
+    """How :func:`compare_with_matrix` routes the matrix's cell pairs on the graph.
+
+    Attributes
+    ----------
+    cutoff_min : float
+        Planner cut-off (minutes); pairs beyond it count as missing.
+    snap : {"node", "edge"}
+        How cell centres meet the graph.
+    max_snap_m : float
+        Cell centres farther than this from the graph are left out (outside its coverage).
+    """
+
+    cutoff_min: float = 120.0
+    snap: str = "edge"
+    max_snap_m: float = 250.0
+
+
 def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Path,
                         grid: gpd.GeoDataFrame, mode: str | None = None,
                         column: str | None = None, id_column: str = "YKR_ID",
-                        cutoff_min: float = 120.0, snap: str = "edge",
-                        max_snap_m: float = 250.0, show: int | None = 10,
+                        routing: MatrixRouting | None = None, show: int | None = 10,
                         **kwargs: object) -> MatrixComparison:
     """Route the matrix's cell pairs on a graph and compare the times.
 
@@ -128,12 +148,9 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
         A matrix column to use instead.
     id_column : str
         The grid's cell id column.
-    cutoff_min : float
-        Planner cut-off (minutes); pairs beyond it count as missing.
-    snap : {"node", "edge"}
-        How cell centres meet the graph.
-    max_snap_m : float
-        Cell centres farther than this from the graph are left out (outside its coverage).
+    routing : MatrixRouting, optional
+        The cut-off and snapping (default ``MatrixRouting()``: 120 min, to edges, within
+        250 m).
     show : int, optional
         Print the summary with this many largest differences (``None``: print nothing).
     **kwargs
@@ -144,6 +161,7 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     MatrixComparison
     """
     table = matrix if isinstance(matrix, pd.DataFrame) else read_matrix(matrix)
+    routing = routing if routing is not None else MatrixRouting()
     mode = mode or graph.graph.get("mode", "walk")
     if column is None:
         column = next((c for c in MATRIX_COLUMNS.get(mode, ()) if c in table.columns), None)
@@ -159,7 +177,8 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     to_ids = np.unique(table["to_id"].to_numpy())
     tt = travel_times(graph, gpd.GeoSeries(centres.loc[from_ids].to_numpy(), crs=centres.crs),
                       gpd.GeoSeries(centres.loc[to_ids].to_numpy(), crs=centres.crs),
-                      cutoff_min, snap=snap, max_snap_m=max_snap_m, **kwargs)
+                      routing.cutoff_min, snap=routing.snap, max_snap_m=routing.max_snap_m,
+                      **kwargs)
     ours = pd.DataFrame({"from_id": from_ids[tt["origin"].to_numpy()],
                          "to_id": to_ids[tt["destination"].to_numpy()],
                          "planner_min": tt["minutes"].to_numpy()})
@@ -171,7 +190,7 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     pairs = pairs.dropna(subset=["planner_min"]).rename(columns={column: "reference_min"})
     pairs["ratio"] = pairs["planner_min"] / pairs["reference_min"]
     pairs["difference_min"] = pairs["planner_min"] - pairs["reference_min"]
-    access = _access_m(graph, centres, snap)
+    access = _access_m(graph, centres, routing.snap)
     pairs["access_m"] = pairs["from_id"].map(access)
     pairs = pairs.sort_values(["to_id", "from_id"], kind="stable").reset_index(drop=True)
     ref, got = pairs["reference_min"].to_numpy(float), pairs["planner_min"].to_numpy(float)
@@ -187,9 +206,7 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
 
 
 def _access_m(graph: nx.MultiDiGraph, centres: gpd.GeoSeries, snap: str) -> pd.Series:
-    """Snapping distance of every cell centre (metres), indexed by cell id."""
-    from planner.network.snap import snap_points
-
+    """Return the snapping distance of every cell centre (metres), indexed by cell id."""
     s = snap_points(graph, gpd.GeoSeries(centres.to_numpy(), crs=centres.crs), snap,
                     max_snap_m=np.inf)
     return pd.Series(s.distance_m, index=centres.index)
@@ -198,7 +215,7 @@ def _access_m(graph: nx.MultiDiGraph, centres: gpd.GeoSeries, snap: str) -> pd.S
 def random_point_pairs(graph: nx.MultiDiGraph, n: int, min_m: float = 200.0,
                        max_m: float = 1000.0, margin_m: float = 200.0, seed: int = 0
                        ) -> tuple[gpd.GeoSeries, gpd.GeoSeries]:
-    """Random point pairs ``min_m`` to ``max_m`` apart inside a graph's bounding box.
+    """Draw random point pairs ``min_m`` to ``max_m`` apart inside a graph's bounding box.
 
     Parameters
     ----------
@@ -217,8 +234,6 @@ def random_point_pairs(graph: nx.MultiDiGraph, n: int, min_m: float = 200.0,
     origins, destinations : geopandas.GeoSeries
         Pair ``k`` is ``origins[k]``, ``destinations[k]``.
     """
-    from planner.network.graph import node_xy
-
     x, y = node_xy(graph)
     lo = np.array([x.min() + margin_m, y.min() + margin_m])
     hi = np.array([x.max() - margin_m, y.max() - margin_m])
@@ -237,7 +252,7 @@ def random_point_pairs(graph: nx.MultiDiGraph, n: int, min_m: float = 200.0,
 
 def osmnx_route_m(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
                   destinations: gpd.GeoSeries) -> np.ndarray:
-    """Walking distance of each pair by osmnx's own snapping and routing.
+    """Return the walking distance of each pair by osmnx's own snapping and routing.
 
     Each point goes to its nearest node (``osmnx.distance.nearest_nodes``), the route is
     ``osmnx.routing.shortest_path`` by length, and the walks to and from the nodes are

@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from planner.errors import InputError
-from planner.network.graph import graph_to_csr, node_ids, node_xy
+from planner.network.arrays import graph_to_csr, node_ids, node_xy
 from planner.network.speeds import WALK_SPEED_KMH
 from planner.network.tags import restricted_edges
 
@@ -85,7 +85,7 @@ def largest_component(mat: sp.csr_array) -> np.ndarray:
 
 def snap_targets(graph: nx.MultiDiGraph, csr: tuple[sp.csr_array, np.ndarray] | None = None,
                  component: str = "largest") -> SnapTargets:
-    """Where points may snap on a graph (see the module docstring).
+    """Return where points may snap on a graph (see the module docstring).
 
     Parameters
     ----------
@@ -276,7 +276,7 @@ def _tiered(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.n
 
 def _nearest(tree_xy: np.ndarray, candidates: np.ndarray, x: np.ndarray, y: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest of ``candidates`` (positions) with coordinates ``tree_xy`` to each point."""
+    """Return the nearest of ``candidates`` (positions; coordinates ``tree_xy``) to each point."""
     if not len(candidates):
         return np.full(len(x), -1, dtype=np.int64), np.full(len(x), np.inf)
     dist, at = cKDTree(tree_xy).query(np.c_[x, y], k=1)
@@ -286,7 +286,7 @@ def _nearest(tree_xy: np.ndarray, candidates: np.ndarray, x: np.ndarray, y: np.n
 def _snap_nodes(graph: nx.MultiDiGraph, points: gpd.GeoSeries, nodes: np.ndarray,
                 targets: SnapTargets, fallback_m: float
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Nearest node of an allowed edge, else of any edge of the component (KD-tree)."""
+    """Return the nearest node of an allowed edge, else of any edge of the component (KD-tree)."""
     x, y = _xy(graph, points)
     nx_, ny_ = node_xy(graph)
     m = graph.number_of_edges()
@@ -306,7 +306,7 @@ def _snap_nodes(graph: nx.MultiDiGraph, points: gpd.GeoSeries, nodes: np.ndarray
 def _snap_edges(graph: nx.MultiDiGraph, points: gpd.GeoSeries, mat: sp.csr_array,
                 nodes: np.ndarray, walk_m_per_s: float, targets: SnapTargets,
                 fallback_m: float) -> tuple[np.ndarray, ...]:
-    """Nearest edge positions, vectorised with shapely's STRtree (as osmnx.nearest_edges)."""
+    """Return the nearest edge positions, by shapely's STRtree (as osmnx.nearest_edges)."""
     x, y = _xy(graph, points)
     n = len(x)
     edges = ox.convert.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
@@ -348,7 +348,7 @@ def _snap_edges(graph: nx.MultiDiGraph, points: gpd.GeoSeries, mat: sp.csr_array
 
 
 def edge_share(share: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-    """``share * seconds``, with an impassable direction (inf) staying impassable."""
+    """Return ``share * seconds``, with an impassable direction (inf) staying impassable."""
     return np.where(np.isinf(seconds), np.inf, share * np.where(np.isinf(seconds), 0, seconds))
 
 

@@ -40,7 +40,7 @@ def straight_line_times(origins: gpd.GeoSeries, destinations: gpd.GeoSeries,
                         cutoff_min: float, speed_kmh: float,
                         circuity: float = DEFAULT_CIRCUITY, access_min: float = 0.0,
                         chunk_points: int = CHUNK_POINTS) -> pd.DataFrame:
-    """Travel times along straight lines stretched by a circuity factor, within a cut-off.
+    """Return travel times along straight lines stretched by a circuity factor, within a cut-off.
 
     Parameters
     ----------

@@ -28,7 +28,7 @@ SNAP_TAGS = ("indoor", "railway", "public_transport", "access", "foot", "level")
 
 
 def _value(value: object) -> str | None:
-    """One tag value as a string (osmnx keeps a list where merged ways disagree)."""
+    """Return one tag value as a string (osmnx keeps a list where merged ways disagree)."""
     if isinstance(value, list):
         value = value[0] if value else None
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -51,7 +51,7 @@ def _tags(data: Mapping[str, object]) -> dict[str, str | None]:
 
 
 def is_restricted(data: Mapping[str, object]) -> bool:
-    """Whether an edge is indoor, a platform or private (see the module docstring).
+    """Return whether an edge is indoor, a platform or private (see the module docstring).
 
     Parameters
     ----------
@@ -73,7 +73,7 @@ def is_restricted(data: Mapping[str, object]) -> bool:
 
 
 def restricted_edges(graph: nx.MultiDiGraph) -> np.ndarray:
-    """:func:`is_restricted` of every edge, in ``graph.edges`` order.
+    """Return :func:`is_restricted` of every edge, in ``graph.edges`` order.
 
     Parameters
     ----------
