@@ -88,7 +88,8 @@ CASES = [
     Case("popup_days_out_of_range.yaml", ("costs.popup: days_per_month values must be "
                                           "between 1 and 22",)),
     Case("region_unknown_key.yaml", ("region_unknown_key.yaml: unknown key "
-                                     "region.municipalitys; remove or rename it",)),
+                                     "region.municipalitys (did you mean 'municipalities'?); "
+                                     "remove or rename it",)),
     Case("region_crs_unknown.yaml", ("sites.csv: crs 'EPSG:99999' is not a known CRS; use "
                                      "e.g. EPSG:4326",)),
     Case("region_crs_wrong.yaml", ("sites.csv: row 2 lies outside Finland (ETRS-TM35FIN 25, "

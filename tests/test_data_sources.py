@@ -78,6 +78,24 @@ def test_spec_is_strict_and_resolves_paths(tmp_path: Path) -> None:
     assert spec.population_year == 2024 and spec.modes == ["drive"]
 
 
+def test_spec_errors_name_the_line_and_the_closest_key(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"s\.yaml: unknown key region\.municipalitys \(did "
+                                         r"you mean 'municipalities'\?\); remove or rename it"):
+        parse_region_spec({"name": "x", "municipalitys": ["091"]}, "s.yaml")
+    with pytest.raises(InputError, match=r"missing key region\.municipalities; add it"):
+        parse_region_spec({"name": "x"}, "s.yaml")
+    with pytest.raises(InputError, match=r"region\.year: Input should be greater than or "
+                                         r"equal to 2013 \(got 1900\); fix the value"):
+        parse_region_spec({"name": "x", "municipalities": ["091"], "year": 1900}, "s.yaml")
+    bad = tmp_path / "region.yaml"
+    bad.write_text("name: R\nmunicipalities:\n  - '091'\n year: 2025\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"region\.yaml: line 4 malformed YAML .*fix the "
+                                         r"indentation or quoting"):
+        load_region_spec(bad)
+    with pytest.raises(InputError, match=r"nope\.yaml: cannot read the region spec"):
+        load_region_spec(tmp_path / "nope.yaml")
+
+
 def test_build_online_then_offline_from_cache(fake: FakeFinland, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)
