@@ -19,9 +19,10 @@ import pandas as pd
 from planner.data import tables
 from planner.errors import InputError
 from planner.evaluate import assign_nearest
-from planner.plan import DECISION_MODES, Plan
+from planner.plan import Plan
 from planner.pricing import Choice, price_decisions
 from planner.problem import Problem
+from planner.schema import DECISION_MODES
 
 #: Accepted column names -> the proposal's own.
 ALIASES = {"site": "site_id", "org": "organisation", "organization": "organisation",

@@ -13,7 +13,11 @@ from planner.hosts import AGREEMENTS
 CRS = "EPSG:3067"
 ORGANISATIONS = ("kela", "municipality", "county", "employment", "other")
 AGE_GROUPS = ("age_0_14", "age_15_64", "age_65_")
+#: How an organisation serves at a site: its own office, shared premises (an office at a site
+#: where two or more organisations serve in person), a pop-up, a remote service point.
 MODES = ("office", "shared", "popup", "remote")
+#: The modes of a plan's decisions: the service modes, and an office that closes.
+DECISION_MODES = (*MODES, "closed")
 #: Kinds of existing point that are customer-service offices (keep/close decisions).
 OFFICE_KINDS = ("office", "town_hall", "health_station", "social_office", "employment_office")
 
