@@ -8,9 +8,9 @@ its employment area (työllisyysalue) from 1.1.2025 (the TE24 reform).
 - :func:`load_table` reads the table shipped in ``data/finland/municipalities_2025.csv``
   (source and validity in ``data/finland/README.md``) or a table a user gives with the same
   columns;
-- :func:`from_classifications` builds the same table from Statistics Finland's
-  classification service (correspondence tables kunta -> maakunta, hyvinvointialue,
-  tyollisyysalue), through the disk cache;
+- :func:`planner.data.statfin.from_classifications` builds the same table from Statistics
+  Finland's classification service (correspondence tables kunta -> maakunta,
+  hyvinvointialue, tyollisyysalue), through the disk cache;
 - :func:`summary_lines` states what a planner checks first: municipalities per county and
   per employment area, population per area, and what the table does not know.
 
@@ -28,7 +28,6 @@ import pandas as pd
 
 from planner._paths import DATA_DIR
 from planner.data import tables
-from planner.data.cache import Fetcher, SourceError
 from planner.errors import InputError
 
 #: The shipped table (valid from 1 January 2025; unchanged on 1 January 2026).
@@ -48,19 +47,16 @@ COLUMNS = {
 REQUIRED = ("kunta", "nimi", "maakunta", "hyvinvointialue")
 #: Statistics Finland's code of Åland (Ahvenanmaa), the one region outside the mainland.
 ALAND_MAAKUNTA = "21"
-#: Correspondence targets of the classification service, by the planner's column.
 #: Areas listed by name in one summary line at the most (the largest first beyond it).
 MAX_LISTED = 30
-TARGETS = {"maakunta": "maakunta", "county": "hyvinvointialue",
-           "employment_area": "tyollisyysalue"}
 
 
 def _text(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.strip()
 
 
-def _codes(values: pd.Series, width: int) -> pd.Series:
-    """Codes as zero-padded strings (a spreadsheet may have made ``091`` into ``91``)."""
+def zero_padded(values: pd.Series, width: int) -> pd.Series:
+    """Return codes as zero-padded strings (a spreadsheet may have made ``091`` into ``91``)."""
     text = _text(values).str.replace(r"\.0$", "", regex=True)
     return text.where(~text.str.isdigit(), text.str.zfill(width))
 
@@ -99,8 +95,8 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
                          f"{', '.join(REQUIRED)}")
     out = pd.DataFrame({new: _text(raw[old]) if old in raw.columns else ""
                         for old, new in COLUMNS.items()})
-    out["code"] = _codes(out["code"], 3)
-    out["maakunta_code"] = _codes(out["maakunta_code"], 2)
+    out["code"] = zero_padded(out["code"], 3)
+    out["maakunta_code"] = zero_padded(out["maakunta_code"], 2)
     dup = out["code"][out["code"].duplicated()]
     if len(dup):
         raise InputError(f"{path}: municipality {dup.iloc[0]} is listed twice; give each "
@@ -132,81 +128,13 @@ def name_index(table: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def from_classifications(year: int, *, fetcher: Fetcher | None = None,
-                         url: str | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """The municipality table from Statistics Finland's classification service.
-
-    Reads the correspondence tables ``kunta_1_<year>0101#<target>_1_<year>0101`` for the
-    targets maakunta, hyvinvointialue and tyollisyysalue (Finnish names), and kunta ->
-    maakunta once more in Swedish for the Swedish names. A target the service does not
-    publish for that year is left empty and named in the notes.
-
-    Parameters
-    ----------
-    year : int
-        Classifications valid on 1 January of that year.
-    fetcher : Fetcher, optional
-        Cache and network settings.
-    url : str, optional
-        Base of the classification API (default
-        :data:`planner.data.statfin.CLASSIFICATION_URL`).
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        The columns of :func:`load_table`; ``employment_model`` is empty (the service does
-        not publish it).
-    notes : list of str
-        Which correspondence was not available.
-
-    Raises
-    ------
-    SourceError
-        When kunta -> maakunta itself cannot be had (the service or the year is wrong).
-    """
-    from planner.data import statfin  # statfin reads this module's table
-
-    base = url or statfin.CLASSIFICATION_URL
-    fi = statfin.classification_map("kunta", "maakunta", year, fetcher=fetcher, url=base)
-    out = pd.DataFrame({"code": fi["source_code"], "name": fi["source_name"],
-                        "maakunta_code": _codes(fi["target_code"], 2),
-                        "maakunta": fi["target_name"]})
-    notes: list[str] = []
-    try:
-        sv = statfin.classification_map("kunta", "maakunta", year, fetcher=fetcher, url=base,
-                                        lang="sv")
-        out["name_sv"] = out["code"].map(dict(zip(sv["source_code"], sv["source_name"],
-                                                  strict=True))).fillna("")
-    except SourceError as exc:
-        out["name_sv"] = ""
-        notes.append(f"Swedish names not available from the classification service ({exc})")
-    for column, target in TARGETS.items():
-        if column == "maakunta":
-            continue
-        try:
-            m = statfin.classification_map("kunta", target, year, fetcher=fetcher, url=base)
-        except SourceError as exc:
-            out[column] = out[f"{column}_code"] = ""
-            notes.append(f"kunta -> {target} {year} not available from the classification "
-                         f"service ({exc}); {column.replace('_', ' ')}s left empty")
-            continue
-        out[column] = out["code"].map(dict(zip(m["source_code"], m["target_name"],
-                                               strict=True))).fillna("")
-        out[f"{column}_code"] = out["code"].map(dict(zip(m["source_code"], m["target_code"],
-                                                         strict=True))).fillna("")
-    out["employment_model"] = ""
-    out = out[list(COLUMNS.values())].sort_values("code", ignore_index=True)
-    out.attrs["source"] = f"Statistics Finland classification service, {year}"
-    return out, notes
-
-
 def differences(table: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
     """One line per kind of difference between two municipality tables (codes, areas).
 
     Parameters
     ----------
     table, reference : pandas.DataFrame
-        Tables of :func:`load_table` / :func:`from_classifications`.
+        Tables of :func:`load_table` / :func:`planner.data.statfin.from_classifications`.
 
     Returns
     -------

@@ -119,7 +119,7 @@ def _geography(spec: RegionSpec, f: Fetcher, notes: list[str]) -> pd.DataFrame:
     table = geography.load_table(spec.municipality_table)
     if spec.geography == "classifications":
         shipped = table
-        table, cls_notes = geography.from_classifications(
+        table, cls_notes = statfin.from_classifications(
             spec.year, fetcher=f, url=spec.sources.statfin_classifications)
         notes += cls_notes
         diff = geography.differences(table, shipped)

@@ -13,8 +13,9 @@ with ``count``/``startIndex`` (WFS 2.0), through the disk cache (:mod:`planner.d
 - county and employment-area membership: from the municipality table of
   :mod:`planner.data.geography` (Statistics Finland's classifications of 1.1.2025, shipped in
   ``data/finland/municipalities_2025.csv``), or a user's table; :func:`classification_map`
-  reads a correspondence of the classification service itself. A municipality the table
-  does not know gets no area (``""``), and the result says so; no area is made up.
+  reads a correspondence of the classification service itself, and
+  :func:`from_classifications` builds the whole municipality table from it. A municipality
+  the table does not know gets no area (``""``), and the result says so; no area is made up.
 
 Licence of all Statistics Finland data: CC BY 4.0.
 """
@@ -45,6 +46,9 @@ FIRST_COUNTY_YEAR = 2022
 #: Rows per WFS request.
 PAGE_SIZE = 5000
 #: Grid age fields and the planner's age groups.
+#: Correspondence targets of the classification service, by the planner's column.
+CLASSIFICATION_TARGETS = {"maakunta": "maakunta", "county": "hyvinvointialue",
+                          "employment_area": "tyollisyysalue"}
 GRID_AGE_FIELDS = {"ika_0_14": "age_0_14", "ika_15_64": "age_15_64", "ika_65_": "age_65_"}
 
 
@@ -326,6 +330,72 @@ def classification_map(source: str, target: str, year: int, *,
                               "format has changed, report it") from None
     return pd.DataFrame(rows, columns=["source_code", "source_name", "target_code",
                                        "target_name"])
+
+
+def from_classifications(year: int, *, fetcher: Fetcher | None = None,
+                         url: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The municipality table from Statistics Finland's classification service.
+
+    Reads the correspondence tables ``kunta_1_<year>0101#<target>_1_<year>0101`` for the
+    targets maakunta, hyvinvointialue and tyollisyysalue (Finnish names), and kunta ->
+    maakunta once more in Swedish for the Swedish names. A target the service does not
+    publish for that year is left empty and named in the notes.
+
+    Parameters
+    ----------
+    year : int
+        Classifications valid on 1 January of that year.
+    fetcher : Fetcher, optional
+        Cache and network settings.
+    url : str, optional
+        Base of the classification API (default
+        :data:`CLASSIFICATION_URL`).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The columns of :func:`planner.data.geography.load_table`; ``employment_model`` is empty (the service does
+        not publish it).
+    notes : list of str
+        Which correspondence was not available.
+
+    Raises
+    ------
+    SourceError
+        When kunta -> maakunta itself cannot be had (the service or the year is wrong).
+    """
+    base = url or CLASSIFICATION_URL
+    fi = classification_map("kunta", "maakunta", year, fetcher=fetcher, url=base)
+    out = pd.DataFrame({"code": fi["source_code"], "name": fi["source_name"],
+                        "maakunta_code": geography.zero_padded(fi["target_code"], 2),
+                        "maakunta": fi["target_name"]})
+    notes: list[str] = []
+    try:
+        sv = classification_map("kunta", "maakunta", year, fetcher=fetcher, url=base,
+                                        lang="sv")
+        out["name_sv"] = out["code"].map(dict(zip(sv["source_code"], sv["source_name"],
+                                                  strict=True))).fillna("")
+    except SourceError as exc:
+        out["name_sv"] = ""
+        notes.append(f"Swedish names not available from the classification service ({exc})")
+    for column, target in CLASSIFICATION_TARGETS.items():
+        if column == "maakunta":
+            continue
+        try:
+            m = classification_map("kunta", target, year, fetcher=fetcher, url=base)
+        except SourceError as exc:
+            out[column] = out[f"{column}_code"] = ""
+            notes.append(f"kunta -> {target} {year} not available from the classification "
+                         f"service ({exc}); {column.replace('_', ' ')}s left empty")
+            continue
+        out[column] = out["code"].map(dict(zip(m["source_code"], m["target_name"],
+                                               strict=True))).fillna("")
+        out[f"{column}_code"] = out["code"].map(dict(zip(m["source_code"], m["target_code"],
+                                                         strict=True))).fillna("")
+    out["employment_model"] = ""
+    out = out[list(geography.COLUMNS.values())].sort_values("code", ignore_index=True)
+    out.attrs["source"] = f"Statistics Finland classification service, {year}"
+    return out, notes
 
 
 def employment_areas(path: str | Path | None = None) -> pd.DataFrame:
