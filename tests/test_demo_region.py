@@ -21,7 +21,8 @@ from shapely.geometry import MultiPoint, Polygon
 from shapely.ops import transform
 
 from planner._paths import DEMO_DIR
-from planner.data.demo import DEFAULT_LEVELS, EXCLUDED_HOSTS
+from planner.data.demo import DEFAULT_LEVELS
+from planner.data.sites import EXCLUDED_HOSTS
 from planner.region import Region
 
 WALK_M_PER_S = 4.5 * 1000.0 / 3600.0

@@ -22,11 +22,10 @@ from shapely.geometry.base import BaseGeometry
 from planner import network
 from planner.data import files, geography, osm, ptv, statfin
 from planner.data.cache import Fetcher
-from planner.data.demo import SITE_DEFAULTS
+from planner.data.sites import existing_sites, merge_sites
 from planner.data.spec import PlannerFile, RegionSpec
-from planner.hosts import default_agreement
 from planner.region import Region
-from planner.schema import CRS, OFFICE_KINDS, SITE_COLUMNS
+from planner.schema import CRS
 
 #: Margin (m) around the generalised municipal boundaries within which OSM sites are kept.
 COAST_MARGIN_M = 1000.0
@@ -170,7 +169,7 @@ def _sites(spec: RegionSpec, f: Fetcher, points: gpd.GeoDataFrame, near: BaseGeo
         notes += rep.lines()
         frames.append(s)
         attribution.append(f"Sites: own file {sf.path.name}")
-    return _merge_sites(frames)
+    return merge_sites(frames)
 
 
 def _graphs(spec: RegionSpec, f: Fetcher, near: BaseGeometry, notes: list[str],
@@ -229,43 +228,3 @@ def _fill_areas(demand: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, county_of: pd
         empty = out[col].fillna("").astype(str) == ""
         out.loc[empty, col] = values[empty].fillna("").astype(str)
     return out
-
-
-def existing_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Every existing office or point that can host, as a candidate site.
-
-    Parameters
-    ----------
-    points : geopandas.GeoDataFrame
-        Service points (``planner.schema.SERVICE_POINT_COLUMNS``).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``planner.schema.SITE_COLUMNS``; ``existing_point_id`` links back to the point, rent
-        and fit-out from :data:`planner.data.demo.SITE_DEFAULTS` by kind, ``host_agreement``
-        ``yes`` (the organisation's own premises, :func:`planner.hosts.default_agreement`).
-    """
-    keep = points[points["can_host"].astype(bool) | points["kind"].isin(OFFICE_KINDS)]
-    defaults = pd.DataFrame([SITE_DEFAULTS.get(k, SITE_DEFAULTS["office"])
-                             for k in keep["kind"]],
-                            columns=["_spare", "rent_eur_m2_year", "fitout_eur"])
-    out = gpd.GeoDataFrame({
-        "site_id": keep["point_id"].to_numpy(), "name": keep["name"].to_numpy(),
-        "kind": keep["kind"].to_numpy(), "host_org": keep["organisation"].to_numpy(),
-        "host_agreement": default_agreement(existing=True),
-        "spare_desks": keep["spare_desks"].astype(int).to_numpy(),
-        "rent_eur_m2_year": defaults["rent_eur_m2_year"].to_numpy(),
-        "fitout_eur": defaults["fitout_eur"].to_numpy(),
-        "existing_point_id": keep["point_id"].to_numpy(), "source": keep["source"].to_numpy(),
-    }, geometry=keep.geometry.to_numpy(), crs=CRS)
-    return out
-
-
-def _merge_sites(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    frames = [fr[[*SITE_COLUMNS, "geometry"]] for fr in frames if len(fr)]
-    if not frames:
-        return gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS}, geometry=[], crs=CRS)
-    out = pd.concat(frames, ignore_index=True)
-    out = out[~out["site_id"].duplicated()].reset_index(drop=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=CRS)
