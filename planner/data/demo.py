@@ -326,7 +326,7 @@ def _notes(areas: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> list[str]:
     ]
 
 
-def load_demo_region(modes: tuple[str, ...] = ("walk",),
+def build_region(modes: tuple[str, ...] = ("walk",),
                      walk_speed_kmh: float = network.WALK_SPEED_KMH) -> Region:
     """Build the embedded central-Helsinki region.
 

