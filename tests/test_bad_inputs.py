@@ -235,13 +235,13 @@ def statfin_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """
     fake = FakeFinland()
     folder = tmp_path_factory.mktemp("cache")
-    real = cache.Fetcher._download
+    real = cache.Fetcher.download
 
     def via_fake(self: cache.Fetcher, full: str) -> str:
         return real(self, full.replace("https://geo.stat.fi", fake.base))
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cache.Fetcher, "_download", via_fake)
+        mp.setattr(cache.Fetcher, "download", via_fake)
         mp.setenv(cache.CACHE_ENV, str(folder))
         yield folder
     fake.close()

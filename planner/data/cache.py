@@ -176,7 +176,7 @@ class Fetcher:
         if self.offline:
             raise SourceError(f"{full}: not in the cache {folder} and the network is off; "
                               "run 'planner fetch' online first")
-        text = self._download(full)
+        text = self.download(full)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -242,7 +242,28 @@ class Fetcher:
         }, ensure_ascii=False, indent=1), encoding="utf-8")
         return now
 
-    def _download(self, full: str) -> str:
+    def download(self, full: str) -> str:
+        """Return the text of one HTTP GET: the one network call of every source.
+
+        :meth:`get_json` calls it for what is not cached; a test or a mirror may replace it
+        (e.g. to send ``https://geo.stat.fi`` to a local server) without touching the cache.
+
+        Parameters
+        ----------
+        full : str
+            The URL with its query (:func:`full_url`).
+
+        Returns
+        -------
+        str
+            The body, decoded as UTF-8 (whatever the ``Content-Type`` says; JSON is UTF-8),
+            else as the server's encoding.
+
+        Raises
+        ------
+        SourceError
+            No answer within ``timeout``, no connection, or an HTTP error status.
+        """
         get = (self.session or requests).get
         try:
             resp = get(full, timeout=self.timeout, headers={"User-Agent": USER_AGENT,

@@ -95,8 +95,21 @@ def _location(channel: dict) -> tuple[dict, str]:
     return {}, "NoAddress"
 
 
-def _point(street: dict) -> Point | None:
-    """The address point in EPSG:3067 (strings; WGS84 degrees tolerated and converted)."""
+def address_point(street: dict) -> Point | None:
+    """Return a PTV street address's point in EPSG:3067.
+
+    Parameters
+    ----------
+    street : dict
+        A ``streetAddress`` of a service channel, with ``latitude`` (northing) and
+        ``longitude`` (easting) as strings in ETRS-TM35FIN metres; WGS84 degrees are
+        recognised and converted.
+
+    Returns
+    -------
+    shapely.geometry.Point or None
+        None when a coordinate is missing or not a number.
+    """
     try:
         north, east = float(street["latitude"]), float(street["longitude"])
     except (KeyError, TypeError, ValueError):
@@ -206,7 +219,7 @@ def _row(ch: dict, organisation: str, org_name: str, kind: str, language: str
          ) -> dict[str, Any] | str:
     name = _text(ch.get("serviceChannelNames"), language, "Name") or str(ch.get("id"))
     street, state = _location(ch)
-    point = _point(street) if state in GOOD_COORDINATES else None
+    point = address_point(street) if state in GOOD_COORDINATES else None
     if point is None:
         return f"{name} (coordinateState {state or 'missing'})"
     addr = " ".join(p for p in (_text(street.get("street"), language),
