@@ -130,7 +130,7 @@ def proposal_plan(table: pd.DataFrame, problem: Problem, name: str = "proposal",
 
 def _checked_rows(table: pd.DataFrame, problem: Problem, source: str
                   ) -> list[tuple[int, str, str, int]]:
-    """Validated (site position, organisation, mode, days) rows; one clear error otherwise."""
+    """Validate the rows as (site position, organisation, mode, days); one clear error if not."""
     pos = problem.site_index()
     levels = sorted(set(problem.scenario.costs.popup.days_per_month))
     seen: set[tuple[int, str]] = set()

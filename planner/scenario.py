@@ -110,6 +110,8 @@ class Standard(Strict):
 
 
 class PopupCosts(Strict):
+    """Pop-up service: its levels (sessions a month), session costs and capacity."""
+
     days_per_month: list[int] = Field(
         default_factory=lambda: [2, 4, 8], description="pop-up levels: sessions a month")
     eur_per_session: float = Field(
@@ -133,6 +135,8 @@ class PopupCosts(Strict):
 
 
 class RemoteCosts(Strict):
+    """A remote service point (video link): its annual cost and capacity."""
+
     eur_per_year: float = Field(6000.0, ge=0, description="video point, host fee, support")
     visits_per_year: float = Field(3000.0, gt=0)
 
@@ -187,8 +191,9 @@ class Hosts(Strict):
 
 
 class Sharing(Strict):
-    """How shared premises' costs are split (``planner.sharing``): the key the agreements
-    use, and the floor-area model behind the cost-price key.
+    """How shared premises' costs are split (``planner.sharing``).
+
+    The key the agreements use, and the floor-area model behind the cost-price key.
     """
 
     key: Literal["floor_area", "desk_days", "visits", "equal", "shapley", "nucleolus"] = Field(
@@ -205,6 +210,8 @@ class Sharing(Strict):
 
 
 class Solver(Strict):
+    """The MIP solver: limits, engine, and how a large problem is cut down or split."""
+
     time_limit_s: float = Field(60.0, gt=0)
     relative_gap: float = Field(1e-4, ge=0)
     seed: int = 0

@@ -39,7 +39,7 @@ def _lonlat(x: float, y: float) -> Point:
 
 
 def _fake_features(polygon: object, tags: dict) -> gpd.GeoDataFrame:
-    """What osmnx.features_from_polygon returns: index (element, id), tag columns."""
+    """Return what osmnx.features_from_polygon returns: index (element, id), tag columns."""
     idx = pd.MultiIndex.from_tuples([("node", 101), ("node", 102), ("way", 103)],
                                     names=["element", "id"])
     return gpd.GeoDataFrame({"amenity": ["library", "townhall", "library"],
@@ -179,7 +179,9 @@ def test_fetch_reports_areas_and_their_population(fake: FakeFinland, tmp_path: P
 
 def test_geography_from_the_classification_service(fake: FakeFinland, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """The recorded correspondences list no employment area for Kauniainen, and no county but
+    """Leave the areas the classification service lacks empty, and say so.
+
+    The recorded correspondences list no employment area for Kauniainen, and no county but
     Helsinki's: those stay empty, and the region says so and what differs from the table.
     """
     monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)

@@ -119,8 +119,10 @@ def test_own_table_gaps_and_errors(tmp_path: Path) -> None:
 
 
 def test_from_classifications_recorded(fake: FakeFinland, tmp_path: Path) -> None:
-    """Recorded correspondences: four capital-region municipalities in Uusimaa; a county
-    only for Helsinki, an employment area for all but Kauniainen.
+    """Build the table from recorded correspondences.
+
+    Four capital-region municipalities in Uusimaa; a county only for Helsinki, an employment
+    area for all but Kauniainen.
     """
     t, notes = statfin.from_classifications(2025, fetcher=Fetcher(tmp_path),
                                               url=f"{fake.base}/cls")

@@ -21,7 +21,6 @@ own files), :mod:`~planner.data.cache` (downloads and the disk cache). Rules:
 from __future__ import annotations
 
 # Only light modules at the top: every ``planner.data.<module>`` import runs this file first.
-
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING

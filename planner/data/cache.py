@@ -68,7 +68,7 @@ class Fetched:
 
 
 def resolve_cache_dir(cache_dir: str | Path | None = None) -> Path:
-    """The cache directory: the argument, else ``$PLANNER_CACHE_DIR``, else the user cache.
+    """Return the cache directory: the argument, else ``$PLANNER_CACHE_DIR``, else the user's.
 
     Parameters
     ----------
@@ -123,6 +123,7 @@ class Fetcher:
     records: list[Fetched] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        """Resolve the cache directory (:func:`resolve_cache_dir`)."""
         self.cache_dir = resolve_cache_dir(self.cache_dir)
 
     @property
@@ -195,7 +196,7 @@ class Fetcher:
 
     def get_file(self, key: str, produce: Callable[[Path], None], *, suffix: str,
                  licence: str, attribution: str) -> Fetched:
-        """A file made by ``produce`` (e.g. an osmnx download), through the cache.
+        """Return a file made by ``produce`` (e.g. an osmnx download), through the cache.
 
         Parameters
         ----------

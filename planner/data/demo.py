@@ -69,7 +69,7 @@ def _osm() -> pyrosm.OSM:
 
 
 def demo_graph(mode: str, walk_speed_kmh: float = network.WALK_SPEED_KMH) -> nx.MultiDiGraph:
-    """The demo's travel network for one mode.
+    """Build the demo's travel network for one mode.
 
     Parameters
     ----------
@@ -206,7 +206,7 @@ def addresses() -> gpd.GeoDataFrame:
 
 
 def demo_areas(outline: BaseGeometry) -> gpd.GeoDataFrame:
-    """The demo's outline in HSY's 250 m squares, each with its residents and its areas.
+    """Cut the demo's outline into HSY's 250 m squares, each with its residents and areas.
 
     The three area levels of the demo are Helsinki's own sub-areas, since the whole extract
     lies in one municipality (Helsinki, which organises its own health and social

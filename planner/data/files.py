@@ -158,7 +158,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """The report as short lines for the terminal or a log."""
+        """Return the report as short lines for the terminal or a log."""
         out = [f"{self.path.name}: {self.rows} {self.layer.replace('_', ' ')}, coordinates "
                f"in {self.crs}" + (" (detected from the values)" if self.crs_detected else "")]
         if self.swapped:
@@ -177,11 +177,15 @@ class ImportReport:
         return out
 
     def __str__(self) -> str:
+        """Return :meth:`lines` as one text."""
         return "\n".join(self.lines())
 
 
 def normalise(header: object) -> str:
-    """A header compared case- and accent-insensitively: ``"Työpisteet "`` -> ``tyopisteet``."""
+    """Return a header as it is compared: lower case, accents folded, spaces as ``_``.
+
+    Punctuation (``-./()``) becomes ``_`` too: ``"Työpisteet "`` -> ``tyopisteet``.
+    """
     text = unicodedata.normalize("NFKD", str(header).strip().lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     for ch in " -./()":

@@ -63,7 +63,7 @@ def zero_padded(values: pd.Series, width: int) -> pd.Series:
 
 
 def load_table(path: str | Path | None = None) -> pd.DataFrame:
-    """The municipality table: the shipped one, or a user's CSV with the same columns.
+    """Load the municipality table: the shipped one, or a user's CSV with the same columns.
 
     Parameters
     ----------
@@ -108,7 +108,7 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def mainland(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of mainland Finland (all but Åland, maakunta code 21 or name Ahvenanmaa)."""
+    """Return the rows of mainland Finland (all but Åland: maakunta code 21 or Ahvenanmaa)."""
     aland = (table["maakunta_code"] == ALAND_MAAKUNTA) | \
         table["maakunta"].str.casefold().isin({"ahvenanmaa", "åland"})
     return table[~aland].reset_index(drop=True)
@@ -212,7 +212,7 @@ def _counts(table: pd.DataFrame, column: str, whole: pd.DataFrame | None) -> str
 
 def summary_lines(table: pd.DataFrame, population: pd.DataFrame | None = None,
                   whole: pd.DataFrame | None = None) -> list[str]:
-    """What a planner checks first: areas, their municipalities, their population.
+    """Describe what a planner checks first: areas, their municipalities, their population.
 
     Parameters
     ----------

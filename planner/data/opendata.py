@@ -117,7 +117,7 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
 
 
 def _geography(spec: RegionSpec, f: Fetcher, notes: list[str]) -> pd.DataFrame:
-    """The municipality table: own, shipped, or from the classification service."""
+    """Return the municipality table: own, shipped, or from the classification service."""
     table = geography.load_table(spec.municipality_table)
     if spec.geography == "classifications":
         shipped = table

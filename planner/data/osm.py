@@ -137,7 +137,7 @@ def host_sites_online(polygon: BaseGeometry, fetcher: Fetcher | None = None
 
 def graph_online(polygon: BaseGeometry, mode: str, fetcher: Fetcher | None = None,
                  **prepare_kw: object) -> nx.MultiDiGraph:
-    """A mode's network inside a polygon, downloaded once (osmnx) and cached as GraphML.
+    """Return a mode's network inside a polygon, downloaded once (osmnx), cached as GraphML.
 
     Parameters
     ----------
@@ -218,7 +218,7 @@ def pbf_to_xml(pbf: str | Path, out: str | Path) -> Path:
 
 
 def _longest_run(refs: list[int], have: set[int]) -> list[int]:
-    """The longest stretch of consecutive ``refs`` that are all in ``have``."""
+    """Return the longest stretch of consecutive ``refs`` that are all in ``have``."""
     best: list[int] = []
     current: list[int] = []
     for r in refs:

@@ -43,7 +43,7 @@ _DAYS = {"Monday": "Mon", "Tuesday": "Tue", "Wednesday": "Wed", "Thursday": "Thu
 
 
 def _text(items: list[dict] | None, language: str = "fi", kind: str | None = None) -> str:
-    """The value in ``language`` (else the first) of a PTV list of localised values."""
+    """Return the value in ``language`` (else the first) of a PTV list of localised values."""
     items = [i for i in (items or []) if kind is None or i.get("type") == kind]
     if not items:
         return ""
@@ -87,7 +87,7 @@ def opening_hours(service_hours: list[dict] | None) -> str:
 
 
 def _location(channel: dict) -> tuple[dict, str]:
-    """The street address of the channel's ``Location`` address, and its coordinate state."""
+    """Return the street address of the channel's ``Location`` address, and its state."""
     for a in channel.get("addresses") or []:
         if a.get("type") == "Location" and isinstance(a.get("streetAddress"), dict):
             street = a["streetAddress"]
@@ -162,7 +162,7 @@ def service_locations(organization_id: str | None = None, *, business_id: str | 
                       kind: str = "office", language: str = "fi",
                       fetcher: Fetcher | None = None, url: str = API_URL
                       ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """An organisation's service locations as planner service points.
+    """Read an organisation's service locations as planner service points.
 
     Parameters
     ----------

@@ -105,7 +105,7 @@ class RegionSpec(Strict):
         return self.grid_year if self.grid_year is not None else self.year - 1
 
     def resolve_paths(self, base: str | Path) -> RegionSpec:
-        """A copy with relative file paths taken relative to ``base`` (the YAML's folder)."""
+        """Return a copy with relative file paths taken from ``base`` (the YAML's folder)."""
         base = Path(base)
 
         def fix(p: Path | None) -> Path | None:

@@ -145,7 +145,7 @@ def _code(values: pd.Series) -> pd.Series:
 
 def select_municipalities(munis: gpd.GeoDataFrame, wanted: Iterable[str],
                           what: str = "region spec") -> gpd.GeoDataFrame:
-    """The municipalities named by code (``"091"``, ``"91"``) or name (fi, sv or en).
+    """Select the municipalities named by code (``"091"``, ``"91"``) or name (fi, sv, en).
 
     Parameters
     ----------
@@ -253,7 +253,7 @@ def counties(year: int, *, fetcher: Fetcher | None = None,
 
 def county_membership(munis: gpd.GeoDataFrame, county_areas: gpd.GeoDataFrame
                       ) -> pd.DataFrame:
-    """The county each municipality lies in (by its representative point).
+    """Return the county each municipality lies in (by its representative point).
 
     Parameters
     ----------
@@ -285,7 +285,7 @@ def county_membership(munis: gpd.GeoDataFrame, county_areas: gpd.GeoDataFrame
 def classification_map(source: str, target: str, year: int, *,
                        fetcher: Fetcher | None = None,
                        url: str = CLASSIFICATION_URL, lang: str = "fi") -> pd.DataFrame:
-    """A correspondence table of Statistics Finland's classification service.
+    """Read a correspondence table of Statistics Finland's classification service.
 
     Parameters
     ----------
@@ -334,7 +334,7 @@ def classification_map(source: str, target: str, year: int, *,
 
 def from_classifications(year: int, *, fetcher: Fetcher | None = None,
                          url: str | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """The municipality table from Statistics Finland's classification service.
+    """Build the municipality table from Statistics Finland's classification service.
 
     Reads the correspondence tables ``kunta_1_<year>0101#<target>_1_<year>0101`` for the
     targets maakunta, hyvinvointialue and tyollisyysalue (Finnish names), and kunta ->
@@ -354,8 +354,8 @@ def from_classifications(year: int, *, fetcher: Fetcher | None = None,
     Returns
     -------
     table : pandas.DataFrame
-        The columns of :func:`planner.data.geography.load_table`; ``employment_model`` is empty (the service does
-        not publish it).
+        The columns of :func:`planner.data.geography.load_table`; ``employment_model``
+        is empty (the service does not publish it).
     notes : list of str
         Which correspondence was not available.
 
@@ -457,7 +457,7 @@ def county_of_table(table: pd.DataFrame) -> pd.DataFrame:
 def population_grid(year: int, *, bbox: tuple[float, float, float, float] | None = None,
                     fetcher: Fetcher | None = None, url: str = WFS_URL,
                     page_size: int = PAGE_SIZE) -> gpd.GeoDataFrame:
-    """The 1 km population grid of one year, as published (-1 = suppressed).
+    """Read the 1 km population grid of one year, as published (-1 = suppressed).
 
     Parameters
     ----------

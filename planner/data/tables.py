@@ -68,8 +68,23 @@ def _binary_at(data: bytes) -> int | None:
 
 
 def read_bytes(path: Path, what: str) -> bytes:
-    """The bytes of ``path``; one line naming it (and ``what`` it is) when it cannot be
-    read.
+    """Return the bytes of ``path``; one line naming it when it cannot be read.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    what : str
+        What it is (``"the scenario"``), for the message.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    InputError
+        ``<path>: cannot read <what> (<reason>); check the path``.
     """
     try:
         return path.read_bytes()
@@ -122,7 +137,7 @@ def decode_text(path: Path, data: bytes, what: str) -> tuple[str, str]:
 
 
 def _separator(text: str) -> str:
-    """The separator of the header line: the one that occurs most outside quotes."""
+    """Return the separator of the header line: the one that occurs most outside quotes."""
     header = next((line for line in text.splitlines() if line.strip()), "")
     unquoted = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
     counts = {sep: unquoted.count(sep) for sep in SEPARATORS}
@@ -131,7 +146,7 @@ def _separator(text: str) -> str:
 
 
 def _records(path: Path, text: str, fmt: TableFormat) -> list[list[str]]:
-    """The rows of a CSV text, checked for a cut-off end and rows of the wrong width."""
+    """Return the rows of a CSV text, checked for a cut-off end and rows of the wrong width."""
     try:
         rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=fmt.separator,
                                       strict=True) if any(c.strip() for c in r)]
