@@ -13,13 +13,14 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from planner.config import Strict, load_yaml, require_mapping, validation_error
 from planner.data.spec import RegionSpec, parse_region_spec
+from planner.schema import TravelMode
 
 AgeRates = dict[Literal["age_0_14", "age_15_64", "age_65_"], float]
 
 class Travel(Strict):
     """How residents reach service points."""
 
-    mode: Literal["walk", "drive", "bike"] = "walk"
+    mode: TravelMode = "walk"
     cutoff_min: float = Field(30.0, gt=0, description="travel times above this are not computed")
     walk_speed_kmh: float = Field(4.5, gt=0, description="walking speed, also for snap access")
     max_snap_m: float = Field(500.0, gt=0, description="points farther from the network fail")

@@ -350,3 +350,11 @@ def test_planner_run_on_a_scenario_naming_the_sources_works_from_the_cache(
     kpis = pd.read_csv(out / "kpis.csv", index_col="organisation")
     assert kpis.loc["kela", "cost_before_eur"] > 0  # today's PTV office, priced
     assert (out / "plan.gpkg").stat().st_size > 0
+
+
+def test_load_region_refuses_an_unknown_name() -> None:
+    with pytest.raises(InputError, match=r"^scenario: region 'demo:espoo' is unknown; use "
+                                         r"'demo:helsinki', 'national', 'national:<maakunta>'"):
+        load_region("demo:espoo")
+    with pytest.raises(InputError, match=r"^run\.yaml: region 'x' is unknown"):
+        load_region("x", source="run.yaml")

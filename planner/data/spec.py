@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from planner.config import Strict, load_yaml, require_mapping, validation_error
-from planner.schema import ORGANISATIONS
+from planner.schema import ORGANISATIONS, TravelMode
 
 
 class PlannerFile(Strict):
@@ -95,7 +95,7 @@ class RegionSpec(Strict):
     osm_sites: bool = Field(True, description="add OSM libraries, town halls … as host sites")
     network: Literal["osm", "none"] = Field(
         "osm", description="'none' builds no graphs (a straight-line model must stand in)")
-    modes: list[Literal["walk", "drive", "bike"]] = Field(default_factory=lambda: ["drive"])
+    modes: list[TravelMode] = Field(default_factory=lambda: ["drive"])
     walk_speed_kmh: float = Field(4.5, gt=0)
     sources: Sources = Field(default_factory=Sources)
 
