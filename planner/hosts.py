@@ -168,7 +168,7 @@ def default_agreement(existing: bool) -> str:
 def usable_hosts(host_org: pd.Series | np.ndarray | Sequence[str],
                  agreement: pd.Series | np.ndarray | Sequence[str],
                  suggestions: bool = False) -> np.ndarray:
-    """Which sites may host other organisations.
+    """Tell which sites may host other organisations.
 
     Parameters
     ----------

@@ -14,7 +14,7 @@ from planner.region import Region
 
 @pytest.fixture(scope="session")
 def demo_region() -> Region:
-    """Load the embedded central-Helsinki region with walk and drive networks."""
+    """The embedded central-Helsinki region with walk and drive networks."""
     return load_region("demo:helsinki", modes=("walk", "drive"))
 
 

@@ -88,7 +88,7 @@ def resolve_cache_dir(cache_dir: str | Path | None = None) -> Path:
 
 
 def full_url(url: str, params: dict[str, Any] | None = None) -> str:
-    """``url`` with its query string, parameters sorted (the cache key's basis)."""
+    """Return ``url`` with its query string, parameters sorted (the cache key's basis)."""
     req = requests.Request("GET", url, params=sorted((params or {}).items())).prepare()
     return str(req.url)
 
@@ -132,7 +132,7 @@ class Fetcher:
         return any(r.from_cache for r in self.records)
 
     def attributions(self) -> list[str]:
-        """One line per distinct source (attribution and licence), in first-use order."""
+        """Return one line per distinct source (attribution and licence), in first-use order."""
         lines = [f"{r.attribution} ({r.licence})" if r.licence else r.attribution
                  for r in self.records]
         return list(dict.fromkeys(lines))

@@ -109,7 +109,7 @@ def _pois() -> gpd.GeoDataFrame:
 
 
 def demo_service_points(csv: Path | None = None) -> gpd.GeoDataFrame:
-    """Existing service points of the demo: OSM where mapped, illustrative where not.
+    """Load the demo's existing service points: OSM where mapped, illustrative where not.
 
     Parameters
     ----------
@@ -141,7 +141,9 @@ def demo_service_points(csv: Path | None = None) -> gpd.GeoDataFrame:
 
 
 def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Candidate sites: every existing office or host point, plus real OSM host POIs.
+    """Return the demo's candidate sites: existing offices and host points, then OSM POIs.
+
+    The rule of :mod:`planner.data.sites`, as for real regions.
 
     Parameters
     ----------
@@ -151,10 +153,12 @@ def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns of ``planner.schema.SITE_COLUMNS`` in EPSG:3067. An existing point is its
-        organisation's own premises (``host_agreement`` ``yes``); a POI's host is told by
-        :func:`planner.hosts.classify_host` from its kind, name and operator, and its
-        agreement is ``to_verify`` (:func:`planner.hosts.default_agreement`).
+        Columns of ``planner.schema.SITE_COLUMNS`` in EPSG:3067: first the points'
+        sites (:func:`planner.data.sites.existing_sites`: the organisation's own premises,
+        ``host_agreement`` ``yes``), then the extract's host POIs by OSM id
+        (:func:`planner.data.sites.poi_sites`: the host told by
+        :func:`planner.hosts.classify_host` from kind, name and operator, the agreement
+        ``to_verify``).
     """
     used = set(points["osm_name"].dropna())
     pois = _pois()
@@ -162,7 +166,7 @@ def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def residential_buildings() -> gpd.GeoDataFrame:
-    """Residential buildings of the extract with their estimated residents.
+    """Return the residential buildings of the extract with their estimated residents.
 
     Returns
     -------
@@ -194,7 +198,7 @@ def residential_buildings() -> gpd.GeoDataFrame:
 
 
 def addresses() -> gpd.GeoDataFrame:
-    """OSM features of the extract with a 5-digit ``addr:postcode`` (EPSG:3067 points)."""
+    """Return the extract's features with a 5-digit ``addr:postcode`` (EPSG:3067 points)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         raw = _osm().get_data_by_custom_criteria(custom_filter={"addr:postcode": True},
@@ -241,7 +245,7 @@ def demo_areas(outline: BaseGeometry) -> gpd.GeoDataFrame:
 
 
 def demo_demand(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Demand points: the HSY grid's residents at the residential buildings of each square.
+    """Place the HSY grid's residents at the residential buildings of each square.
 
     Parameters
     ----------

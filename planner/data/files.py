@@ -198,7 +198,7 @@ def _find(columns: dict[str, str], aliases: tuple[str, ...]) -> str | None:
 
 
 def _numbers(values: pd.Series, path: Path, column: str, offset: int) -> pd.Series:
-    """Numbers with Finnish decimal commas and spaces tolerated; a bad cell is an error."""
+    """Parse numbers, Finnish decimal commas and spaces tolerated; a bad cell is an error."""
     nums, bad = tables.parse_numbers(values)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -373,7 +373,7 @@ def _table_points(table: pd.DataFrame, path: Path, crs: str | None, report: Impo
 
 def _outlying_row(x: np.ndarray, y: np.ndarray, path: Path, offset: int,
                   cols: tuple[str, str]) -> None:
-    """When most rows fit one CRS in Finland, name the first row that does not.
+    """Name the first row that does not fit, when most rows fit one CRS in Finland.
 
     Raises
     ------
@@ -557,7 +557,7 @@ def _service_point_values(out: pd.DataFrame, path: Path, report: ImportReport,
 
 
 def _site_values(out: pd.DataFrame, path: Path, report: ImportReport, offset: int) -> None:
-    """Host organisations by their aliases, host agreements checked or defaulted.
+    """Map host organisations by their aliases; check or default the host agreements.
 
     A known alias of ``host_org`` (``kunta``, ``kaupunki``, ``hyvinvointialue`` ...) becomes
     the planner's key, other values are kept. ``host_agreement`` accepts

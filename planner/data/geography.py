@@ -115,12 +115,12 @@ def mainland(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def lookup(table: pd.DataFrame, column: str) -> dict[str, str]:
-    """Municipality code -> value of ``column`` (``""`` where the table does not know)."""
+    """Map municipality code -> value of ``column`` (``""`` where the table does not know)."""
     return dict(zip(table["code"], table[column], strict=True))
 
 
 def name_index(table: pd.DataFrame) -> dict[str, str]:
-    """Finnish and Swedish names (case-folded) -> municipality code."""
+    """Map Finnish and Swedish names (case-folded) -> municipality code."""
     out: dict[str, str] = {}
     for col in ("name", "name_sv"):
         for code, name in zip(table["code"], table[col], strict=True):
@@ -168,7 +168,7 @@ def fill_areas(demand: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, county_of: pd.
 
 
 def differences(table: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
-    """One line per kind of difference between two municipality tables (codes, areas).
+    """List the differences of two municipality tables, one line per kind (codes, areas).
 
     Parameters
     ----------

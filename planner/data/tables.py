@@ -53,7 +53,7 @@ class TableFormat:
     separator: str = ""
 
     def describe(self) -> str:
-        """E.g. ``"semicolon-separated Windows-1252 text"`` or ``"XLSX workbook"``."""
+        """Describe the format, e.g. ``"semicolon-separated Windows-1252 text"``."""
         if self.kind == "xlsx":
             return "XLSX workbook"
         name = {";": "semicolon", ",": "comma", "\t": "tab"}.get(self.separator,
@@ -62,7 +62,7 @@ class TableFormat:
 
 
 def _binary_at(data: bytes) -> int | None:
-    """Offset of the first NUL byte (text tables have none), else None."""
+    """Return the offset of the first NUL byte (text tables have none), else None."""
     at = data.find(b"\x00", 0, SNIFF_BYTES)
     return at if at >= 0 else None
 
@@ -94,7 +94,7 @@ def read_bytes(path: Path, what: str) -> bytes:
 
 
 def decode_text(path: Path, data: bytes, what: str) -> tuple[str, str]:
-    """Text of a file read as UTF-8 (BOM or not), else Windows-1252.
+    """Decode a file's text as UTF-8 (BOM or not), else Windows-1252.
 
     Parameters
     ----------
@@ -243,7 +243,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Numbers from text cells with decimal commas, spaces and no-break spaces tolerated.
+    """Parse numbers of text cells, decimal commas, spaces and no-break spaces tolerated.
 
     Parameters
     ----------
