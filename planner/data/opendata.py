@@ -6,11 +6,11 @@
 Boundaries, counties and the population grid come from Statistics Finland, service points
 from the service catalogue (PTV) and the planner's own files, host sites from OSM and own
 files, networks from a local ``.osm.pbf`` or an osmnx download. Every download goes through
-the disk cache; ``offline=True`` uses only the cache. The returned region carries, besides
-its fields, ``from_cache`` (True when any payload came from the cache), ``notes`` (what was
-assumed or left out), ``geography`` (municipalities per county and per employment area,
-population per area: :func:`planner.data.geography.summary_lines`) and ``sources`` (one
-dict per payload: url, fetch time, licence).
+the disk cache; ``offline=True`` uses only the cache. The returned region's ``from_cache``
+(True when any payload came from the cache), ``notes`` (what was assumed or left out),
+``geography`` (municipalities per county and per employment area, population per area:
+:func:`planner.data.geography.summary_lines`) and ``sources`` (one dict per payload: url,
+fetch time, licence) are filled.
 """
 
 from __future__ import annotations
