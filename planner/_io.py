@@ -55,8 +55,10 @@ def write_csv(df: pd.DataFrame, path: str | Path, index: bool = True) -> Path:
 
 @contextmanager
 def fixed_gpkg_date() -> Iterator[None]:
-    """Within the block GDAL stamps GeoPackage layers with ``GPKG_DATE``, not the time of
-    writing (its ``OGR_CURRENT_DATE``); the setting before is restored after.
+    """Make GDAL stamp GeoPackage layers with ``GPKG_DATE`` within the block.
+
+    Not the time of writing (GDAL's ``OGR_CURRENT_DATE``), so that the same plan gives the
+    same file; the setting before is restored after.
     """
     before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})

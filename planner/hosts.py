@@ -73,7 +73,7 @@ _CITY_LIBRARY = re.compile("|".join(rf"\b{re.escape(n.lower())}\b"
 
 
 def classify_host(kind: str, name: str, operator: object = None) -> str:
-    """The host organisation of a mapped place (OSM POI or service catalogue entry).
+    """Tell the host organisation of a mapped place (OSM POI or service catalogue entry).
 
     Parameters
     ----------
@@ -143,7 +143,7 @@ def classify_host(kind: str, name: str, operator: object = None) -> str:
 
 
 def default_agreement(existing: bool) -> str:
-    """The host agreement a site gets when its source says nothing, whoever its host.
+    """Return the host agreement a site gets when its source says nothing, whoever its host.
 
     Parameters
     ----------
@@ -168,7 +168,7 @@ def default_agreement(existing: bool) -> str:
 def usable_hosts(host_org: pd.Series | np.ndarray | Sequence[str],
                  agreement: pd.Series | np.ndarray | Sequence[str],
                  suggestions: bool = False) -> np.ndarray:
-    """Which sites may host other organisations.
+    """Tell which sites may host other organisations.
 
     Parameters
     ----------

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+import planner.data
 from planner import calibrate, decompose, demand, evaluate, i18n, network, routing, sharing
-from planner.data.spec import RegionSpec
 from planner.errors import InputError
 from planner.i18n import gettext as _
 from planner.plan import Plan
@@ -42,43 +42,32 @@ class Run:
 
 
 def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
-    """The region a scenario names: ``demo:helsinki`` (embedded), ``national`` or
-    ``national:<maakunta>`` (illustrative, from GeoNames places, see
-    :mod:`planner.data.national`) or a region spec.
+    """Load the region a scenario names, with its travel mode's network, and say its notes.
 
-    A spec (:class:`planner.data.spec.RegionSpec`) is built from Statistics Finland, the
-    service catalogue, OSM and the planner's own files, from the local cache when it holds
-    them (``planner fetch`` fills it).
+    ``demo:helsinki`` (embedded), ``national`` or ``national:<maakunta>`` (illustrative,
+    from GeoNames places, see :mod:`planner.data.national`) or a region spec
+    (:class:`planner.data.spec.RegionSpec`: Statistics Finland, the service catalogue, OSM
+    and the planner's own files, from the local cache when it holds them; ``planner fetch``
+    fills it), all through :func:`planner.data.load_region`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Its ``region``, and its travel mode and walking speed for the network.
+    progress : callable, optional
+        Called with each of the region's notes.
+
+    Returns
+    -------
+    Region
+        Validated.
     """
     say = progress or (lambda _msg: None)
-    tr = scenario.travel
-    if isinstance(scenario.region, RegionSpec):
-        from planner.data.sources import build_region
-
-        spec = scenario.region.model_copy(update={"modes": [tr.mode],
-                                                  "walk_speed_kmh": tr.walk_speed_kmh})
-        region = build_region(spec)
-        for note in region.notes:
-            say(note)
-        return region
-    if scenario.region == "demo:helsinki":
-        from planner.data import demo
-
-        region = demo.load_demo_region((tr.mode,), tr.walk_speed_kmh)
-        for note in region.notes:
-            say(note)
-        return region
-    name = str(scenario.region)
-    if name == "national" or name.startswith("national:"):
-        from planner.data.national import build_national_region
-
-        region = build_national_region(name.partition(":")[2].strip() or None)
-        for note in region.notes:
-            say(note)
-        return region
-    raise InputError(f"scenario: region {scenario.region!r} is unknown; use 'demo:helsinki', "
-                     "'national', 'national:<maakunta>' or a region mapping (municipalities, "
-                     "year, ...)")
+    region = planner.data.load_region(scenario.region, modes=(scenario.travel.mode,),
+                                      walk_speed_kmh=scenario.travel.walk_speed_kmh)
+    for note in region.notes:
+        say(note)
+    return region
 
 
 #: Default speeds (km/h) of the straight-line model by travel mode.

@@ -17,7 +17,7 @@ import pyogrio
 
 from planner._io import atomic_write, fixed_gpkg_date
 from planner.errors import InputError
-from planner.schema import CRS
+from planner.schema import CRS, DECISION_MODES
 
 #: Columns of ``Plan.decisions``; one row per (site, organisation) that is open or closed.
 DECISION_COLUMNS = (
@@ -30,7 +30,6 @@ DECISION_COLUMNS = (
 COST_LINE_COLUMNS = DECISION_COLUMNS[-8:]
 #: Columns of ``Plan.assignment``; one row per (demand point, organisation, site, channel).
 ASSIGNMENT_COLUMNS = ("demand_id", "organisation", "site_id", "channel", "visits", "minutes")
-DECISION_MODES = ("office", "shared", "popup", "remote", "closed")
 ACTIONS = ("keep", "open", "close")
 #: Meta keys kept in memory but not written to files: they differ from run to run, and the
 #: same scenario and seed must give byte-identical plan files.

@@ -19,9 +19,10 @@ import pandas as pd
 from planner.data import tables
 from planner.errors import InputError
 from planner.evaluate import assign_nearest
-from planner.plan import DECISION_MODES, Plan
+from planner.plan import Plan
 from planner.pricing import Choice, price_decisions
 from planner.problem import Problem
+from planner.schema import DECISION_MODES
 
 #: Accepted column names -> the proposal's own.
 ALIASES = {"site": "site_id", "org": "organisation", "organization": "organisation",
@@ -129,7 +130,7 @@ def proposal_plan(table: pd.DataFrame, problem: Problem, name: str = "proposal",
 
 def _checked_rows(table: pd.DataFrame, problem: Problem, source: str
                   ) -> list[tuple[int, str, str, int]]:
-    """Validated (site position, organisation, mode, days) rows; one clear error otherwise."""
+    """Validate the rows as (site position, organisation, mode, days); one clear error if not."""
     pos = problem.site_index()
     levels = sorted(set(problem.scenario.costs.popup.days_per_month))
     seen: set[tuple[int, str]] = set()

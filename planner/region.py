@@ -38,6 +38,10 @@ class Region:
         True when any downloaded payload came from the local cache.
     sources : list of dict
         Each payload's source URL, fetch time, licence and cache path.
+    geography : list of str
+        What a planner checks first of the areas (municipalities per county and per
+        employment area, population per area; :func:`planner.data.geography.summary_lines`),
+        for a region built from a region spec.
     """
 
     name: str
@@ -50,6 +54,7 @@ class Region:
     notes: list[str] = field(default_factory=list)
     from_cache: bool = False
     sources: list[dict] = field(default_factory=list)
+    geography: list[str] = field(default_factory=list)
 
     def validate(self) -> Region:
         """Check every layer against its column contract; return ``self``."""

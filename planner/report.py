@@ -62,7 +62,7 @@ from planner.maps import MapLayers, comparison_map, plan_map, save_map
 from planner.plan import Plan
 from planner.problem import Problem
 from planner.region import Region
-from planner.schema import CRS
+from planner.schema import CRS, DECISION_MODES
 
 __all__ = ["AREA_LEVELS", "SHEETS", "ReportOptions", "area_access", "area_polygons", "demand_layer",
            "report_tables", "safe_cell", "safe_frame", "shared_sites", "write_charts",
@@ -81,7 +81,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Creation time of workbooks (the earliest a zip can hold): the same tables, the same file.
 _FIXED_TIME = datetime.datetime(1980, 1, 1)
 _AREA_BUFFER_M = 100.0
-_MODES = ("office", "shared", "popup", "remote", "closed")
 _COST_SHARING_NOTE = N_(
     "Splits of each shared site's premises and shared services (planner.sharing): by floor "
     "area (own m2 plus common space and services by desk-days: the cost-price principle), "
@@ -315,7 +314,7 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
     costs["change_share"] = np.where(costs["annual_cost_eur_today"] > 0,
                                      costs["change_eur"] / costs["annual_cost_eur_today"]
                                      .where(costs["annual_cost_eur_today"] > 0, 1.0), np.nan)
-    for mode in _MODES:
+    for mode in DECISION_MODES:
         by_org = d[d["mode"] == mode].groupby("organisation")["annual_cost_eur"].sum()
         by_org["all"] = by_org.sum()
         costs[f"plan_{mode}_eur"] = by_org.reindex(costs.index).fillna(0.0)

@@ -6,28 +6,21 @@ refused (a typo must not silently fall back to a default).
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from planner.config import Strict, load_yaml, require_mapping, validation_error
 from planner.data.spec import RegionSpec, parse_region_spec
-from planner.data.tables import decode_text, read_bytes
-from planner.errors import InputError
+from planner.schema import TravelMode
 
 AgeRates = dict[Literal["age_0_14", "age_15_64", "age_65_"], float]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Travel(_Strict):
+class Travel(Strict):
     """How residents reach service points."""
 
-    mode: Literal["walk", "drive", "bike"] = "walk"
+    mode: TravelMode = "walk"
     cutoff_min: float = Field(30.0, gt=0, description="travel times above this are not computed")
     walk_speed_kmh: float = Field(4.5, gt=0, description="walking speed, also for snap access")
     max_snap_m: float = Field(500.0, gt=0, description="points farther from the network fail")
@@ -51,7 +44,7 @@ class Travel(_Strict):
     )
 
 
-class Organisation(_Strict):
+class Organisation(Strict):
     """One organisation's demand and office parameters."""
 
     name: str
@@ -93,7 +86,7 @@ class Organisation(_Strict):
     can_remote: bool = True
 
 
-class Standard(_Strict):
+class Standard(Strict):
     """An equal-access standard: share of residents within a time of in-person service."""
 
     organisation: str = Field("all", description="an organisation key, or 'all'")
@@ -117,7 +110,9 @@ class Standard(_Strict):
         return v
 
 
-class PopupCosts(_Strict):
+class PopupCosts(Strict):
+    """Pop-up service: its levels (sessions a month), session costs and capacity."""
+
     days_per_month: list[int] = Field(
         default_factory=lambda: [2, 4, 8], description="pop-up levels: sessions a month")
     eur_per_session: float = Field(
@@ -140,12 +135,14 @@ class PopupCosts(_Strict):
         return self
 
 
-class RemoteCosts(_Strict):
+class RemoteCosts(Strict):
+    """A remote service point (video link): its annual cost and capacity."""
+
     eur_per_year: float = Field(6000.0, ge=0, description="video point, host fee, support")
     visits_per_year: float = Field(3000.0, gt=0)
 
 
-class Costs(_Strict):
+class Costs(Strict):
     """Cost parameters shared by all organisations."""
 
     value_of_time_eur_per_hour: float = Field(12.0, ge=0, description="residents' travel time")
@@ -170,7 +167,7 @@ class Costs(_Strict):
     remote: RemoteCosts = Field(default_factory=RemoteCosts)
 
 
-class Demand(_Strict):
+class Demand(Strict):
     """How modelled visits are held against the visits the offices record."""
 
     calibrate: Literal["off", "rates"] = Field(
@@ -184,7 +181,7 @@ class Demand(_Strict):
     )
 
 
-class Hosts(_Strict):
+class Hosts(Strict):
     """Which sites may host other organisations."""
 
     suggestions: bool = Field(
@@ -194,9 +191,10 @@ class Hosts(_Strict):
     )
 
 
-class Sharing(_Strict):
-    """How shared premises' costs are split (``planner.sharing``): the key the agreements
-    use, and the floor-area model behind the cost-price key.
+class Sharing(Strict):
+    """How shared premises' costs are split (``planner.sharing``).
+
+    The key the agreements use, and the floor-area model behind the cost-price key.
     """
 
     key: Literal["floor_area", "desk_days", "visits", "equal", "shapley", "nucleolus"] = Field(
@@ -212,7 +210,9 @@ class Sharing(_Strict):
         "so 'tenant'; 'host' moves it to the host's budget)")
 
 
-class Solver(_Strict):
+class Solver(Strict):
+    """The MIP solver: limits, engine, and how a large problem is cut down or split."""
+
     time_limit_s: float = Field(60.0, gt=0)
     relative_gap: float = Field(1e-4, ge=0)
     seed: int = 0
@@ -239,7 +239,7 @@ class Solver(_Strict):
     )
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     """A complete planning scenario."""
 
     name: str
@@ -271,29 +271,6 @@ class Scenario(_Strict):
         return self
 
 
-def did_you_mean(word: str, choices: list[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest of ``choices``, or an empty string."""
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The field names allowed at ``loc`` (for did-you-mean hints)."""
-    current: type[BaseModel] | None = model
-    for part in loc[:-1]:
-        if current is None or isinstance(part, int):
-            continue
-        field = current.model_fields.get(str(part))
-        if field is None:  # a dict key, e.g. an organisation name: its values' model applies
-            continue
-        ann = field.annotation
-        args = getattr(ann, "__args__", ())
-        nxt = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)),
-                   None)
-        current = nxt
-    return list(current.model_fields) if current is not None else []
-
-
 def parse_scenario(data: object, source: str = "<scenario>",
                    base: str | Path | None = None) -> Scenario:
     """Validate a scenario given as plain data.
@@ -317,32 +294,14 @@ def parse_scenario(data: object, source: str = "<scenario>",
     InputError
         One line naming the file, the key and what to do.
     """
-    if not isinstance(data, dict):
-        raise InputError(f"{source}: the scenario must be a mapping of keys, got "
-                         f"{type(data).__name__}; write it as 'key: value' lines (name, "
-                         "region, organisations, ...)")
+    data = require_mapping(data, source, "the scenario", "; write it as 'key: value' lines "
+                           "(name, region, organisations, ...)")
     if isinstance(data.get("region"), dict):  # its own one-line errors name region.<key>
         data = {**data, "region": parse_region_spec(data["region"], source)}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        # a misspelt key also makes its correct name "missing": report the misspelling first
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = tuple(err["loc"])
-        key = ".".join(str(p) for p in loc) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            hint = did_you_mean(str(loc[-1]), _allowed_keys(Scenario, loc))
-            raise InputError(f"{source}: unknown key {key!r}{hint}; remove or rename it") from None
-        if err["type"] == "missing":
-            raise InputError(f"{source}: missing key {key!r}; add it") from None
-        msg = err["msg"].removeprefix("Value error, ")
-        if ";" not in msg:  # pydantic's own messages say what is wrong, not what to do
-            got = err.get("input")
-            shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
-            msg = f"{msg}{shown}; fix the value"
-        where = f"{key}: " if loc else ""
-        raise InputError(f"{source}: {where}{' '.join(msg.split())}") from None
+        raise validation_error(exc, Scenario, source) from None
     if base is not None and isinstance(scenario.region, RegionSpec):
         scenario = scenario.model_copy(
             update={"region": scenario.region.resolve_paths(Path(base))})
@@ -362,12 +321,4 @@ def load_scenario(path: str | Path) -> Scenario:
     Scenario
     """
     path = Path(path)
-    text, _ = decode_text(path, read_bytes(path, "the scenario"), "the scenario (YAML)")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}:{where} malformed YAML ({getattr(exc, 'problem', exc)}); "
-                         "fix the indentation or quoting") from None
-    return parse_scenario(data, str(path), path.parent)
+    return parse_scenario(load_yaml(path, "the scenario"), str(path), path.parent)

@@ -5,6 +5,8 @@ All geometry inside the planner is in EPSG:3067 (ETRS-TM35FIN, metres).
 
 from __future__ import annotations
 
+from typing import Literal
+
 import geopandas as gpd
 
 from planner.errors import InputError
@@ -13,7 +15,13 @@ from planner.hosts import AGREEMENTS
 CRS = "EPSG:3067"
 ORGANISATIONS = ("kela", "municipality", "county", "employment", "other")
 AGE_GROUPS = ("age_0_14", "age_15_64", "age_65_")
+#: How an organisation serves at a site: its own office, shared premises (an office at a site
+#: where two or more organisations serve in person), a pop-up, a remote service point.
 MODES = ("office", "shared", "popup", "remote")
+#: The modes of a plan's decisions: the service modes, and an office that closes.
+DECISION_MODES = (*MODES, "closed")
+#: How residents travel (the scenario's ``travel.mode``, a region spec's ``modes``).
+TravelMode = Literal["walk", "drive", "bike"]
 #: Kinds of existing point that are customer-service offices (keep/close decisions).
 OFFICE_KINDS = ("office", "town_hall", "health_station", "social_office", "employment_office")
 

@@ -35,9 +35,10 @@ from pydantic import BaseModel
 
 from planner import outputs
 from planner._io import atomic_write
+from planner.config import did_you_mean
 from planner.errors import InputError, PlannerError
 from planner.plan import Plan
-from planner.scenario import Scenario, did_you_mean, load_scenario, parse_scenario
+from planner.scenario import Scenario, load_scenario, parse_scenario
 
 __all__ = ["VARIANT_FILES", "Variant", "VariantResult", "Vary", "build_variants",
            "load_variants", "parse_vary", "run_sweep", "run_variant", "summary_table",

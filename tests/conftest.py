@@ -8,14 +8,14 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import planner.cli
-from planner.data.demo import load_demo_region
+from planner.data import load_region
 from planner.region import Region
 
 
 @pytest.fixture(scope="session")
 def demo_region() -> Region:
     """Load the embedded central-Helsinki region with walk and drive networks."""
-    return load_demo_region(("walk", "drive"))
+    return load_region("demo:helsinki", modes=("walk", "drive"))
 
 
 @pytest.fixture(scope="session")

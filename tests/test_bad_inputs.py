@@ -88,7 +88,8 @@ CASES = [
     Case("popup_days_out_of_range.yaml", ("costs.popup: days_per_month values must be "
                                           "between 1 and 22",)),
     Case("region_unknown_key.yaml", ("region_unknown_key.yaml: unknown key "
-                                     "region.municipalitys; remove or rename it",)),
+                                     "region.municipalitys (did you mean 'municipalities'?); "
+                                     "remove or rename it",)),
     Case("region_crs_unknown.yaml", ("sites.csv: crs 'EPSG:99999' is not a known CRS; use "
                                      "e.g. EPSG:4326",)),
     Case("region_crs_wrong.yaml", ("sites.csv: row 2 lies outside Finland (ETRS-TM35FIN 25, "
@@ -227,20 +228,20 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def statfin_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A cache folder filled on first use from the recorded Statistics Finland payloads.
+    """Fill a cache folder on first use from the recorded Statistics Finland payloads.
 
     Downloads for geo.stat.fi go to the fake server instead; the scenarios keep the real
     source URLs, so the cached payloads carry them.
     """
     fake = FakeFinland()
     folder = tmp_path_factory.mktemp("cache")
-    real = cache.Fetcher._download
+    real = cache.Fetcher.download
 
     def via_fake(self: cache.Fetcher, full: str) -> str:
         return real(self, full.replace("https://geo.stat.fi", fake.base))
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cache.Fetcher, "_download", via_fake)
+        mp.setattr(cache.Fetcher, "download", via_fake)
         mp.setenv(cache.CACHE_ENV, str(folder))
         yield folder
     fake.close()
@@ -251,7 +252,7 @@ def _invoke(args: list[str]) -> Result:
 
 
 def _inputs(tmp_path: Path, case: Case) -> tuple[Path, Path]:
-    """The tiny region with the case's file in place: (input folder, file to run)."""
+    """Copy the tiny region with the case's file in place: (input folder, file to run)."""
     inp = tmp_path / "in"
     shutil.copytree(REGION, inp)
     target = inp / (case.copy_as or case.file)
@@ -318,9 +319,10 @@ def test_bad_input_gives_one_line_and_writes_nothing(case: Case, tmp_path: Path,
 
 
 def test_time_limit_writes_the_best_plan_with_its_gap(tmp_path: Path) -> None:
-    """The demo scenario with no gap allowed and 1 s: about a tenth of what HiGHS needs to
-    bring the demo within 0.3 % (and far from proving it optimal), well above what the
-    starting plan takes.
+    """Run the demo scenario with no gap allowed and 1 s.
+
+    About a tenth of what HiGHS needs to bring the demo within 0.3 % (and far from proving
+    it optimal), well above what the starting plan takes.
     """
     data = yaml.safe_load((DEMO_DIR / "scenario.yaml").read_text(encoding="utf-8"))
     data["solver"] = {**data["solver"], "time_limit_s": 1, "relative_gap": 0}
@@ -363,8 +365,9 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs the /proc file system")
 def test_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
-    """/proc takes no new folders, not even from root (for whom permission bits do not
-    count).
+    """Stop with one line when the output folder cannot be made.
+
+    /proc takes no new folders, not even from root (for whom permission bits do not count).
     """
     _, scenario = _inputs(tmp_path, Case("overwrite_region_file.yaml", ()))
     out = Path("/proc/planner-bad-inputs-out")
@@ -378,8 +381,10 @@ def test_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", GOOD, ids=[c.file.rsplit(".", 1)[0] for c in GOOD])
 def test_planners_own_formats_load(case: Case, tmp_path: Path, statfin_cache: Path) -> None:
-    """Semicolons, decimal commas, Windows-1252, a BOM and XLSX give the same region as the
-    plain UTF-8 CSV files of ``_region`` (values read back from the outputs).
+    """Read semicolons, decimal commas, Windows-1252, a BOM and XLSX as the plain files.
+
+    Each gives the same region as the plain UTF-8 CSV files of ``_region`` (values read back
+    from the outputs).
     """
     inp, scenario = _inputs(tmp_path, case)
     out = tmp_path / "out"

@@ -114,7 +114,7 @@ class FakeFinland:
 
 @pytest.fixture(name="fake")
 def fake_server() -> Iterator[FakeFinland]:
-    """The fake server (other modules import ``fake_server``; the fixture is ``fake``)."""
+    """Start the fake server (other modules import ``fake_server``; the fixture is ``fake``)."""
     server = FakeFinland()
     yield server
     server.close()

@@ -62,7 +62,7 @@ def test_wgs84_coordinates_are_converted() -> None:
     channel = json.loads((DATA / f"ptv_org_{ORG}_page1.json").read_text())["itemList"][0]
     street = channel["addresses"][0]["streetAddress"]
     street.update(latitude="60.1699", longitude="24.9384")
-    pt = ptv._point(street)
+    pt = ptv.address_point(street)
     assert pt.x == pytest.approx(385_800, abs=1000) and pt.y == pytest.approx(6_672_000,
                                                                                abs=1000)
 

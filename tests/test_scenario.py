@@ -169,8 +169,9 @@ def test_straight_line_model_is_used_and_said(demo_region) -> None:
 
 
 def test_lang_key(tmp_path: Path, demo_doc: dict) -> None:
-    """``lang:`` sets the outputs' language (English without it); an unknown one is one
-    line naming the key and the choices.
+    """Set the outputs' language with ``lang:`` (English without it).
+
+    An unknown one is one line naming the key and the choices.
     """
     assert load_scenario(_write(tmp_path, demo_doc)).lang == "en"
     doc = copy.deepcopy(demo_doc)

@@ -68,7 +68,7 @@ class Fetched:
 
 
 def resolve_cache_dir(cache_dir: str | Path | None = None) -> Path:
-    """The cache directory: the argument, else ``$PLANNER_CACHE_DIR``, else the user cache.
+    """Return the cache directory: the argument, else ``$PLANNER_CACHE_DIR``, else the user's.
 
     Parameters
     ----------
@@ -88,7 +88,7 @@ def resolve_cache_dir(cache_dir: str | Path | None = None) -> Path:
 
 
 def full_url(url: str, params: dict[str, Any] | None = None) -> str:
-    """``url`` with its query string, parameters sorted (the cache key's basis)."""
+    """Return ``url`` with its query string, parameters sorted (the cache key's basis)."""
     req = requests.Request("GET", url, params=sorted((params or {}).items())).prepare()
     return str(req.url)
 
@@ -123,6 +123,7 @@ class Fetcher:
     records: list[Fetched] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        """Resolve the cache directory (:func:`resolve_cache_dir`)."""
         self.cache_dir = resolve_cache_dir(self.cache_dir)
 
     @property
@@ -131,7 +132,7 @@ class Fetcher:
         return any(r.from_cache for r in self.records)
 
     def attributions(self) -> list[str]:
-        """One line per distinct source (attribution and licence), in first-use order."""
+        """Return one line per distinct source (attribution and licence), in first-use order."""
         lines = [f"{r.attribution} ({r.licence})" if r.licence else r.attribution
                  for r in self.records]
         return list(dict.fromkeys(lines))
@@ -176,7 +177,7 @@ class Fetcher:
         if self.offline:
             raise SourceError(f"{full}: not in the cache {folder} and the network is off; "
                               "run 'planner fetch' online first")
-        text = self._download(full)
+        text = self.download(full)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -195,7 +196,7 @@ class Fetcher:
 
     def get_file(self, key: str, produce: Callable[[Path], None], *, suffix: str,
                  licence: str, attribution: str) -> Fetched:
-        """A file made by ``produce`` (e.g. an osmnx download), through the cache.
+        """Return a file made by ``produce`` (e.g. an osmnx download), through the cache.
 
         Parameters
         ----------
@@ -242,7 +243,28 @@ class Fetcher:
         }, ensure_ascii=False, indent=1), encoding="utf-8")
         return now
 
-    def _download(self, full: str) -> str:
+    def download(self, full: str) -> str:
+        """Return the text of one HTTP GET: the one network call of every source.
+
+        :meth:`get_json` calls it for what is not cached; a test or a mirror may replace it
+        (e.g. to send ``https://geo.stat.fi`` to a local server) without touching the cache.
+
+        Parameters
+        ----------
+        full : str
+            The URL with its query (:func:`full_url`).
+
+        Returns
+        -------
+        str
+            The body, decoded as UTF-8 (whatever the ``Content-Type`` says; JSON is UTF-8),
+            else as the server's encoding.
+
+        Raises
+        ------
+        SourceError
+            No answer within ``timeout``, no connection, or an HTTP error status.
+        """
         get = (self.session or requests).get
         try:
             resp = get(full, timeout=self.timeout, headers={"User-Agent": USER_AGENT,

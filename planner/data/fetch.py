@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.data.cache import Fetcher
-from planner.data.sources import build_region
+from planner.data.opendata import build_region
 from planner.data.spec import RegionSpec, load_region_spec
 
 
@@ -42,7 +42,7 @@ def fetch_region(spec: RegionSpec | str | Path, cache_dir: str | Path | None = N
         spec = load_region_spec(spec)
     fetcher = Fetcher(cache_dir, refresh=refresh, timeout=spec.sources.timeout_s)
     region = build_region(spec, fetcher=fetcher)
-    files = list(region.sources)  # type: ignore[attr-defined]
+    files = list(region.sources)
     return {
         "cache_dir": str(fetcher.cache_dir),
         "region": region.name,
@@ -58,7 +58,7 @@ def fetch_region(spec: RegionSpec | str | Path, cache_dir: str | Path | None = N
         "cached": sum(bool(f["from_cache"]) for f in files),
         "files": files,
         "attribution": list(region.attribution),
-        "geography": list(region.geography),  # type: ignore[attr-defined]
-        "notes": [n for n in region.notes  # type: ignore[attr-defined]
-                  if n not in region.geography],  # type: ignore[attr-defined]
+        "geography": list(region.geography),
+        "notes": [n for n in region.notes
+                  if n not in region.geography],
     }

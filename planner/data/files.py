@@ -38,7 +38,15 @@ from planner.data import tables
 from planner.data.ptv import ASSUMED
 from planner.errors import InputError
 from planner.hosts import AGREEMENTS, default_agreement
-from planner.schema import AGE_GROUPS, CRS, OFFICE_KINDS, ORGANISATIONS
+from planner.schema import (
+    AGE_GROUPS,
+    CRS,
+    DEMAND_COLUMNS,
+    OFFICE_KINDS,
+    ORGANISATIONS,
+    SERVICE_POINT_COLUMNS,
+    SITE_COLUMNS,
+)
 
 Layer = Literal["service_points", "sites", "demand"]
 
@@ -150,7 +158,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """The report as short lines for the terminal or a log."""
+        """Return the report as short lines for the terminal or a log."""
         out = [f"{self.path.name}: {self.rows} {self.layer.replace('_', ' ')}, coordinates "
                f"in {self.crs}" + (" (detected from the values)" if self.crs_detected else "")]
         if self.swapped:
@@ -169,11 +177,15 @@ class ImportReport:
         return out
 
     def __str__(self) -> str:
+        """Return :meth:`lines` as one text."""
         return "\n".join(self.lines())
 
 
 def normalise(header: object) -> str:
-    """A header compared case- and accent-insensitively: ``"Työpisteet "`` -> ``tyopisteet``."""
+    """Return a header as it is compared: lower case, accents folded, spaces as ``_``.
+
+    Punctuation (``-./()``) becomes ``_`` too: ``"Työpisteet "`` -> ``tyopisteet``.
+    """
     text = unicodedata.normalize("NFKD", str(header).strip().lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     for ch in " -./()":
@@ -186,7 +198,7 @@ def _find(columns: dict[str, str], aliases: tuple[str, ...]) -> str | None:
 
 
 def _numbers(values: pd.Series, path: Path, column: str, offset: int) -> pd.Series:
-    """Numbers with Finnish decimal commas and spaces tolerated; a bad cell is an error."""
+    """Parse numbers, Finnish decimal commas and spaces tolerated; a bad cell is an error."""
     nums, bad = tables.parse_numbers(values)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -361,7 +373,7 @@ def _table_points(table: pd.DataFrame, path: Path, crs: str | None, report: Impo
 
 def _outlying_row(x: np.ndarray, y: np.ndarray, path: Path, offset: int,
                   cols: tuple[str, str]) -> None:
-    """When most rows fit one CRS in Finland, name the first row that does not.
+    """Name the first row that does not fit, when most rows fit one CRS in Finland.
 
     Raises
     ------
@@ -402,12 +414,45 @@ def _check_finland(e: np.ndarray, n: np.ndarray, path: Path, offset: int, what: 
                          f"{e[i]:.0f}, {n[i]:.0f}); {hint}")
 
 
+#: The column contract of each layer.
+CONTRACTS: dict[str, tuple[str, ...]] = {"service_points": SERVICE_POINT_COLUMNS,
+                                         "sites": SITE_COLUMNS, "demand": DEMAND_COLUMNS}
+
+
 def _map_columns(table: pd.DataFrame, path: Path, layer: str, report: ImportReport,
                  offset: int) -> pd.DataFrame:
-    from planner.schema import DEMAND_COLUMNS, SERVICE_POINT_COLUMNS, SITE_COLUMNS
+    """Return the table in the layer's contract columns, checked, with defaults filled.
 
-    contract = {"service_points": SERVICE_POINT_COLUMNS, "sites": SITE_COLUMNS,
-                "demand": DEMAND_COLUMNS}[layer]
+    The file's columns are matched by :data:`ALIASES`; required columns, numbers, ids and
+    the layer's own values are checked (one line naming the row and column); contract
+    columns the file lacks get :data:`DEFAULTS`; other columns are kept after them.
+    """
+    contract = CONTRACTS[layer]
+    out, used = _matched(table, contract, report)
+    missing = [c for c in REQUIRED[layer] if c not in out.columns]
+    if missing:
+        names = ", ".join(f"{c} (or {'/'.join(ALIASES[c][1:3])})" for c in missing)
+        raise InputError(f"{path}: missing column(s) {names}; add them to the file")
+    _numeric(out, path, report, offset)
+    _ids(out, contract[0], path, report, offset)
+    if layer == "service_points":
+        _service_point_values(out, path, report, offset)
+    if layer == "demand":
+        _demand_values(out, path, report, offset)
+    _fill_defaults(out, contract, layer, path, report)
+    if layer == "sites":
+        _site_values(out, path, report, offset)
+    extra = [c for c in table.columns if c not in used]
+    report.ignored = [str(c) for c in extra]
+    for c in extra:
+        if c not in out.columns:
+            out[c] = table[c].to_numpy()
+    return out[[*contract, *(c for c in out.columns if c not in contract)]]
+
+
+def _matched(table: pd.DataFrame, contract: tuple[str, ...], report: ImportReport
+             ) -> tuple[pd.DataFrame, set]:
+    """Return the contract columns found in the table (by alias), and the columns used."""
     cols = {normalise(c): c for c in table.columns}
     out = pd.DataFrame(index=range(len(table)))
     used = set(report.matched.values())
@@ -417,10 +462,11 @@ def _map_columns(table: pd.DataFrame, path: Path, layer: str, report: ImportRepo
             out[col] = table[found].to_numpy()
             report.matched[col] = str(found)
             used.add(found)
-    missing = [c for c in REQUIRED[layer] if c not in out.columns]
-    if missing:
-        names = ", ".join(f"{c} (or {'/'.join(ALIASES[c][1:3])})" for c in missing)
-        raise InputError(f"{path}: missing column(s) {names}; add them to the file")
+    return out, used
+
+
+def _numeric(out: pd.DataFrame, path: Path, report: ImportReport, offset: int) -> None:
+    """Parse the numeric columns (decimal commas too); a negative value stops the import."""
     for col in NUMERIC:
         if col in out.columns:
             out[col] = _numbers(out[col], path, report.matched[col], offset)
@@ -429,7 +475,11 @@ def _map_columns(table: pd.DataFrame, path: Path, layer: str, report: ImportRepo
                 i = int(np.flatnonzero(negative)[0])
                 raise InputError(f"{path}: row {i + offset}, column {report.matched[col]!r}: "
                                  f"{out[col].iloc[i]:g} is negative; give 0 or more")
-    id_col = contract[0]
+
+
+def _ids(out: pd.DataFrame, id_col: str, path: Path, report: ImportReport,
+         offset: int) -> None:
+    """Make the ids text (``<file stem>-<row>`` when the file has none); a repeat stops."""
     if id_col not in out.columns:
         out[id_col] = [f"{path.stem}-{i + offset}" for i in range(len(out))]
         report.filled[id_col] = f"{path.stem}-<row>"
@@ -439,16 +489,22 @@ def _map_columns(table: pd.DataFrame, path: Path, layer: str, report: ImportRepo
         i = int(dup.index[0])
         raise InputError(f"{path}: row {i + offset}, column {report.matched.get(id_col)!r}: "
                          f"id {dup.iloc[0]!r} repeats; make ids unique")
-    if layer == "service_points":
-        _service_point_values(out, path, report, offset)
-    if layer == "demand":
-        empty = out["population"].isna().to_numpy()
-        if empty.any():
-            i = int(np.flatnonzero(empty)[0])
-            raise InputError(f"{path}: row {i + offset}, column "
-                             f"{report.matched['population']!r}: no residents given; give the "
-                             "number (0 if none) or delete the row")
-        _demand_ages(out, report)
+
+
+def _demand_values(out: pd.DataFrame, path: Path, report: ImportReport, offset: int) -> None:
+    """Check that every demand row has residents, and fill missing age groups."""
+    empty = out["population"].isna().to_numpy()
+    if empty.any():
+        i = int(np.flatnonzero(empty)[0])
+        raise InputError(f"{path}: row {i + offset}, column "
+                         f"{report.matched['population']!r}: no residents given; give the "
+                         "number (0 if none) or delete the row")
+    _demand_ages(out, report)
+
+
+def _fill_defaults(out: pd.DataFrame, contract: tuple[str, ...], layer: str, path: Path,
+                   report: ImportReport) -> None:
+    """Give missing contract columns their defaults; services as lists, text as text."""
     defaults = {**DEFAULTS[layer], "source": path.name}
     if layer == "service_points":
         defaults["org_name"] = None
@@ -463,14 +519,6 @@ def _map_columns(table: pd.DataFrame, path: Path, layer: str, report: ImportRepo
     for col in ("lease_end", "existing_point_id", "municipality", "county", "employment_area"):
         if col in out.columns:
             out[col] = out[col].fillna("").astype(str)
-    if layer == "sites":
-        _site_values(out, path, report, offset)
-    extra = [c for c in table.columns if c not in used]
-    report.ignored = [str(c) for c in extra]
-    for c in extra:
-        if c not in out.columns:
-            out[c] = table[c].to_numpy()
-    return out[[*contract, *(c for c in out.columns if c not in contract)]]
 
 
 def _service_point_values(out: pd.DataFrame, path: Path, report: ImportReport,
@@ -509,7 +557,7 @@ def _service_point_values(out: pd.DataFrame, path: Path, report: ImportReport,
 
 
 def _site_values(out: pd.DataFrame, path: Path, report: ImportReport, offset: int) -> None:
-    """Host organisations by their aliases, host agreements checked or defaulted.
+    """Map host organisations by their aliases; check or default the host agreements.
 
     A known alias of ``host_org`` (``kunta``, ``kaupunki``, ``hyvinvointialue`` ...) becomes
     the planner's key, other values are kept. ``host_agreement`` accepts

@@ -8,14 +8,14 @@ its employment area (työllisyysalue) from 1.1.2025 (the TE24 reform).
 - :func:`load_table` reads the table shipped in ``data/finland/municipalities_2025.csv``
   (source and validity in ``data/finland/README.md``) or a table a user gives with the same
   columns;
-- :func:`from_classifications` builds the same table from Statistics Finland's
-  classification service (correspondence tables kunta -> maakunta, hyvinvointialue,
-  tyollisyysalue), through the disk cache;
+- :func:`planner.data.statfin.from_classifications` builds the same table from Statistics
+  Finland's classification service (correspondence tables kunta -> maakunta,
+  hyvinvointialue, tyollisyysalue), through the disk cache;
 - :func:`summary_lines` states what a planner checks first: municipalities per county and
   per employment area, population per area, and what the table does not know.
 
 The national builder (:mod:`planner.data.national`), real regions
-(:mod:`planner.data.sources`) and ``planner fetch`` all read their areas from this table.
+(:mod:`planner.data.opendata`) and ``planner fetch`` all read their areas from this table.
 An area the table does not name stays empty (``""``): it is never made up from a
 municipality's name, and counts in no area standard.
 """
@@ -24,11 +24,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from planner._paths import DATA_DIR
 from planner.data import tables
-from planner.data.cache import Fetcher, SourceError
 from planner.errors import InputError
 
 #: The shipped table (valid from 1 January 2025; unchanged on 1 January 2026).
@@ -48,25 +48,22 @@ COLUMNS = {
 REQUIRED = ("kunta", "nimi", "maakunta", "hyvinvointialue")
 #: Statistics Finland's code of Åland (Ahvenanmaa), the one region outside the mainland.
 ALAND_MAAKUNTA = "21"
-#: Correspondence targets of the classification service, by the planner's column.
 #: Areas listed by name in one summary line at the most (the largest first beyond it).
 MAX_LISTED = 30
-TARGETS = {"maakunta": "maakunta", "county": "hyvinvointialue",
-           "employment_area": "tyollisyysalue"}
 
 
 def _text(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.strip()
 
 
-def _codes(values: pd.Series, width: int) -> pd.Series:
-    """Codes as zero-padded strings (a spreadsheet may have made ``091`` into ``91``)."""
+def zero_padded(values: pd.Series, width: int) -> pd.Series:
+    """Return codes as zero-padded strings (a spreadsheet may have made ``091`` into ``91``)."""
     text = _text(values).str.replace(r"\.0$", "", regex=True)
     return text.where(~text.str.isdigit(), text.str.zfill(width))
 
 
 def load_table(path: str | Path | None = None) -> pd.DataFrame:
-    """The municipality table: the shipped one, or a user's CSV with the same columns.
+    """Load the municipality table: the shipped one, or a user's CSV with the same columns.
 
     Parameters
     ----------
@@ -99,8 +96,8 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
                          f"{', '.join(REQUIRED)}")
     out = pd.DataFrame({new: _text(raw[old]) if old in raw.columns else ""
                         for old, new in COLUMNS.items()})
-    out["code"] = _codes(out["code"], 3)
-    out["maakunta_code"] = _codes(out["maakunta_code"], 2)
+    out["code"] = zero_padded(out["code"], 3)
+    out["maakunta_code"] = zero_padded(out["maakunta_code"], 2)
     dup = out["code"][out["code"].duplicated()]
     if len(dup):
         raise InputError(f"{path}: municipality {dup.iloc[0]} is listed twice; give each "
@@ -111,19 +108,19 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def mainland(table: pd.DataFrame) -> pd.DataFrame:
-    """The rows of mainland Finland (all but Åland, maakunta code 21 or name Ahvenanmaa)."""
+    """Return the rows of mainland Finland (all but Åland: maakunta code 21 or Ahvenanmaa)."""
     aland = (table["maakunta_code"] == ALAND_MAAKUNTA) | \
         table["maakunta"].str.casefold().isin({"ahvenanmaa", "åland"})
     return table[~aland].reset_index(drop=True)
 
 
 def lookup(table: pd.DataFrame, column: str) -> dict[str, str]:
-    """Municipality code -> value of ``column`` (``""`` where the table does not know)."""
+    """Map municipality code -> value of ``column`` (``""`` where the table does not know)."""
     return dict(zip(table["code"], table[column], strict=True))
 
 
 def name_index(table: pd.DataFrame) -> dict[str, str]:
-    """Finnish and Swedish names (case-folded) -> municipality code."""
+    """Map Finnish and Swedish names (case-folded) -> municipality code."""
     out: dict[str, str] = {}
     for col in ("name", "name_sv"):
         for code, name in zip(table["code"], table[col], strict=True):
@@ -132,81 +129,51 @@ def name_index(table: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def from_classifications(year: int, *, fetcher: Fetcher | None = None,
-                         url: str | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """The municipality table from Statistics Finland's classification service.
-
-    Reads the correspondence tables ``kunta_1_<year>0101#<target>_1_<year>0101`` for the
-    targets maakunta, hyvinvointialue and tyollisyysalue (Finnish names), and kunta ->
-    maakunta once more in Swedish for the Swedish names. A target the service does not
-    publish for that year is left empty and named in the notes.
+def fill_areas(demand: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, county_of: pd.DataFrame,
+                employment_of: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Fill the empty area cells of own demand points by where they lie.
 
     Parameters
     ----------
-    year : int
-        Classifications valid on 1 January of that year.
-    fetcher : Fetcher, optional
-        Cache and network settings.
-    url : str, optional
-        Base of the classification API (default
-        :data:`planner.data.statfin.CLASSIFICATION_URL`).
+    demand : geopandas.GeoDataFrame
+        Demand points with ``municipality``, ``county`` and ``employment_area`` (some
+        cells empty).
+    munis : geopandas.GeoDataFrame
+        The region's municipalities (``code``, ``name``, polygons).
+    county_of : pandas.DataFrame
+        ``municipality_code`` -> ``county``.
+    employment_of : pandas.DataFrame
+        ``municipality_code`` -> ``employment_area``.
 
     Returns
     -------
-    table : pandas.DataFrame
-        The columns of :func:`load_table`; ``employment_model`` is empty (the service does
-        not publish it).
-    notes : list of str
-        Which correspondence was not available.
-
-    Raises
-    ------
-    SourceError
-        When kunta -> maakunta itself cannot be had (the service or the year is wrong).
+    geopandas.GeoDataFrame
+        A copy; an empty cell takes the value of the municipality the point lies in (stays
+        empty outside every municipality or where the tables do not know the area).
     """
-    from planner.data import statfin  # statfin reads this module's table
-
-    base = url or statfin.CLASSIFICATION_URL
-    fi = statfin.classification_map("kunta", "maakunta", year, fetcher=fetcher, url=base)
-    out = pd.DataFrame({"code": fi["source_code"], "name": fi["source_name"],
-                        "maakunta_code": _codes(fi["target_code"], 2),
-                        "maakunta": fi["target_name"]})
-    notes: list[str] = []
-    try:
-        sv = statfin.classification_map("kunta", "maakunta", year, fetcher=fetcher, url=base,
-                                        lang="sv")
-        out["name_sv"] = out["code"].map(dict(zip(sv["source_code"], sv["source_name"],
-                                                  strict=True))).fillna("")
-    except SourceError as exc:
-        out["name_sv"] = ""
-        notes.append(f"Swedish names not available from the classification service ({exc})")
-    for column, target in TARGETS.items():
-        if column == "maakunta":
-            continue
-        try:
-            m = statfin.classification_map("kunta", target, year, fetcher=fetcher, url=base)
-        except SourceError as exc:
-            out[column] = out[f"{column}_code"] = ""
-            notes.append(f"kunta -> {target} {year} not available from the classification "
-                         f"service ({exc}); {column.replace('_', ' ')}s left empty")
-            continue
-        out[column] = out["code"].map(dict(zip(m["source_code"], m["target_name"],
-                                               strict=True))).fillna("")
-        out[f"{column}_code"] = out["code"].map(dict(zip(m["source_code"], m["target_code"],
-                                                         strict=True))).fillna("")
-    out["employment_model"] = ""
-    out = out[list(COLUMNS.values())].sort_values("code", ignore_index=True)
-    out.attrs["source"] = f"Statistics Finland classification service, {year}"
-    return out, notes
+    pos = gpd.sjoin(demand[["geometry"]], munis[["code", "name", "geometry"]], how="left",
+                    predicate="within")
+    pos = pos[~pos.index.duplicated()]
+    lookups = {"municipality": pos["name"],
+               "county": pos["code"].map(dict(zip(county_of["municipality_code"],
+                                                  county_of["county"], strict=True))),
+               "employment_area": pos["code"].map(dict(zip(
+                   employment_of["municipality_code"], employment_of["employment_area"],
+                   strict=True)))}
+    out = demand.copy()
+    for col, values in lookups.items():
+        empty = out[col].fillna("").astype(str) == ""
+        out.loc[empty, col] = values[empty].fillna("").astype(str)
+    return out
 
 
 def differences(table: pd.DataFrame, reference: pd.DataFrame) -> list[str]:
-    """One line per kind of difference between two municipality tables (codes, areas).
+    """List the differences of two municipality tables, one line per kind (codes, areas).
 
     Parameters
     ----------
     table, reference : pandas.DataFrame
-        Tables of :func:`load_table` / :func:`from_classifications`.
+        Tables of :func:`load_table` / :func:`planner.data.statfin.from_classifications`.
 
     Returns
     -------
@@ -245,7 +212,7 @@ def _counts(table: pd.DataFrame, column: str, whole: pd.DataFrame | None) -> str
 
 def summary_lines(table: pd.DataFrame, population: pd.DataFrame | None = None,
                   whole: pd.DataFrame | None = None) -> list[str]:
-    """What a planner checks first: areas, their municipalities, their population.
+    """Describe what a planner checks first: areas, their municipalities, their population.
 
     Parameters
     ----------

@@ -41,7 +41,7 @@ BLOCK_CELLS = 4
 
 
 def read_grid(path: str | None = None) -> gpd.GeoDataFrame:
-    """The population grid cells in HSY's lattice CRS (EPSG:3879).
+    """Load the population grid cells in HSY's lattice CRS (EPSG:3879).
 
     Returns
     -------
@@ -81,7 +81,7 @@ def read_grid(path: str | None = None) -> gpd.GeoDataFrame:
 
 
 def _lattice(outline: BaseGeometry) -> gpd.GeoDataFrame:
-    """The lattice squares meeting ``outline`` (given in EPSG:3879), cut to it."""
+    """Return the lattice squares meeting ``outline`` (given in EPSG:3879), cut to it."""
     minx, miny, maxx, maxy = outline.bounds
     cols = range(int(np.floor((minx - ORIGIN[0]) / CELL_M)),
                  int(np.ceil((maxx - ORIGIN[0]) / CELL_M)))
@@ -100,7 +100,7 @@ def _lattice(outline: BaseGeometry) -> gpd.GeoDataFrame:
 
 def grid_pieces(outline: BaseGeometry, addresses: gpd.GeoDataFrame,
                 grid: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """The outline cut into HSY's 250 m squares, with residents, postal code and block.
+    """Cut the outline into HSY's 250 m squares, with residents, postal code and block.
 
     Parameters
     ----------
@@ -142,7 +142,7 @@ def grid_pieces(outline: BaseGeometry, addresses: gpd.GeoDataFrame,
 
 
 def _postcodes(pieces: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame) -> list[str]:
-    """Most frequent postal code of the addresses in each piece, else the nearest one's."""
+    """Return the most frequent postal code of each piece's addresses, else the nearest one's."""
     if len(addresses) == 0:
         raise InputError("the demo extract has no addresses with a postal code; the demo's "
                          "areas need them")
@@ -165,7 +165,7 @@ def _postcodes(pieces: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame) -> list[st
 
 def place_residents(pieces: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
                     ) -> gpd.GeoDataFrame:
-    """Each piece's residents at its residential buildings, in proportion to floor area.
+    """Place each piece's residents at its residential buildings, in proportion to floor area.
 
     Parameters
     ----------
@@ -209,7 +209,7 @@ def place_residents(pieces: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
 
 
 def summary(pieces: gpd.GeoDataFrame, grid: gpd.GeoDataFrame | None = None) -> pd.Series:
-    """Cells used, residents kept and the grid's total (for notes and tests)."""
+    """Count the cells used, residents kept and the grid's total (for notes and tests)."""
     grid = read_grid() if grid is None else grid
     used = pieces[pieces["cell"] >= 0]
     return pd.Series({"cells_in_file": len(grid), "residents_in_file": grid["population"].sum(),

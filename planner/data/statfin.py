@@ -13,8 +13,9 @@ with ``count``/``startIndex`` (WFS 2.0), through the disk cache (:mod:`planner.d
 - county and employment-area membership: from the municipality table of
   :mod:`planner.data.geography` (Statistics Finland's classifications of 1.1.2025, shipped in
   ``data/finland/municipalities_2025.csv``), or a user's table; :func:`classification_map`
-  reads a correspondence of the classification service itself. A municipality the table
-  does not know gets no area (``""``), and the result says so; no area is made up.
+  reads a correspondence of the classification service itself, and
+  :func:`from_classifications` builds the whole municipality table from it. A municipality
+  the table does not know gets no area (``""``), and the result says so; no area is made up.
 
 Licence of all Statistics Finland data: CC BY 4.0.
 """
@@ -45,21 +46,24 @@ FIRST_COUNTY_YEAR = 2022
 #: Rows per WFS request.
 PAGE_SIZE = 5000
 #: Grid age fields and the planner's age groups.
+#: Correspondence targets of the classification service, by the planner's column.
+CLASSIFICATION_TARGETS = {"maakunta": "maakunta", "county": "hyvinvointialue",
+                          "employment_area": "tyollisyysalue"}
 GRID_AGE_FIELDS = {"ika_0_14": "age_0_14", "ika_15_64": "age_15_64", "ika_65_": "age_65_"}
 
 
 def municipality_layer(year: int) -> str:
-    """WFS typeName of the 1:1 000 000 municipality boundaries of ``year``."""
+    """Return the WFS typeName of the 1:1 000 000 municipality boundaries of ``year``."""
     return f"tilastointialueet:kunta1000k_{year}"
 
 
 def county_layer(year: int) -> str:
-    """WFS typeName of the wellbeing services county boundaries of ``year`` (2022 on)."""
+    """Return the WFS typeName of the county boundaries of ``year`` (2022 on)."""
     return f"tilastointialueet:hyvinvointialue1000k_{year}"
 
 
 def grid_layer(year: int) -> str:
-    """WFS typeName of the 1 km population grid of ``year`` (residents on 31 Dec)."""
+    """Return the WFS typeName of the 1 km population grid of ``year`` (31 Dec)."""
     return f"vaestoruutu:vaki{year}_1km"
 
 
@@ -71,7 +75,7 @@ def wfs_features(type_name: str, *, fetcher: Fetcher | None = None,
                  bbox: tuple[float, float, float, float] | None = None,
                  url: str = WFS_URL, page_size: int = PAGE_SIZE,
                  what: str | None = None) -> gpd.GeoDataFrame:
-    """All features of a WFS layer as GeoJSON in EPSG:3067, page by page.
+    """Read all features of a WFS layer as GeoJSON in EPSG:3067, page by page.
 
     Parameters
     ----------
@@ -135,13 +139,13 @@ def wfs_features(type_name: str, *, fetcher: Fetcher | None = None,
 
 
 def _code(values: pd.Series) -> pd.Series:
-    """Municipality codes as 3-digit strings (the grid may give ``91`` or ``"91"``)."""
+    """Return municipality codes as 3-digit strings (the grid may give ``91`` or ``"91"``)."""
     return values.astype("string").str.strip().str.replace(r"\.0$", "", regex=True).str.zfill(3)
 
 
 def select_municipalities(munis: gpd.GeoDataFrame, wanted: Iterable[str],
                           what: str = "region spec") -> gpd.GeoDataFrame:
-    """The municipalities named by code (``"091"``, ``"91"``) or name (fi, sv or en).
+    """Select the municipalities named by code (``"091"``, ``"91"``) or name (fi, sv, en).
 
     Parameters
     ----------
@@ -182,7 +186,7 @@ def select_municipalities(munis: gpd.GeoDataFrame, wanted: Iterable[str],
 
 def municipalities(year: int, *, fetcher: Fetcher | None = None,
                    url: str = WFS_URL, page_size: int = PAGE_SIZE) -> gpd.GeoDataFrame:
-    """Municipality boundaries of one year.
+    """Read the municipality boundaries of one year.
 
     Parameters
     ----------
@@ -216,7 +220,7 @@ def municipalities(year: int, *, fetcher: Fetcher | None = None,
 def counties(year: int, *, fetcher: Fetcher | None = None,
              bbox: tuple[float, float, float, float] | None = None,
              url: str = WFS_URL, page_size: int = PAGE_SIZE) -> gpd.GeoDataFrame:
-    """Wellbeing services county boundaries of one year.
+    """Read the wellbeing services county boundaries of one year.
 
     Parameters
     ----------
@@ -249,7 +253,7 @@ def counties(year: int, *, fetcher: Fetcher | None = None,
 
 def county_membership(munis: gpd.GeoDataFrame, county_areas: gpd.GeoDataFrame
                       ) -> pd.DataFrame:
-    """The county each municipality lies in (by its representative point).
+    """Return the county each municipality lies in (by its representative point).
 
     Parameters
     ----------
@@ -281,7 +285,7 @@ def county_membership(munis: gpd.GeoDataFrame, county_areas: gpd.GeoDataFrame
 def classification_map(source: str, target: str, year: int, *,
                        fetcher: Fetcher | None = None,
                        url: str = CLASSIFICATION_URL, lang: str = "fi") -> pd.DataFrame:
-    """A correspondence table of Statistics Finland's classification service.
+    """Read a correspondence table of Statistics Finland's classification service.
 
     Parameters
     ----------
@@ -328,8 +332,74 @@ def classification_map(source: str, target: str, year: int, *,
                                        "target_name"])
 
 
+def from_classifications(year: int, *, fetcher: Fetcher | None = None,
+                         url: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Build the municipality table from Statistics Finland's classification service.
+
+    Reads the correspondence tables ``kunta_1_<year>0101#<target>_1_<year>0101`` for the
+    targets maakunta, hyvinvointialue and tyollisyysalue (Finnish names), and kunta ->
+    maakunta once more in Swedish for the Swedish names. A target the service does not
+    publish for that year is left empty and named in the notes.
+
+    Parameters
+    ----------
+    year : int
+        Classifications valid on 1 January of that year.
+    fetcher : Fetcher, optional
+        Cache and network settings.
+    url : str, optional
+        Base of the classification API (default
+        :data:`CLASSIFICATION_URL`).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The columns of :func:`planner.data.geography.load_table`; ``employment_model``
+        is empty (the service does not publish it).
+    notes : list of str
+        Which correspondence was not available.
+
+    Raises
+    ------
+    SourceError
+        When kunta -> maakunta itself cannot be had (the service or the year is wrong).
+    """
+    base = url or CLASSIFICATION_URL
+    fi = classification_map("kunta", "maakunta", year, fetcher=fetcher, url=base)
+    out = pd.DataFrame({"code": fi["source_code"], "name": fi["source_name"],
+                        "maakunta_code": geography.zero_padded(fi["target_code"], 2),
+                        "maakunta": fi["target_name"]})
+    notes: list[str] = []
+    try:
+        sv = classification_map("kunta", "maakunta", year, fetcher=fetcher, url=base,
+                                        lang="sv")
+        out["name_sv"] = out["code"].map(dict(zip(sv["source_code"], sv["source_name"],
+                                                  strict=True))).fillna("")
+    except SourceError as exc:
+        out["name_sv"] = ""
+        notes.append(f"Swedish names not available from the classification service ({exc})")
+    for column, target in CLASSIFICATION_TARGETS.items():
+        if column == "maakunta":
+            continue
+        try:
+            m = classification_map("kunta", target, year, fetcher=fetcher, url=base)
+        except SourceError as exc:
+            out[column] = out[f"{column}_code"] = ""
+            notes.append(f"kunta -> {target} {year} not available from the classification "
+                         f"service ({exc}); {column.replace('_', ' ')}s left empty")
+            continue
+        out[column] = out["code"].map(dict(zip(m["source_code"], m["target_name"],
+                                               strict=True))).fillna("")
+        out[f"{column}_code"] = out["code"].map(dict(zip(m["source_code"], m["target_code"],
+                                                         strict=True))).fillna("")
+    out["employment_model"] = ""
+    out = out[list(geography.COLUMNS.values())].sort_values("code", ignore_index=True)
+    out.attrs["source"] = f"Statistics Finland classification service, {year}"
+    return out, notes
+
+
 def employment_areas(path: str | Path | None = None) -> pd.DataFrame:
-    """Municipality -> employment area (työllisyysalue) membership.
+    """Read municipality -> employment area (työllisyysalue) membership.
 
     Parameters
     ----------
@@ -366,7 +436,7 @@ def employment_areas(path: str | Path | None = None) -> pd.DataFrame:
 
 
 def county_of_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Municipality -> organiser of health and social services, from a municipality table.
+    """Map municipality -> organiser of health and social services, from a municipality table.
 
     Parameters
     ----------
@@ -387,7 +457,7 @@ def county_of_table(table: pd.DataFrame) -> pd.DataFrame:
 def population_grid(year: int, *, bbox: tuple[float, float, float, float] | None = None,
                     fetcher: Fetcher | None = None, url: str = WFS_URL,
                     page_size: int = PAGE_SIZE) -> gpd.GeoDataFrame:
-    """The 1 km population grid of one year, as published (-1 = suppressed).
+    """Read the 1 km population grid of one year, as published (-1 = suppressed).
 
     Parameters
     ----------

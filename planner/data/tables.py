@@ -53,7 +53,7 @@ class TableFormat:
     separator: str = ""
 
     def describe(self) -> str:
-        """E.g. ``"semicolon-separated Windows-1252 text"`` or ``"XLSX workbook"``."""
+        """Describe the format, e.g. ``"semicolon-separated Windows-1252 text"``."""
         if self.kind == "xlsx":
             return "XLSX workbook"
         name = {";": "semicolon", ",": "comma", "\t": "tab"}.get(self.separator,
@@ -62,14 +62,29 @@ class TableFormat:
 
 
 def _binary_at(data: bytes) -> int | None:
-    """Offset of the first NUL byte (text tables have none), else None."""
+    """Return the offset of the first NUL byte (text tables have none), else None."""
     at = data.find(b"\x00", 0, SNIFF_BYTES)
     return at if at >= 0 else None
 
 
 def read_bytes(path: Path, what: str) -> bytes:
-    """The bytes of ``path``; one line naming it (and ``what`` it is) when it cannot be
-    read.
+    """Return the bytes of ``path``; one line naming it when it cannot be read.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    what : str
+        What it is (``"the scenario"``), for the message.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    InputError
+        ``<path>: cannot read <what> (<reason>); check the path``.
     """
     try:
         return path.read_bytes()
@@ -79,7 +94,7 @@ def read_bytes(path: Path, what: str) -> bytes:
 
 
 def decode_text(path: Path, data: bytes, what: str) -> tuple[str, str]:
-    """Text of a file read as UTF-8 (BOM or not), else Windows-1252.
+    """Decode a file's text as UTF-8 (BOM or not), else Windows-1252.
 
     Parameters
     ----------
@@ -122,7 +137,7 @@ def decode_text(path: Path, data: bytes, what: str) -> tuple[str, str]:
 
 
 def _separator(text: str) -> str:
-    """The separator of the header line: the one that occurs most outside quotes."""
+    """Return the separator of the header line: the one that occurs most outside quotes."""
     header = next((line for line in text.splitlines() if line.strip()), "")
     unquoted = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
     counts = {sep: unquoted.count(sep) for sep in SEPARATORS}
@@ -131,7 +146,7 @@ def _separator(text: str) -> str:
 
 
 def _records(path: Path, text: str, fmt: TableFormat) -> list[list[str]]:
-    """The rows of a CSV text, checked for a cut-off end and rows of the wrong width."""
+    """Return the rows of a CSV text, checked for a cut-off end and rows of the wrong width."""
     try:
         rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=fmt.separator,
                                       strict=True) if any(c.strip() for c in r)]
@@ -228,7 +243,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Numbers from text cells with decimal commas, spaces and no-break spaces tolerated.
+    """Parse numbers of text cells, decimal commas, spaces and no-break spaces tolerated.
 
     Parameters
     ----------

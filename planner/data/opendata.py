@@ -1,13 +1,16 @@
-"""Build a :class:`planner.region.Region` from a :class:`~planner.data.spec.RegionSpec`.
+"""Finnish open data and the planner's own files: a real region from a region spec.
+
+:func:`build_region` makes a :class:`planner.region.Region` of a
+:class:`~planner.data.spec.RegionSpec` (callers use :func:`planner.data.load_region`).
 
 Boundaries, counties and the population grid come from Statistics Finland, service points
 from the service catalogue (PTV) and the planner's own files, host sites from OSM and own
 files, networks from a local ``.osm.pbf`` or an osmnx download. Every download goes through
-the disk cache; ``offline=True`` uses only the cache. The returned region carries, besides
-its fields, ``from_cache`` (True when any payload came from the cache), ``notes`` (what was
-assumed or left out), ``geography`` (municipalities per county and per employment area,
-population per area: :func:`planner.data.geography.summary_lines`) and ``sources`` (one
-dict per payload: url, fetch time, licence).
+the disk cache; ``offline=True`` uses only the cache. The returned region's ``from_cache``
+(True when any payload came from the cache), ``notes`` (what was assumed or left out),
+``geography`` (municipalities per county and per employment area, population per area:
+:func:`planner.data.geography.summary_lines`) and ``sources`` (one dict per payload: url,
+fetch time, licence) are filled.
 """
 
 from __future__ import annotations
@@ -22,11 +25,10 @@ from shapely.geometry.base import BaseGeometry
 from planner import network
 from planner.data import files, geography, osm, ptv, statfin
 from planner.data.cache import Fetcher
-from planner.data.demo import SITE_DEFAULTS
+from planner.data.sites import existing_sites, merge_sites
 from planner.data.spec import PlannerFile, RegionSpec
-from planner.hosts import default_agreement
 from planner.region import Region
-from planner.schema import CRS, OFFICE_KINDS, SITE_COLUMNS
+from planner.schema import CRS
 
 #: Margin (m) around the generalised municipal boundaries within which OSM sites are kept.
 COAST_MARGIN_M = 1000.0
@@ -81,7 +83,7 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
     if spec.demand is not None:
         demand, rep = _read(spec.demand, "demand")
         notes += rep.lines()
-        demand = _fill_areas(demand, munis, county_of, employment_of)
+        demand = geography.fill_areas(demand, munis, county_of, employment_of)
         attribution.append(f"Demand: own file {spec.demand.path.name}")
     else:
         grid = statfin.population_grid(spec.population_year, bbox=bbox, fetcher=f, url=wfs)
@@ -115,11 +117,11 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
 
 
 def _geography(spec: RegionSpec, f: Fetcher, notes: list[str]) -> pd.DataFrame:
-    """The municipality table: own, shipped, or from the classification service."""
+    """Return the municipality table: own, shipped, or from the classification service."""
     table = geography.load_table(spec.municipality_table)
     if spec.geography == "classifications":
         shipped = table
-        table, cls_notes = geography.from_classifications(
+        table, cls_notes = statfin.from_classifications(
             spec.year, fetcher=f, url=spec.sources.statfin_classifications)
         notes += cls_notes
         diff = geography.differences(table, shipped)
@@ -134,7 +136,7 @@ def _geography(spec: RegionSpec, f: Fetcher, notes: list[str]) -> pd.DataFrame:
 
 def _service_points(spec: RegionSpec, f: Fetcher, munis: gpd.GeoDataFrame, notes: list[str],
                     attribution: list[str]) -> gpd.GeoDataFrame:
-    """PTV service locations in the region, then the own files' points."""
+    """Return the PTV service locations in the region, then the own files' points."""
     outline = munis.union_all()
     frames = []
     for org in spec.ptv:
@@ -157,7 +159,7 @@ def _service_points(spec: RegionSpec, f: Fetcher, munis: gpd.GeoDataFrame, notes
 
 def _sites(spec: RegionSpec, f: Fetcher, points: gpd.GeoDataFrame, near: BaseGeometry,
            notes: list[str], attribution: list[str]) -> gpd.GeoDataFrame:
-    """Existing points that can host, OSM host POIs near the region, own sites files."""
+    """Return the sites: existing points that can host, OSM host POIs nearby, own sites files."""
     frames = [existing_sites(points)]
     if spec.osm_sites:
         if spec.osm_pbf is not None:
@@ -170,12 +172,12 @@ def _sites(spec: RegionSpec, f: Fetcher, points: gpd.GeoDataFrame, near: BaseGeo
         notes += rep.lines()
         frames.append(s)
         attribution.append(f"Sites: own file {sf.path.name}")
-    return _merge_sites(frames)
+    return merge_sites(frames)
 
 
 def _graphs(spec: RegionSpec, f: Fetcher, near: BaseGeometry, notes: list[str],
             attribution: list[str]) -> dict[str, nx.MultiDiGraph]:
-    """One network per mode from the local extract, else downloaded (and cached)."""
+    """Build one network per mode from the local extract, else downloaded (and cached)."""
     graphs = {}
     if spec.network == "none":
         notes.append("no street network built (network: none); travel times need the "
@@ -199,7 +201,7 @@ def _pbf_attribution(path: Path) -> str:
 
 
 def _in_region(pts: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, outline: object) -> pd.Series:
-    """Points of the chosen municipalities: by PTV municipality code, else by location."""
+    """Tell the points of the chosen municipalities: by PTV municipality code, else location."""
     if len(pts) == 0:
         return pd.Series([], dtype=bool)
     code = pts["municipality_code"].fillna("").astype(str)
@@ -210,62 +212,3 @@ def _in_region(pts: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, outline: object) 
 def _read(pf: PlannerFile, layer: files.Layer
           ) -> tuple[gpd.GeoDataFrame, files.ImportReport]:
     return files.read_layer(pf.path, layer, crs=pf.crs, sheet=pf.sheet, gpkg_layer=pf.layer)
-
-
-def _fill_areas(demand: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, county_of: pd.DataFrame,
-                employment_of: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Fill empty municipality/county/employment-area cells of own demand points by location."""
-    pos = gpd.sjoin(demand[["geometry"]], munis[["code", "name", "geometry"]], how="left",
-                    predicate="within")
-    pos = pos[~pos.index.duplicated()]
-    lookups = {"municipality": pos["name"],
-               "county": pos["code"].map(dict(zip(county_of["municipality_code"],
-                                                  county_of["county"], strict=True))),
-               "employment_area": pos["code"].map(dict(zip(
-                   employment_of["municipality_code"], employment_of["employment_area"],
-                   strict=True)))}
-    out = demand.copy()
-    for col, values in lookups.items():
-        empty = out[col].fillna("").astype(str) == ""
-        out.loc[empty, col] = values[empty].fillna("").astype(str)
-    return out
-
-
-def existing_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Every existing office or point that can host, as a candidate site.
-
-    Parameters
-    ----------
-    points : geopandas.GeoDataFrame
-        Service points (``planner.schema.SERVICE_POINT_COLUMNS``).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``planner.schema.SITE_COLUMNS``; ``existing_point_id`` links back to the point, rent
-        and fit-out from :data:`planner.data.demo.SITE_DEFAULTS` by kind, ``host_agreement``
-        ``yes`` (the organisation's own premises, :func:`planner.hosts.default_agreement`).
-    """
-    keep = points[points["can_host"].astype(bool) | points["kind"].isin(OFFICE_KINDS)]
-    defaults = pd.DataFrame([SITE_DEFAULTS.get(k, SITE_DEFAULTS["office"])
-                             for k in keep["kind"]],
-                            columns=["_spare", "rent_eur_m2_year", "fitout_eur"])
-    out = gpd.GeoDataFrame({
-        "site_id": keep["point_id"].to_numpy(), "name": keep["name"].to_numpy(),
-        "kind": keep["kind"].to_numpy(), "host_org": keep["organisation"].to_numpy(),
-        "host_agreement": default_agreement(existing=True),
-        "spare_desks": keep["spare_desks"].astype(int).to_numpy(),
-        "rent_eur_m2_year": defaults["rent_eur_m2_year"].to_numpy(),
-        "fitout_eur": defaults["fitout_eur"].to_numpy(),
-        "existing_point_id": keep["point_id"].to_numpy(), "source": keep["source"].to_numpy(),
-    }, geometry=keep.geometry.to_numpy(), crs=CRS)
-    return out
-
-
-def _merge_sites(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    frames = [fr[[*SITE_COLUMNS, "geometry"]] for fr in frames if len(fr)]
-    if not frames:
-        return gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS}, geometry=[], crs=CRS)
-    out = pd.concat(frames, ignore_index=True)
-    out = out[~out["site_id"].duplicated()].reset_index(drop=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=CRS)
