@@ -37,7 +37,7 @@ import pyrosm
 
 from planner import network
 from planner._paths import DATA_DIR
-from planner.data import demo
+from planner.data import demo, load_region
 from planner.data.osm import pbf_to_xml
 from planner.network.reference import osmnx_route_m, random_point_pairs
 from planner.schema import CRS, OFFICE_KINDS
@@ -123,7 +123,7 @@ def access_rows(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
     """Return the share of residents within 10 and 15 minutes' walk of their offices."""
     points = demo.demo_service_points()
     offices = points[points["kind"].isin(OFFICE_KINDS)]
-    demand = demo.demo_demand()
+    demand = load_region("demo:helsinki", modes=("walk",)).demand  # the demo's residents
     people = demand["population"].to_numpy()
     rows = []
     for org, sites in offices.groupby("organisation", sort=True):

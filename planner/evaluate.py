@@ -24,6 +24,7 @@ from planner.plan import ASSIGNMENT_COLUMNS, Plan
 from planner.pricing import price_decisions
 from planner.problem import Problem, expand_standards
 from planner.region import Region
+from planner.schema import IN_PERSON_MODES, MODES
 
 KPI_COLUMNS = (
     "standard", "residents", "residents_within_standard", "share_within_standard",
@@ -121,7 +122,7 @@ def assign_nearest(plan: Plan, problem: Problem) -> pd.DataFrame:
     for oi, org in enumerate(problem.orgs):
         d = dec[dec["organisation"] == org]
         ip_site, ip_min = _nearest(
-            problem, set(d.loc[d["mode"].isin(["office", "shared", "popup"]), "_site"]))
+            problem, set(d.loc[d["mode"].isin(IN_PERSON_MODES), "_site"]))
         rm_site, rm_min = _nearest(problem, set(d.loc[d["mode"] == "remote", "_site"]))
         v = np.asarray(problem.visits[:, oi], dtype=float)
         r = np.asarray(problem.remote_share[:, oi], dtype=float)
@@ -219,7 +220,7 @@ def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
             "annual_cost_eur": float(d["annual_cost_eur"].sum()),
             "travel_value_eur": float(vot * (moved["visits"] * moved["minutes"]).sum()),
         }
-        for mode in ("office", "shared", "popup", "remote"):
+        for mode in MODES:
             row[f"sites_{mode}"] = int((d["mode"] == mode).sum())
         row["share_within_standard"] = (row["residents_within_standard"] / row["residents"]
                                         if row["residents"] else np.nan)
@@ -231,7 +232,7 @@ def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
     total["standard"] = ""
     total["residents"] = float(pop.sum())
     open_ = plan.open_decisions()
-    for mode in ("office", "shared", "popup", "remote"):
+    for mode in MODES:
         total[f"sites_{mode}"] = int(open_.loc[open_["mode"] == mode, "site_id"].nunique())
     rows["all"] = total
     out = pd.DataFrame.from_dict(rows, orient="index")[list(KPI_COLUMNS)]
@@ -518,7 +519,7 @@ def plan_isochrones(plan: Plan, problem: Problem, minutes: Sequence[float], *,
     cols = ["site_id", "site_name", "minutes", "geometry"]
     crs = problem.sites.crs
     dec = plan.open_decisions()
-    dec = dec[dec["mode"].isin(["office", "shared", "popup"])].drop_duplicates("site_id")
+    dec = dec[dec["mode"].isin(IN_PERSON_MODES)].drop_duplicates("site_id")
     limits = sorted({float(x) for x in minutes})
     rows: list[dict[str, Any]] = []
     if method == "network":

@@ -30,11 +30,10 @@ import pandas as pd
 from planner import costs
 from planner.plan import DECISION_COLUMNS
 from planner.problem import Problem
-from planner.schema import CRS
+from planner.schema import CRS, IN_PERSON_MODES
 
 #: A choice: (site position, organisation, mode, days per month, action).
 Choice = tuple[int, str, str, int, str]
-_IN_PERSON = ("office", "shared", "popup")
 
 
 @dataclass
@@ -66,7 +65,7 @@ def shared_offices(choices: Iterable[Choice]) -> set[tuple[int, str]]:
     at: dict[int, set[str]] = {}
     rows = list(choices)
     for site, org, mode, _, _ in rows:
-        if mode in _IN_PERSON:
+        if mode in IN_PERSON_MODES:
             at.setdefault(site, set()).add(org)
     return {(site, org) for site, org, mode, _, _ in rows
             if mode in ("office", "shared") and len(at.get(site, ()) - {org}) > 0}

@@ -18,6 +18,8 @@ AGE_GROUPS = ("age_0_14", "age_15_64", "age_65_")
 #: How an organisation serves at a site: its own office, shared premises (an office at a site
 #: where two or more organisations serve in person), a pop-up, a remote service point.
 MODES = ("office", "shared", "popup", "remote")
+#: The modes that serve residents in person (every mode but remote service).
+IN_PERSON_MODES = MODES[:3]
 #: The modes of a plan's decisions: the service modes, and an office that closes.
 DECISION_MODES = (*MODES, "closed")
 #: How residents travel (the scenario's ``travel.mode``, a region spec's ``modes``).

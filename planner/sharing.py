@@ -38,6 +38,7 @@ from planner import games
 from planner.costs import COST_LINES, with_cost_lines
 from planner.pricing import saving_offices, saving_rank
 from planner.problem import Problem
+from planner.schema import IN_PERSON_MODES
 
 #: Keys of a split, in report order.
 SPLIT_METHODS = ("floor_area", "desk_days", "visits", "equal", "shapley", "nucleolus")
@@ -52,7 +53,6 @@ AGREEMENT_COLUMNS = (
 #: Columns of :func:`budgets`.
 BUDGET_COLUMNS = ("organisation", "today_eur", "lines_eur", "fees_paid_eur",
                   "fees_received_eur", "fitout_moved_eur", "budget_eur", "change_eur")
-_IN_PERSON = ("office", "shared", "popup")
 
 
 @dataclass
@@ -284,7 +284,7 @@ def shared_sites(decisions: pd.DataFrame, problem: Problem) -> list[Site]:
     sites = problem.sites.reset_index(drop=True)
     pos = {str(s): i for i, s in enumerate(sites["site_id"].astype(str))}
     own = {(str(e.org), int(e.site)): e for e in with_cost_lines(problem.existing).itertuples()}
-    d = decisions[decisions["mode"].isin(list(_IN_PERSON))]
+    d = decisions[decisions["mode"].isin(list(IN_PERSON_MODES))]
     out = []
     for sid, g in d.groupby(d["site_id"].astype(str), sort=True):
         s = pos.get(sid)
