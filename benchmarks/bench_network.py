@@ -53,6 +53,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from planner import network
 from planner.data.demo import demo_graph
+from planner.network import kernel
 from planner.network.contract import contract_cached
 
 REPEAT = 3
@@ -286,6 +287,9 @@ def main() -> int:
     head = ["graph", "nodes", "sites x points", "cut-off min", "pairs", "scipy limit s",
             "igraph s", "CCH prep s", "CCH s", "networkx s", "prep s", "ours s",
             "vs scipy limit", "identical"]
+    jit_s = kernel.compile_kernel()  # numba: compiled once, then loaded from its cache
+    print(f"ours: numba kernel compiled or loaded in {jit_s:.2f} s (not in any time below); "
+          f"{kernel.threads()} thread(s)")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     all_ok = True

@@ -33,7 +33,9 @@ import scipy.sparse as sp
 from numba import njit
 
 #: Sources per unit of work handed to a thread.
-BLOCK = 4
+BLOCK = 2
+#: Below this many edge visits at most (edges x sources) the searches run on one thread.
+SMALL_WORK = 1_000_000
 #: Fewest buckets a search may have to step through over the limit (or the heaviest edge).
 _STEPS = 2.0**16
 
@@ -199,6 +201,11 @@ def threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _pool_size(n_edges: int, n_seeds: int) -> int:
+    """Entries of a search's first pool: enough unless a node is scanned twice."""
+    return n_edges + n_seeds + 1
+
+
 def _csr_parts(graph: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     indptr = np.asarray(graph.indptr, dtype=np.int64)
     indices = np.asarray(graph.indices, dtype=np.int32)
@@ -231,7 +238,7 @@ def bounded_times(graph: sp.csr_array, seeds: tuple[np.ndarray, np.ndarray],
     limit : float
         Pairs slower than this are left out.
     n_threads : int, optional
-        Worker threads (default: the usable cores).
+        Worker threads (default: the usable cores, one for a small problem).
 
     Returns
     -------
@@ -255,7 +262,7 @@ def bounded_times(graph: sp.csr_array, seeds: tuple[np.ndarray, np.ndarray],
     order = iter(range(len(starts)))
 
     def work() -> None:
-        size = parts[1].size + s_node.shape[1] + 1
+        size = _pool_size(parts[1].size, s_node.shape[1])
         state = (np.full(n, np.inf), np.full(ring, -1, dtype=np.int32),
                  (np.empty(size, dtype=np.int32), np.empty(size),
                   np.empty(size, dtype=np.int32)))
@@ -270,7 +277,9 @@ def bounded_times(graph: sp.csr_array, seeds: tuple[np.ndarray, np.ndarray],
             state = (state[0], state[1], pool)
             results[b] = tuple(res)
 
-    workers = max(1, min(n_threads or threads(), len(starts)))
+    if n_threads is None:
+        n_threads = 1 if parts[1].size * s_node.shape[0] < SMALL_WORK else threads()
+    workers = max(1, min(n_threads, len(starts)))
     if workers == 1:
         work()
     else:

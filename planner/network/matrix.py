@@ -33,7 +33,7 @@ _RADIUS_SLACK = 1e-9
 
 
 def empty_table() -> pd.DataFrame:
-    """A long travel-time table with no rows (columns origin, destination, minutes)."""
+    """Return a long travel-time table with no rows (columns origin, destination, minutes)."""
     return pd.DataFrame({"origin": pd.Series(dtype=np.int64),
                          "destination": pd.Series(dtype=np.int64),
                          "minutes": pd.Series(dtype=float)})
@@ -207,6 +207,8 @@ def _block(graph: sp.csr_array, rows: np.ndarray, node: np.ndarray, off: np.ndar
     a virtual source linked to them). Either way the sums are those of the former scipy
     blocks, operation for operation.
     """
+    from planner.network.kernel import bounded_times  # numba loads on the first search
+
     if node.shape[1] == 1:
         post = off[:, 0]
         init = np.zeros_like(off)
@@ -354,7 +356,7 @@ def access_summary(snapped: Snapped) -> dict[str, float]:
 
 
 def to_sparse(table: pd.DataFrame, n_origins: int, n_destinations: int) -> sp.csr_array:
-    """A long travel-time table as a sparse ``(origins, destinations)`` matrix of minutes.
+    """Turn a long travel-time table into a sparse ``(origins, destinations)`` matrix.
 
     Absent entries are pairs beyond the cut-off or unreachable; a stored ``0.0`` is a real
     zero time (the same place), kept as an explicit entry.
