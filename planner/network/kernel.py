@@ -27,6 +27,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -206,16 +207,52 @@ def _pool_size(n_edges: int, n_seeds: int) -> int:
     return n_edges + n_seeds + 1
 
 
-def _csr_parts(graph: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Searchable:
+    """A graph ready for :func:`bounded_times`: its CSR arrays and bucket layout.
+
+    Attributes
+    ----------
+    parts : tuple of numpy.ndarray
+        ``indptr`` (int64), ``indices`` (int32) and ``data`` (float64).
+    n : int
+        Number of nodes.
+    inv : float
+        One over the bucket width.
+    ring : int
+        Number of bucket slots.
+    """
+
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray]
+    n: int
+    inv: float
+    ring: int
+
+
+def prepare(graph: sp.csr_array, limit: float) -> Searchable:
+    """Check a graph and lay out its buckets for searches up to ``limit``.
+
+    Parameters
+    ----------
+    graph : scipy.sparse.csr_array
+        Non-negative edge weights (explicit zeros are edges).
+    limit : float
+        The largest search radius that will be asked (may be infinite).
+
+    Returns
+    -------
+    Searchable
+    """
     indptr = np.asarray(graph.indptr, dtype=np.int64)
     indices = np.asarray(graph.indices, dtype=np.int32)
     data = np.asarray(graph.data, dtype=np.float64)
     if data.size and np.nanmin(data) < 0:
         raise ValueError("the graph has negative edge weights")
-    return indptr, indices, data
+    inv, ring = bucket_width(data, limit)
+    return Searchable((indptr, indices, data), graph.shape[0], inv, ring)
 
 
-def bounded_times(graph: sp.csr_array, seeds: tuple[np.ndarray, np.ndarray],
+def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.ndarray],
                   radius: np.ndarray, post: np.ndarray,
                   targets: tuple[np.ndarray, np.ndarray], limit: float,
                   n_threads: int | None = None) -> Pairs:
@@ -223,8 +260,9 @@ def bounded_times(graph: sp.csr_array, seeds: tuple[np.ndarray, np.ndarray],
 
     Parameters
     ----------
-    graph : scipy.sparse.csr_array
-        Non-negative edge weights (explicit zeros are edges).
+    graph : scipy.sparse.csr_array or Searchable
+        Non-negative edge weights, or the same prepared by :func:`prepare` for radii up to
+        the largest in ``radius``.
     seeds : tuple of numpy.ndarray
         ``(sources, k)`` seed nodes of each source (``-1`` = none) and their start
         distances; seeds farther than the radius, or infinite, are left out.
@@ -245,17 +283,15 @@ def bounded_times(graph: sp.csr_array, seeds: tuple[np.ndarray, np.ndarray],
     i, j, value : numpy.ndarray
         Source and target positions and the time, sorted by ``i`` then ``j``.
     """
-    parts = _csr_parts(graph)
-    n = graph.shape[0]
     s_node = np.ascontiguousarray(seeds[0], dtype=np.int64)
     s_init = np.ascontiguousarray(seeds[1], dtype=np.float64)
     s_radius = np.ascontiguousarray(radius, dtype=np.float64)
     s_post = np.ascontiguousarray(post, dtype=np.float64)
     t_node = np.ascontiguousarray(targets[0], dtype=np.int64)
     t_off = np.ascontiguousarray(targets[1], dtype=np.float64)
-    finite = s_radius[np.isfinite(s_radius)]
-    inv, ring = bucket_width(parts[2], float(finite.max()) if len(finite) == len(s_radius)
-                             and len(finite) else np.inf)
+    if not isinstance(graph, Searchable):
+        graph = prepare(graph, float(s_radius.max()) if len(s_radius) else np.inf)
+    parts = graph.parts
     starts = range(0, s_node.shape[0], BLOCK)
     results: list[tuple] = [()] * len(starts)
     lock = threading.Lock()
@@ -263,7 +299,7 @@ def bounded_times(graph: sp.csr_array, seeds: tuple[np.ndarray, np.ndarray],
 
     def work() -> None:
         size = _pool_size(parts[1].size, s_node.shape[1])
-        state = (np.full(n, np.inf), np.full(ring, -1, dtype=np.int32),
+        state = (np.full(graph.n, np.inf), np.full(graph.ring, -1, dtype=np.int32),
                  (np.empty(size, dtype=np.int32), np.empty(size),
                   np.empty(size, dtype=np.int32)))
         while True:
@@ -273,7 +309,7 @@ def bounded_times(graph: sp.csr_array, seeds: tuple[np.ndarray, np.ndarray],
                 return
             sl = slice(starts[b], starts[b] + BLOCK)
             *res, pool = _block(parts, (s_node[sl], s_init[sl], s_radius[sl], s_post[sl]),
-                                t_node, t_off, float(limit), inv, state)
+                                t_node, t_off, float(limit), graph.inv, state)
             state = (state[0], state[1], pool)
             results[b] = tuple(res)
 

@@ -14,6 +14,8 @@ components, one-way streets) or slower than the cut-off.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -25,6 +27,9 @@ from planner.network.contract import contract_cached
 from planner.network.graph import graph_to_csr
 from planner.network.snap import Snapped, edge_share, snap_points, snap_targets
 from planner.network.speeds import WALK_SPEED_KMH
+
+if TYPE_CHECKING:
+    from planner.network.kernel import Searchable
 
 #: Memory budget (bytes) of one chunk's results at worst (every pair within the limit).
 CHUNK_BYTES = 256 * 2**20
@@ -137,9 +142,10 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
         s_node, s_off = _used_columns(s_node, s_off)
         t_node, t_off = _used_columns(t_node, t_off)
         size = _chunk_size(len(tgt_ok), chunk_bytes)
+        ready = _searchable(graph, limit)
         for start in range(0, len(src_ok), size):
             sl = slice(start, start + size)
-            parts.append(_block(graph, src_ok[sl], s_node[sl], s_off[sl], tgt_ok, t_node,
+            parts.append(_block(ready, src_ok[sl], s_node[sl], s_off[sl], tgt_ok, t_node,
                                 t_off, limit))
     si = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
     ti = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=np.int64)
@@ -148,8 +154,7 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
         si, ti, val = _merge_min(si, ti, val, *extra, limit)
     i, j = (si, ti) if forward else (ti, si)
     i, j, val = _same_edge(origins, destinations, i, j, val, limit)
-    di, dj = np.diff(i), np.diff(j)
-    if ((di > 0) | ((di == 0) & (dj > 0))).all():  # forward blocks come out sorted
+    if forward:  # the chunks come out sorted, and _merge_min keeps them so
         return i, j, val
     order = np.lexsort((j, i))
     return i[order], j[order], val[order]
@@ -197,7 +202,14 @@ def _merge_min(i: np.ndarray, j: np.ndarray, v: np.ndarray, ei: np.ndarray, ej: 
     return i, j, v
 
 
-def _block(graph: sp.csr_array, rows: np.ndarray, node: np.ndarray, off: np.ndarray,
+def _searchable(graph: sp.csr_array, limit: float) -> Searchable:
+    """Prepare the graph once for every chunk's searches (:func:`kernel.prepare`)."""
+    from planner.network.kernel import prepare  # numba loads on the first search
+
+    return prepare(graph, limit)
+
+
+def _block(graph: Searchable, rows: np.ndarray, node: np.ndarray, off: np.ndarray,
            tgt_ok: np.ndarray, t_node: np.ndarray, t_off: np.ndarray,
            limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One chunk of sources: searches from their entry nodes, the pairs within the limit.
