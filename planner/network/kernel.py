@@ -37,7 +37,7 @@ from numba import njit
 BLOCK = 2
 #: Below this many edge visits at most (edges x sources) the searches run on one thread.
 SMALL_WORK = 1_000_000
-#: Fewest buckets a search may have to step through over the limit (or the heaviest edge).
+#: At most this many buckets span the limit, or the heaviest edge.
 _STEPS = 2.0**16
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
