@@ -147,9 +147,7 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
             sl = slice(start, start + size)
             parts.append(_block(ready, src_ok[sl], s_node[sl], s_off[sl], tgt_ok, t_node,
                                 t_off, limit))
-    si = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
-    ti = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=np.int64)
-    val = np.concatenate([p[2] for p in parts]) if parts else np.empty(0)
+    si, ti, val = _joined(parts)
     if extra is not None and len(extra[0]):
         si, ti, val = _merge_min(si, ti, val, *extra, limit)
     i, j = (si, ti) if forward else (ti, si)
@@ -158,6 +156,16 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
         return i, j, val
     order = np.lexsort((j, i))
     return i[order], j[order], val[order]
+
+
+def _joined(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join the chunks' pairs one after the other (no copy for a single chunk)."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
 def _used_columns(node: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -233,7 +241,9 @@ def _block(graph: Searchable, rows: np.ndarray, node: np.ndarray, off: np.ndarra
         init = off
         radius = np.full(len(node), float(limit))
     i, j, v = bounded_times(graph, (node, init), radius, post, (t_node, t_off), limit)
-    return rows[i], tgt_ok[j], v
+    if len(tgt_ok) and tgt_ok[-1] != len(tgt_ok) - 1:  # some targets are not on the network
+        j = tgt_ok[j]
+    return rows[i], j, v
 
 
 def _same_edge(origins: Snapped, destinations: Snapped, i: np.ndarray, j: np.ndarray,
