@@ -13,7 +13,10 @@ computed
   ``CCHOneToMany`` with the points pinned as targets; integer weights, no cut-off);
 - on graphs up to 250,000 nodes, by the per-source networkx loop osmnx users write
   (``nx.single_source_dijkstra_path_length`` with the cut-off);
-- by ours, :func:`planner.network.node_times`.
+- by ours, :func:`planner.network.node_times` (the numba kernel of
+  :mod:`planner.network.kernel`, on as many threads as the process has cores; scipy and the
+  peers run on one). The kernel is compiled, or loaded from numba's cache, once before any
+  timing; the time that takes is printed above the table.
 
 Install the peers with ``pip install -e ".[bench]"``; a missing one shows ``n/a``. Edge
 weights are whole milliseconds (rounded once, the same matrix for every method), so that
@@ -22,7 +25,7 @@ pair sits on the cut-off by a rounding error; results must then agree pair for p
 1e-6 s, else the script exits 1.
 
 Preparation is timed apart ("prep" columns): ours converts nothing (CSR in) but contracts
-degree-2 chains once; CCH computes a nested-dissection order (inertial flow), builds the
+degree-2 chains once (or finds none to contract); CCH computes a nested-dissection order (inertial flow), builds the
 hierarchy and customises the metric. Query times are the best of ``--repeat`` runs (one if
 a run takes over 10 s). Where a peer would take minutes, it is timed on the first
 ``--subset`` sites and extrapolated linearly (marked "from N"); its pairs are compared on
@@ -33,7 +36,7 @@ nodes (100 m blocks, 30 km/h streets and 50 km/h every tenth, a tenth one-way) a
 ``--big``\ :sup:`2` (default 1,000,000 nodes); cut-offs 15 and 30 minutes; and one
 national-size query on the big grid (``--national-sites`` x ``--national-points``, 30 min).
 
-Usage::
+Usage (from the repository, with ``PYTHONPATH=.`` if the checkout is not the installed one)::
 
     python benchmarks/bench_network.py [--grid 450] [--big 1000] [--sites 200]
         [--points 20000] [--national-sites 2000] [--national-points 200000] [--quick]
@@ -54,6 +57,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from planner import network
 from planner.data.demo import demo_graph
+from planner.network import kernel
 from planner.network.contract import contract_cached
 
 REPEAT = 3
@@ -308,6 +312,9 @@ def main() -> int:
     head = ["graph", "nodes", "sites x points", "cut-off min", "pairs", "scipy limit s",
             "igraph s", "CCH prep s", "CCH s", "networkx s", "prep s", "ours s",
             "vs scipy limit", "identical"]
+    jit_s = kernel.compile_kernel()  # numba: compiled once, then loaded from its cache
+    print(f"ours: numba kernel compiled or loaded in {jit_s:.2f} s (not in any time below); "
+          f"{kernel.threads()} thread(s)")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     all_ok = True

@@ -1,10 +1,12 @@
 """Travel-time matrices: one-to-many and many-to-many with a cut-off.
 
-The engine runs scipy's Dijkstra (``scipy.sparse.csgraph.dijkstra`` with ``indices=`` and
-``limit=``) from the smaller side of the problem: from the origins over the graph, or from the
-destinations over the reversed graph. Sources go in chunks sized so that the dense
-``(chunk, nodes)`` distance block stays under a memory budget, and each block is reduced at
-once to the pairs within the cut-off. No Python loop runs over origins or destinations.
+The engine (:func:`planner.network.kernel.bounded_times`, compiled with numba) searches from
+the smaller side of the problem: from the origins over the graph, or from the destinations
+over the reversed graph. Each search reaches only the nodes within the cut-off and reads the
+targets off its distances, on as many threads as there are cores; the times equal those of
+``scipy.sparse.csgraph.dijkstra(indices=..., limit=...)`` bit for bit. Sources go in chunks
+sized so that the results of a chunk at worst (every pair) stay under a memory budget. No
+Python loop runs over origins or destinations.
 
 Times are absent, never zero, for pairs that are not connected (other strongly connected
 components, one-way streets) or slower than the cut-off.
@@ -12,12 +14,13 @@ components, one-way streets) or slower than the cut-off.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
 from planner.errors import InputError
 from planner.network.contract import contract_cached
@@ -25,19 +28,24 @@ from planner.network.graph import graph_to_csr
 from planner.network.snap import Snapped, edge_share, snap_points, snap_targets
 from planner.network.speeds import WALK_SPEED_KMH
 
-#: Memory budget (bytes) of one chunk's dense distance block and gathered times.
+if TYPE_CHECKING:
+    from planner.network.kernel import Searchable
+
+#: Memory budget (bytes) of one chunk's results at worst (every pair within the limit).
 CHUNK_BYTES = 256 * 2**20
+#: Relative slack of a source's search radius over the limit less its offset.
+_RADIUS_SLACK = 1e-9
 
 
 def empty_table() -> pd.DataFrame:
-    """A long travel-time table with no rows (columns origin, destination, minutes)."""
+    """Return a long travel-time table with no rows (columns origin, destination, minutes)."""
     return pd.DataFrame({"origin": pd.Series(dtype=np.int64),
                          "destination": pd.Series(dtype=np.int64),
                          "minutes": pd.Series(dtype=float)})
 
 
-def _chunk_size(n_nodes: int, n_targets: int, chunk_bytes: int) -> int:
-    per_row = 8 * (n_nodes + 3 * max(n_targets, 1))
+def _chunk_size(n_targets: int, chunk_bytes: int) -> int:
+    per_row = 24 * max(n_targets, 1)  # (source, target, time) of every target
     return max(1, int(chunk_bytes // per_row))
 
 
@@ -56,9 +64,9 @@ def node_times(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
     limit : float
         Pairs farther than this are left out (same unit as the weights).
     chunk_bytes : int
-        Memory budget of one Dijkstra block.
+        Memory budget of one chunk of sources (its results if every pair were kept).
     contract_chains : bool
-        Run Dijkstra over junctions only (:mod:`planner.network.contract`) when most nodes
+        Search over junctions only (:mod:`planner.network.contract`) when most nodes
         lie inside degree-2 chains.
 
     Returns
@@ -101,7 +109,7 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
     limit : float
         Pairs slower than this are left out.
     chunk_bytes : int
-        Memory budget of one Dijkstra block.
+        Memory budget of one chunk of sources (see :func:`node_times`).
     contract_chains : bool
         Contract degree-2 chains first when that pays (see :func:`node_times`).
 
@@ -133,23 +141,31 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
             graph = small.mat
         s_node, s_off = _used_columns(s_node, s_off)
         t_node, t_off = _used_columns(t_node, t_off)
-        size = _chunk_size(graph.shape[0], len(tgt_ok) * t_node.shape[1], chunk_bytes)
+        size = _chunk_size(len(tgt_ok), chunk_bytes)
+        ready = _searchable(graph, limit)
         for start in range(0, len(src_ok), size):
             sl = slice(start, start + size)
-            parts.append(_block(graph, src_ok[sl], s_node[sl], s_off[sl], tgt_ok, t_node,
+            parts.append(_block(ready, src_ok[sl], s_node[sl], s_off[sl], tgt_ok, t_node,
                                 t_off, limit))
-    si = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, dtype=np.int64)
-    ti = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=np.int64)
-    val = np.concatenate([p[2] for p in parts]) if parts else np.empty(0)
+    si, ti, val = _joined(parts)
     if extra is not None and len(extra[0]):
         si, ti, val = _merge_min(si, ti, val, *extra, limit)
     i, j = (si, ti) if forward else (ti, si)
     i, j, val = _same_edge(origins, destinations, i, j, val, limit)
-    di, dj = np.diff(i), np.diff(j)
-    if ((di > 0) | ((di == 0) & (dj > 0))).all():  # forward blocks come out sorted
+    if forward:  # the chunks come out sorted, and _merge_min keeps them so
         return i, j, val
     order = np.lexsort((j, i))
     return i[order], j[order], val[order]
+
+
+def _joined(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join the chunks' pairs one after the other (no copy for a single chunk)."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
 def _used_columns(node: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -194,44 +210,40 @@ def _merge_min(i: np.ndarray, j: np.ndarray, v: np.ndarray, ei: np.ndarray, ej: 
     return i, j, v
 
 
-def _block(graph: sp.csr_array, rows: np.ndarray, node: np.ndarray, off: np.ndarray,
+def _searchable(graph: sp.csr_array, limit: float) -> Searchable:
+    """Prepare the graph once for every chunk's searches (:func:`kernel.prepare`)."""
+    from planner.network.kernel import prepare  # numba loads on the first search
+
+    return prepare(graph, limit)
+
+
+def _block(graph: Searchable, rows: np.ndarray, node: np.ndarray, off: np.ndarray,
            tgt_ok: np.ndarray, t_node: np.ndarray, t_off: np.ndarray,
            limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One chunk of sources: Dijkstra from their entry nodes, reduced to pairs in the limit."""
-    net_limit = max(limit - np.min(off), 0.0) if np.isfinite(limit) else np.inf
-    if node.shape[1] == 1:  # one entry node per source: one Dijkstra row each
-        dist = dijkstra(graph, directed=True, indices=node[:, 0], limit=net_limit)
-        total = _to_targets(dist, t_node, t_off)
-        if off[:, 0].any():
-            total += off[:, [0]]
-    else:  # several entry nodes: one virtual node per source, linked to its entries
-        n = graph.shape[0]
-        dist = dijkstra(_with_sources(graph, node, off), directed=True,
-                        indices=n + np.arange(len(node)), limit=limit)
-        total = _to_targets(dist, t_node, t_off)
-    r, c = np.nonzero(total <= limit)
-    return rows[r], tgt_ok[c], total[r, c]
+    """One chunk of sources: searches from their entry nodes, the pairs within the limit.
 
+    With one entry node per source the search starts at 0 and the source's offset is
+    added to its times afterwards; with several, each entry starts at its offset (as from
+    a virtual source linked to them). Either way the sums are those of the former scipy
+    blocks, operation for operation.
+    """
+    from planner.network.kernel import bounded_times  # numba loads on the first search
 
-def _with_sources(graph: sp.csr_array, node: np.ndarray, off: np.ndarray) -> sp.csr_array:
-    """The graph with one extra node per source and arcs to its entry nodes at ``off``."""
-    n, m = graph.shape[0], len(node)
-    ok = (node >= 0) & np.isfinite(off)
-    counts = ok.sum(axis=1)
-    indptr = np.r_[graph.indptr, graph.indptr[-1] + np.cumsum(counts)]
-    indices = np.r_[graph.indices, node[ok]]
-    data = np.r_[graph.data, off[ok]]
-    return sp.csr_array((data, indices, indptr), shape=(n + m, n + m))
-
-
-def _to_targets(dist: np.ndarray, t_node: np.ndarray, t_off: np.ndarray) -> np.ndarray:
-    """Best time from each Dijkstra row to each target through the target's entry nodes."""
-    total = dist[:, np.maximum(t_node[:, 0], 0)]
-    if t_off[:, 0].any():
-        total += t_off[:, 0]
-    for k in range(1, t_node.shape[1]):
-        np.minimum(total, dist[:, np.maximum(t_node[:, k], 0)] + t_off[:, k], out=total)
-    return total
+    if node.shape[1] == 1:
+        post = off[:, 0]
+        init = np.zeros_like(off)
+        if np.isfinite(limit):  # a hair over what the offset leaves, never short of it
+            radius = np.maximum(limit - post, 0.0) + _RADIUS_SLACK * max(abs(limit), 1.0)
+        else:
+            radius = np.full(len(node), np.inf)
+    else:
+        post = np.zeros(len(node))
+        init = off
+        radius = np.full(len(node), float(limit))
+    i, j, v = bounded_times(graph, (node, init), radius, post, (t_node, t_off), limit)
+    if len(tgt_ok) and tgt_ok[-1] != len(tgt_ok) - 1:  # some targets are not on the network
+        j = tgt_ok[j]
+    return rows[i], j, v
 
 
 def _same_edge(origins: Snapped, destinations: Snapped, i: np.ndarray, j: np.ndarray,
@@ -284,9 +296,9 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
     cache_dir : str or path-like, optional
         Folder of a Parquet cache keyed by the graph, the points and these parameters.
     chunk_bytes : int
-        Memory budget of one Dijkstra block (bytes).
+        Memory budget of one chunk of sources (bytes; see :func:`node_times`).
     contract_chains : bool
-        Run Dijkstra over junctions only when most nodes lie inside degree-2 chains (same
+        Search over junctions only when most nodes lie inside degree-2 chains (same
         times up to rounding below 1e-9 s).
     component : {"largest", "any"}
         Snap points to the largest strongly connected component only (default; see
@@ -366,7 +378,7 @@ def access_summary(snapped: Snapped) -> dict[str, float]:
 
 
 def to_sparse(table: pd.DataFrame, n_origins: int, n_destinations: int) -> sp.csr_array:
-    """A long travel-time table as a sparse ``(origins, destinations)`` matrix of minutes.
+    """Turn a long travel-time table into a sparse ``(origins, destinations)`` matrix.
 
     Absent entries are pairs beyond the cut-off or unreachable; a stored ``0.0`` is a real
     zero time (the same place), kept as an explicit entry.

@@ -1,0 +1,339 @@
+"""A bounded many-to-many shortest-path search, compiled with numba.
+
+scipy's ``dijkstra(indices=..., limit=...)`` prunes its search at the cut-off, but it pays
+for the whole graph once per source (its node array and the dense ``(sources, nodes)``
+result are initialised in full), keeps its queue in a Fibonacci heap, and hands back a
+dense row of which only the target columns are read. This kernel searches from each
+source with a bucket queue (buckets as wide as the lightest edge, so that a node is
+usually scanned once), reaches only nodes within the cut-off (as scipy does), resets only
+the nodes it touched, and reads the targets straight off its own distance array. Sources
+run on threads, each with its own work arrays (the kernel releases the GIL).
+
+The distances are scipy's, bit for bit. Both compute, for every node, the least over its
+paths of the sum of the weights added from the source outwards in floating point; that
+least value does not depend on the order in which nodes are scanned (a sum never falls
+below its first term, and rounding is monotone). A node improved while its own bucket is
+being emptied (an edge lighter than the bucket, or a rounding at its edge) goes into that
+bucket again and is scanned again, so the result is exact whatever the bucket width.
+
+numba is used because no installable engine prunes a many-to-many search by a cut-off:
+igraph, RoutingKit's CCH and pandana all compute more than the pairs within it (see the
+README's "Travel times" section for the measurements).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+
+#: Sources per unit of work handed to a thread.
+BLOCK = 2
+#: Below this many edge visits at most (edges x sources) the searches run on one thread.
+SMALL_WORK = 1_000_000
+#: At most this many buckets span the limit, or the heaviest edge.
+_STEPS = 2.0**16
+
+Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@njit(cache=True, nogil=True)
+def _search(graph: tuple, seed_node: np.ndarray, seed_d: np.ndarray, radius: float,
+            inv: float, dist: np.ndarray, head: np.ndarray, pool: tuple) -> int:
+    """Search from the seeds (node, start distance) over nodes within ``radius``.
+
+    Buckets of width ``1 / inv`` sit in a ring of ``len(head)`` slots (a power of two),
+    each a linked list of entries (node, key, next) in ``pool``; an entry whose key is no
+    longer its node's distance is stale and skipped. Returns the number of entries used
+    (every touched node has one), or ``-1 - used`` if the pool ran out.
+    """
+    indptr, indices, data = graph
+    e_node, e_key, e_next = pool
+    cap = e_node.shape[0]
+    mask = head.shape[0] - 1
+    top = 0
+    b = -1
+    for k in range(seed_node.shape[0]):
+        u = seed_node[k]
+        d = seed_d[k]
+        if u < 0 or not d <= radius or not d < dist[u]:
+            continue
+        if top == cap:
+            return -1 - top
+        dist[u] = d
+        kb = int(d * inv)
+        if b < 0 or kb < b:
+            b = kb
+        e_node[top], e_key[top], e_next[top] = u, d, head[kb & mask]
+        head[kb & mask] = top
+        top += 1
+    live = top
+    while live > 0:
+        slot = b & mask
+        e = head[slot]
+        while e >= 0:
+            head[slot] = e_next[e]
+            live -= 1
+            u = e_node[e]
+            d = e_key[e]
+            if d == dist[u]:
+                for q in range(indptr[u], indptr[u + 1]):
+                    v = indices[q]
+                    nd = d + data[q]
+                    if nd < dist[v] and nd <= radius:
+                        if top == cap:
+                            return -1 - top
+                        dist[v] = nd
+                        s = int(nd * inv) & mask
+                        e_node[top], e_key[top], e_next[top] = v, nd, head[s]
+                        head[s] = top
+                        top += 1
+                        live += 1
+            e = head[slot]
+        b += 1
+    return top
+
+
+@njit(cache=True, nogil=True)
+def _gather(dist: np.ndarray, post: float, t_node: np.ndarray, t_off: np.ndarray,
+            limit: float, cols: np.ndarray, vals: np.ndarray, m: int) -> int:
+    """Append the targets within ``limit`` and their times; the new count."""
+    n_t, k_t = t_node.shape
+    for j in range(n_t):
+        best = dist[max(t_node[j, 0], 0)] + t_off[j, 0]
+        for k in range(1, k_t):
+            x = dist[max(t_node[j, k], 0)] + t_off[j, k]
+            if x < best:
+                best = x
+        total = best + post
+        if total <= limit:
+            cols[m] = j
+            vals[m] = total
+            m += 1
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _block(graph: tuple, sources: tuple, t_node: np.ndarray, t_off: np.ndarray,
+           limit: float, inv: float, work: tuple) -> tuple:
+    """Search from a block of sources; per source its count, then the targets and times.
+
+    ``sources`` is (seed nodes, start distances, radius, time added to the results) per
+    source. A source's time to target ``j`` is ``min_k(dist[t_node[j, k]] + t_off[j, k])
+    + post``, kept where it is ``<= limit``: the operations, in the order, of the numpy
+    reduction of a dense scipy block. ``work`` is the thread's distances (all infinite),
+    ring heads (all ``-1``) and entry pool, which grows when a search overflows it.
+    """
+    s_node, s_init, s_radius, s_post = sources
+    dist, head, pool = work
+    n_t = t_node.shape[0]
+    counts = np.zeros(s_node.shape[0], dtype=np.int64)
+    cap = max(1024, 2 * n_t)
+    cols = np.empty(cap, dtype=np.int64)
+    vals = np.empty(cap)
+    m = 0
+    for s in range(s_node.shape[0]):
+        used = _search(graph, s_node[s], s_init[s], s_radius[s], inv, dist, head, pool)
+        while used < 0:  # the pool ran out: start again with one twice the size
+            for q in range(-1 - used):
+                dist[pool[0][q]] = np.inf
+            head[:] = -1
+            size = 2 * pool[0].shape[0]
+            pool = (np.empty(size, dtype=np.int32), np.empty(size),
+                    np.empty(size, dtype=np.int32))
+            used = _search(graph, s_node[s], s_init[s], s_radius[s], inv, dist, head, pool)
+        if m + n_t > cap:
+            cap = max(2 * cap, m + n_t)
+            cols = np.concatenate((cols[:m], np.empty(cap - m, dtype=np.int64)))
+            vals = np.concatenate((vals[:m], np.empty(cap - m)))
+        start = m
+        m = _gather(dist, s_post[s], t_node, t_off, limit, cols, vals, m)
+        counts[s] = m - start
+        for q in range(used):
+            dist[pool[0][q]] = np.inf
+    return counts, cols[:m], vals[:m], pool
+
+
+def bucket_width(data: np.ndarray, limit: float) -> tuple[float, int]:
+    """Choose the inverse bucket width and the ring size (a power of two) for ``data``.
+
+    The width is the least positive weight (then a node is scanned once, as in Dijkstra),
+    but at least a ``2**-16`` share of the limit and of the heaviest edge, so that a search
+    steps through at most that many empty buckets per limit and the ring stays small.
+
+    Parameters
+    ----------
+    data : numpy.ndarray
+        Edge weights.
+    limit : float
+        Search radius (may be infinite).
+
+    Returns
+    -------
+    inv : float
+        One over the bucket width.
+    ring : int
+        Number of bucket slots.
+    """
+    pos = data[(data > 0) & np.isfinite(data)]
+    if not len(pos):
+        return 1.0, 4
+    heaviest = float(pos.max())
+    width = max(float(pos.min()), heaviest / _STEPS,
+                (limit if np.isfinite(limit) else 0.0) / _STEPS)
+    inv = 1.0 / width
+    ring = int(heaviest * inv) + 4
+    if np.isfinite(limit):
+        ring = min(ring, int(limit * inv) + 4)
+    return inv, 1 << (ring - 1).bit_length()
+
+
+def threads() -> int:
+    """Worker threads: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _pool_size(n_edges: int, n_seeds: int) -> int:
+    """Entries of a search's first pool: enough unless a node is scanned twice."""
+    return n_edges + n_seeds + 1
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """A graph ready for :func:`bounded_times`: its CSR arrays and bucket layout.
+
+    Attributes
+    ----------
+    parts : tuple of numpy.ndarray
+        ``indptr`` (int64), ``indices`` (int32) and ``data`` (float64).
+    n : int
+        Number of nodes.
+    inv : float
+        One over the bucket width.
+    ring : int
+        Number of bucket slots.
+    """
+
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray]
+    n: int
+    inv: float
+    ring: int
+
+
+def prepare(graph: sp.csr_array, limit: float) -> Searchable:
+    """Check a graph and lay out its buckets for searches up to ``limit``.
+
+    Parameters
+    ----------
+    graph : scipy.sparse.csr_array
+        Non-negative edge weights (explicit zeros are edges).
+    limit : float
+        The largest search radius that will be asked (may be infinite).
+
+    Returns
+    -------
+    Searchable
+    """
+    indptr = np.asarray(graph.indptr, dtype=np.int64)
+    indices = np.asarray(graph.indices, dtype=np.int32)
+    data = np.asarray(graph.data, dtype=np.float64)
+    if data.size and np.nanmin(data) < 0:
+        raise ValueError("the graph has negative edge weights")
+    inv, ring = bucket_width(data, limit)
+    return Searchable((indptr, indices, data), graph.shape[0], inv, ring)
+
+
+def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.ndarray],
+                  radius: np.ndarray, post: np.ndarray,
+                  targets: tuple[np.ndarray, np.ndarray], limit: float,
+                  n_threads: int | None = None) -> Pairs:
+    """Compute the times from seeded sources to targets with entry offsets within a limit.
+
+    Parameters
+    ----------
+    graph : scipy.sparse.csr_array or Searchable
+        Non-negative edge weights, or the same prepared by :func:`prepare` for radii up to
+        the largest in ``radius``.
+    seeds : tuple of numpy.ndarray
+        ``(sources, k)`` seed nodes of each source (``-1`` = none) and their start
+        distances; seeds farther than the radius, or infinite, are left out.
+    radius : numpy.ndarray
+        Per source, the search radius: nodes farther than it are not reached.
+    post : numpy.ndarray
+        Per source, a time added to each of its results.
+    targets : tuple of numpy.ndarray
+        ``(targets, m)`` entry nodes of each target (``-1`` = none, then node 0 is read
+        with the offset, as numpy's gather does) and the time from each to the target.
+    limit : float
+        Pairs slower than this are left out.
+    n_threads : int, optional
+        Worker threads (default: the usable cores, one for a small problem).
+
+    Returns
+    -------
+    i, j, value : numpy.ndarray
+        Source and target positions and the time, sorted by ``i`` then ``j``.
+    """
+    s_node = np.ascontiguousarray(seeds[0], dtype=np.int64)
+    s_init = np.ascontiguousarray(seeds[1], dtype=np.float64)
+    s_radius = np.ascontiguousarray(radius, dtype=np.float64)
+    s_post = np.ascontiguousarray(post, dtype=np.float64)
+    t_node = np.ascontiguousarray(targets[0], dtype=np.int64)
+    t_off = np.ascontiguousarray(targets[1], dtype=np.float64)
+    if not isinstance(graph, Searchable):
+        graph = prepare(graph, float(s_radius.max()) if len(s_radius) else np.inf)
+    parts = graph.parts
+    starts = range(0, s_node.shape[0], BLOCK)
+    results: list[tuple] = [()] * len(starts)
+    lock = threading.Lock()
+    order = iter(range(len(starts)))
+
+    def work() -> None:
+        size = _pool_size(parts[1].size, s_node.shape[1])
+        state = (np.full(graph.n, np.inf), np.full(graph.ring, -1, dtype=np.int32),
+                 (np.empty(size, dtype=np.int32), np.empty(size),
+                  np.empty(size, dtype=np.int32)))
+        while True:
+            with lock:
+                b = next(order, None)
+            if b is None:
+                return
+            sl = slice(starts[b], starts[b] + BLOCK)
+            *res, pool = _block(parts, (s_node[sl], s_init[sl], s_radius[sl], s_post[sl]),
+                                t_node, t_off, float(limit), graph.inv, state)
+            state = (state[0], state[1], pool)
+            results[b] = tuple(res)
+
+    if n_threads is None:
+        n_threads = 1 if parts[1].size * s_node.shape[0] < SMALL_WORK else threads()
+    workers = max(1, min(n_threads, len(starts)))
+    if workers == 1:
+        work()
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            for f in [pool.submit(work) for _ in range(workers)]:
+                f.result()
+    if not results:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+    counts = np.concatenate([r[0] for r in results])
+    i = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    return i, np.concatenate([r[1] for r in results]), np.concatenate([r[2] for r in results])
+
+
+def compile_kernel() -> float:
+    """Compile (or load from numba's cache) the kernel on a toy graph; seconds taken."""
+    t0 = time.perf_counter()
+    g = sp.csr_array((np.array([1.0, 1.0]), np.array([1, 0]), np.array([0, 1, 2])),
+                     shape=(2, 2))
+    bounded_times(g, (np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1))), np.ones(1),
+                  np.zeros(1), (np.array([[1]]), np.zeros((1, 1))), 1.0, n_threads=1)
+    return time.perf_counter() - t0

@@ -1,0 +1,118 @@
+"""The compiled bounded search against scipy's dijkstra on random graphs: same pairs, same times."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from planner import network
+from planner.network import kernel
+
+
+def random_graph(n: int, seed: int, integer: bool = False) -> sp.csr_array:
+    """Make a directed graph: random one-way arcs, an island, some zero arcs."""
+    rng = np.random.default_rng(seed)
+    m = 3 * n
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.integers(1, 600, m).astype(float) if integer else rng.exponential(60.0, m)
+    w[rng.random(m) < 0.02] = 0.0  # explicit zero arcs are arcs
+    island = n - n // 10  # the last tenth is cut off from the rest
+    keep = (u != v) & ((u < island) == (v < island))
+    return network.graph.min_csr(u[keep], v[keep], w[keep], n)
+
+
+def scipy_pairs(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
+                limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dist = dijkstra(mat, directed=True, indices=sources, limit=limit)[:, targets]
+    i, j = np.nonzero(dist <= limit)
+    return i, j, dist[i, j]
+
+
+def assert_same(got: tuple, want: tuple, exact: bool = True) -> None:
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    if exact:  # the same sums in the same order: bit for bit
+        assert np.array_equal(got[2], want[2])
+    else:
+        assert np.allclose(got[2], want[2], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("limit", [None, 90.0, 400.0, np.inf])
+def test_node_times_equal_scipy_on_random_graphs(seed: int, limit: float | None) -> None:
+    mat = random_graph(400, seed)
+    tiny = limit is None
+    if tiny:  # below every positive arc: only the node itself and zero arcs are within it
+        limit = float(mat.data[mat.data > 0].min()) / 2
+    rng = np.random.default_rng(100 + seed)
+    sources = rng.integers(0, 400, 25)  # duplicates allowed
+    sources[:3] = sources[3]
+    targets = rng.integers(0, 400, 150)
+    targets[-2:] = targets[0]
+    targets[:5] = sources[:5]
+    want = scipy_pairs(mat, sources, targets, limit)
+    for contract in (False, True):
+        got = network.node_times(mat, sources, targets, limit, contract_chains=contract)
+        assert_same(got, want, exact=not contract)
+    if tiny:
+        assert (want[2] == 0).all() and len(want[0]) >= 5
+    if limit == np.inf:  # no limit: every pair, the unreachable ones at infinity
+        assert len(want[0]) == 25 * 150 and np.isinf(want[2]).any()
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_threads_and_tiny_chunks_change_nothing(n_threads: int) -> None:
+    mat = random_graph(300, 7, integer=True)
+    rng = np.random.default_rng(3)
+    seeds = (rng.integers(-1, 300, (40, 2)), rng.uniform(0, 50, (40, 2)))
+    tgt = (rng.integers(0, 300, (90, 1)), rng.uniform(0, 20, (90, 1)))
+    radius = np.full(40, 500.0)
+    base = kernel.bounded_times(mat, seeds, radius, np.zeros(40), tgt, 500.0, n_threads=1)
+    got = kernel.bounded_times(mat, seeds, radius, np.zeros(40), tgt, 500.0,
+                               n_threads=n_threads)
+    assert_same(got, base)
+    # a virtual source linked to its seeds at their offsets, in scipy
+    n = mat.shape[0]
+    ok = seeds[0] >= 0
+    coo = mat.tocoo()
+    big = network.graph.min_csr(np.r_[coo.row, n + np.repeat(np.arange(40), ok.sum(axis=1))],
+                                np.r_[coo.col, seeds[0][ok]], np.r_[coo.data, seeds[1][ok]],
+                                n + 40)
+    dist = dijkstra(big, indices=n + np.arange(40), limit=500.0)[:, tgt[0][:, 0]] + tgt[1][:, 0]
+    i, j = np.nonzero(dist <= 500.0)
+    assert_same(got, (i, j, dist[i, j]))
+
+
+def test_a_full_pool_grows_and_the_search_starts_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    mat = random_graph(500, 11)
+    sources, targets = np.arange(0, 500, 7), np.arange(500)
+    want = scipy_pairs(mat, sources, targets, 300.0)
+    monkeypatch.setattr(kernel, "_pool_size", lambda _edges, _seeds: 1)
+    got = network.node_times(mat, sources, targets, 300.0, contract_chains=False)
+    assert_same(got, want)
+
+
+def test_wide_buckets_scan_again_and_stay_exact() -> None:
+    # weights from 1e-6 to 1e3 and an infinite limit: buckets are 1e3 / 2**16 wide, far
+    # wider than the lightest arcs, so nodes improve inside their own bucket
+    rng = np.random.default_rng(5)
+    n = 300
+    u, v = rng.integers(0, n, 1500), rng.integers(0, n, 1500)
+    w = 10.0 ** rng.uniform(-6, 3, 1500)
+    mat = network.graph.min_csr(u[u != v], v[u != v], w[u != v], n)
+    inv, _ = kernel.bucket_width(mat.data, np.inf)
+    assert 1 / inv > 100 * mat.data.min()
+    got = network.node_times(mat, np.arange(0, n, 3), np.arange(n), np.inf,
+                             contract_chains=False)
+    assert_same(got, scipy_pairs(mat, np.arange(0, n, 3), np.arange(n), np.inf))
+
+
+def test_negative_weights_are_refused() -> None:
+    mat = sp.csr_array(np.array([[0.0, -1.0], [1.0, 0.0]]))
+    with pytest.raises(ValueError, match="negative"):
+        network.node_times(mat, [0], [1], 10.0)
+
+
+def test_compile_time_is_reported() -> None:
+    assert 0 <= kernel.compile_kernel() < 120
