@@ -25,11 +25,11 @@ pair sits on the cut-off by a rounding error; results must then agree pair for p
 1e-6 s, else the script exits 1.
 
 Preparation is timed apart ("prep" columns): ours converts nothing (CSR in) but contracts
-degree-2 chains once (or finds none to contract); CCH computes a nested-dissection order (inertial flow), builds the
-hierarchy and customises the metric. Query times are the best of ``--repeat`` runs (one if
-a run takes over 10 s). Where a peer would take minutes, it is timed on the first
-``--subset`` sites and extrapolated linearly (marked "from N"); its pairs are compared on
-those sites.
+degree-2 chains once (or finds none to contract); CCH computes a nested-dissection order
+(inertial flow), builds the hierarchy and customises the metric. Query times are the best of
+``--repeat`` runs (one if a run takes over 10 s). Where a peer would take minutes, it is
+timed on the first ``--subset`` sites and extrapolated linearly (marked "from N"); its
+pairs are compared on those sites.
 
 Graphs: the demo's Helsinki drive and walk networks, a grid city of ``--grid``\ :sup:`2`
 nodes (100 m blocks, 30 km/h streets and 50 km/h every tenth, a tenth one-way) and one of
@@ -85,7 +85,7 @@ def grid_csr(side: int, seed: int = 1) -> tuple[sp.csr_array, np.ndarray, np.nda
     tt = (100.0 + rng.uniform(-10, 10, len(u))) / (kmh / 3.6)
     one_way = rng.random(len(u)) < 0.1
     n = side * side
-    mat = network.graph.min_csr(np.r_[u, v[~one_way]], np.r_[v, u[~one_way]],
+    mat = network.arrays.min_csr(np.r_[u, v[~one_way]], np.r_[v, u[~one_way]],
                                 np.r_[tt, tt[~one_way]], n)
     ys, xs = np.divmod(np.arange(n), side)
     return mat, xs * 100.0, ys * 100.0

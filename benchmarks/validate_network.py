@@ -58,7 +58,8 @@ def walk_graphs() -> dict[str, nx.MultiDiGraph]:
     return {"before": raw, "after": before}
 
 
-SETTINGS = {"before": {"component": "any"}, "after": {"component": "largest"}}
+SETTINGS = {"before": network.Snapping(component="any"),
+            "after": network.Snapping(component="largest")}
 
 
 def quality_rows(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
@@ -83,7 +84,7 @@ def grid_cells(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
     xy = np.c_[c.x, c.y]
     rows = []
     for name, g in graphs.items():
-        tt = network.travel_times(g, c, c, 120, **SETTINGS[name])
+        tt = network.travel_times(g, c, c, 120, SETTINGS[name])
         d = np.hypot(*(xy[tt["origin"]] - xy[tt["destination"]]).T)
         keep = d > 0
         ratio = tt["minutes"].to_numpy()[keep] / (d[keep] / WALK_M_MIN)
@@ -106,7 +107,7 @@ def osmnx_rows(graphs: dict[str, nx.MultiDiGraph], n_pairs: int, seed: int = 3
     rows = []
     for name, g in graphs.items():
         ours = np.full(n_pairs, np.nan)
-        tt = network.travel_times(g, pa, pb, 120, **SETTINGS[name])
+        tt = network.travel_times(g, pa, pb, 120, SETTINGS[name])
         own = tt[tt["origin"] == tt["destination"]]  # pair k: origin k to destination k
         ours[own["origin"].to_numpy()] = own["minutes"].to_numpy() * WALK_M_MIN
         both = np.isfinite(ours) & np.isfinite(ref)
@@ -129,7 +130,7 @@ def access_rows(graphs: dict[str, nx.MultiDiGraph]) -> list[list[str]]:
     for org, sites in offices.groupby("organisation", sort=True):
         cells = [org]
         for name, g in graphs.items():
-            tt = network.travel_times(g, demand.geometry, sites.geometry, 15, **SETTINGS[name])
+            tt = network.travel_times(g, demand.geometry, sites.geometry, 15, SETTINGS[name])
             best = tt.groupby("origin")["minutes"].min()
             minutes = pd.Series(np.inf, index=range(len(demand)))
             minutes[best.index] = best.to_numpy()

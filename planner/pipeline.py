@@ -79,8 +79,9 @@ def _times(scenario: Scenario, region: Region, origins: gpd.GeoSeries,
     """Street-network times, or the straight-line model when asked or when no network."""
     tr = scenario.travel
     if tr.model == "network" and tr.mode in region.graphs:
-        return network.travel_times(region.graphs[tr.mode], origins, destinations,
-                                    cutoff_min, tr.walk_speed_kmh, tr.max_snap_m)
+        return network.travel_times(region.graphs[tr.mode], origins, destinations, cutoff_min,
+                                    network.Snapping(walk_speed_kmh=tr.walk_speed_kmh,
+                                                     max_snap_m=tr.max_snap_m))
     if tr.model == "network" and region.graphs:
         raise InputError(f"scenario: travel.mode {tr.mode!r} has no network in the region; "
                          f"use one of {sorted(region.graphs)} or travel.model: straight_line")

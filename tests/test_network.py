@@ -9,6 +9,10 @@ from shapely.geometry import Point
 
 from planner import network
 
+#: Snap to any node, the component aside (the tests' small graphs have islands).
+ANY = network.Snapping(component="any")
+
+
 
 def toy_graph() -> nx.MultiDiGraph:
     """Nodes 1..5 on a 100 m grid; 5 -> 1 is one-way; 2 -> 3 has a faster parallel edge.
@@ -53,7 +57,7 @@ def test_cutoff_and_snap_access() -> None:
     g = toy_graph()
     # origins 45 m east of nodes 1 and 4: 45 m at 4.5 km/h = 0.6 min walk to the node
     tt = network.travel_times(g, pts(g, [1], dx=45.0), pts(g, [4]), cutoff_min=60,
-                              walk_speed_kmh=4.5)
+                              snapping=network.Snapping(walk_speed_kmh=4.5))
     # nearest node of (45, 0) is node 1 (45 m) not node 2 (55 m)
     assert tt["minutes"].iloc[0] == pytest.approx(2.5 + 0.6, abs=1e-9)
     short = network.travel_times(g, pts(g, [1]), pts(g, [4]), cutoff_min=2.4)
@@ -63,7 +67,8 @@ def test_cutoff_and_snap_access() -> None:
 def test_unreachable_points_are_reported() -> None:
     g = toy_graph()
     far = gpd.GeoSeries([Point(400000.0 + 5000, 6670000.0)], crs="EPSG:3067")
-    tt = network.travel_times(g, far, pts(g, [1]), cutoff_min=600, max_snap_m=500)
+    tt = network.travel_times(g, far, pts(g, [1]), cutoff_min=600,
+                              snapping=network.Snapping(max_snap_m=500))
     assert len(tt) == 0
     assert tt.attrs["unreachable_origins"] == [0]
 
@@ -73,8 +78,7 @@ def test_island_is_absent_not_zero() -> None:
     g.add_node(9, x=401000.0, y=6670000.0)  # an island with no edges
     g.add_node(10, x=401100.0, y=6670000.0)
     g.add_edge(9, 10, travel_time=10.0)
-    tt = network.travel_times(g, pts(g, [1, 9]), pts(g, [10]), cutoff_min=600,
-                              component="any")
+    tt = network.travel_times(g, pts(g, [1, 9]), pts(g, [10]), cutoff_min=600, snapping=ANY)
     assert list(tt["origin"]) == [1]
     assert tt["minutes"].iloc[0] == pytest.approx(10 / 60)
 
@@ -87,14 +91,16 @@ def test_points_snap_to_the_largest_component() -> None:
     g.add_edge(10, 9, travel_time=10.0)
     # a point 5 m west of node 9: the island is 5 m away, node 3 of the main part 95 m
     p = gpd.GeoSeries([Point(400295.0, 6670000.0)], crs="EPSG:3067")
-    tt = network.travel_times(g, p, pts(g, [1]), cutoff_min=600, walk_speed_kmh=3.6)
+    tt = network.travel_times(g, p, pts(g, [1]), cutoff_min=600,
+                              snapping=network.Snapping(walk_speed_kmh=3.6))
     # 95 m at 1 m/s to node 3, then 3 -> 2 (30 s, fast parallel) -> 1 (60 s)
     assert tt["minutes"].iloc[0] == pytest.approx((95 + 90) / 60, abs=1e-9)
     assert tt.attrs["access"]["origins"]["median_m"] == pytest.approx(95.0)
     # anywhere: the island is nearer and reaches nothing
-    assert network.travel_times(g, p, pts(g, [1]), cutoff_min=600, component="any").empty
+    assert network.travel_times(g, p, pts(g, [1]), cutoff_min=600, snapping=ANY).empty
     # beyond max_snap_m from the main part: unreachable, reported
-    tt = network.travel_times(g, p, pts(g, [1]), cutoff_min=600, max_snap_m=50)
+    tt = network.travel_times(g, p, pts(g, [1]), cutoff_min=600,
+                              snapping=network.Snapping(max_snap_m=50))
     assert tt.empty and tt.attrs["unreachable_origins"] == [0]
 
 

@@ -20,7 +20,7 @@ def random_graph(n: int, seed: int, integer: bool = False) -> sp.csr_array:
     w[rng.random(m) < 0.02] = 0.0  # explicit zero arcs are arcs
     island = n - n // 10  # the last tenth is cut off from the rest
     keep = (u != v) & ((u < island) == (v < island))
-    return network.graph.min_csr(u[keep], v[keep], w[keep], n)
+    return network.arrays.min_csr(u[keep], v[keep], w[keep], n)
 
 
 def scipy_pairs(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
@@ -76,7 +76,7 @@ def test_threads_and_tiny_chunks_change_nothing(n_threads: int) -> None:
     n = mat.shape[0]
     ok = seeds[0] >= 0
     coo = mat.tocoo()
-    big = network.graph.min_csr(np.r_[coo.row, n + np.repeat(np.arange(40), ok.sum(axis=1))],
+    big = network.arrays.min_csr(np.r_[coo.row, n + np.repeat(np.arange(40), ok.sum(axis=1))],
                                 np.r_[coo.col, seeds[0][ok]], np.r_[coo.data, seeds[1][ok]],
                                 n + 40)
     dist = dijkstra(big, indices=n + np.arange(40), limit=500.0)[:, tgt[0][:, 0]] + tgt[1][:, 0]
@@ -100,7 +100,7 @@ def test_wide_buckets_scan_again_and_stay_exact() -> None:
     n = 300
     u, v = rng.integers(0, n, 1500), rng.integers(0, n, 1500)
     w = 10.0 ** rng.uniform(-6, 3, 1500)
-    mat = network.graph.min_csr(u[u != v], v[u != v], w[u != v], n)
+    mat = network.arrays.min_csr(u[u != v], v[u != v], w[u != v], n)
     inv, _ = kernel.bucket_width(mat.data, np.inf)
     assert 1 / inv > 100 * mat.data.min()
     got = network.node_times(mat, np.arange(0, n, 3), np.arange(n), np.inf,

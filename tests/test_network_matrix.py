@@ -16,6 +16,12 @@ from planner.network.contract import contract
 
 X0, Y0 = 400000.0, 6670000.0
 
+#: Snap to any node, the component aside (the tests' small graphs have islands).
+ANY = network.Snapping(component="any")
+#: Snap to the nearest position on the nearest edge, of any component.
+EDGE = network.Snapping(component="any", snap="edge")
+
+
 
 def line_graph() -> nx.MultiDiGraph:
     """Build a line graph with a one-way edge and an island.
@@ -48,7 +54,7 @@ A, D, E, F = (0, 0), (300, 0), (1000, 0), (1100, 0)
 def test_one_way_and_island_give_asymmetric_and_missing_pairs() -> None:
     g = line_graph()
     pts = at(A, D, E, F)
-    got = as_dict(network.travel_times(g, pts, pts, cutoff_min=60, component="any"))
+    got = as_dict(network.travel_times(g, pts, pts, cutoff_min=60, snapping=ANY))
     # A -> D: 60 + 30 + 60 = 150 s; D -> A needs C -> B against the one-way: absent;
     # A/D and E/F are separate islands: absent both ways; same point: 0
     assert got == pytest.approx({(0, 0): 0.0, (0, 1): 2.5, (1, 1): 0.0, (2, 2): 0.0,
@@ -58,10 +64,9 @@ def test_one_way_and_island_give_asymmetric_and_missing_pairs() -> None:
 def test_both_search_directions_agree() -> None:
     g = line_graph()
     few, many = at(A, E), at(A, D, E, F, D, A, (100, 0), (200, 0))
-    forward = network.travel_times(g, few, many, cutoff_min=60,
-                                   component="any")   # from the origins
+    forward = network.travel_times(g, few, many, cutoff_min=60, snapping=ANY)   # from the origins
     backward = network.travel_times(g, many, few, cutoff_min=60,
-                                    component="any")  # from the destinations
+                                    snapping=ANY)  # from the destinations
     assert as_dict(forward) == pytest.approx({(0, 0): 0, (0, 1): 2.5, (0, 4): 2.5, (0, 5): 0,
                                               (0, 6): 1.0, (0, 7): 1.5, (1, 2): 0,
                                               (1, 3): 10 / 60})
@@ -73,8 +78,8 @@ def test_both_search_directions_agree() -> None:
 def test_tiny_chunks_give_the_same_table() -> None:
     g = line_graph()
     pts = at(A, D, E, F, (100, 0), (200, 0))
-    whole = network.travel_times(g, pts, pts[:2], cutoff_min=60, component="any")
-    chunked = network.travel_times(g, pts, pts[:2], cutoff_min=60, component="any", chunk_bytes=1)
+    whole = network.travel_times(g, pts, pts[:2], cutoff_min=60, snapping=ANY)
+    chunked = network.travel_times(g, pts, pts[:2], cutoff_min=60, chunk_bytes=1, snapping=ANY)
     pd.testing.assert_frame_equal(whole, chunked)
 
 
@@ -82,26 +87,26 @@ def test_edge_snap_enters_the_street_at_the_projection() -> None:
     g = line_graph()
     p = at((130, 20))  # 20 m off the one-way B -> C, 30 % along it
     walk_s = 20 / (4.5 / 3.6)  # 16 s
-    to_d = network.travel_times(g, p, at(D), cutoff_min=60, component="any", snap="edge")
+    to_d = network.travel_times(g, p, at(D), cutoff_min=60, snapping=EDGE)
     # walk 16 s + 70 % of 30 s to C + 60 s to D = 97 s
     assert to_d["minutes"].iloc[0] == pytest.approx((walk_s + 21 + 60) / 60, abs=1e-9)
     # nearest node is B, 36.06 m away: 28.84 s walk + 30 + 60
-    node = network.travel_times(g, p, at(D), cutoff_min=60, component="any", snap="node")
+    node = network.travel_times(g, p, at(D), cutoff_min=60,
+                                snapping=network.Snapping(component="any", snap="node"))
     assert node["minutes"].iloc[0] == pytest.approx((np.hypot(30, 20) / 1.25 + 90) / 60)
     # from A: 60 s to B + 30 % of 30 s + 16 s walk = 85 s; to A: against the one-way, none
-    from_a = network.travel_times(g, at(A), p, cutoff_min=60, component="any", snap="edge")
+    from_a = network.travel_times(g, at(A), p, cutoff_min=60, snapping=EDGE)
     assert from_a["minutes"].iloc[0] == pytest.approx(85 / 60, abs=1e-9)
-    assert len(network.travel_times(g, p, at(A), cutoff_min=60, component="any", snap="edge")) == 0
+    assert len(network.travel_times(g, p, at(A), cutoff_min=60, snapping=EDGE)) == 0
 
 
 def test_edge_snap_same_street_goes_straight_along_it() -> None:
     g = line_graph()
-    ahead = network.travel_times(g, at((120, 0)), at((170, 0)), cutoff_min=60,
-                                 component="any", snap="edge")
+    ahead = network.travel_times(g, at((120, 0)), at((170, 0)), cutoff_min=60, snapping=EDGE)
     assert ahead["minutes"].iloc[0] == pytest.approx(0.5 * 30 / 60, abs=1e-9)
     # backwards along a one-way street with no way round: absent, not zero
-    assert len(network.travel_times(g, at((170, 0)), at((120, 0)), cutoff_min=60, component="any",
-                                    snap="edge")) == 0
+    assert len(network.travel_times(g, at((170, 0)), at((120, 0)), cutoff_min=60,
+                                    snapping=EDGE)) == 0
 
 
 def test_snapping_reports_distance_and_access_time() -> None:
@@ -115,7 +120,7 @@ def test_snapping_reports_distance_and_access_time() -> None:
     nodes, dist = network.snap(g, at((130, 20)))
     assert (list(nodes), list(dist)) == ([2], [pytest.approx(np.hypot(30, 20))])
     tt = network.travel_times(g, at((600, 0), A), at(D), cutoff_min=60,
-                              component="any", max_snap_m=250)
+                              snapping=network.Snapping(component="any", max_snap_m=250))
     assert tt.attrs["unreachable_origins"] == [0]
     assert list(tt["origin"]) == [1]  # the far point is reported, never snapped
 
@@ -123,7 +128,7 @@ def test_snapping_reports_distance_and_access_time() -> None:
 def test_sparse_matrix_keeps_zero_times() -> None:
     g = line_graph()
     pts = at(A, D, E)
-    m = network.travel_time_matrix(g, pts, pts[:2], cutoff_min=60, component="any")
+    m = network.travel_time_matrix(g, pts, pts[:2], cutoff_min=60, snapping=ANY)
     assert m.shape == (3, 2) and m.nnz == 3  # (A,A)=0, (A,D)=2.5, (D,D)=0
     assert m[0, 1] == pytest.approx(2.5) and m[1, 1] == 0.0
     assert m.has_canonical_format
@@ -151,7 +156,7 @@ def test_helsinki_equals_networkx(helsinki: dict, mode: str) -> None:
     origins = gpd.GeoSeries([Point(x[k], y[k]) for k in sample], crs="EPSG:3067")
     targets = gpd.GeoSeries([Point(a, b) for a, b in zip(x, y, strict=True)], crs="EPSG:3067")
     cutoff = 8.0
-    tt = network.travel_times(g, origins, targets, cutoff_min=cutoff, component="any")
+    tt = network.travel_times(g, origins, targets, cutoff_min=cutoff, snapping=ANY)
     o_node, _ = network.snap(g, origins)
     t_node, _ = network.snap(g, targets)
     assert len(tt) > 100 * len(sample)
@@ -170,7 +175,7 @@ def test_helsinki_many_origins_run_backwards_and_agree(helsinki: dict) -> None:
     everyone = gpd.GeoSeries([Point(a, b) for a, b in zip(x, y, strict=True)],
                              crs="EPSG:3067")
     sites = everyone.iloc[[5, 500, 1000]].reset_index(drop=True)
-    tt = network.travel_times(g, everyone, sites, cutoff_min=5, component="any")
+    tt = network.travel_times(g, everyone, sites, cutoff_min=5, snapping=ANY)
     rev = g.reverse(copy=False)
     t_node, _ = network.snap(g, everyone)
     s_node, _ = network.snap(g, sites)
@@ -181,15 +186,14 @@ def test_helsinki_many_origins_run_backwards_and_agree(helsinki: dict) -> None:
         got = tt[tt["destination"] == j]
         assert dict(zip(got["origin"], got["minutes"], strict=True)) == pytest.approx(
             want, abs=1e-6)
-    small = network.travel_times(g, everyone, sites, cutoff_min=5,
-                                 component="any", chunk_bytes=50_000)
+    small = network.travel_times(g, everyone, sites, cutoff_min=5, chunk_bytes=50_000, snapping=ANY)
     pd.testing.assert_frame_equal(tt, small)
 
 
 def test_cache_is_hit_then_invalidated(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     g = line_graph()
     pts = at(A, D, (100, 0))
-    first = network.travel_times(g, pts, pts, cutoff_min=60, component="any", cache_dir=tmp_path)
+    first = network.travel_times(g, pts, pts, cutoff_min=60, cache_dir=tmp_path, snapping=ANY)
     assert first.attrs["cache"] == "miss"
     assert len(list(tmp_path.glob("*.parquet"))) == 1
 
@@ -198,19 +202,18 @@ def test_cache_is_hit_then_invalidated(tmp_path, monkeypatch: pytest.MonkeyPatch
 
     with monkeypatch.context() as m:
         m.setattr(matrix_mod, "pair_times", no_routing)
-        second = network.travel_times(g, pts, pts, cutoff_min=60,
-                                      component="any", cache_dir=tmp_path)
+        second = network.travel_times(g, pts, pts, cutoff_min=60, cache_dir=tmp_path, snapping=ANY)
     assert second.attrs["cache"] == "hit"
     pd.testing.assert_frame_equal(first, second, check_like=False)
     assert second.attrs["unreachable_origins"] == [] and second.attrs["model"] == "network"
 
     g[2][3][0]["travel_time"] = 90.0  # the one-way B -> C gets slower
-    third = network.travel_times(g, pts, pts, cutoff_min=60, component="any", cache_dir=tmp_path)
+    third = network.travel_times(g, pts, pts, cutoff_min=60, cache_dir=tmp_path, snapping=ANY)
     assert third.attrs["cache"] == "miss"
     assert as_dict(third)[(0, 1)] == pytest.approx((60 + 90 + 60) / 60)
-    moved = network.travel_times(g, at(A, D, (200, 0)), pts, cutoff_min=60, component="any",
-                                 cache_dir=tmp_path)
-    other = network.travel_times(g, pts, pts, cutoff_min=30, component="any", cache_dir=tmp_path)
+    moved = network.travel_times(g, at(A, D, (200, 0)), pts, cutoff_min=60,
+                                 cache_dir=tmp_path, snapping=ANY)
+    other = network.travel_times(g, pts, pts, cutoff_min=30, cache_dir=tmp_path, snapping=ANY)
     assert (moved.attrs["cache"], other.attrs["cache"]) == ("miss", "miss")
     assert len(list(tmp_path.glob("*.parquet"))) == 4
 
@@ -251,9 +254,10 @@ def test_contraction_changes_nothing_on_helsinki(helsinki: dict, snap: str) -> N
     xy = rng.uniform([x.min(), y.min()], [x.max(), y.max()], (400, 2))
     pts = gpd.GeoSeries([Point(a, b) for a, b in xy], crs="EPSG:3067")
     for origins, destinations in [(pts[:15], pts), (pts, pts[:15])]:
-        fast = network.travel_times(g, origins, destinations, cutoff_min=10, snap=snap)
-        full = network.travel_times(g, origins, destinations, cutoff_min=10, snap=snap,
-                                    contract_chains=False)
+        fast = network.travel_times(g, origins, destinations, cutoff_min=10,
+                                    snapping=network.Snapping(snap=snap))
+        full = network.travel_times(g, origins, destinations, cutoff_min=10,
+                                    contract_chains=False, snapping=network.Snapping(snap=snap))
         assert len(fast) > 1000
         pd.testing.assert_frame_equal(fast[["origin", "destination"]],
                                       full[["origin", "destination"]])

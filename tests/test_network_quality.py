@@ -40,6 +40,10 @@ WALK_M_S = 4.5 / 3.6
 #: osmnx measures OSM lengths on the sphere; TM35FIN distances here differ by < 0.5 %
 REL = 5e-3
 
+#: Snap to any node, the component aside (the tests' small graphs have islands).
+ANY = network.Snapping(component="any")
+
+
 
 def write_osm(path: Path) -> Path:
     to_ll = Transformer.from_crs("EPSG:3067", "EPSG:4326", always_xy=True)
@@ -104,7 +108,7 @@ def test_point_next_to_a_stub_snaps_to_the_street(town: Path) -> None:
     tt = network.travel_times(walk, p, at((100, 0)), cutoff_min=60)
     assert tt["minutes"].iloc[0] * 60 == pytest.approx((np.hypot(5, 80) + 100) / WALK_M_S,
                                                        rel=REL)
-    assert network.travel_times(walk, p, at((100, 0)), cutoff_min=60, component="any").empty
+    assert network.travel_times(walk, p, at((100, 0)), cutoff_min=60, snapping=ANY).empty
 
 
 def test_indoor_corridor_is_a_snap_target_only_when_nothing_else_is_near(town: Path) -> None:
@@ -115,7 +119,8 @@ def test_indoor_corridor_is_a_snap_target_only_when_nothing_else_is_near(town: P
     assert not s.restricted[0]
     near = network.snap_points(walk, p, "node", max_snap_m=50)  # the street is too far
     assert near.distance_m[0] == pytest.approx(5.0, abs=0.01) and near.restricted[0]
-    tt = network.travel_times(walk, p, at((400, 0)), cutoff_min=60, max_snap_m=50)
+    tt = network.travel_times(walk, p, at((400, 0)), cutoff_min=60,
+                              snapping=network.Snapping(max_snap_m=50))
     assert tt.attrs["access"]["origins"]["restricted"] == 1
 
 

@@ -15,6 +15,10 @@ from test_network_matrix import X0, Y0, at, line_graph
 from planner import network
 from planner.errors import InputError
 
+#: Snap to any node, the component aside (the tests' small graphs have islands).
+ANY = network.Snapping(component="any")
+
+
 
 def pts(*xy: tuple[float, float]) -> gpd.GeoSeries:
     return gpd.GeoSeries([Point(X0 + x, Y0 + y) for x, y in xy], crs="EPSG:3067")
@@ -83,7 +87,7 @@ def test_straight_line_300k_points_3k_sites_fits_in_memory() -> None:
 def test_isochrones_follow_the_one_way_street() -> None:
     g = line_graph()  # A -60- B -30 one-way-> C -60- D at x = 0, 100, 200, 300
     iso = network.isochrones(g, at((300, 0), (0, 0)), [1.25, 1.5], buffer_m=10,
-                             component="any")  # the one-way splits the line in two parts
+                             snapping=ANY)  # the one-way splits the line in two parts
     assert iso.crs == "EPSG:3067"
     assert list(zip(iso["site"], iso["minutes"], strict=True)) == [
         (0, 1.25), (0, 1.5), (1, 1.25), (1, 1.5)]
@@ -97,12 +101,13 @@ def test_isochrones_follow_the_one_way_street() -> None:
     assert iso.geometry[2].area == pytest.approx(100 * 20 + cap, rel=2e-3)
     # from A instead: B at 60 s, then half of B -> C in the remaining 15 s: x = 0..150
     out = network.isochrones(g, at((0, 0)), [1.25], direction="from_site", buffer_m=10,
-                             component="any")
+                             snapping=ANY)
     assert out.geometry[0].area == pytest.approx(150 * 20 + cap, rel=2e-3)
 
 
 def test_isochrone_of_a_site_off_the_network_is_empty() -> None:
-    iso = network.isochrones(line_graph(), at((5000, 0)), [10], max_snap_m=100)
+    iso = network.isochrones(line_graph(), at((5000, 0)), [10],
+                             snapping=network.Snapping(max_snap_m=100))
     assert iso.geometry[0].is_empty
     with pytest.raises(InputError, match="direction"):
         network.isochrones(line_graph(), at((0, 0)), [10], direction="both")

@@ -5,8 +5,8 @@ Every source returns an osmnx-compatible ``networkx.MultiDiGraph`` (``crs`` in
 (the default) it is projected to EPSG:3067 and has ``speed_kph`` and ``travel_time``
 (seconds) on every edge, ready for :mod:`planner.network.matrix`.
 
-A graph's arrays (:func:`node_ids`, :func:`node_xy`, :func:`graph_to_csr`, :func:`min_csr`)
-live in :mod:`planner.network.arrays`; they remain importable from here.
+A graph's arrays (node ids, coordinates, the sparse matrix of edge weights) are
+:mod:`planner.network.arrays`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,6 @@ from planner.network.areas import (
     areas_from_polygon,
     areas_from_xml,
 )
-from planner.network.arrays import graph_to_csr as graph_to_csr
-from planner.network.arrays import min_csr as min_csr
-from planner.network.arrays import node_ids as node_ids
-from planner.network.arrays import node_xy as node_xy
 from planner.network.quality import report_quality
 from planner.network.speeds import MODES, WALK_SPEED_KMH, mode_speeds
 from planner.network.tags import SNAP_TAGS

@@ -13,7 +13,6 @@ within the limit, widened by 40 m; it outlines where the residents who reach the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict, Unpack
 
 import geopandas as gpd
 import networkx as nx
@@ -25,12 +24,11 @@ from scipy.sparse.csgraph import dijkstra
 from shapely.ops import substring
 
 from planner.errors import InputError
-from planner.network.graph import graph_to_csr
-from planner.network.snap import snap_points
-from planner.network.speeds import WALK_SPEED_KMH
+from planner.network.arrays import graph_to_csr
+from planner.network.snap import Snapping, snap_points
 from planner.schema import CRS
 
-__all__ = ["REACH_HULL_RATIO", "REACH_MARGIN_M", "SnapOptions", "isochrones", "reach_areas"]
+__all__ = ["REACH_HULL_RATIO", "REACH_MARGIN_M", "isochrones", "reach_areas"]
 
 #: Concave-hull ratio of :func:`reach_areas` (0: tightest, 1: convex hull).
 REACH_HULL_RATIO = 0.4
@@ -38,18 +36,9 @@ REACH_HULL_RATIO = 0.4
 REACH_MARGIN_M = 40.0
 
 
-class SnapOptions(TypedDict, total=False):
-    """How :func:`isochrones` snaps the sites to the network (as in ``travel_times``)."""
-
-    walk_speed_kmh: float
-    max_snap_m: float
-    snap: str
-    component: str
-
-
 def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[float],
                direction: str = "to_site", buffer_m: float = 50.0,
-               **snap: Unpack[SnapOptions]) -> gpd.GeoDataFrame:
+               snapping: Snapping | None = None) -> gpd.GeoDataFrame:
     """Return polygons of the area within each number of minutes of each site.
 
     Parameters
@@ -64,11 +53,10 @@ def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[f
         Travel towards the site (residents' trips; one-way streets reversed) or from it.
     buffer_m : float
         Width added around reachable streets (metres).
-    **snap
-        ``walk_speed_kmh`` (default ``WALK_SPEED_KMH``), ``max_snap_m`` (500), ``snap``
-        (``"node"``) and ``component`` (``"largest"``), as in
-        :func:`planner.network.travel_times` (:class:`SnapOptions`); the site's walk to
-        the network counts.
+    snapping : Snapping, optional
+        How the sites meet the network, as in :func:`planner.network.travel_times`
+        (default :class:`~planner.network.snap.Snapping`); the site's walk to the network
+        counts.
 
     Returns
     -------
@@ -83,10 +71,9 @@ def isochrones(graph: nx.MultiDiGraph, sites: gpd.GeoSeries, minutes: Sequence[f
     if not limits or limits[0] < 0:
         raise InputError("isochrones: give at least one limit >= 0 minutes")
     mat, nodes = graph_to_csr(graph)
-    snapped = snap_points(graph, sites, snap.get("snap", "node"),
-                          snap.get("walk_speed_kmh", WALK_SPEED_KMH),
-                          snap.get("max_snap_m", 500.0), csr=(mat, nodes),
-                          component=snap.get("component", "largest"))
+    sn = snapping or Snapping()
+    snapped = snap_points(graph, sites, sn.snap, sn.walk_speed_kmh, sn.max_snap_m,
+                          csr=(mat, nodes), component=sn.component)
     forward = direction == "from_site"
     off = snapped.out_s if forward else snapped.in_s
     edges = ox.convert.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)

@@ -23,10 +23,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from planner.errors import InputError
+from planner.network.arrays import graph_to_csr
 from planner.network.contract import contract_cached
-from planner.network.graph import graph_to_csr
-from planner.network.snap import Snapped, edge_share, snap_points, snap_targets
-from planner.network.speeds import WALK_SPEED_KMH
+from planner.network.snap import Snapped, Snapping, edge_share, snap_points, snap_targets
 
 if TYPE_CHECKING:
     from planner.network.kernel import Searchable
@@ -58,7 +57,7 @@ def node_times(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
     Parameters
     ----------
     mat : scipy.sparse.csr_array
-        Edge weights (see :func:`planner.network.graph.graph_to_csr`).
+        Edge weights (see :func:`planner.network.arrays.graph_to_csr`).
     sources, targets : numpy.ndarray
         Matrix positions (duplicates allowed; each is one row/column of the result).
     limit : float
@@ -270,10 +269,9 @@ def _same_edge(origins: Snapped, destinations: Snapped, i: np.ndarray, j: np.nda
 
 def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
                  destinations: gpd.GeoSeries, cutoff_min: float,
-                 walk_speed_kmh: float = WALK_SPEED_KMH, max_snap_m: float = 500.0,
-                 snap: str = "node", cache_dir: str | None = None,
-                 chunk_bytes: int = CHUNK_BYTES, contract_chains: bool = True,
-                 component: str = "largest") -> pd.DataFrame:
+                 snapping: Snapping | None = None, *, cache_dir: str | None = None,
+                 chunk_bytes: int = CHUNK_BYTES, contract_chains: bool = True
+                 ) -> pd.DataFrame:
     """Travel times from every origin to every destination within a cut-off.
 
     The time of a pair is the walk from the origin to the network, the network time, and
@@ -287,12 +285,9 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
         Points; rows are identified by position (0..n-1) in the result.
     cutoff_min : float
         Pairs slower than this (minutes) are left out.
-    walk_speed_kmh : float
-        Speed of the walk between a point and the network.
-    max_snap_m : float
-        Points farther than this from the network are unreachable (no rows).
-    snap : {"node", "edge"}
-        Snap to the nearest node, or to the nearest position on the nearest edge.
+    snapping : Snapping, optional
+        How the points meet the network (walking speed, the farthest snap, node or edge,
+        the component; default :class:`~planner.network.snap.Snapping`).
     cache_dir : str or path-like, optional
         Folder of a Parquet cache keyed by the graph, the points and these parameters.
     chunk_bytes : int
@@ -300,9 +295,6 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
     contract_chains : bool
         Search over junctions only when most nodes lie inside degree-2 chains (same
         times up to rounding below 1e-9 s).
-    component : {"largest", "any"}
-        Snap points to the largest strongly connected component only (default; see
-        :mod:`planner.network.snap`), or to any node.
 
     Returns
     -------
@@ -310,17 +302,18 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
         Long table with columns ``origin``, ``destination`` (row positions) and ``minutes``,
         sorted by origin then destination. Unreachable pairs are absent, never zero.
         ``attrs["unreachable_origins"]`` / ``attrs["unreachable_destinations"]`` list the
-        positions of points farther than ``max_snap_m`` from the network;
+        positions of points farther than ``snapping.max_snap_m`` from the network;
         ``attrs["access"]`` summarises the walk between the points and the network
         (:func:`access_summary`); ``attrs["model"]`` is ``"network"``; ``attrs["cache"]`` is
         ``"hit"``, ``"miss"`` or ``"off"``.
     """
     if cutoff_min < 0 or not np.isfinite(cutoff_min):
         raise InputError("cutoff_min must be a finite number >= 0")
+    sn = snapping or Snapping()
     mat, nodes = graph_to_csr(graph)
-    params = {"cutoff_min": float(cutoff_min), "walk_speed_kmh": float(walk_speed_kmh),
-              "max_snap_m": float(max_snap_m), "snap": snap, "model": "network",
-              "component": component}
+    params = {"cutoff_min": float(cutoff_min), "walk_speed_kmh": float(sn.walk_speed_kmh),
+              "max_snap_m": float(sn.max_snap_m), "snap": sn.snap, "model": "network",
+              "component": sn.component}
     key = None
     if cache_dir is not None:
         from planner.network import cache
@@ -331,17 +324,17 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
         if hit is not None:
             hit.attrs["cache"] = "hit"
             return hit
-    targets = snap_targets(graph, (mat, nodes), component)
-    o = snap_points(graph, origins, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes),
-                    targets=targets)
-    d = snap_points(graph, destinations, snap, walk_speed_kmh, max_snap_m, csr=(mat, nodes),
-                    targets=targets)
+    targets = snap_targets(graph, (mat, nodes), sn.component)
+    o = snap_points(graph, origins, sn.snap, sn.walk_speed_kmh, sn.max_snap_m,
+                    csr=(mat, nodes), targets=targets)
+    d = snap_points(graph, destinations, sn.snap, sn.walk_speed_kmh, sn.max_snap_m,
+                    csr=(mat, nodes), targets=targets)
     i, j, sec = pair_times(mat, o, d, cutoff_min * 60.0, chunk_bytes, contract_chains)
     result = pd.DataFrame({"origin": i.astype(np.int64), "destination": j.astype(np.int64),
                            "minutes": sec / 60.0})
     result.attrs.update(unreachable_origins=o.unreachable,
                         unreachable_destinations=d.unreachable, model="network",
-                        snap=snap, cutoff_min=float(cutoff_min),
+                        snap=sn.snap, cutoff_min=float(cutoff_min),
                         access={"origins": access_summary(o),
                                 "destinations": access_summary(d)})
     if key is not None:

@@ -28,7 +28,7 @@ import pandas as pd
 from planner.errors import InputError
 from planner.network.arrays import node_xy
 from planner.network.matrix import travel_times
-from planner.network.snap import snap_points
+from planner.network.snap import Snapping, snap_points
 
 #: The matrix column of each planner mode, by release (the first present is used).
 MATRIX_COLUMNS = {"walk": ("walk_t", "walk_avg"), "drive": ("car_m_t", "car_m", "car_r_t"),
@@ -107,6 +107,10 @@ class MatrixComparison:
         return f"{head}\nlargest differences:\n{rows}"
 
 
+#: How cell centres meet the graph by default: the nearest edge, within 250 m.
+CELL_SNAPPING = Snapping(snap="edge", max_snap_m=250.0)
+
+
 @dataclass(frozen=True)
 class MatrixRouting:
     """How :func:`compare_with_matrix` routes the matrix's cell pairs on the graph.
@@ -115,15 +119,13 @@ class MatrixRouting:
     ----------
     cutoff_min : float
         Planner cut-off (minutes); pairs beyond it count as missing.
-    snap : {"node", "edge"}
-        How cell centres meet the graph.
-    max_snap_m : float
-        Cell centres farther than this from the graph are left out (outside its coverage).
+    snapping : Snapping
+        How cell centres meet the graph (default: to the nearest edge, within 250 m;
+        centres farther away are outside the graph's coverage and left out).
     """
 
     cutoff_min: float = 120.0
-    snap: str = "edge"
-    max_snap_m: float = 250.0
+    snapping: Snapping = CELL_SNAPPING
 
 
 def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Path,
@@ -150,11 +152,11 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
         The grid's cell id column.
     routing : MatrixRouting, optional
         The cut-off and snapping (default ``MatrixRouting()``: 120 min, to edges, within
-        250 m).
+        250 m; the walking speed of the access walk is ``routing.snapping``'s).
     show : int, optional
         Print the summary with this many largest differences (``None``: print nothing).
     **kwargs
-        Passed to :func:`planner.network.travel_times` (``walk_speed_kmh``, ...).
+        Passed to :func:`planner.network.travel_times` (``cache_dir``, ...).
 
     Returns
     -------
@@ -177,8 +179,7 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     to_ids = np.unique(table["to_id"].to_numpy())
     tt = travel_times(graph, gpd.GeoSeries(centres.loc[from_ids].to_numpy(), crs=centres.crs),
                       gpd.GeoSeries(centres.loc[to_ids].to_numpy(), crs=centres.crs),
-                      routing.cutoff_min, snap=routing.snap, max_snap_m=routing.max_snap_m,
-                      **kwargs)
+                      routing.cutoff_min, routing.snapping, **kwargs)
     ours = pd.DataFrame({"from_id": from_ids[tt["origin"].to_numpy()],
                          "to_id": to_ids[tt["destination"].to_numpy()],
                          "planner_min": tt["minutes"].to_numpy()})
@@ -190,7 +191,7 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     pairs = pairs.dropna(subset=["planner_min"]).rename(columns={column: "reference_min"})
     pairs["ratio"] = pairs["planner_min"] / pairs["reference_min"]
     pairs["difference_min"] = pairs["planner_min"] - pairs["reference_min"]
-    access = _access_m(graph, centres, routing.snap)
+    access = _access_m(graph, centres, routing.snapping.snap)
     pairs["access_m"] = pairs["from_id"].map(access)
     pairs = pairs.sort_values(["to_id", "from_id"], kind="stable").reset_index(drop=True)
     ref, got = pairs["reference_min"].to_numpy(float), pairs["planner_min"].to_numpy(float)

@@ -45,6 +45,28 @@ SNAP_COMPONENTS = ("largest", "any")
 
 
 @dataclass(frozen=True)
+class Snapping:
+    """How points meet the network, for travel times and isochrones alike.
+
+    Attributes
+    ----------
+    walk_speed_kmh : float
+        Speed of the walk between a point and the network.
+    max_snap_m : float
+        Points farther than this from the network are unreachable.
+    snap : {"node", "edge"}
+        Snap to the nearest node, or to the nearest position on the nearest edge.
+    component : {"largest", "any"}
+        Snap to the largest strongly connected component only (default), or to any node.
+    """
+
+    walk_speed_kmh: float = WALK_SPEED_KMH
+    max_snap_m: float = 500.0
+    snap: str = "node"
+    component: str = "largest"
+
+
+@dataclass(frozen=True)
 class SnapTargets:
     """The nodes and edges points may snap to.
 
