@@ -2,16 +2,16 @@
 
 Graphs are osmnx-compatible ``networkx.MultiDiGraph`` objects projected to EPSG:3067 with
 ``travel_time`` (seconds) on every edge (:mod:`~planner.network.graph`; their node ids,
-coordinates and sparse matrix of edge weights in :mod:`~planner.network.arrays`); walk graphs get
-their pedestrian squares as links (:mod:`~planner.network.areas`), and every graph built is
+coordinates and sparse matrix of edge weights in :mod:`~planner.network.arrays`); walk graphs
+get their pedestrian squares as links (:mod:`~planner.network.areas`), and every graph built is
 measured (:mod:`~planner.network.quality`). Points are snapped to nodes or edges of the
 largest strongly connected component, away from indoor, platform and private ways
 (:mod:`~planner.network.tags`), with the walk to the network priced as access time
-(:mod:`~planner.network.snap`). Matrices run scipy's Dijkstra from the smaller side with a
-cut-off, in memory-bounded chunks (:mod:`~planner.network.matrix`), optionally cached on disk
-(:mod:`~planner.network.cache`). Where there is no network, a straight-line model stands in
-(:mod:`~planner.network.straight`); :mod:`~planner.network.isochrones` draws the areas
-within N minutes of a site.
+(:mod:`~planner.network.snap`). Matrices run a compiled bounded search from the smaller
+side with a cut-off (:mod:`~planner.network.kernel`), in memory-bounded chunks
+(:mod:`~planner.network.matrix`), optionally cached on disk (:mod:`~planner.network.cache`).
+Where there is no network, a straight-line model stands in (:mod:`~planner.network.straight`);
+:mod:`~planner.network.isochrones` draws the areas within N minutes of a site.
 """
 
 from __future__ import annotations
