@@ -37,12 +37,12 @@ import pyrosm
 
 from planner import network
 from planner._paths import DATA_DIR
-from planner.data import demo, load_region
+from planner.data import demo, hsy, load_region
 from planner.data.osm import pbf_to_xml
 from planner.network.reference import osmnx_route_m, random_point_pairs
 from planner.schema import CRS, OFFICE_KINDS
 
-HSY_GRID = DATA_DIR / "reference" / "hsy_population_grid_2020_helsinki_centre.gpkg"
+HSY_GRID = hsy.GRID_GPKG  # the demo's residents; the YKR 250 m cells the matrix uses
 WALK_M_MIN = network.WALK_SPEED_KMH * 1000 / 60
 
 

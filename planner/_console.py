@@ -82,7 +82,6 @@ class StageProgress:
                             console=console, disable=not console.is_terminal)
         self.task: int | None = None
         self.name = ""
-        self.solving = False
 
     def __enter__(self) -> StageProgress:
         self.bar.__enter__()
@@ -104,7 +103,7 @@ class StageProgress:
     def stage(self, name: str) -> None:
         """Start the stage ``name`` (the previous one ends, with its time)."""
         self._finish()
-        self.name, self.solving = name, False
+        self.name = name
         self.task = self.bar.add_task(name, total=1)
 
     def solve(self, update: progress.SolveUpdate) -> None:

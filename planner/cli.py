@@ -437,7 +437,8 @@ def evaluate_cmd(
                 out, outputs.evaluation_outputs(ev), names, outputs.ReportInputs(
                     ev.region, ev.problem, ev.today,
                     title=map_title(ev.region.name, sc.name, ev.proposal.name),
-                    extra={"Checks": ev.checks, "Access changes": ev.access_by_area}))
+                    extra=dict(zip(outputs.EVALUATION_SHEETS,
+                                   (ev.checks, ev.access_by_area), strict=True))))
         _print_evaluation(ev)
         console.print(_("Map: {map}\nWorkbook: {xlsx} (Agreements, Budgets, Cost sharing, Checks, "
                         "Access changes)\nOutputs in {out}").format(map=written["map"],

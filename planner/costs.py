@@ -294,4 +294,3 @@ def option_table(scenario: Scenario, sites: pd.DataFrame, existing: pd.DataFrame
 # planner.costs.nucleolus(players, cost).
 shapley = games.shapley
 nucleolus = games.nucleolus
-core_violations = games.core_violations

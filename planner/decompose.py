@@ -271,12 +271,12 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
          "bound": p.meta["bound"], "gap": p.meta["gap"], "seconds": p.meta["seconds"],
          "time_limit_s": part.scenario.solver.time_limit_s, **p.meta.get("stages", {})}
         for (a, p), (_, part) in zip(results, parts, strict=True)]
-    stages = [p.meta["stages"] for _, p in results if "stages" in p.meta]
-    if stages:  # the whole solve's stages: the parts' sums
-        keys = ("lp_bound", "start", "rins", "final", "bound")
-        tot = {k: sum(st[k] for st in stages) for k in keys}
-        plan.meta["stages"] = model.stage_report(tot["lp_bound"], tot["start"], tot["rins"],
-                                                 tot["final"], tot["bound"])
+    stages = [p.meta["stages"] for _, p in results]
+    # the whole solve's stages: the parts' sums, ending at the plan's own objective and
+    # bound (with priced budgets the parts' values include the prices; these do not)
+    tot = {k: sum(st[k] for st in stages) for k in ("lp_bound", "start", "rins")}
+    plan.meta["stages"] = model.stage_report(tot["lp_bound"], tot["start"], tot["rins"],
+                                             objective, bound)
     worst = max((p.meta["status"] for _, p in results), key=_STATUS_ORDER.index)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     plan.meta.update({

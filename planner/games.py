@@ -3,8 +3,8 @@
 A cost game is a list of players and a function ``cost(frozenset_of_players) -> float``
 (the cost the coalition would pay on its own; ``cost(frozenset())`` is not asked). Every
 function here evaluates the cost of each coalition once, in a fixed order, so the results
-do not depend on the order of a set (nor on ``PYTHONHASHSEED``). Exact up to about 12
-players (4 095 coalitions).
+do not depend on the order of a set (nor on ``PYTHONHASHSEED``). Exact up to
+``MAX_PLAYERS`` (16) players: 65 535 coalitions.
 
 References: Shapley (1953), the subset formula; Schmeidler (1969), the nucleolus;
 Maschler, Peleg and Shapley (1979), its computation by a sequence of linear programmes.

@@ -676,8 +676,7 @@ def solve(problem: Problem, name: str = "optimised",
         m = Model(problem, floors=floors, prices=prices)
         m.warm_start()
         first_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
-        progress.found(m.mip.objective_of(m.start) if m.start is not None else None,
-                       m.lp_bound)
+        progress.found(first_cost if m.start is not None else None, m.lp_bound)
         # the starting plan's time counts against the limit (at least a tenth is left);
         # RINS_SHARE of what is left improves it, the rest goes to the whole model (its
         # bound)
@@ -688,20 +687,22 @@ def solve(problem: Problem, name: str = "optimised",
         m.improve(RINS_SHARE * left())
         rins_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
         if m.start is not None:
-            progress.found(m.mip.objective_of(m.start))
+            progress.found(rins_cost)
         limit = left()
         with progress.main_solve():
             res = m.solve(limit)
         progress.found(res.objective if res.values is not None else None,
                        res.bound if res.values is not None else None)
-    start_cost = m.mip.objective_of(m.start) if m.start is not None else math.inf
+    start_cost = rins_cost  # the starting plan after RINS: the solve does not change it
+    polished = m.polish(res.values) if res.values is not None else None
     if not res.infeasible and start_cost < math.inf and (
-            res.values is None
-            or m.mip.objective_of(m.polish(res.values)) > start_cost + 1e-9 * abs(start_cost)):
+            polished is None
+            or m.mip.objective_of(polished) > start_cost + 1e-9 * abs(start_cost)):
         # the solver stopped before it found a plan as good as the starting one
         bound = res.bound if res.values is not None else m.lp_bound
         res = dataclasses.replace(res, values=m.start, objective=start_cost,
                                   bound=min(bound, start_cost))
+        polished = None
     state = _status_name(res, limit)
     if state == "infeasible":
         raise InfeasibleError(f"scenario {problem.scenario.name!r} is infeasible: "
@@ -709,7 +710,7 @@ def solve(problem: Problem, name: str = "optimised",
     if state == "error":
         raise NoPlanInTimeError(f"scenario {problem.scenario.name!r}: no plan found within "
                               f"{limit:g} s; raise solver.time_limit_s")
-    values = m.polish(res.values)
+    values = polished if polished is not None else m.polish(res.values)
     objective = m.mip.objective_of(values)
     gap = abs(objective - res.bound) / max(abs(objective), 1e-9)
     plan = plan_of(m, values, name)

@@ -58,6 +58,9 @@ class OutputNames:
         The plan's GeoPackage.
     kpis, standards, sites, tours, access : str or None
         The CSV tables of the same names in :class:`Outputs`.
+    extra_sheets : tuple of str
+        Sheets the report adds after its own (:attr:`ReportInputs.extra`), each also written
+        as a CSV file.
     """
 
     map: str | None = "plan.html"
@@ -67,6 +70,7 @@ class OutputNames:
     sites: str | None = "sites.csv"
     tours: str | None = "tours.csv"
     access: str | None = None
+    extra_sheets: tuple[str, ...] = ()
 
     def files(self) -> tuple[str, ...]:
         """Return every file name these outputs may write (for the overwrite check)."""
@@ -76,17 +80,20 @@ class OutputNames:
             return named
         stem = Path(self.map).stem
         return (*named, f"{stem}_compare.html", "report.xlsx", "travel_times.png",
-                "costs.png", *(f"{s}.csv" for s in report.SHEETS.values()))
+                "costs.png", *(f"{s}.csv" for s in report.SHEETS.values()),
+                *(f"{report.sheet_stem(s)}.csv" for s in self.extra_sheets))
 
 
 #: ``planner run``.
 RUN = OutputNames()
 #: ``planner demo``.
 DEMO = OutputNames(map="demo.html")
+#: The sheets ``planner evaluate`` adds to the report.
+EVALUATION_SHEETS = ("Checks", "Access changes")
 #: ``planner evaluate``: the proposal's files.
 PROPOSAL = OutputNames(map="proposal.html", gpkg="proposal.gpkg", kpis="proposal_kpis.csv",
                        standards="proposal_standards.csv", sites=None, tours=None,
-                       access="proposal_access.csv")
+                       access="proposal_access.csv", extra_sheets=EVALUATION_SHEETS)
 #: ``planner report``: the report of a saved plan, without the run's tables.
 REPORT = OutputNames(kpis=None, standards=None, sites=None, tours=None)
 #: One variant of ``planner sweep``: the plan and two tables, no report.

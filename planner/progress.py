@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-__all__ = ["SolveUpdate", "found", "listen", "main_solve", "solving", "watching"]
+__all__ = ["SolveUpdate", "found", "found_by_solver", "listen", "main_solve", "solving",
+           "watching"]
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ from planner.region import Region
 from planner.schema import CRS, DECISION_MODES
 
 __all__ = ["AREA_LEVELS", "SHEETS", "ReportOptions", "area_access", "area_polygons", "demand_layer",
-           "report_tables", "safe_cell", "safe_frame", "shared_sites", "write_charts",
+           "report_tables", "safe_cell", "safe_frame", "shared_sites", "sheet_stem", "write_charts",
            "write_excel", "write_gpkg", "write_report"]
 
 #: Demand columns naming the areas access is reported for, finest first.
@@ -88,6 +88,11 @@ _COST_SHARING_NOTE = N_(
     "alone_eur is what the party would pay on its own, saving_eur the difference; "
     "in_core false names in core_note who would pay more than on their own.")
 _NO_SHARED_NOTE = N_("The plan has no site where two or more organisations share premises.")
+
+
+def sheet_stem(sheet: str) -> str:
+    """Return the CSV file stem of an extra sheet (``Checks``: ``report_checks``)."""
+    return "report_" + sheet.lower().replace(" ", "_")
 
 
 # --------------------------------------------------------------------------- spreadsheet safety
@@ -678,7 +683,7 @@ def _write_report(out: str | Path, region: Region, problem: Problem, plan: Plan,
     stems = dict(SHEETS)
     for sheet, table in (extra or {}).items():
         tables[sheet] = table
-        stems[sheet] = "report_" + sheet.lower().replace(" ", "_")
+        stems[sheet] = sheet_stem(sheet)
     written["xlsx"] = write_excel(localise_tables(tables), out / "report.xlsx")
     for sheet, stem in stems.items():
         written[stem] = _write_csv(tables[sheet], out / f"{stem}.csv")

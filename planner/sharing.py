@@ -36,7 +36,7 @@ import pandas as pd
 
 from planner import games
 from planner.costs import COST_LINES, with_cost_lines
-from planner.pricing import saving_offices, saving_rank
+from planner.pricing import saving_rank
 from planner.problem import Problem
 from planner.schema import IN_PERSON_MODES
 
@@ -232,21 +232,21 @@ def _office_party(problem: Problem, r: Any, e: Any, role: str, host_office: bool
                  float(org.office_fixed_eur_year) if org else services)
 
 
-def _rank_offices(problem: Problem, site: int, parties: list[Party]) -> None:
+def _rank_offices(problem: Problem, parties: list[Party]) -> None:
     """Set each office's shared-saving rank and its services before the saving.
 
-    By the pricing rule (:func:`planner.pricing.saving_offices`: the line is after the
-    saving, which every office but the first-ranked got).
+    By the pricing rule (:func:`planner.pricing.saving_rank`, as
+    :func:`planner.pricing.saving_offices` applies it: the line is after the saving, which
+    every office but the first-ranked got).
     """
     offices = [p for p in parties if p.role != "popup"]
     orgs = problem.orgs
     pos = np.array([orgs.index(p.org) if p.org in orgs else len(orgs) for p in offices])
     rank = saving_rank(np.array([p.source_services for p in offices]), pos)
-    saved = saving_offices({(site, p.org): p.source_services for p in offices}, orgs)
     share = problem.scenario.costs.shared_saving_share
     for p, r in zip(offices, rank, strict=True):
         p.rank = int(r)
-        if (site, p.org) in saved and share < 1:
+        if r > 0 and share < 1:
             p.services_full = p.services / (1 - share)
 
 
@@ -305,7 +305,7 @@ def shared_sites(decisions: pd.DataFrame, problem: Problem) -> list[Site]:
                    for r in g.itertuples() if r.mode != "popup" or host_office]
         if not parties:
             continue
-        _rank_offices(problem, s, parties)
+        _rank_offices(problem, parties)
         floor, per_m2, common = (
             _host_floor(problem, parties, float(getattr(host_e, "floor_m2", 0.0) or 0.0), rent)
             if host_office else (0.0, rent, 0.0))

@@ -35,17 +35,17 @@ from pydantic import BaseModel
 
 from planner import outputs
 from planner._io import atomic_write
-from planner.config import did_you_mean
+from planner.config import did_you_mean, load_yaml
 from planner.errors import InputError, PlannerError
 from planner.plan import Plan
-from planner.scenario import Scenario, load_scenario, parse_scenario
+from planner.scenario import Scenario, parse_scenario
 
 __all__ = ["VARIANT_FILES", "Variant", "VariantResult", "Vary", "build_variants",
            "load_variants", "parse_vary", "run_sweep", "run_variant", "summary_table",
            "write_summary", "write_variant"]
 
 #: Files written per variant (``error.txt`` replaces the first three when it fails).
-VARIANT_FILES = ("plan.gpkg", "kpis.csv", "standards.csv", "scenario.yaml", "error.txt")
+VARIANT_FILES = (*outputs.VARIANT.files(), "scenario.yaml", "error.txt")
 #: Summary columns per organisation: column suffix -> column of ``pipeline.compare``.
 ORG_COLUMNS = {"within_standard": "within_after", "annual_cost_eur": "cost_after_eur",
                "offices": "offices", "shared": "shared", "popup": "popup", "remote": "remote"}
@@ -302,8 +302,8 @@ def load_variants(path: str | Path, specs: list[str]) -> list[Variant]:
     list of Variant
     """
     path = Path(path)
-    load_scenario(path)  # the file's own errors first, with line numbers
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path, "the scenario")  # read once, in any encoding tables accept
+    parse_scenario(data, str(path), path.parent)  # the file's own errors first
     return build_variants(data, [parse_vary(s) for s in specs], base=path.parent.resolve(),
                           source=str(path))
 
@@ -479,7 +479,7 @@ def write_variant(out: str | Path, variant: Variant, result: VariantResult) -> l
                             lambda tmp: tmp.write_text(text, encoding="utf-8"))]
     names = outputs.VARIANT
     if result.plan is None:
-        for name in (names.gpkg, names.kpis, names.standards):
+        for name in names.files():
             (folder / name).unlink(missing_ok=True)
         written.append(atomic_write(folder / "error.txt", lambda tmp: tmp.write_text(
             result.message + "\n", encoding="utf-8")))

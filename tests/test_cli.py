@@ -419,3 +419,15 @@ def test_errors_in_the_chosen_language(tmp_path: Path) -> None:
     assert bad.exit_code == 2
     assert bad.output.strip() == ("error: language 'de' is not supported; use one of en, fi, "
                                   "sv")
+
+
+def test_evaluate_refuses_to_overwrite_an_input_with_an_extra_sheet(tmp_path: Path) -> None:
+    # the evaluation's workbook adds Checks and Access changes, each also written as CSV
+    proposal = tmp_path / "report_access_changes.csv"
+    text = (DEMO_SCENARIO.parent / "proposal.csv").read_text(encoding="utf-8")
+    proposal.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(planner.cli.app, ["evaluate", str(DEMO_SCENARIO),
+                                                  str(proposal), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "would be overwritten by the output report_access_changes.csv" in result.output
+    assert proposal.read_text(encoding="utf-8") == text

@@ -62,7 +62,7 @@ def test_node_times_equal_scipy_on_random_graphs(seed: int, limit: float | None)
 
 
 @pytest.mark.parametrize("n_threads", [1, 2, 3])
-def test_threads_and_tiny_chunks_change_nothing(n_threads: int) -> None:
+def test_threads_change_nothing_and_seeds_match_a_virtual_source(n_threads: int) -> None:
     mat = random_graph(300, 7, integer=True)
     rng = np.random.default_rng(3)
     seeds = (rng.integers(-1, 300, (40, 2)), rng.uniform(0, 50, (40, 2)))

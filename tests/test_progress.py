@@ -48,7 +48,13 @@ def test_solve_reports_better_plans_and_bounds(engine: str) -> None:
 def test_no_listener_no_updates() -> None:
     with progress.solving(10.0):
         assert not progress.watching()
-        progress.found(5.0, 1.0)  # nobody listens: nothing happens
+        progress.found(5.0, 1.0)  # nobody listens: nothing is kept for a later listener
+    got: list[progress.SolveUpdate] = []
+    with progress.listen(got.append), progress.solving(10.0):
+        assert progress.watching()
+        progress.found(4.0, 1.0)
+    # the later solve's start (nothing found yet) and its own find, not the 5.0 before
+    assert [(u.objective, u.bound) for u in got] == [(float("inf"), float("-inf")), (4.0, 1.0)]
 
 
 def test_solve_text_in_finnish_and_english() -> None:

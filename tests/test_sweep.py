@@ -288,3 +288,12 @@ def test_sweep_refuses_to_overwrite_a_region_file(case: Case, tmp_path: Path) ->
     assert "kpis.csv: this input would be overwritten by the output v01_seed-1/kpis.csv" \
         in clash.output.replace("\n", "")
     assert sites.read_bytes() == before
+
+
+def test_a_windows_1252_scenario_sweeps_as_it_runs() -> None:
+    # planner run reads a scenario saved as Windows-1252; its sweep must read it the same way
+    path = Path(__file__).parent / "bad_inputs" / "scenario_windows_1252.yaml"
+    assert b"T\xf6\xf6l\xf6" in path.read_bytes()
+    variants = load_variants(path, ["solver.seed=0,1"])
+    assert [v.scenario.name for v in variants] == ["Pikku-Helsinki, Töölö ja Kallio"] * 2
+    assert [v.scenario.solver.seed for v in variants] == [0, 1]

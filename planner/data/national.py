@@ -43,7 +43,7 @@ Areas
     Helsinki). No place that is not a municipality becomes one. ``county`` (the wellbeing
     services county or the City of Helsinki), ``maakunta`` and ``employment_area`` (the 45
     areas of 1.1.2025) are the municipality's in the table. Municipalities with no GeoNames
-    place of 500 or more (:func:`without_places`; Hattula among them) have no residents,
+    place of 500 or more (Hattula among them) have no residents,
     sites or offices here; the notes list them.
 Candidate sites
     1 + floor(population / ``RESIDENTS_PER_SITE``) (3 000) host sites per place: site 0 at
@@ -330,16 +330,6 @@ def _add_areas(df: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
                         ("employment_area", "employment_area")):
         df[col] = pd.Series(code).map(geography.lookup(table, column)).to_numpy()
     return df
-
-
-def without_places() -> list[str]:
-    """List the mainland municipalities that no GeoNames place of >= 500 stands for.
-
-    They get no demand points, sites or offices in the national region (the notes say so).
-    """
-    places = geonames_places()
-    table = geography.mainland(geography.load_table())
-    return table.loc[~table["code"].isin(set(places["municipality_code"])), "name"].tolist()
 
 
 def _largest_remainders(weights: np.ndarray, total: int) -> np.ndarray:

@@ -22,7 +22,6 @@ Licence of all Statistics Finland data: CC BY 4.0.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -32,6 +31,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point
 
+from planner.config import did_you_mean
 from planner.data import geography, tables
 from planner.data.cache import Fetcher, SourceError
 from planner.errors import InputError
@@ -176,8 +176,7 @@ def select_municipalities(munis: gpd.GeoDataFrame, wanted: Iterable[str],
         key = str(w).strip()
         key = key.zfill(3) if key.isdigit() else key
         if key.casefold() not in lookup:
-            close = difflib.get_close_matches(key.casefold(), list(lookup), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(key.casefold(), list(lookup))
             raise InputError(f"{what}: municipality {w!r} is not in Statistics Finland's "
                              f"list{hint}; give a 3-digit code or the Finnish name")
         rows.append(lookup[key.casefold()])

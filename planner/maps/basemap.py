@@ -26,7 +26,7 @@ from planner.i18n import gettext as _
 from planner.maps.elements import GeoJson, RawScript
 
 __all__ = ["MAIN_ROADS", "MAX_SEGMENTS", "SIMPLIFY_M", "STREET_PANE", "add_base_layers",
-           "street_geojson", "street_lines"]
+           "street_data", "street_geojson", "street_lines"]
 
 #: Leaflet pane of the street layer: above the tiles (200), below the overlays (400).
 STREET_PANE = "planner-streets"
@@ -138,26 +138,44 @@ class _Fallback(Element):
         self.get_root().script.add_child(RawScript(script), name=f"{names['map']}_fallback")
 
 
-def add_base_layers(m: folium.Map, graphs: dict[str, nx.MultiDiGraph]) -> None:
+def street_data(graphs: dict[str, nx.MultiDiGraph]) -> dict | None:
+    """Return the street layer's GeoJSON of a region's networks (``None``: no streets).
+
+    Parameters
+    ----------
+    graphs : dict of str to networkx.MultiDiGraph
+        The region's networks (``Region.graphs``).
+
+    Returns
+    -------
+    dict or None
+        :func:`street_geojson` of the network drawn, or ``None`` without one.
+    """
+    graph = _graph(graphs)
+    if graph is None or graph.number_of_edges() == 0:
+        return None
+    data = street_geojson(graph)
+    return data if data["features"] else None
+
+
+def add_base_layers(m: folium.Map, streets: dict | None) -> None:
     """Add the tiles and, when the region has a network, the street layer to a map.
 
     Parameters
     ----------
     m : folium.Map
         A map made with ``tiles=None``.
-    graphs : dict of str to networkx.MultiDiGraph
-        The region's networks (``Region.graphs``); none: tiles only. The streets are a
+    streets : dict or None
+        :func:`street_data` of the region (computed once for every map and side that
+        draws it); ``None``: tiles only. The streets are a
         :class:`planner.maps.elements.GeoJson` layer (its data reaches the page without a
         second template pass).
     """
     tiles = folium.TileLayer("OpenStreetMap", name=_("OpenStreetMap (online)"),
                              overlay=False, control=True, show=True).add_to(m)
-    graph = _graph(graphs)
-    if graph is None or graph.number_of_edges() == 0:
+    if streets is None:
         return
-    data = street_geojson(graph)
-    if not data["features"]:
-        return
+    data = streets
     folium.map.CustomPane(STREET_PANE, z_index=_PANE_Z, pointer_events=False).add_to(m)
     streets = GeoJson(
         data, name=_("Streets (offline, from the run's network)"), overlay=False,

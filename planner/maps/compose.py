@@ -24,7 +24,7 @@ from planner import i18n
 from planner.evaluate import travel_minutes
 from planner.i18n import gettext as _
 from planner.maps.areas import add_areas
-from planner.maps.basemap import add_base_layers
+from planner.maps.basemap import add_base_layers, street_data
 from planner.maps.elements import add_colour_bars, number_elements, round_coord
 from planner.maps.furniture import add_footer, add_legend, add_side_label, add_title
 from planner.maps.markup import DASH, add_table_style
@@ -105,8 +105,9 @@ def _new_map(region: Region, plan: Plan, cls: type = folium.Map) -> Any:
               if bounds else [60.17, 24.94])
     m = cls(location=[round_coord(c) for c in centre], zoom_start=10, tiles=None,
             control_scale=True)
+    streets = street_data(region.graphs)
     for side in (m.m1, m.m2) if isinstance(m, DualMap) else (m,):
-        add_base_layers(side, region.graphs)
+        add_base_layers(side, streets)
     if bounds:
         m.fit_bounds(bounds)
     return m

@@ -29,6 +29,27 @@ def node_ids(graph: nx.MultiDiGraph) -> np.ndarray:
     return np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
 
 
+def edge_ends(graph: nx.MultiDiGraph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the matrix positions of every edge's two ends, in ``graph.edges`` order.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+    nodes : numpy.ndarray
+        Node ids in matrix order (:func:`node_ids`).
+
+    Returns
+    -------
+    u, v : numpy.ndarray
+        Positions of the start and end node of each edge.
+    """
+    m = graph.number_of_edges()
+    index = pd.Index(nodes)
+    u = index.get_indexer(np.fromiter((e[0] for e in graph.edges), dtype=np.int64, count=m))
+    v = index.get_indexer(np.fromiter((e[1] for e in graph.edges), dtype=np.int64, count=m))
+    return u, v
+
+
 def graph_to_csr(graph: nx.MultiDiGraph, weight: str = "travel_time"
                  ) -> tuple[sp.csr_array, np.ndarray]:
     """Return the graph as a sparse matrix of edge weights (the best parallel edge wins).
@@ -49,9 +70,7 @@ def graph_to_csr(graph: nx.MultiDiGraph, weight: str = "travel_time"
     """
     nodes = node_ids(graph)
     m = graph.number_of_edges()
-    index = pd.Index(nodes)
-    u = index.get_indexer(np.fromiter((e[0] for e in graph.edges), dtype=np.int64, count=m))
-    v = index.get_indexer(np.fromiter((e[1] for e in graph.edges), dtype=np.int64, count=m))
+    u, v = edge_ends(graph, nodes)
     w = np.fromiter((np.nan if d is None else d for *_, d in graph.edges(data=weight)),
                     dtype=float, count=m)
     if not (w >= 0).all():

@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from planner.errors import InputError
 from planner.network.arrays import graph_to_csr, node_xy
+from planner.network.snap import largest_component
 from planner.network.tags import restricted_edges
 
 #: A dead end closer than this to the convex hull of the nodes counts as cut at the edge.
@@ -189,9 +190,8 @@ def graph_quality(graph: nx.MultiDiGraph, n_pairs: int = 400, min_m: float = 200
     length, nodes = graph_to_csr(graph, weight="length")
     n = len(nodes)
     x, y = node_xy(graph)
-    count, label = connected_components(length, directed=True, connection="strong")
-    sizes = np.bincount(label)
-    main = np.flatnonzero(label == np.argmax(sizes))
+    count, _ = connected_components(length, directed=True, connection="strong")
+    main = np.flatnonzero(largest_component(length))
     degree = _undirected_degree(length)
     dead = np.flatnonzero(degree == 1)
     hull = shapely.convex_hull(shapely.multipoints(np.c_[x, y]))
@@ -205,7 +205,7 @@ def graph_quality(graph: nx.MultiDiGraph, n_pairs: int = 400, min_m: float = 200
     med, p90 = (np.percentile(ratio, [50, 90]) if len(ratio) else (np.nan, np.nan))
     m = graph.number_of_edges()
     return GraphQuality(
-        nodes=n, edges=m, components=int(count), largest_share=float(sizes.max() / n),
+        nodes=n, edges=m, components=int(count), largest_share=float(len(main) / n),
         dead_ends=len(dead), dead_ends_at_edge=at_edge,
         restricted_share=float(restricted_edges(graph).mean()) if m else 0.0,
         pairs=len(net), circuity_median=float(med), circuity_p90=float(p90),

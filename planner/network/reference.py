@@ -191,7 +191,7 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     pairs = pairs.dropna(subset=["planner_min"]).rename(columns={column: "reference_min"})
     pairs["ratio"] = pairs["planner_min"] / pairs["reference_min"]
     pairs["difference_min"] = pairs["planner_min"] - pairs["reference_min"]
-    access = _access_m(graph, centres, routing.snapping.snap)
+    access = _access_m(graph, centres, routing.snapping)
     pairs["access_m"] = pairs["from_id"].map(access)
     pairs = pairs.sort_values(["to_id", "from_id"], kind="stable").reset_index(drop=True)
     ref, got = pairs["reference_min"].to_numpy(float), pairs["planner_min"].to_numpy(float)
@@ -206,10 +206,16 @@ def compare_with_matrix(graph: nx.MultiDiGraph, matrix: pd.DataFrame | str | Pat
     return result
 
 
-def _access_m(graph: nx.MultiDiGraph, centres: gpd.GeoSeries, snap: str) -> pd.Series:
-    """Return the snapping distance of every cell centre (metres), indexed by cell id."""
-    s = snap_points(graph, gpd.GeoSeries(centres.to_numpy(), crs=centres.crs), snap,
-                    max_snap_m=np.inf)
+def _access_m(graph: nx.MultiDiGraph, centres: gpd.GeoSeries, snapping: Snapping
+              ) -> pd.Series:
+    """Return the snapping distance of every cell centre (metres), indexed by cell id.
+
+    The centres snap as the travel times snapped them (method and component), but without
+    a farthest distance, so that centres outside the graph's coverage show how far out
+    they lie.
+    """
+    s = snap_points(graph, gpd.GeoSeries(centres.to_numpy(), crs=centres.crs), snapping.snap,
+                    snapping.walk_speed_kmh, max_snap_m=np.inf, component=snapping.component)
     return pd.Series(s.distance_m, index=centres.index)
 
 

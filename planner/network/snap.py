@@ -22,7 +22,8 @@ silently snapped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import networkx as nx
@@ -35,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from planner.errors import InputError
-from planner.network.arrays import graph_to_csr, node_ids, node_xy
+from planner.network.arrays import edge_ends, graph_to_csr, node_ids, node_xy
 from planner.network.speeds import WALK_SPEED_KMH
 from planner.network.tags import restricted_edges
 
@@ -68,7 +69,7 @@ class Snapping:
 
 @dataclass(frozen=True)
 class SnapTargets:
-    """The nodes and edges points may snap to.
+    """The nodes and edges points may snap to, on one graph.
 
     Attributes
     ----------
@@ -78,11 +79,23 @@ class SnapTargets:
         Per edge (``graph.edges`` order): both ends in that component.
     edge_ok : numpy.ndarray
         ``edge_main`` and not an indoor, platform or private way.
+    u, v : numpy.ndarray
+        Matrix positions of each edge's ends (:func:`planner.network.arrays.edge_ends`).
+    graph : networkx.MultiDiGraph
+        The graph, for :attr:`edges`.
     """
 
     main: np.ndarray
     edge_main: np.ndarray
     edge_ok: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    graph: nx.MultiDiGraph = field(repr=False, compare=False)
+
+    @cached_property
+    def edges(self) -> gpd.GeoDataFrame:
+        """Return the graph's edges with their geometries, built once for every snap."""
+        return ox.convert.graph_to_gdfs(self.graph, nodes=False, fill_edge_geometry=True)
 
 
 def largest_component(mat: sp.csr_array) -> np.ndarray:
@@ -127,15 +140,10 @@ def snap_targets(graph: nx.MultiDiGraph, csr: tuple[sp.csr_array, np.ndarray] | 
                          f"{list(SNAP_COMPONENTS)}")
     mat, nodes = graph_to_csr(graph) if csr is None else csr
     main = largest_component(mat) if component == "largest" else np.ones(len(nodes), bool)
-    m = graph.number_of_edges()
-    index = pd.Index(nodes)
-    u = index.get_indexer(np.fromiter((e[0] for e in graph.edges), dtype=np.int64, count=m))
-    v = index.get_indexer(np.fromiter((e[1] for e in graph.edges), dtype=np.int64, count=m))
-    edge_main = main[u] & main[v] if m else np.zeros(0, dtype=bool)
-    if component == "any":
-        return SnapTargets(main=main, edge_main=edge_main, edge_ok=edge_main)
-    return SnapTargets(main=main, edge_main=edge_main,
-                       edge_ok=edge_main & ~restricted_edges(graph))
+    u, v = edge_ends(graph, nodes)
+    edge_main = main[u] & main[v] if len(u) else np.zeros(0, dtype=bool)
+    ok = edge_main if component == "any" else edge_main & ~restricted_edges(graph)
+    return SnapTargets(main=main, edge_main=edge_main, edge_ok=ok, u=u, v=v, graph=graph)
 
 
 @dataclass(frozen=True)
@@ -267,7 +275,7 @@ def snap_points(graph: nx.MultiDiGraph, points: gpd.GeoSeries, method: str = "no
     fraction = np.zeros(n)
     edge_s = np.full((n, 2), np.inf)
     if method == "node":
-        pos, dist, restricted = _snap_nodes(graph, points, nodes, targets, max_snap_m)
+        pos, dist, restricted = _snap_nodes(graph, points, targets, max_snap_m)
         node[:, 0] = pos
         out_s = np.full((n, 2), np.inf)
         out_s[:, 0] = dist / walk_m_per_s
@@ -305,20 +313,16 @@ def _nearest(tree_xy: np.ndarray, candidates: np.ndarray, x: np.ndarray, y: np.n
     return candidates[at], np.asarray(dist, dtype=float)
 
 
-def _snap_nodes(graph: nx.MultiDiGraph, points: gpd.GeoSeries, nodes: np.ndarray,
-                targets: SnapTargets, fallback_m: float
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _snap_nodes(graph: nx.MultiDiGraph, points: gpd.GeoSeries, targets: SnapTargets,
+                fallback_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the nearest node of an allowed edge, else of any edge of the component (KD-tree)."""
     x, y = _xy(graph, points)
     nx_, ny_ = node_xy(graph)
-    m = graph.number_of_edges()
-    index = pd.Index(nodes)
-    u = index.get_indexer(np.fromiter((e[0] for e in graph.edges), dtype=np.int64, count=m))
-    v = index.get_indexer(np.fromiter((e[1] for e in graph.edges), dtype=np.int64, count=m))
+    u, v = targets.u, targets.v
     tiers = []
     for mask in (targets.edge_ok, targets.edge_main):
         cand = np.unique(np.r_[u[mask], v[mask]])
-        if not m:  # a graph without edges: every node of the component
+        if not len(u):  # a graph without edges: every node of the component
             cand = np.flatnonzero(targets.main)
         tiers.append(_nearest(np.c_[nx_[cand], ny_[cand]], cand, x, y))
     pos, dist, restricted = _tiered(tiers[0], tiers[1], fallback_m)
@@ -331,7 +335,7 @@ def _snap_edges(graph: nx.MultiDiGraph, points: gpd.GeoSeries, mat: sp.csr_array
     """Return the nearest edge positions, by shapely's STRtree (as osmnx.nearest_edges)."""
     x, y = _xy(graph, points)
     n = len(x)
-    edges = ox.convert.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
+    edges = targets.edges
     geoms = edges.geometry.to_numpy()
     pts = shapely.points(x, y)
     tiers = []
