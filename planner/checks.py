@@ -36,18 +36,34 @@ from planner.problem import Problem
 CHECK_COLUMNS = ("rule", "severity", "site_id", "organisation", "message")
 
 
-def _capacity(problem: Problem, org: str, mode: str, days: float, fte: float) -> float:
-    """Visits a year one decision can serve (the option table's capacities)."""
+def _capacity(problem: Problem, site: int, org: str, mode: str, days: float, fte: float
+              ) -> float:
+    """Return the visits a year one decision can serve, as the optimiser counts them.
+
+    The option table's capacity of the organisation's option at the site (a kept office:
+    its own desks; a new one: ``desks_per_office``; a pop-up: its sessions), and for an
+    office the desks of all its staff when more work there (staff moved in). A decision
+    with no option falls back to the capacity of a new office.
+    """
     sc = problem.scenario
     o = sc.organisations.get(org)
     if o is None:
         return float("inf")
-    if mode == "popup":
-        return float(days) * 12 * sc.costs.popup.visits_per_day
-    if mode == "remote":
-        return sc.costs.remote.visits_per_year
-    return max(float(fte) * o.staff_desks_per_fte, float(o.desks_per_office)) \
-        * o.visits_per_desk_year
+    kind = "office" if mode in ("office", "shared") else mode
+    opts = problem.options
+    match = opts[(opts["org"] == org) & (opts["site"] == site) & (opts["mode"] == kind)
+                 & (opts["days"] == (int(days) if kind == "popup" else 0))]
+    if len(match):
+        cap = float(match["capacity_visits"].iloc[0])
+    elif kind == "popup":
+        cap = float(days) * 12 * sc.costs.popup.visits_per_day
+    elif kind == "remote":
+        cap = sc.costs.remote.visits_per_year
+    else:
+        cap = float(o.desks_per_office) * o.visits_per_desk_year
+    if kind == "office":
+        cap = max(cap, float(fte) * o.staff_desks_per_fte * o.visits_per_desk_year)
+    return cap
 
 
 #: One row of :func:`plan_checks`: rule, severity, site id, organisation, message.
@@ -170,9 +186,10 @@ def _host_desks_taken(problem: Problem, at_site: pd.DataFrame, s: int,
 def _capacity_rows(problem: Problem, open_d: pd.DataFrame) -> list[Row]:
     """Return the ``capacity`` breaches: open decisions with more visits than they serve."""
     rows: list[Row] = []
+    position = {str(s): i for i, s in enumerate(problem.sites["site_id"])}
     for r in open_d.itertuples():
-        cap = _capacity(problem, str(r.organisation), str(r.mode), r.days_per_month,
-                        r.staff_fte)
+        cap = _capacity(problem, position.get(str(r.site_id), -1), str(r.organisation),
+                        str(r.mode), r.days_per_month, r.staff_fte)
         if float(r.visits) > cap + 1e-6:
             rows.append(("capacity", "breach", str(r.site_id), str(r.organisation),
                          f"{r.mode} at {r.site_name} receives {float(r.visits):,.0f} visits "

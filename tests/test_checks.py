@@ -63,12 +63,14 @@ def test_overfilling_a_host_and_an_unagreed_host() -> None:
 
 
 def test_capacity_and_a_staffed_base() -> None:
-    # 5 000 residents, one visit each to kela: its office A (2 desks x 1 000 = 2 000 a
-    # year) takes them all as the nearest option
+    # 5 000 residents, one visit each to kela: its office A (its own 3 desks x 1 000 =
+    # 3 000 a year, as the model counts a kept office; not desks_per_office, 2) takes them
+    # all as the nearest option
     p = instance({"p0": {"A": 1, "B": 5, "C": 5, "D": 5}}, {"p0": 5000})
+    assert int(p.existing.set_index("point_id").at["A", "desks"]) == 3
     today = evaluate.current_plan(p)
     assert _rules(today, p)["capacity"][0] == (
-        "office at Kela A receives 5,000 visits a year; it can serve 2,000")
+        "office at Kela A receives 5,000 visits a year; it can serve 3,000")
     # kela with a pop-up only: no staffed office to run it from
     plan = proposal_plan(_proposal(p, [("C", "kela", "popup", 2)]), p)
     rules = _rules(plan, p)
