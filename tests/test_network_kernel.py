@@ -116,3 +116,36 @@ def test_negative_weights_are_refused() -> None:
 
 def test_compile_time_is_reported() -> None:
     assert 0 <= kernel.compile_kernel() < 120
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_the_compact_layout_is_taken_only_when_it_is_exact(integer: bool) -> None:
+    # whole numbers are float32 values: the weights are stored in four bytes, yet the sums
+    # are float64 and equal scipy's bit for bit; exponential weights are not, and stay
+    mat = random_graph(400, 21, integer=integer)
+    ready = kernel.prepare(mat, 900.0)
+    assert ready.parts[2].dtype == (np.float32 if integer else np.float64)
+    assert ready.parts[0].dtype == np.int32
+    assert np.array_equal(ready.parts[2].astype(np.float64), mat.data)
+    sources, targets = np.arange(0, 400, 5), np.arange(0, 400, 2)
+    want = scipy_pairs(mat, sources, targets, 900.0)
+    one = np.zeros((len(sources), 1))
+    got = kernel.bounded_times(ready, (sources[:, None], one), np.full(len(sources), 900.0),
+                               one[:, 0], (targets[:, None], np.zeros((len(targets), 1))),
+                               900.0)
+    assert_same(got, want)
+    assert kernel.prepare(sp.csr_array(np.array([[0.0, 0.1], [0.5, 0.0]])),
+                          1.0).parts[2].dtype == np.float64  # 0.1 is not a float32 value
+
+
+@pytest.mark.parametrize("buffer_bytes", [1, 5_000, kernel.BUFFER_BYTES])
+def test_pairs_are_the_same_whatever_the_buffers(buffer_bytes: int) -> None:
+    # 1 byte: every block gets a buffer of its own; 5 kB: a few blocks share one
+    mat = random_graph(500, 13)
+    sources, targets = np.arange(0, 500, 3), np.arange(0, 500, 4)
+    want = scipy_pairs(mat, sources, targets, 400.0)
+    one = np.zeros((len(sources), 1))
+    got = kernel.bounded_times(mat, (sources[:, None], one), np.full(len(sources), 400.0),
+                               one[:, 0], (targets[:, None], np.zeros((len(targets), 1))),
+                               400.0, n_threads=2, buffer_bytes=buffer_bytes)
+    assert_same(got, want)

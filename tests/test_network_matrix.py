@@ -7,12 +7,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from shapely.geometry import Point
 
 import planner.network.matrix as matrix_mod
 from planner import network
 from planner.data.demo import demo_graph
-from planner.network.contract import contract
+from planner.network.contract import _may_contract, contract, contract_cached
 
 X0, Y0 = 400000.0, 6670000.0
 
@@ -262,3 +263,22 @@ def test_contraction_changes_nothing_on_helsinki(helsinki: dict, snap: str) -> N
         pd.testing.assert_frame_equal(fast[["origin", "destination"]],
                                       full[["origin", "destination"]])
         assert np.abs(fast["minutes"] - full["minutes"]).max() < 1e-9
+
+
+def test_only_graphs_with_enough_low_degree_nodes_are_hashed_for_contraction() -> None:
+    # a 30 x 30 street grid: 4 of 900 nodes (the corners) have two neighbours, 112 three
+    side = 30
+    idx = np.arange(side * side).reshape(side, side)
+    u = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+    v = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    grid = network.arrays.min_csr(np.r_[u, v], np.r_[v, u], np.ones(2 * len(u)), side * side)
+    assert not _may_contract(grid, 0.25) and _may_contract(grid, 0.004)
+    assert contract_cached(grid) is None
+    # a ring of 50 nodes with a chord 0-25: 48 chain nodes, contracted to the chord's ends
+    a, b = np.r_[0:50, 0], np.r_[1:50, 0, 25]
+    ring = network.arrays.min_csr(np.r_[a, b], np.r_[b, a], np.ones(102), 50)
+    assert _may_contract(ring, 0.25)
+    assert contract_cached(ring).mat.shape == (2, 2)
+    # duplicate entries hide the degrees: no bound, the matrix is hashed as before
+    dup = sp.csr_array((np.ones(4), np.array([1, 1, 0, 0]), np.array([0, 2, 4])), shape=(2, 2))
+    assert not dup.has_canonical_format and _may_contract(dup, 1.0)

@@ -163,7 +163,13 @@ _CACHE_SIZE = 8
 
 
 def contract_cached(mat: sp.csr_array) -> Contraction | None:
-    """Return :func:`contract` of a matrix, remembered for the last few (keyed by content)."""
+    """Return :func:`contract` of a matrix, remembered for the last few (keyed by content).
+
+    A graph that cannot have enough chain nodes (a count of degrees, far cheaper than
+    hashing the matrix) returns ``None`` at once.
+    """
+    if not _may_contract(mat, MIN_CHAIN_SHARE):
+        return None
     h = hashlib.blake2b(digest_size=16)
     h.update(np.asarray(mat.shape, dtype=np.int64).tobytes())
     for arr in (mat.indptr, mat.indices, mat.data):
@@ -177,6 +183,20 @@ def contract_cached(mat: sp.csr_array) -> Contraction | None:
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return result
+
+
+def _may_contract(mat: sp.csr_array, min_share: float) -> bool:
+    """Whether at least ``min_share`` of the nodes could lie inside chains.
+
+    A chain node has at most two neighbours, so at most two edges out and two in (in a
+    matrix without duplicate entries); counting those nodes bounds the chain nodes from
+    above. A matrix with duplicates is not bounded this way.
+    """
+    if not mat.has_canonical_format:
+        return True
+    n = mat.shape[0]
+    few = (np.diff(mat.indptr) <= 2) & (np.bincount(mat.indices, minlength=n) <= 2)
+    return int(np.count_nonzero(few)) >= min_share * n
 
 
 def contract(mat: sp.csr_array, min_share: float = MIN_CHAIN_SHARE) -> Contraction | None:

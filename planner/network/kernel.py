@@ -37,6 +37,9 @@ from numba import njit
 BLOCK = 2
 #: Below this many edge visits at most (edges x sources) the searches run on one thread.
 SMALL_WORK = 1_000_000
+#: Address space first reserved for the pairs (bytes, 24 a pair); only what is written is
+#: touched, and it doubles when full.
+BUFFER_BYTES = 4 * 2**30
 #: At most this many buckets span the limit, or the heaviest edge.
 _STEPS = 2.0**16
 
@@ -120,24 +123,24 @@ def _gather(dist: np.ndarray, post: float, t_node: np.ndarray, t_off: np.ndarray
 
 
 @njit(cache=True, nogil=True)
-def _block(graph: tuple, sources: tuple, t_node: np.ndarray, t_off: np.ndarray,
-           limit: float, inv: float, work: tuple) -> tuple:
-    """Search from a block of sources; per source its count, then the targets and times.
+def _block(graph: tuple, sources: tuple, targets: tuple, limit: float, inv: float,
+           work: tuple, out: tuple, m: int) -> tuple:
+    """Search from a block of sources; per source its count, the targets and times in ``out``.
 
     ``sources`` is (seed nodes, start distances, radius, time added to the results) per
-    source. A source's time to target ``j`` is ``min_k(dist[t_node[j, k]] + t_off[j, k])
-    + post``, kept where it is ``<= limit``: the operations, in the order, of the numpy
-    reduction of a dense scipy block. ``work`` is the thread's distances (all infinite),
-    ring heads (all ``-1``) and entry pool, which grows when a search overflows it.
+    source, ``targets`` (entry nodes, offsets) per target. A source's time to target ``j``
+    is ``min_k(dist[t_node[j, k]] + t_off[j, k]) + post``, kept where it is ``<= limit``:
+    the operations, in the order, of the numpy reduction of a dense scipy block. ``work``
+    is the thread's distances (all infinite), ring heads (all ``-1``) and entry pool,
+    which grows when a search overflows it. ``out`` (targets, times) has room from ``m``
+    for every target of every source. Returns the counts, the new end of ``out`` and the
+    pool.
     """
     s_node, s_init, s_radius, s_post = sources
+    t_node, t_off = targets
     dist, head, pool = work
-    n_t = t_node.shape[0]
+    cols, vals = out
     counts = np.zeros(s_node.shape[0], dtype=np.int64)
-    cap = max(1024, 2 * n_t)
-    cols = np.empty(cap, dtype=np.int64)
-    vals = np.empty(cap)
-    m = 0
     for s in range(s_node.shape[0]):
         used = _search(graph, s_node[s], s_init[s], s_radius[s], inv, dist, head, pool)
         while used < 0:  # the pool ran out: start again with one twice the size
@@ -148,16 +151,30 @@ def _block(graph: tuple, sources: tuple, t_node: np.ndarray, t_off: np.ndarray,
             pool = (np.empty(size, dtype=np.int32), np.empty(size),
                     np.empty(size, dtype=np.int32))
             used = _search(graph, s_node[s], s_init[s], s_radius[s], inv, dist, head, pool)
-        if m + n_t > cap:
-            cap = max(2 * cap, m + n_t)
-            cols = np.concatenate((cols[:m], np.empty(cap - m, dtype=np.int64)))
-            vals = np.concatenate((vals[:m], np.empty(cap - m)))
         start = m
         m = _gather(dist, s_post[s], t_node, t_off, limit, cols, vals, m)
         counts[s] = m - start
         for q in range(used):
             dist[pool[0][q]] = np.inf
-    return counts, cols[:m], vals[:m], pool
+    return counts, m, pool
+
+
+@njit(cache=True, nogil=True)
+def _weights(data: np.ndarray) -> tuple:
+    """One pass over the weights: least positive and largest finite, any negative, float32-exact."""
+    lo = np.inf
+    hi = 0.0
+    negative = False
+    single = True
+    for x in data:
+        if x < 0:
+            negative = True
+        if 0 < x < np.inf:
+            lo = min(lo, x)
+            hi = max(hi, x)
+        if single and np.float64(np.float32(x)) != x:
+            single = False
+    return lo, hi, negative, single
 
 
 def bucket_width(data: np.ndarray, limit: float) -> tuple[float, int]:
@@ -181,12 +198,15 @@ def bucket_width(data: np.ndarray, limit: float) -> tuple[float, int]:
     ring : int
         Number of bucket slots.
     """
-    pos = data[(data > 0) & np.isfinite(data)]
-    if not len(pos):
+    lo, hi, _, _ = _weights(np.ascontiguousarray(data, dtype=np.float64))
+    return _layout(lo, hi, limit)
+
+
+def _layout(lightest: float, heaviest: float, limit: float) -> tuple[float, int]:
+    """Bucket width and ring size from the least and largest positive finite weights."""
+    if not np.isfinite(lightest):
         return 1.0, 4
-    heaviest = float(pos.max())
-    width = max(float(pos.min()), heaviest / _STEPS,
-                (limit if np.isfinite(limit) else 0.0) / _STEPS)
+    width = max(lightest, heaviest / _STEPS, (limit if np.isfinite(limit) else 0.0) / _STEPS)
     inv = 1.0 / width
     ring = int(heaviest * inv) + 4
     if np.isfinite(limit):
@@ -214,7 +234,10 @@ class Searchable:
     Attributes
     ----------
     parts : tuple of numpy.ndarray
-        ``indptr`` (int64), ``indices`` (int32) and ``data`` (float64).
+        ``indptr``, ``indices`` (int32) and ``data``: ``indptr`` is int32 when the edges
+        fit, ``data`` float32 when every weight is a float32 value (the sums are still
+        taken in float64, so the times are the same), else int64 and float64. Fewer bytes
+        per node reached make the searches faster.
     n : int
         Number of nodes.
     inv : float
@@ -243,19 +266,102 @@ def prepare(graph: sp.csr_array, limit: float) -> Searchable:
     -------
     Searchable
     """
-    indptr = np.asarray(graph.indptr, dtype=np.int64)
-    indices = np.asarray(graph.indices, dtype=np.int32)
-    data = np.asarray(graph.data, dtype=np.float64)
-    if data.size and np.nanmin(data) < 0:
+    data = np.ascontiguousarray(graph.data, dtype=np.float64)
+    lightest, heaviest, negative, single = _weights(data)
+    if negative:
         raise ValueError("the graph has negative edge weights")
-    inv, ring = bucket_width(data, limit)
-    return Searchable((indptr, indices, data), graph.shape[0], inv, ring)
+    small = data.size < np.iinfo(np.int32).max
+    indptr = np.asarray(graph.indptr, dtype=np.int32 if small else np.int64)
+    indices = np.asarray(graph.indices, dtype=np.int32)
+    inv, ring = _layout(lightest, heaviest, limit)
+    return Searchable((indptr, indices, data.astype(np.float32) if single else data),
+                      graph.shape[0], inv, ring)
+
+
+class _Sink:
+    """The pairs of a call's searches, written in source order as blocks finish.
+
+    A block is searched into a scratch buffer (room for every target of its sources);
+    blocks are handed out in order and a finished block waits in its scratch until every
+    block before it is in the output, so the pairs are copied once, into the result. At
+    most ``4 x threads`` scratches exist, reused and so never fresh memory. The output is
+    reserved ``capacity`` pairs at first (address space: only what is written is touched)
+    and doubles when full.
+    """
+
+    def __init__(self, n_blocks: int, scratch: int, capacity: int, workers: int) -> None:
+        self.n_blocks, self.scratch, self.most = n_blocks, scratch, 4 * workers
+        self.out = self._reserve(capacity)
+        self.pos = self.done = self.handed = self.made = 0
+        self.failed = False
+        self.free: list[tuple[np.ndarray, np.ndarray]] = []
+        self.waiting: dict[int, tuple[int, np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
+        self.cond = threading.Condition()
+
+    @staticmethod
+    def _reserve(capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        while True:
+            try:
+                return (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64),
+                        np.empty(capacity))
+            except MemoryError:  # a strict overcommit policy: reserve less, grow later
+                if capacity <= 1:
+                    raise
+                capacity //= 2
+
+    def take(self) -> tuple[int, tuple[np.ndarray, np.ndarray]] | None:
+        """Return the next block and a scratch for it, or None when every block is out."""
+        with self.cond:
+            while (not self.free and self.made >= self.most and self.handed < self.n_blocks
+                   and not self.failed):
+                self.cond.wait()
+            if self.handed == self.n_blocks or self.failed:
+                return None
+            if self.free:
+                buf = self.free.pop()
+            else:
+                buf = (np.empty(self.scratch, dtype=np.int32), np.empty(self.scratch))
+                self.made += 1
+            self.handed += 1
+            return self.handed - 1, buf
+
+    def put(self, b: int, first: int, counts: np.ndarray,
+            buf: tuple[np.ndarray, np.ndarray]) -> None:
+        """Hand in block ``b`` (its first source and counts); write every block now due."""
+        with self.cond:
+            self.waiting[b] = (first, counts, buf)
+            while self.done in self.waiting:
+                first, counts, buf = self.waiting.pop(self.done)
+                k = int(counts.sum())
+                if self.pos + k > self.out[0].shape[0]:
+                    grown = self._reserve(max(2 * self.out[0].shape[0], self.pos + k))
+                    for new, old in zip(grown, self.out, strict=True):
+                        new[:self.pos] = old[:self.pos]
+                    self.out = grown
+                at = slice(self.pos, self.pos + k)
+                self.out[0][at] = np.repeat(np.arange(first, first + len(counts)), counts)
+                self.out[1][at] = buf[0][:k]
+                self.out[2][at] = buf[1][:k]
+                self.pos += k
+                self.done += 1
+                self.free.append(buf)
+            self.cond.notify_all()
+
+    def fail(self) -> None:
+        """Stop handing out blocks (a search raised), and wake every waiting thread."""
+        with self.cond:
+            self.failed = True
+            self.cond.notify_all()
+
+    def pairs(self) -> Pairs:
+        """Return the pairs written, sorted by source then target."""
+        return self.out[0][:self.pos], self.out[1][:self.pos], self.out[2][:self.pos]
 
 
 def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.ndarray],
                   radius: np.ndarray, post: np.ndarray,
                   targets: tuple[np.ndarray, np.ndarray], limit: float,
-                  n_threads: int | None = None) -> Pairs:
+                  n_threads: int | None = None, buffer_bytes: int = BUFFER_BYTES) -> Pairs:
     """Compute the times from seeded sources to targets with entry offsets within a limit.
 
     Parameters
@@ -277,6 +383,9 @@ def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.
         Pairs slower than this are left out.
     n_threads : int, optional
         Worker threads (default: the usable cores, one for a small problem).
+    buffer_bytes : int
+        Address space first reserved for the pairs (24 bytes each, at most every pair);
+        only what is written uses memory, and it doubles when full.
 
     Returns
     -------
@@ -292,48 +401,50 @@ def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.
     if not isinstance(graph, Searchable):
         graph = prepare(graph, float(s_radius.max()) if len(s_radius) else np.inf)
     parts = graph.parts
-    starts = range(0, s_node.shape[0], BLOCK)
-    results: list[tuple] = [()] * len(starts)
-    lock = threading.Lock()
-    order = iter(range(len(starts)))
+    n_s, n_t = s_node.shape[0], t_node.shape[0]
+    starts = range(0, n_s, BLOCK)
+    if n_threads is None:
+        n_threads = 1 if parts[1].size * n_s < SMALL_WORK else threads()
+    workers = max(1, min(n_threads, len(starts)))
+    sink = _Sink(len(starts), n_t * min(BLOCK, n_s),
+                 max(1, min(n_s * n_t, buffer_bytes // 24)), workers)
 
     def work() -> None:
         size = _pool_size(parts[1].size, s_node.shape[1])
         state = (np.full(graph.n, np.inf), np.full(graph.ring, -1, dtype=np.int32),
                  (np.empty(size, dtype=np.int32), np.empty(size),
                   np.empty(size, dtype=np.int32)))
-        while True:
-            with lock:
-                b = next(order, None)
-            if b is None:
-                return
-            sl = slice(starts[b], starts[b] + BLOCK)
-            *res, pool = _block(parts, (s_node[sl], s_init[sl], s_radius[sl], s_post[sl]),
-                                t_node, t_off, float(limit), graph.inv, state)
-            state = (state[0], state[1], pool)
-            results[b] = tuple(res)
+        try:
+            while (job := sink.take()) is not None:
+                b, buf = job
+                sl = slice(starts[b], starts[b] + BLOCK)
+                counts, _, pool = _block(parts, (s_node[sl], s_init[sl], s_radius[sl],
+                                                 s_post[sl]),
+                                         (t_node, t_off), float(limit), graph.inv, state, buf, 0)
+                state = (state[0], state[1], pool)
+                sink.put(b, starts[b], counts, buf)
+        except BaseException:
+            sink.fail()
+            raise
 
-    if n_threads is None:
-        n_threads = 1 if parts[1].size * s_node.shape[0] < SMALL_WORK else threads()
-    workers = max(1, min(n_threads, len(starts)))
     if workers == 1:
         work()
     else:
         with ThreadPoolExecutor(workers) as pool:
             for f in [pool.submit(work) for _ in range(workers)]:
                 f.result()
-    if not results:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
-    counts = np.concatenate([r[0] for r in results])
-    i = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    return i, np.concatenate([r[1] for r in results]), np.concatenate([r[2] for r in results])
+    return sink.pairs()
 
 
 def compile_kernel() -> float:
-    """Compile (or load from numba's cache) the kernel on a toy graph; seconds taken."""
+    """Compile (or load from numba's cache) the kernel on toy graphs; seconds taken.
+
+    Both layouts of :class:`Searchable` are compiled: float32 and float64 weights.
+    """
     t0 = time.perf_counter()
-    g = sp.csr_array((np.array([1.0, 1.0]), np.array([1, 0]), np.array([0, 1, 2])),
-                     shape=(2, 2))
-    bounded_times(g, (np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1))), np.ones(1),
-                  np.zeros(1), (np.array([[1]]), np.zeros((1, 1))), 1.0, n_threads=1)
+    for w in (1.0, 0.1):  # 0.1 is not a float32 value
+        g = sp.csr_array((np.array([w, w]), np.array([1, 0]), np.array([0, 1, 2])),
+                         shape=(2, 2))
+        bounded_times(g, (np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1))), np.ones(1),
+                      np.zeros(1), (np.array([[1]]), np.zeros((1, 1))), 1.0, n_threads=1)
     return time.perf_counter() - t0

@@ -4,8 +4,9 @@ The engine (:func:`planner.network.kernel.bounded_times`, compiled with numba) s
 the smaller side of the problem: from the origins over the graph, or from the destinations
 over the reversed graph. Each search reaches only the nodes within the cut-off and reads the
 targets off its distances, on as many threads as there are cores; the times equal those of
-``scipy.sparse.csgraph.dijkstra(indices=..., limit=...)`` bit for bit. Sources go in chunks
-sized so that the results of a chunk at worst (every pair) stay under a memory budget. No
+``scipy.sparse.csgraph.dijkstra(indices=..., limit=...)`` bit for bit. A thread keeps the
+pairs it finds in buffers taken a memory budget at a time, and they are copied once into
+the result. No
 Python loop runs over origins or destinations.
 
 Times are absent, never zero, for pairs that are not connected (other strongly connected
@@ -30,7 +31,7 @@ from planner.network.snap import Snapped, Snapping, edge_share, snap_points, sna
 if TYPE_CHECKING:
     from planner.network.kernel import Searchable
 
-#: Memory budget (bytes) of one chunk's results at worst (every pair within the limit).
+#: Memory (bytes) a search thread takes at a time for the pairs it finds.
 CHUNK_BYTES = 256 * 2**20
 #: Relative slack of a source's search radius over the limit less its offset.
 _RADIUS_SLACK = 1e-9
@@ -41,11 +42,6 @@ def empty_table() -> pd.DataFrame:
     return pd.DataFrame({"origin": pd.Series(dtype=np.int64),
                          "destination": pd.Series(dtype=np.int64),
                          "minutes": pd.Series(dtype=float)})
-
-
-def _chunk_size(n_targets: int, chunk_bytes: int) -> int:
-    per_row = 24 * max(n_targets, 1)  # (source, target, time) of every target
-    return max(1, int(chunk_bytes // per_row))
 
 
 def node_times(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
@@ -63,7 +59,7 @@ def node_times(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
     limit : float
         Pairs farther than this are left out (same unit as the weights).
     chunk_bytes : int
-        Memory budget of one chunk of sources (its results if every pair were kept).
+        Memory a search thread takes at a time for the pairs it finds (bytes).
     contract_chains : bool
         Search over junctions only (:mod:`planner.network.contract`) when most nodes
         lie inside degree-2 chains.
@@ -108,7 +104,7 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
     limit : float
         Pairs slower than this are left out.
     chunk_bytes : int
-        Memory budget of one chunk of sources (see :func:`node_times`).
+        Memory a search thread takes at a time for its pairs (see :func:`node_times`).
     contract_chains : bool
         Contract degree-2 chains first when that pays (see :func:`node_times`).
 
@@ -126,7 +122,8 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
         tgt_node, tgt_off = origins.node, origins.out_s
     src_ok = np.flatnonzero((src_node >= 0).any(axis=1))
     tgt_ok = np.flatnonzero((tgt_node >= 0).any(axis=1))
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    si = ti = np.empty(0, dtype=np.int64)
+    val = np.empty(0)
     extra = None
     if len(src_ok) and len(tgt_ok):
         s_node, s_off = src_node[src_ok], src_off[src_ok]
@@ -140,31 +137,16 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
             graph = small.mat
         s_node, s_off = _used_columns(s_node, s_off)
         t_node, t_off = _used_columns(t_node, t_off)
-        size = _chunk_size(len(tgt_ok), chunk_bytes)
-        ready = _searchable(graph, limit)
-        for start in range(0, len(src_ok), size):
-            sl = slice(start, start + size)
-            parts.append(_block(ready, src_ok[sl], s_node[sl], s_off[sl], tgt_ok, t_node,
-                                t_off, limit))
-    si, ti, val = _joined(parts)
+        si, ti, val = _block(_searchable(graph, limit), src_ok, (s_node, s_off), tgt_ok,
+                             (t_node, t_off), limit, chunk_bytes)
     if extra is not None and len(extra[0]):
         si, ti, val = _merge_min(si, ti, val, *extra, limit)
     i, j = (si, ti) if forward else (ti, si)
     i, j, val = _same_edge(origins, destinations, i, j, val, limit)
-    if forward:  # the chunks come out sorted, and _merge_min keeps them so
+    if forward:  # the searches come out sorted, and _merge_min keeps them so
         return i, j, val
     order = np.lexsort((j, i))
     return i[order], j[order], val[order]
-
-
-def _joined(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Join the chunks' pairs one after the other (no copy for a single chunk)."""
-    if len(parts) == 1:
-        return parts[0]
-    if not parts:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
-    return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
 def _used_columns(node: np.ndarray, off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -210,16 +192,16 @@ def _merge_min(i: np.ndarray, j: np.ndarray, v: np.ndarray, ei: np.ndarray, ej: 
 
 
 def _searchable(graph: sp.csr_array, limit: float) -> Searchable:
-    """Prepare the graph once for every chunk's searches (:func:`kernel.prepare`)."""
+    """Prepare the graph for the searches (:func:`kernel.prepare`)."""
     from planner.network.kernel import prepare  # numba loads on the first search
 
     return prepare(graph, limit)
 
 
-def _block(graph: Searchable, rows: np.ndarray, node: np.ndarray, off: np.ndarray,
-           tgt_ok: np.ndarray, t_node: np.ndarray, t_off: np.ndarray,
-           limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One chunk of sources: searches from their entry nodes, the pairs within the limit.
+def _block(graph: Searchable, rows: np.ndarray, entries: tuple[np.ndarray, np.ndarray],
+           tgt_ok: np.ndarray, targets: tuple[np.ndarray, np.ndarray], limit: float,
+           buffer_bytes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Search from the sources' entry nodes; the pairs within the limit.
 
     With one entry node per source the search starts at 0 and the source's offset is
     added to its times afterwards; with several, each entry starts at its offset (as from
@@ -228,6 +210,7 @@ def _block(graph: Searchable, rows: np.ndarray, node: np.ndarray, off: np.ndarra
     """
     from planner.network.kernel import bounded_times  # numba loads on the first search
 
+    node, off = entries
     if node.shape[1] == 1:
         post = off[:, 0]
         init = np.zeros_like(off)
@@ -239,7 +222,8 @@ def _block(graph: Searchable, rows: np.ndarray, node: np.ndarray, off: np.ndarra
         post = np.zeros(len(node))
         init = off
         radius = np.full(len(node), float(limit))
-    i, j, v = bounded_times(graph, (node, init), radius, post, (t_node, t_off), limit)
+    i, j, v = bounded_times(graph, (node, init), radius, post, targets, limit,
+                            buffer_bytes=buffer_bytes)
     if len(tgt_ok) and tgt_ok[-1] != len(tgt_ok) - 1:  # some targets are not on the network
         j = tgt_ok[j]
     return rows[i], j, v
@@ -291,7 +275,8 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
     cache_dir : str or path-like, optional
         Folder of a Parquet cache keyed by the graph, the points and these parameters.
     chunk_bytes : int
-        Memory budget of one chunk of sources (bytes; see :func:`node_times`).
+        Memory a search thread takes at a time for its pairs (bytes; see
+        :func:`node_times`).
     contract_chains : bool
         Search over junctions only when most nodes lie inside degree-2 chains (same
         times up to rounding below 1e-9 s).
