@@ -124,6 +124,11 @@ def test_snapping_reports_distance_and_access_time() -> None:
                               snapping=network.Snapping(component="any", max_snap_m=250))
     assert tt.attrs["unreachable_origins"] == [0]
     assert list(tt["origin"]) == [1]  # the far point is reported, never snapped
+    # searched from the origins (two against three): the far one shifts the positions back;
+    # A to D is 60 + 30 + 60 s, E is on the island
+    fwd = network.travel_times(g, at((600, 0), A), at(D, E, A), cutoff_min=60,
+                               snapping=network.Snapping(component="any", max_snap_m=250))
+    assert as_dict(fwd) == {(1, 0): pytest.approx(2.5), (1, 2): 0.0}
 
 
 def test_sparse_matrix_keeps_zero_times() -> None:

@@ -224,9 +224,12 @@ def _block(graph: Searchable, rows: np.ndarray, entries: tuple[np.ndarray, np.nd
         radius = np.full(len(node), float(limit))
     i, j, v = bounded_times(graph, (node, init), radius, post, targets, limit,
                             buffer_bytes=buffer_bytes)
-    if len(tgt_ok) and tgt_ok[-1] != len(tgt_ok) - 1:  # some targets are not on the network
+    # positions are sorted and unique: the last is n - 1 only when every point is on the network
+    if len(tgt_ok) and tgt_ok[-1] != len(tgt_ok) - 1:
         j = tgt_ok[j]
-    return rows[i], j, v
+    if len(rows) and rows[-1] != len(rows) - 1:
+        i = rows[i]
+    return i, j, v
 
 
 def _same_edge(origins: Snapped, destinations: Snapped, i: np.ndarray, j: np.ndarray,
