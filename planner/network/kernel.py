@@ -33,6 +33,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from planner.network.order import search_order
+
 #: Sources per unit of work handed to a thread.
 BLOCK = 2
 #: Below this many edge visits at most (edges x sources) the searches run on one thread.
@@ -286,22 +288,28 @@ class _Sink:
     block before it is in the output, so the pairs are copied once, into the result. At
     most ``4 x threads`` scratches exist, reused and so never fresh memory. The output is
     reserved ``capacity`` pairs at first (address space: only what is written is touched)
-    and doubles when full.
+    and doubles when full. With ``staged`` the sources were searched in another order than
+    the caller's: only targets and times are kept (12 bytes a pair), and :meth:`pairs` puts
+    them back in the caller's order.
     """
 
-    def __init__(self, n_blocks: int, scratch: int, capacity: int, workers: int) -> None:
+    def __init__(self, n_blocks: int, scratch: int, capacity: int, workers: int,
+                 staged: bool = False) -> None:
         self.n_blocks, self.scratch, self.most = n_blocks, scratch, 4 * workers
+        self.staged = staged
         self.out = self._reserve(capacity)
+        self.counts: list[np.ndarray] = []
         self.pos = self.done = self.handed = self.made = 0
         self.failed = False
         self.free: list[tuple[np.ndarray, np.ndarray]] = []
         self.waiting: dict[int, tuple[int, np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
         self.cond = threading.Condition()
 
-    @staticmethod
-    def _reserve(capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _reserve(self, capacity: int) -> tuple[np.ndarray, ...]:
         while True:
             try:
+                if self.staged:
+                    return np.empty(capacity, dtype=np.int32), np.empty(capacity)
                 return (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64),
                         np.empty(capacity))
             except MemoryError:  # a strict overcommit policy: reserve less, grow later
@@ -339,9 +347,11 @@ class _Sink:
                         new[:self.pos] = old[:self.pos]
                     self.out = grown
                 at = slice(self.pos, self.pos + k)
-                self.out[0][at] = np.repeat(np.arange(first, first + len(counts)), counts)
-                self.out[1][at] = buf[0][:k]
-                self.out[2][at] = buf[1][:k]
+                if not self.staged:
+                    self.out[0][at] = np.repeat(np.arange(first, first + len(counts)), counts)
+                self.out[-2][at] = buf[0][:k]
+                self.out[-1][at] = buf[1][:k]
+                self.counts.append(counts)
                 self.pos += k
                 self.done += 1
                 self.free.append(buf)
@@ -353,9 +363,37 @@ class _Sink:
             self.failed = True
             self.cond.notify_all()
 
-    def pairs(self) -> Pairs:
-        """Return the pairs written, sorted by source then target."""
-        return self.out[0][:self.pos], self.out[1][:self.pos], self.out[2][:self.pos]
+    def pairs(self, order: np.ndarray | None) -> Pairs:
+        """Return the pairs sorted by source then target (``order``: the search order)."""
+        if not self.staged or order is None:
+            return self.out[0][:self.pos], self.out[1][:self.pos], self.out[2][:self.pos]
+        counts = np.concatenate(self.counts) if self.counts else np.zeros(0, dtype=np.int64)
+        return _regroup(self.out[0], self.out[1], counts, order)
+
+
+@njit(cache=True, nogil=True)
+def _regroup(cols: np.ndarray, vals: np.ndarray, counts: np.ndarray,
+             order: np.ndarray) -> tuple:
+    """Put pairs staged in search order (source ``order[p]`` at ``p``) back by source."""
+    n_s = counts.shape[0]
+    start = np.zeros(n_s + 1, dtype=np.int64)
+    for p in range(n_s):
+        start[p + 1] = start[p] + counts[p]
+    rank = np.empty(n_s, dtype=np.int64)
+    for p in range(n_s):
+        rank[order[p]] = p
+    total = start[n_s]
+    i = np.empty(total, dtype=np.int64)
+    j = np.empty(total, dtype=np.int64)
+    v = np.empty(total)
+    at = 0
+    for s in range(n_s):
+        for q in range(start[rank[s]], start[rank[s] + 1]):
+            i[at] = s
+            j[at] = cols[q]
+            v[at] = vals[q]
+            at += 1
+    return i, j, v
 
 
 def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.ndarray],
@@ -402,12 +440,16 @@ def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.
         graph = prepare(graph, float(s_radius.max()) if len(s_radius) else np.inf)
     parts = graph.parts
     n_s, n_t = s_node.shape[0], t_node.shape[0]
+    # search nearby sources one after another (planner.network.order); same results
+    order = search_order(parts[0], parts[1], s_node[:, 0], graph.n)
+    if order is not None:
+        s_node, s_init, s_radius, s_post = (a[order] for a in (s_node, s_init, s_radius, s_post))
     starts = range(0, n_s, BLOCK)
     if n_threads is None:
         n_threads = 1 if parts[1].size * n_s < SMALL_WORK else threads()
     workers = max(1, min(n_threads, len(starts)))
     sink = _Sink(len(starts), n_t * min(BLOCK, n_s),
-                 max(1, min(n_s * n_t, buffer_bytes // 24)), workers)
+                 max(1, min(n_s * n_t, buffer_bytes // 24)), workers, order is not None)
 
     def work() -> None:
         size = _pool_size(parts[1].size, s_node.shape[1])
@@ -433,7 +475,7 @@ def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.
         with ThreadPoolExecutor(workers) as pool:
             for f in [pool.submit(work) for _ in range(workers)]:
                 f.result()
-    return sink.pairs()
+    return sink.pairs(order)
 
 
 def compile_kernel() -> float:
