@@ -23,6 +23,7 @@ README's "Travel times" section for the measurements).
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -300,7 +301,7 @@ class _Sink:
         self.out = self._reserve(capacity)
         self.counts: list[np.ndarray] = []
         self.pos = self.done = self.handed = self.made = 0
-        self.failed = False
+        self.failed = self.committing = False
         self.free: list[tuple[np.ndarray, np.ndarray]] = []
         self.waiting: dict[int, tuple[int, np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
         self.cond = threading.Condition()
@@ -335,27 +336,51 @@ class _Sink:
 
     def put(self, b: int, first: int, counts: np.ndarray,
             buf: tuple[np.ndarray, np.ndarray]) -> None:
-        """Hand in block ``b`` (its first source and counts); write every block now due."""
+        """Hand in block ``b`` (its first source and counts); write every block now due.
+
+        One thread at a time writes (the committer) and copies outside the lock, so that
+        the others keep taking blocks while the output's fresh pages are touched.
+        """
         with self.cond:
             self.waiting[b] = (first, counts, buf)
-            while self.done in self.waiting:
-                first, counts, buf = self.waiting.pop(self.done)
-                k = int(counts.sum())
-                if self.pos + k > self.out[0].shape[0]:
-                    grown = self._reserve(max(2 * self.out[0].shape[0], self.pos + k))
-                    for new, old in zip(grown, self.out, strict=True):
-                        new[:self.pos] = old[:self.pos]
-                    self.out = grown
-                at = slice(self.pos, self.pos + k)
-                if not self.staged:
-                    self.out[0][at] = np.repeat(np.arange(first, first + len(counts)), counts)
-                self.out[-2][at] = buf[0][:k]
-                self.out[-1][at] = buf[1][:k]
-                self.counts.append(counts)
-                self.pos += k
-                self.done += 1
-                self.free.append(buf)
-            self.cond.notify_all()
+            if self.committing:
+                return
+            self.committing = True
+        due: list[tuple[int, np.ndarray, tuple[np.ndarray, np.ndarray]]] = []
+        try:
+            while True:
+                with self.cond:
+                    self.done += len(due)
+                    self.free.extend(d[2] for d in due)
+                    self.cond.notify_all()
+                    due = []
+                    while self.done + len(due) in self.waiting:
+                        due.append(self.waiting.pop(self.done + len(due)))
+                    if not due:
+                        self.committing = False
+                        return
+                for first_source, block_counts, scratch in due:
+                    self._write(first_source, block_counts, scratch)
+        except BaseException:
+            with self.cond:
+                self.committing = False
+            raise
+
+    def _write(self, first: int, counts: np.ndarray, buf: tuple[np.ndarray, np.ndarray]) -> None:
+        """Append a block's pairs to the output (the committer only)."""
+        k = int(counts.sum())
+        if self.pos + k > self.out[0].shape[0]:
+            grown = self._reserve(max(2 * self.out[0].shape[0], self.pos + k))
+            for new, old in zip(grown, self.out, strict=True):
+                new[:self.pos] = old[:self.pos]
+            self.out = grown
+        at = slice(self.pos, self.pos + k)
+        if not self.staged:
+            self.out[0][at] = np.repeat(np.arange(first, first + len(counts)), counts)
+        self.out[-2][at] = buf[0][:k]
+        self.out[-1][at] = buf[1][:k]
+        self.counts.append(counts)
+        self.pos += k
 
     def fail(self) -> None:
         """Stop handing out blocks (a search raised), and wake every waiting thread."""
@@ -368,32 +393,50 @@ class _Sink:
         if not self.staged or order is None:
             return self.out[0][:self.pos], self.out[1][:self.pos], self.out[2][:self.pos]
         counts = np.concatenate(self.counts) if self.counts else np.zeros(0, dtype=np.int64)
-        return _regroup(self.out[0], self.out[1], counts, order)
+        return _regrouped(self.out[0], self.out[1], counts, order, self.most // 4)
+
+
+def _regrouped(cols: np.ndarray, vals: np.ndarray, counts: np.ndarray, order: np.ndarray,
+               workers: int) -> Pairs:
+    """Put pairs staged in search order (source ``order[p]`` at ``p``) back by source.
+
+    The sources are split into ``workers`` ranges of about as many pairs, copied on threads.
+    """
+    start = np.r_[0, np.cumsum(counts)]  # of each search position in the staging
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    at = np.r_[0, np.cumsum(counts[rank])]  # of each source in the output
+    total = int(at[-1])
+    out = (np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64), np.empty(total))
+    cuts = np.searchsorted(at, np.linspace(0, total, workers + 1)[1:-1])
+    bounds = np.r_[0, cuts, len(order)]
+    jobs = [(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds) if hi > lo]
+
+    def copy(lo: int, hi: int) -> None:
+        _regroup(cols, vals, start, rank, at, lo, hi, out)
+
+    if len(jobs) > 1:
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            for f in [pool.submit(copy, lo, hi) for lo, hi in jobs]:
+                f.result()
+    else:
+        for lo, hi in jobs:
+            copy(lo, hi)
+    return out
 
 
 @njit(cache=True, nogil=True)
-def _regroup(cols: np.ndarray, vals: np.ndarray, counts: np.ndarray,
-             order: np.ndarray) -> tuple:
-    """Put pairs staged in search order (source ``order[p]`` at ``p``) back by source."""
-    n_s = counts.shape[0]
-    start = np.zeros(n_s + 1, dtype=np.int64)
-    for p in range(n_s):
-        start[p + 1] = start[p] + counts[p]
-    rank = np.empty(n_s, dtype=np.int64)
-    for p in range(n_s):
-        rank[order[p]] = p
-    total = start[n_s]
-    i = np.empty(total, dtype=np.int64)
-    j = np.empty(total, dtype=np.int64)
-    v = np.empty(total)
-    at = 0
-    for s in range(n_s):
+def _regroup(cols: np.ndarray, vals: np.ndarray, start: np.ndarray, rank: np.ndarray,
+             at: np.ndarray, lo: int, hi: int, out: tuple) -> None:
+    """Copy sources ``lo..hi``'s pairs from their staging place to their output place."""
+    i, j, v = out
+    for s in range(lo, hi):
+        w = at[s]
         for q in range(start[rank[s]], start[rank[s] + 1]):
-            i[at] = s
-            j[at] = cols[q]
-            v[at] = vals[q]
-            at += 1
-    return i, j, v
+            i[w] = s
+            j[w] = cols[q]
+            v[w] = vals[q]
+            w += 1
 
 
 def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.ndarray],
