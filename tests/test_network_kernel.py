@@ -140,7 +140,7 @@ def test_the_compact_layout_is_taken_only_when_it_is_exact(integer: bool) -> Non
 
 @pytest.mark.parametrize("buffer_bytes", [1, 5_000, kernel.BUFFER_BYTES])
 def test_pairs_are_the_same_whatever_the_buffers(buffer_bytes: int) -> None:
-    # 1 byte: every block gets a buffer of its own; 5 kB: a few blocks share one
+    # 1 byte: the result is reserved for one pair and doubles again and again; 5 kB: twice
     mat = random_graph(500, 13)
     sources, targets = np.arange(0, 500, 3), np.arange(0, 500, 4)
     want = scipy_pairs(mat, sources, targets, 400.0)
@@ -149,3 +149,59 @@ def test_pairs_are_the_same_whatever_the_buffers(buffer_bytes: int) -> None:
                                one[:, 0], (targets[:, None], np.zeros((len(targets), 1))),
                                400.0, n_threads=2, buffer_bytes=buffer_bytes)
     assert_same(got, want)
+
+
+def test_a_refused_reservation_is_halved_and_a_refused_growth_says_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a system that refuses more than 5,000 pairs at once: the first reservation is halved
+    # down to what it grants and the result is still exact; a result that needs more than
+    # that is a MemoryError, not an error from a copy into too small an array
+    mat = random_graph(300, 19)
+    sources, targets = np.arange(0, 300, 3), np.arange(0, 300, 2)
+    want = scipy_pairs(mat, sources, targets, 200.0)
+    assert 2500 < len(want[0]) < 5000
+    real = vars(kernel)["_allocate"]
+    asked: list[int] = []
+
+    def strict(capacity: int, staged: bool) -> tuple:
+        asked.append(capacity)
+        if capacity > 5000:
+            raise MemoryError
+        return real(capacity, staged)
+
+    monkeypatch.setattr(kernel, "_allocate", strict)
+    one = np.zeros((len(sources), 1))
+    args = ((sources[:, None], one), np.full(len(sources), 200.0), one[:, 0],
+            (targets[:, None], np.zeros((len(targets), 1))))
+    assert_same(kernel.bounded_times(mat, *args, 200.0), want)
+    assert asked[0] == 15_000 and min(asked) <= 5000
+    with pytest.raises(MemoryError):
+        kernel.bounded_times(mat, *args, np.inf)  # every pair: 15,000
+
+
+def test_a_failing_search_stops_the_other_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the third block raises: the error reaches the caller and no thread is left waiting
+    real = vars(kernel)["_block"]
+    calls = {"n": 0}
+
+    def flaky(*args: object) -> tuple:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("search failed")
+        return real(*args)
+
+    monkeypatch.setattr(kernel, "_block", flaky)
+    mat = random_graph(300, 23)
+    sources = np.arange(0, 300, 5)
+    one = np.zeros((len(sources), 1))
+    with pytest.raises(RuntimeError, match="search failed"):
+        kernel.bounded_times(mat, (sources[:, None], one), np.full(len(sources), 300.0),
+                             one[:, 0], (sources[:, None], one), 300.0, n_threads=2)
+
+
+def test_sources_without_seed_columns_reach_nothing() -> None:
+    mat = random_graph(50, 29)
+    i, _, v = kernel.bounded_times(mat, (np.zeros((4, 0), dtype=np.int64), np.zeros((4, 0))),
+                                   np.full(4, np.inf), np.zeros(4),
+                                   (np.arange(3)[:, None], np.zeros((3, 1))), np.inf)
+    assert len(i) == 12 and np.isinf(v).all()  # no limit: every pair, at infinity

@@ -8,8 +8,9 @@ source with a bucket queue (buckets as wide as the lightest edge, so that a node
 usually scanned once), reaches only nodes within the cut-off (as scipy does), resets only
 the nodes it touched, and reads the targets straight off its own distance array. Sources
 run on threads, each with its own work arrays (the kernel releases the GIL), in an order
-where nearby sources follow each other (:mod:`planner.network.order`), and each finished
-search is copied once into the result, put back in the caller's order.
+where nearby sources follow each other (:mod:`planner.network.order`); each finished search
+is copied from a reused scratch buffer into the result, or, when the order differs from
+the caller's, into a staging area from which the pairs are put back in the caller's order.
 
 The distances are scipy's, bit for bit. Both compute, for every node, the least over its
 paths of the sum of the weights added from the source outwards in floating point; that
@@ -301,7 +302,7 @@ class _Sink:
 
     A block is searched into a scratch buffer (room for every target of its sources);
     blocks are handed out in order and a finished block waits in its scratch until every
-    block before it is in the output, so the pairs are copied once, into the result. At
+    block before it is in the output, so the pairs are copied once, into the output. At
     most ``4 x threads`` scratches exist, reused and so never fresh memory. The output is
     reserved ``capacity`` pairs at first (address space: only what is written is touched)
     and doubles when full. With ``staged`` the sources were searched in another order than
@@ -312,8 +313,8 @@ class _Sink:
     def __init__(self, n_blocks: int, scratch: int, capacity: int, workers: int,
                  staged: bool = False) -> None:
         self.n_blocks, self.scratch, self.most = n_blocks, scratch, 4 * workers
-        self.staged = staged
-        self.out = self._reserve(capacity)
+        self.staged, self.workers = staged, workers
+        self.out = self._reserve(capacity, 1)
         self.counts: list[np.ndarray] = []
         self.pos = self.done = self.handed = self.made = 0
         self.failed = self.committing = False
@@ -321,17 +322,15 @@ class _Sink:
         self.waiting: dict[int, tuple[int, np.ndarray, tuple[np.ndarray, np.ndarray]]] = {}
         self.cond = threading.Condition()
 
-    def _reserve(self, capacity: int) -> tuple[np.ndarray, ...]:
+    def _reserve(self, capacity: int, need: int) -> tuple[np.ndarray, ...]:
+        """Reserve ``capacity`` pairs, or less (never below ``need``) if the system refuses."""
         while True:
             try:
-                if self.staged:
-                    return np.empty(capacity, dtype=np.int32), np.empty(capacity)
-                return (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64),
-                        np.empty(capacity))
+                return _allocate(capacity, self.staged)
             except MemoryError:  # a strict overcommit policy: reserve less, grow later
-                if capacity <= 1:
+                if capacity <= need:
                     raise
-                capacity //= 2
+                capacity = max(need, capacity // 2)
 
     def take(self) -> tuple[int, tuple[np.ndarray, np.ndarray]] | None:
         """Return the next block and a scratch for it, or None when every block is out."""
@@ -385,7 +384,7 @@ class _Sink:
         """Append a block's pairs to the output (the committer only)."""
         k = int(counts.sum())
         if self.pos + k > self.out[0].shape[0]:
-            grown = self._reserve(max(2 * self.out[0].shape[0], self.pos + k))
+            grown = self._reserve(max(2 * self.out[0].shape[0], self.pos + k), self.pos + k)
             for new, old in zip(grown, self.out, strict=True):
                 new[:self.pos] = old[:self.pos]
             self.out = grown
@@ -406,9 +405,19 @@ class _Sink:
     def pairs(self, order: np.ndarray | None) -> Pairs:
         """Return the pairs sorted by source then target (``order``: the search order)."""
         if not self.staged or order is None:
-            return self.out[0][:self.pos], self.out[1][:self.pos], self.out[2][:self.pos]
+            for a in self.out:  # give back the reservation beyond the pairs (no copy)
+                a.resize(self.pos, refcheck=False)
+            return self.out[0], self.out[1], self.out[2]
         counts = np.concatenate(self.counts) if self.counts else np.zeros(0, dtype=np.int64)
-        return _regrouped(self.out[0], self.out[1], counts, order, self.most // 4)
+        return _regrouped(self.out[0], self.out[1], counts, order, self.workers)
+
+
+def _allocate(capacity: int, staged: bool) -> tuple[np.ndarray, ...]:
+    """Return output arrays for ``capacity`` pairs: (sources,) targets and times."""
+    if staged:
+        return np.empty(capacity, dtype=np.int32), np.empty(capacity)
+    return (np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64),
+            np.empty(capacity))
 
 
 def _regrouped(cols: np.ndarray, vals: np.ndarray, counts: np.ndarray, order: np.ndarray,
@@ -499,7 +508,8 @@ def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.
     parts = graph.parts
     n_s, n_t = s_node.shape[0], t_node.shape[0]
     # search nearby sources one after another (planner.network.order); same results
-    order = search_order(parts[0], parts[1], s_node[:, 0], graph.n)
+    order = (search_order(parts[0], parts[1], s_node[:, 0], graph.n) if s_node.shape[1]
+             else None)
     if order is not None:
         s_node, s_init, s_radius, s_post = (a[order] for a in (s_node, s_init, s_radius, s_post))
     starts = range(0, n_s, BLOCK)

@@ -4,10 +4,9 @@ The engine (:func:`planner.network.kernel.bounded_times`, compiled with numba) s
 the smaller side of the problem: from the origins over the graph, or from the destinations
 over the reversed graph. Each search reaches only the nodes within the cut-off and reads the
 targets off its distances, on as many threads as there are cores; the times equal those of
-``scipy.sparse.csgraph.dijkstra(indices=..., limit=...)`` bit for bit. A thread keeps the
-pairs it finds in buffers taken a memory budget at a time, and they are copied once into
-the result. No
-Python loop runs over origins or destinations.
+``scipy.sparse.csgraph.dijkstra(indices=..., limit=...)`` bit for bit. The pairs go into
+one result reserved at first for a budget of pairs and grown when full. No Python loop runs
+over origins or destinations.
 
 Times are absent, never zero, for pairs that are not connected (other strongly connected
 components, one-way streets) or slower than the cut-off.
@@ -31,7 +30,7 @@ from planner.network.snap import Snapped, Snapping, edge_share, snap_points, sna
 if TYPE_CHECKING:
     from planner.network.kernel import Searchable
 
-#: Memory (bytes) a search thread takes at a time for the pairs it finds.
+#: Address space (bytes, 24 a pair) first reserved for the result; it grows when full.
 CHUNK_BYTES = 256 * 2**20
 #: Relative slack of a source's search radius over the limit less its offset.
 _RADIUS_SLACK = 1e-9
@@ -59,7 +58,8 @@ def node_times(mat: sp.csr_array, sources: np.ndarray, targets: np.ndarray,
     limit : float
         Pairs farther than this are left out (same unit as the weights).
     chunk_bytes : int
-        Memory a search thread takes at a time for the pairs it finds (bytes).
+        Address space first reserved for the result (bytes, 24 a pair; only what is
+        written uses memory); it grows when full.
     contract_chains : bool
         Search over junctions only (:mod:`planner.network.contract`) when most nodes
         lie inside degree-2 chains.
@@ -104,7 +104,7 @@ def pair_times(mat: sp.csr_array, origins: Snapped, destinations: Snapped,
     limit : float
         Pairs slower than this are left out.
     chunk_bytes : int
-        Memory a search thread takes at a time for its pairs (see :func:`node_times`).
+        Address space first reserved for the result (see :func:`node_times`).
     contract_chains : bool
         Contract degree-2 chains first when that pays (see :func:`node_times`).
 
@@ -278,8 +278,7 @@ def travel_times(graph: nx.MultiDiGraph, origins: gpd.GeoSeries,
     cache_dir : str or path-like, optional
         Folder of a Parquet cache keyed by the graph, the points and these parameters.
     chunk_bytes : int
-        Memory a search thread takes at a time for its pairs (bytes; see
-        :func:`node_times`).
+        Address space first reserved for the result (bytes; see :func:`node_times`).
     contract_chains : bool
         Search over junctions only when most nodes lie inside degree-2 chains (same
         times up to rounding below 1e-9 s).

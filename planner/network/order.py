@@ -78,7 +78,8 @@ def neighbour_order(indptr: np.ndarray, indices: np.ndarray, sources: np.ndarray
     indptr, indices : numpy.ndarray
         The graph's CSR structure (weights are not needed).
     sources : numpy.ndarray
-        A node per source (``-1``: none; such sources and repeats of a node go last).
+        A node per source (``-1``: none; such sources go last, and a source at the node
+        of an earlier one right after it).
     n : int
         Number of nodes.
 
@@ -92,12 +93,16 @@ def neighbour_order(indptr: np.ndarray, indices: np.ndarray, sources: np.ndarray
     rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(indptr))
     a, b = cell[rows], cell[indices]
     cut = (a != b) & (a >= 0) & (b >= 0)
-    adj = sp.csr_matrix((np.ones(int(cut.sum()), dtype=np.int8), (a[cut], b[cut])),
+    # int32 counts of the links between two cells (a narrower type could wrap to zero)
+    adj = sp.csr_matrix((np.ones(int(cut.sum()), dtype=np.int32), (a[cut], b[cut])),
                         shape=(k, k))
     order = reverse_cuthill_mckee((adj + adj.T).tocsr(), symmetric_mode=True)
-    owner = np.zeros(k, dtype=bool)  # sources that own a cell (the first at their node)
-    owner[cell[sources[(sources >= 0) & (sources < n)]]] = True
-    return np.r_[order[owner[order]], np.flatnonzero(~owner)].astype(np.int64)
+    on = (sources >= 0) & (sources < n)
+    owner = np.full(k, k, dtype=np.int64)  # each source's cell: the first source at its node
+    owner[on] = cell[sources[on]]
+    rank = np.full(k + 1, k, dtype=np.int64)  # sources without a node: last
+    rank[order] = np.arange(k)
+    return np.argsort(rank[owner], kind="stable").astype(np.int64)
 
 
 def search_order(indptr: np.ndarray, indices: np.ndarray, sources: np.ndarray,

@@ -13,8 +13,10 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-#: LLVM names the intrinsic by its pointer type: opaque pointers from LLVM 15 on.
-_NAME = "llvm.prefetch.p0" if binding.llvm_version_info[0] >= 15 else "llvm.prefetch.p0i8"
+#: The intrinsic's name carries its pointer type: ``p0`` for LLVM's opaque pointers (the
+#: default from LLVM 17), ``p0i8`` for typed ones. LLVM's IR parser renames a name that
+#: does not match the pointers in use, so either works (checked on LLVM 15 and 22).
+_NAME = "llvm.prefetch.p0" if binding.llvm_version_info[0] >= 17 else "llvm.prefetch.p0i8"
 _I32 = ir.IntType(32)
 
 
