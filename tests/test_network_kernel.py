@@ -101,7 +101,7 @@ def test_wide_buckets_scan_again_and_stay_exact() -> None:
     u, v = rng.integers(0, n, 1500), rng.integers(0, n, 1500)
     w = 10.0 ** rng.uniform(-6, 3, 1500)
     mat = network.arrays.min_csr(u[u != v], v[u != v], w[u != v], n)
-    inv, _ = kernel.bucket_width(mat.data, np.inf)
+    inv = kernel.prepare(mat, np.inf).inv
     assert 1 / inv > 100 * mat.data.min()
     got = network.node_times(mat, np.arange(0, n, 3), np.arange(n), np.inf,
                              contract_chains=False)

@@ -143,7 +143,7 @@ def _gather(dist: np.ndarray, post: float, t_node: np.ndarray, t_off: np.ndarray
 
 @njit(cache=True, nogil=True)
 def _block(graph: tuple, sources: tuple, targets: tuple, limit: float, inv: float,
-           work: tuple, out: tuple, m: int) -> tuple:
+           work: tuple, out: tuple) -> tuple:
     """Search from a block of sources; per source its count, the targets and times in ``out``.
 
     ``sources`` is (seed nodes, start distances, radius, time added to the results) per
@@ -151,8 +151,8 @@ def _block(graph: tuple, sources: tuple, targets: tuple, limit: float, inv: floa
     is ``min_k(dist[t_node[j, k]] + t_off[j, k]) + post``, kept where it is ``<= limit``:
     the operations, in the order, of the numpy reduction of a dense scipy block. ``work``
     is the thread's distances (all infinite), ring heads (all ``-1``) and entry pool,
-    which grows when a search overflows it. ``out`` (targets, times) has room from ``m``
-    for every target of every source. Returns the counts, the new end of ``out`` and the
+    which grows when a search overflows it. ``out`` (targets, times) has room for every
+    target of every source. Returns the counts (the pairs fill ``out`` in order) and the
     pool.
     """
     s_node, s_init, s_radius, s_post = sources
@@ -160,6 +160,7 @@ def _block(graph: tuple, sources: tuple, targets: tuple, limit: float, inv: floa
     dist, head, pool = work
     cols, vals = out
     counts = np.zeros(s_node.shape[0], dtype=np.int64)
+    m = 0
     for s in range(s_node.shape[0]):
         used = _search(graph, s_node[s], s_init[s], s_radius[s], inv, dist, head, pool)
         while used < 0:  # the pool ran out: start again with one twice the size
@@ -175,7 +176,7 @@ def _block(graph: tuple, sources: tuple, targets: tuple, limit: float, inv: floa
         counts[s] = m - start
         for q in range(used):
             dist[pool[0][q]] = np.inf
-    return counts, m, pool
+    return counts, pool
 
 
 @njit(cache=True, nogil=True)
@@ -196,33 +197,13 @@ def _weights(data: np.ndarray) -> tuple:
     return lo, hi, negative, single
 
 
-def bucket_width(data: np.ndarray, limit: float) -> tuple[float, int]:
-    """Choose the inverse bucket width and the ring size (a power of two) for ``data``.
+def _layout(lightest: float, heaviest: float, limit: float) -> tuple[float, int]:
+    """Return one over the bucket width and the ring size (a power of two).
 
     The width is the least positive weight (then a node is scanned once, as in Dijkstra),
     but at least a ``2**-16`` share of the limit and of the heaviest edge, so that a search
     steps through at most that many empty buckets per limit and the ring stays small.
-
-    Parameters
-    ----------
-    data : numpy.ndarray
-        Edge weights.
-    limit : float
-        Search radius (may be infinite).
-
-    Returns
-    -------
-    inv : float
-        One over the bucket width.
-    ring : int
-        Number of bucket slots.
     """
-    lo, hi, _, _ = _weights(np.ascontiguousarray(data, dtype=np.float64))
-    return _layout(lo, hi, limit)
-
-
-def _layout(lightest: float, heaviest: float, limit: float) -> tuple[float, int]:
-    """Bucket width and ring size from the least and largest positive finite weights."""
     if not np.isfinite(lightest):
         return 1.0, 4
     width = max(lightest, heaviest / _STEPS, (limit if np.isfinite(limit) else 0.0) / _STEPS)
@@ -393,7 +374,8 @@ class _Sink:
             self.out[0][at] = np.repeat(np.arange(first, first + len(counts)), counts)
         self.out[-2][at] = buf[0][:k]
         self.out[-1][at] = buf[1][:k]
-        self.counts.append(counts)
+        if self.staged:
+            self.counts.append(counts)
         self.pos += k
 
     def fail(self) -> None:
@@ -528,9 +510,8 @@ def bounded_times(graph: sp.csr_array | Searchable, seeds: tuple[np.ndarray, np.
             while (job := sink.take()) is not None:
                 b, buf = job
                 sl = slice(starts[b], starts[b] + BLOCK)
-                counts, _, pool = _block(parts, (s_node[sl], s_init[sl], s_radius[sl],
-                                                 s_post[sl]),
-                                         (t_node, t_off), float(limit), graph.inv, state, buf, 0)
+                counts, pool = _block(parts, (s_node[sl], s_init[sl], s_radius[sl], s_post[sl]),
+                                      (t_node, t_off), float(limit), graph.inv, state, buf)
                 state = (state[0], state[1], pool)
                 sink.put(b, starts[b], counts, buf)
         except BaseException:
