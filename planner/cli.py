@@ -182,13 +182,14 @@ def _run(out: Path, sc: Scenario, scenario_path: Path, names: outputs.OutputName
     with StageProgress(console) as status:
         result = pipeline.run(sc, progress=status.stage, lang=i18n.current())
         status.stage(_("Writing the map and the report"))
-        written = outputs.write_outputs(out, outputs.run_outputs(result), names,
+        tables = outputs.run_outputs(result)
+        written = outputs.write_outputs(out, tables, names,
                                         outputs.ReportInputs(
                                             result.region, result.problem, result.today,
                                             title=map_title(result.region.name, sc.name),
                                             tours=result.tours.stops if result.tours
                                             else None))
-    console.print(kpi_table(result.comparison()))
+    console.print(kpi_table(tables.kpis))
     _print_tours_and_sharing(result)
     _print_solver(result.plan.meta)
     console.print(_("Map:  {map}\nPlan: {plan}\nKPIs: {kpis}, {standards}, {sites}").format(
@@ -433,23 +434,27 @@ def evaluate_cmd(
             ev = pipeline.evaluate_proposal(sc, table, name=proposal.stem, source=str(proposal),
                                             optimised=best, progress=status.stage)
             status.stage(_("Writing the map and the report"))
+            tables = outputs.evaluation_outputs(ev)
             written = outputs.write_outputs(
-                out, outputs.evaluation_outputs(ev), names, outputs.ReportInputs(
+                out, tables, names, outputs.ReportInputs(
                     ev.region, ev.problem, ev.today,
                     title=map_title(ev.region.name, sc.name, ev.proposal.name),
                     extra=dict(zip(outputs.EVALUATION_SHEETS,
                                    (ev.checks, ev.access_by_area), strict=True))))
-        _print_evaluation(ev)
+        _print_evaluation(ev, tables.kpis)
         console.print(_("Map: {map}\nWorkbook: {xlsx} (Agreements, Budgets, Cost sharing, Checks, "
                         "Access changes)\nOutputs in {out}").format(map=written["map"],
                                                                   xlsx=written["xlsx"], out=out),
                       soft_wrap=True)
 
 
-def _print_evaluation(ev: pipeline.Evaluation) -> None:
-    """Print the KPIs, totals, broken standards, broken rules and access changes."""
+def _print_evaluation(ev: pipeline.Evaluation, vs_today: pd.DataFrame) -> None:
+    """Print the KPIs, totals, broken standards, broken rules and access changes.
+
+    ``vs_today`` is today's network against the proposal, the table the outputs hold.
+    """
     name = ev.proposal.name
-    console.print(kpi_table(ev.vs_today(), title=_("Today → {plan}").format(plan=name)))
+    console.print(kpi_table(vs_today, title=_("Today → {plan}").format(plan=name)))
     console.print(kpi_table(ev.vs_optimised(),
                             title=_("{plan} → optimised plan").format(plan=name)))
     labels = {"today": _("today"), "proposal": name, "optimised": _("optimised")}

@@ -141,6 +141,13 @@ def prepare(scenario: Scenario, region: Region | None = None,
     return region, problem
 
 
+def _today(problem: Problem) -> Plan:
+    """Return today's network as a plan, with its KPIs."""
+    today = evaluate.current_plan(problem)
+    today.kpis = evaluate.evaluate(today, problem)
+    return today
+
+
 def run(scenario: Scenario, region: Region | None = None,
         progress: Progress | None = None, lang: str | None = None) -> Run:
     """Run the whole pipeline for a scenario.
@@ -166,8 +173,7 @@ def run(scenario: Scenario, region: Region | None = None,
     with i18n.language(lang or scenario.lang):
         region, problem = prepare(scenario, region, say)
         say(_("Evaluating today's network"))
-        today = evaluate.current_plan(problem)
-        today.kpis = evaluate.evaluate(today, problem)
+        today = _today(problem)
         say(_("Optimising"))
         plan = decompose.solve(problem)
         plan.kpis = evaluate.evaluate(plan, problem)
@@ -312,8 +318,7 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     say = progress or (lambda _msg: None)
     region, problem = prepare(scenario, region, say)
     say(_("Evaluating today's network and the proposal"))
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
+    today = _today(problem)
     mine = proposal_plan(table, problem, name=name, source=source)
     mine.kpis = evaluate.evaluate(mine, problem)
     if optimised is None:
@@ -351,8 +356,7 @@ def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,
     say = progress or (lambda _msg: None)
     region, problem = prepare(scenario, region, say)
     say(_("Evaluating today's network and the plan"))
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
+    today = _today(problem)
     plan.kpis = evaluate.evaluate(plan, problem)
     return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan)
 

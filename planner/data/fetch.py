@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from planner.data import load_region
 from planner.data.cache import Fetcher
-from planner.data.opendata import build_region
 from planner.data.spec import RegionSpec, load_region_spec
 
 
@@ -41,7 +41,7 @@ def fetch_region(spec: RegionSpec | str | Path, cache_dir: str | Path | None = N
     if not isinstance(spec, RegionSpec):
         spec = load_region_spec(spec)
     fetcher = Fetcher(cache_dir, refresh=refresh, timeout=spec.sources.timeout_s)
-    region = build_region(spec, fetcher=fetcher)
+    region = load_region(spec, fetcher=fetcher)
     files = list(region.sources)
     return {
         "cache_dir": str(fetcher.cache_dir),
