@@ -36,7 +36,6 @@ import pandas as pd
 import pyrosm
 
 from planner import network
-from planner._paths import DATA_DIR
 from planner.data import demo, hsy, load_region
 from planner.data.osm import pbf_to_xml
 from planner.network.reference import osmnx_route_m, random_point_pairs
@@ -170,7 +169,8 @@ def main() -> int:
     if args.matrix and args.grid:
         network.compare_with_matrix(graphs["after"], args.matrix, gpd.read_file(args.grid))
     else:
-        sample = DATA_DIR / "reference" / "hrtm2018_travel_times_to_5975312.txt"
+        sample = (Path(__file__).resolve().parents[1] / "data" / "reference"
+                  / "hrtm2018_travel_times_to_5975312.txt")
         print(f"no --matrix/--grid given; the sample {sample.name} has "
               f"{len(network.read_matrix(sample))} rows whose origins lie outside the demo")
     return 0

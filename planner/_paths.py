@@ -1,13 +1,42 @@
-"""Locations of the data shipped with the project."""
+"""The data shipped inside the package (``planner/resources/``), read with importlib.resources.
+
+Everything the package reads at run time is package data, so a wheel installed anywhere
+works; nothing is read relative to the source tree. :func:`resource` gives a real file
+path (what pyogrio, pandas and the scenario loader need): the file itself when the package
+lies on disk, else a temporary copy kept until the process ends.
+"""
 
 from __future__ import annotations
 
-import os
+import atexit
+from contextlib import ExitStack
+from importlib.resources import as_file, files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-#: The repository's ``data/`` folder (parameters, example scenarios, demo tables).
-DATA_DIR = Path(os.environ.get("PLANNER_DATA_DIR", Path(__file__).resolve().parents[1] / "data"))
-DEMO_DIR = DATA_DIR / "demo"
-DEMO_SCENARIO = DEMO_DIR / "scenario.yaml"
-NATIONAL_DIR = DATA_DIR / "national"
-NATIONAL_SCENARIO = NATIONAL_DIR / "scenario.yaml"
+_FILES = ExitStack()
+atexit.register(_FILES.close)
+
+
+def traversable(*parts: str) -> Traversable:
+    """Return a resource of ``planner/resources/`` (``parts`` joined) without extracting it."""
+    return files("planner").joinpath("resources", *parts)
+
+
+def resource(*parts: str) -> Path:
+    """Return a real path of a file in ``planner/resources/`` (``parts`` joined).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the package does not ship the file.
+    """
+    item = traversable(*parts)
+    if not item.is_file():
+        raise FileNotFoundError(f"planner ships no resource {'/'.join(parts)}")
+    return _FILES.enter_context(as_file(item))
+
+
+#: The demo's scenario (central Helsinki) and the illustrative national one.
+DEMO_SCENARIO = resource("demo", "scenario.yaml")
+NATIONAL_SCENARIO = resource("national", "scenario.yaml")

@@ -130,7 +130,7 @@ def demo(
                              help="Folder for demo.html, plan.gpkg and kpis.csv."),
     scenario: Path | None = typer.Option(
         None, "--scenario", "-s", help="Scenario YAML (default: the demo scenario; with "
-        "--region the national scenario data/national/scenario.yaml)."),
+        "--region the national scenario planner/resources/national/scenario.yaml)."),
     region: str | None = typer.Option(
         None, "--region", "-r", help="Plan one maakunta (e.g. Pirkanmaa, Kainuu; Finnish "
         "or English name) from illustrative national data: GeoNames places with stated "

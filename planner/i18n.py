@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 from typing import Any
 
 from babel import Locale, dates, numbers
@@ -48,7 +48,7 @@ __all__ = ["LANGUAGES", "N_", "current", "fmt_date", "fmt_eur", "fmt_number", "f
 #: The languages of the outputs; English is the messages as written in the code.
 LANGUAGES = ("en", "fi", "sv")
 DOMAIN = "planner"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = files("planner") / "locale"
 #: Babel locale of each language (numbers, dates).
 _LOCALES = {"en": "en_GB", "fi": "fi_FI", "sv": "sv_FI"}
 _current: ContextVar[str] = ContextVar("planner_language", default="en")

@@ -23,7 +23,7 @@ from test_data_cache import FakeFinland
 from typer.testing import CliRunner, Result
 
 import planner.cli
-from planner._paths import DEMO_DIR
+from planner._paths import DEMO_SCENARIO
 from planner.data import cache
 from planner.data.files import read_layer
 from planner.errors import InputError
@@ -324,7 +324,7 @@ def test_time_limit_writes_the_best_plan_with_its_gap(tmp_path: Path) -> None:
     About a tenth of what HiGHS needs to bring the demo within 0.3 % (and far from proving
     it optimal), well above what the starting plan takes.
     """
-    data = yaml.safe_load((DEMO_DIR / "scenario.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(DEMO_SCENARIO.read_text(encoding="utf-8"))
     data["solver"] = {**data["solver"], "time_limit_s": 1, "relative_gap": 0}
     scenario = tmp_path / "time_limit.yaml"
     scenario.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

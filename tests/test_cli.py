@@ -21,7 +21,7 @@ from planner.problem import Problem
 from planner.scenario import load_scenario
 
 ORGS = ("kela", "municipality", "county", "employment")
-#: The demo scenario's standards as written in data/demo/scenario.yaml:
+#: The demo scenario's standards as written in planner/resources/demo/scenario.yaml:
 #: (organisation, minutes, share, min_popup_days).
 STANDARDS = [("all", 12.0, 0.8, 2), ("county", 20.0, 0.9, 4)]
 LAYERS = ("Proposed: shared premises", "Proposed: pop-up", "Proposed: remote service",
@@ -106,7 +106,7 @@ def test_demo_map_has_layers_and_escaped_site_names(demo_run: tuple[Result, Path
 
 def test_plan_meets_its_access_standards(plan: Plan, problem: Problem) -> None:
     report = standards_report(plan, problem)
-    # the demo's "municipality" areas are its four postal code areas (data/demo/README.md):
+    # the demo's "municipality" areas are its four postal code areas (resources/demo/README.md):
     # every organisation under the 12-minute standard, plus county's stricter one, in each
     areas = sorted(set(problem.demand["municipality"]))
     assert areas == ["00100 Helsinki", "00120 Helsinki", "00130 Helsinki", "00170 Helsinki"]

@@ -20,7 +20,7 @@ import pytest
 from shapely.geometry import MultiPoint, Polygon
 from shapely.ops import transform
 
-from planner._paths import DEMO_DIR
+from planner._paths import resource
 from planner.data.demo import DEFAULT_LEVELS
 from planner.data.sites import EXCLUDED_HOSTS
 from planner.region import Region
@@ -31,7 +31,7 @@ OODI = "Helsingin keskustakirjasto Oodi"
 TOWN_HALL = "Helsingin kaupungintalo"
 #: An apartment block tagged ``building:levels=4`` (not the default 5) in the extract.
 BUILDING_ID = 19994208
-HSY_GPKG = DEMO_DIR / "hsy_population_grid_2020_helsinki_centre.gpkg"
+HSY_GPKG = resource("demo", "hsy_population_grid_2020_helsinki_centre.gpkg")
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +228,7 @@ def walk_hull(osm: pyrosm.OSM) -> Polygon:
 
 
 def test_hsy_grid_file_is_the_published_one(hsy_cells: gpd.GeoDataFrame) -> None:
-    # data/demo/README.md: 92 cells, 71,724 residents
+    # planner/resources/demo/README.md: 92 cells, 71,724 residents
     assert len(hsy_cells) == 92 and hsy_cells["population"].sum() == 71_724
 
 

@@ -1,4 +1,4 @@
-"""The municipality table of ``data/finland`` against facts of Finland's 2025 administration.
+"""The municipality table of ``resources/finland`` against facts of Finland's 2025 administration.
 
 Counts are public facts, not read from the table: 308 municipalities in force in 2025 (292
 on the mainland, 16 on Åland), 21 wellbeing services counties plus the City of Helsinki,

@@ -128,7 +128,7 @@ def test_classify_host(kind: str, name: str, operator: object, expected: str) ->
 
 
 # ------------------------------------------------------------------ the demo's sites
-#: The demo's existing points (data/demo/service_points.csv) that are sites: usable hosts.
+#: The demo's existing points (resources/demo/service_points.csv) that are sites: usable hosts.
 DEMO_USABLE = {
     "kela-kamppi": ("Kela customer service Kamppi (illustrative)", "kela"),
     "kela-kruununhaka": ("Kela service point Kruununhaka (illustrative)", "kela"),

@@ -13,10 +13,10 @@ import pytest
 from shapely.geometry import Point
 
 from planner import network
-from planner._paths import DATA_DIR
 from planner.errors import InputError
 
-SAMPLE = DATA_DIR / "reference" / "hrtm2018_travel_times_to_5975312.txt"
+SAMPLE = (Path(__file__).resolve().parents[1] / "data" / "reference"
+          / "hrtm2018_travel_times_to_5975312.txt")
 X0, Y0 = 385000.0, 6672000.0
 #: walk_t and walk_d of the three sample rows (copied from the file by eye)
 WALK = {5785640: (511, 35737), 5785641: (492, 34431), 5785642: (493, 34510)}

@@ -74,7 +74,7 @@ def test_xml_drive_graph(tmp_path: Path, suffix: str) -> None:
     edges = short(g)
     # no footway 6-1, no private service road 2-5, no building; 2 and 5 are inner nodes
     assert set(edges) == {(1, 3), (3, 1), (3, 4), (4, 6), (6, 4), (10, 11), (11, 10)}
-    # residential without maxspeed: 30 km/h from data/speeds.csv; 2 x 99.44 m
+    # residential without maxspeed: 30 km/h from resources/speeds.csv; 2 x 99.44 m
     assert edges[(1, 3)]["speed_kph"] == 30.0
     assert edges[(1, 3)]["length"] == pytest.approx(198.9, abs=0.2)
     assert edges[(1, 3)]["travel_time"] == pytest.approx(198.88 / (30 / 3.6), abs=0.05)

@@ -11,7 +11,7 @@ import yaml
 from planner.errors import InputError
 from planner.scenario import Scenario, load_scenario, parse_scenario
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo" / "scenario.yaml"
+DEMO = Path(__file__).resolve().parents[1] / "planner" / "resources" / "demo" / "scenario.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,8 @@ def _error(path: Path) -> str:
 
 
 def test_demo_scenario_loads(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(DEMO.parents[2])
-    sc = load_scenario("data/demo/scenario.yaml")
+    monkeypatch.chdir(DEMO.parents[3])
+    sc = load_scenario("planner/resources/demo/scenario.yaml")
     assert isinstance(sc, Scenario)
     assert sc.name == "Central Helsinki shared service network (demo)"
     assert sc.region == "demo:helsinki"

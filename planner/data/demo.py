@@ -7,7 +7,7 @@ What comes from OSM (real): the walking and driving networks, the candidate host
 (libraries, community centres, the town hall, government offices, health facilities) with
 their real names, the residential buildings, and the City of Helsinki's points that are
 mapped. What does not exist in the extract (Kela and the social, health and employment
-offices) comes from ``data/demo/service_points.csv`` labelled ``illustrative``. The
+offices) comes from ``planner/resources/demo/service_points.csv`` labelled ``illustrative``. The
 residents are the real HSY 250 m population grid of 2020 (:mod:`planner.data.hsy`), placed
 at the residential buildings of each grid square.
 """
@@ -27,7 +27,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from planner import network
-from planner._paths import DEMO_DIR
+from planner._paths import resource
 from planner.data import hsy
 from planner.data.sites import existing_sites, host_pois, merge_sites, osm_tags, poi_sites
 from planner.errors import InputError
@@ -114,14 +114,14 @@ def demo_service_points(csv: Path | None = None) -> gpd.GeoDataFrame:
     Parameters
     ----------
     csv : pathlib.Path, optional
-        The table to read; defaults to ``data/demo/service_points.csv``.
+        The table to read; defaults to ``planner/resources/demo/service_points.csv``.
 
     Returns
     -------
     geopandas.GeoDataFrame
         Columns of ``planner.schema.SERVICE_POINT_COLUMNS`` in EPSG:3067.
     """
-    csv = csv or DEMO_DIR / "service_points.csv"
+    csv = csv or resource("demo", "service_points.csv")
     table = pd.read_csv(csv, dtype={"lease_end": "string", "osm_name": "string"})
     pois = _pois().set_index("name")
     geoms = []

@@ -5,8 +5,8 @@ name, region (maakunta), the organiser of its health and social services (a well
 services county, hyvinvointialue; the City of Helsinki; on Åland the Åland government) and
 its employment area (työllisyysalue) from 1.1.2025 (the TE24 reform).
 
-- :func:`load_table` reads the table shipped in ``data/finland/municipalities_2025.csv``
-  (source and validity in ``data/finland/README.md``) or a table a user gives with the same
+- :func:`load_table` reads the table shipped in ``resources/finland/municipalities_2025.csv``
+  (source and validity in ``resources/finland/README.md``) or a table a user gives with the same
   columns;
 - :func:`planner.data.statfin.from_classifications` builds the same table from Statistics
   Finland's classification service (correspondence tables kunta -> maakunta,
@@ -27,12 +27,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner._paths import DATA_DIR
+from planner._paths import resource
 from planner.data import tables
 from planner.errors import InputError
 
 #: The shipped table (valid from 1 January 2025; unchanged on 1 January 2026).
-MUNICIPALITIES_CSV = DATA_DIR / "finland" / "municipalities_2025.csv"
+MUNICIPALITIES_CSV = resource("finland", "municipalities_2025.csv")
 VALID_FROM = "2025-01-01"
 SOURCE = ("Statistics Finland classifications kunta, maakunta, hyvinvointialue and "
           "tyollisyysalue of 1.1.2025 (CC BY 4.0)")
@@ -72,7 +72,7 @@ def load_table(path: str | Path | None = None) -> pd.DataFrame:
         least ``kunta``, ``nimi``, ``maakunta`` and ``hyvinvointialue``
         (optionally ``namn``, ``maakunta_koodi``, ``hyvinvointialue_koodi``,
         ``tyollisyysalue_koodi``, ``tyollisyysalue``, ``tyollisyysalue_malli``); lines
-        starting with ``#`` are comments. Default: ``data/finland/municipalities_2025.csv``.
+        starting with ``#`` are comments. Default: ``resources/finland/municipalities_2025.csv``.
 
     Returns
     -------

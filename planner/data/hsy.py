@@ -1,9 +1,9 @@
 """The HSY 250 m population grid of central Helsinki (2020) as the demo's residents and areas.
 
-``data/demo/hsy_population_grid_2020_helsinki_centre.gpkg`` is real data: the population
+``resources/demo/hsy_population_grid_2020_helsinki_centre.gpkg`` is real data: the population
 grid (väestötietoruudukko) of Helsinki Region Environmental Services HSY, 2020, CC BY 4.0,
 as published in the sample data of r5py (92 cells, 71,724 residents; see
-``data/demo/README.md``). Its cells are squares of HSY's own lattice in EPSG:3879 (GK25):
+``resources/demo/README.md``). Its cells are squares of HSY's own lattice in EPSG:3879 (GK25):
 x a multiple of 250 m, y one metre below one.
 
 :func:`grid_pieces` cuts the demo's outline (the convex hull of its street network) into the
@@ -25,11 +25,11 @@ import shapely.ops
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
-from planner._paths import DEMO_DIR
+from planner._paths import resource
 from planner.errors import InputError
 from planner.schema import CRS
 
-GRID_GPKG = DEMO_DIR / "hsy_population_grid_2020_helsinki_centre.gpkg"
+GRID_GPKG = resource("demo", "hsy_population_grid_2020_helsinki_centre.gpkg")
 GRID_LAYER = "population_grid_2020"
 ATTRIBUTION = "Population grid: Helsinki Region Environmental Services HSY, 2020, CC BY 4.0"
 #: HSY's lattice: the CRS of its cells, their size and the lattice origin (m).

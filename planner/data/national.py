@@ -9,7 +9,7 @@ official data of Kela, a municipality, a wellbeing services county or an employm
 
 Regions (maakunnat)
     A place's region is the maakunta of its municipality in the municipality table
-    (``data/finland/municipalities_2025.csv``, Statistics Finland's classifications of
+    (``planner/resources/finland/municipalities_2025.csv``, Statistics Finland's classifications of
     1.1.2025, :mod:`planner.data.geography`), not GeoNames' admin1 code, which is older in
     places (GeoNames puts Kärkölä in Uusimaa; it is in Päijät-Häme). ``MAAKUNNAT`` names the
     codes (the same in both). Åland (Mariehamn) has its own country code AX in GeoNames and

@@ -86,7 +86,7 @@ class RegionSpec(Strict):
     employment_areas: Path | None = Field(None, description="CSV kunta,tyollisyysalue_nimi; "
                                                             "default the municipality table's")
     municipality_table: Path | None = Field(
-        None, description="own municipality table (columns of data/finland/"
+        None, description="own municipality table (columns of planner/resources/finland/"
                           "municipalities_2025.csv); default the shipped one")
     geography: Literal["table", "classifications"] = Field(
         "table", description="'classifications' reads counties, regions and employment areas "

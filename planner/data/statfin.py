@@ -12,7 +12,7 @@ with ``count``/``startIndex`` (WFS 2.0), through the disk cache (:mod:`planner.d
   ika_65_``); cells with fewer than 10 residents have their age groups blanked to -1;
 - county and employment-area membership: from the municipality table of
   :mod:`planner.data.geography` (Statistics Finland's classifications of 1.1.2025, shipped in
-  ``data/finland/municipalities_2025.csv``), or a user's table; :func:`classification_map`
+  ``resources/finland/municipalities_2025.csv``), or a user's table; :func:`classification_map`
   reads a correspondence of the classification service itself, and
   :func:`from_classifications` builds the whole municipality table from it. A municipality
   the table does not know gets no area (``""``), and the result says so; no area is made up.
@@ -406,7 +406,7 @@ def employment_areas(path: str | Path | None = None) -> pd.DataFrame:
         A CSV with columns ``kunta`` (code) and ``tyollisyysalue_nimi`` (optionally
         ``tyollisyysalue_id``, ``source``, ``valid_from``), or a municipality table of
         :func:`planner.data.geography.load_table` (column ``tyollisyysalue``); default: the
-        shipped table ``data/finland/municipalities_2025.csv`` (all 45 areas of 1.1.2025).
+        shipped table ``resources/finland/municipalities_2025.csv`` (all 45 areas of 1.1.2025).
 
     Returns
     -------

@@ -16,10 +16,11 @@ import folium
 from folium.plugins import DualMap
 
 from planner._io import atomic_write
+from planner._paths import traversable
 
 __all__ = ["save_map"]
 
-_WEB = Path(__file__).parent.parent / "resources" / "web"
+_WEB = traversable("web")
 # Remote assets folium links to, and the vendored copy inlined by ``save_map`` instead
 # (matched on a part of the URL); ``None`` drops the link (glyphicons: unused here).
 _ASSETS: dict[str, str | None] = {

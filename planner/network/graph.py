@@ -84,7 +84,7 @@ def prepare_graph(graph: nx.MultiDiGraph, mode: str, walk_speed_kmh: float = WAL
         Walking speed (km/h).
     speeds : pandas.DataFrame, optional
         Speed table (see :func:`planner.network.speeds.load_speeds`); default
-        ``data/speeds.csv``.
+        ``planner/resources/speeds.csv``.
 
     Returns
     -------

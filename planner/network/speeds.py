@@ -1,4 +1,4 @@
-"""Default travel speeds per mode and OSM highway class, from ``data/speeds.csv``.
+"""Default travel speeds per mode and OSM highway class, from ``planner/resources/speeds.csv``.
 
 The table has columns ``mode`` (drive, walk, bike), ``highway`` (an OSM ``highway`` value,
 or ``*`` for the mode's fallback) and ``kmh``. Driving speeds are used only where an edge has
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner._paths import DATA_DIR
+from planner._paths import resource
 from planner.errors import InputError
 
 #: The speed table shipped with the planner.
-SPEEDS_CSV = DATA_DIR / "speeds.csv"
+SPEEDS_CSV = resource("speeds.csv")
 MODES = ("drive", "walk", "bike")
 
 
@@ -43,7 +43,8 @@ def load_speeds(path: str | Path | None = None) -> pd.DataFrame:
     Parameters
     ----------
     path : str or pathlib.Path, optional
-        CSV with columns ``mode``, ``highway``, ``kmh``; defaults to ``data/speeds.csv``.
+        CSV with columns ``mode``, ``highway``, ``kmh``; defaults to the shipped
+        ``planner/resources/speeds.csv``.
 
     Returns
     -------
