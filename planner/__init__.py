@@ -1,10 +1,77 @@
 """Plan a shared public service network for Finnish public organisations.
 
 The pipeline flows one way: data -> network/demand -> model -> plan -> evaluate/maps/report.
+The names below are the public API; everything else is reached through its module
+(``planner.maps``, ``planner.report``, ...). They are imported on first use, so
+``import planner`` stays fast.
+
+- :func:`run`: the whole pipeline for a scenario: region, travel times, today's network,
+  the optimised plan with its KPIs, pop-up tours and cost split (a :class:`Run`).
+- :func:`prepare`: the region and the model input of a scenario, without solving.
+- :func:`evaluate_proposal`: a planner's own proposal costed and checked against today's
+  network and the optimised plan (an :class:`Evaluation`).
+- :func:`evaluate_plan`: a saved plan's KPIs on its scenario.
+- :func:`load_scenario`: read and validate a scenario YAML file (a :class:`Scenario`).
+- :func:`load_region`: build a scenario's region (a :class:`Region`).
+- :func:`demo_scenario`, :func:`demo_path`: the demo shipped with the package.
+- :func:`language`: a block whose outputs are in Finnish, Swedish or English.
+- :class:`Plan`, :class:`Region`, :class:`Scenario`, :class:`Run`, :class:`Evaluation`:
+  the data they pass around.
+
+Examples
+--------
+>>> import planner
+>>> result = planner.run(planner.demo_scenario())  # doctest: +SKIP
+>>> result.comparison()  # doctest: +SKIP
 """
 
-from planner.plan import Plan
-from planner.region import Region
+from __future__ import annotations
 
-__all__ = ["Plan", "Region"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from planner.data import load_region
+    from planner.examples import demo_path, demo_scenario
+    from planner.i18n import language
+    from planner.pipeline import Evaluation, Run, evaluate_plan, evaluate_proposal, prepare, run
+    from planner.plan import Plan
+    from planner.region import Region
+    from planner.scenario import Scenario, load_scenario
+
+#: Each public name and the module that defines it.
+_WHERE = {
+    "run": "planner.pipeline",
+    "prepare": "planner.pipeline",
+    "evaluate_proposal": "planner.pipeline",
+    "evaluate_plan": "planner.pipeline",
+    "Run": "planner.pipeline",
+    "Evaluation": "planner.pipeline",
+    "load_scenario": "planner.scenario",
+    "Scenario": "planner.scenario",
+    "load_region": "planner.data",
+    "Plan": "planner.plan",
+    "Region": "planner.region",
+    "demo_scenario": "planner.examples",
+    "demo_path": "planner.examples",
+    "language": "planner.i18n",
+}
+
+__all__ = ["Evaluation", "Plan", "Region", "Run", "Scenario", "__version__", "demo_path",
+           "demo_scenario", "evaluate_plan", "evaluate_proposal", "language", "load_region",
+           "load_scenario", "prepare", "run"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562)."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the public names with the module's own."""
+    return sorted(set(globals()) | set(__all__))

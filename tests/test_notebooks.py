@@ -6,6 +6,7 @@ notebook that runs but says something false fails too.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,26 @@ def test_notebook_runs(path: Path):
     assert seconds < NOTEBOOK_TIMEOUT_S, f"{path.name} took {seconds:.0f} s"
     assert "all checks passed" in "".join(
         o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
+
+
+def _imported_modules(source: str) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_notebooks_import_no_private_module():
+    for path in _notebooks():
+        nb = nbformat.read(path, as_version=4)
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        private = sorted(m for m in _imported_modules(code)
+                         if any(part.startswith("_") for part in m.split(".")))
+        assert not private, f"{path.name} imports private names: {private}"
+        assert "_paths" not in code
+    # the rule itself: a private module is found, a public one is not
+    assert _imported_modules("from planner import _paths, maps") == {"planner._paths",
+                                                                     "planner.maps"}
