@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from planner import i18n, outputs, pipeline
 from planner._console import StageProgress
@@ -21,6 +19,7 @@ from planner.errors import PlannerError
 from planner.i18n import gettext as _
 from planner.i18n import term
 from planner.plan import Plan
+from planner.printed import kpi_legend, kpi_table, parts_table
 from planner.scenario import Scenario, load_scenario
 
 app = typer.Typer(
@@ -47,41 +46,6 @@ def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of e
          ) -> None:
     """Plan a shared public service network (run `planner demo` to see one)."""
     _state["debug"] = debug
-
-
-def _nan(x: object) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _pair(before: float, after: float, fmt: object) -> str:
-    """Return ``before → after`` formatted by ``fmt``, or blank when neither is known."""
-    if _nan(before) and _nan(after):
-        return ""
-    b = "-" if _nan(before) else fmt(before)
-    a = "-" if _nan(after) else fmt(after)
-    return f"{b} → {a}"
-
-
-def kpi_table(comparison: pd.DataFrame, title: str | None = None) -> Table:
-    """Return a rich table of the before/after KPIs (``before → after`` in each cell).
-
-    Its headings, organisations and numbers are in the language in effect.
-    """
-    t = Table(title=title if title is not None else _("Today → optimised plan"),
-              show_edge=False)
-    t.add_column(_("organisation"), no_wrap=True, min_width=12)
-    for col in (_("std"), _("within std"), _("kEUR/year"), _("mean min"), _("o/s/p/r")):
-        t.add_column(col, justify="right", no_wrap=True)
-    for org, r in comparison.iterrows():
-        t.add_row(term(org), str(r["standard"]),
-                  _pair(r["within_before"], r["within_after"], i18n.fmt_percent),
-                  _pair(r["cost_before_eur"] / 1000, r["cost_after_eur"] / 1000,
-                        i18n.fmt_number),
-                  _pair(r["mean_min_before"], r["mean_min_after"],
-                        lambda x: i18n.fmt_number(x, 1)),
-                  f"{int(r['offices'])}/{int(r['shared'])}/{int(r['popup'])}/"
-                  f"{int(r['remote'])}")
-    return t
 
 
 def _fail(exc: Exception, lang: str | None = None) -> None:
@@ -218,9 +182,7 @@ def _print_solver(meta: dict) -> None:
                         gap=i18n.fmt_percent(meta["gap"], 2),
                         seconds=i18n.fmt_number(meta["seconds"], 1)), soft_wrap=True)
     _print_stages(meta)
-    console.print(_("within std: share of residents within the access standard; o/s/p/r: "
-                    "sites with offices, shared premises, pop-ups, remote points"),
-                  soft_wrap=True)
+    console.print(kpi_legend(), soft_wrap=True)
 
 
 def _print_stages(meta: dict) -> None:
@@ -243,16 +205,7 @@ def _print_stages(meta: dict) -> None:
                       soft_wrap=True, highlight=False)
     parts = meta.get("parts") or []
     if parts:
-        table = Table(title=_("Parts"), title_justify="left")
-        for col in (_("part"), _("cells"), _("sites"), _("seconds"), _("status"),
-                    _("objective"), _("bound"), _("gap")):
-            table.add_column(col)
-        for r in parts:
-            table.add_row(str(r["area"]), i18n.fmt_number(r["demand_points"]),
-                          i18n.fmt_number(r["sites"]), i18n.fmt_number(r["seconds"]),
-                          term(r["status"]), i18n.fmt_number(r["objective"]),
-                          i18n.fmt_number(r["bound"]), i18n.fmt_percent(r["gap"], 2))
-        console.print(table)
+        console.print(parts_table(parts))
 
 
 def _print_tours_and_sharing(result: pipeline.Run) -> None:

@@ -88,6 +88,10 @@ def test_demo_prints_kpi_table_and_solver_line(demo_run: tuple[Result, Path],
     printed_gap = float(re.search(r"gap (\d+\.\d+)%", solver[0]).group(1))
     assert printed_gap == pytest.approx(100 * plan.meta["gap"], abs=0.006)
     assert "Traceback" not in text
+    # COLUMNS=80 (the fixture): no table cell is cut, no table line is wider
+    assert "…" not in text
+    table = re.split(r"\n(?:Pop-up tours|Solver:)", text.split("Today → optimised plan", 1)[1])[0]
+    assert max(len(line.rstrip()) for line in table.splitlines()) <= 80, table
     assert "Region: Residents: HSY 250 m population grid 2020 (CC BY 4.0)" in text
     assert "municipality = postal code area (4, from the extract's addresses)" in text
 
