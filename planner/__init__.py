@@ -10,6 +10,7 @@ The names below are the public API; everything else is reached through its modul
 - :func:`prepare`: the region and the model input of a scenario, without solving.
 - :func:`evaluate_proposal`: a planner's own proposal costed and checked against today's
   network and the optimised plan (an :class:`Evaluation`).
+- :func:`read_proposal`: read a proposal table (CSV, Excel, GeoJSON, GeoPackage).
 - :func:`evaluate_plan`: a saved plan's KPIs on its scenario.
 - :func:`load_scenario`: read and validate a scenario YAML file (a :class:`Scenario`).
 - :func:`load_region`: build a scenario's region (a :class:`Region`).
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from planner.i18n import language
     from planner.pipeline import Evaluation, Run, evaluate_plan, evaluate_proposal, prepare, run
     from planner.plan import Plan
+    from planner.proposal import read_proposal
     from planner.region import Region
     from planner.scenario import Scenario, load_scenario
 
@@ -50,6 +52,7 @@ _WHERE = {
     "load_scenario": "planner.scenario",
     "Scenario": "planner.scenario",
     "load_region": "planner.data",
+    "read_proposal": "planner.proposal",
     "Plan": "planner.plan",
     "Region": "planner.region",
     "demo_scenario": "planner.examples",
@@ -59,7 +62,7 @@ _WHERE = {
 
 __all__ = ["Evaluation", "Plan", "Region", "Run", "Scenario", "__version__", "demo_path",
            "demo_scenario", "evaluate_plan", "evaluate_proposal", "language", "load_region",
-           "load_scenario", "prepare", "run"]
+           "load_scenario", "prepare", "read_proposal", "run"]
 __version__ = "0.1.0"
 
 
