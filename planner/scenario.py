@@ -234,8 +234,8 @@ class Solver(Strict):
     workers: int = Field(1, gt=0, description="processes solving the parts at once")
     engine: Literal["scip", "highs"] = Field(
         "scip", description="the MIP solver: SCIP (through OR-Tools) or HiGHS (highspy); "
-        "HiGHS solves the relaxation of large parts much faster (see the README's national "
-        "benchmark)",
+        "HiGHS solves the relaxation of large parts much faster (see the national "
+        "benchmark in docs/how/performance.md)",
     )
 
 

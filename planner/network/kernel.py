@@ -21,7 +21,7 @@ bucket again and is scanned again, so the result is exact whatever the bucket wi
 
 numba is used because no installable engine prunes a many-to-many search by a cut-off:
 igraph, RoutingKit's CCH and pandana all compute more than the pairs within it (see the
-README's "Travel times" section for the measurements).
+documentation's performance page, docs/how/performance.md, for the measurements).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ CC BY 4.0) gives walking, cycling, public transport and car times between the ce
 cell pairs on a planner graph and reports the agreement: correlation, median ratio, and
 the largest differences with their cells.
 
-What to expect (see the README): the matrix walks at 70 m/min (4.2 km/h) and starts at the
+What to expect (docs/how/travel-times.md): the matrix walks at 70 m/min (4.2 km/h) and starts at the
 cell centre on its own network (MetropAccess-Digiroad and OSM), and its car times include
 the walk to and from the car and the search for parking, so car times run longer than a
 street graph's driving times even where the routes agree.
