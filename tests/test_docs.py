@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import typing
 from pathlib import Path
 
@@ -65,3 +66,15 @@ def test_the_cli_reference_lists_every_command_and_option() -> None:
             if param.name != "help":
                 assert f"`{param.opts[0]}`" in text, (name, param.opts)
     assert "/work/" not in text and "site-packages" not in text  # no machine's path
+
+
+def test_the_readme_is_short_and_its_links_resolve() -> None:
+    root = DOCS.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200
+    blocks = re.findall(r"^```bash\n(.*?)^```$", readme, flags=re.M | re.S)
+    assert "planner demo" in blocks[0] and "-m pytest -q" in blocks[1]  # what .ci/run runs
+    links = re.findall(r"\]\(((?:docs/)[^)#]+)", readme)
+    assert len(links) > 10
+    missing = sorted({link for link in links if not (root / link).is_file()})
+    assert not missing, f"README links to missing files: {missing}"
