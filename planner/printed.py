@@ -107,10 +107,12 @@ def parts_table(parts: list[dict]) -> Table:
     t = _table(_("Parts"))
     t.add_column(_("part"), overflow="fold",
                  min_width=_longest_word([str(r["area"]) for r in parts]))
-    t.add_column(f"{_('cells')}\n{_('sites')}", justify="right", overflow="fold")
+    # stacked headings: each word its own message (Babel does not read calls in f-strings)
+    cells, sites, objective, bound = _("cells"), _("sites"), _("objective"), _("bound")
+    t.add_column(f"{cells}\n{sites}", justify="right", overflow="fold")
     t.add_column(_("seconds"), justify="right", overflow="fold")
     t.add_column(_("status"), overflow="fold")
-    t.add_column(f"{_('objective')}\n{_('bound')}", justify="right", overflow="fold")
+    t.add_column(f"{objective}\n{bound}", justify="right", overflow="fold")
     t.add_column(_("gap"), justify="right", overflow="fold")
     num = i18n.fmt_number
     for r in parts:

@@ -76,7 +76,10 @@ def test_the_parts_table_fits_80_columns(lang: str) -> None:
         numbers = [i18n.fmt_number(12_345), i18n.fmt_number(3_855),
                    i18n.fmt_number(128_412_345.6), i18n.fmt_number(127_712_345.6),
                    i18n.fmt_percent(0.0345, 2)]
+        headings = [i18n.gettext(word) for word in ("cells", "sites", "objective", "bound")]
     _fits(text)
+    for heading in headings:  # stacked in pairs, each in the language
+        assert heading in text, (heading, text)
     for value in numbers:
         assert value in text, (value, text)
 
