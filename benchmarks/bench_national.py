@@ -9,7 +9,7 @@ stages a planner runs, timing each:
   between sites) and the model input (options, costs);
 - model build: the co-location MIP of every part (numpy blocks, :class:`SparseMIP`),
   timed on its own here; the solve stage builds each part again in its worker;
-- solve: the parts by county on ``--workers`` processes (:mod:`planner.decompose`), each
+- solve: the parts by county on ``--workers`` processes (:mod:`planner.model.decompose`), each
   from its starting plan (today's network repaired, the relaxation rounded), improved by
   RINS, then searched whole for the rest of its share of the time;
 - map and report: today's network evaluated, the plan evaluated, the HTML map, the
@@ -18,9 +18,9 @@ stages a planner runs, timing each:
 It prints one table of stage times, the peak memory (resident set of this process and of
 its worker processes), and the objective, bound and gap against the goal (5 minutes end to
 end, 1 % gap). The baseline is the plan evaluated afresh from its decisions and
-assignment (:func:`planner.evaluate.total_cost`): the script exits 1 if that evaluation
+assignment (:func:`planner.assess.kpis.total_cost`): the script exits 1 if that evaluation
 disagrees with the solver's objective plus the staff and repriced pop-up travel
-(:func:`planner.evaluate.solver_total`, relative 1e-6), if the bound exceeds the objective,
+(:func:`planner.assess.kpis.solver_total`, relative 1e-6), if the bound exceeds the objective,
 or if any standard the plan reports as met is not met on evaluation.
 
 Usage::
@@ -39,8 +39,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from planner import decompose, evaluate, model, pipeline, report
+from planner import pipeline
 from planner._paths import NATIONAL_SCENARIO
+from planner.assess import kpis as evaluate
+from planner.model import colocation as model
+from planner.model import decompose
+from planner.outputs import report
 from planner.scenario import load_scenario
 
 

@@ -2,7 +2,7 @@
 
 The pipeline flows one way: data -> network/demand -> model -> plan -> evaluate/maps/report.
 The names below are the public API; everything else is reached through its module
-(``planner.maps``, ``planner.report``, ...). They are imported on first use, so
+(``planner.maps``, ``planner.outputs.report``, ...). They are imported on first use, so
 ``import planner`` stays fast.
 
 - :func:`run`: the whole pipeline for a scenario: region, travel times, today's network,
@@ -24,6 +24,32 @@ Examples
 >>> import planner
 >>> result = planner.run(planner.demo_scenario())  # doctest: +SKIP
 >>> result.comparison()  # doctest: +SKIP
+
+The pipeline flows one way: data -> network -> problem -> model -> plan -> costing/assess ->
+maps/outputs. Each subpackage holds one concern and its ``__init__`` says which others it
+may import (``tests/test_layout.py`` holds the package to it):
+
+- :mod:`planner.data`: the input data, one module per source;
+- :mod:`planner.network`: travel networks and travel-time matrices;
+- :mod:`planner.problem`: a scenario and a region turned into the problem (costs, demand);
+- :mod:`planner.model`: the co-location model, its solve, decomposition and tours;
+- :mod:`planner.costing`: pricing, shared premises and the split of their cost;
+- :mod:`planner.assess`: KPIs, checks, calibration and proposals;
+- :mod:`planner.maps`: the interactive maps;
+- :mod:`planner.outputs`: the files, the report and the console lines of a command;
+- :mod:`planner.locate`: the classic location models (p-median family), for comparison.
+
+The modules at the top are the entry points, :mod:`planner.cli` (the ``planner`` command),
+:mod:`planner.pipeline` (one run) and :mod:`planner.sweep` (many runs), and the foundation
+every subpackage may import: the records (:mod:`~planner.plan`, :mod:`~planner.region`,
+:mod:`~planner.scenario`, :mod:`~planner.schema`), the configuration (:mod:`~planner.config`,
+:mod:`~planner.hosts`), the solver (:mod:`~planner.mip`, :mod:`~planner.progress`) and helpers
+(:mod:`~planner.errors`, :mod:`~planner.i18n`, :mod:`~planner._io`, :mod:`~planner._paths`).
+A subpackage imports an entry point only where its ``__init__`` says so.
+
+Entry points: ``planner.cli``, ``planner.pipeline``, ``planner.sweep``.
+
+May import: ``planner.data`` (the scenario and the configuration read files through it).
 """
 
 from __future__ import annotations
@@ -32,12 +58,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from planner.assess.proposal import read_proposal
     from planner.data import load_region
-    from planner.examples import demo_path, demo_scenario
+    from planner.data.examples import demo_path, demo_scenario
     from planner.i18n import language
     from planner.pipeline import Evaluation, Run, evaluate_plan, evaluate_proposal, prepare, run
     from planner.plan import Plan
-    from planner.proposal import read_proposal
     from planner.region import Region
     from planner.scenario import Scenario, load_scenario
 
@@ -52,11 +78,11 @@ _WHERE = {
     "load_scenario": "planner.scenario",
     "Scenario": "planner.scenario",
     "load_region": "planner.data",
-    "read_proposal": "planner.proposal",
+    "read_proposal": "planner.assess.proposal",
     "Plan": "planner.plan",
     "Region": "planner.region",
-    "demo_scenario": "planner.examples",
-    "demo_path": "planner.examples",
+    "demo_scenario": "planner.data.examples",
+    "demo_path": "planner.data.examples",
     "language": "planner.i18n",
 }
 

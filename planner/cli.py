@@ -12,14 +12,15 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from planner import i18n, outputs, pipeline
-from planner._console import StageProgress
+from planner import i18n, pipeline
 from planner._paths import DEMO_SCENARIO, NATIONAL_SCENARIO
 from planner.errors import PlannerError
 from planner.i18n import gettext as _
 from planner.i18n import term
+from planner.outputs import files as outputs
+from planner.outputs.console import StageProgress
 from planner.plan import Plan
-from planner.printed import kpi_legend, kpi_table, parts_table
+from planner.outputs.printed import kpi_legend, kpi_table, parts_table
 from planner.scenario import Scenario, load_scenario
 
 app = typer.Typer(
@@ -375,7 +376,7 @@ def evaluate_cmd(
     OUT/proposal.html, OUT/proposal.gpkg, OUT/proposal_kpis.csv,
     OUT/proposal_standards.csv and OUT/proposal_access.csv.
     """
-    from planner.proposal import read_proposal
+    from planner.assess.proposal import read_proposal
 
     with _scenario(scenario, lang) as sc:
         names = outputs.PROPOSAL

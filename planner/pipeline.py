@@ -10,11 +10,17 @@ import geopandas as gpd
 import pandas as pd
 
 import planner.data
-from planner import calibrate, decompose, demand, evaluate, i18n, network, routing, sharing
+from planner import i18n, network
+from planner.assess import calibration as calibrate
+from planner.assess import kpis as evaluate
+from planner.costing import sharing
 from planner.errors import InputError
 from planner.i18n import gettext as _
+from planner.model import decompose
+from planner.model import tours as routing
 from planner.plan import Plan
-from planner.problem import Problem, build_problem
+from planner.problem import demand
+from planner.problem.build import Problem, build_problem
 from planner.region import Region
 from planner.scenario import Scenario
 
@@ -245,14 +251,14 @@ class Evaluation:
         Each with its KPIs.
     standards : pandas.DataFrame
         Every standard per area today and in the proposal, each broken one marked
-        ``new`` or ``already broken today`` (:func:`planner.checks.standards_status`).
+        ``new`` or ``already broken today`` (:func:`planner.assess.checks.standards_status`).
     access : pandas.DataFrame
         Residents gaining and losing in-person service within the standard, per
-        organisation (:func:`planner.evaluate.access_changes`).
+        organisation (:func:`planner.assess.kpis.access_changes`).
     access_by_area : pandas.DataFrame
-        The same per area and age group (:func:`planner.evaluate.access_changes_by_area`).
+        The same per area and age group (:func:`planner.assess.kpis.access_changes_by_area`).
     checks : pandas.DataFrame
-        The optimiser's rules the proposal breaks (:func:`planner.checks.plan_checks`).
+        The optimiser's rules the proposal breaks (:func:`planner.assess.checks.plan_checks`).
     """
 
     scenario: Scenario
@@ -295,7 +301,7 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     ----------
     scenario : Scenario
     table : pandas.DataFrame
-        The proposal's rows (:func:`planner.proposal.read_proposal`): for every
+        The proposal's rows (:func:`planner.assess.proposal.read_proposal`): for every
         organisation it names, its whole network; other organisations keep today's.
     name, source : str
         The proposal plan's name and where it came from.
@@ -303,7 +309,7 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
         A region already built (else built from ``scenario.region``).
     optimised : Plan, optional
         A saved optimised plan to compare with; without it the scenario is solved as a
-        run solves it (:func:`planner.decompose.solve`: every solver setting, including
+        run solves it (:func:`planner.model.decompose.solve`: every solver setting, including
         ``solver.decompose``, holds).
     progress : callable, optional
         Called with a short message as each stage starts.
@@ -312,8 +318,8 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     -------
     Evaluation
     """
-    from planner import checks
-    from planner.proposal import proposal_plan
+    from planner.assess import checks
+    from planner.assess.proposal import proposal_plan
 
     say = progress or (lambda _msg: None)
     region, problem = prepare(scenario, region, say)

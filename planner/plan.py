@@ -57,7 +57,7 @@ class Plan:
         Where each demand point's visits go (``ASSIGNMENT_COLUMNS``); ``channel`` is
         ``in_person``, ``remote`` or ``unserved`` (``site_id`` empty then).
     kpis : pandas.DataFrame
-        Indicators per organisation (index), filled by ``planner.evaluate``.
+        Indicators per organisation (index), filled by ``planner.assess.kpis``.
     meta : dict
         Provenance and solver report: ``status``, ``objective``, ``bound``, ``gap``,
         ``seconds``, ``scenario``, ``seed``, ``source``.

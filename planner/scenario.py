@@ -117,7 +117,7 @@ class PopupCosts(Strict):
         default_factory=lambda: [2, 4, 8], description="pop-up levels: sessions a month")
     eur_per_session: float = Field(
         150.0, ge=0, description="equipment and set-up of one session (a host office's "
-        "desk-days are charged under the site's agreement, planner.sharing); the session's "
+        "desk-days are charged under the site's agreement, planner.costing.sharing); the session's "
         "staff time is in the staff line (the staff work there instead of at their office)",
     )
     visits_per_day: float = Field(25.0, gt=0, description="visits one session serves")
@@ -192,7 +192,7 @@ class Hosts(Strict):
 
 
 class Sharing(Strict):
-    """How shared premises' costs are split (``planner.sharing``).
+    """How shared premises' costs are split (``planner.costing.sharing``).
 
     The key the agreements use, and the floor-area model behind the cost-price key.
     """

@@ -33,10 +33,10 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel
 
-from planner import outputs
 from planner._io import atomic_write
 from planner.config import did_you_mean, load_yaml
 from planner.errors import InputError, PlannerError
+from planner.outputs import files as outputs
 from planner.plan import Plan
 from planner.scenario import Scenario, parse_scenario
 
@@ -327,7 +327,7 @@ class VariantResult:
     comparison : pandas.DataFrame or None
         :func:`planner.pipeline.compare` of today's network and the plan.
     standards : pandas.DataFrame or None
-        :func:`planner.evaluate.standards_report` of the plan.
+        :func:`planner.assess.kpis.standards_report` of the plan.
     worker : str
         Address of the worker that ran it (``local`` outside a cluster).
     seconds : float
@@ -373,7 +373,8 @@ def run_variant(name: str, values: dict[str, Any], scenario: Scenario) -> Varian
         Status ``error`` and the one-line message when the pipeline raised; a variant's
         failure never raises here, so that it cannot end the sweep.
     """
-    from planner import evaluate, pipeline
+    from planner import pipeline
+    from planner.assess import kpis as evaluate
 
     start = time.perf_counter()
     worker = _worker_address()

@@ -7,7 +7,7 @@ own layers, or the proposal of ``planner evaluate``. The command must then exit 
 and print exactly one line naming the file, the row or key, what is wrong and what to do,
 without a traceback, and leave nothing in the output folder. The municipal boundaries come
 from the recorded Statistics Finland payloads (``tests/data/finland``) through the fake
-server of ``test_data_cache`` and a cache folder of the test's own.
+server of ``tests.data.test_cache`` and a cache folder of the test's own.
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_data_cache import FakeFinland
 from typer.testing import CliRunner, Result
 
 import planner.cli
 from planner._paths import DEMO_SCENARIO
+from planner.assess.proposal import read_proposal
 from planner.data import cache
 from planner.data.files import read_layer
 from planner.errors import InputError
 from planner.plan import Plan
-from planner.proposal import read_proposal
+from tests.data.test_cache import FakeFinland
 
 BAD = Path(__file__).parent / "bad_inputs"
 REGION = BAD / "_region"

@@ -14,10 +14,10 @@ from typer.testing import CliRunner, Result
 
 import planner.cli
 from planner._paths import DEMO_SCENARIO
-from planner.evaluate import standards_report
+from planner.assess.kpis import standards_report
 from planner.pipeline import prepare
 from planner.plan import Plan
-from planner.problem import Problem
+from planner.problem.build import Problem
 from planner.scenario import load_scenario
 
 ORGS = ("kela", "municipality", "county", "employment")
@@ -243,7 +243,7 @@ def test_evaluate_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
 
 def test_demo_plan_shares_premises_and_evaluates_to_its_objective(plan: Plan,
                                                                   problem: Problem) -> None:
-    from planner import evaluate
+    from planner.assess import kpis as evaluate
 
     shared = plan.decisions[plan.decisions["mode"] == "shared"]
     assert shared["site_id"].nunique() >= 1

@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from planner import i18n
-from planner._labels import column_label, localise_tables, sheet_label
+from planner.outputs.labels import column_label, localise_tables, sheet_label
 
 PACKAGE = Path(i18n.__file__).parent
 
@@ -123,7 +123,7 @@ def test_workbook_labels() -> None:
     assert out["Ajo"]["tieto"].tolist() == ["plan"]  # the run's keys are names
     assert tables["Summary"]["organisation"].tolist() == ["county", "all"]  # not changed
     # every sheet name fits Excel's 31 characters in every language
-    from planner.report import SHEETS
+    from planner.outputs.report import SHEETS
 
     for lang in i18n.LANGUAGES:
         with i18n.language(lang):

@@ -1,6 +1,6 @@
 """Progress that says something.
 
-The solve's updates (planner.progress) and the command's progress lines (planner._console).
+The solve's updates (planner.progress) and the command's progress lines (planner.outputs.console).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import math
 import pytest
 from rich.console import Console
 
-from planner import i18n, model, progress
-from planner._console import StageProgress, solve_text
+from planner import i18n, progress
 from planner.cli import map_title
-from tests.test_model import toy_problem
+from planner.model import colocation as model
+from planner.outputs.console import StageProgress, solve_text
+from tests.model.test_model import toy_problem
 
 
 def _engine(p, engine: str):

@@ -22,7 +22,6 @@ import pandas as pd
 import pytest
 import yaml
 from distributed import LocalCluster
-from test_data_cache import FakeFinland
 from typer.testing import CliRunner
 
 import planner.cli
@@ -32,6 +31,7 @@ from planner.data.fetch import fetch_region
 from planner.errors import InputError
 from planner.scenario import load_scenario
 from planner.sweep import build_variants, load_variants, parse_vary
+from tests.data.test_cache import FakeFinland
 
 DEMAND = ("id,x,y,population\n"
           "a1,383100,6675100,400\na2,382900,6674800,300\n"

@@ -16,6 +16,8 @@ population grid), :mod:`~planner.data.files` and :mod:`~planner.data.tables` (th
 own files), :mod:`~planner.data.cache` (downloads and the disk cache). Rules:
 :mod:`~planner.data.sites` (candidate sites and their hosts) and
 :mod:`~planner.data.geography` (municipalities and their areas).
+
+May import: ``planner.network``.
 """
 
 from __future__ import annotations

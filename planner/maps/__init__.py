@@ -7,10 +7,10 @@ single HTML file that works offline.
 
 The maps only draw. The numbers they show are computed upstream, in the one-way flow
 data -> network/demand -> model -> plan -> evaluate -> maps: residents' minutes to
-in-person service (``planner.evaluate.travel_minutes``), the reach of the plan's sites
-(``planner.evaluate.plan_isochrones``), residents per grid cell
-(``planner.demand.demand_grid``), access per area (``planner.report.area_access``) and the
-sharing of costs (``planner.sharing``).
+in-person service (``planner.assess.kpis.travel_minutes``), the reach of the plan's sites
+(``planner.assess.kpis.plan_isochrones``), residents per grid cell
+(``planner.problem.demand.demand_grid``), access per area
+(``planner.outputs.report.area_access``) and the sharing of costs (``planner.costing.sharing``).
 
 Every piece of text that comes from data (names, organisations, attribution) is
 HTML-escaped before it reaches the page (:mod:`~planner.maps.markup`), so a site called
@@ -38,6 +38,8 @@ The modules, from the page's parts to the whole:
   tours) and :mod:`~planner.maps.furniture` (title, legend, footer);
 - :mod:`~planner.maps.compose`: ``plan_map`` and ``comparison_map``;
 - :mod:`~planner.maps.save`: ``save_map``.
+
+May import: ``planner.problem``, ``planner.assess``.
 """
 
 from __future__ import annotations

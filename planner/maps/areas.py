@@ -2,7 +2,7 @@
 
 Each area (municipality, wellbeing services county, employment area) is coloured on a
 red-yellow-green scale by the share of residents within the access standard of its worst
-organisation (``planner.report.area_access``); its popup gives a row per organisation and
+organisation (``planner.outputs.report.area_access``); its popup gives a row per organisation and
 standard: the standard, the share within it, the share required and whether it is met.
 """
 
@@ -63,7 +63,7 @@ def add_areas(m: folium.Map, areas: gpd.GeoDataFrame | None,
     m : folium.Map
         The map to draw on (it also gets the share's colour scale).
     areas : geopandas.GeoDataFrame, optional
-        ``planner.report.area_access``: ``level``, ``area``, ``organisation``,
+        ``planner.outputs.report.area_access``: ``level``, ``area``, ``organisation``,
         ``minutes``, ``share_within``, ``required_share``, ``met`` and the area's polygon.
         None or empty: nothing is drawn.
     names : dict of str to str

@@ -5,9 +5,10 @@
 A map draws, bottom to top: the base layers (``basemap``), the boundary, the areas, the
 reach outlines, today's offices, the proposal, the tours and the residents; then the page's
 colour scales, table style, title, legend and footer, and a collapsed layer control. The
-numbers it draws come computed (``planner.evaluate.travel_minutes``,
-``planner.evaluate.plan_isochrones``, ``planner.report.area_access``, ``planner.sharing``);
-the optional layers of a plan map travel together as one :class:`MapLayers`.
+numbers it draws come computed (``planner.assess.kpis.travel_minutes``,
+``planner.assess.kpis.plan_isochrones``, ``planner.outputs.report.area_access``,
+``planner.costing.sharing``); the optional layers of a plan map travel together as one
+:class:`MapLayers`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 from folium.plugins import DualMap
 
 from planner import i18n
-from planner.evaluate import travel_minutes
+from planner.assess.kpis import travel_minutes
 from planner.i18n import gettext as _
 from planner.maps.areas import add_areas
 from planner.maps.basemap import add_base_layers, street_data
@@ -53,21 +54,21 @@ class MapLayers:
     Parameters
     ----------
     isochrones : geopandas.GeoDataFrame, optional
-        From ``planner.evaluate.plan_isochrones``: a hidden layer per time limit.
+        From ``planner.assess.kpis.plan_isochrones``: a hidden layer per time limit.
     areas : geopandas.GeoDataFrame, optional
-        Access per area (``planner.report.area_access``: ``level``, ``area``,
+        Access per area (``planner.outputs.report.area_access``: ``level``, ``area``,
         ``organisation``, ``minutes``, ``share_within``, ``required_share``, ``met`` and
         the area's polygon); a hidden layer per level, each area coloured by its worst
         organisation's share of residents within the standard.
     tours : pandas.DataFrame, optional
-        Pop-up tours (``planner.routing.Tours.stops``: ``organisation``, ``team``,
+        Pop-up tours (``planner.model.tours.Tours.stops``: ``organisation``, ``team``,
         ``day``, ``stop``, ``site_id``, ``travel_min``); a hidden layer with a line per
         team and day through its stops (straight lines between the sites).
     cost_split : pandas.DataFrame, optional
-        ``planner.sharing.cost_sharing`` of the plan (Shapley and nucleolus shares, core
+        ``planner.costing.sharing.cost_sharing`` of the plan (Shapley and nucleolus shares, core
         checks), shown with ``agreement``.
     agreement : pandas.DataFrame, optional
-        ``planner.sharing.agreements`` of the plan; a shared site's popup then shows its
+        ``planner.costing.sharing.agreements`` of the plan; a shared site's popup then shows its
         agreement: key, term, and per party its role, floor area, desk-days, what it pays,
         its fee to the host (the host's income), its Shapley and nucleolus shares.
     """

@@ -1,7 +1,7 @@
 """Outline layers: the region's boundary and the reach of the proposed in-person sites.
 
 The boundary is a dashed line without fill. The reach areas
-(``planner.evaluate.plan_isochrones``) are one hidden layer per time limit, one GeoJSON
+(``planner.assess.kpis.plan_isochrones``) are one hidden layer per time limit, one GeoJSON
 layer for all sites (thousands at national scale), each area with the site's name as its
 tooltip.
 """
@@ -40,7 +40,7 @@ def add_isochrones(m: folium.Map, iso: gpd.GeoDataFrame | None) -> None:
     m : folium.Map
         The map to draw on.
     iso : geopandas.GeoDataFrame, optional
-        ``planner.evaluate.plan_isochrones``: ``site_name``, ``minutes`` and the area.
+        ``planner.assess.kpis.plan_isochrones``: ``site_name``, ``minutes`` and the area.
         None or empty: nothing is drawn.
     """
     if iso is None or not len(iso):

@@ -75,11 +75,11 @@ def split_tables(split: pd.DataFrame | None, names: dict[str, str],
     Parameters
     ----------
     split : pandas.DataFrame, optional
-        ``planner.sharing.cost_sharing`` of the plan.
+        ``planner.costing.sharing.cost_sharing`` of the plan.
     names : dict of str to str
         Display name per organisation code.
     agreement : pandas.DataFrame, optional
-        ``planner.sharing.agreements`` of the plan; none: no tables.
+        ``planner.costing.sharing.agreements`` of the plan; none: no tables.
 
     Returns
     -------
@@ -149,12 +149,12 @@ def site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
     names : dict of str to str
         Display name per organisation code (``symbols.org_names``).
     split : pandas.DataFrame, optional
-        ``planner.sharing.cost_sharing`` of the plan (with ``agreement``).
+        ``planner.costing.sharing.cost_sharing`` of the plan (with ``agreement``).
     agreements : dict of str to str, optional
         ``site_id`` -> host agreement (:func:`host_agreements`), shown after the host; a
         ``host_agreement`` column of ``dec`` takes precedence.
     agreement : pandas.DataFrame, optional
-        ``planner.sharing.agreements`` of the plan: a shared site's popup then shows its
+        ``planner.costing.sharing.agreements`` of the plan: a shared site's popup then shows its
         agreement and cost split (:func:`split_tables`).
 
     Returns

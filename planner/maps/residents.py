@@ -1,10 +1,10 @@
 """Layers of the residents: their minutes to in-person service, as points or grid cells.
 
 Each demand point is a circle sized by its residents and coloured by its minutes
-(visit-weighted over organisations, ``planner.evaluate.travel_minutes``) on one
+(visit-weighted over organisations, ``planner.assess.kpis.travel_minutes``) on one
 green-yellow-red scale for the plan and the reference (:func:`travel_colormap`), so the two
 layers can be toggled against each other. Above ``DEMAND_GRID_THRESHOLD`` points the
-residents are drawn as square grid cells instead (``planner.demand.demand_grid``), at most
+residents are drawn as square grid cells instead (``planner.problem.demand.demand_grid``), at most
 that many.
 """
 
@@ -18,12 +18,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.demand import demand_grid
 from planner.i18n import N_
 from planner.i18n import gettext as _
 from planner.maps.elements import PRECISION, ColourBar, add_points, geojson_layer, latlon
 from planner.maps.markup import esc, fmt_int, fmt_minutes, table
 from planner.maps.symbols import org_label, org_sort_key
+from planner.problem.demand import demand_grid
 from planner.region import Region
 
 __all__ = ["DEMAND_GRID_THRESHOLD", "PROPOSED_RESIDENTS", "TODAY_RESIDENTS", "Travel",
@@ -38,7 +38,7 @@ _NO_DATA_COLOUR = "#9e9e9e"
 _TRAVEL_COLOURS = ("#1a9850", "#fee08b", "#d73027")  # green -> yellow -> red
 _TRAVEL_CAPTION = N_("Minutes to in-person service (visit-weighted mean over organisations)")
 
-#: ``planner.evaluate.travel_minutes`` of a plan's assignment, computed once per map.
+#: ``planner.assess.kpis.travel_minutes`` of a plan's assignment, computed once per map.
 Travel = tuple[dict[str, float], pd.DataFrame]
 
 
@@ -106,7 +106,7 @@ def add_demand(m: folium.Map, region: Region, travel: Travel, name: str, show: b
     region : planner.Region
         Its ``demand`` points.
     travel : Travel
-        ``planner.evaluate.travel_minutes`` of the plan's assignment.
+        ``planner.assess.kpis.travel_minutes`` of the plan's assignment.
     name : str
         The layer's name.
     show : bool
@@ -150,7 +150,7 @@ def add_demand(m: folium.Map, region: Region, travel: Travel, name: str, show: b
 def _add_grid(group: folium.FeatureGroup, demand: gpd.GeoDataFrame,
               minutes: dict[str, float], max_cells: int,
               colormap: branca.colormap.LinearColormap) -> None:
-    """Draw residents as grid cells (``planner.demand.demand_grid``).
+    """Draw residents as grid cells (``planner.problem.demand.demand_grid``).
 
     One GeoJSON layer of squares coloured by their minutes, each with its popup and tooltip.
     """

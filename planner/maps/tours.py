@@ -1,6 +1,6 @@
 """Layer of the pop-up tours: one dashed line per team and day through its stops.
 
-The lines are straight between the sites (``planner.routing.Tours.stops``), in the
+The lines are straight between the sites (``planner.model.tours.Tours.stops``), in the
 organisation's colour; the tooltip gives the organisation, team, day, number of pop-up
 stops and the staff's minutes of travel.
 """
@@ -31,7 +31,7 @@ def add_tours(m: folium.Map, region: Region, tours: pd.DataFrame | None,
     region : planner.Region
         Its ``sites`` locate the stops (stops at unknown sites are left out).
     tours : pandas.DataFrame, optional
-        ``planner.routing.Tours.stops``: ``organisation``, ``team``, ``day``, ``stop``,
+        ``planner.model.tours.Tours.stops``: ``organisation``, ``team``, ``day``, ``stop``,
         ``site_id``, ``travel_min``. None or empty: nothing is drawn.
     names : dict of str to str
         Display name per organisation code.

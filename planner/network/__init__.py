@@ -12,6 +12,8 @@ side with a cut-off (:mod:`~planner.network.kernel`), in memory-bounded chunks
 (:mod:`~planner.network.matrix`), optionally cached on disk (:mod:`~planner.network.cache`).
 Where there is no network, a straight-line model stands in (:mod:`~planner.network.straight`);
 :mod:`~planner.network.isochrones` draws the areas within N minutes of a site.
+
+May import: the foundation modules at the top of ``planner`` only.
 """
 
 from __future__ import annotations
