@@ -397,14 +397,15 @@ def point_residents(places: pd.DataFrame, counts: np.ndarray) -> np.ndarray:
     """Return the whole residents of every national demand point, in the draw's order.
 
     Each municipality's official residents (:func:`planner.data.official.population`) are
-    shared over its places' points in proportion to the place's GeoNames population / its
-    number of points, by largest remainders: a municipality's points add up to its
-    official figure exactly.
+    shared over its places in proportion to their GeoNames population, then each place's
+    over its points equally, both in whole persons by largest remainders: a
+    municipality's points add up to its official figure exactly, a place's to within one
+    person of its share.
     """
+    place = official.allocate(places["population"].to_numpy(dtype=float),
+                              places["municipality_code"].to_numpy(), official.population())
     owner = np.repeat(np.arange(len(places)), counts)
-    weight = (places["population"].to_numpy(dtype=float) / counts)[owner]
-    return official.allocate(weight, places["municipality_code"].to_numpy()[owner],
-                             official.population())
+    return official.allocate(np.ones(len(owner)), owner, pd.Series(place))
 
 
 def _demand(places: pd.DataFrame, counts: np.ndarray, keep: np.ndarray, seed: int,
