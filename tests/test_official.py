@@ -86,6 +86,7 @@ def test_pirkanmaa_health_stations(pirkanmaa: Region) -> None:
     assert county["source"].str.startswith("health stations 2019").all()
     assert set(county["org_name"]) == {"Pirkanmaan hyvinvointialue"}
     assert "Parolan terveysasema (2019)" not in county.index  # Hattula, Kanta-Häme
+    assert "Lavian terveyskeskus (2019)" not in county.index  # Lavia of Pori, Satakunta
     # the rule-made offices stay labelled as such
     made = sp[sp["organisation"].isin(["kela", "employment", "municipality"])]
     assert (made["source"] == "illustrative").all()
@@ -96,11 +97,17 @@ def test_pirkanmaa_health_stations(pirkanmaa: Region) -> None:
 def test_named_stations_municipalities() -> None:
     places = national.geonames_places()
     hs = official.health_stations().set_index("station")
-    # (general knowledge) Hervanta is a district of Tampere, Viiala a village of Akaa,
-    # Vilppula of Mänttä-Vilppula, Parola the centre of Hattula (no GeoNames place >= 500)
+    # (general knowledge) Hervanta is a district of Tampere, Viiala and Kylmäkoski villages
+    # of Akaa, Vilppula of Mänttä-Vilppula, Luopioinen of Pälkäne, Mouhijärvi of Sastamala,
+    # Sahalahti of Kangasala; Parola the centre of Hattula (no GeoNames place >= 500).
+    # (Kuru of Ylöjärvi still lands in Tampere: a straight-line rule, see the docstring.)
     for station, municipality in {"Hervannan terveysasema": "Tampere",
                                   "Viialan terveysasema": "Akaa",
+                                  "Kylmäkosken terveysasema": "Akaa",
                                   "Vilppulan terveysasema": "Mänttä-Vilppula",
+                                  "Luopioisten terveysasema": "Pälkäne",
+                                  "Mouhijärven terveysasema": "Sastamala",
+                                  "Sahalahden terveysasema": "Kangasala",
                                   "Parolan terveysasema": "Hattula",
                                   "Nokian terveyskeskus": "Nokia"}.items():
         row = national.nearest_places(places, np.array([hs.at[station, "x"]]),

@@ -40,13 +40,16 @@ Areas
     Kestilä) is that municipality's seat; of several places of one name, the largest whose
     GeoNames admin1 is the municipality's maakunta (Tammela, a district of Tampere, is not
     the seat of Tammela). Every other place (a city district such as Kallio, Hervanta or
-    Vuosaari, or a village) belongs to the seat that is nearest relative to the seat's
-    scatter deviation (distance / (300 m + 8 m x sqrt(population)), so a large city reaches
-    further); straight-line rules without boundaries, so places near a municipal border may
-    land in the neighbour (e.g. Myyrmäki of Vantaa and Leppävaara of Espoo land in
-    Helsinki). No place that is not a municipality becomes one. ``county`` (the wellbeing
-    services county or the City of Helsinki), ``maakunta`` and ``employment_area`` (the 45
-    areas of 1.1.2025) are the municipality's in the table. A municipality with no GeoNames
+    Vuosaari, or a village) belongs to the seat that is nearest relative to the square
+    root of the seat's scatter deviation (distance / sqrt(300 m + 8 m x sqrt(population)),
+    so a large city reaches further, though less than in proportion: with the deviation
+    itself Tampere took villages 50-80 km away such as Kuru, Luopioinen and Lavia, the
+    last in Satakunta); straight-line rules without boundaries, so places near a municipal
+    border may land in the neighbour (e.g. Myyrmäki of Vantaa and Leppävaara of Espoo land
+    in Helsinki, Kuru of Ylöjärvi in Tampere, Lavia of Pori in Kankaanpää). No place that
+    is not a municipality becomes one. ``county`` (the wellbeing services county or the
+    City of Helsinki), ``maakunta`` and ``employment_area`` (the 45 areas of 1.1.2025) are
+    the municipality's in the table. A municipality with no GeoNames
     place of 500 or more (``EXTRA_CENTRES``: Hattula) gets a place at its administrative
     centre (National Land Survey), id its municipality code, population the official one.
 Candidate sites
@@ -344,7 +347,7 @@ def _add_areas(df: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     x, y = df["x"].to_numpy(), df["y"].to_numpy()
     reach = _scatter_m(df["population"].to_numpy(dtype=float))[seat_rows]
     d = np.hypot(x[:, None] - x[seat_rows][None, :], y[:, None] - y[seat_rows][None, :])
-    nearest = seat_rows[np.argmin(d / reach[None, :], axis=1)]
+    nearest = seat_rows[np.argmin(d / np.sqrt(reach)[None, :], axis=1)]
     seat_of = pd.Series(seats.index.to_numpy(), index=seat_rows)
     is_seat = np.zeros(len(df), dtype=bool)
     is_seat[seat_rows] = True
