@@ -297,7 +297,10 @@ def test_cli_demo_region_kainuu(tmp_path: Path) -> None:
                                                   str(scenario), "--out", str(out)],
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "Kainuu (illustrative data): illustrative data, GeoNames places" in result.output
+    assert ("Kainuu (illustrative data): GeoNames places (CC BY 4.0) with the stated rules "
+            "of planner.data.national; real: the residents per municipality") in result.output
+    # Statistics Finland, 31.12.2022: Kainuu's 8 municipalities 70 521 (Sotkanet's table)
+    assert "Region: Population per county (1): Kainuun hyvinvointialue 70,521" in result.output
     # the region's geography: Kainuu's 8 municipalities, one county, one employment area
     assert ("Region: Geography: 8 municipalities, 1 organisers of health and social services, "
             "1 employment areas, 1 regions") in result.output
