@@ -179,6 +179,9 @@ def run(scenario: Scenario, region: Region | None = None,
         plan.kpis = evaluate.evaluate(plan, problem)
         say(_("Planning pop-up tours"))
         tours = plan_tours(problem, plan)
+        if tours is not None and tours.notes:  # the teams and their cost reach the report
+            plan.meta["notes"] = {**plan.meta.get("notes", {}),
+                                  **{f"tours_{i + 1}": n for i, n in enumerate(tours.notes)}}
         split = sharing.cost_sharing(plan.decisions, problem)
     return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
                tours=tours, cost_split=split)

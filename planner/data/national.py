@@ -674,7 +674,8 @@ def _notes(label: str, sub: pd.DataFrame, demand: gpd.GeoDataFrame,
         "Age groups: 16 % 0-14, 61 % 15-64, 23 % 65+ everywhere (national structure)",
         f"Municipalities: the {sub['municipality_code'].nunique()} municipalities in force "
         f"of {label} (seat by name); other places (city districts, villages) belong to the "
-        "nearest seat relative to its spread; counties, regions and employment areas from "
+        "nearest seat relative to the square root of its spread (straight lines: a village "
+        "near a border may land in the neighbour); counties, regions and employment areas from "
         f"{geography.MUNICIPALITIES_CSV.name} ({geography.SOURCE})",
         f"Today's health stations: the {stations} real health stations open in "
         f"{official.STATION_YEAR} ({official.STATIONS_SOURCE}), each in the municipality "
