@@ -19,8 +19,8 @@ Regions (maakunnat)
 Residents
     Each municipality's official residents (31.12.2022, Statistics Finland via THL
     Sotkanet, ``planner/resources/finland/population_2022.csv``; the mainland 5.53
-    million) are shared over its points in proportion to their place's GeoNames population
-    / the place's number of points, in whole persons by largest remainders
+    million) are shared over its places in proportion to their GeoNames population, and a
+    place's over its points equally, in whole persons by largest remainders
     (:func:`point_residents`): a municipality's points add up to its official figure
     exactly, also when one region is built. (GeoNames populations overlap, city districts
     such as Hervanta being listed beside their city, so only their shares are used.)
@@ -404,6 +404,18 @@ def point_residents(places: pd.DataFrame, counts: np.ndarray) -> np.ndarray:
     over its points equally, both in whole persons by largest remainders: a
     municipality's points add up to its official figure exactly, a place's to within one
     person of its share.
+
+    Parameters
+    ----------
+    places : pandas.DataFrame
+        :func:`geonames_places` (``population``, ``municipality_code``).
+    counts : numpy.ndarray
+        Points per place (:func:`point_counts`), in the places' order.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        One entry per point, the points of place 0 first.
     """
     place = official.allocate(places["population"].to_numpy(dtype=float),
                               places["municipality_code"].to_numpy(), official.population())
@@ -517,7 +529,20 @@ def _offices(places: pd.DataFrame, residents: np.ndarray) -> pd.DataFrame:
 
 
 def nearest_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Return the row of the nearest place (straight line) to each point."""
+    """Return the row of the nearest place (straight line) to each point.
+
+    Parameters
+    ----------
+    places : pandas.DataFrame
+        :func:`geonames_places` (``x``, ``y`` in EPSG:3067).
+    x, y : numpy.ndarray
+        The points' coordinates (EPSG:3067).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Row (position) in ``places`` per point.
+    """
     px, py = places["x"].to_numpy(), places["y"].to_numpy()
     d = np.hypot(np.asarray(x)[:, None] - px[None, :], np.asarray(y)[:, None] - py[None, :])
     return np.argmin(d, axis=1)
