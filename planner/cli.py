@@ -166,10 +166,12 @@ def _run(out: Path, sc: Scenario, scenario_path: Path, names: outputs.OutputName
     for note in result.region.notes:  # the data and its geography
         console.print(f"Region: {note}", soft_wrap=True, highlight=False)
     if isinstance(sc.region, str) and sc.region.startswith("national"):
-        console.print(_("{region}: illustrative data, GeoNames places (CC BY 4.0) with the "
-                        "stated rules of planner.data.national (residents scattered around "
-                        "places, rule-made sites and offices); not official offices or "
-                        "residents").format(region=result.region.name),
+        console.print(_("{region}: GeoNames places (CC BY 4.0) with the stated rules of "
+                        "planner.data.national; real: the residents per municipality "
+                        "(Statistics Finland 2022) and the health stations (2019); rule-made "
+                        "(illustrative, dashed on the map): the residents' addresses, the "
+                        "sites, Kela's and the employment services' offices and the town "
+                        "halls").format(region=result.region.name),
                       soft_wrap=True, highlight=False)
 
 

@@ -185,6 +185,9 @@ def run(scenario: Scenario, region: Region | None = None,
         plan.kpis = evaluate.evaluate(plan, problem)
         say(_("Planning pop-up tours"))
         tours = plan_tours(problem, plan)
+        if tours is not None and tours.notes:  # the teams and their cost reach the report
+            plan.meta["notes"] = {**plan.meta.get("notes", {}),
+                                  **{f"tours_{i + 1}": n for i, n in enumerate(tours.notes)}}
         split = sharing.cost_sharing(plan.decisions, problem)
     return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
                tours=tours, cost_split=split)
@@ -205,19 +208,23 @@ def plan_tours(problem: Problem, plan: Plan) -> routing.Tours | None:
     areas = (pd.Series(decompose.site_areas(problem, column), index=ids.to_numpy())
              if column != "none" else pd.Series("", index=ids.to_numpy()))
     dec_ids = dec["site_id"].astype(str)
-    stops, hours, cost, notes = [], 0.0, 0.0, []
+    stops, hours, cost, notes, teams = [], 0.0, 0.0, [], {}
+    settings = routing.TourSettings(
+        team_eur_per_year=problem.scenario.costs.popup.team_eur_per_year)
     for area, in_area in areas.groupby(areas, sort=True):
         d = dec[dec_ids.isin(set(in_area.index))]
         if not (d["mode"] == "popup").any():
             continue
-        tours = routing.plan_tours_for_plan(d, st)
+        tours = routing.plan_tours_for_plan(d, st, settings=settings)
         stops.append(tours.stops)
         hours += tours.travel_hours
         cost += tours.travel_cost_eur
         notes += [f"{area}: {n}" if area else n for n in tours.notes]
+        teams |= {f"{area}: {o}" if area else o: k for o, k in tours.teams.items()}
     table = (pd.concat(stops, ignore_index=True) if stops
              else pd.DataFrame(columns=list(routing.TOUR_COLUMNS)))
-    return routing.Tours(table, hours, cost, notes)
+    return routing.Tours(table, hours, cost, notes, teams,
+                         sum(teams.values()) * settings.team_eur_per_year)
 
 
 def compare(before: Plan, after: Plan) -> pd.DataFrame:

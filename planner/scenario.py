@@ -127,6 +127,11 @@ class PopupCosts(Strict):
         "organisation's nearest staffed site (the tours, which chain sessions, report the "
         "actual travel)",
     )
+    team_eur_per_year: float = Field(
+        0.0, ge=0, description="running cost of one pop-up team a year (vehicle, mobile "
+        "equipment): the tours give each organisation as many teams as its sessions need "
+        "and price them at this (reported with the tours, not in the optimiser's objective)",
+    )
 
     @model_validator(mode="after")
     def _days(self) -> PopupCosts:

