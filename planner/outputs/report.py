@@ -86,7 +86,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FIXED_TIME = datetime.datetime(1980, 1, 1)
 _AREA_BUFFER_M = 100.0
 _COST_SHARING_NOTE = N_(
-    "Splits of each shared site's premises and shared services (planner.costing.sharing): by floor "
+    "Splits of each shared site's premises and shared services (planner.sharing): by floor "
     "area (own m2 plus common space and services by desk-days: the cost-price principle), "
     "by desk-days, by visits, equally, by the Shapley value and by the nucleolus; "
     "alone_eur is what the party would pay on its own, saving_eur the difference; "

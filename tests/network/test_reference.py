@@ -15,7 +15,7 @@ from shapely.geometry import Point
 from planner import network
 from planner.errors import InputError
 
-SAMPLE = (Path(__file__).resolve().parents[1] / "data" / "reference"
+SAMPLE = (Path(__file__).resolve().parents[2] / "data" / "reference"
           / "hrtm2018_travel_times_to_5975312.txt")
 X0, Y0 = 385000.0, 6672000.0
 #: walk_t and walk_d of the three sample rows (copied from the file by eye)
