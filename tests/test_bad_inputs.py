@@ -99,6 +99,35 @@ CASES = [
                                   "byte at byte 3); give the scenario (YAML) as text",)),
     Case("scenario_empty.yaml", ("scenario_empty.yaml: the file is empty (0 bytes); give the "
                                  "scenario (YAML)",)),
+    # numbers that are not numbers, or absurd (issue 33)
+    Case("visit_rate_nan.yaml", ("visit_rate_nan.yaml: organisations.kela.visit_rates."
+                                 "age_0_14: Input should be a finite number (got nan)",)),
+    Case("cost_infinite.yaml", ("cost_infinite.yaml: costs.closing_eur: Input should be a "
+                                "finite number (got inf); fix the value",)),
+    Case("cost_absurd.yaml", ("cost_absurd.yaml: costs.closing_eur: 5e+300 is beyond 1e+12 "
+                              "in size, not a plausible value",)),
+    Case("remote_share_above_one.yaml", ("organisations.kela.remote_share.age_15_64: Input "
+                                         "should be less than or equal to 1 (got 30)",)),
+    Case("visit_rate_negative.yaml", ("organisations.county.visit_rates.age_0_14: Input "
+                                      "should be greater than or equal to 0 (got -0.5)",)),
+    Case("min_popup_days_above_month.yaml", ("standards.0.min_popup_days: Input should be "
+                                             "less than or equal to 22 (got 40)",)),
+    Case("demand_population_infinite.csv",
+         ("demand_population_infinite.csv: row 2, column 'population': 'inf' is not a finite "
+          "number; give a number; fix the cell",), role="demand"),
+    Case("sites_rent_absurd.csv", ("sites_rent_absurd.csv: row 2, column 'rent_eur_m2_year': "
+                                   "'1e15' is beyond 1e+12 in size",), role="sites"),
+    Case("proposal_days_infinite.csv", ("proposal_days_infinite.csv: row 3: days_per_month "
+                                        "inf is not a number",), role="proposal"),
+    # empty inputs (issue 33)
+    Case("proposal_empty.csv", ("proposal_empty.csv: the proposal has no decision rows, only "
+                                "a header", "add a row per site and organisation"),
+         role="proposal"),
+    Case("service_points_no_rows.csv", ("service_points_no_rows.csv: the layer is empty (no "
+                                        "rows)",), role="service_points"),
+    Case("demand_no_residents.csv", ("Tiny Helsinki: the region has no residents: 10 demand "
+                                     "point(s) with 0 residents in all; give the population",),
+         role="demand"),
     # the region's own layers
     Case("sites_binary.csv", ("sites_binary.csv: not a text file (binary data: a NUL byte at "
                               "byte 8); give the table as text (CSV in UTF-8 or "

@@ -166,6 +166,16 @@ def test_product_order_names_and_paths(tmp_path: Path) -> None:
     (["standards.0.share=0.5,1.5"], "s.yaml with --vary standards.0.share=1.5: "
      "standards.0.share: "),
     (["standards.0.organisation=kelo"], "s.yaml with --vary standards.0.organisation=kelo: "),
+    # numbers that are not numbers, or absurd (issue 33)
+    (["costs.closing_eur=1000,.nan"], "s.yaml with --vary costs.closing_eur=.nan: "
+     "costs.closing_eur: Input should be a finite number"),
+    (["costs.closing_eur=inf"], "s.yaml with --vary costs.closing_eur=inf: costs.closing_eur: "
+     "Input should be a finite number"),
+    (["costs.closing_eur=1e300"], "--vary costs.closing_eur=1e300: costs.closing_eur: 1e+300 "
+     "is beyond 1e+12 in size"),
+    (["organisations.kela.visit_rates.age_0_14=-.inf"], "organisations.kela.visit_rates."
+     "age_0_14: Input should be a finite number"),
+    (["solver.seed=" + str(10**20)], "--vary solver.seed=100000000000000000000: solver.seed: "),
     (["solver.seed="], "--vary solver.seed=: no values after '='"),
     (["solver.seed=1,,2"], "--vary solver.seed=1,,2: an empty value in the list"),
     (["solver.seed"], "--vary 'solver.seed': expected KEY=V1,V2,..."),

@@ -204,6 +204,11 @@ def _numbers(values: pd.Series, path: Path, column: str, offset: int) -> pd.Seri
         i = int(np.flatnonzero(bad)[0])
         raise InputError(f"{path}: row {i + offset}, column {column!r}: {values.iloc[i]!r} is "
                          "not a number; fix the cell")
+    why = tables.implausible(nums)
+    if why is not None:
+        i, what = why
+        raise InputError(f"{path}: row {i + offset}, column {column!r}: {values.iloc[i]!r} "
+                         f"{what}; fix the cell")
     return nums
 
 

@@ -29,6 +29,9 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"))
 #: Field separators recognised, most specific first.
 SEPARATORS = (";", "\t", ",")
+#: The largest magnitude of a number in a table (a cost of 1e13 EUR, 10**15 residents):
+#: above it a value is a typo, and sums of such values lose every cent or overflow.
+LARGEST = 1e12
 #: Bytes looked at to tell text from binary data.
 SNIFF_BYTES = 65536
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -264,3 +267,29 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     nums = pd.to_numeric(text, errors="coerce")
     bad = (nums.isna() & text.notna() & (text != "")).to_numpy(dtype=bool)
     return nums.astype(float), bad
+
+
+def implausible(numbers: pd.Series) -> tuple[int, str] | None:
+    """Find the first number that is infinite or of absurd size (:data:`LARGEST`).
+
+    Parameters
+    ----------
+    numbers : pandas.Series
+        Parsed numbers (NaN for empty cells, which are not looked at).
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        The row's position and what is wrong with it (``is not a finite number``, ``is
+        beyond 1e+12 in size ...``), or None when every number is plausible.
+    """
+    values = numbers.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        wrong = np.isinf(values) | (np.abs(values) > LARGEST)
+    if not wrong.any():
+        return None
+    i = int(np.flatnonzero(wrong)[0])
+    if np.isinf(values[i]):
+        return i, "is not a finite number; give a number"
+    return i, (f"is beyond {LARGEST:g} in size, not a plausible value (a typo, an extra "
+               "digit?)")
