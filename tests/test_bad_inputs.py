@@ -313,6 +313,14 @@ GOOD = [
     Case("service_points_workbook.xlsx", (), role="service_points", exit_code=0),
     Case("scenario_windows_1252.yaml", (), exit_code=0),
     Case("proposal_semicolon_windows_1252.csv", (), role="proposal", exit_code=0),
+    # Excel's "Unicode text" (UTF-16 LE with a BOM, tabs), UTF-16 BE, UTF-8 with a BOM
+    Case("sites_excel_unicode_text.txt", ("tab-separated UTF-16 LE with BOM text",),
+         role="sites", exit_code=0),
+    Case("sites_utf16_be_tab.csv", ("tab-separated UTF-16 BE with BOM text",), role="sites",
+         exit_code=0),
+    Case("service_points_utf8_bom_semicolon.csv", ("semicolon-separated UTF-8 with BOM text",),
+         role="service_points", exit_code=0),
+    Case("proposal_excel_unicode_text.txt", (), role="proposal", exit_code=0),
 ]
 
 
@@ -430,15 +438,22 @@ def test_planners_own_formats_load(case: Case, tmp_path: Path, statfin_cache: Pa
         assert layer["site_id"].tolist() == ["oodi", "kallio-lib", "toolo-lib", "kaupungintalo"]
         assert layer["name"].iloc[2] == "Töölön kirjasto"  # ö survived the encoding
         rent = layer.set_index("site_id")["rent_eur_m2_year"]
-        # 450,5 in the semicolon file, 450 in the Windows-1252 one (as in _region/sites.csv)
-        assert rent["oodi"] == (450.5 if "semicolon" in case.file else 450.0)
+        # 450,5 in the decimal-comma files, 450 in the Windows-1252 one (as in _region)
+        assert rent["oodi"] == (450.0 if "windows" in case.file else 450.5)
         assert rent["toolo-lib"] == 350.0
         assert layer.to_crs("EPSG:4326").geometry.iloc[0].y == pytest.approx(60.1740)
-        assert any(n.startswith("read as semicolon-separated ") for n in report.notes)
+        how = case.fragments[0] if case.fragments else "semicolon-separated "
+        assert any(n.startswith(f"read as {how}") for n in report.notes), report.notes
+        if "windows" not in case.file:  # the import notes say how the numbers were read
+            assert "column 'rent_eur_m2_year': decimal commas read as decimal points" in \
+                report.notes
     elif case.role == "service_points":
-        layer, _ = read_layer(inp / case.file, "service_points")
+        layer, report = read_layer(inp / case.file, "service_points")
         assert layer["point_id"].tolist() == ["kela-kamppi", "hki-kallio-ta"]
         assert layer["desks"].tolist() == [6, 8] and layer["annual_visits"].sum() == 29000
+        assert layer.to_crs("EPSG:4326").geometry.iloc[0].y == pytest.approx(60.1690)
+        if case.fragments:
+            assert f"read as {case.fragments[0]}" in report.notes
     elif case.role == "proposal":
         table = read_proposal(inp / case.file)
         assert table["days_per_month"].tolist() == [0.0, 0.0, 4.0]
