@@ -128,6 +128,14 @@ CASES = [
     Case("demand_no_residents.csv", ("Tiny Helsinki: the region has no residents: 10 demand "
                                      "point(s) with 0 residents in all; give the population",),
          role="demand"),
+    # local files checked before any download (issue 33): the sources point nowhere
+    Case("region_missing_sites_file.yaml", ("sites_not_here.csv: no such file; check the "
+                                            "path",)),
+    Case("region_pbf_not_osm.yaml", ("sites.csv: not an OSM PBF extract (no OSMHeader at its "
+                                     "start); give an .osm.pbf file",)),
+    Case("region_missing_municipality_table.yaml",
+         ("municipalities_not_here.csv: cannot read the file (No such file or directory); "
+          "check the path",)),
     # the region's own layers
     Case("sites_binary.csv", ("sites_binary.csv: not a text file (binary data: a NUL byte at "
                               "byte 8); give the table as text (CSV in UTF-8 or "
