@@ -144,12 +144,14 @@ class Publication:
         stage = self._stage
         if stage is None:
             return
+        _sync(stage)  # on disk before it is published: a crash after cannot leave it empty
         if self.inside:
             _move_in(stage, self.out)
             return
         if not self.out.exists():
             stage.rename(self.out)
             self._stage = None
+            _sync_folder(self.out.parent)
             return
         _link_missing(self.out, stage)
         shutil.copymode(self.out, stage)
@@ -157,6 +159,7 @@ class Publication:
             self.out.rename(self._old)
             stage.rename(self.out)
             self._stage = self._old
+        _sync_folder(self.out.parent)
         # the staging path holds the old folder now; __exit__ removes it
 
     def _unmake(self) -> None:
@@ -276,6 +279,32 @@ def _move_in(stage: Path, out: Path) -> None:
             target = out / entry.relative_to(stage)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(entry, target)
+
+
+def _sync(folder: Path) -> None:
+    """Flush every file under ``folder`` to the disk (``fsync``)."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (its renames) to the disk, where the system allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows opens no folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse
+        pass
+    finally:
+        os.close(fd)
 
 
 def _write_error(out: Path, err: OSError) -> PlannerError:
