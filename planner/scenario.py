@@ -6,6 +6,7 @@ refused (a typo must not silently fall back to a default).
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -255,7 +256,8 @@ class Scenario(Strict):
         "built from Finnish open data and the planner's own files (see planner.data.spec)",
     )
     travel: Travel = Field(default_factory=Travel)
-    organisations: dict[str, Organisation]
+    organisations: dict[str, Organisation] = Field(
+        description="at least one organisation, by its key (kela, county ...)")
     standards: list[Standard] = Field(default_factory=list)
     costs: Costs = Field(default_factory=Costs)
     demand: Demand = Field(default_factory=Demand)
@@ -266,6 +268,24 @@ class Scenario(Strict):
     lang: Literal["en", "fi", "sv"] = Field(
         "en", description="language of the maps, the workbook and the printed tables "
         "(English, Finnish, Swedish); the command's --lang overrides it")
+
+    @field_validator("organisations")
+    @classmethod
+    def _some(cls, v: dict[str, Organisation]) -> dict[str, Organisation]:
+        if not v:
+            raise ValueError("no organisation given; add at least one, e.g. kela: {name: "
+                             "Kela, visit_rates: {age_15_64: 0.4}}")
+        return v
+
+    @field_validator("horizon_end")
+    @classmethod
+    def _a_date(cls, v: str) -> str:
+        try:
+            datetime.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD, e.g. "
+                             "2030-12-31") from None
+        return v
 
     @model_validator(mode="after")
     def _check_refs(self) -> Scenario:

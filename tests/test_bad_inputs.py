@@ -119,7 +119,11 @@ CASES = [
                                    "'1e15' is beyond 1e+12 in size",), role="sites"),
     Case("proposal_days_infinite.csv", ("proposal_days_infinite.csv: row 3: days_per_month "
                                         "inf is not a number",), role="proposal"),
+    Case("horizon_end_not_a_date.yaml", ("horizon_end_not_a_date.yaml: horizon_end: 'next "
+                                         "year' is not a date; write it as YYYY-MM-DD",)),
     # empty inputs (issue 33)
+    Case("organisations_empty.yaml", ("organisations_empty.yaml: organisations: no "
+                                      "organisation given; add at least one",)),
     Case("proposal_empty.csv", ("proposal_empty.csv: the proposal has no decision rows, only "
                                 "a header", "add a row per site and organisation"),
          role="proposal"),
