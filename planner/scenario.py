@@ -277,6 +277,12 @@ class Scenario(Strict):
                              "Kela, visit_rates: {age_15_64: 0.4}}")
         return v
 
+    @field_validator("horizon_end", mode="before")
+    @classmethod
+    def _unquoted(cls, v: object) -> object:
+        """Take an unquoted YAML date (``horizon_end: 2030-12-31``) as its text."""
+        return v.isoformat() if isinstance(v, datetime.date) else v
+
     @field_validator("horizon_end")
     @classmethod
     def _a_date(cls, v: str) -> str:
