@@ -77,10 +77,10 @@ class Publication:
         for folder in reversed(self._made):
             folder.mkdir()
         self.inside = not _beside_ok(self.out)  # then the folder exists (output_folder)
-        base, name = (self.out, "") if self.inside else (self.out.parent, self.out.name)
-        self._lock_path = base / f".{name}.planner-lock"
-        self._prefix = f".{name}.planner-stage-"
-        self._old = base / f".{name}.planner-old"
+        base, name = (self.out, "") if self.inside else (self.out.parent, f".{self.out.name}")
+        self._lock_path = base / f"{name}.planner-lock"
+        self._prefix = f"{name}.planner-stage-"
+        self._old = base / f"{name}.planner-old"
         self._stage: Path | None = None
         self._staged_at: Path | None = None  # where the outputs were written (for moved)
         try:
@@ -88,7 +88,11 @@ class Publication:
         except BaseException:
             self._unmake()
             raise
-        self._recover()
+        try:
+            self._recover()
+        except BaseException:
+            self._release()
+            raise
 
     # ------------------------------------------------------------------ the block
     def __enter__(self) -> Publication:

@@ -295,3 +295,22 @@ def test_a_full_disk_gives_one_line_and_changes_nothing(tiny: Tiny, tmp_path: Pa
                              "choose another --out")
     assert _snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_the_working_directory_as_out_is_written_in_place(tiny: Tiny, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """``--out .``: the folder is not swapped (the shell stands in it); files move in whole."""
+    out = tmp_path / "here"
+    shutil.copytree(tiny.folder / "earlier", out)
+    (out / "my notes.txt").write_text("the user's own file", encoding="utf-8")
+    monkeypatch.chdir(out)
+    monkeypatch.setenv(cache.CACHE_ENV, str(tiny.cache))
+    result = CliRunner().invoke(planner.cli.app, ["run", str(tiny.new), "--out", "."])
+    assert result.exit_code == 0, result.output
+    assert Path.cwd() == out and out.is_dir()
+    got = _snapshot(out)
+    assert got.pop("my notes.txt") == b"the user's own file"
+    assert got.keys() == tiny.new_out.keys()
+    assert all(got[f] == tiny.new_out[f] for f in got if f not in TIMED)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]
