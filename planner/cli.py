@@ -19,8 +19,9 @@ from planner.i18n import gettext as _
 from planner.i18n import term
 from planner.outputs import files as outputs
 from planner.outputs.console import StageProgress
-from planner.plan import Plan
 from planner.outputs.printed import kpi_legend, kpi_table, parts_table
+from planner.outputs.publish import Publication
+from planner.plan import Plan
 from planner.scenario import Scenario, load_scenario
 
 app = typer.Typer(
@@ -144,16 +145,17 @@ def _run(out: Path, sc: Scenario, scenario_path: Path, names: outputs.OutputName
     """Run a scenario through the pipeline, write its outputs and print what it found."""
     out = outputs.output_folder(out, outputs.scenario_inputs(sc, scenario_path),
                                 names.files())
-    with StageProgress(console) as status:
+    with Publication(out) as pub, StageProgress(console) as status:
         result = pipeline.run(sc, progress=status.stage, lang=i18n.current())
         status.stage(_("Writing the map and the report"))
         tables = outputs.run_outputs(result)
-        written = outputs.write_outputs(out, tables, names,
+        written = outputs.write_outputs(pub.stage, tables, names,
                                         outputs.ReportInputs(
                                             result.region, result.problem, result.today,
                                             title=map_title(result.region.name, sc.name),
                                             tours=result.tours.stops if result.tours
                                             else None))
+    written = pub.moved(written)
     console.print(kpi_table(tables.kpis))
     _print_tours_and_sharing(result)
     _print_solver(result.plan.meta)
@@ -334,13 +336,14 @@ def _sweep(scenario_path: Path, specs: list[str], out: Path, workers: int,
         workers=workers)
     console.print(_("{n} variant(s) on {where}").format(n=len(variants), where=where),
                   soft_wrap=True, highlight=False)
-    with Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console,
-                  disable=not console.is_terminal) as bar:
+    with Publication(out) as pub, Progress("{task.description}", BarColumn(),
+                                           MofNCompleteColumn(), TimeElapsedColumn(),
+                                           console=console,
+                                           disable=not console.is_terminal) as bar:
         task = bar.add_task(_("Solving"), total=len(variants))
 
         def done(res: sw.VariantResult) -> None:
-            sw.write_variant(out, by_name[res.name], res)
+            sw.write_variant(pub.stage, by_name[res.name], res)
             what = ("[red]" + _("error") + f"[/]: {res.message}" if res.plan is None else
                     _("{status}, objective {objective}").format(
                         status=term(res.status), objective=i18n.fmt_number(
@@ -350,7 +353,8 @@ def _sweep(scenario_path: Path, specs: list[str], out: Path, workers: int,
             bar.advance(task)
 
         results = sw.run_sweep(variants, workers=workers, scheduler=scheduler, on_result=done)
-    summary = sw.write_summary(out, results)
+        summary = sw.write_summary(pub.stage, results)
+    summary = pub.moved({"summary": summary})["summary"]
     solved = sum(r.plan is not None for r in results)
     console.print(_("{solved} of {n} variant(s) solved. Summary: {summary}").format(
         solved=solved, n=len(results), summary=summary), soft_wrap=True, highlight=False)
@@ -386,17 +390,18 @@ def evaluate_cmd(
                                                                  optimised), names.files())
         table = read_proposal(proposal)
         best = Plan.from_file(optimised) if optimised is not None else None
-        with StageProgress(console) as status:
+        with Publication(out) as pub, StageProgress(console) as status:
             ev = pipeline.evaluate_proposal(sc, table, name=proposal.stem, source=str(proposal),
                                             optimised=best, progress=status.stage)
             status.stage(_("Writing the map and the report"))
             tables = outputs.evaluation_outputs(ev)
             written = outputs.write_outputs(
-                out, tables, names, outputs.ReportInputs(
+                pub.stage, tables, names, outputs.ReportInputs(
                     ev.region, ev.problem, ev.today,
                     title=map_title(ev.region.name, sc.name, ev.proposal.name),
                     extra=dict(zip(outputs.EVALUATION_SHEETS,
                                    (ev.checks, ev.access_by_area), strict=True))))
+        written = pub.moved(written)
         _print_evaluation(ev, tables.kpis)
         console.print(_("Map: {map}\nWorkbook: {xlsx} (Agreements, Budgets, Cost sharing, Checks, "
                         "Access changes)\nOutputs in {out}").format(map=written["map"],
@@ -492,13 +497,13 @@ def report_cmd(
         out = outputs.output_folder(out, outputs.scenario_inputs(sc, plan, scenario),
                                     names.files())
         saved = Plan.from_file(plan)
-        with StageProgress(console) as status:
+        with Publication(out) as pub, StageProgress(console) as status:
             result = pipeline.evaluate_plan(sc, saved, progress=status.stage)
             status.stage(_("Writing the map and the report"))
-            written = outputs.write_outputs(
-                out, outputs.Outputs(result.plan), names, outputs.ReportInputs(
+            written = pub.moved(outputs.write_outputs(
+                pub.stage, outputs.Outputs(result.plan), names, outputs.ReportInputs(
                     result.region, result.problem, result.today,
-                    title=map_title(result.region.name, sc.name, saved.name)))
+                    title=map_title(result.region.name, sc.name, saved.name))))
         console.print(kpi_table(result.comparison(),
                                 title=_("Today → {plan}").format(plan=saved.name)))
         console.print(_("Written: ") + ", ".join(str(p) for p in written.values()), soft_wrap=True)

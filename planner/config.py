@@ -20,16 +20,59 @@ import difflib
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from planner.data.tables import decode_text, read_bytes
+from planner.data.tables import LARGEST, decode_text, read_bytes
 from planner.errors import InputError
 
 
-class Strict(BaseModel):
-    """Base of the configuration models: unknown keys are refused, models are frozen."""
+def absurd_number(value: object, key: str = "") -> str | None:
+    """Return why ``value`` (or a number inside a list or mapping) is absurd, else None.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Parameters
+    ----------
+    value : object
+        A validated field value: a number, or a list or mapping of them.
+    key : str
+        Where it is (for a number inside a mapping: ``visit_rates.age_0_14``).
+
+    Returns
+    -------
+    str or None
+        ``<key> <value> is not a finite number`` or ``... is above 1e+12 ...``.
+    """
+    if isinstance(value, dict):
+        return next((m for k, v in value.items()
+                     if (m := absurd_number(v, f"{key}.{k}" if key else str(k)))), None)
+    if isinstance(value, list | tuple):
+        return next((m for v in value if (m := absurd_number(v, key))), None)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    where = f"{key} " if key else ""
+    if value != value or value in (float("inf"), float("-inf")):
+        return f"{where}{value} is not a finite number; give a number"
+    if abs(value) > LARGEST:
+        return (f"{where}{value:g} is beyond {LARGEST:g} in size, not a plausible value; "
+                "check the number (a typo, an extra digit?)")
+    return None
+
+
+class Strict(BaseModel):
+    """Base of the configuration models: unknown keys are refused, models are frozen.
+
+    NaN and infinities are refused for every number (``allow_inf_nan``), and numbers of
+    absurd size (:data:`LARGEST`), in mappings and lists too.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plausible(cls, value: object) -> object:
+        why = absurd_number(value)
+        if why is not None:
+            raise ValueError(why)
+        return value
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:

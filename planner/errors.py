@@ -17,3 +17,7 @@ class InfeasibleError(PlannerError):
 
 class NoPlanInTimeError(InfeasibleError):
     """The solver found no plan within its time limit (the policies may still hold)."""
+
+
+class UnsolvableError(PlannerError):
+    """The model as built cannot be solved: it is unbounded or holds a non-finite number."""

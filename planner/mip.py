@@ -44,6 +44,14 @@ class MIPResult:
         Wall-clock seconds spent in the solver.
     reduced_costs : numpy.ndarray or None
         Reduced costs of the variables, for a solved linear relaxation only.
+    status : str
+        ``optimal``, ``feasible`` (a solution, not proven optimal), ``infeasible``,
+        ``unbounded`` (or infeasible: the engine could not tell), ``not_finite`` (a
+        coefficient or bound is NaN or an infinite coefficient: not solved),
+        ``time_limit`` (stopped at the time limit without a solution) or ``none`` (stopped
+        without a solution for another reason).
+    detail : str
+        For ``not_finite``: where (``objective coefficient of variable 3 is inf``).
     """
 
     proven: bool
@@ -53,6 +61,8 @@ class MIPResult:
     bound: float
     seconds: float
     reduced_costs: np.ndarray | None = None
+    status: str = ""
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,11 +216,19 @@ class SparseMIP:
         a.sum_duplicates()
         rlb = cat(self._rlb) if self._rlb else np.zeros(0)
         rub = cat(self._rub) if self._rub else np.zeros(0)
+        arrays = _Arrays(lb, ub, obj, integer, a, rlb, rub)
+        detail = _not_finite(arrays, self.offset)
+        if detail:  # no engine gets NaN or an infinite cost: it would run to its time limit
+            return MIPResult(proven=False, infeasible=False, values=None,
+                             objective=float("nan"), bound=float("nan"), seconds=0.0,
+                             status="not_finite", detail=detail)
         run = self._run_highs if solver == "HIGHS" else self._run_ortools
         t0 = time.perf_counter()
-        status, values, bound, duals = run(_Arrays(lb, ub, obj, integer, a, rlb, rub),
+        status, values, bound, duals = run(arrays,
                                            _Options(solver, time_limit, seed, relative_gap))
         seconds = time.perf_counter() - t0
+        if status == "none" and time_limit is not None and seconds >= 0.95 * time_limit:
+            status = "time_limit"
         ok = values is not None
         # the objective of the values returned (what a plan built from them costs)
         objective = float(obj @ values + self.offset) if ok else float("nan")
@@ -231,6 +249,7 @@ class SparseMIP:
             bound=bound,
             seconds=seconds,
             reduced_costs=duals if relax and status == "optimal" else None,
+            status=status,
         )
 
     def _run_ortools(self, arrays: _Arrays, options: _Options
@@ -258,7 +277,8 @@ class SparseMIP:
         engine.solve(model)
         st = engine.status()
         status = {mbh.SolveStatus.OPTIMAL: "optimal", mbh.SolveStatus.FEASIBLE: "feasible",
-                  mbh.SolveStatus.INFEASIBLE: "infeasible"}.get(st, "none")
+                  mbh.SolveStatus.INFEASIBLE: "infeasible",
+                  mbh.SolveStatus.UNBOUNDED: "unbounded"}.get(st, "none")
         if status not in ("optimal", "feasible"):
             return status, None, float("nan"), None
         values = np.asarray(engine.variable_values(), dtype=float)
@@ -309,8 +329,10 @@ class SparseMIP:
         if st == ms.kInfeasible:
             return "infeasible", None, float("nan"), None
         info = h.getInfo()
+        if st in (ms.kUnbounded, ms.kUnboundedOrInfeasible):
+            return "unbounded", None, float("nan"), None
         if info.primal_solution_status != 2:  # no feasible solution
-            return "none", None, float("nan"), None
+            return ("time_limit" if st == ms.kTimeLimit else "none"), None, float("nan"), None
         solution = h.getSolution()
         values = np.asarray(solution.col_value, dtype=float)
         status = "optimal" if st == ms.kOptimal else "feasible"
@@ -319,6 +341,24 @@ class SparseMIP:
         # a relaxation's bound is its objective when optimal (set by :meth:`solve`)
         duals = np.asarray(solution.col_dual, dtype=float) if status == "optimal" else None
         return status, values, float("nan"), duals
+
+
+def _not_finite(arrays: _Arrays, offset: float) -> str:
+    """Say where a model holds NaN or an infinite coefficient; ``""`` when nowhere.
+
+    Bounds may be infinite (no bound), never NaN; coefficients and the offset are finite.
+    """
+    checks = (("objective coefficient of variable", arrays.obj, np.isfinite),
+              ("coefficient of row/column entry", arrays.a.data, np.isfinite),
+              ("lower bound of variable", arrays.lb, lambda v: ~np.isnan(v)),
+              ("upper bound of variable", arrays.ub, lambda v: ~np.isnan(v)),
+              ("lower bound of row", arrays.rlb, lambda v: ~np.isnan(v)),
+              ("upper bound of row", arrays.rub, lambda v: ~np.isnan(v)))
+    for what, values, ok in checks:
+        bad = np.flatnonzero(~ok(values))
+        if bad.size:
+            return f"{what} {int(bad[0])} is {values[bad[0]]} ({bad.size} such)"
+    return "" if np.isfinite(offset) else f"the objective's constant is {offset}"
 
 
 def _report_progress(h: highspy.Highs) -> None:

@@ -8,6 +8,7 @@ import geopandas as gpd
 import networkx as nx
 
 from planner import schema
+from planner.errors import InputError
 
 
 @dataclass
@@ -63,4 +64,10 @@ class Region:
         schema.validate(self.sites, schema.SITE_COLUMNS, "site_id", f"{self.name}: sites")
         schema.validate(self.demand, ("demand_id", "population", *schema.AGE_GROUPS),
                         "demand_id", f"{self.name}: demand")
+        residents = float(self.demand["population"].sum())
+        if not residents > 0:  # also NaN
+            raise InputError(f"{self.name}: the region has no residents: {len(self.demand)} "
+                             f"demand point(s) with {residents:g} residents in all; "
+                             "give the population of the demand points, or check the "
+                             "municipalities and the grid year")
         return self

@@ -6,8 +6,9 @@ refused (a typo must not silently fall back to a default).
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -15,7 +16,13 @@ from planner.config import Strict, load_yaml, require_mapping, validation_error
 from planner.data.spec import RegionSpec, parse_region_spec
 from planner.schema import TravelMode
 
-AgeRates = dict[Literal["age_0_14", "age_15_64", "age_65_"], float]
+AgeKey = Literal["age_0_14", "age_15_64", "age_65_"]
+#: Visits per resident and year by age: not negative.
+AgeRates = dict[AgeKey, Annotated[float, Field(ge=0)]]
+#: Shares by age: between 0 and 1.
+AgeShares = dict[AgeKey, Annotated[float, Field(ge=0, le=1)]]
+#: Working days in a month, the most pop-up sessions a site can have.
+DAYS_IN_MONTH = 22
 
 class Travel(Strict):
     """How residents reach service points."""
@@ -49,7 +56,7 @@ class Organisation(Strict):
 
     name: str
     visit_rates: AgeRates = Field(description="in-person visits per resident per year, by age")
-    remote_share: AgeRates = Field(
+    remote_share: AgeShares = Field(
         default_factory=dict, description="share of visits suited to remote service, by age"
     )
     desks_per_office: int = Field(4, gt=0)
@@ -94,7 +101,8 @@ class Standard(Strict):
     minutes: float = Field(gt=0)
     share: float = Field(gt=0, description="required share of residents, 0..1")
     min_popup_days: int = Field(
-        2, ge=0, description="pop-ups with fewer days per month do not count as in-person"
+        2, ge=0, le=DAYS_IN_MONTH,
+        description="pop-ups with fewer days per month do not count as in-person"
     )
     maximise_worst: bool = Field(
         False, description="equity: first raise the worst area's share as far as it goes, "
@@ -135,8 +143,8 @@ class PopupCosts(Strict):
 
     @model_validator(mode="after")
     def _days(self) -> PopupCosts:
-        if any(d <= 0 or d > 22 for d in self.days_per_month):
-            raise ValueError("days_per_month values must be between 1 and 22")
+        if any(d <= 0 or d > DAYS_IN_MONTH for d in self.days_per_month):
+            raise ValueError(f"days_per_month values must be between 1 and {DAYS_IN_MONTH}")
         return self
 
 
@@ -220,7 +228,7 @@ class Solver(Strict):
 
     time_limit_s: float = Field(60.0, gt=0)
     relative_gap: float = Field(1e-4, ge=0)
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed of the solver")
     max_demand_points: int | None = Field(
         None, gt=0, description="above this many demand points, aggregate them to a grid "
         "(within each area); the output states the cell size and the largest move",
@@ -236,7 +244,7 @@ class Solver(Strict):
         "none", description="solve each area's part separately (its residents, its sites): "
         "standards hold in every part, budgets are shared out by Lagrangian prices",
     )
-    workers: int = Field(1, gt=0, description="processes solving the parts at once")
+    workers: int = Field(1, gt=0, le=1024, description="processes solving the parts at once")
     engine: Literal["scip", "highs"] = Field(
         "scip", description="the MIP solver: SCIP (through OR-Tools) or HiGHS (highspy); "
         "HiGHS solves the relaxation of large parts much faster (see the national "
@@ -253,7 +261,8 @@ class Scenario(Strict):
         "built from Finnish open data and the planner's own files (see planner.data.spec)",
     )
     travel: Travel = Field(default_factory=Travel)
-    organisations: dict[str, Organisation]
+    organisations: dict[str, Organisation] = Field(
+        description="at least one organisation, by its key (kela, county ...)")
     standards: list[Standard] = Field(default_factory=list)
     costs: Costs = Field(default_factory=Costs)
     demand: Demand = Field(default_factory=Demand)
@@ -264,6 +273,30 @@ class Scenario(Strict):
     lang: Literal["en", "fi", "sv"] = Field(
         "en", description="language of the maps, the workbook and the printed tables "
         "(English, Finnish, Swedish); the command's --lang overrides it")
+
+    @field_validator("organisations")
+    @classmethod
+    def _some(cls, v: dict[str, Organisation]) -> dict[str, Organisation]:
+        if not v:
+            raise ValueError("no organisation given; add at least one, e.g. kela: {name: "
+                             "Kela, visit_rates: {age_15_64: 0.4}}")
+        return v
+
+    @field_validator("horizon_end", mode="before")
+    @classmethod
+    def _unquoted(cls, v: object) -> object:
+        """Take an unquoted YAML date (``horizon_end: 2030-12-31``) as its text."""
+        return v.isoformat() if isinstance(v, datetime.date) else v
+
+    @field_validator("horizon_end")
+    @classmethod
+    def _a_date(cls, v: str) -> str:
+        try:
+            datetime.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a date; write it as YYYY-MM-DD, e.g. "
+                             "2030-12-31") from None
+        return v
 
     @model_validator(mode="after")
     def _check_refs(self) -> Scenario:

@@ -99,6 +99,47 @@ CASES = [
                                   "byte at byte 3); give the scenario (YAML) as text",)),
     Case("scenario_empty.yaml", ("scenario_empty.yaml: the file is empty (0 bytes); give the "
                                  "scenario (YAML)",)),
+    # numbers that are not numbers, or absurd (issue 33)
+    Case("visit_rate_nan.yaml", ("visit_rate_nan.yaml: organisations.kela.visit_rates."
+                                 "age_0_14: Input should be a finite number (got nan)",)),
+    Case("cost_infinite.yaml", ("cost_infinite.yaml: costs.closing_eur: Input should be a "
+                                "finite number (got inf); fix the value",)),
+    Case("cost_absurd.yaml", ("cost_absurd.yaml: costs.closing_eur: 5e+300 is beyond 1e+12 "
+                              "in size, not a plausible value",)),
+    Case("remote_share_above_one.yaml", ("organisations.kela.remote_share.age_15_64: Input "
+                                         "should be less than or equal to 1 (got 30)",)),
+    Case("visit_rate_negative.yaml", ("organisations.county.visit_rates.age_0_14: Input "
+                                      "should be greater than or equal to 0 (got -0.5)",)),
+    Case("min_popup_days_above_month.yaml", ("standards.0.min_popup_days: Input should be "
+                                             "less than or equal to 22 (got 40)",)),
+    Case("demand_population_infinite.csv",
+         ("demand_population_infinite.csv: row 2, column 'population': 'inf' is not a finite "
+          "number; give a number; fix the cell",), role="demand"),
+    Case("sites_rent_absurd.csv", ("sites_rent_absurd.csv: row 2, column 'rent_eur_m2_year': "
+                                   "'1e15' is beyond 1e+12 in size",), role="sites"),
+    Case("proposal_days_infinite.csv", ("proposal_days_infinite.csv: row 3: days_per_month "
+                                        "inf is not a number",), role="proposal"),
+    Case("horizon_end_not_a_date.yaml", ("horizon_end_not_a_date.yaml: horizon_end: 'next "
+                                         "year' is not a date; write it as YYYY-MM-DD",)),
+    # empty inputs (issue 33)
+    Case("organisations_empty.yaml", ("organisations_empty.yaml: organisations: no "
+                                      "organisation given; add at least one",)),
+    Case("proposal_empty.csv", ("proposal_empty.csv: the proposal has no decision rows, only "
+                                "a header", "add a row per site and organisation"),
+         role="proposal"),
+    Case("service_points_no_rows.csv", ("service_points_no_rows.csv: the layer is empty (no "
+                                        "rows)",), role="service_points"),
+    Case("demand_no_residents.csv", ("Tiny Helsinki: the region has no residents: 10 demand "
+                                     "point(s) with 0 residents in all; give the population",),
+         role="demand"),
+    # local files checked before any download (issue 33): the sources point nowhere
+    Case("region_missing_sites_file.yaml", ("sites_not_here.csv: no such file; check the "
+                                            "path",)),
+    Case("region_pbf_not_osm.yaml", ("sites.csv: not an OSM PBF extract (no OSMHeader at its "
+                                     "start); give an .osm.pbf file",)),
+    Case("region_missing_municipality_table.yaml",
+         ("municipalities_not_here.csv: cannot read the file (No such file or directory); "
+          "check the path",)),
     # the region's own layers
     Case("sites_binary.csv", ("sites_binary.csv: not a text file (binary data: a NUL byte at "
                               "byte 8); give the table as text (CSV in UTF-8 or "
@@ -284,6 +325,14 @@ GOOD = [
     Case("service_points_workbook.xlsx", (), role="service_points", exit_code=0),
     Case("scenario_windows_1252.yaml", (), exit_code=0),
     Case("proposal_semicolon_windows_1252.csv", (), role="proposal", exit_code=0),
+    # Excel's "Unicode text" (UTF-16 LE with a BOM, tabs), UTF-16 BE, UTF-8 with a BOM
+    Case("sites_excel_unicode_text.txt", ("tab-separated UTF-16 LE with BOM text",),
+         role="sites", exit_code=0),
+    Case("sites_utf16_be_tab.csv", ("tab-separated UTF-16 BE with BOM text",), role="sites",
+         exit_code=0),
+    Case("service_points_utf8_bom_semicolon.csv", ("semicolon-separated UTF-8 with BOM text",),
+         role="service_points", exit_code=0),
+    Case("proposal_excel_unicode_text.txt", (), role="proposal", exit_code=0),
 ]
 
 
@@ -401,15 +450,22 @@ def test_planners_own_formats_load(case: Case, tmp_path: Path, statfin_cache: Pa
         assert layer["site_id"].tolist() == ["oodi", "kallio-lib", "toolo-lib", "kaupungintalo"]
         assert layer["name"].iloc[2] == "Töölön kirjasto"  # ö survived the encoding
         rent = layer.set_index("site_id")["rent_eur_m2_year"]
-        # 450,5 in the semicolon file, 450 in the Windows-1252 one (as in _region/sites.csv)
-        assert rent["oodi"] == (450.5 if "semicolon" in case.file else 450.0)
+        # 450,5 in the decimal-comma files, 450 in the Windows-1252 one (as in _region)
+        assert rent["oodi"] == (450.0 if "windows" in case.file else 450.5)
         assert rent["toolo-lib"] == 350.0
         assert layer.to_crs("EPSG:4326").geometry.iloc[0].y == pytest.approx(60.1740)
-        assert any(n.startswith("read as semicolon-separated ") for n in report.notes)
+        how = case.fragments[0] if case.fragments else "semicolon-separated "
+        assert any(n.startswith(f"read as {how}") for n in report.notes), report.notes
+        if "windows" not in case.file:  # the import notes say how the numbers were read
+            assert "column 'rent_eur_m2_year': decimal commas read as decimal points" in \
+                report.notes
     elif case.role == "service_points":
-        layer, _ = read_layer(inp / case.file, "service_points")
+        layer, report = read_layer(inp / case.file, "service_points")
         assert layer["point_id"].tolist() == ["kela-kamppi", "hki-kallio-ta"]
         assert layer["desks"].tolist() == [6, 8] and layer["annual_visits"].sum() == 29000
+        assert layer.to_crs("EPSG:4326").geometry.iloc[0].y == pytest.approx(60.1690)
+        if case.fragments:
+            assert f"read as {case.fragments[0]}" in report.notes
     elif case.role == "proposal":
         table = read_proposal(inp / case.file)
         assert table["days_per_month"].tolist() == [0.0, 0.0, 4.0]

@@ -180,3 +180,13 @@ def test_lang_key(tmp_path: Path, demo_doc: dict) -> None:
     doc["lang"] = "de"
     msg = _error(_write(tmp_path, doc))
     assert "lang" in msg and "'fi'" in msg and "\n" not in msg
+
+
+def test_an_unquoted_horizon_end_is_read_as_its_date(tmp_path: Path) -> None:
+    # YAML reads 2031-06-30 unquoted as a date, not as text: both are the same horizon
+    base = (Path(__file__).parent / "bad_inputs" / "_region" / "scenario.yaml").read_text(
+        encoding="utf-8")
+    for text in ("horizon_end: 2031-06-30\n", "horizon_end: '2031-06-30'\n"):
+        path = tmp_path / "s.yaml"
+        path.write_text(base + text, encoding="utf-8")
+        assert load_scenario(path).horizon_end == "2031-06-30"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,6 +167,16 @@ def test_product_order_names_and_paths(tmp_path: Path) -> None:
     (["standards.0.share=0.5,1.5"], "s.yaml with --vary standards.0.share=1.5: "
      "standards.0.share: "),
     (["standards.0.organisation=kelo"], "s.yaml with --vary standards.0.organisation=kelo: "),
+    # numbers that are not numbers, or absurd (issue 33)
+    (["costs.closing_eur=1000,.nan"], "s.yaml with --vary costs.closing_eur=.nan: "
+     "costs.closing_eur: Input should be a finite number"),
+    (["costs.closing_eur=inf"], "s.yaml with --vary costs.closing_eur=inf: costs.closing_eur: "
+     "Input should be a finite number"),
+    (["costs.closing_eur=1e300"], "--vary costs.closing_eur=1e300: costs.closing_eur: 1e+300 "
+     "is beyond 1e+12 in size"),
+    (["organisations.kela.visit_rates.age_0_14=-.inf"], "organisations.kela.visit_rates."
+     "age_0_14: Input should be a finite number"),
+    (["solver.seed=" + str(10**20)], "--vary solver.seed=100000000000000000000: solver.seed: "),
     (["solver.seed="], "--vary solver.seed=: no values after '='"),
     (["solver.seed=1,,2"], "--vary solver.seed=1,,2: an empty value in the list"),
     (["solver.seed"], "--vary 'solver.seed': expected KEY=V1,V2,..."),
@@ -297,3 +308,51 @@ def test_a_windows_1252_scenario_sweeps_as_it_runs() -> None:
     variants = load_variants(path, ["solver.seed=0,1"])
     assert [v.scenario.name for v in variants] == ["Pikku-Helsinki, Töölö ja Kallio"] * 2
     assert [v.scenario.solver.seed for v in variants] == [0, 1]
+
+
+def test_a_worker_killed_mid_variant_changes_no_result(case: Case, tmp_path: Path) -> None:
+    """SIGKILL a worker process as it starts its first variant; the sweep still ends whole.
+
+    The scheduler gives the lost variant to a worker again (Dask's
+    ``distributed.scheduler.allowed-failures``: a variant may lose 3 workers before it is
+    reported as failed), the nanny restarts the killed worker, and every variant ends with
+    the same results and files as in an undisturbed sweep.
+    """
+    from distributed import Client
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    marker = tmp_path / "killed"
+
+    class KillOnce(WorkerPlugin):  # local: pickled by value for the worker processes
+        def __init__(self, path: str) -> None:
+            self.path = path
+
+        def transition(self, key: object, start: str, finish: str, **kwargs: object) -> None:
+            if finish == "executing" and "run_variant" in str(key) and \
+                    not os.path.exists(self.path):
+                Path(self.path).write_text(f"{os.getpid()} {key}", encoding="utf-8")
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def sweep(out: Path) -> pd.DataFrame:
+        result = CliRunner().invoke(planner.cli.app, [
+            "sweep", str(case.scenario), "--vary", SHARES, "--out", str(out),
+            "--scheduler", case.cluster.scheduler_address], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(out / "summary.csv")
+
+    calm = sweep(tmp_path / "calm")
+    with Client(case.cluster.scheduler_address) as client:
+        client.register_plugin(KillOnce(str(marker)), name="kill-once")
+        try:
+            hit = sweep(tmp_path / "hit")
+        finally:
+            client.unregister_worker_plugin("kill-once")
+    assert marker.exists()  # a worker died mid-variant
+    same = [c for c in calm.columns if c not in ("worker", "seconds")]
+    pd.testing.assert_frame_equal(hit[same], calm[same])
+    for name in calm["variant"]:
+        for f in ("scenario.yaml", "plan.gpkg", "kpis.csv", "standards.csv", "error.txt"):
+            a, b = tmp_path / "calm" / name / f, tmp_path / "hit" / name / f
+            assert a.exists() == b.exists(), (name, f)
+            if a.exists():
+                assert a.read_bytes() == b.read_bytes(), (name, f)

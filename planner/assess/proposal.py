@@ -68,6 +68,10 @@ def read_proposal(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path}: proposal lacks column {missing[0]!r}; found {found}{fmt}; "
                          "the proposal needs site_id, organisation, mode (and "
                          "days_per_month for pop-ups)")
+    if len(df) == 0:
+        raise InputError(f"{path}: the proposal has no decision rows, only a header{fmt}; "
+                         "add a row per site and organisation (site_id, organisation, mode) "
+                         "or check that the right sheet was saved")
     for col in ("site_id", "organisation", "mode"):
         df[col] = df[col].map(lambda v: v.strip() if isinstance(v, str) else v)
     if "days_per_month" not in df.columns:
@@ -151,7 +155,7 @@ def _checked_rows(table: pd.DataFrame, problem: Problem, source: str
                              f"{', '.join(DECISION_MODES)}; fix the row")
         try:
             days = int(float(r.days_per_month)) if pd.notna(r.days_per_month) else 0
-        except ValueError:
+        except (ValueError, OverflowError):  # not a number, or an infinity
             raise InputError(f"{where}: days_per_month {r.days_per_month!r} is not a "
                              "number; give whole days per month") from None
         if mode == "popup" and not 1 <= days <= 22:

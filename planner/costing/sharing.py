@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from planner.costing import games
+from planner.costing.cents import largest_remainder
 from planner.costing.pricing import saving_rank
 from planner.problem.build import Problem
 from planner.problem.costs import COST_LINES, with_cost_lines
@@ -347,15 +348,16 @@ def _split_table(sites: list[Site], share: float) -> pd.DataFrame:
         orgs = [p.org for p in site.parties]
         game = site_game(site, share)
         empty = games.core_is_empty(orgs, game)
-        for method, shares in splits(site, share).items():
-            bad = games.core_violations(orgs, game, shares)
+        for method, exact in splits(site, share).items():
+            bad = games.core_violations(orgs, game, exact)
+            shares = largest_remainder(exact, site.cost)  # the cents add up to the cost
             note = "; ".join(bad)
             if empty:
                 note = "the core is empty: every split leaves some group worse off" + (
                     f"; {note}" if note else "")
             for o in orgs:
                 alone = game(frozenset([o]))
-                rows.append((site.site_id, method, o, round(shares[o], 2), round(alone, 2),
+                rows.append((site.site_id, method, o, shares[o], round(alone, 2),
                              round(alone - shares[o], 2), not bad and not empty, note))
     return pd.DataFrame(rows, columns=list(SPLIT_COLUMNS))
 
@@ -398,7 +400,8 @@ def agreements(decisions: pd.DataFrame, problem: Problem,
             share = own_lines if single else float(agreed.get((site.site_id, p.org), own_lines))
             fees[p.org] = 0.0 if p.role == "host" else share - own_lines
         collector = next((p.org for p in site.parties if p.role == "host"), site.host_org)
-        income = sum(fees.values())
+        fees = {o: round(f, 2) for o, f in fees.items()}
+        income = round(sum(fees.values()), 2)  # the fees' cents, summed
         for p in site.parties:
             own_lines = p.premises + p.services
             fee = fees[p.org]
@@ -413,9 +416,11 @@ def agreements(decisions: pd.DataFrame, problem: Problem,
                                    / max(sum(q.desk_days for q in site.parties), 1e-9), 1),
                 "desk_days": round(p.desk_days, 1), "visits": round(p.visits, 1),
                 "site_cost_eur": round(own_lines, 2), "key": key,
-                "share_eur": round(own_lines + fee - (income if is_collector else 0.0), 2),
-                "fee_eur": round(fee, 2), "income_eur": round(income if is_collector else 0.0, 2),
-                "net_eur": round(own_lines + fee - (income if is_collector else 0.0), 2),
+                "share_eur": (paid := _pays(own_lines, fee, income if is_collector else 0.0,
+                                            None if single else agreed.get((site.site_id,
+                                                                            p.org)))),
+                "fee_eur": fee, "income_eur": income if is_collector else 0.0,
+                "net_eur": paid,
                 "term_end": site.term_end, "fitout_eur": round(p.fitout, 2),
                 "fitout_paid_by": payer})
         if collector not in {p.org for p in site.parties}:  # the host lets the space only
@@ -428,6 +433,18 @@ def agreements(decisions: pd.DataFrame, problem: Problem,
                 "net_eur": round(-income, 2), "term_end": site.term_end, "fitout_eur": 0.0,
                 "fitout_paid_by": ""})
     return pd.DataFrame(rows, columns=list(AGREEMENT_COLUMNS))
+
+
+def _pays(own_lines: float, fee: float, income: float, agreed: float | None) -> float:
+    """Return what a party pays at a site: its agreed share, in cents that add up.
+
+    The agreed key's share (:func:`planner.cents.largest_remainder`, so that the parties'
+    shares add up to the site's cost to the cent); without one (a site of one party) its
+    own lines plus its fee less the income it collects.
+    """
+    if agreed is not None and agreed == agreed:  # not NaN
+        return float(agreed)
+    return round(own_lines + fee - income, 2)
 
 
 def budgets(decisions: pd.DataFrame, today: pd.DataFrame,

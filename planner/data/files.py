@@ -1,9 +1,11 @@
 """The planner's own files: CSV/XLSX tables with coordinates, GeoPackage and GeoJSON layers.
 
 Tables are read by :func:`planner.data.tables.read_table`: comma-, semicolon- or
-tab-separated, UTF-8 (with or without BOM) or Windows-1252, or XLSX; numbers may have
-decimal commas. How a CSV was read is noted in the :class:`ImportReport` when it is not
-plain comma-separated UTF-8.
+tab-separated, UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") or
+Windows-1252, or XLSX; numbers may have decimal commas. How a CSV was read is noted in the
+:class:`ImportReport` when it is not plain comma-separated UTF-8 (``read as tab-separated
+UTF-16 LE with BOM text``), and so is every column whose decimal commas were read as
+points.
 
 Columns are matched to the planner's contracts (:mod:`planner.schema`) by name, with common
 English and Finnish aliases (``lat``/``latitude``/``y``/``leveys``, ``name``/``nimi`` …);
@@ -197,13 +199,25 @@ def _find(columns: dict[str, str], aliases: tuple[str, ...]) -> str | None:
     return next((columns[a] for a in aliases if a in columns), None)
 
 
-def _numbers(values: pd.Series, path: Path, column: str, offset: int) -> pd.Series:
-    """Parse numbers, Finnish decimal commas and spaces tolerated; a bad cell is an error."""
+def _numbers(values: pd.Series, path: Path, column: str, offset: int,
+             notes: list[str] | None = None) -> pd.Series:
+    """Parse numbers, Finnish decimal commas and spaces tolerated; a bad cell is an error.
+
+    Decimal commas read as points are noted in ``notes`` (the import report's).
+    """
     nums, bad = tables.parse_numbers(values)
+    if notes is not None and not pd.api.types.is_numeric_dtype(values) and \
+            values.astype("string").str.contains(r"\d,\d", regex=True).any():
+        notes.append(f"column {column!r}: decimal commas read as decimal points")
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(f"{path}: row {i + offset}, column {column!r}: {values.iloc[i]!r} is "
                          "not a number; fix the cell")
+    why = tables.implausible(nums)
+    if why is not None:
+        i, what = why
+        raise InputError(f"{path}: row {i + offset}, column {column!r}: {values.iloc[i]!r} "
+                         f"{what}; fix the cell")
     return nums
 
 
@@ -338,8 +352,8 @@ def _table_points(table: pd.DataFrame, path: Path, crs: str | None, report: Impo
     if xcol is None or ycol is None:
         raise InputError(f"{path}: no coordinate columns (looked for lon/lat, x/y, "
                          "easting/northing); add them or give a GeoPackage/GeoJSON")
-    x = _numbers(table[xcol], path, xcol, offset)
-    y = _numbers(table[ycol], path, ycol, offset)
+    x = _numbers(table[xcol], path, xcol, offset, report.notes)
+    y = _numbers(table[ycol], path, ycol, offset, report.notes)
     missing = x.isna() | y.isna()
     if missing.any():
         i = int(np.flatnonzero(missing.to_numpy())[0])
@@ -469,7 +483,7 @@ def _numeric(out: pd.DataFrame, path: Path, report: ImportReport, offset: int) -
     """Parse the numeric columns (decimal commas too); a negative value stops the import."""
     for col in NUMERIC:
         if col in out.columns:
-            out[col] = _numbers(out[col], path, report.matched[col], offset)
+            out[col] = _numbers(out[col], path, report.matched[col], offset, report.notes)
             negative = (out[col] < 0).to_numpy()
             if negative.any():
                 i = int(np.flatnonzero(negative)[0])

@@ -23,10 +23,11 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from planner import network
-from planner.data import files, geography, osm, ptv, statfin
+from planner.data import geography, osm, ptv, statfin
 from planner.data.cache import Fetcher
+from planner.data.own import OwnFiles, read_own_files
 from planner.data.sites import existing_sites, merge_sites
-from planner.data.spec import PlannerFile, RegionSpec
+from planner.data.spec import RegionSpec
 from planner.region import Region
 from planner.schema import CRS
 
@@ -56,6 +57,7 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
         Validated, EPSG:3067, with ``attribution`` listing every source and licence, and the
         extra attributes ``from_cache``, ``notes`` and ``sources``.
     """
+    own = read_own_files(spec)  # a bad local file stops here, before any download
     f = fetcher if fetcher is not None else Fetcher(cache_dir, offline=offline,
                                                     timeout=spec.sources.timeout_s)
     wfs = spec.sources.statfin_wfs
@@ -65,23 +67,22 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
     boundary = gpd.GeoDataFrame({"name": [spec.name]}, geometry=[outline], crs=CRS)
     bbox = tuple(float(v) for v in outline.bounds)
     notes: list[str] = []
-    table = _geography(spec, f, notes)
+    table = _geography(spec, own.table, f, notes)
     if spec.year >= statfin.FIRST_COUNTY_YEAR:
         county_of = statfin.county_of_table(table)
     else:
         county_of = statfin.county_of_table(table.assign(county="", county_code=""))
         notes.append(f"no wellbeing services counties in {spec.year} (they start in "
                      f"{statfin.FIRST_COUNTY_YEAR}); the county is left empty")
-    employment_of = (statfin.employment_areas(spec.employment_areas)
-                     if spec.employment_areas is not None else pd.DataFrame({
+    employment_of = (own.employment if own.employment is not None else pd.DataFrame({
                          "municipality_code": table["code"],
                          "employment_area": table["employment_area"]}))
     attribution: list[str] = [f"Areas: {table.attrs.get('source', 'own table')}"
                               if spec.municipality_table is not None or
                               spec.geography == "classifications" else
                               f"Areas: {geography.SOURCE}"]
-    if spec.demand is not None:
-        demand, rep = _read(spec.demand, "demand")
+    if spec.demand is not None and own.demand is not None:
+        demand, rep = own.demand
         notes += rep.lines()
         demand = geography.fill_areas(demand, munis, county_of, employment_of)
         attribution.append(f"Demand: own file {spec.demand.path.name}")
@@ -93,10 +94,10 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
     mine.attrs = table.attrs
     summary = geography.summary_lines(mine, demand, table)
     notes += summary
-    points = _service_points(spec, f, munis, notes, attribution)
+    points = _service_points(spec, f, munis, own, (notes, attribution))
     # the 1:1 000 000 boundaries cut coasts and capes: take sites and streets a bit beyond
     near = outline.buffer(COAST_MARGIN_M)
-    sites = _sites(spec, f, points, near, notes, attribution)
+    sites = _sites(spec, f, (points, near), own, (notes, attribution))
     graphs = _graphs(spec, f, near, notes, attribution)
     if f.used_cache:
         dates = sorted(r.fetched_at[:10] for r in f.records if r.from_cache)
@@ -116,9 +117,9 @@ def build_region(spec: RegionSpec, cache_dir: str | Path | None = None,
     return region
 
 
-def _geography(spec: RegionSpec, f: Fetcher, notes: list[str]) -> pd.DataFrame:
+def _geography(spec: RegionSpec, table: pd.DataFrame, f: Fetcher,
+               notes: list[str]) -> pd.DataFrame:
     """Return the municipality table: own, shipped, or from the classification service."""
-    table = geography.load_table(spec.municipality_table)
     if spec.geography == "classifications":
         shipped = table
         table, cls_notes = statfin.from_classifications(
@@ -134,9 +135,13 @@ def _geography(spec: RegionSpec, f: Fetcher, notes: list[str]) -> pd.DataFrame:
     return table
 
 
-def _service_points(spec: RegionSpec, f: Fetcher, munis: gpd.GeoDataFrame, notes: list[str],
-                    attribution: list[str]) -> gpd.GeoDataFrame:
-    """Return the PTV service locations in the region, then the own files' points."""
+def _service_points(spec: RegionSpec, f: Fetcher, munis: gpd.GeoDataFrame, own: OwnFiles,
+                    said: tuple[list[str], list[str]]) -> gpd.GeoDataFrame:
+    """Return the PTV service locations in the region, then the own files' points.
+
+    ``said``: the notes and the attribution lines, added to.
+    """
+    notes, attribution = said
     outline = munis.union_all()
     frames = []
     for org in spec.ptv:
@@ -149,17 +154,22 @@ def _service_points(spec: RegionSpec, f: Fetcher, munis: gpd.GeoDataFrame, notes
                          "location(s) outside the region left out")
         frames.append(pts[inside.to_numpy()] if len(pts) else pts)
         notes += ptv_notes
-    for pf in spec.service_points:
-        pts, rep = _read(pf, "service_points")
+    for pf, (pts, rep) in zip(spec.service_points, own.service_points, strict=True):
         notes += rep.lines()
         frames.append(pts)
         attribution.append(f"Service points: own file {pf.path.name}")
     return ptv.merge_points(frames)
 
 
-def _sites(spec: RegionSpec, f: Fetcher, points: gpd.GeoDataFrame, near: BaseGeometry,
-           notes: list[str], attribution: list[str]) -> gpd.GeoDataFrame:
-    """Return the sites: existing points that can host, OSM host POIs nearby, own sites files."""
+def _sites(spec: RegionSpec, f: Fetcher, where: tuple[gpd.GeoDataFrame, BaseGeometry],
+           own: OwnFiles, said: tuple[list[str], list[str]]) -> gpd.GeoDataFrame:
+    """Return the sites: existing points that can host, OSM host POIs nearby, own sites files.
+
+    ``where``: the service points and the area sites are taken from; ``said``: the notes
+    and the attribution lines, added to.
+    """
+    points, near = where
+    notes, attribution = said
     frames = [existing_sites(points)]
     if spec.osm_sites:
         if spec.osm_pbf is not None:
@@ -167,8 +177,7 @@ def _sites(spec: RegionSpec, f: Fetcher, points: gpd.GeoDataFrame, near: BaseGeo
             attribution.append(_pbf_attribution(spec.osm_pbf))
         else:
             frames.append(osm.host_sites_online(near, fetcher=f))
-    for sf in spec.sites:
-        s, rep = _read(sf, "sites")
+    for sf, (s, rep) in zip(spec.sites, own.sites, strict=True):
         notes += rep.lines()
         frames.append(s)
         attribution.append(f"Sites: own file {sf.path.name}")
@@ -208,7 +217,3 @@ def _in_region(pts: gpd.GeoDataFrame, munis: gpd.GeoDataFrame, outline: object) 
     by_code = code.isin(list(munis["code"]))
     return by_code | ((code == "") & pts.geometry.within(outline))
 
-
-def _read(pf: PlannerFile, layer: files.Layer
-          ) -> tuple[gpd.GeoDataFrame, files.ImportReport]:
-    return files.read_layer(pf.path, layer, crs=pf.crs, sheet=pf.sheet, gpkg_layer=pf.layer)

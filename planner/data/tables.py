@@ -2,7 +2,8 @@
 
 A CSV from a spreadsheet in Finnish settings is semicolon-separated with decimal commas and
 often in Windows-1252; one from elsewhere is comma-separated UTF-8, with or without a byte
-order mark. :func:`read_table` reads all of them as text cells (numbers are parsed by the
+order mark; Excel's "Unicode text" is tab-separated UTF-16 with a byte order mark (told by
+charset-normalizer). :func:`read_table` reads all of them as text cells (numbers are parsed by the
 caller, decimal commas included: :func:`parse_numbers`), and an XLSX workbook's first (or
 named) sheet. What it detected is returned (:class:`TableFormat`) and named in any error.
 
@@ -12,12 +13,14 @@ with one line naming the file and what to do, before anything is written.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import charset_normalizer
 import numpy as np
 import pandas as pd
 
@@ -29,6 +32,9 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"))
 #: Field separators recognised, most specific first.
 SEPARATORS = (";", "\t", ",")
+#: The largest magnitude of a number in a table (a cost of 1e13 EUR, 10**15 residents):
+#: above it a value is a typo, and sums of such values lose every cent or overflow.
+LARGEST = 1e12
 #: Bytes looked at to tell text from binary data.
 SNIFF_BYTES = 65536
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -43,7 +49,8 @@ class TableFormat:
     kind : str
         ``"csv"`` or ``"xlsx"``.
     encoding : str
-        ``"UTF-8"``, ``"UTF-8 with BOM"`` or ``"Windows-1252"`` (empty for XLSX).
+        ``"UTF-8"``, ``"UTF-8 with BOM"``, ``"Windows-1252"`` or ``"UTF-16 LE with BOM"``
+        (and the other UTF-16/32 forms; empty for XLSX).
     separator : str
         The field separator of a CSV (empty for XLSX).
     """
@@ -93,8 +100,39 @@ def read_bytes(path: Path, what: str) -> bytes:
                          ) from None
 
 
+def _wide_text(data: bytes) -> tuple[str, str] | None:
+    """Decode UTF-16 or UTF-32 text (Excel's "Unicode text"), found by charset-normalizer.
+
+    Only a file that starts with such a byte order mark or holds NUL bytes (which UTF-8
+    and Windows-1252 text never does) is looked at; anything else gives None, as does data
+    that is not wide text (binary data).
+
+    Returns
+    -------
+    tuple of (str, str) or None
+        The text without its byte order mark and the encoding's label, e.g. ``"UTF-16 LE
+        with BOM"``.
+    """
+    boms = {codecs.BOM_UTF32_LE: "UTF-32 LE", codecs.BOM_UTF32_BE: "UTF-32 BE",
+            codecs.BOM_UTF16_LE: "UTF-16 LE", codecs.BOM_UTF16_BE: "UTF-16 BE"}
+    bom = next((b for b in boms if data.startswith(b)), None)  # UTF-32 LE first: it starts
+    if bom is None and _binary_at(data) is None:                # like UTF-16 LE
+        return None
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or not best.encoding.startswith(("utf_16", "utf_32")):
+        return None
+    if bom is not None:
+        label = f"{boms[bom]} with BOM"
+    else:
+        label = best.encoding.replace("_", "-", 1).replace("_", " ").upper()
+    return str(best).removeprefix("\ufeff"), label
+
+
 def decode_text(path: Path, data: bytes, what: str) -> tuple[str, str]:
-    """Decode a file's text as UTF-8 (BOM or not), else Windows-1252.
+    """Decode a file's text: UTF-16/32 (with a BOM), UTF-8 (BOM or not), Windows-1252.
+
+    UTF-16 and UTF-32, as Excel saves "Unicode text", are told by charset-normalizer
+    (:func:`_wide_text`); other text is UTF-8 when it decodes as such, else Windows-1252.
 
     Parameters
     ----------
@@ -109,7 +147,8 @@ def decode_text(path: Path, data: bytes, what: str) -> tuple[str, str]:
     -------
     text : str
     encoding : str
-        ``"UTF-8"``, ``"UTF-8 with BOM"`` or ``"Windows-1252"``.
+        ``"UTF-8"``, ``"UTF-8 with BOM"``, ``"Windows-1252"``, ``"UTF-16 LE with BOM"``
+        (``BE``, ``UTF-32``; ``"UTF-16 LE"`` without a BOM).
 
     Raises
     ------
@@ -119,6 +158,9 @@ def decode_text(path: Path, data: bytes, what: str) -> tuple[str, str]:
     if not data.strip():
         raise InputError(f"{path}: the file is empty ({len(data)} bytes); give {what} "
                          "(did the save or download stop?)")
+    wide = _wide_text(data)
+    if wide is not None:
+        return wide
     at = _binary_at(data)
     if at is not None or data.startswith(_ZIP_MAGIC):
         where = f"a NUL byte at byte {at}" if at is not None else "a ZIP archive"
@@ -264,3 +306,29 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     nums = pd.to_numeric(text, errors="coerce")
     bad = (nums.isna() & text.notna() & (text != "")).to_numpy(dtype=bool)
     return nums.astype(float), bad
+
+
+def implausible(numbers: pd.Series) -> tuple[int, str] | None:
+    """Find the first number that is infinite or of absurd size (:data:`LARGEST`).
+
+    Parameters
+    ----------
+    numbers : pandas.Series
+        Parsed numbers (NaN for empty cells, which are not looked at).
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        The row's position and what is wrong with it (``is not a finite number``, ``is
+        beyond 1e+12 in size ...``), or None when every number is plausible.
+    """
+    values = numbers.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        wrong = np.isinf(values) | (np.abs(values) > LARGEST)
+    if not wrong.any():
+        return None
+    i = int(np.flatnonzero(wrong)[0])
+    if np.isinf(values[i]):
+        return i, "is not a finite number; give a number"
+    return i, (f"is beyond {LARGEST:g} in size, not a plausible value (a typo, an extra "
+               "digit?)")

@@ -24,7 +24,7 @@ from folium.plugins import DualMap
 
 from planner import i18n
 
-__all__ = ["BOX", "DASH", "TABLE_CSS", "add_table_style", "column", "esc", "fmt_eur",
+__all__ = ["BOX", "DASH", "TABLE_CSS", "add_table_style", "column", "esc", "fmt_cents", "fmt_eur",
            "fmt_int", "fmt_minutes", "is_missing", "table"]
 
 DASH = "\u2013"  # en dash
@@ -90,6 +90,15 @@ def fmt_eur(value: Any) -> str:
     A missing value gives an en dash.
     """
     return DASH if is_missing(value) else i18n.fmt_eur(value)
+
+
+def fmt_cents(value: Any) -> str:
+    """Format euros to the cent: ``1234.5`` -> ``"1,234.50 €"`` (Finnish ``"1 234,50 €"``).
+
+    For shares of a site's cost, which add up to it to the cent. A missing value gives an
+    en dash.
+    """
+    return DASH if is_missing(value) else f"{i18n.fmt_number(value, 2)}\u00a0€"
 
 
 def fmt_minutes(value: Any) -> str:

@@ -45,9 +45,10 @@ import numpy as np
 
 from planner import progress
 from planner.costing import pricing
-from planner.errors import InfeasibleError, NoPlanInTimeError
+from planner.errors import InfeasibleError
 from planner.mip import MIPResult, SparseMIP
 from planner.model.assemble import plan_of
+from planner.model.nosolution import no_plan_error
 from planner.model.sparse import expand, group, keep_nearest, ranks, rows_of
 from planner.model.start import Cover, StartingPlan
 from planner.plan import Plan
@@ -695,6 +696,8 @@ def solve(problem: Problem, name: str = "optimised",
             res = m.solve(limit)
         progress.found(res.objective if res.values is not None else None,
                        res.bound if res.values is not None else None)
+    if res.status in ("not_finite", "unbounded"):  # a starting plan would hide the cause
+        raise no_plan_error(problem.scenario.name, res, limit)
     start_cost = rins_cost  # the starting plan after RINS: the solve does not change it
     polished = m.polish(res.values) if res.values is not None else None
     if not res.infeasible and start_cost < math.inf and (
@@ -710,8 +713,7 @@ def solve(problem: Problem, name: str = "optimised",
         raise InfeasibleError(f"scenario {problem.scenario.name!r} is infeasible: "
                               f"{explain_infeasible(problem)}")
     if state == "error":
-        raise NoPlanInTimeError(f"scenario {problem.scenario.name!r}: no plan found within "
-                              f"{limit:g} s; raise solver.time_limit_s")
+        raise no_plan_error(problem.scenario.name, res, limit)
     values = polished if polished is not None else m.polish(res.values)
     objective = m.mip.objective_of(values)
     gap = abs(objective - res.bound) / max(abs(objective), 1e-9)

@@ -632,9 +632,11 @@ def test_shared_premises_popup_shows_the_agreement() -> None:
     body = proposal.site_popups(rows, names, split, agreement=agreement).iloc[0]["popup"]
     assert "Agreement" in body and "key floor area, term to 31 Dec 2030" in body
     part = body.split("Agreement")[1]
-    # per party: what it pays (floor area), its Shapley and nucleolus shares: 50 000 each
-    assert part.count(markup.esc(markup.fmt_eur(50000.0))) == 6
-    assert markup.esc(markup.fmt_eur(10000.0)) in part  # the county's fee
+    # per party: what it pays (floor area), its Shapley and nucleolus shares: 50 000 each,
+    # to the cent (the shares add up to the site's cost to the cent: planner.cents)
+    assert part.count(markup.esc(markup.fmt_cents(50000.0))) == 6
+    assert markup.esc("50,000.00\u00a0€") in part
+    assert markup.esc(markup.fmt_cents(10000.0)) in part  # the county's fee
     assert ">lessor<" in part and ">tenant<" in part
     alone = proposal.site_popups(plan.decisions[plan.decisions["site_id"] == "A"], names, split,
                               agreement=agreement).iloc[0]["popup"]
