@@ -44,10 +44,11 @@ def _earliest_trip(dep: np.ndarray, base: int, n: int, n_trips: int, pos: int,
 
 
 @njit(cache=True, nogil=True)
-def _scan_route(r: int, start: int, tt: tuple, board: np.ndarray, ride: np.ndarray,
-                improved: np.ndarray, bound: int) -> None:
+def _scan_route(r: int, start: int, tt: tuple, scratch: tuple, bound: int) -> None:
     """Ride route ``r`` from position ``start``, boarding as early as the labels allow."""
     route_ptr, route_stops, time_ptr, n_trips, arrival, departure = tt[:6]
+    board, ride, improved, ilist, counts = scratch[0], scratch[1], scratch[3], scratch[7], \
+        scratch[8]
     a, b = route_ptr[r], route_ptr[r + 1]
     n = b - a
     base = time_ptr[r]
@@ -59,7 +60,10 @@ def _scan_route(r: int, start: int, tt: tuple, board: np.ndarray, ride: np.ndarr
             t_arr = arrival[base + trip * n + i]
             if t_arr < ride[p] and t_arr <= bound:
                 ride[p] = t_arr
-                improved[p] = True
+                if not improved[p]:
+                    improved[p] = True
+                    ilist[counts[1]] = p
+                    counts[1] += 1
         bp = board[p]
         if bp >= INF:
             continue
@@ -70,14 +74,24 @@ def _scan_route(r: int, start: int, tt: tuple, board: np.ndarray, ride: np.ndarr
 
 
 @njit(cache=True, nogil=True)
-def _collect_routes(tt: tuple, marked: np.ndarray, first: np.ndarray,
-                    queue: np.ndarray) -> int:
+def _mark(s: int, scratch: tuple) -> None:
+    """Put stop ``s`` on the list of stops to board from in the next round."""
+    marked, mlist, counts = scratch[2], scratch[6], scratch[8]
+    if not marked[s]:
+        marked[s] = True
+        mlist[counts[0]] = s
+        counts[0] += 1
+
+
+@njit(cache=True, nogil=True)
+def _collect_routes(tt: tuple, scratch: tuple) -> int:
     """Queue the routes through marked stops, each from its first marked position."""
     stop_route_ptr, stop_route, stop_pos = tt[6], tt[7], tt[8]
+    marked, first, queue, mlist, counts = scratch[2], scratch[4], scratch[5], scratch[6], \
+        scratch[8]
     nq = 0
-    for s in range(len(marked)):
-        if not marked[s]:
-            continue
+    for k in range(counts[0]):
+        s = mlist[k]
         marked[s] = False
         for e in range(stop_route_ptr[s], stop_route_ptr[s + 1]):
             r = stop_route[e]
@@ -87,55 +101,51 @@ def _collect_routes(tt: tuple, marked: np.ndarray, first: np.ndarray,
                 first[r] = stop_pos[e]
             elif stop_pos[e] < first[r]:
                 first[r] = stop_pos[e]
+    counts[0] = 0
     return nq
 
 
 @njit(cache=True, nogil=True)
-def _transfers(tt: tuple, foot: tuple, scratch: tuple, bound: int) -> bool:
-    """From every stop a trip improved: change there, or walk one footpath; any marked."""
+def _transfers(tt: tuple, foot: tuple, scratch: tuple, bound: int) -> None:
+    """From every stop a trip improved: change there, or walk one footpath."""
     change = tt[9]
     foot_ptr, foot_to, foot_s = foot
-    board, ride, marked, improved = scratch[0], scratch[1], scratch[2], scratch[3]
-    any_marked = False
-    for p in range(len(improved)):
-        if not improved[p]:
-            continue
+    board, ride, improved, ilist, counts = scratch[0], scratch[1], scratch[3], scratch[7], \
+        scratch[8]
+    for k in range(counts[1]):
+        p = ilist[k]
         improved[p] = False
         at = ride[p] + change[p]
         if at < board[p] and at <= bound:
             board[p] = at
-            marked[p] = True
-            any_marked = True
+            _mark(p, scratch)
         for e in range(foot_ptr[p], foot_ptr[p + 1]):
             q = foot_to[e]
             at = ride[p] + foot_s[e]
             if at < board[q] and at <= bound:
                 board[q] = at
-                marked[q] = True
-                any_marked = True
-    return any_marked
+                _mark(q, scratch)
+    counts[1] = 0
 
 
 @njit(cache=True, nogil=True)
 def _run(t: int, bound: int, tt: tuple, access: tuple, foot: tuple, scratch: tuple) -> None:
     """One departure of rRAPTOR: the labels improve on those of later departures."""
-    board, ride, marked, improved, first, queue = scratch
+    board, first, queue, counts = scratch[0], scratch[4], scratch[5], scratch[8]
     acc_stop, acc_s = access
-    any_marked = False
     for e in range(len(acc_stop)):
         s = acc_stop[e]
         at = t + acc_s[e]
         if at < board[s] and at <= bound:
             board[s] = at
-            marked[s] = True
-            any_marked = True
-    while any_marked:
-        nq = _collect_routes(tt, marked, first, queue)
+            _mark(s, scratch)
+    while counts[0] > 0:
+        nq = _collect_routes(tt, scratch)
         for k in range(nq):
             r = queue[k]
-            _scan_route(r, first[r], tt, board, ride, improved, bound)
+            _scan_route(r, first[r], tt, scratch, bound)
             first[r] = -1
-        any_marked = _transfers(tt, foot, scratch, bound)
+        _transfers(tt, foot, scratch, bound)
 
 
 @njit(cache=True, nogil=True)
@@ -157,7 +167,8 @@ def _origin(o: int, query: tuple, tt: tuple, walks: tuple, foot: tuple, out: np.
             every: np.ndarray) -> None:
     """All departures from origin ``o``: its row of ``out`` (minutes, inf beyond cut-off)."""
     deps, cutoff, q = query
-    acc_ptr, acc_stop, acc_s, egr_ptr, egr_dest, egr_s, dir_ptr, dir_dest, dir_s = walks
+    acc_ptr, acc_stop, acc_s, egr_ptr, egr_dest, egr_s, dir_ptr, dir_dest, dir_s = walks[:9]
+    egr_stops = walks[9]
     n_stops = tt[6].shape[0] - 1
     n_routes = tt[0].shape[0] - 1
     n_dest = out.shape[1]
@@ -171,7 +182,8 @@ def _origin(o: int, query: tuple, tt: tuple, walks: tuple, foot: tuple, out: np.
     times = np.full((n_dest, n_dep), np.inf)
     best = np.empty(n_dest, dtype=np.int64)
     access = (acc_stop[acc_ptr[o]:acc_ptr[o + 1]], acc_s[acc_ptr[o]:acc_ptr[o + 1]])
-    scratch = (board, ride, marked, improved, first, queue)
+    scratch = (board, ride, marked, improved, first, queue, np.empty(n_stops, dtype=np.int64),
+               np.empty(n_stops, dtype=np.int64), np.zeros(2, dtype=np.int64))
     for di in range(n_dep - 1, -1, -1):
         t = deps[di]
         bound = t + cutoff
@@ -179,7 +191,7 @@ def _origin(o: int, query: tuple, tt: tuple, walks: tuple, foot: tuple, out: np.
         best[:] = INF
         for e in range(dir_ptr[o], dir_ptr[o + 1]):
             best[dir_dest[e]] = min(best[dir_dest[e]], t + dir_s[e])
-        for p in range(n_stops):
+        for p in egr_stops:
             if ride[p] >= INF:
                 continue
             for e in range(egr_ptr[p], egr_ptr[p + 1]):
@@ -210,7 +222,8 @@ def range_raptor(deps: np.ndarray, cutoff: int, tt: tuple, walks: tuple, foot: t
         :meth:`planner.network.timetable.Timetable.arrays`.
     walks : tuple
         CSR of the walks (seconds, int64): origin -> stop, stop -> destination and
-        origin -> destination (``ptr, index, seconds`` each, nine arrays).
+        origin -> destination (``ptr, index, seconds`` each, nine arrays), then the stops
+        with a walk to a destination.
     foot : tuple
         Footpaths stop -> stop (``ptr, to, seconds``).
     q : float

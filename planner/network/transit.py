@@ -237,7 +237,9 @@ def prepare(network: TransitNetwork, origins: gpd.GeoSeries, destinations: gpd.G
     acc = walk_table(o, stops, reach, walking)
     egr = walk_table(stops, d, reach, walking)
     direct = walk_table(o, d, cutoff_min, walking)
-    walks = (*_csr(acc, len(o)), *_csr(egr, len(stops)), *_csr(direct, len(o)))
+    egress = _csr(egr, len(stops))
+    walks = (*_csr(acc, len(o)), *egress, *_csr(direct, len(o)),
+             np.flatnonzero(np.diff(egress[0])).astype(np.int64))
     return Prepared(timetable=tt, walks=walks, foot=footpaths(feed, stops, walking),
                     n_orig=len(o), n_dest=len(d))
 
