@@ -373,3 +373,19 @@ def test_transfers_txt(tmp_path: Path, rows: str, dest: str, expected: float | N
     net = TransitNetwork(read_gtfs(folder), WALK)
     assert one(net, "A", dest, "08:00") == (None if expected is None
                                             else pytest.approx(expected))
+
+
+def test_missing_column(tmp_path: Path) -> None:
+    folder = write_feed(tmp_path / "feed", HAND_STOPS, HAND_TRIPS)
+    text = (folder / "stop_times.txt").read_text().replace("stop_sequence", "stop_seq", 1)
+    (folder / "stop_times.txt").write_text(text)
+    with pytest.raises(InputError, match=r"^feed: stop_times.txt line 1 has no column "
+                                         r"stop_sequence"):
+        read_gtfs(folder)
+
+
+def test_no_calendar(tmp_path: Path) -> None:
+    folder = write_feed(tmp_path / "feed", HAND_STOPS, HAND_TRIPS)
+    (folder / "calendar.txt").unlink()
+    with pytest.raises(InputError, match=r"^feed: .*calendar"):
+        read_gtfs(folder)
