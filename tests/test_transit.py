@@ -182,6 +182,8 @@ def test_table_shape_matches_travel_times(hand: TransitNetwork) -> None:
     assert t[["origin", "destination"]].values.tolist() == [[0, 0], [0, 2], [1, 1]]
     assert t["minutes"].tolist() == pytest.approx([35.0, 0.0, 15.0])
     assert t.attrs["model"] == "transit" and t.attrs["date"] == DATE
+    again = transit_times(hand, o, d, date=DATE, start="08:00", cutoff_min=60, window_min=1)
+    assert again.equals(t)  # deterministic
 
 
 # --- random feeds against a time-expanded graph searched by networkx ----------------------
