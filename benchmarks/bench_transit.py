@@ -6,11 +6,14 @@ The feed is HSL's inner-city GTFS of 2022-02-22 (``planner/resources/gtfs/``; 1,
 - **stop queries**: earliest arrival at every stop from one stop, leaving at one time (the
   query RAPTOR answers), for ``--stops`` origin stops at 08:00 and at 16:30. The same
   queries go to pyraptor (PyPI ``pyraptor`` 1.x, a Python RAPTOR: ``RaptorAlgorithm.run``
-  with every stop its own station, so no footpaths, and enough rounds to converge). pyraptor
-  reads a GTFS feed through its own pandas code, which neither expands ``frequencies.txt``
-  nor runs on pandas 3, so it is **fed the planner's expanded trips through its own
-  Timetable structures** (``Stop``, ``Station``, ``Trip``, ``TripStopTime``, ``Routes``):
-  both route the same trips. Ours runs the same queries through the kernel with the origin
+  with every stop its own station, so no footpaths, and enough rounds to converge; its query
+  code needs no pandas and runs as is). pyraptor's GTFS loader
+  (``pyraptor.gtfs.timetable``) cannot read this feed: it takes service days from
+  ``calendar_dates.txt`` only (HSL's feed has ``calendar.txt``), needs the Dutch
+  ``trip_short_name``/``trip_long_name`` columns and ignores ``frequencies.txt``. So
+  pyraptor is **fed the planner's expanded trips through its own Timetable structures**
+  (``Stop``, ``Station``, ``Trip``, ``TripStopTime``, ``Routes``): both route the same
+  trips. Ours runs the same queries through the kernel with the origin
   stop as the only access (0 s) and every stop a destination (0 s), no footpaths. Earliest
   arrivals must be identical at every stop reached (else the script exits 1).
 - **inner-city matrix**: every populated HSY cell of the feed's area (876 cells,
