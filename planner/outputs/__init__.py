@@ -10,5 +10,6 @@
 The maps are their own package, :mod:`planner.maps`, beside this one: the report embeds them.
 
 May import: ``planner.problem``, ``planner.costing``, ``planner.model``, ``planner.assess``,
-``planner.maps``, ``planner.data``, ``planner.pipeline`` (the records of a run).
+``planner.maps``, ``planner.data``, ``planner.network`` (the lines and stops of a
+timetable, drawn on the map), ``planner.pipeline`` (the records of a run).
 """
