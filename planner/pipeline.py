@@ -312,23 +312,73 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     -------
     Evaluation
     """
-    from planner import checks
-    from planner.proposal import proposal_plan
-
     say = progress or (lambda _msg: None)
     region, problem = prepare(scenario, region, say)
     say(_("Evaluating today's network and the proposal"))
     today = _today(problem)
-    mine = proposal_plan(table, problem, name=name, source=source)
-    mine.kpis = evaluate.evaluate(mine, problem)
+    mine = assess_proposal(problem, today, table, name=name, source=source)
     if optimised is None:
         say(_("Optimising"))
         optimised = decompose.solve(problem)
     optimised.kpis = evaluate.evaluate(optimised, problem)
-    standards = checks.standards_status(evaluate.standards_report(today, problem),
-                                        evaluate.standards_report(mine, problem))
     return Evaluation(scenario=scenario, region=region, problem=problem, today=today,
-                      proposal=mine, optimised=optimised, standards=standards,
+                      proposal=mine.plan, optimised=optimised, standards=mine.standards,
+                      access=mine.access, access_by_area=mine.access_by_area,
+                      checks=mine.checks)
+
+
+@dataclass
+class Assessment:
+    """A proposal costed and evaluated against today's network (no optimised plan).
+
+    Attributes
+    ----------
+    plan : Plan
+        The proposal with its KPIs.
+    standards, access, access_by_area, checks : pandas.DataFrame
+        As in :class:`Evaluation`.
+    """
+
+    plan: Plan
+    standards: pd.DataFrame
+    access: pd.DataFrame
+    access_by_area: pd.DataFrame
+    checks: pd.DataFrame
+
+
+def assess_proposal(problem: Problem, today: Plan, table: pd.DataFrame, *,
+                    name: str = "proposal", source: str = "",
+                    today_standards: pd.DataFrame | None = None) -> Assessment:
+    """Cost and evaluate a proposal against today's network, as ``planner evaluate`` does.
+
+    The one code path of ``planner evaluate`` and of the meeting page
+    (:mod:`planner.serve`), which prepares the problem once and calls this per change.
+
+    Parameters
+    ----------
+    problem : Problem
+    today : Plan
+        Today's network with its KPIs.
+    table : pandas.DataFrame
+        The proposal's rows (:func:`planner.proposal.read_proposal`).
+    name, source : str
+        The proposal plan's name and where it came from (in error messages).
+    today_standards : pandas.DataFrame, optional
+        ``evaluate.standards_report(today, problem)``, when already computed.
+
+    Returns
+    -------
+    Assessment
+    """
+    from planner import checks
+    from planner.proposal import proposal_plan
+
+    mine = proposal_plan(table, problem, name=name, source=source)
+    mine.kpis = evaluate.evaluate(mine, problem)
+    before = (today_standards if today_standards is not None
+              else evaluate.standards_report(today, problem))
+    standards = checks.standards_status(before, evaluate.standards_report(mine, problem))
+    return Assessment(plan=mine, standards=standards,
                       access=evaluate.access_changes(today, mine, problem),
                       access_by_area=evaluate.access_changes_by_area(today, mine, problem),
                       checks=checks.plan_checks(mine, problem))

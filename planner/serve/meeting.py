@@ -1,0 +1,224 @@
+"""One meeting's numbers: the scenario prepared once, a proposal's answers per change.
+
+:meth:`Meeting.open` builds the region, the travel times and the model input once
+(:func:`planner.pipeline.prepare`) and evaluates today's network; each change of the
+proposal is then answered by :func:`planner.pipeline.assess_proposal`, the code path of
+``planner evaluate``, and the tables ``planner evaluate`` writes into its workbook (costs
+by mode and line, budgets after the fees, the cost split of every shared site by every key,
+Shapley value and nucleolus included). The answers of a proposal are kept, so undo, redo
+and a second look cost nothing.
+
+The downloads are the files of ``planner evaluate``: the proposal as CSV (which
+``planner evaluate`` reads back), the workbook and the map.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner import evaluate, i18n, outputs, pipeline, report, sharing
+from planner.plan import COST_LINE_COLUMNS, Plan
+from planner.problem import Problem
+from planner.proposal import read_proposal
+from planner.region import Region
+from planner.scenario import Scenario, load_scenario
+from planner.serve.state import PROPOSAL_COLUMNS, Key, Snapshot, snapshot
+
+__all__ = ["Meeting", "records"]
+
+#: Answers kept per meeting (a proposal's answers are computed once).
+CACHE_SIZE = 128
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return a table as JSON-ready records (NaN as None, numpy values as Python's)."""
+    return json.loads(df.to_json(orient="records", double_precision=10))
+
+
+@dataclass
+class Meeting:
+    """A scenario prepared for a meeting: the problem, today's network, where it starts.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    region : Region
+    problem : Problem
+    today : Plan
+        Today's network with its KPIs.
+    today_standards : pandas.DataFrame
+        Every standard per area today (``planner.evaluate.standards_report``).
+    start : Snapshot
+        Today's network, or the plan the meeting was opened with.
+    name : str
+        The proposal's name in the downloads.
+    """
+
+    scenario: Scenario
+    region: Region
+    problem: Problem
+    today: Plan
+    today_standards: pd.DataFrame
+    start: Snapshot
+    name: str = "proposal"
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def open(cls, scenario: str | Path, plan: str | Path | None = None) -> Meeting:
+        """Prepare a scenario for the meeting page; start from ``plan`` or today's network.
+
+        Parameters
+        ----------
+        scenario : str or pathlib.Path
+            Scenario YAML.
+        plan : str or pathlib.Path, optional
+            A saved plan (``plan.gpkg``) or a proposal table (CSV, a workbook the planner
+            wrote in any language...): the meeting starts from it.
+        """
+        sc = load_scenario(scenario)
+        region, problem = pipeline.prepare(sc)
+        today = evaluate.current_plan(problem)
+        today.kpis = evaluate.evaluate(today, problem)
+        existing = existing_keys(problem)
+        table = today_table(problem)
+        if plan is not None:
+            table = start_table(Path(plan))
+            pipeline.assess_proposal(problem, today, table, source=str(plan))  # checks it
+        return cls(scenario=sc, region=region, problem=problem, today=today,
+                   today_standards=evaluate.standards_report(today, problem),
+                   start=snapshot(table, existing),
+                   name=Path(plan).stem if plan is not None else "proposal")
+
+    def existing(self) -> set[Key]:
+        """Return today's offices as (site_id, organisation) pairs."""
+        return existing_keys(self.problem)
+
+    # ------------------------------------------------------------------ answers
+    def assess(self, snap: Snapshot) -> pipeline.Assessment:
+        """Return the proposal's assessment, as ``planner evaluate`` makes it."""
+        return pipeline.assess_proposal(self.problem, self.today, snap.table(),
+                                        name=self.name, source="the page",
+                                        today_standards=self.today_standards)
+
+    def answers(self, snap: Snapshot) -> dict[str, Any]:
+        """Return everything the page shows of a proposal (kept for the next time)."""
+        key = snap.choices
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        out = self._answers(snap)
+        with self._cache_lock:
+            self._cache[key] = out
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return out
+
+    def _answers(self, snap: Snapshot) -> dict[str, Any]:
+        a = self.assess(snap)
+        plan, today, problem = a.plan, self.today, self.problem
+        splits = sharing.cost_sharing(plan.decisions, problem)
+        agreement = sharing.agreements(plan.decisions, problem, splits)
+        lines = list(COST_LINE_COLUMNS)
+        by_line = (plan.decisions.groupby("organisation")[[*lines, "annual_cost_eur"]].sum()
+                   .reindex(problem.orgs).fillna(0.0).reset_index(names="organisation"))
+        overall, per_org = evaluate.travel_minutes(plan.assignment)
+        ids = problem.demand["demand_id"].astype(str)
+        minutes = {"all": [overall.get(d) for d in ids]}
+        for org, g in per_org.groupby("organisation"):
+            m = g.set_index("demand_id")["minutes"]
+            minutes[str(org)] = [None if pd.isna(v) else float(v)
+                                 for v in m.reindex(ids).to_numpy()]
+        decisions = plan.decisions.drop(columns="geometry")
+        return {
+            "kpis": records(pipeline.compare(today, plan).reset_index()),
+            "standards": records(a.standards),
+            "checks": records(a.checks),
+            "access": records(a.access.reset_index(names="organisation")),
+            "costs": records(report.cost_table(plan, today)),
+            "cost_lines": records(by_line),
+            "budgets": records(sharing.budgets(plan.decisions, today.decisions, agreement)),
+            "split": records(splits),
+            "decisions": records(decisions),
+            "totals": {"today": evaluate.total_cost(today, problem),
+                       "proposal": evaluate.total_cost(plan, problem)},
+            "minutes": minutes,
+        }
+
+    # ------------------------------------------------------------------ the page's map
+    def meta(self) -> dict[str, Any]:
+        """Return what the page draws once: sites, today's offices, residents, names."""
+        sc, p = self.scenario, self.problem
+        sites = p.sites.to_crs("EPSG:4326")
+        today: dict[str, dict[str, str]] = {}
+        for e in p.existing.itertuples():
+            today.setdefault(str(p.sites["site_id"].iloc[int(e.site)]), {})[str(e.org)] = "office"
+        dem = p.demand.to_crs("EPSG:4326").geometry.representative_point()
+        levels = sorted({int(d) for d in sc.costs.popup.days_per_month})
+        return {
+            "scenario": sc.name, "region": self.region.name, "sharing_key": sc.sharing.key,
+            "organisations": [{"key": o, "name": sc.organisations[o].name} for o in p.orgs],
+            "popup_days": levels,
+            "sites": [{"site_id": str(r.site_id), "name": str(r.name), "kind": str(r.kind),
+                       "host_org": str(r.host_org), "lat": round(r.geometry.y, 6),
+                       "lon": round(r.geometry.x, 6), "today": today.get(str(r.site_id), {})}
+                      for r in sites.itertuples()],
+            "demand": [{"demand_id": str(d), "lat": round(g.y, 6), "lon": round(g.x, 6),
+                        "population": round(float(pop), 1)}
+                       for d, g, pop in zip(p.demand["demand_id"], dem,
+                                            p.demand["population"], strict=True)],
+        }
+
+    # ------------------------------------------------------------------ downloads
+    def proposal_csv(self, snap: Snapshot) -> bytes:
+        """Return the proposal as the CSV ``planner evaluate`` reads back."""
+        return snap.table().to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+    def report_file(self, snap: Snapshot, what: str, lang: str) -> bytes:
+        """Return ``planner evaluate``'s workbook (``xlsx``) or map (``map``) of a proposal.
+
+        Written as ``planner evaluate`` writes them (the proposal's outputs against today's
+        network, in ``lang``) into a temporary folder, read and removed.
+        """
+        a = self.assess(snap)
+        with i18n.language(lang), tempfile.TemporaryDirectory(prefix="planner-serve-") as tmp:
+            written = outputs.write_outputs(
+                tmp, outputs.Outputs(plan=a.plan, kpis=pipeline.compare(self.today, a.plan),
+                                     standards=a.standards, access=a.access),
+                outputs.PROPOSAL, outputs.ReportInputs(
+                    self.region, self.problem, self.today,
+                    title=f"{self.region.name} · {self.scenario.name} · {self.name}",
+                    extra=dict(zip(outputs.EVALUATION_SHEETS, (a.checks, a.access_by_area),
+                                   strict=True))))
+            return Path(written["xlsx" if what == "xlsx" else "map"]).read_bytes()
+
+
+def existing_keys(problem: Problem) -> set[Key]:
+    """Return today's offices of a problem as (site_id, organisation) pairs."""
+    ids = problem.sites["site_id"].astype(str).to_numpy()
+    return {(str(ids[int(e.site)]), str(e.org)) for e in problem.existing.itertuples()}
+
+
+def today_table(problem: Problem) -> pd.DataFrame:
+    """Return today's network as a proposal table (every office kept)."""
+    rows = [(s, o, "office", 0) for s, o in sorted(existing_keys(problem))]
+    return pd.DataFrame(rows, columns=list(PROPOSAL_COLUMNS))
+
+
+def start_table(path: Path) -> pd.DataFrame:
+    """Return a saved plan (``.gpkg``) or a proposal file as a proposal table."""
+    gpkg = path.suffix.lower() == ".gpkg"
+    dec = Plan.from_file(path).decisions if gpkg else read_proposal(path)
+    days = pd.to_numeric(dec["days_per_month"], errors="coerce").fillna(0).astype(int)
+    return pd.DataFrame({"site_id": dec["site_id"].astype(str),
+                         "organisation": dec["organisation"].astype(str),
+                         "mode": dec["mode"].astype(str), "days_per_month": days.to_numpy()})

@@ -1,0 +1,193 @@
+"""The meeting page's API (planner.serve): the numbers of ``planner evaluate``, and safety.
+
+A proposal changed by requests (with an undo and a redo) is downloaded as CSV and given to
+``planner evaluate``; the KPIs, standards, costs, budgets and cost split the API showed are
+the ones ``planner evaluate`` writes. Requests without the token, with a wrong one, for a
+file outside the fixed list, with an oversized or malformed body are refused, and the
+server keeps serving.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+import planner.cli
+from planner._paths import DEMO_SCENARIO
+from planner.serve.app import MAX_BODY_BYTES, create_app
+from planner.serve.meeting import Meeting
+
+TOKEN = "test-token-0123456789"
+#: The meeting's changes: Kela moves into the city hall (shared premises with the city) and
+#: leaves Kruununhaka; the employment services run a pop-up at Oodi; the county a remote
+#: point at Rikhardinkatu (undone, then redone).
+CHANGES = (
+    {"site_id": "city-kaupungintalo", "organisation": "kela", "mode": "shared"},
+    {"site_id": "kela-kruununhaka", "organisation": "kela", "mode": "none"},
+    {"site_id": "city-oodi", "organisation": "employment", "mode": "popup",
+     "days_per_month": 4},
+    {"site_id": "city-rikhardinkatu", "organisation": "county", "mode": "remote"},
+)
+
+
+@pytest.fixture(scope="module")
+def meeting() -> Meeting:
+    """Return the demo scenario, prepared once."""
+    return Meeting.open(DEMO_SCENARIO)
+
+
+@pytest.fixture()
+def client(meeting: Meeting) -> TestClient:
+    """Return a client of a fresh meeting page carrying the token as a header."""
+    app = create_app(meeting, token=TOKEN)
+    return TestClient(app, headers={"X-Planner-Token": TOKEN})
+
+
+def _frame(rows: list[dict], key: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows).sort_values(key).reset_index(drop=True)
+
+
+def _text(v: object) -> str:
+    """Return a cell as text; missing (NaN, None, empty) alike."""
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+
+
+def _same(api: pd.DataFrame, cli: pd.DataFrame, key: list[str]) -> None:
+    """Assert two tables agree on the CLI's columns (numbers to 1e-6 relative)."""
+    api, cli = api.sort_values(key).reset_index(drop=True), cli.sort_values(key).reset_index(
+        drop=True)
+    assert len(api) == len(cli) > 0
+    for col in cli.columns:
+        a, c = api[col], cli[col]
+        if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c):
+            np.testing.assert_allclose(a.astype(float), c.astype(float), rtol=1e-6,
+                                       atol=0.011, err_msg=col)
+        else:
+            assert [_text(v) for v in a] == [_text(v) for v in c], col
+
+
+@pytest.mark.slow
+def test_changed_proposal_gives_the_numbers_of_planner_evaluate(
+        client: TestClient, meeting: Meeting, tmp_path: Path) -> None:
+    start = client.get("/api/state").json()
+    assert not start["can_undo"]
+    assert {(c["site_id"], c["organisation"]) for c in start["choices"]} == meeting.existing()
+    for change in CHANGES:
+        r = client.post("/api/change", json=change)
+        assert r.status_code == 200, r.text
+    assert client.post("/api/undo").json()["can_redo"]
+    state = client.post("/api/redo").json()
+    assert not state["can_redo"] and state["version"] == 6
+    choices = {(c["site_id"], c["organisation"]): (c["mode"], c["days_per_month"], c["locked"])
+               for c in state["choices"]}
+    assert choices[("city-kaupungintalo", "kela")] == ("shared", 0, True)
+    assert choices[("kela-kruununhaka", "kela")] == ("closed", 0, True)
+    assert choices[("kela-kamppi", "kela")] == ("office", 0, False)
+    ans = state["answers"]
+    # the city hall is shared by Kela and the city: its split by every key
+    split = pd.DataFrame(ans["split"])
+    assert set(split["site_id"]) == {"city-kaupungintalo"}
+    assert {"floor_area", "shapley", "nucleolus"} <= set(split["method"])
+    for _method, g in split.groupby("method"):  # every key splits the same site cost
+        assert g["share_eur"].sum() == pytest.approx(
+            split[split["method"] == "shapley"]["share_eur"].sum(), abs=0.05)
+
+    csv = tmp_path / "proposal.csv"
+    csv.write_bytes(client.get("/download/proposal.csv").content)
+    today = meeting.today.to_file(tmp_path / "today.gpkg")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(planner.cli.app, [
+        "evaluate", str(DEMO_SCENARIO), str(csv), "--optimised", str(today), "--out",
+        str(out)])
+    assert result.exit_code == 0, result.output
+    _same(pd.DataFrame(ans["kpis"]), pd.read_csv(out / "proposal_kpis.csv"), ["organisation"])
+    _same(pd.DataFrame(ans["standards"]), pd.read_csv(out / "proposal_standards.csv",
+                                                      dtype={"group": str}),
+          ["organisation", "minutes", "group"])
+    _same(pd.DataFrame(ans["costs"]), pd.read_csv(out / "report_costs.csv"), ["organisation"])
+    _same(pd.DataFrame(ans["budgets"]), pd.read_csv(out / "report_budgets.csv"),
+          ["organisation"])
+    cli_split = pd.read_csv(out / "report_cost_sharing.csv").drop(columns=["site_name",
+                                                                          "note"])
+    _same(split, cli_split.fillna(""), ["site_id", "method", "organisation"])
+    # the proposal's annual cost by line adds up to its cost per organisation
+    lines = pd.DataFrame(ans["cost_lines"]).set_index("organisation")
+    kpis = pd.DataFrame(ans["kpis"]).set_index("organisation")
+    np.testing.assert_allclose(lines["annual_cost_eur"], kpis.loc[lines.index, "cost_after_eur"])
+    assert ans["totals"]["proposal"] == pytest.approx(
+        float(pd.read_excel(out / "report.xlsx", sheet_name="Run").set_index("key")
+              .loc["total_cost_plan_eur", "value"]))
+
+
+def test_undo_redo_and_reload(client: TestClient) -> None:
+    first = client.get("/api/state").json()
+    client.post("/api/change", json=CHANGES[0])
+    changed = client.get("/api/state").json()  # a reload finds the change
+    assert changed["version"] == 1 and changed["can_undo"]
+    assert changed["answers"]["split"]
+    back = client.post("/api/undo").json()
+    assert back["choices"] == first["choices"] and back["answers"] == first["answers"]
+    again = client.post("/api/redo").json()
+    assert again["choices"] == changed["choices"]
+    assert client.post("/api/reset").json()["choices"] == first["choices"]
+
+
+def test_page_and_token(meeting: Meeting) -> None:
+    app = create_app(meeting, token=TOKEN)
+    bare = TestClient(app)
+    assert bare.get("/").status_code == 401
+    assert bare.get("/api/state").status_code == 401
+    assert bare.get("/?token=wrong").status_code == 403
+    assert bare.get("/api/state", headers={"X-Planner-Token": "x" * len(TOKEN)}).status_code \
+        == 403
+    r = bare.get(f"/?token={TOKEN}")
+    assert r.status_code == 200 and "leaflet.js" in r.text
+    # the cookie the page got carries the token from now on
+    assert bare.get("/api/meta").status_code == 200
+    assert bare.get("/static/leaflet.js").status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/static/..%2F..%2F_paths.py", "/static/%2e%2e%2fapp.py", "/static/app.py",
+    "/static/../serve/app.py", "/download/..%2Fscenario.yaml", "/etc/passwd",
+    "/static/leaflet.js%00.py"])
+def test_no_file_outside_the_fixed_list(client: TestClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    assert "import" not in r.text and "error" in r.json()
+    assert client.get("/api/meta").status_code == 200  # still serving
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b"x" * (MAX_BODY_BYTES + 1), 413),
+    (b"{not json", 422),
+    (b'{"site_id": "city-oodi", "organisation": "kela", "mode": "rm -rf"}', 422),
+    (b'{"site_id": "city-oodi", "organisation": "kela", "mode": "office", "path": "/etc"}',
+     422),
+    (b'{"site_id": "../../etc/passwd", "organisation": "kela", "mode": "office"}', 400),
+    (b'{"site_id": "city-oodi", "organisation": "kela", "mode": "popup", '
+     b'"days_per_month": 40}', 422),
+    (b'[1, 2, 3]', 422),
+])
+def test_bad_bodies_are_refused_in_one_line(client: TestClient, body: bytes,
+                                            status: int) -> None:
+    before = client.get("/api/state").json()["version"]
+    r = client.post("/api/change", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == status, r.text
+    message = r.json()["error"]
+    assert "\n" not in message and "Traceback" not in message
+    after = client.get("/api/state")
+    assert after.status_code == 200 and after.json()["version"] == before
+
+
+def test_texts_in_three_languages(client: TestClient) -> None:
+    en, fi, sv = (client.get(f"/api/texts?lang={x}").json() for x in ("en", "fi", "sv"))
+    assert en.keys() == fi.keys() == sv.keys()
+    assert en["undo"] == "Undo" and fi["undo"] != "Undo" and sv["undo"] != "Undo"
+    assert fi["term.shared"] == "yhteispalvelupiste"
+    assert client.get("/api/texts?lang=de").status_code == 422
