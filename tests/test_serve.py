@@ -9,6 +9,8 @@ server keeps serving.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +21,12 @@ from typer.testing import CliRunner
 
 import planner.cli
 from planner._paths import DEMO_SCENARIO
+from planner.errors import InputError
+from planner.locks import lock_choices
+from planner.problem import Problem
 from planner.serve.app import MAX_BODY_BYTES, create_app
 from planner.serve.meeting import Meeting
+from planner.serve.optimise import OptimiseJob
 
 TOKEN = "test-token-0123456789"
 #: The meeting's changes: Kela moves into the city hall (shared premises with the city) and
@@ -191,3 +197,60 @@ def test_texts_in_three_languages(client: TestClient) -> None:
     assert en["undo"] == "Undo" and fi["undo"] != "Undo" and sv["undo"] != "Undo"
     assert fi["term.shared"] == "yhteispalvelupiste"
     assert client.get("/api/texts?lang=de").status_code == 422
+
+
+def _short(meeting: Meeting, seconds: float) -> Problem:
+    """Return the meeting's problem with a short solver time limit and a loose gap."""
+    sc = meeting.scenario
+    quick = sc.model_copy(update={"solver": sc.solver.model_copy(
+        update={"time_limit_s": seconds, "relative_gap": 0.2})})
+    return dataclasses.replace(meeting.problem, scenario=quick)
+
+
+#: Locked choices: Kela in Oodi (new) and out of Kamppi, a county pop-up of 4 days at
+#: Rikhardinkatu (new), no employment office in the city hall (its options barred).
+LOCKS = pd.DataFrame([("city-oodi", "kela", "office", 0), ("kela-kamppi", "kela", "closed", 0),
+                      ("city-rikhardinkatu", "county", "popup", 4),
+                      ("city-kaupungintalo", "employment", "closed", 0)],
+                     columns=["site_id", "organisation", "mode", "days_per_month"])
+
+
+@pytest.mark.slow
+def test_optimise_the_rest_keeps_the_locked_choices(meeting: Meeting) -> None:
+    job = OptimiseJob()
+    got: list = []
+    assert job.start(_short(meeting, 20.0), LOCKS, got.append)
+    assert not job.start(meeting.problem, LOCKS, got.append)  # one at a time
+    deadline = time.monotonic() + 120
+    while job.status()["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    status = job.status()
+    assert status["state"] == "done", status
+    assert status["objective"] is not None and status["bound"] is not None
+    rows = {(s, o): (m, d) for s, o, m, d in got[0]}
+    assert rows[("city-oodi", "kela")] == ("office", 0) or rows[("city-oodi", "kela")][0] \
+        == "shared"
+    assert rows[("kela-kamppi", "kela")][0] == "closed"
+    assert rows[("city-rikhardinkatu", "county")] == ("popup", 4)
+    assert ("city-kaupungintalo", "employment") not in rows
+    # the unlocked choices are the optimiser's: some differ from the locks' neighbours
+    assert len(rows) > len(LOCKS)
+
+
+def test_locks_the_model_cannot_offer_are_refused(meeting: Meeting) -> None:
+    bad = pd.DataFrame([("city-oodi", "county", "popup", 3)], columns=LOCKS.columns)
+    with pytest.raises(InputError, match=r"not an option of the scenario \(pop-ups of \[2, 4, 8\]"):
+        lock_choices(meeting.problem, bad)
+    lease = pd.DataFrame([("hel-terveysasema", "county", "closed", 0)], columns=LOCKS.columns)
+    with pytest.raises(InputError, match="lease runs past the horizon"):
+        lock_choices(meeting.problem, lease)
+
+
+def test_optimise_can_be_cancelled_and_the_server_keeps_serving(client: TestClient) -> None:
+    r = client.post("/api/optimise", json={})
+    assert r.status_code == 200 and r.json()["state"] == "running"
+    assert client.post("/api/optimise", json={}).status_code == 409
+    assert client.get("/api/optimise").json()["state"] == "running"
+    assert client.post("/api/optimise/cancel", json={}).json()["state"] == "cancelled"
+    assert client.get("/api/state").status_code == 200
+    assert client.get("/api/state").json()["version"] == 0  # the proposal is untouched

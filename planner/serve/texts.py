@@ -18,7 +18,7 @@ TEXTS: dict[str, str] = {
     "proposal": N_("Proposal"),
     "candidate": N_("candidate site"),
     "click_site": N_("Click a site on the map to see and change each organisation's mode "
-                     "there."),
+                     "there (◉: its office today; a thick ring on the map)."),
     "mode_at_site": N_("Mode at this site"),
     "none": N_("none"),
     "days_month": N_("days/month"),

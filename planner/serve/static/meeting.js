@@ -102,14 +102,14 @@
   // ------------------------------------------------------------------ the map
   function buildMap() {
     map = L.map("map");
+    const all = meta.demand.map((d) => [d.lat, d.lon]).concat(meta.sites.map((s) => [s.lat, s.lon]));
+    map.fitBounds(L.latLngBounds(all).pad(0.05));  // first: a layer draws once the map has a view
     L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                 { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
-    const pts = [];
     meta.demand.forEach((d) => {
       const m = L.circleMarker([d.lat, d.lon], { radius: Math.max(3, Math.min(9, Math.sqrt(d.population) / 3)),
                                                  weight: 0, fillOpacity: 0.75 }).addTo(map);
       residentMarkers.push(m);
-      pts.push([d.lat, d.lon]);
     });
     meta.sites.forEach((s, i) => {
       const today = Object.keys(s.today).length > 0;
@@ -120,9 +120,7 @@
       const path = m.getElement();
       if (path) { path.setAttribute("data-site", s.site_id); path.setAttribute("data-index", String(i)); }
       siteMarkers[s.site_id] = m;
-      pts.push([s.lat, s.lon]);
     });
-    map.fitBounds(L.latLngBounds(pts).pad(0.05));
     const legend = L.control({ position: "bottomleft" });
     legend.onAdd = () => {
       const div = L.DomUtil.create("div", "legend");
@@ -130,6 +128,13 @@
       return div;
     };
     legend.addTo(map);
+    const modes = L.control({ position: "topright" });
+    modes.onAdd = () => {
+      const div = L.DomUtil.create("div", "legend");
+      div.id = "legend-modes";
+      return div;
+    };
+    modes.addTo(map);
   }
   function drawLegend() {
     const div = $("legend");
@@ -144,12 +149,14 @@
       div.appendChild(row);
       lo = lim;
     });
+    const modes = $("legend-modes");
+    modes.textContent = "";
     ["shared", "office", "popup", "remote", "none"].forEach((m) => {
       const row = el("div");
       const sw = el("i"); sw.style.background = MODE_COLOURS[m]; sw.style.border = "1px solid #111";
       row.appendChild(sw);
       row.appendChild(document.createTextNode(m === "none" ? T("candidate") : term(m)));
-      div.appendChild(row);
+      modes.appendChild(row);
     });
   }
   function drawMap() {
@@ -177,13 +184,13 @@
     if (!selected) return;
     const site = meta.sites.find((s) => s.site_id === selected);
     $("site-name").textContent = site.name;
-    header(table, [T("organisation"), T("mode_at_site"), T("days_month"), T("today"),
-                   T("annual_cost"), ""]);
+    header(table, [T("organisation"), T("mode_at_site"), T("days_month"), T("cost"), ""]);
     const decisions = state.answers.decisions;
     meta.organisations.forEach((o) => {
       const c = choiceAt(selected, o.key);
       const tr = el("tr", null, { "data-org": o.key });
-      cell(tr, orgName(o.key));
+      const who = cell(tr, orgName(o.key) + (site.today[o.key] ? " ◉" : ""));
+      if (site.today[o.key]) who.title = T("today") + ": " + term("office");
       const td = el("td");
       const sel = el("select", null, { id: "mode-" + o.key, "aria-label": o.key });
       ["none", "office", "shared", "popup", "remote"].forEach((m) => {
@@ -203,14 +210,13 @@
       });
       days.disabled = c.mode !== "popup";
       tdDays.appendChild(days); tr.appendChild(tdDays);
-      cell(tr, site.today[o.key] ? term("office") : "–");
       const dec = decisions.find((d) => d.site_id === selected && d.organisation === o.key);
       cell(tr, dec ? num(dec.annual_cost_eur) : "–", dec ? dec.annual_cost_eur : undefined)
         .id = "site-cost-" + o.key;
       const tdLock = el("td");
-      if (c.locked) {
-        tdLock.appendChild(el("span", T("locked"), { class: "badge" }));
-        const b = el("button", T("unlock"), { type: "button" });
+      if (c.locked) {  // the badge unlocks: the optimiser may change it again
+        const b = el("button", T("locked") + " ×", { type: "button", class: "badge",
+                                                      title: T("unlock"), id: "unlock-" + o.key });
         b.addEventListener("click", () => act("/api/unlock", { site_id: selected, organisation: o.key }));
         tdLock.appendChild(b);
       }
@@ -227,9 +233,13 @@
   function drawKpis() {
     const table = $("kpis");
     table.textContent = "";
-    header(table, [T("organisation"), T("standard"), T("today"), T("proposal"),
-                   T("annual_cost") + " " + T("today"), T("annual_cost") + " " + T("proposal"),
-                   T("mean_minutes")]);
+    const top = el("tr");
+    [["", 2], [T("share_within"), 2], [T("annual_cost"), 2], ["", 1]].forEach(([t, n]) => {
+      top.appendChild(el("th", t, { colspan: String(n) }));
+    });
+    table.appendChild(top);
+    header(table, [T("organisation"), T("standard"), T("today"), T("proposal"), T("today"),
+                   T("proposal"), T("mean_minutes")]);
     state.answers.kpis.forEach((k) => {
       const tr = el("tr", null, { id: "kpi-" + k.organisation });
       cell(tr, orgName(k.organisation));
