@@ -21,6 +21,7 @@ from planner import pipeline
 from planner._paths import DEMO_SCENARIO
 from planner.serve import serve, stop
 from planner.serve.meeting import Meeting, today_table
+from tests.conftest import headless_chromium
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -48,14 +49,7 @@ def page():
 @pytest.fixture(scope="module")
 def browser():
     """Yield a headless Chromium."""
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1500,950"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = headless_chromium(CHROMIUM, CHROMEDRIVER, "1500,950")
     yield driver
     driver.quit()
 

@@ -121,20 +121,15 @@
       if (path) { path.setAttribute("data-site", s.site_id); path.setAttribute("data-index", String(i)); }
       siteMarkers[s.site_id] = m;
     });
-    const legend = L.control({ position: "bottomleft" });
-    legend.onAdd = () => {
-      const div = L.DomUtil.create("div", "legend");
-      div.id = "legend";
-      return div;
-    };
-    legend.addTo(map);
-    const modes = L.control({ position: "topright" });
-    modes.onAdd = () => {
-      const div = L.DomUtil.create("div", "legend");
-      div.id = "legend-modes";
-      return div;
-    };
-    modes.addTo(map);
+    [["bottomleft", "legend"], ["topright", "legend-modes"]].forEach(([position, id]) => {
+      const box = L.control({ position });
+      box.onAdd = () => {
+        const div = L.DomUtil.create("div", "legend");
+        div.id = id;
+        return div;
+      };
+      box.addTo(map);
+    });
   }
   function drawLegend() {
     const div = $("legend");
