@@ -254,3 +254,16 @@ def test_optimise_can_be_cancelled_and_the_server_keeps_serving(client: TestClie
     assert client.post("/api/optimise/cancel", json={}).json()["state"] == "cancelled"
     assert client.get("/api/state").status_code == 200
     assert client.get("/api/state").json()["version"] == 0  # the proposal is untouched
+
+
+def test_host_running_a_popup_at_its_own_office_site(client: TestClient) -> None:
+    """A hand plan may turn the host's office into a pop-up: the site hosts no one then.
+
+    (The cost split failed on it: a host office with no host among its parties.)
+    """
+    for org in ("employment", "municipality"):
+        r = client.post("/api/change", json={"site_id": "tyo-keskusta", "organisation": org,
+                                             "mode": "popup", "days_per_month": 8})
+        assert r.status_code == 200, r.text
+    split = r.json()["answers"]["split"]
+    assert "tyo-keskusta" not in {s["site_id"] for s in split}

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from planner.errors import PlannerError
 from planner.i18n import LANGUAGES
-from planner.serve.meeting import Meeting
+from planner.serve.meeting import Latest, Meeting
 from planner.serve.optimise import OptimiseJob
 from planner.serve.state import PROPOSAL_COLUMNS, ProposalState, snapshot
 from planner.serve.texts import page_texts
@@ -95,14 +95,18 @@ def create_app(meeting: Meeting, token: str | None = None, lang: str = "en") -> 
     return app
 
 
-def _view(meeting: Meeting, state: ProposalState) -> dict[str, Any]:
-    """Return the proposal, its history's state and its answers, for the page."""
-    snap, version, can_undo, can_redo = state.view()
+def _view(latest: Latest) -> dict[str, Any]:
+    """Return the proposal, its history's state and its answers, for the page.
+
+    Of the newest state: a request that changed the proposal sees its change (or a later
+    one made meanwhile from another screen).
+    """
+    snap, version, can_undo, can_redo, answers = latest.view()
     return {"version": version, "can_undo": can_undo, "can_redo": can_redo,
             "choices": [{"site_id": s, "organisation": o, "mode": m, "days_per_month": d,
                          "locked": (s, o) in snap.locked}
                         for (s, o), (m, d) in snap.choices],
-            "answers": meeting.answers(snap)}
+            "answers": answers}
 
 
 def _page_routes(app: FastAPI, meeting: Meeting) -> None:
@@ -132,6 +136,7 @@ def _page_routes(app: FastAPI, meeting: Meeting) -> None:
 def _proposal_routes(app: FastAPI, meeting: Meeting) -> None:
     """Add the proposal's routes: state and answers, change, unlock, undo, redo, reset."""
     state: ProposalState = app.state.proposal
+    latest = Latest(meeting, state)
     sites = set(meeting.problem.sites["site_id"].astype(str))
     orgs = set(meeting.problem.orgs)
 
@@ -145,7 +150,7 @@ def _proposal_routes(app: FastAPI, meeting: Meeting) -> None:
 
     @app.get("/api/state")
     def get_state() -> dict[str, Any]:
-        return _view(meeting, state)
+        return _view(latest)
 
     @app.post("/api/change")
     def change(body: Change) -> dict[str, Any]:
@@ -153,28 +158,28 @@ def _proposal_routes(app: FastAPI, meeting: Meeting) -> None:
         if body.mode == "popup" and not 1 <= body.days_per_month <= 22:
             raise PlannerError("a pop-up needs days_per_month between 1 and 22")
         state.set(body.site_id, body.organisation, body.mode, body.days_per_month)
-        return _view(meeting, state)
+        return _view(latest)
 
     @app.post("/api/unlock")
     def unlock(body: Pair) -> dict[str, Any]:
         checked(body)
         state.unlock(body.site_id, body.organisation)
-        return _view(meeting, state)
+        return _view(latest)
 
     @app.post("/api/undo")
     def undo() -> dict[str, Any]:
         state.undo()
-        return _view(meeting, state)
+        return _view(latest)
 
     @app.post("/api/redo")
     def redo() -> dict[str, Any]:
         state.redo()
-        return _view(meeting, state)
+        return _view(latest)
 
     @app.post("/api/reset")
     def reset() -> dict[str, Any]:
         state.replace(meeting.start)
-        return _view(meeting, state)
+        return _view(latest)
 
 
 def _optimise_routes(app: FastAPI, meeting: Meeting) -> None:

@@ -30,9 +30,9 @@ from planner.problem import Problem
 from planner.proposal import read_proposal
 from planner.region import Region
 from planner.scenario import Scenario, load_scenario
-from planner.serve.state import PROPOSAL_COLUMNS, Key, Snapshot, snapshot
+from planner.serve.state import PROPOSAL_COLUMNS, Key, ProposalState, Snapshot, snapshot
 
-__all__ = ["Meeting", "records"]
+__all__ = ["Latest", "Meeting", "records"]
 
 #: Answers kept per meeting (a proposal's answers are computed once).
 CACHE_SIZE = 128
@@ -222,3 +222,44 @@ def start_table(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"site_id": dec["site_id"].astype(str),
                          "organisation": dec["organisation"].astype(str),
                          "mode": dec["mode"].astype(str), "days_per_month": days.to_numpy()})
+
+
+@dataclass
+class Latest:
+    """The answers of the newest proposal, computed once for every request waiting on them.
+
+    When many requests change the proposal at once (a meeting with several screens, the
+    load benchmark), each needs answers at least as new as its own change: one request
+    computes those of the newest state while the others wait, and all get them. So the work
+    is one evaluation at a time, however many requests wait (the answers a request gets are
+    of its own change or a later one, never an older one).
+    """
+
+    meeting: Meeting
+    state: ProposalState
+    _done: tuple | None = None
+    _running: bool = False
+    _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    def view(self) -> tuple[Snapshot, int, bool, bool, dict[str, Any]]:
+        """Return the newest state (snapshot, version, can undo, can redo) and its answers."""
+        wanted = self.state.view()[1]
+        with self._cond:
+            while not (self._done is not None and self._done[1] >= wanted):
+                if not self._running:
+                    self._running = True
+                    break
+                self._cond.wait()
+            else:
+                return self._done
+        done = None
+        try:
+            snap, version, can_undo, can_redo = self.state.view()
+            done = (snap, version, can_undo, can_redo, self.meeting.answers(snap))
+        finally:
+            with self._cond:
+                self._running = False
+                if done is not None:
+                    self._done = done
+                self._cond.notify_all()
+        return done
