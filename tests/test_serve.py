@@ -10,9 +10,15 @@ server keeps serving.
 from __future__ import annotations
 
 import dataclasses
+import re
+import socket
+import subprocess
+import sys
 import time
+import warnings
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,9 +30,11 @@ from planner._paths import DEMO_SCENARIO
 from planner.errors import InputError
 from planner.locks import lock_choices
 from planner.problem import Problem
+from planner.proposal import read_proposal
 from planner.serve.app import MAX_BODY_BYTES, create_app
 from planner.serve.meeting import Meeting
 from planner.serve.optimise import OptimiseJob
+from planner.serve.runner import listen
 
 TOKEN = "test-token-0123456789"
 #: The meeting's changes: Kela moves into the city hall (shared premises with the city) and
@@ -267,3 +275,60 @@ def test_host_running_a_popup_at_its_own_office_site(client: TestClient) -> None
         assert r.status_code == 200, r.text
     split = r.json()["answers"]["split"]
     assert "tyo-keskusta" not in {s["site_id"] for s in split}
+
+
+@pytest.mark.slow
+def test_downloads_read_back(client: TestClient, meeting: Meeting, tmp_path: Path) -> None:
+    """The Finnish workbook the page downloads is a proposal: the page's own choices."""
+    for change in CHANGES:
+        client.post("/api/change", json=change)
+    state = client.get("/api/state").json()
+    xlsx = tmp_path / "report.xlsx"
+    xlsx.write_bytes(client.get("/download/report.xlsx?lang=fi").content)
+    back = read_proposal(xlsx)
+    got = {(r.site_id, r.organisation): (r.mode.replace("shared", "office"),
+                                         int(r.days_per_month))
+           for r in back.itertuples() if r.mode != "closed"}
+    want = {(c["site_id"], c["organisation"]): (c["mode"].replace("shared", "office"),
+                                                c["days_per_month"])
+            for c in state["choices"] if c["mode"] != "closed"}
+    assert got == want
+    page = client.get("/download/proposal.html?lang=sv")
+    assert page.status_code == 200 and "leaflet" in page.text.lower()
+    assert client.get("/download/report.xlsx?lang=xx").status_code == 422
+
+
+@pytest.mark.slow
+def test_planner_serve_prints_the_address_and_guards_it(tmp_path: Path) -> None:
+    """The acceptance: ``planner serve SCENARIO --port N --no-browser`` prints the address."""
+    with socket.socket() as s:  # a free port
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "planner.cli", "serve", str(DEMO_SCENARIO),
+                             "--port", str(port), "--no-browser"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        url = None
+        for line in proc.stdout:  # type: ignore[union-attr]
+            found = re.search(rf"http://127\.0\.0\.1:{port}/\?token=[\w-]+", line)
+            if found:
+                url = found.group(0)
+                break
+        assert url, "no address printed"
+        assert len(url.split("token=")[1]) >= 32
+        page = httpx.get(url, timeout=30)
+        assert page.status_code == 200 and "meeting.js" in page.text
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=30).status_code == 401
+        assert httpx.get(f"http://127.0.0.1:{port}/?token=nope", timeout=30).status_code == 403
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_other_host_is_served_with_a_warning() -> None:
+    with pytest.warns(UserWarning, match="not only on this computer"):
+        sock = listen("0.0.0.0", 0)
+    sock.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        listen("127.0.0.1", 0).close()

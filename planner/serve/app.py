@@ -95,18 +95,13 @@ def create_app(meeting: Meeting, token: str | None = None, lang: str = "en") -> 
     return app
 
 
-def _view(latest: Latest) -> dict[str, Any]:
+def _view(latest: Latest) -> Response:
     """Return the proposal, its history's state and its answers, for the page.
 
     Of the newest state: a request that changed the proposal sees its change (or a later
     one made meanwhile from another screen).
     """
-    snap, version, can_undo, can_redo, answers = latest.view()
-    return {"version": version, "can_undo": can_undo, "can_redo": can_redo,
-            "choices": [{"site_id": s, "organisation": o, "mode": m, "days_per_month": d,
-                         "locked": (s, o) in snap.locked}
-                        for (s, o), (m, d) in snap.choices],
-            "answers": answers}
+    return Response(latest.view(), media_type="application/json")
 
 
 def _page_routes(app: FastAPI, meeting: Meeting) -> None:
@@ -149,11 +144,11 @@ def _proposal_routes(app: FastAPI, meeting: Meeting) -> None:
                                f"{', '.join(meeting.problem.orgs)}")
 
     @app.get("/api/state")
-    def get_state() -> dict[str, Any]:
+    def get_state() -> Response:
         return _view(latest)
 
     @app.post("/api/change")
-    def change(body: Change) -> dict[str, Any]:
+    def change(body: Change) -> Response:
         checked(body)
         if body.mode == "popup" and not 1 <= body.days_per_month <= 22:
             raise PlannerError("a pop-up needs days_per_month between 1 and 22")
@@ -161,23 +156,23 @@ def _proposal_routes(app: FastAPI, meeting: Meeting) -> None:
         return _view(latest)
 
     @app.post("/api/unlock")
-    def unlock(body: Pair) -> dict[str, Any]:
+    def unlock(body: Pair) -> Response:
         checked(body)
         state.unlock(body.site_id, body.organisation)
         return _view(latest)
 
     @app.post("/api/undo")
-    def undo() -> dict[str, Any]:
+    def undo() -> Response:
         state.undo()
         return _view(latest)
 
     @app.post("/api/redo")
-    def redo() -> dict[str, Any]:
+    def redo() -> Response:
         state.redo()
         return _view(latest)
 
     @app.post("/api/reset")
-    def reset() -> dict[str, Any]:
+    def reset() -> Response:
         state.replace(meeting.start)
         return _view(latest)
 

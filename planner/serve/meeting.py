@@ -232,7 +232,7 @@ class Latest:
     load benchmark), each needs answers at least as new as its own change: one request
     computes those of the newest state while the others wait, and all get them. So the work
     is one evaluation at a time, however many requests wait (the answers a request gets are
-    of its own change or a later one, never an older one).
+    of its own change or a later one, never an older one), and one JSON encoding.
     """
 
     meeting: Meeting
@@ -241,25 +241,31 @@ class Latest:
     _running: bool = False
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
-    def view(self) -> tuple[Snapshot, int, bool, bool, dict[str, Any]]:
-        """Return the newest state (snapshot, version, can undo, can redo) and its answers."""
+    def view(self) -> bytes:
+        """Return the newest state and its answers as the page's JSON (encoded once)."""
         wanted = self.state.view()[1]
         with self._cond:
-            while not (self._done is not None and self._done[1] >= wanted):
+            while not (self._done is not None and self._done[0] >= wanted):
                 if not self._running:
                     self._running = True
                     break
                 self._cond.wait()
             else:
-                return self._done
+                return self._done[1]
         done = None
         try:
             snap, version, can_undo, can_redo = self.state.view()
-            done = (snap, version, can_undo, can_redo, self.meeting.answers(snap))
+            body = {"version": version, "can_undo": can_undo, "can_redo": can_redo,
+                    "choices": [{"site_id": s, "organisation": o, "mode": m,
+                                 "days_per_month": d, "locked": (s, o) in snap.locked}
+                                for (s, o), (m, d) in snap.choices],
+                    "answers": self.meeting.answers(snap)}
+            done = (version, json.dumps(body, allow_nan=False, separators=(",", ":"))
+                    .encode("utf-8"))
         finally:
             with self._cond:
                 self._running = False
                 if done is not None:
                     self._done = done
                 self._cond.notify_all()
-        return done
+        return done[1]
