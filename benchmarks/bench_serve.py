@@ -21,6 +21,7 @@ with ``--strict`` also when the 95th percentile misses the goal (1 s on the demo
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import statistics
@@ -48,13 +49,16 @@ class Tally:
     """What the clients measured."""
 
     seconds: list[float] = field(default_factory=list)
+    answers_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, seconds: float, error: str | None) -> None:
-        """Record one request."""
+    def add(self, seconds: float, error: str | None, answers_ms: float | None = None) -> None:
+        """Record one request (and the server's time for its answers, when it says)."""
         with self.lock:
             self.seconds.append(seconds)
+            if answers_ms is not None:
+                self.answers_ms.append(answers_ms)
             if error:
                 self.errors.append(error)
 
@@ -92,6 +96,7 @@ def client(url: str, token: str, pool: list[dict], until: float, think: float, s
         while time.monotonic() < until:
             r = rng.random()
             t0 = time.perf_counter()
+            ms = None
             try:
                 if r < 0.85:
                     resp = http.post("/api/change", json=rng.choice(pool))
@@ -100,9 +105,11 @@ def client(url: str, token: str, pool: list[dict], until: float, think: float, s
                 else:
                     resp = http.get("/api/state")
                 error = None if resp.status_code == 200 else f"{resp.status_code} {resp.text}"
+                timing = re.search(r"answers;dur=([\d.]+)", resp.headers.get("server-timing", ""))
+                ms = float(timing.group(1)) if timing else None
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
-            tally.add(time.perf_counter() - t0, error)
+            tally.add(time.perf_counter() - t0, error, ms)
             if think:
                 time.sleep(think * (0.5 + rng.random()))
 
@@ -192,6 +199,10 @@ def main() -> int:
           f"{len(s) / wall:.1f} | {median:.3f} | {p95:.3f} | {s[-1]:.3f} | {peer:.2f} | "
           f"{peer / median:.1f}x |")
     print(f"goal p95 < {GOAL_P95_S:g} s: {'met' if p95 < GOAL_P95_S else 'MISSED'}")
+    if tally.answers_ms:
+        print(f"server: answers of a new proposal {statistics.median(tally.answers_ms):.0f} ms "
+              f"(median of the responses; one evaluation answers every request waiting on "
+              f"it); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     failed = False
     if tally.errors:
         print(f"{len(tally.errors)} errors; the first: {tally.errors[0][:300]}; kinds: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -335,15 +336,28 @@ class Assessment:
     ----------
     plan : Plan
         The proposal with its KPIs.
-    standards, access, access_by_area, checks : pandas.DataFrame
+    standards, checks : pandas.DataFrame
         As in :class:`Evaluation`.
+    today : Plan
+        Today's network.
+    problem : Problem
     """
 
     plan: Plan
     standards: pd.DataFrame
-    access: pd.DataFrame
-    access_by_area: pd.DataFrame
     checks: pd.DataFrame
+    today: Plan
+    problem: Problem
+
+    @functools.cached_property
+    def access(self) -> pd.DataFrame:
+        """Residents gaining and losing service within the standard (computed when asked)."""
+        return evaluate.access_changes(self.today, self.plan, self.problem)
+
+    @functools.cached_property
+    def access_by_area(self) -> pd.DataFrame:
+        """The same per area and age group (computed when asked)."""
+        return evaluate.access_changes_by_area(self.today, self.plan, self.problem)
 
 
 def assess_proposal(problem: Problem, today: Plan, table: pd.DataFrame, *,
@@ -378,10 +392,8 @@ def assess_proposal(problem: Problem, today: Plan, table: pd.DataFrame, *,
     before = (today_standards if today_standards is not None
               else evaluate.standards_report(today, problem))
     standards = checks.standards_status(before, evaluate.standards_report(mine, problem))
-    return Assessment(plan=mine, standards=standards,
-                      access=evaluate.access_changes(today, mine, problem),
-                      access_by_area=evaluate.access_changes_by_area(today, mine, problem),
-                      checks=checks.plan_checks(mine, problem))
+    return Assessment(plan=mine, standards=standards, checks=checks.plan_checks(mine, problem),
+                      today=today, problem=problem)
 
 
 def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,

@@ -101,7 +101,9 @@ def _view(latest: Latest) -> Response:
     Of the newest state: a request that changed the proposal sees its change (or a later
     one made meanwhile from another screen).
     """
-    return Response(latest.view(), media_type="application/json")
+    body, seconds = latest.view()
+    return Response(body, media_type="application/json",
+                    headers={"Server-Timing": f"answers;dur={seconds * 1000:.1f}"})
 
 
 def _page_routes(app: FastAPI, meeting: Meeting) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,7 +144,6 @@ class Meeting:
             "kpis": records(pipeline.compare(today, plan).reset_index()),
             "standards": records(a.standards),
             "checks": records(a.checks),
-            "access": records(a.access.reset_index(names="organisation")),
             "costs": records(report.cost_table(plan, today)),
             "cost_lines": records(by_line),
             "budgets": records(sharing.budgets(plan.decisions, today.decisions, agreement)),
@@ -241,8 +241,11 @@ class Latest:
     _running: bool = False
     _cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
-    def view(self) -> bytes:
-        """Return the newest state and its answers as the page's JSON (encoded once)."""
+    def view(self) -> tuple[bytes, float]:
+        """Return the newest state and its answers as the page's JSON (encoded once).
+
+        With the seconds its answers took (the ``Server-Timing`` of the response).
+        """
         wanted = self.state.view()[1]
         with self._cond:
             while not (self._done is not None and self._done[0] >= wanted):
@@ -251,8 +254,9 @@ class Latest:
                     break
                 self._cond.wait()
             else:
-                return self._done[1]
+                return self._done[1], self._done[2]
         done = None
+        t0 = time.perf_counter()
         try:
             snap, version, can_undo, can_redo = self.state.view()
             body = {"version": version, "can_undo": can_undo, "can_redo": can_redo,
@@ -261,11 +265,11 @@ class Latest:
                                 for (s, o), (m, d) in snap.choices],
                     "answers": self.meeting.answers(snap)}
             done = (version, json.dumps(body, allow_nan=False, separators=(",", ":"))
-                    .encode("utf-8"))
+                    .encode("utf-8"), time.perf_counter() - t0)
         finally:
             with self._cond:
                 self._running = False
                 if done is not None:
                     self._done = done
                 self._cond.notify_all()
-        return done[1]
+        return done[1], done[2]
