@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import planner.cli
+from planner import pipeline
 from planner._paths import DEMO_SCENARIO
 from planner.errors import InputError
 from planner.locks import lock_choices
@@ -332,3 +333,16 @@ def test_other_host_is_served_with_a_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         listen("127.0.0.1", 0).close()
+
+
+def test_a_meeting_starts_from_a_proposal_as_evaluate_reads_it(meeting: Meeting) -> None:
+    """Organisations the proposal does not name keep today's offices (not closed)."""
+    path = DEMO_SCENARIO.parent / "proposal.csv"
+    from_plan = Meeting.open(DEMO_SCENARIO, path)
+    start = dict(from_plan.start.choices)
+    assert start[("city-kaupungintalo", "municipality")] == ("office", 0)  # not named: kept
+    assert start[("kela-kamppi", "kela")] == ("closed", 0)  # named, not listed: closed
+    assert start[("city-oodi", "kela")] == ("office", 0)
+    want = pipeline.assess_proposal(meeting.problem, meeting.today, read_proposal(path))
+    got = from_plan.assess(from_plan.start)
+    pd.testing.assert_frame_equal(got.plan.kpis, want.plan.kpis)

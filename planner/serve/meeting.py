@@ -92,8 +92,11 @@ class Meeting:
         existing = existing_keys(problem)
         table = today_table(problem)
         if plan is not None:
-            table = start_table(Path(plan))
-            pipeline.assess_proposal(problem, today, table, source=str(plan))  # checks it
+            mine = start_table(Path(plan))
+            pipeline.assess_proposal(problem, today, mine, source=str(plan))  # checks it
+            # organisations the plan does not name keep today's network (as evaluate reads)
+            kept = table[~table["organisation"].isin(set(mine["organisation"]))]
+            table = pd.concat([mine, kept], ignore_index=True)
         return cls(scenario=sc, region=region, problem=problem, today=today,
                    today_standards=evaluate.standards_report(today, problem),
                    start=snapshot(table, existing),
