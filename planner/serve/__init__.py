@@ -52,6 +52,12 @@ def serve(scenario: str | Path, plan: str | Path | None = None, *, port: int = 0
     -------
     str
         ``http://127.0.0.1:PORT/?token=...``; :func:`stop` ends the server.
+
+    Notes
+    -----
+    "Optimise the rest" solves in a child process started by ``multiprocessing``'s
+    ``spawn``: a script (not a notebook) that calls this needs the usual
+    ``if __name__ == "__main__":`` guard.
     """
     import webbrowser
 

@@ -88,17 +88,32 @@ class OptimiseJob:
         with self._lock:
             if self.state == "running":
                 return False
-            ctx = mp.get_context("spawn")
-            q = ctx.Queue()
-            self._proc = ctx.Process(target=_child, args=(problem, locks, q), daemon=True)
-            self._proc.start()
             self.state, self.message, self.result = "running", "", {}
-            self.objective, self.bound = math.inf, -math.inf
+            self.objective, self.bound, self.elapsed_s = math.inf, -math.inf, 0.0
             self.limit_s = float(problem.scenario.solver.time_limit_s)
             self._started = time.perf_counter()
-        threading.Thread(target=self._follow, args=(self._proc, q, on_done),
-                         daemon=True).start()
+            self._proc = None
+        ctx = mp.get_context("spawn")  # started outside the lock: the page keeps polling
+        q = ctx.Queue()
+        proc = ctx.Process(target=_child, args=(problem, locks, q), daemon=True)
+        try:
+            proc.start()
+        except (OSError, RuntimeError) as exc:  # e.g. a script without a __main__ guard
+            with self._lock:
+                self._end("failed", f"the optimiser could not start ({exc})".splitlines()[0])
+            return True
+        with self._lock:
+            self._proc = proc
+            if self.state != "running":  # cancelled while it started
+                proc.terminate()
+                return True
+        threading.Thread(target=self._follow, args=(proc, q, on_done), daemon=True).start()
         return True
+
+    def _end(self, state: str, message: str = "") -> None:
+        """Record how the solve ended and when (call with the lock held)."""
+        self.state, self.message = state, message
+        self.elapsed_s = time.perf_counter() - self._started
 
     def _follow(self, proc: Any, q: Any, on_done: Callable) -> None:
         """Read the child's reports until it ends."""
@@ -109,8 +124,7 @@ class OptimiseJob:
                 if not proc.is_alive():
                     with self._lock:
                         if self.state == "running":
-                            self.state = "failed"
-                            self.message = "the optimiser stopped without a plan"
+                            self._end("failed", "the optimiser stopped without a plan")
                     return
                 continue
             with self._lock:
@@ -121,11 +135,12 @@ class OptimiseJob:
                     self.objective, self.bound = msg[3], msg[4]
                     continue
                 if msg[0] == "failed":
-                    self.state, self.message = "failed", msg[1]
+                    self._end("failed", msg[1])
                     return
             on_done(msg[1])
             with self._lock:
-                self.state, self.result = "done", dict(msg[2])
+                self._end("done")
+                self.result = dict(msg[2])
             proc.join(timeout=5)
             return
 
@@ -134,10 +149,11 @@ class OptimiseJob:
         with self._lock:
             if self.state != "running":
                 return False
-            self.state = "cancelled"
+            self._end("cancelled")
             proc = self._proc
-        proc.terminate()
-        proc.join(timeout=5)
+        if proc is not None:  # else it is ended as soon as it has started
+            proc.terminate()
+            proc.join(timeout=5)
         return True
 
     def status(self) -> dict[str, Any]:
@@ -145,8 +161,6 @@ class OptimiseJob:
         with self._lock:
             elapsed = (time.perf_counter() - self._started if self.state == "running"
                        else self.elapsed_s)
-            if self.state == "running":
-                self.elapsed_s = elapsed
             gap = progress.SolveUpdate(elapsed, self.limit_s, self.objective, self.bound).gap
             return {"state": self.state, "elapsed_s": round(elapsed, 1),
                     "limit_s": self.limit_s, "objective": _finite(self.objective),

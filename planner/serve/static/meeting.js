@@ -363,7 +363,8 @@
   }
   async function optimise() {
     try {
-      showError(null);
+      showError(null);  // at once: starting the solver's process takes a few seconds
+      drawSolver({ state: "running", elapsed_s: 0, objective: null, bound: null, gap: null });
       drawSolver(await api("/api/optimise", {}));
       if (!polling) poll();
     } catch (e) { showError(e); }
