@@ -292,7 +292,8 @@ def cost_table(plan: Plan, before: Plan) -> pd.DataFrame:
     With the change, the plan's cost by mode and residents' travel time valued in euros;
     one row per organisation and ``all``. Both plans need ``kpis``.
     """
-    k, b, d = plan.kpis, before.kpis, plan.decisions
+    k, b = plan.kpis, before.kpis
+    d = plan.decisions[["organisation", "mode", "annual_cost_eur"]]  # no geometry: faster
     costs = pd.DataFrame({"annual_cost_eur_today": b["annual_cost_eur"],
                           "annual_cost_eur_plan": k["annual_cost_eur"]})
     costs["change_eur"] = costs["annual_cost_eur_plan"] - costs["annual_cost_eur_today"]

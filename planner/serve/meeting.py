@@ -130,10 +130,12 @@ class Meeting:
     def _answers(self, snap: Snapshot) -> dict[str, Any]:
         a = self.assess(snap)
         plan, today, problem = a.plan, self.today, self.problem
-        splits = sharing.cost_sharing(plan.decisions, problem)
-        agreement = sharing.agreements(plan.decisions, problem, splits)
+        # the decisions as a plain table: the sharing tables walk it row by row
+        decisions = pd.DataFrame(plan.decisions.drop(columns="geometry"))
+        splits = sharing.cost_sharing(decisions, problem)
+        agreement = sharing.agreements(decisions, problem, splits)
         lines = list(COST_LINE_COLUMNS)
-        by_line = (plan.decisions.groupby("organisation")[[*lines, "annual_cost_eur"]].sum()
+        by_line = (decisions.groupby("organisation")[[*lines, "annual_cost_eur"]].sum()
                    .reindex(problem.orgs).fillna(0.0).reset_index(names="organisation"))
         overall, per_org = evaluate.travel_minutes(plan.assignment)
         ids = problem.demand["demand_id"].astype(str)
@@ -142,14 +144,13 @@ class Meeting:
             m = g.set_index("demand_id")["minutes"]
             minutes[str(org)] = [None if pd.isna(v) else float(v)
                                  for v in m.reindex(ids).to_numpy()]
-        decisions = plan.decisions.drop(columns="geometry")
         return {
             "kpis": records(pipeline.compare(today, plan).reset_index()),
             "standards": records(a.standards),
             "checks": records(a.checks),
             "costs": records(report.cost_table(plan, today)),
             "cost_lines": records(by_line),
-            "budgets": records(sharing.budgets(plan.decisions, today.decisions, agreement)),
+            "budgets": records(sharing.budgets(decisions, today.decisions, agreement)),
             "split": records(splits),
             "decisions": records(decisions),
             "totals": {"today": evaluate.total_cost(today, problem),
