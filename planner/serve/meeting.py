@@ -86,13 +86,13 @@ class Meeting:
             wrote in any language...): the meeting starts from it.
         """
         sc = load_scenario(scenario)
+        mine = start_table(Path(plan)) if plan is not None else None  # read before the work
         region, problem = pipeline.prepare(sc)
         today = evaluate.current_plan(problem)
         today.kpis = evaluate.evaluate(today, problem)
         existing = existing_keys(problem)
         table = today_table(problem)
-        if plan is not None:
-            mine = start_table(Path(plan))
+        if mine is not None:
             pipeline.assess_proposal(problem, today, mine, source=str(plan))  # checks it
             # organisations the plan does not name keep today's network (as evaluate reads)
             kept = table[~table["organisation"].isin(set(mine["organisation"]))]
