@@ -15,6 +15,7 @@ The names below are the public API; everything else is reached through its modul
 - :func:`load_scenario`: read and validate a scenario YAML file (a :class:`Scenario`).
 - :func:`load_region`: build a scenario's region (a :class:`Region`).
 - :func:`demo_scenario`, :func:`demo_path`: the demo shipped with the package.
+- :func:`serve`: the meeting page (``planner serve``) from a notebook: returns its address.
 - :func:`language`: a block whose outputs are in Finnish, Swedish or English.
 - :class:`Plan`, :class:`Region`, :class:`Scenario`, :class:`Run`, :class:`Evaluation`:
   the data they pass around.
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     from planner.data import load_region
     from planner.data.examples import demo_path, demo_scenario
     from planner.i18n import language
+    from planner.meeting import serve
     from planner.pipeline import Evaluation, Run, evaluate_plan, evaluate_proposal, prepare, run
     from planner.plan import Plan
     from planner.region import Region
@@ -83,12 +85,13 @@ _WHERE = {
     "Region": "planner.region",
     "demo_scenario": "planner.data.examples",
     "demo_path": "planner.data.examples",
+    "serve": "planner.meeting",
     "language": "planner.i18n",
 }
 
 __all__ = ["Evaluation", "Plan", "Region", "Run", "Scenario", "__version__", "demo_path",
            "demo_scenario", "evaluate_plan", "evaluate_proposal", "language", "load_region",
-           "load_scenario", "prepare", "read_proposal", "run"]
+           "load_scenario", "prepare", "read_proposal", "run", "serve"]
 __version__ = "0.1.0"
 
 

@@ -474,6 +474,34 @@ def _print_access(access: pd.DataFrame, by_area: pd.DataFrame) -> None:
                 soft_wrap=True, highlight=False)
 
 
+@app.command("serve")
+@one_line_errors
+def serve_cmd(
+    scenario: Path = typer.Argument(..., help="Scenario YAML."),
+    plan: Path | None = typer.Option(
+        None, "--plan", help="Start from this plan (plan.gpkg) or proposal (.csv, .xlsx: "
+        "a workbook the planner wrote, in any language) instead of today's network."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port (0: a free one)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on; anything "
+                             "but 127.0.0.1 lets others on the network reach the page."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open the browser."),
+    lang: str | None = _lang_option(),
+) -> None:
+    """Open the meeting page: change a proposal on the map, see costs, access and the split.
+
+    Prints http://127.0.0.1:PORT/?token=... (the token is needed by every request) and
+    serves until Ctrl+C. The numbers are those of `planner evaluate` on the same proposal;
+    the page downloads the proposal (CSV), the workbook and the map.
+    """
+    try:
+        from planner.meeting.command import run
+    except ImportError as exc:
+        raise PlannerError(f"planner serve needs FastAPI and uvicorn ({exc.name} is missing): "
+                           "pip install 'planner[serve]'") from None
+    with _scenario(scenario, lang):
+        run(scenario, plan, port, host, not no_browser, console)
+
+
 @app.command("report")
 @one_line_errors
 def report_cmd(

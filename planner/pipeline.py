@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -336,26 +337,87 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     -------
     Evaluation
     """
-    from planner.assess import checks
-    from planner.assess.proposal import proposal_plan
-
     say = progress or (lambda _msg: None)
     region, problem = prepare(scenario, region, say)
     say(_("Evaluating today's network and the proposal"))
     today = _today(problem)
-    mine = proposal_plan(table, problem, name=name, source=source)
-    mine.kpis = evaluate.evaluate(mine, problem)
+    mine = assess_proposal(problem, today, table, name=name, source=source)
     if optimised is None:
         say(_("Optimising"))
         optimised = decompose.solve(problem)
     optimised.kpis = evaluate.evaluate(optimised, problem)
-    standards = checks.standards_status(evaluate.standards_report(today, problem),
-                                        evaluate.standards_report(mine, problem))
     return Evaluation(scenario=scenario, region=region, problem=problem, today=today,
-                      proposal=mine, optimised=optimised, standards=standards,
-                      access=evaluate.access_changes(today, mine, problem),
-                      access_by_area=evaluate.access_changes_by_area(today, mine, problem),
-                      checks=checks.plan_checks(mine, problem))
+                      proposal=mine.plan, optimised=optimised, standards=mine.standards,
+                      access=mine.access, access_by_area=mine.access_by_area,
+                      checks=mine.checks)
+
+
+@dataclass
+class Assessment:
+    """A proposal costed and evaluated against today's network (no optimised plan).
+
+    Attributes
+    ----------
+    plan : Plan
+        The proposal with its KPIs.
+    standards, checks : pandas.DataFrame
+        As in :class:`Evaluation`.
+    today : Plan
+        Today's network.
+    problem : Problem
+    """
+
+    plan: Plan
+    standards: pd.DataFrame
+    checks: pd.DataFrame
+    today: Plan
+    problem: Problem
+
+    @functools.cached_property
+    def access(self) -> pd.DataFrame:
+        """Residents gaining and losing service within the standard (computed when asked)."""
+        return evaluate.access_changes(self.today, self.plan, self.problem)
+
+    @functools.cached_property
+    def access_by_area(self) -> pd.DataFrame:
+        """The same per area and age group (computed when asked)."""
+        return evaluate.access_changes_by_area(self.today, self.plan, self.problem)
+
+
+def assess_proposal(problem: Problem, today: Plan, table: pd.DataFrame, *,
+                    name: str = "proposal", source: str = "",
+                    today_standards: pd.DataFrame | None = None) -> Assessment:
+    """Cost and evaluate a proposal against today's network, as ``planner evaluate`` does.
+
+    The one code path of ``planner evaluate`` and of the meeting page
+    (:mod:`planner.meeting`), which prepares the problem once and calls this per change.
+
+    Parameters
+    ----------
+    problem : Problem
+    today : Plan
+        Today's network with its KPIs.
+    table : pandas.DataFrame
+        The proposal's rows (:func:`planner.proposal.read_proposal`).
+    name, source : str
+        The proposal plan's name and where it came from (in error messages).
+    today_standards : pandas.DataFrame, optional
+        ``evaluate.standards_report(today, problem)``, when already computed.
+
+    Returns
+    -------
+    Assessment
+    """
+    from planner.assess import checks
+    from planner.assess.proposal import proposal_plan
+
+    mine = proposal_plan(table, problem, name=name, source=source)
+    mine.kpis = evaluate.evaluate(mine, problem)
+    before = (today_standards if today_standards is not None
+              else evaluate.standards_report(today, problem))
+    standards = checks.standards_status(before, evaluate.standards_report(mine, problem))
+    return Assessment(plan=mine, standards=standards, checks=checks.plan_checks(mine, problem),
+                      today=today, problem=problem)
 
 
 def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,

@@ -38,3 +38,26 @@ def demo_run_fi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]
     result = CliRunner().invoke(planner.cli.app, ["demo", "--lang", "fi", "--out", str(out)],
                                 env={"COLUMNS": "100"})
     return result, out
+
+
+def headless_chromium(chromium: str, chromedriver: str, window: str = "1400,900"):
+    """Return a headless Chromium (selenium) that keeps the browser's console log.
+
+    Parameters
+    ----------
+    chromium, chromedriver : str
+        Paths of Debian's ``chromium`` and ``chromedriver``.
+    window : str
+        Window size, ``"width,height"``.
+    """
+    from selenium import webdriver
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                f"--window-size={window}"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=webdriver.ChromeService(chromedriver), options=opts)
+    driver.set_page_load_timeout(60)
+    return driver

@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from planner import i18n
-from planner.outputs.labels import column_label, localise_tables, sheet_label
+from planner.data.labels import column_label, localise_tables, sheet_label
 
 PACKAGE = Path(i18n.__file__).parent
 

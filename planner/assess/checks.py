@@ -89,7 +89,8 @@ def plan_checks(plan: Plan, problem: Problem) -> pd.DataFrame:
     sites = problem.sites.reset_index(drop=True)
     pos = {str(s): i for i, s in enumerate(sites["site_id"].astype(str))}
     ex = costs.with_cost_lines(problem.existing)
-    d = plan.decisions.copy()
+    # a plain table: the checks group and walk it row by row, geometry would slow them
+    d = pd.DataFrame(plan.decisions.drop(columns="geometry", errors="ignore"))
     d["_site"] = d["site_id"].astype(str).map(pos)
     closed = {(str(o), int(s)) for o, s, m in zip(d["organisation"], d["_site"], d["mode"],
                                                   strict=True) if m == "closed"}

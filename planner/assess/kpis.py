@@ -167,13 +167,14 @@ def within(plan: Plan, problem: Problem, org: str, minutes: float,
 
     Offices and shared premises count; pop-ups count with at least ``min_popup_days``.
     """
-    pos = _site_positions(plan, problem)
-    d = plan.decisions.assign(_site=pos)
-    d = d[(d["organisation"] == org) & (
-        d["mode"].isin(["office", "shared"])
-        | ((d["mode"] == "popup") & (d["days_per_month"] >= min_popup_days)))]
+    d = plan.decisions  # arrays, not frames: called per organisation and area
+    mode = d["mode"].to_numpy(dtype=object)
+    counts = (d["organisation"].to_numpy(dtype=object) == org) & (
+        np.isin(mode, ["office", "shared"])
+        | ((mode == "popup") & (d["days_per_month"].to_numpy(dtype=float) >= min_popup_days)))
     t = problem.times
-    near = (t["minutes"].to_numpy() <= minutes) & _to_sites(problem, d["_site"])
+    near = (t["minutes"].to_numpy() <= minutes) & _to_sites(
+        problem, _site_positions(plan, problem)[counts])
     out = np.zeros(len(problem.demand), dtype=bool)
     out[t["origin"].to_numpy()[near]] = True
     return out

@@ -19,6 +19,7 @@ import pandas as pd
 from planner.assess.kpis import assign_nearest
 from planner.costing.pricing import Choice, price_decisions
 from planner.data import tables
+from planner.data.workbook import decisions_sheet, to_keys
 from planner.errors import InputError
 from planner.plan import Plan
 from planner.problem.build import Problem
@@ -32,6 +33,10 @@ REQUIRED = ("site_id", "organisation", "mode")
 
 def read_proposal(path: str | Path) -> pd.DataFrame:
     """Read a proposal table from CSV, Excel (.xlsx), GeoJSON or GeoPackage.
+
+    A workbook the planner wrote (``report.xlsx``, in English, Finnish or Swedish) is read
+    from its decisions sheet, its headers and codes translated back
+    (:mod:`planner.proposal_workbook`).
 
     A CSV may be comma-, semicolon- or tab-separated, UTF-8 (with or without BOM) or
     Windows-1252, with decimal commas (:func:`planner.data.tables.read_table`).
@@ -48,8 +53,11 @@ def read_proposal(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{path}: no such file; give the proposal's path")
     fmt = ""
     if suffix in (".csv", ".txt", *tables.XLSX_SUFFIXES):
-        df, read_as = tables.read_table(path)
-        fmt = f" (read as {read_as.describe()})"
+        # a workbook the planner wrote: its decisions sheet, in any of its languages
+        sheet = decisions_sheet(path) if suffix in tables.XLSX_SUFFIXES else None
+        df, read_as = tables.read_table(path, sheet=sheet)
+        df = to_keys(df)
+        fmt = f" (read as {read_as.describe()}{f', sheet {sheet!r}' if sheet else ''})"
     elif suffix in (".geojson", ".json", ".gpkg"):
         try:
             df = pd.DataFrame(gpd.read_file(path).drop(columns="geometry", errors="ignore"))

@@ -297,7 +297,10 @@ def shared_sites(decisions: pd.DataFrame, problem: Problem) -> list[Site]:
         if not (len(set(orgs)) >= 2 or any(o != host for o in orgs)):
             continue
         host_e = own.get((host, s))
-        host_office = host_e is not None and host in orgs
+        # the host's own office there (a host running only a pop-up at its office's site,
+        # as a hand plan may say, hosts no one)
+        host_office = host_e is not None and host in set(
+            g.loc[g["mode"] != "popup", "organisation"].astype(str))
         rent = float(site["rent_eur_m2_year"])
         parties = [_popup_party(problem, r, rent) if r.mode == "popup" else
                    _office_party(problem, r, own.get((str(r.organisation), s)),

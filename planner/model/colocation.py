@@ -161,10 +161,16 @@ class Model(StartingPlan):
                                dtype=np.int64)
         np.subtract.at(obj, self.keep_k, close)
         lb[self.keep_k[ex["must_keep"].to_numpy(dtype=bool)]] = 1.0
+        ub = np.ones(len(opts))
+        if "lock" in opts.columns:  # choices locked by the planner (planner.locks)
+            lock = opts["lock"].to_numpy(dtype=float)
+            lb[lock == 1] = 1.0
+            ub[lock == 0] = 0.0
+        self.y_lb, self.y_ub = lb, ub
         self.mult = mult = np.array([1.0 + (prices or {}).get(o, 0.0) for o in p.orgs])
         ex_org = ex["org"].map(org_pos).to_numpy(dtype=np.int64)
         mip.offset = float((close * mult[ex_org]).sum())
-        self.y = mip.add_vars(len(opts), lb=lb, ub=1.0, obj=obj * mult[ok], integer=True)
+        self.y = mip.add_vars(len(opts), lb=lb, ub=ub, obj=obj * mult[ok], integer=True)
         self.org_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {
             o: [(self.y[ok == i], obj[ok == i])] for i, o in enumerate(p.orgs)}
         self.fte = pricing.plan_fte(p, ex)

@@ -71,6 +71,16 @@ class StartingPlan:
     lp_bound: float
     lp_y: np.ndarray | None
     start: np.ndarray | None
+    y_lb: np.ndarray
+    y_ub: np.ndarray
+
+    def allowed(self, taken: np.ndarray) -> np.ndarray:
+        """Return the options ``taken`` with the locked ones taken and the barred ones not.
+
+        ``y_lb`` / ``y_ub`` are the options' bounds: leases that must stay and the
+        planner's locked choices (:mod:`planner.locks`).
+        """
+        return (taken | (self.y_lb > 0.5)) & (self.y_ub > 0.5)
 
     def warm_start(self) -> None:
         """Hint a complete, feasible starting plan to the solver.
@@ -87,6 +97,7 @@ class StartingPlan:
         """
         today = np.zeros(self.y.size, dtype=bool)
         today[self.keep_k] = True
+        today = self.allowed(today)
         today[self.repair(today)] = True
         candidates = [today]
         lp = self.mip.solve(solver="HIGHS", relax=True)
@@ -144,6 +155,7 @@ class StartingPlan:
         programme with the options fixed), coverage and shared premises as they follow; None
         when the options do not make a feasible plan (e.g. a standard missed).
         """
+        taken = self.allowed(taken)
         res = self.mip.fixed(self.y, taken.astype(float)).solve(solver="HIGHS", relax=True)
         if res.values is None:
             return None
@@ -160,6 +172,7 @@ class StartingPlan:
         """
         taken = np.zeros(self.y.size, dtype=bool)
         taken[self.keep_k[self.p.existing["must_keep"].to_numpy(dtype=bool)]] = True
+        taken = self.allowed(taken)
         used, busy = self._occupied(taken)
         order = np.argsort(-y, kind="stable")
         for k in order[y[order] >= threshold].tolist():
@@ -185,7 +198,8 @@ class StartingPlan:
         desks hold it.
         """
         site = self.osite[k]
-        return ~busy[self.gkey[k]] & (used[site] + self.desks[k] <= self.spare[site])
+        return (~busy[self.gkey[k]] & (used[site] + self.desks[k] <= self.spare[site])
+                & (self.y_ub[k] > 0.5))
 
     def _take(self, k: int, taken: np.ndarray, used: np.ndarray, busy: np.ndarray) -> None:
         """Add option ``k`` to ``taken`` and to what it occupies."""

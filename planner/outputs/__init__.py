@@ -3,7 +3,7 @@
 - :mod:`~planner.outputs.files`: the files a command writes in its output folder, by one
   function, from what the run computed;
 - :mod:`~planner.outputs.report`: the report's tables, charts and workbook;
-- :mod:`~planner.outputs.labels`: the workbook's sheet and column labels in the run's
+- :mod:`~planner.data.labels`: the workbook's sheet and column labels in the run's
   language;
 - :mod:`~planner.outputs.console`: the progress lines shown while a command runs.
 

@@ -59,10 +59,10 @@ from planner.assess import calibration as calibrate
 from planner.assess import checks
 from planner.assess import kpis as evaluate
 from planner.costing import pricing, sharing
+from planner.data.labels import localise_tables
 from planner.i18n import N_, term
 from planner.i18n import gettext as _
 from planner.maps import MapLayers, comparison_map, plan_map, save_map
-from planner.outputs.labels import localise_tables
 from planner.plan import Plan
 from planner.problem.build import Problem
 from planner.region import Region
@@ -290,6 +290,29 @@ def _without_geometry(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def cost_table(plan: Plan, before: Plan) -> pd.DataFrame:
+    """Return the ``Costs`` sheet: each organisation's annual cost today and in the plan.
+
+    With the change, the plan's cost by mode and residents' travel time valued in euros;
+    one row per organisation and ``all``. Both plans need ``kpis``.
+    """
+    k, b = plan.kpis, before.kpis
+    d = plan.decisions[["organisation", "mode", "annual_cost_eur"]]  # no geometry: faster
+    costs = pd.DataFrame({"annual_cost_eur_today": b["annual_cost_eur"],
+                          "annual_cost_eur_plan": k["annual_cost_eur"]})
+    costs["change_eur"] = costs["annual_cost_eur_plan"] - costs["annual_cost_eur_today"]
+    costs["change_share"] = np.where(costs["annual_cost_eur_today"] > 0,
+                                     costs["change_eur"] / costs["annual_cost_eur_today"]
+                                     .where(costs["annual_cost_eur_today"] > 0, 1.0), np.nan)
+    for mode in DECISION_MODES:
+        by_org = d[d["mode"] == mode].groupby("organisation")["annual_cost_eur"].sum()
+        by_org["all"] = by_org.sum()
+        costs[f"plan_{mode}_eur"] = by_org.reindex(costs.index).fillna(0.0)
+    costs["travel_value_eur_today"] = b["travel_value_eur"]
+    costs["travel_value_eur_plan"] = k["travel_value_eur"]
+    return costs.reset_index(names="organisation")
+
+
 def report_tables(problem: Problem, plan: Plan, before: Plan,
                   splits: pd.DataFrame | None = None,
                   agreement: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
@@ -316,20 +339,7 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
         access.insert(access.columns.get_loc("achieved_share"), "achieved_share_today",
                       access.pop("achieved_share_today"))
 
-    d = plan.decisions
-    costs = pd.DataFrame({"annual_cost_eur_today": b["annual_cost_eur"],
-                          "annual_cost_eur_plan": k["annual_cost_eur"]})
-    costs["change_eur"] = costs["annual_cost_eur_plan"] - costs["annual_cost_eur_today"]
-    costs["change_share"] = np.where(costs["annual_cost_eur_today"] > 0,
-                                     costs["change_eur"] / costs["annual_cost_eur_today"]
-                                     .where(costs["annual_cost_eur_today"] > 0, 1.0), np.nan)
-    for mode in DECISION_MODES:
-        by_org = d[d["mode"] == mode].groupby("organisation")["annual_cost_eur"].sum()
-        by_org["all"] = by_org.sum()
-        costs[f"plan_{mode}_eur"] = by_org.reindex(costs.index).fillna(0.0)
-    costs["travel_value_eur_today"] = b["travel_value_eur"]
-    costs["travel_value_eur_plan"] = k["travel_value_eur"]
-    costs = costs.reset_index(names="organisation")
+    costs = cost_table(plan, before)
 
     saving = pricing.savings(before.decisions, plan.decisions)
     visits = calibrate.visits_table(problem, before)

@@ -65,8 +65,14 @@ class Problem:
     site_times: pd.DataFrame | None = None
 
     def site_index(self) -> pd.Series:
-        """Map site id -> position."""
-        return pd.Series(np.arange(len(self.sites)), index=self.sites["site_id"].astype(str))
+        """Map site id -> position (made once per set of sites; do not change it)."""
+        cached = self.__dict__.get("_site_index")
+        if cached is None or cached[0] is not self.sites:
+            index = pd.Series(np.arange(len(self.sites)),
+                              index=self.sites["site_id"].astype(str))
+            cached = (self.sites, index)
+            self.__dict__["_site_index"] = cached
+        return cached[1]
 
 
 def _number(value: object, default: float) -> float:

@@ -18,6 +18,7 @@ from PIL import Image
 from typer.testing import Result
 
 from planner.plan import Plan
+from tests.conftest import headless_chromium
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -96,14 +97,7 @@ PROPOSED_MARKERS = ("purple", "darkblue", "orange", "cadetblue")
 
 @pytest.fixture(scope="module")
 def browser():
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1400,900"):
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = headless_chromium(CHROMIUM, CHROMEDRIVER)
     yield driver
     driver.quit()
 
