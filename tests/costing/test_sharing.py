@@ -141,6 +141,7 @@ def test_least_core_of_the_empty_core_game() -> None:
     assert games.least_core_excess(["A", "B", "C"], c) == pytest.approx(10 / 3)
 
 
+@pytest.mark.slow
 def test_shapley_is_the_same_whatever_the_hash_seed() -> None:
     # coalitions are frozensets, whose order changes with PYTHONHASHSEED; the game sums in
     # a sorted order, and the values must not depend on the order either (report files)

@@ -52,6 +52,7 @@ def brute_force(p) -> float:
     return best
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("rent", "share", "population"), [
     ((500.0, 2000.0), 0.4, {"p0": 100, "p1": 100, "p2": 50}),
     ((300.0, 300.0), 0.3, {"p0": 20, "p1": 400, "p2": 200}),
@@ -76,6 +77,7 @@ def test_bound_and_stages_against_brute_force(rent, share, population) -> None:
         assert shares == 0.0
 
 
+@pytest.mark.slow
 def test_decomposed_bound_never_exceeds_the_best_plan_of_its_parts() -> None:
     # two municipalities solved apart, each served by its own sites: the sum of the parts'
     # bounds bounds the decomposed problem (the sum of the parts' best plans), which is a

@@ -376,6 +376,7 @@ def test_demand_aggregation_keeps_residents_and_areas() -> None:
     assert same is dem and c0 == 0.0 and m0 == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])
 def test_same_scenario_gives_byte_identical_plan_files(tmp_path, suffix: str) -> None:
     import time

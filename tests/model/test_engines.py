@@ -79,6 +79,7 @@ def test_highs_engine_gives_the_hand_solved_optima(kwargs: dict, expected: float
     assert plan.meta["objective"] == pytest.approx(expected)
 
 
+@pytest.mark.slow
 def test_highs_prints_nothing() -> None:
     # HiGHS prints a banner on the C-level standard output when the first instance in a
     # process is made; the planner's output must stay clean (CSV to stdout, tests)

@@ -119,6 +119,7 @@ def test_safe_cell(value, expected) -> None:
     assert report.safe_cell(value) == expected
 
 
+@pytest.mark.slow
 def test_formula_text_is_neutralised_in_excel_and_csv(run) -> None:
     _, _, _, written = run
     wb = openpyxl.load_workbook(written["xlsx"])
@@ -135,6 +136,7 @@ def test_formula_text_is_neutralised_in_excel_and_csv(run) -> None:
 
 
 # --------------------------------------------------------------------------- workbook
+@pytest.mark.slow
 def test_workbook_has_the_sheets_and_the_plans_kpis(run) -> None:
     problem, plan, _, written = run
     wb = openpyxl.load_workbook(written["xlsx"])
@@ -195,6 +197,7 @@ def test_workbook_cells_as_pandas_writes_them_and_reproducible(tmp_path: Path) -
     assert report.write_excel(tables, tmp_path / "b.xlsx").read_bytes() == first
 
 
+@pytest.mark.slow
 def test_costs_sheet_before_and_after(run) -> None:
     problem, _, _, written = run
     costs = _sheet(written["xlsx"], "Costs").set_index("organisation")
@@ -209,6 +212,7 @@ def test_costs_sheet_before_and_after(run) -> None:
     assert costs.loc["all", "annual_cost_eur_plan"] == 256000.0
 
 
+@pytest.mark.slow
 def test_shared_sites_sheet_lists_each_shared_sites_organisations(run) -> None:
     _, _, _, written = run
     cs = _sheet(written["xlsx"], "Shared sites")
@@ -218,6 +222,7 @@ def test_shared_sites_sheet_lists_each_shared_sites_organisations(run) -> None:
     assert list(cs["share_of_visits"]) == pytest.approx([0.0, 0.25, 0.75])
 
 
+@pytest.mark.slow
 def test_cost_sharing_sheet_splits_the_shared_premises(run) -> None:
     problem, _, _, written = run
     cs = _sheet(written["xlsx"], "Cost sharing")
@@ -267,6 +272,7 @@ def test_cost_sharing_sheet_splits_the_shared_premises(run) -> None:
         budgets.at["joint", "fees_received_eur"])
 
 
+@pytest.mark.slow
 def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:
     problem, plan, today, written = run
     access = _sheet(written["xlsx"], "Access")
@@ -283,6 +289,7 @@ def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:
     assert bool(kela["met"]) == (kela["achieved_share"] >= 0.8)
 
 
+@pytest.mark.slow
 def test_csv_copies_equal_the_sheets(run) -> None:
     _, _, _, written = run
     for sheet, stem in report.SHEETS.items():
@@ -293,6 +300,7 @@ def test_csv_copies_equal_the_sheets(run) -> None:
 
 
 # --------------------------------------------------------------------------- GeoPackage
+@pytest.mark.slow
 def test_geopackage_layers_round_trip(run) -> None:
     problem, plan, _, written = run
     path = written["gpkg"]
@@ -336,6 +344,7 @@ def test_geopackage_layers_round_trip(run) -> None:
         == pytest.approx(float(np.average(kela["minutes"], weights=kela["visits"])))
 
 
+@pytest.mark.slow
 def test_geopackage_is_the_same_file_every_time(run, tmp_path: Path) -> None:
     _, plan, _, written = run
     layers = {name: pyogrio.read_dataframe(written["gpkg"], layer=name)
@@ -367,6 +376,7 @@ def test_area_polygons_dissolve_hull_and_single_area() -> None:
     assert one.geometry.iloc[0].area == pytest.approx(400.0)  # the whole boundary
 
 
+@pytest.mark.slow
 def test_area_access_shares_by_hand(run, prepared) -> None:
     region, problem = prepared
     _, plan, today, _ = run
@@ -393,6 +403,7 @@ def nonblank_png(path: Path) -> tuple[int, int, float]:
     return rgb.shape[1], rgb.shape[0], float(differs)
 
 
+@pytest.mark.slow
 def test_charts_are_nonblank_pngs(run) -> None:
     _, _, _, written = run
     for key in ("travel_times", "costs"):
@@ -401,6 +412,7 @@ def test_charts_are_nonblank_pngs(run) -> None:
         assert differs > 0.01, key
 
 
+@pytest.mark.slow
 def test_maps_written_with_isochrones_and_areas(run) -> None:
     _, _, _, written = run
     page = written["map"].read_text(encoding="utf-8")
@@ -414,6 +426,7 @@ def test_maps_written_with_isochrones_and_areas(run) -> None:
 
 
 # --------------------------------------------------------------------------- the commands
+@pytest.mark.slow
 def test_demo_writes_the_report_and_a_small_map(demo_run: tuple[Result, Path]) -> None:
     result, out = demo_run
     assert result.exit_code == 0, result.output
@@ -430,6 +443,7 @@ def test_demo_writes_the_report_and_a_small_map(demo_run: tuple[Result, Path]) -
             assert summary.loc[org, col] == pytest.approx(kpis.loc[org, col], rel=1e-9)
 
 
+@pytest.mark.slow
 def test_report_command_rerenders_without_solving(demo_run: tuple[Result, Path],
                                                   tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
@@ -458,6 +472,7 @@ def test_report_command_rerenders_without_solving(demo_run: tuple[Result, Path],
     assert "Today → optimised" in result.output
 
 
+@pytest.mark.slow
 def test_report_command_refuses_to_overwrite_the_plan(demo_run: tuple[Result, Path]) -> None:
     _, demo_out = demo_run
     before = (demo_out / "plan.gpkg").read_bytes()
