@@ -83,7 +83,7 @@ def main() -> int:
                    f"{len(region.service_points):,} offices"))
 
     t = time.perf_counter()
-    region, problem = pipeline.prepare(sc, region)
+    region, problem, today, visits = pipeline.prepared(sc, region)
     stages.append(("matrix", time.perf_counter() - t,
                    f"{len(problem.demand):,} cells x {len(problem.sites):,} sites: "
                    f"{len(problem.times):,} pairs within {sc.travel.cutoff_min:g} min, "
@@ -107,10 +107,8 @@ def main() -> int:
                    f"{meta['solver']}, {meta['status']} on {args.workers} process(es)"))
 
     t = time.perf_counter()
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
-    plan.kpis = evaluate.evaluate(plan, problem)
-    written = report.write_report(out, region, problem, plan, today,
+    run = pipeline.run_of(sc, region, problem, today, plan, visits)
+    written = report.write_report(out, run,
                                   options=report.ReportOptions(title=f"{region.name}: {sc.name}"))
     stages.append(("map + report", time.perf_counter() - t,
                    f"{written['map'].stat().st_size / 1e6:.1f} MB map, workbook, gpkg"))
@@ -127,7 +125,7 @@ def main() -> int:
     print(f"\npeak memory: {own:,.0f} MB (this process), {kids:,.0f} MB (largest worker)")
     print(f"objective {meta['objective']:,.0f} EUR/year, bound {meta['bound']:,.0f}, "
           f"gap {meta['gap']:.2%} (goal 1 %: {'met' if meta['gap'] <= 0.01 else 'NOT met'})")
-    met = evaluate.standards_report(today, problem)["met"]
+    met = run.standards_today["met"]
     print(f"today's network: {evaluate.total_cost(today, problem):,.0f} EUR/year, meeting "
           f"{int(met.sum())} of {len(met)} standards (the plan meets them all)")
     if meta.get("stages"):
@@ -163,7 +161,7 @@ def main() -> int:
                    f"{meta.get('travel_repriced_eur', 0):,.2f}")
     if meta["bound"] > meta["objective"] * (1 + 1e-9):
         bad.append(f"bound {meta['bound']:,.2f} above objective {meta['objective']:,.2f}")
-    std = evaluate.standards_report(plan, problem)
+    std = run.standards
     if not std["met"].all():
         missed = std[~std["met"]].head(3).to_dict("records")
         bad.append(f"standards not met on evaluation: {missed}")

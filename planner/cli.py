@@ -184,12 +184,8 @@ def _run(out: Path, sc: Scenario, scenario_path: Path, names: outputs.OutputName
         result = pipeline.run(sc, progress=status.stage, lang=i18n.current())
         status.stage(_("Writing the map and the report"))
         tables = outputs.run_outputs(result)
-        written = outputs.write_outputs(out, tables, names,
-                                        outputs.ReportInputs(
-                                            result.region, result.problem, result.today,
-                                            title=map_title(result.region.name, sc.name),
-                                            tours=result.tours.stops if result.tours
-                                            else None))
+        written = outputs.write_outputs(out, tables, names, outputs.ReportInputs(
+            result, title=map_title(result.region.name, sc.name)))
     console.print(kpi_table(tables.kpis))
     _print_tours_and_sharing(result)
     _print_solver(result.plan.meta)
@@ -438,8 +434,7 @@ def evaluate_cmd(
             tables = outputs.evaluation_outputs(ev)
             written = outputs.write_outputs(
                 out, tables, names, outputs.ReportInputs(
-                    ev.region, ev.problem, ev.today,
-                    title=map_title(ev.region.name, sc.name, ev.proposal.name),
+                    ev.run, title=map_title(ev.region.name, sc.name, ev.proposal.name),
                     extra=dict(zip(outputs.EVALUATION_SHEETS,
                                    (ev.checks, ev.access_by_area), strict=True))))
         _print_evaluation(ev, tables.kpis)
@@ -542,8 +537,7 @@ def report_cmd(
             status.stage(_("Writing the map and the report"))
             written = outputs.write_outputs(
                 out, outputs.Outputs(result.plan), names, outputs.ReportInputs(
-                    result.region, result.problem, result.today,
-                    title=map_title(result.region.name, sc.name, saved.name)))
+                    result, title=map_title(result.region.name, sc.name, saved.name)))
         console.print(kpi_table(result.comparison(),
                                 title=_("Today → {plan}").format(plan=saved.name)))
         console.print(_("Written: ") + ", ".join(str(p) for p in written.values()), soft_wrap=True)

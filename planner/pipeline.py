@@ -32,19 +32,67 @@ SITE_CUTOFF_MIN = 135.0
 
 @dataclass
 class Run:
-    """Everything one run produced."""
+    """Everything one run computed, each once: the outputs, report, maps and CLI read it.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    region : Region
+    problem : Problem
+    today, plan : Plan
+        Today's network and the plan, each with its KPIs.
+    kpis : pandas.DataFrame
+        Their KPIs side by side (:func:`compare`), one row per organisation and ``all``.
+    standards, standards_today : pandas.DataFrame
+        Every access standard per area in the plan and today
+        (:func:`planner.assess.kpis.standards_report`).
+    visits : pandas.DataFrame
+        Recorded and modelled visits of today's offices
+        (:func:`planner.assess.calibration.visits_table`).
+    cost_split, agreements, budgets : pandas.DataFrame
+        The plan's shared premises: their cost split, agreements and the budgets after the
+        fees (:mod:`planner.costing.sharing`).
+    tours : Tours, optional
+        The pop-up teams' tours (``None`` when not planned).
+    """
 
     scenario: Scenario
     region: Region
     problem: Problem
     today: Plan
     plan: Plan
+    kpis: pd.DataFrame
+    standards: pd.DataFrame
+    standards_today: pd.DataFrame
+    visits: pd.DataFrame
+    cost_split: pd.DataFrame
+    agreements: pd.DataFrame
+    budgets: pd.DataFrame
     tours: routing.Tours | None = None
-    cost_split: pd.DataFrame | None = None
 
     def comparison(self) -> pd.DataFrame:
-        """KPIs today and in the plan side by side, one row per organisation and ``all``."""
-        return compare(self.today, self.plan)
+        """Return the KPIs today and in the plan side by side (``kpis``)."""
+        return self.kpis
+
+
+def run_of(scenario: Scenario, region: Region, problem: Problem, today: Plan, plan: Plan,
+           visits: pd.DataFrame, tours: routing.Tours | None = None) -> Run:
+    """Return the run of a plan: its KPIs, standards and shared premises, computed once.
+
+    Both plans' KPIs are computed here when they have none; ``visits`` is today's visits
+    table (:func:`prepared`).
+    """
+    for p in (today, plan):
+        if not len(p.kpis):
+            p.kpis = evaluate.evaluate(p, problem)
+    split = sharing.cost_sharing(plan.decisions, problem)
+    agreements = sharing.agreements(plan.decisions, problem, split)
+    return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
+               kpis=compare(today, plan), standards=evaluate.standards_report(plan, problem),
+               standards_today=evaluate.standards_report(today, problem), visits=visits,
+               cost_split=split, agreements=agreements,
+               budgets=sharing.budgets(plan.decisions, today.decisions, agreements),
+               tours=tours)
 
 
 def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
@@ -100,6 +148,17 @@ def _times(scenario: Scenario, region: Region, origins: gpd.GeoSeries,
 def prepare(scenario: Scenario, region: Region | None = None,
             progress: Progress | None = None) -> tuple[Region, Problem]:
     """Build the region (unless given), the travel times and the model input."""
+    region, problem, _today, _visits = prepared(scenario, region, progress)
+    return region, problem
+
+
+def prepared(scenario: Scenario, region: Region | None = None, progress: Progress | None = None
+             ) -> tuple[Region, Problem, Plan, pd.DataFrame]:
+    """Return the region, the problem, today's network and its visits table.
+
+    As :func:`prepare`, and today's network as a plan is made once, for the calibration's
+    check of the visits (:func:`planner.assess.calibration.visits_table`) and for the run.
+    """
     say = progress or (lambda _msg: None)
     if region is None:
         say(_("Building the region"))
@@ -140,18 +199,12 @@ def prepare(scenario: Scenario, region: Region | None = None,
             problem.notes["demand_calibration"] = (
                 "visit rates scaled so that today's offices receive their recorded visits: "
                 + ", ".join(f"{o} x{f:.2f}" for o, f in factors.items()))
-    check = calibrate.visits_table(problem, evaluate.current_plan(problem))
-    for i, warning in enumerate(calibrate.differences(check, scenario.demand.tolerance)):
+    today = evaluate.current_plan(problem)
+    visits = calibrate.visits_table(problem, today)
+    for i, warning in enumerate(calibrate.differences(visits, scenario.demand.tolerance)):
         problem.notes[f"visits_warning_{i + 1}"] = warning
         say(_("Warning: {warning}").format(warning=warning))
-    return region, problem
-
-
-def _today(problem: Problem) -> Plan:
-    """Return today's network as a plan, with its KPIs."""
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
-    return today
+    return region, problem, today, visits
 
 
 def run(scenario: Scenario, region: Region | None = None,
@@ -177,17 +230,14 @@ def run(scenario: Scenario, region: Region | None = None,
     """
     say = progress or (lambda _msg: None)
     with i18n.language(lang or scenario.lang):
-        region, problem = prepare(scenario, region, say)
+        region, problem, today, visits = prepared(scenario, region, say)
         say(_("Evaluating today's network"))
-        today = _today(problem)
+        today.kpis = evaluate.evaluate(today, problem)
         say(_("Optimising"))
         plan = decompose.solve(problem)
-        plan.kpis = evaluate.evaluate(plan, problem)
         say(_("Planning pop-up tours"))
         tours = plan_tours(problem, plan)
-        split = sharing.cost_sharing(plan.decisions, problem)
-    return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
-               tours=tours, cost_split=split)
+        return run_of(scenario, region, problem, today, plan, visits, tours)
 
 
 def plan_tours(problem: Problem, plan: Plan) -> routing.Tours | None:
@@ -259,6 +309,8 @@ class Evaluation:
         The same per area and age group (:func:`planner.assess.kpis.access_changes_by_area`).
     checks : pandas.DataFrame
         The optimiser's rules the proposal breaks (:func:`planner.assess.checks.plan_checks`).
+    run : Run
+        The proposal's run against today's network (:func:`run_of`): what its report shows.
     """
 
     scenario: Scenario
@@ -271,6 +323,7 @@ class Evaluation:
     access: pd.DataFrame
     access_by_area: pd.DataFrame
     checks: pd.DataFrame
+    run: Run
 
     def vs_today(self) -> pd.DataFrame:
         """Return the KPIs of today and the proposal side by side."""
@@ -322,22 +375,22 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     from planner.assess.proposal import proposal_plan
 
     say = progress or (lambda _msg: None)
-    region, problem = prepare(scenario, region, say)
+    region, problem, today, visits = prepared(scenario, region, say)
     say(_("Evaluating today's network and the proposal"))
-    today = _today(problem)
+    today.kpis = evaluate.evaluate(today, problem)
     mine = proposal_plan(table, problem, name=name, source=source)
     mine.kpis = evaluate.evaluate(mine, problem)
     if optimised is None:
         say(_("Optimising"))
         optimised = decompose.solve(problem)
     optimised.kpis = evaluate.evaluate(optimised, problem)
-    standards = checks.standards_status(evaluate.standards_report(today, problem),
-                                        evaluate.standards_report(mine, problem))
+    run = run_of(scenario, region, problem, today, mine, visits)
     return Evaluation(scenario=scenario, region=region, problem=problem, today=today,
-                      proposal=mine, optimised=optimised, standards=standards,
+                      proposal=mine, optimised=optimised,
+                      standards=checks.standards_status(run.standards_today, run.standards),
                       access=evaluate.access_changes(today, mine, problem),
                       access_by_area=evaluate.access_changes_by_area(today, mine, problem),
-                      checks=checks.plan_checks(mine, problem))
+                      checks=checks.plan_checks(mine, problem), run=run)
 
 
 def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,
@@ -357,14 +410,14 @@ def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,
     Returns
     -------
     Run
-        The plan and today's network with their KPIs (no tours, no cost split).
+        The plan and today's network with their KPIs and tables (no tours).
     """
     say = progress or (lambda _msg: None)
-    region, problem = prepare(scenario, region, say)
+    region, problem, today, visits = prepared(scenario, region, say)
     say(_("Evaluating today's network and the plan"))
-    today = _today(problem)
+    today.kpis = evaluate.evaluate(today, problem)
     plan.kpis = evaluate.evaluate(plan, problem)
-    return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan)
+    return run_of(scenario, region, problem, today, plan, visits)
 
 
 #: Solver settings of a regional demo with the shipped national scenario: one maakunta at

@@ -374,13 +374,11 @@ def run_variant(name: str, values: dict[str, Any], scenario: Scenario) -> Varian
         failure never raises here, so that it cannot end the sweep.
     """
     from planner import pipeline
-    from planner.assess import kpis as evaluate
 
     start = time.perf_counter()
     worker = _worker_address()
     try:
         run = pipeline.run(scenario)
-        standards = evaluate.standards_report(run.plan, run.problem)
     except PlannerError as exc:
         return VariantResult(name, values, "error", _one_line(str(exc)), worker=worker,
                              seconds=time.perf_counter() - start)
@@ -389,7 +387,7 @@ def run_variant(name: str, values: dict[str, Any], scenario: Scenario) -> Varian
                              _one_line(f"unexpected {type(exc).__name__}: {exc}"),
                              worker=worker, seconds=time.perf_counter() - start)
     return VariantResult(name, values, str(run.plan.meta.get("status", "")), plan=run.plan,
-                         comparison=run.comparison(), standards=standards, worker=worker,
+                         comparison=run.kpis, standards=run.standards, worker=worker,
                          seconds=time.perf_counter() - start)
 
 

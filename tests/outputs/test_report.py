@@ -24,7 +24,8 @@ import planner.model.colocation
 from planner._paths import DEMO_SCENARIO
 from planner.assess import kpis as evaluate
 from planner.outputs import report
-from planner.pipeline import prepare
+from planner.pipeline import prepared as prepared_run
+from planner.pipeline import run_of
 from planner.plan import Plan, normalise_decisions
 from planner.problem.build import Problem
 from planner.region import Region
@@ -36,8 +37,13 @@ ORGS = ("kela", "municipality", "county", "employment")
 
 
 @pytest.fixture(scope="module")
-def prepared() -> tuple[Region, Problem]:
-    return prepare(load_scenario(DEMO_SCENARIO))
+def prepared_all() -> tuple[Region, Problem, Plan, pd.DataFrame]:
+    return prepared_run(load_scenario(DEMO_SCENARIO))
+
+
+@pytest.fixture(scope="module")
+def prepared(prepared_all) -> tuple[Region, Problem]:
+    return prepared_all[:2]
 
 
 def _hand_plan(problem: Problem) -> Plan:
@@ -67,13 +73,12 @@ def _hand_plan(problem: Problem) -> Plan:
 
 
 @pytest.fixture(scope="module")
-def run(prepared, tmp_path_factory) -> tuple[Problem, Plan, Plan, dict[str, Path]]:
-    region, problem = prepared
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
+def run(prepared_all, tmp_path_factory) -> tuple[Problem, Plan, Plan, dict[str, Path]]:
+    region, problem, today, visits = prepared_all
     plan = _hand_plan(problem)
     out = tmp_path_factory.mktemp("report")
-    written = report.write_report(out, region, problem, plan, today,
+    written = report.write_report(out, run_of(problem.scenario, region, problem, today, plan,
+                                              visits),
                                   options=report.ReportOptions(map_name="plan.html"))
     return problem, plan, today, written
 
