@@ -152,7 +152,8 @@ def test_sparse_cut_off_keeps_nearest_site_and_current_office() -> None:
     m = model.Model(two_counties(decompose_by="none", assign_nearest=1))
     ids = m.p.sites["site_id"].to_numpy()
     dem = m.p.demand["demand_id"].to_numpy()
-    pairs = {(dem[i], ids[s]) for i, s in zip(m.xi, m.xs, strict=True)}
+    pairs = {(dem[i], ids[s]) for i, s in zip(m.assignment.in_person.point,
+                                                m.assignment.in_person.site, strict=True)}
     assert pairs == {("d0X", "AX"), ("d1X", "BX"), ("d1X", "AX"),
                      ("d0Y", "AY"), ("d1Y", "BY"), ("d1Y", "AY")}
     plan = model.solve(two_counties(decompose_by="none", assign_nearest=1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import geopandas as gpd
@@ -157,10 +158,10 @@ def test_repair_adds_the_cheapest_cover_per_euro() -> None:
     # (90 000) both bring d1's 100 residents within reach: B covers more per euro
     p = toy_problem()
     m = model.Model(p)
-    today = np.zeros(m.y.size, dtype=bool)
-    today[m.keep_k] = True
+    today = np.zeros(m.options.y.size, dtype=bool)
+    today[m.options.keep] = True
     added = m.repair(today)
-    opts = m.opts.iloc[added]
+    opts = m.options.table.iloc[added]
     assert opts["site"].tolist() == [1] and opts["mode"].tolist() == ["office"]
     # already feasible: nothing to add
     today[added] = True
@@ -170,8 +171,8 @@ def test_repair_adds_the_cheapest_cover_per_euro() -> None:
 def test_repair_gives_up_when_no_option_can_meet_the_standard() -> None:
     p = toy_problem(minutes=0.5)  # nothing is within half a minute
     m = model.Model(p)
-    today = np.zeros(m.y.size, dtype=bool)
-    today[m.keep_k] = True
+    today = np.zeros(m.options.y.size, dtype=bool)
+    today[m.options.keep] = True
     assert m.repair(today).size == 0
 
 
@@ -187,14 +188,14 @@ def test_warm_start_is_the_rounded_relaxation() -> None:
     hint = np.array([hints[i] for i in range(m.mip.n_vars)])
     assert m.mip.objective_of(hint) == pytest.approx(72000.0)
     assert m.lp_bound == pytest.approx(72000.0)
-    taken = m.opts.loc[hint[m.y] > 0.5, "site"].tolist()
+    taken = m.options.table.loc[hint[m.options.y] > 0.5, "site"].tolist()
     assert taken == [1]
-    today = np.zeros(m.y.size, dtype=bool)
-    today[m.keep_k] = True
+    today = np.zeros(m.options.y.size, dtype=bool)
+    today[m.options.keep] = True
     today[m.repair(today)] = True
     assert m.mip.objective_of(m.complete(today)) == pytest.approx(170600.0)
     # C alone misses d0: no plan
-    only_c = (m.opts["site"] == 2).to_numpy()
+    only_c = (m.options.table["site"] == 2).to_numpy()
     assert m.complete(only_c) is None
 
 
@@ -204,11 +205,27 @@ def test_rins_frees_where_start_and_relaxation_disagree() -> None:
     # the optimum 72 000
     p = toy_problem()
     m = model.Model(p)
-    today = np.zeros(m.y.size, dtype=bool)
-    today[m.keep_k] = True
+    today = np.zeros(m.options.y.size, dtype=bool)
+    today[m.options.keep] = True
     today[m.repair(today)] = True
     m.start = m.complete(today)
-    m.lp_y = m.mip.solve(solver="HIGHS", relax=True).values[m.y]
+    m.lp_y = m.mip.solve(solver="HIGHS", relax=True).values[m.options.y]
     m.improve(10.0)
     assert m.mip.objective_of(m.start) == pytest.approx(72000.0)
-    assert m.opts.loc[m.start[m.y] > 0.5, "site"].tolist() == [1]
+    assert m.options.table.loc[m.start[m.options.y] > 0.5, "site"].tolist() == [1]
+
+
+def test_the_model_holds_named_parts_not_an_attribute_soup() -> None:
+    # the problem, the MIP, six records of its parts and the starting plan's three fields
+    m = model.Model(toy_problem())
+    assert sorted(vars(m)) == ["access", "assignment", "costs", "lp_bound", "lp_y", "mip",
+                               "moved", "options", "p", "shared", "start"]
+    assert len(vars(m)) <= 15
+    # the records are frozen: a part is built once
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.options.y = m.options.y  # type: ignore[misc]
+    # every variable belongs to exactly one part (or to the coverage rows of a standard)
+    a = m.assignment
+    named = np.concatenate([m.options.y, m.shared.w, m.moved.m, a.in_person.var,
+                            a.remote.var, a.unserved])
+    assert np.unique(named).size == named.size
