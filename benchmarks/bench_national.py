@@ -77,7 +77,7 @@ def main() -> int:
     t_all = time.perf_counter()
 
     t = time.perf_counter()
-    region = pipeline.load_region(sc)
+    region = pipeline.region_of(sc)
     stages.append(("build", time.perf_counter() - t,
                    f"{len(region.demand):,} demand points, {len(region.sites):,} sites, "
                    f"{len(region.service_points):,} offices"))
@@ -101,7 +101,7 @@ def main() -> int:
                    f"{len(parts)} parts, {n_vars:,} variables, {n_rows:,} rows"))
 
     t = time.perf_counter()
-    plan = decompose.solve(problem)
+    plan = decompose.optimised_plan(problem)
     meta = plan.meta
     stages.append(("solve", time.perf_counter() - t,
                    f"{meta['solver']}, {meta['status']} on {args.workers} process(es)"))

@@ -312,9 +312,9 @@ def fetch(
         console.print(f"  source: {line}", soft_wrap=True, highlight=False)
 
 
-@app.command()
+@app.command("run")
 @one_line_errors
-def run(
+def run_cmd(
     scenario: Path = typer.Argument(..., help="Scenario YAML."),
     out: Path = typer.Option(Path("maps"), "--out", "-o",
                              help="Folder for plan.html, plan.gpkg and the CSV tables."),

@@ -95,7 +95,7 @@ def run_of(scenario: Scenario, region: Region, problem: Problem, today: Plan, pl
                tours=tours)
 
 
-def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
+def region_of(scenario: Scenario, progress: Progress | None = None) -> Region:
     """Load the region a scenario names, with its travel mode's network, and say its notes.
 
     ``demo:helsinki`` (embedded), ``national`` or ``national:<maakunta>`` (illustrative,
@@ -162,7 +162,7 @@ def prepared(scenario: Scenario, region: Region | None = None, progress: Progres
     say = progress or (lambda _msg: None)
     if region is None:
         say(_("Building the region"))
-        region = load_region(scenario, say)
+        region = region_of(scenario, say)
     notes = {}
     most = scenario.solver.max_demand_points
     if most is not None and len(region.demand) > most:
@@ -201,7 +201,7 @@ def prepared(scenario: Scenario, region: Region | None = None, progress: Progres
                 + ", ".join(f"{o} x{f:.2f}" for o, f in factors.items()))
     today = evaluate.current_plan(problem)
     visits = calibrate.visits_table(problem, today)
-    for i, warning in enumerate(calibrate.differences(visits, scenario.demand.tolerance)):
+    for i, warning in enumerate(calibrate.visits_warnings(visits, scenario.demand.tolerance)):
         problem.notes[f"visits_warning_{i + 1}"] = warning
         say(_("Warning: {warning}").format(warning=warning))
     return region, problem, today, visits
@@ -234,13 +234,13 @@ def run(scenario: Scenario, region: Region | None = None,
         say(_("Evaluating today's network"))
         today.kpis = evaluate.evaluate(today, problem)
         say(_("Optimising"))
-        plan = decompose.solve(problem)
+        plan = decompose.optimised_plan(problem)
         say(_("Planning pop-up tours"))
-        tours = plan_tours(problem, plan)
+        tours = tours_of(problem, plan)
         return run_of(scenario, region, problem, today, plan, visits, tours)
 
 
-def plan_tours(problem: Problem, plan: Plan) -> routing.Tours | None:
+def tours_of(problem: Problem, plan: Plan) -> routing.Tours | None:
     """Plan the pop-up teams' monthly tours of a plan (None without staff travel times).
 
     Every tour starts and ends at a site where its organisation is staffed in the plan (an
@@ -362,8 +362,8 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
         A region already built (else built from ``scenario.region``).
     optimised : Plan, optional
         A saved optimised plan to compare with; without it the scenario is solved as a
-        run solves it (:func:`planner.model.decompose.solve`: every solver setting, including
-        ``solver.decompose``, holds).
+        run solves it (:func:`planner.model.decompose.optimised_plan`: every solver setting,
+        including ``solver.decompose``, holds).
     progress : callable, optional
         Called with a short message as each stage starts.
 
@@ -382,7 +382,7 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     mine.kpis = evaluate.evaluate(mine, problem)
     if optimised is None:
         say(_("Optimising"))
-        optimised = decompose.solve(problem)
+        optimised = decompose.optimised_plan(problem)
     optimised.kpis = evaluate.evaluate(optimised, problem)
     run = run_of(scenario, region, problem, today, mine, visits)
     return Evaluation(scenario=scenario, region=region, problem=problem, today=today,

@@ -30,7 +30,7 @@ def test_solve_reports_better_plans_and_bounds(engine: str) -> None:
     p = _engine(toy_problem(), engine)
     updates: list[progress.SolveUpdate] = []
     with progress.listen(updates.append):
-        plan = model.solve(p)
+        plan = model.solved_plan(p)
     first, last = updates[0], updates[-1]
     assert (first.objective, first.bound) == (math.inf, -math.inf)  # the solve starts
     assert first.limit_s == 30.0 and math.isnan(first.gap)

@@ -23,7 +23,7 @@ from planner import i18n
 from planner.i18n import gettext as _
 from planner.i18n import term
 from planner.maps.elements import add_points, latlon
-from planner.maps.markup import DASH, column, esc, fmt_eur, fmt_int, is_missing, table
+from planner.maps.markup import DASH, column, esc, eur_or_dash, fmt_int, is_missing, table
 from planner.maps.symbols import (
     CLOSED_ICON,
     CLOSED_LAYER,
@@ -95,14 +95,14 @@ def split_tables(split: pd.DataFrame | None, names: dict[str, str],
         sid, org = str(r.site_id), str(r.organisation)
         head.setdefault(sid, _("key {key}, term to {end}").format(
             key=term(r.key), end=i18n.fmt_date(r.term_end)))
-        pay = (fmt_eur(r.fee_eur) if r.role not in ("host", "lessor")
-               else _("receives {amount}").format(amount=fmt_eur(r.income_eur)))
+        pay = (eur_or_dash(r.fee_eur) if r.role not in ("host", "lessor")
+               else _("receives {amount}").format(amount=eur_or_dash(r.income_eur)))
         rows.setdefault(sid, []).append([
             esc(org_label(org, names)), esc(term(r.role)), esc(fmt_int(r.own_m2)),
-            esc(fmt_int(r.desk_days)), esc(fmt_eur(r.net_eur)), esc(pay),
-            esc(fmt_eur(fair[(sid, "shapley", org)]) if (sid, "shapley", org) in fair
+            esc(fmt_int(r.desk_days)), esc(eur_or_dash(r.net_eur)), esc(pay),
+            esc(eur_or_dash(fair[(sid, "shapley", org)]) if (sid, "shapley", org) in fair
                 else DASH),
-            esc(fmt_eur(fair[(sid, "nucleolus", org)]) if (sid, "nucleolus", org) in fair
+            esc(eur_or_dash(fair[(sid, "nucleolus", org)]) if (sid, "nucleolus", org) in fair
                 else DASH),
             esc({True: term("yes"), False: term("no")}.get(
                 core.get((sid, f"{r.key}:{org}")), DASH))])
@@ -177,7 +177,7 @@ def site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
     days = pd.to_numeric(pd.Series(column(dec, "days_per_month", np.nan), dtype=object),
                          errors="coerce").fillna(0.0).tolist()
     cells = [[esc(org_label(o, names)), esc(term(mode)),
-              esc(fmt_int(d) if d > 0 else DASH), esc(term(action)), esc(fmt_eur(cost)),
+              esc(fmt_int(d) if d > 0 else DASH), esc(term(action)), esc(eur_or_dash(cost)),
               esc(fmt_int(visits))]
              for o, mode, d, action, cost, visits in zip(  # lists: fast to iterate
                  column(dec, "organisation"), column(dec, "mode"), days,

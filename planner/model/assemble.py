@@ -1,6 +1,6 @@
 """A solution of the co-location model as a plan: decisions priced and visits assigned.
 
-:func:`planner.model.colocation.solve` calls :func:`plan_of`: it reads the model's parts
+:func:`planner.model.colocation.solved_plan` calls :func:`plan_of`: it reads the model's parts
 (the records of :mod:`planner.model.parts`: options, assignment, moved staff and costs),
 the solution and the problem, and returns the :class:`planner.plan.Plan`.
 """

@@ -7,7 +7,7 @@ every demand point's visits, capacities, access standards, leases and budgets.
 
 The solve starts from a complete feasible plan (today's network repaired, or the linear
 relaxation rounded, whichever is cheaper), improves it by RINS, then searches the whole
-model for the rest of the time; see :func:`solve`.
+model for the rest of the time; see :func:`solved_plan`.
 
 Notation (all costs in euros per year)::
 
@@ -49,6 +49,7 @@ from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.mip import MIPResult, SparseMIP
 from planner.model.assemble import plan_of
 from planner.model.parts import (
+    Access,
     Assignment,
     Channel,
     Cover,
@@ -56,13 +57,12 @@ from planner.model.parts import (
     Options,
     OrgCosts,
     SharedPremises,
-    Standards,
 )
 from planner.model.sparse import expand, group, keep_nearest, ranks, rows_of
 from planner.model.start import StartingPlan
 from planner.plan import Plan
 from planner.problem import costs
-from planner.problem.build import Problem, Standard, eligible, expand_standards
+from planner.problem.build import AreaStandard, Problem, eligible, expand_standards
 
 _EPS = 1e-6
 #: Share of the time left after the starting plan that goes to improving it (RINS).
@@ -73,7 +73,7 @@ ENGINES = {"scip": "OR-Tools SCIP", "highs": "HiGHS"}
 _SLACK_EUR = 1e9
 
 
-def max_coverage(problem: Problem, st: Standard) -> float:
+def max_coverage(problem: Problem, st: AreaStandard) -> float:
     """Return the share of the standard's residents reachable if every eligible option were open."""
     opts = problem.options
     ok_sites = set(opts.loc[(opts["org"] == st.org) & eligible(opts, st.min_popup_days), "site"])
@@ -87,7 +87,7 @@ def max_coverage(problem: Problem, st: Standard) -> float:
 class Model(StartingPlan):
     """The co-location MIP of a problem, built from numpy blocks (see the module docstring).
 
-    :func:`solve` is the way to a plan; the class is public for what lies between, such as
+    :func:`solved_plan` is the way to a plan; the class is public for what lies between, such as
     benchmarks that count its variables and tests that check one stage by hand. Its parts
     are named records (:mod:`planner.model.parts`): ``options`` (the variables ``y`` per
     option), ``shared`` (``w``), ``moved`` (``m``), ``assignment`` (``x``/``q``/``u`` with
@@ -474,7 +474,7 @@ class Model(StartingPlan):
                           unserved=u, unserved_point=ui, unserved_org=uo)
 
     def _standards(self, slack: bool, equity: str,
-                   floors: dict[tuple[int, str], float] | None) -> Standards:
+                   floors: dict[tuple[int, str], float] | None) -> Access:
         """Add the access standards' coverage variables and rows; return them.
 
         Access standards: cov[i, o, j] <= open options within T_j of i; the residents
@@ -553,7 +553,7 @@ class Model(StartingPlan):
                 coef.append(np.ones(1))
             c = np.concatenate(cols)
             mip.add_rows(1, np.zeros(c.size), c, np.concatenate(coef), lb=need_j - 1e-6)
-        return Standards(standards=standards, coverage=coverage, short=short, worst=worst)
+        return Access(standards=standards, coverage=coverage, short=short, worst=worst)
 
 
     def _budgets(self) -> None:
@@ -673,7 +673,7 @@ def stage_report(lp_bound: float, start: float, rins: float, final: float,
     return out
 
 
-def solve(problem: Problem, name: str = "optimised",
+def solved_plan(problem: Problem, name: str = "optimised",
           prices: dict[str, float] | None = None) -> Plan:
     """Solve the co-location model and return the optimised plan.
 

@@ -91,7 +91,7 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     Returns
     -------
     list of (area, Problem)
-        Each part's scenario has no budgets (they are priced by :func:`solve`) and no
+        Each part's scenario has no budgets (they are priced by :func:`optimised_plan`) and no
         decomposition; ``solver.time_limit_s`` x ``solver.workers`` seconds are shared
         among the parts in proportion to their demand points (at least ``MIN_PART_S``
         each, none above ``time_limit_s``), so ``time_limit_s`` bounds the whole solve.
@@ -154,7 +154,7 @@ def _solve_part(args: tuple[str, Problem, dict[str, float]]) -> tuple[str, Plan 
                      f"{len(part.sites)} candidate sites"
     for attempt in range(RETRIES + 1):
         try:
-            return area, model.solve(part, prices=prices)
+            return area, model.solved_plan(part, prices=prices)
         except NoPlanInTimeError as exc:  # no plan yet: give this part more time
             if attempt == RETRIES:
                 return area, str(exc)
@@ -207,7 +207,7 @@ def _totals(results: list[tuple[str, Plan]], prices: dict[str, float]
     return objective, bound, org
 
 
-def solve(problem: Problem, name: str = "optimised") -> Plan:
+def optimised_plan(problem: Problem, name: str = "optimised") -> Plan:
     """Solve a problem whole, or by parts when ``solver.decompose`` names an area column.
 
     Parameters
@@ -226,7 +226,7 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
     sc = problem.scenario
     column = sc.solver.decompose
     if column == "none":
-        return model.solve(problem, name)
+        return model.solved_plan(problem, name)
     start = time.perf_counter()
     parts = split(problem, column)
     budgets = {o: org.budget_eur_year for o, org in sc.organisations.items()

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from planner.problem.build import Standard
+    from planner.problem.build import AreaStandard
 
 
 @dataclass(frozen=True)
@@ -165,23 +165,23 @@ class Cover(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Standards:
+class Access:
     """The access standards' coverage in the model.
 
     Attributes
     ----------
-    standards : list of Standard
+    standards : list of AreaStandard
         Per organisation (``planner.problem.build.expand_standards``).
     coverage : list of Cover
         What :meth:`planner.model.start.StartingPlan.repair` needs to meet each.
     short : dict
-        Standard position -> (its shortfall variable, the residents needed), with slack.
+        Position of a standard -> (its shortfall variable, the residents needed), with slack.
     worst : dict
         (scenario standard, organisation) -> the variable of its worst area's share
         (``equity="stage1"``).
     """
 
-    standards: list[Standard]
+    standards: list[AreaStandard]
     coverage: list[Cover]
     short: dict[int, tuple[int, float]]
     worst: dict[tuple[int, str], int]

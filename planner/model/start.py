@@ -19,7 +19,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from planner.mip import SparseMIP
-    from planner.model.parts import Options, SharedPremises, Standards
+    from planner.model.parts import Access, Options, SharedPremises
     from planner.problem.build import Problem
 
 #: Thresholds at which the linear relaxation is rounded for a starting plan.
@@ -41,7 +41,7 @@ class StartingPlan:
     mip: SparseMIP
     options: Options
     shared: SharedPremises
-    access: Standards
+    access: Access
     lp_bound: float
     lp_y: np.ndarray | None
     start: np.ndarray | None

@@ -284,7 +284,7 @@ def check_reachable(base: str, sessions: dict[str, int], minutes: dict[tuple[str
             f"team(s) x {b - a} day(s) x {st.day_minutes:.0f} min; add teams")
 
 
-def plan_tours(organisation: str, base: str, sessions: dict[str, int],
+def organisation_tours(organisation: str, base: str, sessions: dict[str, int],
                minutes: dict[tuple[str, str], float],
                windows: dict[str, tuple[float, float]] | None = None,
                settings: TourSettings | None = None) -> Tours:
@@ -462,9 +462,9 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
     times : pandas.DataFrame
         Site-to-site staff travel: ``from``, ``to`` (site ids) and ``minutes``.
     windows : dict, optional
-        As in :func:`plan_tours`.
+        As in :func:`organisation_tours`.
     settings : TourSettings, optional
-        As in :func:`plan_tours`; ``teams`` is the least number of teams per organisation.
+        As in :func:`organisation_tours`; ``teams`` is the least number of teams per organisation.
 
     Returns
     -------
@@ -503,7 +503,7 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
             notes.append(f"{org}: {teams} pop-up teams for {sum(sessions.values())} sessions "
                          "a month")
         try:
-            t = plan_tours(str(org), base, sessions, minutes, windows,
+            t = organisation_tours(str(org), base, sessions, minutes, windows,
                            dataclasses.replace(st, teams=teams))
         except InfeasibleError as exc:  # the plan stands; say why its tours do not fit
             notes.append(f"{org}: no tours: {exc}")

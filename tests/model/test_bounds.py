@@ -62,7 +62,7 @@ def test_bound_and_stages_against_brute_force(rent, share, population) -> None:
     p = instance(TIMES, population, rent=rent, shared_saving_share=share, can_popup=False)
     best = brute_force(p)
     assert best < float("inf")
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     meta, st = plan.meta, plan.meta["stages"]
     assert meta["bound"] <= best + 1e-6 * best
     assert st["lp_bound"] <= best + 1e-6 * best
@@ -92,7 +92,7 @@ def test_decomposed_bound_never_exceeds_the_best_plan_of_its_parts() -> None:
     p.scenario = p.scenario.model_copy(update={"solver": solver})
     best = sum(brute_force(part) for _, part in decompose.split(p, "municipality"))
     assert best >= whole
-    plan = decompose.solve(p)
+    plan = decompose.optimised_plan(p)
     assert plan.meta["bound"] <= best + 1e-6 * best
     assert evaluate.total_cost(plan, p) == pytest.approx(best, rel=1e-6)
     assert "restricted" in plan.meta["decomposition"]

@@ -131,12 +131,12 @@ def test_optimum_is_shared_premises() -> None:
     # so both move into C: 103 000 < keeping both 117 000 (D shared: 91 500 + 71 500).
     p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
                  rent=(500.0, 2000.0), shared_saving_share=0.4, can_popup=False)
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     check_objective(plan, p, 103000.0)
     assert decisions(plan) == {("A", "kela"): ("closed", 0), ("B", "county"): ("closed", 0),
                                ("C", "kela"): ("shared", 0), ("C", "county"): ("shared", 0)}
     # without the saving each keeps its own office
-    alone = model.solve(instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
+    alone = model.solved_plan(instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
                                  rent=(500.0, 2000.0), can_popup=False))
     assert alone.meta["objective"] == pytest.approx(117000.0)
 
@@ -150,7 +150,7 @@ def test_optimum_is_a_popup() -> None:
     # = 60 640; both 121 280.
     p = instance({"p0": {"A": 2, "B": 2, "C": 40, "D": 20},
                   "p1": {"A": 40, "B": 40, "C": 2, "D": 20}}, {"p0": 100, "p1": 20})
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     check_objective(plan, p, 121280.0)
     assert decisions(plan) == {("A", "kela"): ("office", 0), ("B", "county"): ("office", 0),
                                ("C", "kela"): ("popup", 2), ("C", "county"): ("popup", 2)}
@@ -170,7 +170,7 @@ def test_optimum_is_a_remote_point() -> None:
     # kela: 58 000 + 200 + 720 = 58 920; county: 58 000 + 200 + 800 = 59 000.
     p = instance(REMOTE_TIMES, {"p0": 100, "p1": 20}, remote_share={"kela": 0.5},
                  standards=[{"organisation": "all", "minutes": 10, "share": 0.8}])
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     check_objective(plan, p, 117920.0)
     assert decisions(plan) == {("A", "kela"): ("office", 0), ("B", "county"): ("office", 0),
                                ("C", "kela"): ("remote", 0)}
@@ -184,7 +184,7 @@ def test_budget_binds() -> None:
     p = with_budgets(instance(REMOTE_TIMES, {"p0": 100, "p1": 20}, remote_share={"kela": 0.5},
                               standards=[{"organisation": "all", "minutes": 10, "share": 0.8}]),
                      {"kela": 58100.0})
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     check_objective(plan, p, 118000.0)
     assert ("C", "kela") not in decisions(plan)
 
@@ -196,7 +196,7 @@ def test_lease_blocks_a_closure() -> None:
     p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
                  rent=(500.0, 2000.0), shared_saving_share=0.4, can_popup=False)
     p.existing.loc[0, ["lease_end", "must_keep"]] = ["2040-01-01", True]
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     check_objective(plan, p, 117000.0)
     assert decisions(plan) == {("A", "kela"): ("office", 0), ("B", "county"): ("office", 0)}
 
@@ -214,7 +214,7 @@ def test_infeasible_standard_names_area_and_organisation() -> None:
     opts = costs.option_table(p.scenario, p.sites, p.existing)
     p.options = opts[~((opts["org"] == "county") & (opts["mode"] == "popup"))]
     with pytest.raises(InfeasibleError) as exc:
-        model.solve(p)
+        model.solved_plan(p)
     msg = str(exc.value)
     assert "county: 90% of residents in municipality M2 within 10 min" in msg
     assert "only 0.0%" in msg and "kela" not in msg and "\n" not in msg
@@ -231,7 +231,7 @@ def test_standards_competing_for_desks_are_explained() -> None:
     p.sites["spare_desks"] = [0, 0, 1, 1]
     p.options = costs.option_table(p.scenario, p.sites, p.existing)
     with pytest.raises(InfeasibleError) as exc:
-        model.solve(p)
+        model.solved_plan(p)
     msg = str(exc.value)
     assert "compete for the hosts' spare desks" in msg
     assert "of residents in municipality M2 within 10 min of in-person service reaches " \
@@ -329,13 +329,13 @@ def test_equity_raises_the_worst_area() -> None:
         return p
 
     p = leased(instance(times, pop, standards=[std], municipality=where))
-    cheap = model.solve(p)
+    cheap = model.solved_plan(p)
     check_objective(cheap, p, 61040.0 + 59800.0)
     assert decisions(cheap)[("D", "kela")] == ("popup", 2)
     assert ("C", "kela") not in decisions(cheap)
     p = leased(instance(times, pop, standards=[{**std, "maximise_worst": True}],
                         municipality=where))
-    fair = model.solve(p)
+    fair = model.solved_plan(p)
     check_objective(fair, p, 63080.0 + 59800.0)
     assert decisions(fair)[("C", "kela")] == ("popup", 2)
     assert decisions(fair)[("D", "kela")] == ("popup", 2)
@@ -385,7 +385,7 @@ def test_same_scenario_gives_byte_identical_plan_files(tmp_path, suffix: str) ->
     for k in range(2):
         p = instance({"p0": {"A": 2, "B": 2, "C": 40, "D": 20},
                       "p1": {"A": 40, "B": 40, "C": 2, "D": 20}}, {"p0": 100, "p1": 20})
-        plan = model.solve(p)
+        plan = model.solved_plan(p)
         plan.kpis = evaluate.evaluate(plan, p)
         files.append(plan.to_file(tmp_path / f"plan{k}{suffix}"))
         time.sleep(1.1)  # a timestamp in the file would now differ

@@ -114,8 +114,8 @@ def test_split_keeps_each_county_whole() -> None:
 
 
 def test_decomposed_equals_whole_and_hand() -> None:
-    whole = model.solve(two_counties(decompose_by="none"))
-    parts = decompose.solve(two_counties())
+    whole = model.solved_plan(two_counties(decompose_by="none"))
+    parts = decompose.optimised_plan(two_counties())
     assert whole.meta["objective"] == pytest.approx(190000.0)
     assert parts.meta["objective"] == pytest.approx(190000.0)
     assert parts.meta["bound"] == pytest.approx(190000.0)
@@ -128,9 +128,9 @@ def test_decomposed_equals_whole_and_hand() -> None:
 
 
 def test_national_budget_priced_across_counties() -> None:
-    whole = model.solve(two_counties(budget=150000.0, decompose_by="none"))
+    whole = model.solved_plan(two_counties(budget=150000.0, decompose_by="none"))
     assert whole.meta["objective"] == pytest.approx(196000.0)
-    plan = decompose.solve(two_counties(budget=150000.0))
+    plan = decompose.optimised_plan(two_counties(budget=150000.0))
     assert plan.meta["objective"] == pytest.approx(196000.0)
     assert offices(plan) == {"DX", "DY"}
     own = plan.decisions["annual_cost_eur"].sum()
@@ -143,7 +143,7 @@ def test_national_budget_priced_across_counties() -> None:
 def test_budget_no_price_can_meet_is_explained() -> None:
     # the cheapest offices cost 2 x 71 000 = 142 000 of kela's own money
     with pytest.raises(model.InfeasibleError, match="no price of the budgets of kela"):
-        decompose.solve(two_counties(budget=140000.0))
+        decompose.optimised_plan(two_counties(budget=140000.0))
 
 
 def test_sparse_cut_off_keeps_nearest_site_and_current_office() -> None:
@@ -156,7 +156,7 @@ def test_sparse_cut_off_keeps_nearest_site_and_current_office() -> None:
                                                 m.assignment.in_person.site, strict=True)}
     assert pairs == {("d0X", "AX"), ("d1X", "BX"), ("d1X", "AX"),
                      ("d0Y", "AY"), ("d1Y", "BY"), ("d1Y", "AY")}
-    plan = model.solve(two_counties(decompose_by="none", assign_nearest=1))
+    plan = model.solved_plan(two_counties(decompose_by="none", assign_nearest=1))
     # d0 may only go to A, so closing A would leave it unserved (10 000 a visit): each
     # county keeps A alone, X 100 000 + 2 000 + 18 000, Y 100 000 + 1 000 + 9 000 --
     # the price of too small a K
@@ -164,9 +164,9 @@ def test_sparse_cut_off_keeps_nearest_site_and_current_office() -> None:
     assert offices(plan) == {"AX", "AY"}
     # K = 2: d1's second nearest is a tie at 9 min between A and D, broken by site
     # position (A), so D is still out of reach: X B 101 000, Y B 91 000
-    two = model.solve(two_counties(decompose_by="none", assign_nearest=2))
+    two = model.solved_plan(two_counties(decompose_by="none", assign_nearest=2))
     assert two.meta["objective"] == pytest.approx(101000.0 + 91000.0)
-    three = model.solve(two_counties(decompose_by="none", assign_nearest=3))
+    three = model.solved_plan(two_counties(decompose_by="none", assign_nearest=3))
     assert three.meta["objective"] == pytest.approx(190000.0)
 
 
@@ -184,7 +184,7 @@ def _solve_in_daemon(queue: multiprocessing.Queue) -> None:
     p = two_counties()
     solver = p.scenario.solver.model_copy(update={"workers": 2})
     p = dataclasses.replace(p, scenario=p.scenario.model_copy(update={"solver": solver}))
-    queue.put(decompose.solve(p).meta["objective"])
+    queue.put(decompose.optimised_plan(p).meta["objective"])
 
 
 def test_parts_run_in_turn_inside_a_daemon_process() -> None:

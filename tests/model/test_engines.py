@@ -73,7 +73,7 @@ def test_highs_engine_gives_the_hand_solved_optima(kwargs: dict, expected: float
     p = toy_problem(**kwargs)
     solver = p.scenario.solver.model_copy(update={"engine": "highs"})
     p.scenario = p.scenario.model_copy(update={"solver": solver})
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     assert plan.meta["status"] == "optimal"
     assert plan.meta["solver"] == "HiGHS"
     assert plan.meta["objective"] == pytest.approx(expected)

@@ -88,7 +88,7 @@ def brute_force(p: Problem) -> tuple[float, frozenset[int]]:
 
 def test_hand_solved_optimum_moves_to_b() -> None:
     p = toy_problem()
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     # by hand: B alone reaches both points in 5 min; 70 000 + closing A 1 000
     # + travel 2 x 100 visits x 5 min x 1 EUR = 72 000 (A+B 170 600, A+C 190 200, ...)
     assert plan.meta["status"] == "optimal"
@@ -105,7 +105,7 @@ def test_hand_solved_optimum_moves_to_b() -> None:
 
 def test_lease_keeps_office_a() -> None:
     p = toy_problem(must_keep_a=True)
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     cost, sites = brute_force(p)
     # A must stay; d1 needs B or C within 6 min: A+B = 170 000 + 100 x 1 + 100 x 5
     assert cost == pytest.approx(170600.0) and sites == {0, 1}
@@ -116,7 +116,7 @@ def test_lease_keeps_office_a() -> None:
 
 def test_objective_equals_evaluated_cost() -> None:
     p = toy_problem(must_keep_a=True)
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     plan.kpis = evaluate.evaluate(plan, p)
     assert evaluate.total_cost(plan, p) == pytest.approx(plan.meta["objective"])
     report = evaluate.standards_report(plan, p)
@@ -128,7 +128,7 @@ def test_shared_premises_saving() -> None:
     # At shared B the larger office's services serve the other (equal: the first
     # organisation, kela, ranks first), which saves 30 % of its fixed 50 000.
     p = toy_problem(orgs=("kela", "county"), shared_saving_share=0.3)
-    plan = model.solve(p)
+    plan = model.solved_plan(p)
     dec = plan.decisions[plan.decisions["mode"] != "closed"]
     assert set(dec["site_id"]) == {"B"}
     assert set(dec["mode"]) == {"shared"}
@@ -139,7 +139,7 @@ def test_shared_premises_saving() -> None:
 def test_infeasible_standard_is_explained() -> None:
     p = toy_problem(minutes=0.5)
     with pytest.raises(InfeasibleError) as exc:
-        model.solve(p)
+        model.solved_plan(p)
     msg = str(exc.value)
     assert "impossible" in msg and "0.0%" in msg and "\n" not in msg
 
@@ -147,7 +147,7 @@ def test_infeasible_standard_is_explained() -> None:
 def test_budget_below_cheapest_plan_is_explained() -> None:
     p = toy_problem(budget=50000.0)
     with pytest.raises(InfeasibleError) as exc:
-        model.solve(p)
+        model.solved_plan(p)
     # the budget caps the organisation's own cost (not residents' travel): B 70 000 plus
     # closing A 1 000 = 71 000
     assert "71,000" in str(exc.value) and "budget of 50,000" in str(exc.value)

@@ -457,7 +457,7 @@ def test_report_command_rerenders_without_solving(demo_run: tuple[Result, Path],
     def no_solving(*_args, **_kwargs):
         raise AssertionError("planner report must not solve")
 
-    monkeypatch.setattr(planner.model.colocation, "solve", no_solving)
+    monkeypatch.setattr(planner.model.colocation, "solved_plan", no_solving)
     result = CliRunner().invoke(planner.cli.app, ["report", str(demo_out / "plan.gpkg"),
                                                   "--scenario", str(DEMO_SCENARIO),
                                                   "--out", str(tmp_path)],
