@@ -41,9 +41,8 @@ from pathlib import Path
 
 from planner import pipeline
 from planner._paths import NATIONAL_SCENARIO
-from planner.assess import kpis as evaluate
-from planner.model import colocation as model
-from planner.model import decompose
+from planner.assess import kpis
+from planner.model import colocation, decompose
 from planner.outputs import report
 from planner.scenario import load_scenario
 
@@ -94,7 +93,7 @@ def main() -> int:
     parts = decompose.split(problem, column) if column != "none" else [("all", problem)]
     n_vars = n_rows = 0
     for _, part in parts:
-        m = model.Model(part)
+        m = colocation.Model(part)
         n_vars += m.mip.n_vars
         n_rows += m.mip.n_rows
     stages.append(("model build", time.perf_counter() - t,
@@ -126,7 +125,7 @@ def main() -> int:
     print(f"objective {meta['objective']:,.0f} EUR/year, bound {meta['bound']:,.0f}, "
           f"gap {meta['gap']:.2%} (goal 1 %: {'met' if meta['gap'] <= 0.01 else 'NOT met'})")
     met = run.standards_today["met"]
-    print(f"today's network: {evaluate.total_cost(today, problem):,.0f} EUR/year, meeting "
+    print(f"today's network: {kpis.total_cost(today, problem):,.0f} EUR/year, meeting "
           f"{int(met.sum())} of {len(met)} standards (the plan meets them all)")
     if meta.get("stages"):
         st = meta["stages"]
@@ -152,9 +151,9 @@ def main() -> int:
     print(f"outputs: {out}")
 
     # the baseline: the plan evaluated afresh must agree with the solver
-    evaluated = evaluate.total_cost(plan, problem)
+    evaluated = kpis.total_cost(plan, problem)
     bad = []
-    solver = evaluate.solver_total(plan)  # objective + staff + travel repriced
+    solver = kpis.solver_total(plan)  # objective + staff + travel repriced
     if abs(evaluated - solver) > 1e-6 * abs(solver) + 1.0:
         bad.append(f"evaluated cost {evaluated:,.2f} != objective {meta['objective']:,.2f} "
                    f"+ staff {meta.get('staff_eur', 0):,.2f} + travel repriced "

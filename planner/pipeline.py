@@ -11,13 +11,12 @@ import pandas as pd
 
 import planner.data
 from planner import i18n, network
-from planner.assess import calibration as calibrate
-from planner.assess import kpis as evaluate
+from planner.assess import calibration, kpis
 from planner.costing import sharing
 from planner.errors import InputError
 from planner.i18n import gettext as _
 from planner.model import decompose
-from planner.model import tours as routing
+from planner.model.tours import TOUR_COLUMNS, Tours, plan_tours_for_plan
 from planner.plan import Plan
 from planner.problem import demand
 from planner.problem.build import Problem, build_problem
@@ -68,7 +67,7 @@ class Run:
     cost_split: pd.DataFrame
     agreements: pd.DataFrame
     budgets: pd.DataFrame
-    tours: routing.Tours | None = None
+    tours: Tours | None = None
 
     def comparison(self) -> pd.DataFrame:
         """Return the KPIs today and in the plan side by side (``kpis``)."""
@@ -76,7 +75,7 @@ class Run:
 
 
 def run_of(scenario: Scenario, region: Region, problem: Problem, today: Plan, plan: Plan,
-           visits: pd.DataFrame, tours: routing.Tours | None = None) -> Run:
+           visits: pd.DataFrame, tours: Tours | None = None) -> Run:
     """Return the run of a plan: its KPIs, standards and shared premises, computed once.
 
     Both plans' KPIs are computed here when they have none; ``visits`` is today's visits
@@ -84,12 +83,12 @@ def run_of(scenario: Scenario, region: Region, problem: Problem, today: Plan, pl
     """
     for p in (today, plan):
         if not len(p.kpis):
-            p.kpis = evaluate.evaluate(p, problem)
+            p.kpis = kpis.plan_kpis(p, problem)
     split = sharing.cost_sharing(plan.decisions, problem)
     agreements = sharing.agreements(plan.decisions, problem, split)
     return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
-               kpis=compare(today, plan), standards=evaluate.standards_report(plan, problem),
-               standards_today=evaluate.standards_report(today, problem), visits=visits,
+               kpis=compare(today, plan), standards=kpis.standards_report(plan, problem),
+               standards_today=kpis.standards_report(today, problem), visits=visits,
                cost_split=split, agreements=agreements,
                budgets=sharing.budgets(plan.decisions, today.decisions, agreements),
                tours=tours)
@@ -194,14 +193,14 @@ def prepared(scenario: Scenario, region: Region | None = None, progress: Progres
     problem.notes.update(notes)
     if scenario.demand.calibrate == "rates":
         say(_("Calibrating demand to the recorded visits"))
-        problem, factors = calibrate.calibrate(problem, evaluate.current_plan(problem))
+        problem, factors = calibration.calibrate(problem, kpis.current_plan(problem))
         if factors:
             problem.notes["demand_calibration"] = (
                 "visit rates scaled so that today's offices receive their recorded visits: "
                 + ", ".join(f"{o} x{f:.2f}" for o, f in factors.items()))
-    today = evaluate.current_plan(problem)
-    visits = calibrate.visits_table(problem, today)
-    for i, warning in enumerate(calibrate.visits_warnings(visits, scenario.demand.tolerance)):
+    today = kpis.current_plan(problem)
+    visits = calibration.visits_table(problem, today)
+    for i, warning in enumerate(calibration.visits_warnings(visits, scenario.demand.tolerance)):
         problem.notes[f"visits_warning_{i + 1}"] = warning
         say(_("Warning: {warning}").format(warning=warning))
     return region, problem, today, visits
@@ -232,7 +231,7 @@ def run(scenario: Scenario, region: Region | None = None,
     with i18n.language(lang or scenario.lang):
         region, problem, today, visits = prepared(scenario, region, say)
         say(_("Evaluating today's network"))
-        today.kpis = evaluate.evaluate(today, problem)
+        today.kpis = kpis.plan_kpis(today, problem)
         say(_("Optimising"))
         plan = decompose.optimised_plan(problem)
         say(_("Planning pop-up tours"))
@@ -240,7 +239,7 @@ def run(scenario: Scenario, region: Region | None = None,
         return run_of(scenario, region, problem, today, plan, visits, tours)
 
 
-def tours_of(problem: Problem, plan: Plan) -> routing.Tours | None:
+def tours_of(problem: Problem, plan: Plan) -> Tours | None:
     """Plan the pop-up teams' monthly tours of a plan (None without staff travel times).
 
     Every tour starts and ends at a site where its organisation is staffed in the plan (an
@@ -260,14 +259,14 @@ def tours_of(problem: Problem, plan: Plan) -> routing.Tours | None:
         d = dec[dec_ids.isin(set(in_area.index))]
         if not (d["mode"] == "popup").any():
             continue
-        tours = routing.plan_tours_for_plan(d, st)
+        tours = plan_tours_for_plan(d, st)
         stops.append(tours.stops)
         hours += tours.travel_hours
         cost += tours.travel_cost_eur
         notes += [f"{area}: {n}" if area else n for n in tours.notes]
     table = (pd.concat(stops, ignore_index=True) if stops
-             else pd.DataFrame(columns=list(routing.TOUR_COLUMNS)))
-    return routing.Tours(table, hours, cost, notes)
+             else pd.DataFrame(columns=list(TOUR_COLUMNS)))
+    return Tours(table, hours, cost, notes)
 
 
 def compare(before: Plan, after: Plan) -> pd.DataFrame:
@@ -339,7 +338,7 @@ class Evaluation:
         Organisations' costs, residents' time and unserved visits, EUR/year, keyed
         ``today``, ``proposal`` and ``optimised``.
         """
-        return {key: evaluate.total_cost(p, self.problem) for key, p in
+        return {key: kpis.total_cost(p, self.problem) for key, p in
                 (("today", self.today), ("proposal", self.proposal),
                  ("optimised", self.optimised))}
 
@@ -377,19 +376,19 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     say = progress or (lambda _msg: None)
     region, problem, today, visits = prepared(scenario, region, say)
     say(_("Evaluating today's network and the proposal"))
-    today.kpis = evaluate.evaluate(today, problem)
+    today.kpis = kpis.plan_kpis(today, problem)
     mine = proposal_plan(table, problem, name=name, source=source)
-    mine.kpis = evaluate.evaluate(mine, problem)
+    mine.kpis = kpis.plan_kpis(mine, problem)
     if optimised is None:
         say(_("Optimising"))
         optimised = decompose.optimised_plan(problem)
-    optimised.kpis = evaluate.evaluate(optimised, problem)
+    optimised.kpis = kpis.plan_kpis(optimised, problem)
     run = run_of(scenario, region, problem, today, mine, visits)
     return Evaluation(scenario=scenario, region=region, problem=problem, today=today,
                       proposal=mine, optimised=optimised,
                       standards=checks.standards_status(run.standards_today, run.standards),
-                      access=evaluate.access_changes(today, mine, problem),
-                      access_by_area=evaluate.access_changes_by_area(today, mine, problem),
+                      access=kpis.access_changes(today, mine, problem),
+                      access_by_area=kpis.access_changes_by_area(today, mine, problem),
                       checks=checks.plan_checks(mine, problem), run=run)
 
 
@@ -415,8 +414,8 @@ def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,
     say = progress or (lambda _msg: None)
     region, problem, today, visits = prepared(scenario, region, say)
     say(_("Evaluating today's network and the plan"))
-    today.kpis = evaluate.evaluate(today, problem)
-    plan.kpis = evaluate.evaluate(plan, problem)
+    today.kpis = kpis.plan_kpis(today, problem)
+    plan.kpis = kpis.plan_kpis(plan, problem)
     return run_of(scenario, region, problem, today, plan, visits)
 
 

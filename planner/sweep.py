@@ -36,7 +36,7 @@ from pydantic import BaseModel
 from planner._io import atomic_write
 from planner.config import did_you_mean, load_yaml
 from planner.errors import InputError, PlannerError
-from planner.outputs import files as outputs
+from planner.outputs import files
 from planner.plan import Plan
 from planner.scenario import Scenario, parse_scenario
 
@@ -45,7 +45,7 @@ __all__ = ["VARIANT_FILES", "Variant", "VariantResult", "Vary", "build_variants"
            "write_summary", "write_variant"]
 
 #: Files written per variant (``error.txt`` replaces the first three when it fails).
-VARIANT_FILES = (*outputs.VARIANT.files(), "scenario.yaml", "error.txt")
+VARIANT_FILES = (*files.VARIANT.files(), "scenario.yaml", "error.txt")
 #: Summary columns per organisation: column suffix -> column of ``pipeline.compare``.
 ORG_COLUMNS = {"within_standard": "within_after", "annual_cost_eur": "cost_after_eur",
                "offices": "offices", "shared": "shared", "popup": "popup", "remote": "remote"}
@@ -476,7 +476,7 @@ def write_variant(out: str | Path, variant: Variant, result: VariantResult) -> l
                           sort_keys=False, allow_unicode=True)
     written = [atomic_write(folder / "scenario.yaml",
                             lambda tmp: tmp.write_text(text, encoding="utf-8"))]
-    names = outputs.VARIANT
+    names = files.VARIANT
     if result.plan is None:
         for name in names.files():
             (folder / name).unlink(missing_ok=True)
@@ -484,9 +484,9 @@ def write_variant(out: str | Path, variant: Variant, result: VariantResult) -> l
             result.message + "\n", encoding="utf-8")))
         return written
     (folder / "error.txt").unlink(missing_ok=True)
-    files = outputs.write_outputs(folder, outputs.Outputs(
+    tables = files.write_outputs(folder, files.Outputs(
         result.plan, kpis=result.comparison, standards=result.standards), names)
-    return written + list(files.values())
+    return written + list(tables.values())
 
 
 def summary_table(results: list[VariantResult]) -> pd.DataFrame:

@@ -259,7 +259,7 @@ def test_demo_plan_shares_premises_and_evaluates_to_its_objective(plan: Plan,
     # plus the staff (the same in every plan, outside the objective) and the pop-ups'
     # travel repriced from the plan's own bases (visits and minutes are stored with 3
     # decimals, hence the tolerance)
-    plan.kpis = evaluate.evaluate(plan, problem)
+    plan.kpis = evaluate.plan_kpis(plan, problem)
     meta = plan.meta
     assert meta["staff_eur"] > 0
     assert evaluate.solver_total(plan) == pytest.approx(

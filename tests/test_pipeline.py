@@ -168,7 +168,7 @@ def test_one_run_computes_each_thing_once(monkeypatch: pytest.MonkeyPatch,
     from planner.outputs import report
 
     counts = _count_calls(monkeypatch, {
-        "current_plan": (kpis, "current_plan"), "evaluate": (kpis, "evaluate"),
+        "current_plan": (kpis, "current_plan"), "plan_kpis": (kpis, "plan_kpis"),
         "standards_report": (kpis, "standards_report"), "site_table": (kpis, "site_table"),
         "plan_isochrones": (kpis, "plan_isochrones"),
         "calibrate": (calibration, "calibrate"), "visits_table": (calibration, "visits_table"),
@@ -180,7 +180,7 @@ def test_one_run_computes_each_thing_once(monkeypatch: pytest.MonkeyPatch,
     result = CliRunner().invoke(planner.cli.app, ["run", str(DEMO_SCENARIO), "--out",
                                                   str(tmp_path)], env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
-    assert counts == {"current_plan": 2, "evaluate": 2, "standards_report": 2,
+    assert counts == {"current_plan": 2, "plan_kpis": 2, "standards_report": 2,
                       "site_table": 1, "plan_isochrones": 1, "calibrate": 1,
                       "visits_table": 1, "cost_sharing": 1, "agreements": 1, "budgets": 1,
                       "optimised_plan": 1, "tours_of": 1, "area_access": 1, "travel_times": 2,

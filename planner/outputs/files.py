@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from planner._io import write_csv
-from planner.assess import kpis as evaluate
+from planner.assess import kpis
 from planner.data.spec import RegionSpec
 from planner.errors import PlannerError
 from planner.i18n import gettext as _
@@ -134,7 +134,7 @@ def run_outputs(run: Run) -> Outputs:
     Outputs
     """
     return Outputs(plan=run.plan, kpis=run.kpis, standards=run.standards,
-                   sites=evaluate.site_table(run.plan, run.problem),
+                   sites=kpis.site_table(run.plan, run.problem),
                    tours=run.tours.stops if run.tours is not None else None)
 
 

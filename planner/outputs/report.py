@@ -55,8 +55,7 @@ from matplotlib.figure import Figure
 
 from planner import i18n
 from planner._io import atomic_write, fixed_gpkg_date
-from planner.assess import checks
-from planner.assess import kpis as evaluate
+from planner.assess import checks, kpis
 from planner.costing import pricing
 from planner.i18n import N_, term
 from planner.i18n import gettext as _
@@ -207,7 +206,7 @@ def area_access(plan: Plan, problem: Problem, region: Region,
     def ok(p: Plan, org: str, minutes: float, days: int) -> np.ndarray:
         key = (id(p), org, minutes, days)
         if key not in cache:
-            cache[key] = evaluate.within(p, problem, org, minutes, days)
+            cache[key] = kpis.within(p, problem, org, minutes, days)
         return cache[key]
 
     where = {level: _positions(dem[level].astype(str).to_numpy()) for level in levels}
@@ -252,7 +251,7 @@ def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame
     dem = problem.demand.copy()
     ids = dem["demand_id"].astype(str)
     for label, p in (("today", before), ("plan", plan)):
-        overall, per_org = evaluate.travel_minutes(p.assignment)
+        overall, per_org = kpis.travel_minutes(p.assignment)
         dem[f"minutes_{label}"] = ids.map(overall).astype(float)
         for org in problem.orgs:
             m = per_org[per_org["organisation"] == org].set_index("demand_id")["minutes"]
@@ -350,8 +349,8 @@ def report_tables(run: Run) -> dict[str, pd.DataFrame]:
     for key in ("status", "objective", "bound", "gap", "seconds", "source", "seed"):
         if key in plan.meta:
             rows.append((key, plan.meta[key]))
-    rows += [("total_cost_today_eur", evaluate.total_cost(before, problem)),
-             ("total_cost_plan_eur", evaluate.total_cost(plan, problem))]
+    rows += [("total_cost_today_eur", kpis.total_cost(before, problem)),
+             ("total_cost_plan_eur", kpis.total_cost(plan, problem))]
     rows += [(f"note: {k2}", v) for k2, v in {**problem.notes,
                                               **plan.meta.get("notes", {})}.items()]
     run_df = pd.DataFrame(rows, columns=["key", "value"])
@@ -557,7 +556,7 @@ def write_charts(problem: Problem, plan: Plan, before: Plan, out: str | Path
         for key, colour in (("today", "#888888"), ("plan", "#1f5fbf")):
             a = ip[key][ip[key]["organisation"] == org]
             _weighted_hist(ax, a["minutes"], a["visits"], bins, _(_SERIES[key]), colour)
-        st = evaluate.primary_standard(problem, org)
+        st = kpis.primary_standard(problem, org)
         if st is not None:
             ax.axvline(st[0], color="#d62728", linestyle="--", linewidth=1,
                        label=_("standard {minutes} min").format(minutes=f"{st[0]:g}"))
@@ -658,7 +657,7 @@ def _write_report(out: str | Path, run: Run, extra: dict[str, pd.DataFrame] | No
     # the reach outlines are mostly GEOS work, which releases the GIL: drawn on a second
     # thread while this one sums access per area (both only read the plan and the problem)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reach = pool.submit(evaluate.plan_isochrones, plan, problem, _standard_minutes(problem))
+        reach = pool.submit(kpis.plan_isochrones, plan, problem, _standard_minutes(problem))
         areas = area_access(plan, problem, region, before)
         iso = reach.result()
     m = plan_map(region, plan, before=before, title=title, layers=MapLayers(

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from planner.mip import SparseMIP
-from planner.model import colocation as model
+from planner.model import colocation
 from tests.model.test_model import toy_problem
 
 ENGINES = ["SCIP", "HIGHS"]
@@ -73,7 +73,7 @@ def test_highs_engine_gives_the_hand_solved_optima(kwargs: dict, expected: float
     p = toy_problem(**kwargs)
     solver = p.scenario.solver.model_copy(update={"engine": "highs"})
     p.scenario = p.scenario.model_copy(update={"solver": solver})
-    plan = model.solved_plan(p)
+    plan = colocation.solved_plan(p)
     assert plan.meta["status"] == "optimal"
     assert plan.meta["solver"] == "HiGHS"
     assert plan.meta["objective"] == pytest.approx(expected)

@@ -68,7 +68,7 @@ def _hand_plan(problem: Problem) -> Plan:
     dec = normalise_decisions(dec, "hand plan")
     plan = Plan(name="hand", decisions=dec, meta={"status": "evaluated", "source": "test"})
     plan.assignment = evaluate.assign_nearest(plan, problem)
-    plan.kpis = evaluate.evaluate(plan, problem)
+    plan.kpis = evaluate.plan_kpis(plan, problem)
     return plan
 
 
