@@ -82,7 +82,7 @@ def main() -> int:
                    f"{len(region.service_points):,} offices"))
 
     t = time.perf_counter()
-    region, problem, today, visits = pipeline.prepared(sc, region)
+    region, problem, today, visits = pipeline.run_inputs(sc, region)
     stages.append(("matrix", time.perf_counter() - t,
                    f"{len(problem.demand):,} cells x {len(problem.sites):,} sites: "
                    f"{len(problem.times):,} pairs within {sc.travel.cutoff_min:g} min, "

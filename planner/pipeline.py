@@ -79,7 +79,7 @@ def run_of(scenario: Scenario, region: Region, problem: Problem, today: Plan, pl
     """Return the run of a plan: its KPIs, standards and shared premises, computed once.
 
     Both plans' KPIs are computed here when they have none; ``visits`` is today's visits
-    table (:func:`prepared`).
+    table (:func:`run_inputs`).
     """
     for p in (today, plan):
         if not len(p.kpis):
@@ -144,19 +144,20 @@ def _times(scenario: Scenario, region: Region, origins: gpd.GeoSeries,
                                        access_min=tr.straight_access_min)
 
 
-def prepare(scenario: Scenario, region: Region | None = None,
-            progress: Progress | None = None) -> tuple[Region, Problem]:
-    """Build the region (unless given), the travel times and the model input."""
-    region, problem, _today, _visits = prepared(scenario, region, progress)
+def region_and_problem(scenario: Scenario, region: Region | None = None,
+                       progress: Progress | None = None) -> tuple[Region, Problem]:
+    """Return the region (built unless given) and the problem: travel times, model input."""
+    region, problem, _today, _visits = run_inputs(scenario, region, progress)
     return region, problem
 
 
-def prepared(scenario: Scenario, region: Region | None = None, progress: Progress | None = None
-             ) -> tuple[Region, Problem, Plan, pd.DataFrame]:
+def run_inputs(scenario: Scenario, region: Region | None = None, progress: Progress | None = None
+               ) -> tuple[Region, Problem, Plan, pd.DataFrame]:
     """Return the region, the problem, today's network and its visits table.
 
-    As :func:`prepare`, and today's network as a plan is made once, for the calibration's
-    check of the visits (:func:`planner.assess.calibration.visits_table`) and for the run.
+    As :func:`region_and_problem`, and today's network as a plan is made once, for the
+    calibration's check of the visits (:func:`planner.assess.calibration.visits_table`) and
+    for the run.
     """
     say = progress or (lambda _msg: None)
     if region is None:
@@ -229,7 +230,7 @@ def run(scenario: Scenario, region: Region | None = None,
     """
     say = progress or (lambda _msg: None)
     with i18n.language(lang or scenario.lang):
-        region, problem, today, visits = prepared(scenario, region, say)
+        region, problem, today, visits = run_inputs(scenario, region, say)
         say(_("Evaluating today's network"))
         today.kpis = kpis.plan_kpis(today, problem)
         say(_("Optimising"))
@@ -374,7 +375,7 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     from planner.assess.proposal import proposal_plan
 
     say = progress or (lambda _msg: None)
-    region, problem, today, visits = prepared(scenario, region, say)
+    region, problem, today, visits = run_inputs(scenario, region, say)
     say(_("Evaluating today's network and the proposal"))
     today.kpis = kpis.plan_kpis(today, problem)
     mine = proposal_plan(table, problem, name=name, source=source)
@@ -412,7 +413,7 @@ def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,
         The plan and today's network with their KPIs and tables (no tours).
     """
     say = progress or (lambda _msg: None)
-    region, problem, today, visits = prepared(scenario, region, say)
+    region, problem, today, visits = run_inputs(scenario, region, say)
     say(_("Evaluating today's network and the plan"))
     today.kpis = kpis.plan_kpis(today, problem)
     plan.kpis = kpis.plan_kpis(plan, problem)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner, Result
 import planner.cli
 from planner._paths import DEMO_SCENARIO
 from planner.assess.kpis import standards_report
-from planner.pipeline import prepare
+from planner.pipeline import region_and_problem
 from planner.plan import Plan
 from planner.problem.build import Problem
 from planner.scenario import load_scenario
@@ -37,7 +37,7 @@ def plan(demo_run: tuple[Result, Path]) -> Plan:
 
 @pytest.fixture(scope="module")
 def problem() -> Problem:
-    return prepare(load_scenario(DEMO_SCENARIO))[1]
+    return region_and_problem(load_scenario(DEMO_SCENARIO))[1]
 
 
 def _share_by_hand(plan: Plan, problem: Problem, org: str, minutes: float,

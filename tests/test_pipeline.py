@@ -175,7 +175,7 @@ def test_one_run_computes_each_thing_once(monkeypatch: pytest.MonkeyPatch,
         "cost_sharing": (sharing, "cost_sharing"), "agreements": (sharing, "agreements"),
         "budgets": (sharing, "budgets"), "optimised_plan": (decompose, "optimised_plan"),
         "tours_of": (pipeline, "tours_of"), "area_access": (report, "area_access"),
-        "travel_times": (network, "travel_times"), "prepared": (pipeline, "prepared"),
+        "travel_times": (network, "travel_times"), "run_inputs": (pipeline, "run_inputs"),
         "run_of": (pipeline, "run_of")})
     result = CliRunner().invoke(planner.cli.app, ["run", str(DEMO_SCENARIO), "--out",
                                                   str(tmp_path)], env={"COLUMNS": "100"})
@@ -184,4 +184,4 @@ def test_one_run_computes_each_thing_once(monkeypatch: pytest.MonkeyPatch,
                       "site_table": 1, "plan_isochrones": 1, "calibrate": 1,
                       "visits_table": 1, "cost_sharing": 1, "agreements": 1, "budgets": 1,
                       "optimised_plan": 1, "tours_of": 1, "area_access": 1, "travel_times": 2,
-                      "prepared": 1, "run_of": 1}
+                      "run_inputs": 1, "run_of": 1}

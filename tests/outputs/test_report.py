@@ -24,8 +24,7 @@ import planner.model.colocation
 from planner._paths import DEMO_SCENARIO
 from planner.assess import kpis as evaluate
 from planner.outputs import report
-from planner.pipeline import prepared as prepared_run
-from planner.pipeline import run_of
+from planner.pipeline import run_inputs, run_of
 from planner.plan import Plan, normalise_decisions
 from planner.problem.build import Problem
 from planner.region import Region
@@ -38,7 +37,7 @@ ORGS = ("kela", "municipality", "county", "employment")
 
 @pytest.fixture(scope="module")
 def prepared_all() -> tuple[Region, Problem, Plan, pd.DataFrame]:
-    return prepared_run(load_scenario(DEMO_SCENARIO))
+    return run_inputs(load_scenario(DEMO_SCENARIO))
 
 
 @pytest.fixture(scope="module")
