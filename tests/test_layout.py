@@ -227,6 +227,16 @@ def test_every_subpackage_says_what_it_may_import() -> None:
         _may_import(package)
 
 
+def test_the_layers_the_docstrings_allow_have_no_cycle() -> None:
+    # a subpackage may import those its docstring names; none may (through others) import
+    # itself, so the layers are in one order (the foundation below them all)
+    layers = nx.DiGraph()
+    for init in PACKAGE.glob("*/__init__.py"):
+        unit = f"{PACKAGE.name}.{init.parent.name}"
+        layers.add_edges_from((unit, other) for other in _may_import(init.parent))
+    assert nx.is_directed_acyclic_graph(layers), sorted(nx.simple_cycles(layers))
+
+
 def test_few_modules_at_the_top() -> None:
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert len(top) <= MAX_TOP_MODULES, f"{len(top)} modules at the top of planner/: {top}"
