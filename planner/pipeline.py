@@ -29,7 +29,7 @@ Progress = Callable[[str], None]
 SITE_CUTOFF_MIN = 135.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Run:
     """Everything one run computed, each once: the outputs, report, maps and CLI read it.
 
@@ -288,7 +288,7 @@ def compare(before: Plan, after: Plan) -> pd.DataFrame:
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evaluation:
     """A proposal evaluated against today's network and the optimised plan.
 
