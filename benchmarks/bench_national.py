@@ -41,9 +41,8 @@ from pathlib import Path
 
 from planner import pipeline
 from planner._paths import NATIONAL_SCENARIO
-from planner.assess import kpis as evaluate
-from planner.model import colocation as model
-from planner.model import decompose
+from planner.assess import kpis
+from planner.model import colocation, decompose
 from planner.outputs import report
 from planner.scenario import load_scenario
 
@@ -77,13 +76,13 @@ def main() -> int:
     t_all = time.perf_counter()
 
     t = time.perf_counter()
-    region = pipeline.load_region(sc)
+    region = pipeline.region_of(sc)
     stages.append(("build", time.perf_counter() - t,
                    f"{len(region.demand):,} demand points, {len(region.sites):,} sites, "
                    f"{len(region.service_points):,} offices"))
 
     t = time.perf_counter()
-    region, problem = pipeline.prepare(sc, region)
+    region, problem, today, visits = pipeline.run_inputs(sc, region)
     stages.append(("matrix", time.perf_counter() - t,
                    f"{len(problem.demand):,} cells x {len(problem.sites):,} sites: "
                    f"{len(problem.times):,} pairs within {sc.travel.cutoff_min:g} min, "
@@ -94,23 +93,21 @@ def main() -> int:
     parts = decompose.split(problem, column) if column != "none" else [("all", problem)]
     n_vars = n_rows = 0
     for _, part in parts:
-        m = model.Model(part)
+        m = colocation.Model(part)
         n_vars += m.mip.n_vars
         n_rows += m.mip.n_rows
     stages.append(("model build", time.perf_counter() - t,
                    f"{len(parts)} parts, {n_vars:,} variables, {n_rows:,} rows"))
 
     t = time.perf_counter()
-    plan = decompose.solve(problem)
+    plan = decompose.optimised_plan(problem)
     meta = plan.meta
     stages.append(("solve", time.perf_counter() - t,
                    f"{meta['solver']}, {meta['status']} on {args.workers} process(es)"))
 
     t = time.perf_counter()
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
-    plan.kpis = evaluate.evaluate(plan, problem)
-    written = report.write_report(out, region, problem, plan, today,
+    run = pipeline.run_of(sc, region, problem, today, plan, visits)
+    written = report.write_report(out, run,
                                   options=report.ReportOptions(title=f"{region.name}: {sc.name}"))
     stages.append(("map + report", time.perf_counter() - t,
                    f"{written['map'].stat().st_size / 1e6:.1f} MB map, workbook, gpkg"))
@@ -127,8 +124,8 @@ def main() -> int:
     print(f"\npeak memory: {own:,.0f} MB (this process), {kids:,.0f} MB (largest worker)")
     print(f"objective {meta['objective']:,.0f} EUR/year, bound {meta['bound']:,.0f}, "
           f"gap {meta['gap']:.2%} (goal 1 %: {'met' if meta['gap'] <= 0.01 else 'NOT met'})")
-    met = evaluate.standards_report(today, problem)["met"]
-    print(f"today's network: {evaluate.total_cost(today, problem):,.0f} EUR/year, meeting "
+    met = run.standards_today["met"]
+    print(f"today's network: {kpis.total_cost(today, problem):,.0f} EUR/year, meeting "
           f"{int(met.sum())} of {len(met)} standards (the plan meets them all)")
     if meta.get("stages"):
         st = meta["stages"]
@@ -154,16 +151,16 @@ def main() -> int:
     print(f"outputs: {out}")
 
     # the baseline: the plan evaluated afresh must agree with the solver
-    evaluated = evaluate.total_cost(plan, problem)
+    evaluated = kpis.total_cost(plan, problem)
     bad = []
-    solver = evaluate.solver_total(plan)  # objective + staff + travel repriced
+    solver = kpis.solver_total(plan)  # objective + staff + travel repriced
     if abs(evaluated - solver) > 1e-6 * abs(solver) + 1.0:
         bad.append(f"evaluated cost {evaluated:,.2f} != objective {meta['objective']:,.2f} "
                    f"+ staff {meta.get('staff_eur', 0):,.2f} + travel repriced "
                    f"{meta.get('travel_repriced_eur', 0):,.2f}")
     if meta["bound"] > meta["objective"] * (1 + 1e-9):
         bad.append(f"bound {meta['bound']:,.2f} above objective {meta['objective']:,.2f}")
-    std = evaluate.standards_report(plan, problem)
+    std = run.standards
     if not std["met"].all():
         missed = std[~std["met"]].head(3).to_dict("records")
         bad.append(f"standards not met on evaluation: {missed}")

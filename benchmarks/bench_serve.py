@@ -39,7 +39,7 @@ import pandas as pd
 
 from planner import pipeline
 from planner._paths import DEMO_SCENARIO
-from planner.assess import kpis as evaluate
+from planner.assess import kpis
 from planner.scenario import load_scenario
 
 GOAL_P95_S = 1.0
@@ -118,9 +118,8 @@ def client(url: str, token: str, pool: list[dict], until: float, think: float, s
 def check_final(scenario: Path, state: dict) -> str | None:
     """Return how the page's final answers differ from assess_proposal's (None: they agree)."""
     sc = load_scenario(scenario)
-    _region, problem = pipeline.prepare(sc)
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
+    _region, problem, today, _visits = pipeline.run_inputs(sc)
+    today.kpis = kpis.plan_kpis(today, problem)
     table = pd.DataFrame(state["choices"]).drop(columns="locked")
     a = pipeline.assess_proposal(problem, today, table)
     page = pd.DataFrame(state["answers"]["kpis"]).set_index("organisation")
@@ -140,11 +139,11 @@ def peer_seconds(scenario: Path, table: pd.DataFrame) -> float:
     the page; its outputs go to a temporary folder.
     """
     sc = load_scenario(scenario)
-    _region, problem = pipeline.prepare(sc)
+    _region, problem = pipeline.region_and_problem(sc)
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "proposal.csv"
         table.to_csv(csv, index=False)
-        plan = evaluate.current_plan(problem).to_file(Path(tmp) / "today.gpkg")
+        plan = kpis.current_plan(problem).to_file(Path(tmp) / "today.gpkg")
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "planner.cli", "evaluate", str(scenario),
                         str(csv), "--optimised", str(plan), "--out", str(Path(tmp) / "out")],

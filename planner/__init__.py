@@ -7,7 +7,7 @@ The names below are the public API; everything else is reached through its modul
 
 - :func:`run`: the whole pipeline for a scenario: region, travel times, today's network,
   the optimised plan with its KPIs, pop-up tours and cost split (a :class:`Run`).
-- :func:`prepare`: the region and the model input of a scenario, without solving.
+- :func:`region_and_problem`: the region and the model input of a scenario, without solving.
 - :func:`evaluate_proposal`: a planner's own proposal costed and checked against today's
   network and the optimised plan (an :class:`Evaluation`).
 - :func:`read_proposal`: read a proposal table (CSV, Excel, GeoJSON, GeoPackage).
@@ -64,7 +64,14 @@ if TYPE_CHECKING:
     from planner.data.examples import demo_path, demo_scenario
     from planner.i18n import language
     from planner.meeting import serve
-    from planner.pipeline import Evaluation, Run, evaluate_plan, evaluate_proposal, prepare, run
+    from planner.pipeline import (
+        Evaluation,
+        Run,
+        evaluate_plan,
+        evaluate_proposal,
+        region_and_problem,
+        run,
+    )
     from planner.plan import Plan
     from planner.region import Region
     from planner.scenario import Scenario, load_scenario
@@ -72,7 +79,7 @@ if TYPE_CHECKING:
 #: Each public name and the module that defines it.
 _WHERE = {
     "run": "planner.pipeline",
-    "prepare": "planner.pipeline",
+    "region_and_problem": "planner.pipeline",
     "evaluate_proposal": "planner.pipeline",
     "evaluate_plan": "planner.pipeline",
     "Run": "planner.pipeline",
@@ -91,7 +98,7 @@ _WHERE = {
 
 __all__ = ["Evaluation", "Plan", "Region", "Run", "Scenario", "__version__", "demo_path",
            "demo_scenario", "evaluate_plan", "evaluate_proposal", "language", "load_region",
-           "load_scenario", "prepare", "read_proposal", "run", "serve"]
+           "load_scenario", "read_proposal", "region_and_problem", "run", "serve"]
 __version__ = "0.1.0"
 
 

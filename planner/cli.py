@@ -17,7 +17,7 @@ from planner._paths import DEMO_SCENARIO, NATIONAL_SCENARIO
 from planner.errors import PlannerError
 from planner.i18n import gettext as _
 from planner.i18n import term
-from planner.outputs import files as outputs
+from planner.outputs import files
 from planner.outputs.console import StageProgress
 from planner.outputs.printed import kpi_legend, kpi_table, parts_table
 from planner.outputs.publish import Publication
@@ -126,7 +126,7 @@ def demo(
                                     cells=sc.solver.max_demand_points,
                                     seconds=f"{sc.solver.time_limit_s:g}"),
                               soft_wrap=True, highlight=False)
-        _run(out, sc, path, outputs.DEMO)
+        _run(out, sc, path, files.DEMO)
 
 
 def map_title(region_name: str, scenario_name: str, plan_name: str | None = None) -> str:
@@ -141,20 +141,16 @@ def map_title(region_name: str, scenario_name: str, plan_name: str | None = None
     return f"{title} ({plan_name})" if plan_name else title
 
 
-def _run(out: Path, sc: Scenario, scenario_path: Path, names: outputs.OutputNames) -> None:
+def _run(out: Path, sc: Scenario, scenario_path: Path, names: files.OutputNames) -> None:
     """Run a scenario through the pipeline, write its outputs and print what it found."""
-    out = outputs.output_folder(out, outputs.scenario_inputs(sc, scenario_path),
+    out = files.output_folder(out, files.scenario_inputs(sc, scenario_path),
                                 names.files())
     with Publication(out) as pub, StageProgress(console) as status:
         result = pipeline.run(sc, progress=status.stage, lang=i18n.current())
         status.stage(_("Writing the map and the report"))
-        tables = outputs.run_outputs(result)
-        written = outputs.write_outputs(pub.stage, tables, names,
-                                        outputs.ReportInputs(
-                                            result.region, result.problem, result.today,
-                                            title=map_title(result.region.name, sc.name),
-                                            tours=result.tours.stops if result.tours
-                                            else None))
+        tables = files.run_outputs(result)
+        written = files.write_outputs(pub.stage, tables, names, files.ReportInputs(
+            result, title=map_title(result.region.name, sc.name)))
     written = pub.moved(written)
     console.print(kpi_table(tables.kpis))
     _print_tours_and_sharing(result)
@@ -273,9 +269,9 @@ def fetch(
         console.print(f"  source: {line}", soft_wrap=True, highlight=False)
 
 
-@app.command()
+@app.command("run")
 @one_line_errors
-def run(
+def run_cmd(
     scenario: Path = typer.Argument(..., help="Scenario YAML."),
     out: Path = typer.Option(Path("maps"), "--out", "-o",
                              help="Folder for plan.html, plan.gpkg and the CSV tables."),
@@ -288,7 +284,7 @@ def run(
     OUT/sites.csv (organisations, visits and desks per site).
     """
     with _scenario(scenario, lang) as sc:
-        _run(out, sc, scenario, outputs.RUN)
+        _run(out, sc, scenario, files.RUN)
 
 
 @app.command()
@@ -328,8 +324,8 @@ def _sweep(scenario_path: Path, specs: list[str], out: Path, workers: int,
 
     variants = sw.load_variants(scenario_path, specs)
     inputs = sorted({p for v in variants
-                     for p in outputs.scenario_inputs(v.scenario, scenario_path)})
-    out = outputs.output_folder(out, inputs, ("summary.csv", *(
+                     for p in files.scenario_inputs(v.scenario, scenario_path)})
+    out = files.output_folder(out, inputs, ("summary.csv", *(
         f"{v.name}/{f}" for v in variants for f in sw.VARIANT_FILES)))
     by_name = {v.name: v for v in variants}
     where = scheduler or _("a local cluster of {workers} worker process(es)").format(
@@ -385,8 +381,8 @@ def evaluate_cmd(
     from planner.assess.proposal import read_proposal
 
     with _scenario(scenario, lang) as sc:
-        names = outputs.PROPOSAL
-        out = outputs.output_folder(out, outputs.scenario_inputs(sc, scenario, proposal,
+        names = files.PROPOSAL
+        out = files.output_folder(out, files.scenario_inputs(sc, scenario, proposal,
                                                                  optimised), names.files())
         table = read_proposal(proposal)
         best = Plan.from_file(optimised) if optimised is not None else None
@@ -394,12 +390,11 @@ def evaluate_cmd(
             ev = pipeline.evaluate_proposal(sc, table, name=proposal.stem, source=str(proposal),
                                             optimised=best, progress=status.stage)
             status.stage(_("Writing the map and the report"))
-            tables = outputs.evaluation_outputs(ev)
-            written = outputs.write_outputs(
-                pub.stage, tables, names, outputs.ReportInputs(
-                    ev.region, ev.problem, ev.today,
-                    title=map_title(ev.region.name, sc.name, ev.proposal.name),
-                    extra=dict(zip(outputs.EVALUATION_SHEETS,
+            tables = files.evaluation_outputs(ev)
+            written = files.write_outputs(
+                pub.stage, tables, names, files.ReportInputs(
+                    ev.run, title=map_title(ev.region.name, sc.name, ev.proposal.name),
+                    extra=dict(zip(files.EVALUATION_SHEETS,
                                    (ev.checks, ev.access_by_area), strict=True))))
         written = pub.moved(written)
         _print_evaluation(ev, tables.kpis)
@@ -521,17 +516,16 @@ def report_cmd(
     layers), OUT/travel_times.png and OUT/costs.png.
     """
     with _scenario(scenario, lang) as sc:
-        names = outputs.REPORT
-        out = outputs.output_folder(out, outputs.scenario_inputs(sc, plan, scenario),
+        names = files.REPORT
+        out = files.output_folder(out, files.scenario_inputs(sc, plan, scenario),
                                     names.files())
         saved = Plan.from_file(plan)
         with Publication(out) as pub, StageProgress(console) as status:
             result = pipeline.evaluate_plan(sc, saved, progress=status.stage)
             status.stage(_("Writing the map and the report"))
-            written = pub.moved(outputs.write_outputs(
-                pub.stage, outputs.Outputs(result.plan), names, outputs.ReportInputs(
-                    result.region, result.problem, result.today,
-                    title=map_title(result.region.name, sc.name, saved.name))))
+            written = pub.moved(files.write_outputs(
+                pub.stage, files.Outputs(result.plan), names, files.ReportInputs(
+                    result, title=map_title(result.region.name, sc.name, saved.name))))
         console.print(kpi_table(result.comparison(),
                                 title=_("Today → {plan}").format(plan=saved.name)))
         console.print(_("Written: ") + ", ".join(str(p) for p in written.values()), soft_wrap=True)

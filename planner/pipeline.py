@@ -12,13 +12,12 @@ import pandas as pd
 
 import planner.data
 from planner import i18n, network
-from planner.assess import calibration as calibrate
-from planner.assess import kpis as evaluate
+from planner.assess import calibration, kpis
 from planner.costing import sharing
 from planner.errors import InputError
 from planner.i18n import gettext as _
 from planner.model import decompose
-from planner.model import tours as routing
+from planner.model.tours import TOUR_COLUMNS, Tours, TourSettings, plan_tours_for_plan
 from planner.plan import Plan
 from planner.problem import demand
 from planner.problem.build import Problem, build_problem
@@ -31,24 +30,72 @@ Progress = Callable[[str], None]
 SITE_CUTOFF_MIN = 135.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Run:
-    """Everything one run produced."""
+    """Everything one run computed, each once: the outputs, report, maps and CLI read it.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    region : Region
+    problem : Problem
+    today, plan : Plan
+        Today's network and the plan, each with its KPIs.
+    kpis : pandas.DataFrame
+        Their KPIs side by side (:func:`compare`), one row per organisation and ``all``.
+    standards, standards_today : pandas.DataFrame
+        Every access standard per area in the plan and today
+        (:func:`planner.assess.kpis.standards_report`).
+    visits : pandas.DataFrame
+        Recorded and modelled visits of today's offices
+        (:func:`planner.assess.calibration.visits_table`).
+    cost_split, agreements, budgets : pandas.DataFrame
+        The plan's shared premises: their cost split, agreements and the budgets after the
+        fees (:mod:`planner.costing.sharing`).
+    tours : Tours, optional
+        The pop-up teams' tours (``None`` when not planned).
+    """
 
     scenario: Scenario
     region: Region
     problem: Problem
     today: Plan
     plan: Plan
-    tours: routing.Tours | None = None
-    cost_split: pd.DataFrame | None = None
+    kpis: pd.DataFrame
+    standards: pd.DataFrame
+    standards_today: pd.DataFrame
+    visits: pd.DataFrame
+    cost_split: pd.DataFrame
+    agreements: pd.DataFrame
+    budgets: pd.DataFrame
+    tours: Tours | None = None
 
     def comparison(self) -> pd.DataFrame:
-        """KPIs today and in the plan side by side, one row per organisation and ``all``."""
-        return compare(self.today, self.plan)
+        """Return the KPIs today and in the plan side by side (``kpis``)."""
+        return self.kpis
 
 
-def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
+def run_of(scenario: Scenario, region: Region, problem: Problem, today: Plan, plan: Plan,
+           visits: pd.DataFrame, tours: Tours | None = None) -> Run:
+    """Return the run of a plan: its KPIs, standards and shared premises, computed once.
+
+    Both plans' KPIs are computed here when they have none; ``visits`` is today's visits
+    table (:func:`run_inputs`).
+    """
+    for p in (today, plan):
+        if not len(p.kpis):
+            p.kpis = kpis.plan_kpis(p, problem)
+    split = sharing.cost_sharing(plan.decisions, problem)
+    agreements = sharing.agreements(plan.decisions, problem, split)
+    return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
+               kpis=compare(today, plan), standards=kpis.standards_report(plan, problem),
+               standards_today=kpis.standards_report(today, problem), visits=visits,
+               cost_split=split, agreements=agreements,
+               budgets=sharing.budgets(plan.decisions, today.decisions, agreements),
+               tours=tours)
+
+
+def region_of(scenario: Scenario, progress: Progress | None = None) -> Region:
     """Load the region a scenario names, with its travel mode's network, and say its notes.
 
     ``demo:helsinki`` (embedded), ``national`` or ``national:<maakunta>`` (illustrative,
@@ -105,13 +152,25 @@ def _times(scenario: Scenario, region: Region, origins: gpd.GeoSeries,
                                        access_min=tr.straight_access_min)
 
 
-def prepare(scenario: Scenario, region: Region | None = None,
-            progress: Progress | None = None) -> tuple[Region, Problem]:
-    """Build the region (unless given), the travel times and the model input."""
+def region_and_problem(scenario: Scenario, region: Region | None = None,
+                       progress: Progress | None = None) -> tuple[Region, Problem]:
+    """Return the region (built unless given) and the problem: travel times, model input."""
+    region, problem, _today, _visits = run_inputs(scenario, region, progress)
+    return region, problem
+
+
+def run_inputs(scenario: Scenario, region: Region | None = None, progress: Progress | None = None
+               ) -> tuple[Region, Problem, Plan, pd.DataFrame]:
+    """Return the region, the problem, today's network and its visits table.
+
+    As :func:`region_and_problem`, and today's network as a plan is made once, for the
+    calibration's check of the visits (:func:`planner.assess.calibration.visits_table`) and
+    for the run.
+    """
     say = progress or (lambda _msg: None)
     if region is None:
         say(_("Building the region"))
-        region = load_region(scenario, say)
+        region = region_of(scenario, say)
     notes = {}
     most = scenario.solver.max_demand_points
     if most is not None and len(region.demand) > most:
@@ -147,23 +206,17 @@ def prepare(scenario: Scenario, region: Region | None = None,
     problem.notes.update(notes)
     if scenario.demand.calibrate == "rates":
         say(_("Calibrating demand to the recorded visits"))
-        problem, factors = calibrate.calibrate(problem, evaluate.current_plan(problem))
+        problem, factors = calibration.calibrate(problem, kpis.current_plan(problem))
         if factors:
             problem.notes["demand_calibration"] = (
                 "visit rates scaled so that today's offices receive their recorded visits: "
                 + ", ".join(f"{o} x{f:.2f}" for o, f in factors.items()))
-    check = calibrate.visits_table(problem, evaluate.current_plan(problem))
-    for i, warning in enumerate(calibrate.differences(check, scenario.demand.tolerance)):
+    today = kpis.current_plan(problem)
+    visits = calibration.visits_table(problem, today)
+    for i, warning in enumerate(calibration.visits_warnings(visits, scenario.demand.tolerance)):
         problem.notes[f"visits_warning_{i + 1}"] = warning
         say(_("Warning: {warning}").format(warning=warning))
-    return region, problem
-
-
-def _today(problem: Problem) -> Plan:
-    """Return today's network as a plan, with its KPIs."""
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
-    return today
+    return region, problem, today, visits
 
 
 def run(scenario: Scenario, region: Region | None = None,
@@ -189,23 +242,20 @@ def run(scenario: Scenario, region: Region | None = None,
     """
     say = progress or (lambda _msg: None)
     with i18n.language(lang or scenario.lang):
-        region, problem = prepare(scenario, region, say)
+        region, problem, today, visits = run_inputs(scenario, region, say)
         say(_("Evaluating today's network"))
-        today = _today(problem)
+        today.kpis = kpis.plan_kpis(today, problem)
         say(_("Optimising"))
-        plan = decompose.solve(problem)
-        plan.kpis = evaluate.evaluate(plan, problem)
+        plan = decompose.optimised_plan(problem)
         say(_("Planning pop-up tours"))
-        tours = plan_tours(problem, plan)
+        tours = tours_of(problem, plan)
         if tours is not None and tours.notes:  # the teams and their cost reach the report
             plan.meta["notes"] = {**plan.meta.get("notes", {}),
                                   **{f"tours_{i + 1}": n for i, n in enumerate(tours.notes)}}
-        split = sharing.cost_sharing(plan.decisions, problem)
-    return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan,
-               tours=tours, cost_split=split)
+        return run_of(scenario, region, problem, today, plan, visits, tours)
 
 
-def plan_tours(problem: Problem, plan: Plan) -> routing.Tours | None:
+def tours_of(problem: Problem, plan: Plan) -> Tours | None:
     """Plan the pop-up teams' monthly tours of a plan (None without staff travel times).
 
     Every tour starts and ends at a site where its organisation is staffed in the plan (an
@@ -221,22 +271,21 @@ def plan_tours(problem: Problem, plan: Plan) -> routing.Tours | None:
              if column != "none" else pd.Series("", index=ids.to_numpy()))
     dec_ids = dec["site_id"].astype(str)
     stops, hours, cost, notes, teams = [], 0.0, 0.0, [], {}
-    settings = routing.TourSettings(
+    settings = TourSettings(
         team_eur_per_year=problem.scenario.costs.popup.team_eur_per_year)
     for area, in_area in areas.groupby(areas, sort=True):
         d = dec[dec_ids.isin(set(in_area.index))]
         if not (d["mode"] == "popup").any():
             continue
-        tours = routing.plan_tours_for_plan(d, st, settings=settings)
+        tours = plan_tours_for_plan(d, st, settings=settings)
         stops.append(tours.stops)
         hours += tours.travel_hours
         cost += tours.travel_cost_eur
         notes += [f"{area}: {n}" if area else n for n in tours.notes]
         teams |= {f"{area}: {o}" if area else o: k for o, k in tours.teams.items()}
     table = (pd.concat(stops, ignore_index=True) if stops
-             else pd.DataFrame(columns=list(routing.TOUR_COLUMNS)))
-    return routing.Tours(table, hours, cost, notes, teams,
-                         sum(teams.values()) * settings.team_eur_per_year)
+             else pd.DataFrame(columns=list(TOUR_COLUMNS)))
+    return Tours(table, hours, cost, notes, teams, sum(teams.values()) * settings.team_eur_per_year)
 
 
 def compare(before: Plan, after: Plan) -> pd.DataFrame:
@@ -257,7 +306,7 @@ def compare(before: Plan, after: Plan) -> pd.DataFrame:
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evaluation:
     """A proposal evaluated against today's network and the optimised plan.
 
@@ -278,6 +327,8 @@ class Evaluation:
         The same per area and age group (:func:`planner.assess.kpis.access_changes_by_area`).
     checks : pandas.DataFrame
         The optimiser's rules the proposal breaks (:func:`planner.assess.checks.plan_checks`).
+    run : Run
+        The proposal's run against today's network (:func:`run_of`): what its report shows.
     """
 
     scenario: Scenario
@@ -290,6 +341,7 @@ class Evaluation:
     access: pd.DataFrame
     access_by_area: pd.DataFrame
     checks: pd.DataFrame
+    run: Run
 
     def vs_today(self) -> pd.DataFrame:
         """Return the KPIs of today and the proposal side by side."""
@@ -305,7 +357,7 @@ class Evaluation:
         Organisations' costs, residents' time and unserved visits, EUR/year, keyed
         ``today``, ``proposal`` and ``optimised``.
         """
-        return {key: evaluate.total_cost(p, self.problem) for key, p in
+        return {key: kpis.total_cost(p, self.problem) for key, p in
                 (("today", self.today), ("proposal", self.proposal),
                  ("optimised", self.optimised))}
 
@@ -328,8 +380,8 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
         A region already built (else built from ``scenario.region``).
     optimised : Plan, optional
         A saved optimised plan to compare with; without it the scenario is solved as a
-        run solves it (:func:`planner.model.decompose.solve`: every solver setting, including
-        ``solver.decompose``, holds).
+        run solves it (:func:`planner.model.decompose.optimised_plan`: every solver setting,
+        including ``solver.decompose``, holds).
     progress : callable, optional
         Called with a short message as each stage starts.
 
@@ -338,18 +390,19 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     Evaluation
     """
     say = progress or (lambda _msg: None)
-    region, problem = prepare(scenario, region, say)
+    region, problem, today, visits = run_inputs(scenario, region, say)
     say(_("Evaluating today's network and the proposal"))
-    today = _today(problem)
+    today.kpis = kpis.plan_kpis(today, problem)
     mine = assess_proposal(problem, today, table, name=name, source=source)
     if optimised is None:
         say(_("Optimising"))
-        optimised = decompose.solve(problem)
-    optimised.kpis = evaluate.evaluate(optimised, problem)
+        optimised = decompose.optimised_plan(problem)
+    optimised.kpis = kpis.plan_kpis(optimised, problem)
     return Evaluation(scenario=scenario, region=region, problem=problem, today=today,
                       proposal=mine.plan, optimised=optimised, standards=mine.standards,
                       access=mine.access, access_by_area=mine.access_by_area,
-                      checks=mine.checks)
+                      checks=mine.checks,
+                      run=run_of(scenario, region, problem, today, mine.plan, visits))
 
 
 @dataclass
@@ -376,12 +429,12 @@ class Assessment:
     @functools.cached_property
     def access(self) -> pd.DataFrame:
         """Residents gaining and losing service within the standard (computed when asked)."""
-        return evaluate.access_changes(self.today, self.plan, self.problem)
+        return kpis.access_changes(self.today, self.plan, self.problem)
 
     @functools.cached_property
     def access_by_area(self) -> pd.DataFrame:
         """The same per area and age group (computed when asked)."""
-        return evaluate.access_changes_by_area(self.today, self.plan, self.problem)
+        return kpis.access_changes_by_area(self.today, self.plan, self.problem)
 
 
 def assess_proposal(problem: Problem, today: Plan, table: pd.DataFrame, *,
@@ -398,11 +451,11 @@ def assess_proposal(problem: Problem, today: Plan, table: pd.DataFrame, *,
     today : Plan
         Today's network with its KPIs.
     table : pandas.DataFrame
-        The proposal's rows (:func:`planner.proposal.read_proposal`).
+        The proposal's rows (:func:`planner.assess.proposal.read_proposal`).
     name, source : str
         The proposal plan's name and where it came from (in error messages).
     today_standards : pandas.DataFrame, optional
-        ``evaluate.standards_report(today, problem)``, when already computed.
+        ``kpis.standards_report(today, problem)``, when already computed.
 
     Returns
     -------
@@ -412,10 +465,10 @@ def assess_proposal(problem: Problem, today: Plan, table: pd.DataFrame, *,
     from planner.assess.proposal import proposal_plan
 
     mine = proposal_plan(table, problem, name=name, source=source)
-    mine.kpis = evaluate.evaluate(mine, problem)
+    mine.kpis = kpis.plan_kpis(mine, problem)
     before = (today_standards if today_standards is not None
-              else evaluate.standards_report(today, problem))
-    standards = checks.standards_status(before, evaluate.standards_report(mine, problem))
+              else kpis.standards_report(today, problem))
+    standards = checks.standards_status(before, kpis.standards_report(mine, problem))
     return Assessment(plan=mine, standards=standards, checks=checks.plan_checks(mine, problem),
                       today=today, problem=problem)
 
@@ -437,14 +490,14 @@ def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,
     Returns
     -------
     Run
-        The plan and today's network with their KPIs (no tours, no cost split).
+        The plan and today's network with their KPIs and tables (no tours).
     """
     say = progress or (lambda _msg: None)
-    region, problem = prepare(scenario, region, say)
+    region, problem, today, visits = run_inputs(scenario, region, say)
     say(_("Evaluating today's network and the plan"))
-    today = _today(problem)
-    plan.kpis = evaluate.evaluate(plan, problem)
-    return Run(scenario=scenario, region=region, problem=problem, today=today, plan=plan)
+    today.kpis = kpis.plan_kpis(today, problem)
+    plan.kpis = kpis.plan_kpis(plan, problem)
+    return run_of(scenario, region, problem, today, plan, visits)
 
 
 #: Solver settings of a regional demo with the shipped national scenario: one maakunta at

@@ -36,7 +36,7 @@ from pydantic import BaseModel
 from planner._io import atomic_write
 from planner.config import did_you_mean, load_yaml
 from planner.errors import InputError, PlannerError
-from planner.outputs import files as outputs
+from planner.outputs import files
 from planner.plan import Plan
 from planner.scenario import Scenario, parse_scenario
 
@@ -45,7 +45,7 @@ __all__ = ["VARIANT_FILES", "Variant", "VariantResult", "Vary", "build_variants"
            "write_summary", "write_variant"]
 
 #: Files written per variant (``error.txt`` replaces the first three when it fails).
-VARIANT_FILES = (*outputs.VARIANT.files(), "scenario.yaml", "error.txt")
+VARIANT_FILES = (*files.VARIANT.files(), "scenario.yaml", "error.txt")
 #: Summary columns per organisation: column suffix -> column of ``pipeline.compare``.
 ORG_COLUMNS = {"within_standard": "within_after", "annual_cost_eur": "cost_after_eur",
                "offices": "offices", "shared": "shared", "popup": "popup", "remote": "remote"}
@@ -374,13 +374,11 @@ def run_variant(name: str, values: dict[str, Any], scenario: Scenario) -> Varian
         failure never raises here, so that it cannot end the sweep.
     """
     from planner import pipeline
-    from planner.assess import kpis as evaluate
 
     start = time.perf_counter()
     worker = _worker_address()
     try:
         run = pipeline.run(scenario)
-        standards = evaluate.standards_report(run.plan, run.problem)
     except PlannerError as exc:
         return VariantResult(name, values, "error", _one_line(str(exc)), worker=worker,
                              seconds=time.perf_counter() - start)
@@ -389,7 +387,7 @@ def run_variant(name: str, values: dict[str, Any], scenario: Scenario) -> Varian
                              _one_line(f"unexpected {type(exc).__name__}: {exc}"),
                              worker=worker, seconds=time.perf_counter() - start)
     return VariantResult(name, values, str(run.plan.meta.get("status", "")), plan=run.plan,
-                         comparison=run.comparison(), standards=standards, worker=worker,
+                         comparison=run.kpis, standards=run.standards, worker=worker,
                          seconds=time.perf_counter() - start)
 
 
@@ -478,7 +476,7 @@ def write_variant(out: str | Path, variant: Variant, result: VariantResult) -> l
                           sort_keys=False, allow_unicode=True)
     written = [atomic_write(folder / "scenario.yaml",
                             lambda tmp: tmp.write_text(text, encoding="utf-8"))]
-    names = outputs.VARIANT
+    names = files.VARIANT
     if result.plan is None:
         for name in names.files():
             (folder / name).unlink(missing_ok=True)
@@ -486,9 +484,9 @@ def write_variant(out: str | Path, variant: Variant, result: VariantResult) -> l
             result.message + "\n", encoding="utf-8")))
         return written
     (folder / "error.txt").unlink(missing_ok=True)
-    files = outputs.write_outputs(folder, outputs.Outputs(
+    tables = files.write_outputs(folder, files.Outputs(
         result.plan, kpis=result.comparison, standards=result.standards), names)
-    return written + list(files.values())
+    return written + list(tables.values())
 
 
 def summary_table(results: list[VariantResult]) -> pd.DataFrame:

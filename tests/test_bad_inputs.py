@@ -367,6 +367,7 @@ def test_bad_input_gives_one_line_and_writes_nothing(case: Case, tmp_path: Path,
         assert not out.exists()
 
 
+@pytest.mark.slow
 def test_time_limit_writes_the_best_plan_with_its_gap(tmp_path: Path) -> None:
     """Run the demo scenario with no gap allowed and 1 s.
 
@@ -389,6 +390,7 @@ def test_time_limit_writes_the_best_plan_with_its_gap(tmp_path: Path) -> None:
             f"gap {gap:.2%}") in result.stdout
 
 
+@pytest.mark.slow
 def test_failed_run_leaves_earlier_outputs_untouched(tmp_path: Path,
                                                      statfin_cache: Path) -> None:
     inp = tmp_path / "in"
@@ -428,6 +430,7 @@ def test_out_folder_that_cannot_be_written(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", GOOD, ids=[c.file.rsplit(".", 1)[0] for c in GOOD])
 def test_planners_own_formats_load(case: Case, tmp_path: Path, statfin_cache: Path) -> None:
     """Read semicolons, decimal commas, Windows-1252, a BOM and XLSX as the plain files.

@@ -15,7 +15,7 @@ from typer.testing import CliRunner, Result
 import planner.cli
 from planner._paths import DEMO_SCENARIO
 from planner.assess.kpis import standards_report
-from planner.pipeline import prepare
+from planner.pipeline import region_and_problem
 from planner.plan import Plan
 from planner.problem.build import Problem
 from planner.scenario import load_scenario
@@ -37,7 +37,7 @@ def plan(demo_run: tuple[Result, Path]) -> Plan:
 
 @pytest.fixture(scope="module")
 def problem() -> Problem:
-    return prepare(load_scenario(DEMO_SCENARIO))[1]
+    return region_and_problem(load_scenario(DEMO_SCENARIO))[1]
 
 
 def _share_by_hand(plan: Plan, problem: Problem, org: str, minutes: float,
@@ -65,6 +65,7 @@ def _share_by_hand(plan: Plan, problem: Problem, org: str, minutes: float,
     return sum(pop[i] for i in covered) / pop.sum()
 
 
+@pytest.mark.slow
 def test_demo_exits_cleanly_and_writes_outputs(demo_run: tuple[Result, Path]) -> None:
     result, out = demo_run
     assert result.exit_code == 0, result.output
@@ -74,6 +75,7 @@ def test_demo_exits_cleanly_and_writes_outputs(demo_run: tuple[Result, Path]) ->
     assert not list(out.glob(".tmp-*"))
 
 
+@pytest.mark.slow
 def test_demo_prints_kpi_table_and_solver_line(demo_run: tuple[Result, Path],
                                               plan: Plan) -> None:
     result, _ = demo_run
@@ -96,6 +98,7 @@ def test_demo_prints_kpi_table_and_solver_line(demo_run: tuple[Result, Path],
     assert "municipality = postal code area (4, from the extract's addresses)" in text
 
 
+@pytest.mark.slow
 def test_demo_map_has_layers_and_escaped_site_names(demo_run: tuple[Result, Path],
                                                     plan: Plan) -> None:
     _, out = demo_run
@@ -108,6 +111,7 @@ def test_demo_map_has_layers_and_escaped_site_names(demo_run: tuple[Result, Path
         assert html.escape(name, quote=True) in page, name
 
 
+@pytest.mark.slow
 def test_plan_meets_its_access_standards(plan: Plan, problem: Problem) -> None:
     report = standards_report(plan, problem)
     # the demo's "municipality" areas are its four postal code areas (resources/demo/README.md):
@@ -127,6 +131,7 @@ def test_plan_meets_its_access_standards(plan: Plan, problem: Problem) -> None:
                 assert row["achieved_share"].iloc[0] == pytest.approx(achieved, abs=1e-9)
 
 
+@pytest.mark.slow
 def test_plan_solver_report(plan: Plan) -> None:
     meta = plan.meta
     assert meta["status"] in {"optimal", "feasible", "time_limit"}
@@ -137,6 +142,7 @@ def test_plan_solver_report(plan: Plan) -> None:
     assert meta["source"] == "optimised"
 
 
+@pytest.mark.slow
 def test_kpi_csv_meets_the_standard(demo_run: tuple[Result, Path], plan: Plan,
                                     problem: Problem) -> None:
     _, out = demo_run
@@ -177,6 +183,7 @@ def test_missing_scenario_is_one_line_error(tmp_path: Path,
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+@pytest.mark.slow
 def test_evaluate_a_proposal(demo_run: tuple[Result, Path], problem: Problem,
                              tmp_path: Path) -> None:
     _, demo_out = demo_run
@@ -241,6 +248,7 @@ def test_evaluate_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
     assert proposal.read_bytes() == b"not really a geopackage"
 
 
+@pytest.mark.slow
 def test_demo_plan_shares_premises_and_evaluates_to_its_objective(plan: Plan,
                                                                   problem: Problem) -> None:
     from planner.assess import kpis as evaluate
@@ -255,7 +263,7 @@ def test_demo_plan_shares_premises_and_evaluates_to_its_objective(plan: Plan,
     # plus the staff (the same in every plan, outside the objective) and the pop-ups'
     # travel repriced from the plan's own bases (visits and minutes are stored with 3
     # decimals, hence the tolerance)
-    plan.kpis = evaluate.evaluate(plan, problem)
+    plan.kpis = evaluate.plan_kpis(plan, problem)
     meta = plan.meta
     assert meta["staff_eur"] > 0
     assert evaluate.solver_total(plan) == pytest.approx(
@@ -264,6 +272,7 @@ def test_demo_plan_shares_premises_and_evaluates_to_its_objective(plan: Plan,
                                                                rel=1e-5)
 
 
+@pytest.mark.slow
 def test_demo_shows_a_tour_and_a_cost_split(demo_run: tuple[Result, Path]) -> None:
     result, out = demo_run
     tours = pd.read_csv(out / "tours.csv")
@@ -294,6 +303,7 @@ def test_demo_shows_a_tour_and_a_cost_split(demo_run: tuple[Result, Path]) -> No
             assert g["in_core"].all()
 
 
+@pytest.mark.slow
 def test_demo_plan_is_one_a_facility_planner_can_sign(demo_run: tuple[Result, Path]) -> None:
     """Read the demo's outputs as a planner would.
 
@@ -341,6 +351,7 @@ def test_demo_plan_is_one_a_facility_planner_can_sign(demo_run: tuple[Result, Pa
     assert (tot["difference_share"].abs() <= 0.25).all()
 
 
+@pytest.mark.slow
 def test_finnish_demo_prints_finnish_and_keeps_the_csv_keys(
         demo_run: tuple[Result, Path], demo_run_fi: tuple[Result, Path]) -> None:
     """Check ``planner demo --lang fi``.
@@ -388,6 +399,7 @@ def test_finnish_demo_prints_finnish_and_keeps_the_csv_keys(
         "toimipiste", "yhteispalvelupiste", "pop-up-palvelu", "etäpalvelupiste", "suljettu"}
 
 
+@pytest.mark.slow
 def test_swedish_report_of_the_demo_plan(demo_run: tuple[Result, Path],
                                          tmp_path: Path) -> None:
     """Check ``planner report --lang sv``: map and workbook in Swedish, CSV keys English."""

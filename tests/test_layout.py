@@ -4,8 +4,8 @@ An import is an edge from the importing module to the most specific ``planner`` 
 names (``from planner.network import matrix`` is an edge to ``planner.network.matrix``,
 ``from planner.network import node_times`` one to the package ``planner.network``). Imports
 inside functions count: a lazy import that dodges a cycle at load time is still a cycle in
-the design. Imports under ``if TYPE_CHECKING:`` count for the layers (a type a module
-names is a dependency of it) but not for cycles.
+the design. Imports under ``if TYPE_CHECKING:`` count too: a type a module names is a
+dependency of it, for the layers and for cycles.
 
 The layers are the package's own words: each subpackage's ``__init__`` docstring ends with a
 ``May import:`` paragraph naming the other subpackages (and entry points) its modules may
@@ -110,7 +110,7 @@ def test_no_function_is_longer_than_the_limit() -> None:
 
 
 def _cycles(package: Path = PACKAGE) -> list[list[str]]:
-    graph = _import_graph(package)
+    graph = _import_graph(package, type_only=True)
     return sorted(sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1)
 
 
@@ -134,9 +134,10 @@ def test_the_import_rule_reads_imports_as_documented(code: str, expected: set[st
     assert _imports(ast.parse(code), "planner.network.quality", False, known) == expected
 
 
-def test_a_cycle_through_a_lazy_import_is_found(tmp_path: Path) -> None:
+def test_a_cycle_through_a_lazy_or_type_only_import_is_found(tmp_path: Path) -> None:
     # pkg.a imports pkg.b at the top, pkg.b imports pkg.a inside a function, pkg.c imports
-    # pkg.a only for type checking: one cycle, a and b
+    # pkg.a only for type checking (and pkg.b, which imports nothing of c): one cycle, a
+    # and b; then b imports c for type checking only: a, b and c
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
@@ -145,6 +146,9 @@ def test_a_cycle_through_a_lazy_import_is_found(tmp_path: Path) -> None:
     (pkg / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
                               "    from pkg import a\nfrom . import b\n")
     assert _cycles(pkg) == [["pkg.a", "pkg.b"]]
+    (pkg / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                              "    from pkg import c\n")
+    assert _cycles(pkg) == [["pkg.a", "pkg.b", "pkg.c"]]
     (pkg / "b.py").write_text("import os\n")
     assert _cycles(pkg) == []
 
@@ -223,6 +227,16 @@ def test_the_layers_are_read_from_the_docstrings(tmp_path: Path) -> None:
 def test_every_subpackage_says_what_it_may_import() -> None:
     for package in sorted(p.parent for p in PACKAGE.glob("*/__init__.py")):
         _may_import(package)
+
+
+def test_the_layers_the_docstrings_allow_have_no_cycle() -> None:
+    # a subpackage may import those its docstring names; none may (through others) import
+    # itself, so the layers are in one order (the foundation below them all)
+    layers = nx.DiGraph()
+    for init in PACKAGE.glob("*/__init__.py"):
+        unit = f"{PACKAGE.name}.{init.parent.name}"
+        layers.add_edges_from((unit, other) for other in _may_import(init.parent))
+    assert nx.is_directed_acyclic_graph(layers), sorted(nx.simple_cycles(layers))
 
 
 def test_few_modules_at_the_top() -> None:

@@ -37,6 +37,7 @@ def test_notebooks_exist_and_hold_no_outputs():
         assert nb.cells[-1].cell_type == "code" and "assert" in nb.cells[-1].source
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", _notebooks(), ids=lambda p: p.stem)
 def test_notebook_runs(path: Path):
     import time

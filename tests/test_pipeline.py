@@ -14,6 +14,8 @@ The proposal keeps ``AX`` and moves Y's office to ``BY``: 179 000 + 175 000 = 35
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -119,3 +121,67 @@ def test_a_saved_optimised_plan_is_not_solved_again() -> None:
     assert totals["proposal"] == pytest.approx(totals["today"])
     assert (ev.access[["residents_gaining", "residents_losing"]] == 0).all().all()
     assert not (ev.standards["status"] == "new").any()
+
+
+# --------------------------------------------------------------------------- computed once
+def _count_calls(monkeypatch: pytest.MonkeyPatch, targets: dict[str, tuple[object, str]]
+                 ) -> dict[str, int]:
+    """Wrap each target function wherever a planner module holds it; return the counts.
+
+    A module that imported the function by name holds its own reference, so every loaded
+    ``planner`` module's attribute that *is* the function is replaced.
+    """
+    import sys
+
+    counts = dict.fromkeys(targets, 0)
+    for key, (module, name) in targets.items():
+        original = getattr(module, name)
+
+        def wrapper(*args: object, _f: object = original, _k: str = key, **kwargs: object
+                    ) -> object:
+            counts[_k] += 1
+            return _f(*args, **kwargs)
+
+        for mod_name, mod in list(sys.modules.items()):
+            if mod_name.split(".")[0] == "planner" and mod is not None:
+                for attr, value in list(vars(mod).items()):
+                    if value is original:
+                        monkeypatch.setattr(mod, attr, wrapper)
+    return counts
+
+
+@pytest.mark.slow
+def test_one_run_computes_each_thing_once(monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    # ``planner run`` of the demo scenario: the demo calibrates its visit rates, so today's
+    # network is made twice (before the rates are scaled, for the scaling, and after, for
+    # the run); the travel times twice (residents to sites, and sites to sites for the
+    # staff); everything else once, whoever shows it (CSV files, report, maps, console)
+    from typer.testing import CliRunner
+
+    import planner.cli
+    from planner import network
+    from planner._paths import DEMO_SCENARIO
+    from planner.assess import calibration, kpis
+    from planner.costing import sharing
+    from planner.model import decompose
+    from planner.outputs import report
+
+    counts = _count_calls(monkeypatch, {
+        "current_plan": (kpis, "current_plan"), "plan_kpis": (kpis, "plan_kpis"),
+        "standards_report": (kpis, "standards_report"), "site_table": (kpis, "site_table"),
+        "plan_isochrones": (kpis, "plan_isochrones"),
+        "calibrate": (calibration, "calibrate"), "visits_table": (calibration, "visits_table"),
+        "cost_sharing": (sharing, "cost_sharing"), "agreements": (sharing, "agreements"),
+        "budgets": (sharing, "budgets"), "optimised_plan": (decompose, "optimised_plan"),
+        "tours_of": (pipeline, "tours_of"), "area_access": (report, "area_access"),
+        "travel_times": (network, "travel_times"), "run_inputs": (pipeline, "run_inputs"),
+        "run_of": (pipeline, "run_of")})
+    result = CliRunner().invoke(planner.cli.app, ["run", str(DEMO_SCENARIO), "--out",
+                                                  str(tmp_path)], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert counts == {"current_plan": 2, "plan_kpis": 2, "standards_report": 2,
+                      "site_table": 1, "plan_isochrones": 1, "calibrate": 1,
+                      "visits_table": 1, "cost_sharing": 1, "agreements": 1, "budgets": 1,
+                      "optimised_plan": 1, "tours_of": 1, "area_access": 1, "travel_times": 2,
+                      "run_inputs": 1, "run_of": 1}

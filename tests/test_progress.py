@@ -14,7 +14,7 @@ from rich.console import Console
 
 from planner import i18n, progress
 from planner.cli import map_title
-from planner.model import colocation as model
+from planner.model import colocation
 from planner.outputs.console import StageProgress, solve_text
 from tests.model.test_model import toy_problem
 
@@ -30,7 +30,7 @@ def test_solve_reports_better_plans_and_bounds(engine: str) -> None:
     p = _engine(toy_problem(), engine)
     updates: list[progress.SolveUpdate] = []
     with progress.listen(updates.append):
-        plan = model.solve(p)
+        plan = colocation.solved_plan(p)
     first, last = updates[0], updates[-1]
     assert (first.objective, first.bound) == (math.inf, -math.inf)  # the solve starts
     assert first.limit_s == 30.0 and math.isnan(first.gap)

@@ -266,6 +266,7 @@ def _spoil(table: pd.DataFrame, data: st.DataObject, columns: list[str],
     return i, col, value
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(tables())
 def test_valid_tables_load(t: tuple[str, pd.DataFrame, str, str]) -> None:

@@ -150,12 +150,12 @@ def test_region_mapping_becomes_a_region_spec(tmp_path: Path) -> None:
 def test_straight_line_model_is_used_and_said(demo_region) -> None:
     import numpy as np
 
-    from planner.pipeline import prepare
+    from planner.pipeline import region_and_problem
 
     base = load_scenario(DEMO)
     sc = base.model_copy(update={"travel": base.travel.model_copy(
         update={"model": "straight_line", "circuity": 1.4})})
-    _, problem = prepare(sc, region=demo_region)
+    _, problem = region_and_problem(sc, region=demo_region)
     assert problem.notes["travel_model"] == ("straight-line travel times (distance x 1.4 at "
                                              "4.5 km/h), not a street network")
     t = problem.times

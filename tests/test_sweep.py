@@ -194,6 +194,7 @@ def test_bad_vary_is_one_line_error(specs: list[str], fragment: str) -> None:
 
 
 # --------------------------------------------------------------------------- sweeps
+@pytest.mark.slow
 def test_sweep_with_scheduler_address(case: Case, tmp_path: Path) -> None:
     """Three variants on the two-process cluster: one plan each, the same as a direct run."""
     out = tmp_path / "out"
@@ -245,6 +246,7 @@ def test_sweep_with_scheduler_address(case: Case, tmp_path: Path) -> None:
             row["kela_within_standard"], abs=1e-4)
 
 
+@pytest.mark.slow
 def test_sweep_on_its_own_local_cluster_fails_with_exit_2_when_nothing_solves(
         case: Case, tmp_path: Path) -> None:
     out = tmp_path / "out"

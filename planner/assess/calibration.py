@@ -84,7 +84,7 @@ def visits_table(problem: Problem, today: Plan) -> pd.DataFrame:
     return out[list(VISIT_COLUMNS)]
 
 
-def differences(table: pd.DataFrame, tolerance: float) -> list[str]:
+def visits_warnings(table: pd.DataFrame, tolerance: float) -> list[str]:
     """Return a warning per organisation whose modelled and recorded visits differ.
 
     An organisation is warned of when they differ by more than ``tolerance`` (a share) in

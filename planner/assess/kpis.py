@@ -180,7 +180,7 @@ def within(plan: Plan, problem: Problem, org: str, minutes: float,
     return out
 
 
-def evaluate(plan: Plan, problem: Problem) -> pd.DataFrame:
+def plan_kpis(plan: Plan, problem: Problem) -> pd.DataFrame:
     """Return the KPIs of a plan per organisation, and for all organisations together.
 
     Parameters
@@ -374,7 +374,7 @@ def total_cost(plan: Plan, problem: Problem) -> float:
     The annual costs of the organisations, plus residents' travel time in euros, plus
     unserved visits at their price.
     """
-    k = plan.kpis if len(plan.kpis) else evaluate(plan, problem)
+    k = plan.kpis if len(plan.kpis) else plan_kpis(plan, problem)
     unserved = costs_unserved(problem, float(k.loc["all", "unserved_visits"]))
     return float(k.loc["all", "annual_cost_eur"] + k.loc["all", "travel_value_eur"] + unserved)
 

@@ -24,8 +24,8 @@ from folium.plugins import DualMap
 
 from planner import i18n
 
-__all__ = ["BOX", "DASH", "TABLE_CSS", "add_table_style", "column", "esc", "fmt_cents", "fmt_eur",
-           "fmt_int", "fmt_minutes", "is_missing", "table"]
+__all__ = ["BOX", "DASH", "TABLE_CSS", "add_table_style", "column", "esc", "eur_or_dash",
+           "fmt_cents", "fmt_int", "fmt_minutes", "is_missing", "table"]
 
 DASH = "\u2013"  # en dash
 _ESCAPES = str.maketrans({"\\": "&#92;", "`": "&#96;", "$": "&#36;", "{": "&#123;",
@@ -84,7 +84,7 @@ def fmt_int(value: Any) -> str:
     return DASH if is_missing(value) else i18n.fmt_number(value)
 
 
-def fmt_eur(value: Any) -> str:
+def eur_or_dash(value: Any) -> str:
     """Format euros: ``123456`` -> ``"123,456 €"`` (Finnish ``"123 456 €"``).
 
     A missing value gives an en dash.

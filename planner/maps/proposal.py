@@ -27,8 +27,8 @@ from planner.maps.markup import (
     DASH,
     column,
     esc,
+    eur_or_dash,
     fmt_cents,
-    fmt_eur,
     fmt_int,
     is_missing,
     table,
@@ -187,7 +187,7 @@ def site_popups(dec: gpd.GeoDataFrame, names: dict[str, str],
     days = pd.to_numeric(pd.Series(column(dec, "days_per_month", np.nan), dtype=object),
                          errors="coerce").fillna(0.0).tolist()
     cells = [[esc(org_label(o, names)), esc(term(mode)),
-              esc(fmt_int(d) if d > 0 else DASH), esc(term(action)), esc(fmt_eur(cost)),
+              esc(fmt_int(d) if d > 0 else DASH), esc(term(action)), esc(eur_or_dash(cost)),
               esc(fmt_int(visits))]
              for o, mode, d, action, cost, visits in zip(  # lists: fast to iterate
                  column(dec, "organisation"), column(dec, "mode"), days,

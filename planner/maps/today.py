@@ -10,7 +10,7 @@ import folium
 
 from planner.i18n import gettext as _
 from planner.maps.elements import add_points, latlon
-from planner.maps.markup import column, esc, fmt_eur, fmt_int, table
+from planner.maps.markup import column, esc, eur_or_dash, fmt_int, table
 from planner.maps.symbols import org_colour, org_label, org_sort_key
 from planner.region import Region
 
@@ -52,7 +52,7 @@ def add_today(m: folium.Map, region: Region, names: dict[str, str]) -> None:
                 + table(["", ""], [
                     [_("Kind"), esc(kind[i])],
                     [_("Desks"), esc(fmt_int(desks[i]))],
-                    [_("Annual cost"), esc(fmt_eur(cost[i]))],
+                    [_("Annual cost"), esc(eur_or_dash(cost[i]))],
                     [_("Source"), esc(_("illustrative (not a real office)") if illustrative
                                       else str(source[i]))],
                 ]))

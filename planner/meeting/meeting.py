@@ -1,7 +1,7 @@
 """One meeting's numbers: the scenario prepared once, a proposal's answers per change.
 
 :meth:`Meeting.open` builds the region, the travel times and the model input once
-(:func:`planner.pipeline.prepare`) and evaluates today's network; each change of the
+(:func:`planner.pipeline.region_and_problem`) and evaluates today's network; each change of the
 proposal is then answered by :func:`planner.pipeline.assess_proposal`, the code path of
 ``planner evaluate``, and the tables ``planner evaluate`` writes into its workbook (costs
 by mode and line, budgets after the fees, the cost split of every shared site by every key,
@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from planner import i18n, pipeline
-from planner.assess import kpis as evaluate
+from planner.assess import kpis
 from planner.assess.proposal import read_proposal
 from planner.costing import sharing
 from planner.meeting.state import PROPOSAL_COLUMNS, Key, ProposalState, Snapshot, snapshot
@@ -59,8 +59,10 @@ class Meeting:
     problem : Problem
     today : Plan
         Today's network with its KPIs.
+    visits : pandas.DataFrame
+        Recorded and modelled visits of today's offices (the run's visits table).
     today_standards : pandas.DataFrame
-        Every standard per area today (``planner.evaluate.standards_report``).
+        Every standard per area today (``planner.assess.kpis.standards_report``).
     start : Snapshot
         Today's network, or the plan the meeting was opened with.
     name : str
@@ -71,6 +73,7 @@ class Meeting:
     region: Region
     problem: Problem
     today: Plan
+    visits: pd.DataFrame
     today_standards: pd.DataFrame
     start: Snapshot
     name: str = "proposal"
@@ -91,9 +94,8 @@ class Meeting:
         """
         sc = load_scenario(scenario)
         mine = start_table(Path(plan)) if plan is not None else None  # read before the work
-        region, problem = pipeline.prepare(sc)
-        today = evaluate.current_plan(problem)
-        today.kpis = evaluate.evaluate(today, problem)
+        region, problem, today, visits = pipeline.run_inputs(sc)
+        today.kpis = kpis.plan_kpis(today, problem)
         existing = existing_keys(problem)
         table = today_table(problem)
         if mine is not None:
@@ -101,8 +103,8 @@ class Meeting:
             # organisations the plan does not name keep today's network (as evaluate reads)
             kept = table[~table["organisation"].isin(set(mine["organisation"]))]
             table = pd.concat([mine, kept], ignore_index=True)
-        return cls(scenario=sc, region=region, problem=problem, today=today,
-                   today_standards=evaluate.standards_report(today, problem),
+        return cls(scenario=sc, region=region, problem=problem, today=today, visits=visits,
+                   today_standards=kpis.standards_report(today, problem),
                    start=snapshot(table, existing),
                    name=Path(plan).stem if plan is not None else "proposal")
 
@@ -141,7 +143,7 @@ class Meeting:
         lines = list(COST_LINE_COLUMNS)
         by_line = (decisions.groupby("organisation")[[*lines, "annual_cost_eur"]].sum()
                    .reindex(problem.orgs).fillna(0.0).reset_index(names="organisation"))
-        overall, per_org = evaluate.travel_minutes(plan.assignment)
+        overall, per_org = kpis.travel_minutes(plan.assignment)
         ids = problem.demand["demand_id"].astype(str)
         minutes = {"all": [overall.get(d) for d in ids]}
         for org, g in per_org.groupby("organisation"):
@@ -157,8 +159,8 @@ class Meeting:
             "budgets": records(sharing.budgets(decisions, today.decisions, agreement)),
             "split": records(splits),
             "decisions": records(decisions),
-            "totals": {"today": evaluate.total_cost(today, problem),
-                       "proposal": evaluate.total_cost(plan, problem)},
+            "totals": {"today": kpis.total_cost(today, problem),
+                       "proposal": kpis.total_cost(plan, problem)},
             "minutes": minutes,
         }
 
@@ -203,7 +205,8 @@ class Meeting:
                 tmp, outputs.Outputs(plan=a.plan, kpis=pipeline.compare(self.today, a.plan),
                                      standards=a.standards, access=a.access),
                 outputs.PROPOSAL, outputs.ReportInputs(
-                    self.region, self.problem, self.today,
+                    pipeline.run_of(self.scenario, self.region, self.problem, self.today,
+                                    a.plan, self.visits),
                     title=f"{self.region.name} · {self.scenario.name} · {self.name}",
                     extra=dict(zip(outputs.EVALUATION_SHEETS, (a.checks, a.access_by_area),
                                    strict=True))))

@@ -3,7 +3,7 @@
 The solve runs in a child process (``spawn``), so that cancelling it is ending that
 process: the solvers cannot be interrupted from another thread. The child solves the
 problem with the locks (:func:`planner.locks.lock_choices`, then
-:func:`planner.decompose.solve`, as ``planner run``) and sends the solver's progress
+:func:`planner.model.decompose.optimised_plan`, as ``planner run``) and sends the solver's progress
 (:mod:`planner.progress`: elapsed time, best plan's cost, bound, gap) and finally the
 plan's decisions through a queue; :class:`OptimiseJob` keeps the latest for the page.
 """
@@ -42,7 +42,7 @@ def _child(problem: Problem, locks: pd.DataFrame, out: Any) -> None:
     try:
         locked = lock_choices(problem, locks)
         with progress.listen(tell):
-            plan = decompose.solve(locked, name="optimised")
+            plan = decompose.optimised_plan(locked, name="optimised")
         d = plan.decisions
         rows = list(zip(d["site_id"].astype(str), d["organisation"].astype(str),
                         d["mode"].astype(str), d["days_per_month"].astype(int).tolist(),

@@ -1,8 +1,8 @@
 """A solution of the co-location model as a plan: decisions priced and visits assigned.
 
-A part of :mod:`planner.model.colocation` (:func:`planner.model.colocation.solve` calls
-:func:`plan_of`): it reads the model's variables and the problem, and returns the
-:class:`planner.plan.Plan`.
+:func:`planner.model.colocation.solved_plan` calls :func:`plan_of`: it reads the model's parts
+(the records of :mod:`planner.model.parts`: options, assignment, moved staff and costs),
+the solution and the problem, and returns the :class:`planner.plan.Plan`.
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ from planner.costing import pricing
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
 
 if TYPE_CHECKING:
-    from planner.model.colocation import Model
+    from planner.model.parts import Assignment, MovedStaff, Options, OrgCosts
+    from planner.problem.build import Problem
 
 #: Shares of a point's visits at or below this are left out of the assignment.
 MIN_SHARE = 1e-6
 
 
-def plan_of(m: Model, values: np.ndarray, name: str) -> Plan:
-    """Return the plan that a solution ``values`` of the model ``m`` stands for.
+def plan_of(problem: Problem, options: Options, assignment: Assignment, moved: MovedStaff,
+            costs: OrgCosts, values: np.ndarray, name: str) -> Plan:
+    """Return the plan that a solution ``values`` of the co-location model stands for.
 
     The options taken (and the existing offices not kept, as closures) become decisions
     priced by :func:`planner.costing.pricing.price_decisions`, with the moved staff where the model
@@ -32,40 +34,41 @@ def plan_of(m: Model, values: np.ndarray, name: str) -> Plan:
     ``meta`` holds the staff cost and how much the pop-ups' staff travel changed when
     priced from the plan's own offices.
     """
-    p = m.p
-    opts = m.opts
+    p = problem
+    opts = options.table
     sites = p.sites
     n_s = len(sites)
     vis = np.asarray(p.visits, dtype=float)
     orgs = np.array(p.orgs, dtype=object)
     parts = []
-    for channel, var, i, o, s, mins in (("in_person", m.x, m.xi, m.xo, m.xs, m.xm),
-                                        ("remote", m.q, m.qi, m.qo, m.qs, m.qm)):
+    for channel, c in (("in_person", assignment.in_person), ("remote", assignment.remote)):
+        var, i, o, s, mins = c.var, c.point, c.org, c.site, c.minutes
         val = values[var]
         keep = val > MIN_SHARE
         parts.append(pd.DataFrame({"i": i[keep], "o": o[keep], "site": s[keep],
                                    "channel": channel, "visits": val[keep] * vis[i, o][keep],
                                    "minutes": mins[keep]}))
-    val = values[m.u]
+    val = values[assignment.unserved]
     keep = val > MIN_SHARE
-    parts.append(pd.DataFrame({"i": m.ui[keep], "o": m.uo[keep], "site": -1,
+    ui, uo = assignment.unserved_point, assignment.unserved_org
+    parts.append(pd.DataFrame({"i": ui[keep], "o": uo[keep], "site": -1,
                                "channel": "unserved",
-                               "visits": val[keep] * vis[m.ui, m.uo][keep],
+                               "visits": val[keep] * vis[ui, uo][keep],
                                "minutes": math.nan}))
     asg = pd.concat(parts, ignore_index=True)
     served = asg[asg["site"] >= 0]
     visits_at = np.bincount((served["o"] * n_s + served["site"]).to_numpy(dtype=np.int64),
                             weights=served["visits"].to_numpy(), minlength=len(p.orgs) * n_s)
-    chosen = np.flatnonzero(values[m.y] > 0.5)
+    chosen = np.flatnonzero(values[options.y] > 0.5)
     choices: list[pricing.Choice] = [
         (int(opts.at[k, "site"]), str(opts.at[k, "org"]), str(opts.at[k, "mode"]),
          int(opts.at[k, "days"]), "keep" if opts.at[k, "keep"] else "open") for k in chosen]
-    kept = values[m.y[m.keep_k]] > 0.5
+    kept = values[options.y[options.keep]] > 0.5
     choices += [(int(e.site), str(e.org), "closed", 0, "close")
                 for e, ok in zip(p.existing.itertuples(), kept, strict=True) if not ok]
-    mv = values[m.m]
-    extra = {(p.orgs[int(m.ok[k])], int(m.osite[k])): float(v)
-             for k, v in zip(m.m_k, mv, strict=True) if v > 1e-6}
+    mv = values[moved.m]
+    extra = {(p.orgs[int(options.org[k])], int(options.site[k])): float(v)
+             for k, v in zip(moved.option, mv, strict=True) if v > 1e-6}
     priced = pricing.price_decisions(p, choices, extra)
     decisions = priced.decisions
     # the model priced each pop-up's staff travel from today's nearest office; the plan
@@ -84,7 +87,7 @@ def plan_of(m: Model, values: np.ndarray, name: str) -> Plan:
     asg["site_id"] = site_ids[asg["site"].to_numpy(dtype=int)]
     asg["visits"] = asg["visits"].round(3)
     asg["minutes"] = asg["minutes"].round(3)
-    meta: dict = {"staff_eur": round(sum(m.staff_eur.values()), 2),
+    meta: dict = {"staff_eur": round(sum(costs.staff_eur.values()), 2),
                   "travel_repriced_eur": round(float(decisions["staff_travel_eur"].sum())
                                                - model_travel, 2)}
     if priced.notes:

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from planner.errors import InfeasibleError, NoPlanInTimeError
-from planner.model import colocation as model
+from planner.model import colocation
 from planner.plan import Plan
 from planner.problem.build import Problem
 
@@ -91,7 +91,7 @@ def split(problem: Problem, column: str) -> list[tuple[str, Problem]]:
     Returns
     -------
     list of (area, Problem)
-        Each part's scenario has no budgets (they are priced by :func:`solve`) and no
+        Each part's scenario has no budgets (they are priced by :func:`optimised_plan`) and no
         decomposition; ``solver.time_limit_s`` x ``solver.workers`` seconds are shared
         among the parts in proportion to their demand points (at least ``MIN_PART_S``
         each, none above ``time_limit_s``), so ``time_limit_s`` bounds the whole solve.
@@ -154,7 +154,7 @@ def _solve_part(args: tuple[str, Problem, dict[str, float]]) -> tuple[str, Plan 
                      f"{len(part.sites)} candidate sites"
     for attempt in range(RETRIES + 1):
         try:
-            return area, model.solve(part, prices=prices)
+            return area, colocation.solved_plan(part, prices=prices)
         except NoPlanInTimeError as exc:  # no plan yet: give this part more time
             if attempt == RETRIES:
                 return area, str(exc)
@@ -207,7 +207,7 @@ def _totals(results: list[tuple[str, Plan]], prices: dict[str, float]
     return objective, bound, org
 
 
-def solve(problem: Problem, name: str = "optimised") -> Plan:
+def optimised_plan(problem: Problem, name: str = "optimised") -> Plan:
     """Solve a problem whole, or by parts when ``solver.decompose`` names an area column.
 
     Parameters
@@ -226,7 +226,7 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
     sc = problem.scenario
     column = sc.solver.decompose
     if column == "none":
-        return model.solve(problem, name)
+        return colocation.solved_plan(problem, name)
     start = time.perf_counter()
     parts = split(problem, column)
     budgets = {o: org.budget_eur_year for o, org in sc.organisations.items()
@@ -275,14 +275,15 @@ def solve(problem: Problem, name: str = "optimised") -> Plan:
     # the whole solve's stages: the parts' sums, ending at the plan's own objective and
     # bound (with priced budgets the parts' values include the prices; these do not)
     tot = {k: sum(st[k] for st in stages) for k in ("lp_bound", "start", "rins")}
-    plan.meta["stages"] = model.stage_report(tot["lp_bound"], tot["start"], tot["rins"],
+    plan.meta["stages"] = colocation.stage_report(tot["lp_bound"], tot["start"], tot["rins"],
                                              objective, bound)
     worst = max((p.meta["status"] for _, p in results), key=_STATUS_ORDER.index)
     gap = abs(objective - bound) / max(abs(objective), 1e-9)
     plan.meta.update({
         "status": "optimal" if gap <= 1e-6 and worst == "optimal" else worst,
         "objective": round(objective, 2), "bound": round(bound, 2), "gap": round(gap, 6),
-        "seconds": round(time.perf_counter() - start, 3), "solver": model.ENGINES[sc.solver.engine],
+        "seconds": round(time.perf_counter() - start, 3),
+        "solver": colocation.ENGINES[sc.solver.engine],
         "scenario": sc.name, "seed": sc.solver.seed, "source": "optimised",
         "decomposition": (f"{len(parts)} parts by {column}, each served by its own sites; "
                           "every standard holds in every part; the bound and gap are of this "

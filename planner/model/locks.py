@@ -4,9 +4,9 @@ A lock names an organisation, a site and what it does there (``office``, ``share
 ``popup`` with its days per month, ``remote``, or ``closed``: nothing). :func:`lock_choices`
 returns a copy of the problem whose options table carries a ``lock`` column: 1 for the
 option that must be taken, 0 for the options at a locked (organisation, site) that may not,
-NaN elsewhere. :class:`planner.model.Model` turns it into the options' bounds, and its
-starting plans respect them, so ``planner.decompose.solve`` of the copy re-solves only
-the choices left open (the meeting page's "optimise the rest").
+NaN elsewhere. :class:`planner.model.colocation.Model` turns it into the options' bounds, and
+its starting plans respect them, so ``planner.model.decompose.optimised_plan`` of the copy
+re-solves only the choices left open (the meeting page's "optimise the rest").
 """
 
 from __future__ import annotations

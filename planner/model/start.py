@@ -13,14 +13,13 @@ shared-premises variables to what the chosen options allow.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from planner.mip import SparseMIP
+    from planner.model.parts import Access, Options, SharedPremises
     from planner.problem.build import Problem
 
 #: Thresholds at which the linear relaxation is rounded for a starting plan.
@@ -29,58 +28,31 @@ ROUNDING_THRESHOLDS = (0.5, 0.3, 0.2, 0.1, 0.05)
 RINS_TOLERANCES = (0.1, 0.0)
 
 
-class Cover(NamedTuple):
-    """One access standard as :meth:`StartingPlan.repair` sees it.
-
-    Each (point, site) pair's coverage row and open[s] variable, each row's residents and
-    the residents needed, and each eligible option with the open[s] variable it counts in.
-    """
-
-    row: np.ndarray
-    pair_open: np.ndarray
-    weight: np.ndarray
-    need: float
-    options: np.ndarray
-    opening: np.ndarray
-
-
 class StartingPlan:
-    """Starting-plan heuristics over the model's arrays.
+    """Starting-plan heuristics over the model's records.
 
-    The model class sets, before these are called: ``p`` (the problem), ``mip``, ``opts``,
-    ``y`` / ``w`` (variables), ``keep_k``, ``gkey``, ``osite``, ``desks``,
-    ``spare``, ``cost``, ``n_s``, ``w_k``, ``w_above``, ``coverage`` (a :class:`Cover` per
-    standard), ``lp_bound``, ``lp_y`` and ``start``.
+    The model class sets, before these are called: ``p`` (the problem), ``mip``, the
+    records ``options`` (the variables ``y``), ``shared`` (``w``) and ``access`` (a
+    :class:`planner.model.parts.Cover` per standard), and the state ``lp_bound``, ``lp_y``
+    and ``start``.
     """
 
     p: Problem
     mip: SparseMIP
-    opts: pd.DataFrame
-    y: np.ndarray
-    w: np.ndarray
-    keep_k: np.ndarray
-    gkey: np.ndarray
-    osite: np.ndarray
-    desks: np.ndarray
-    spare: np.ndarray
-    cost: np.ndarray
-    n_s: int
-    w_k: np.ndarray
-    w_above: tuple[np.ndarray, np.ndarray]
-    coverage: list[Cover]
+    options: Options
+    shared: SharedPremises
+    access: Access
     lp_bound: float
     lp_y: np.ndarray | None
     start: np.ndarray | None
-    y_lb: np.ndarray
-    y_ub: np.ndarray
 
     def allowed(self, taken: np.ndarray) -> np.ndarray:
         """Return the options ``taken`` with the locked ones taken and the barred ones not.
 
-        ``y_lb`` / ``y_ub`` are the options' bounds: leases that must stay and the
-        planner's locked choices (:mod:`planner.locks`).
+        The options' bounds are the leases that must stay and the planner's locked choices
+        (:mod:`planner.model.locks`).
         """
-        return (taken | (self.y_lb > 0.5)) & (self.y_ub > 0.5)
+        return (taken | (self.options.lower > 0.5)) & (self.options.upper > 0.5)
 
     def warm_start(self) -> None:
         """Hint a complete, feasible starting plan to the solver.
@@ -95,15 +67,15 @@ class StartingPlan:
         The solver thus starts from a plan at least as good as today's network under the
         same rules, and from the relaxation's neighbourhood rather than from scratch.
         """
-        today = np.zeros(self.y.size, dtype=bool)
-        today[self.keep_k] = True
+        today = np.zeros(self.options.y.size, dtype=bool)
+        today[self.options.keep] = True
         today = self.allowed(today)
         today[self.repair(today)] = True
         candidates = [today]
         lp = self.mip.solve(solver="HIGHS", relax=True)
         if lp.values is not None:
             self.lp_bound = lp.bound
-            self.lp_y = y = lp.values[self.y]
+            self.lp_y = y = lp.values[self.options.y]
             candidates += [self.rounded(y, th) for th in ROUNDING_THRESHOLDS]
         best: tuple[float, np.ndarray] | None = None
         for taken in candidates:
@@ -130,14 +102,14 @@ class StartingPlan:
         sc = self.p.scenario.solver
         deadline = time.perf_counter() + time_limit
         for n, tol in enumerate(RINS_TOLERANCES):
-            y = self.start[self.y]
+            y = self.start[self.options.y]
             agree = np.abs(self.lp_y - y) <= tol + 1e-6
             if agree.all():
                 continue
             left = deadline - time.perf_counter()
             if left <= 0.05:
                 break
-            sub = self.mip.fixed(self.y[agree], y[agree])
+            sub = self.mip.fixed(self.options.y[agree], y[agree])
             sub.hint(np.arange(self.mip.n_vars), self.start)
             res = sub.solve(solver=sc.engine.upper(), seed=sc.seed,
                             time_limit=left / (len(RINS_TOLERANCES) - n),
@@ -156,11 +128,11 @@ class StartingPlan:
         when the options do not make a feasible plan (e.g. a standard missed).
         """
         taken = self.allowed(taken)
-        res = self.mip.fixed(self.y, taken.astype(float)).solve(solver="HIGHS", relax=True)
+        res = self.mip.fixed(self.options.y, taken.astype(float)).solve(solver="HIGHS", relax=True)
         if res.values is None:
             return None
         values = res.values.copy()
-        values[self.y] = taken.astype(float)
+        values[self.options.y] = taken.astype(float)
         return self.polish(values)
 
     def rounded(self, y: np.ndarray, threshold: float) -> np.ndarray:
@@ -170,8 +142,8 @@ class StartingPlan:
         that fits the host's spare desks and the one-mode-per-site rule; :meth:`repair` then
         adds what the standards still need.
         """
-        taken = np.zeros(self.y.size, dtype=bool)
-        taken[self.keep_k[self.p.existing["must_keep"].to_numpy(dtype=bool)]] = True
+        taken = np.zeros(self.options.y.size, dtype=bool)
+        taken[self.options.keep[self.p.existing["must_keep"].to_numpy(dtype=bool)]] = True
         taken = self.allowed(taken)
         used, busy = self._occupied(taken)
         order = np.argsort(-y, kind="stable")
@@ -186,9 +158,10 @@ class StartingPlan:
 
         The second array marks the (organisation, site) pairs where they take an option.
         """
-        used = np.bincount(self.osite[taken], weights=self.desks[taken], minlength=self.n_s)
-        busy = np.zeros(len(self.p.orgs) * self.n_s, dtype=bool)
-        busy[self.gkey[taken]] = True
+        opt = self.options
+        used = np.bincount(opt.site[taken], weights=opt.desks[taken], minlength=opt.n_sites)
+        busy = np.zeros(len(self.p.orgs) * opt.n_sites, dtype=bool)
+        busy[opt.pair[taken]] = True
         return used, busy
 
     def _fits(self, k: np.ndarray | int, used: np.ndarray, busy: np.ndarray) -> np.ndarray:
@@ -197,14 +170,15 @@ class StartingPlan:
         They may when the organisation has no option at the site yet and the host's spare
         desks hold it.
         """
-        site = self.osite[k]
-        return (~busy[self.gkey[k]] & (used[site] + self.desks[k] <= self.spare[site])
-                & (self.y_ub[k] > 0.5))
+        opt = self.options
+        site = opt.site[k]
+        return (~busy[opt.pair[k]] & (used[site] + opt.desks[k] <= opt.spare[site])
+                & (opt.upper[k] > 0.5))
 
     def _take(self, k: int, taken: np.ndarray, used: np.ndarray, busy: np.ndarray) -> None:
         """Add option ``k`` to ``taken`` and to what it occupies."""
-        taken[k] = busy[self.gkey[k]] = True
-        used[self.osite[k]] += self.desks[k]
+        taken[k] = busy[self.options.pair[k]] = True
+        used[self.options.site[k]] += self.options.desks[k]
 
     def repair(self, taken: np.ndarray) -> np.ndarray:
         """Return the options to add to ``taken`` so that every access standard holds.
@@ -222,7 +196,7 @@ class StartingPlan:
         taken = taken.copy()
         used, busy = self._occupied(taken)
         added: list[int] = []
-        for cover in self.coverage:
+        for cover in self.access.coverage:
             row, pair_open, weight, k = cover.row, cover.pair_open, cover.weight, cover.options
             opened = np.zeros(self.mip.n_vars)
             np.add.at(opened, cover.opening, taken[k])
@@ -232,7 +206,7 @@ class StartingPlan:
             if short <= 1e-6:
                 continue
             # the cheapest option that opens each open var (and may be taken)
-            order = np.lexsort((k, self.cost[k]))
+            order = np.lexsort((k, self.options.cost[k]))
             order = order[self._fits(k[order], used, busy)]
             choice: dict[int, int] = {}
             for ov, kk in zip(cover.opening[order].tolist(), k[order].tolist(), strict=True):
@@ -241,7 +215,7 @@ class StartingPlan:
                 gain = np.bincount(pair_open, weights=weight[row] * ~covered[row],
                                    minlength=self.mip.n_vars)
                 cand = np.array(sorted(choice), dtype=np.int64)
-                score = gain[cand] / np.maximum(self.cost[[choice[c] for c in cand]], 1.0)
+                score = gain[cand] / np.maximum(self.options.cost[[choice[c] for c in cand]], 1.0)
                 best = int(cand[np.argmax(score)])
                 if gain[best] <= 0:
                     break
@@ -266,8 +240,8 @@ class StartingPlan:
         plan's files and its objective agree.
         """
         v = values.copy()
-        y = v[self.y] > 0.5
-        w_row, above_k = self.w_above
-        has_above = np.bincount(w_row[y[above_k]], minlength=self.w_k.size) > 0
-        v[self.w] = (has_above & y[self.w_k]).astype(float)
+        y = v[self.options.y] > 0.5
+        w_row, above_k = self.shared.above
+        has_above = np.bincount(w_row[y[above_k]], minlength=self.shared.option.size) > 0
+        v[self.shared.w] = (has_above & y[self.shared.option]).astype(float)
         return v

@@ -304,7 +304,7 @@ def check_reachable(base: str, sessions: dict[str, int], minutes: dict[tuple[str
             f"team(s) x {b - a} day(s) x {st.day_minutes:.0f} min; add teams")
 
 
-def plan_tours(organisation: str, base: str, sessions: dict[str, int],
+def organisation_tours(organisation: str, base: str, sessions: dict[str, int],
                minutes: dict[tuple[str, str], float],
                windows: dict[str, tuple[float, float]] | None = None,
                settings: TourSettings | None = None) -> Tours:
@@ -482,9 +482,9 @@ def plan_tours_for_plan(decisions: pd.DataFrame, times: pd.DataFrame,
     times : pandas.DataFrame
         Site-to-site staff travel: ``from``, ``to`` (site ids) and ``minutes``.
     windows : dict, optional
-        As in :func:`plan_tours`.
+        As in :func:`organisation_tours`.
     settings : TourSettings, optional
-        As in :func:`plan_tours`; ``teams`` is the least number of teams per organisation.
+        As in :func:`organisation_tours`; ``teams`` is the least number of teams per organisation.
 
     Returns
     -------
@@ -564,8 +564,8 @@ def fit_teams(organisation: str, base: str, sessions: dict[str, int],
     n = sum(sessions.values())
     for teams in range(first, first + st.max_extra_teams + 1):
         try:
-            t = plan_tours(organisation, base, sessions, minutes, windows,
-                           dataclasses.replace(st, teams=teams))
+            t = organisation_tours(organisation, base, sessions, minutes, windows,
+                                   dataclasses.replace(st, teams=teams))
         except InfeasibleError as exc:
             if "add teams" not in str(exc) or teams == first + st.max_extra_teams:
                 return None, f"{organisation}: no tours: {exc}"  # more teams do not help

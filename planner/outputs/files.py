@@ -26,14 +26,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from planner._io import write_csv
-from planner.assess import kpis as evaluate
+from planner.assess import kpis
 from planner.data.spec import RegionSpec
 from planner.errors import PlannerError
 from planner.i18n import gettext as _
 from planner.outputs import report
 from planner.plan import Plan
-from planner.problem.build import Problem
-from planner.region import Region
 from planner.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -135,9 +133,8 @@ def run_outputs(run: Run) -> Outputs:
     -------
     Outputs
     """
-    return Outputs(plan=run.plan, kpis=run.comparison(),
-                   standards=evaluate.standards_report(run.plan, run.problem),
-                   sites=evaluate.site_table(run.plan, run.problem),
+    return Outputs(plan=run.plan, kpis=run.kpis, standards=run.standards,
+                   sites=kpis.site_table(run.plan, run.problem),
                    tours=run.tours.stops if run.tours is not None else None)
 
 
@@ -158,27 +155,21 @@ def evaluation_outputs(ev: Evaluation) -> Outputs:
 
 @dataclass
 class ReportInputs:
-    """What the report needs beside the plan: the region, the model input, the reference.
+    """What the report shows: the run it reads, the map's title and extra sheets.
 
     Attributes
     ----------
-    region : planner.Region
-    problem : planner.problem.build.Problem
-    today : planner.Plan
-        The reference plan (today's network).
+    run : planner.pipeline.Run
+        The plan against today's network, with everything the run computed (its tours
+        are drawn on the map).
     title : str, optional
         The map's title.
-    tours : pandas.DataFrame, optional
-        Tours to draw on the map.
     extra : dict of str to pandas.DataFrame
         Sheets after the report's own (``planner evaluate``: ``Checks``, ``Access changes``).
     """
 
-    region: Region
-    problem: Problem
-    today: Plan
+    run: Run
     title: str | None = None
-    tours: pd.DataFrame | None = None
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
@@ -223,7 +214,7 @@ def write_outputs(out: str | Path, outputs: Outputs, names: OutputNames,
         raise ValueError("write_outputs: a map needs report_inputs")
     r = report_inputs
     written.update(report.write_report(
-        out, r.region, r.problem, outputs.plan, r.today, tours=r.tours, extra=r.extra or None,
+        out, r.run, extra=r.extra or None,
         options=report.ReportOptions(map_name=names.map, title=r.title, gpkg_name=names.gpkg)))
     return written
 

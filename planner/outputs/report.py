@@ -44,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -55,10 +55,8 @@ from matplotlib.figure import Figure
 
 from planner import i18n
 from planner._io import atomic_write, fixed_gpkg_date
-from planner.assess import calibration as calibrate
-from planner.assess import checks
-from planner.assess import kpis as evaluate
-from planner.costing import pricing, sharing
+from planner.assess import checks, kpis
+from planner.costing import pricing
 from planner.data.labels import localise_tables
 from planner.i18n import N_, term
 from planner.i18n import gettext as _
@@ -68,9 +66,12 @@ from planner.problem.build import Problem
 from planner.region import Region
 from planner.schema import CRS, DECISION_MODES
 
+if TYPE_CHECKING:
+    from planner.pipeline import Run
+
 __all__ = ["AREA_LEVELS", "SHEETS", "ReportOptions", "area_access", "area_polygons", "demand_layer",
-           "report_tables", "safe_cell", "safe_frame", "shared_sites", "sheet_stem", "write_charts",
-           "write_excel", "write_gpkg", "write_report"]
+           "report_tables", "safe_cell", "safe_frame", "shared_sites_table", "sheet_stem",
+           "write_charts", "write_excel", "write_gpkg", "write_report"]
 
 #: Demand columns naming the areas access is reported for, finest first.
 AREA_LEVELS = ("municipality", "employment_area", "county")
@@ -205,7 +206,7 @@ def area_access(plan: Plan, problem: Problem, region: Region,
     def ok(p: Plan, org: str, minutes: float, days: int) -> np.ndarray:
         key = (id(p), org, minutes, days)
         if key not in cache:
-            cache[key] = evaluate.within(p, problem, org, minutes, days)
+            cache[key] = kpis.within(p, problem, org, minutes, days)
         return cache[key]
 
     where = {level: _positions(dem[level].astype(str).to_numpy()) for level in levels}
@@ -250,7 +251,7 @@ def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame
     dem = problem.demand.copy()
     ids = dem["demand_id"].astype(str)
     for label, p in (("today", before), ("plan", plan)):
-        overall, per_org = evaluate.travel_minutes(p.assignment)
+        overall, per_org = kpis.travel_minutes(p.assignment)
         dem[f"minutes_{label}"] = ids.map(overall).astype(float)
         for org in problem.orgs:
             m = per_org[per_org["organisation"] == org].set_index("demand_id")["minutes"]
@@ -258,7 +259,7 @@ def demand_layer(problem: Problem, plan: Plan, before: Plan) -> gpd.GeoDataFrame
     return gpd.GeoDataFrame(dem, geometry="geometry", crs=problem.demand.crs)
 
 
-def shared_sites(plan: Plan) -> pd.DataFrame:
+def shared_sites_table(plan: Plan) -> pd.DataFrame:
     """Return each shared site's organisations and their annual costs.
 
     Returns
@@ -313,15 +314,13 @@ def cost_table(plan: Plan, before: Plan) -> pd.DataFrame:
     return costs.reset_index(names="organisation")
 
 
-def report_tables(problem: Problem, plan: Plan, before: Plan,
-                  splits: pd.DataFrame | None = None,
-                  agreement: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def report_tables(run: Run) -> dict[str, pd.DataFrame]:
     """Return the sheets of ``report.xlsx`` (keys of ``SHEETS``) as data frames.
 
-    ``plan`` and ``before`` need ``kpis`` (``planner.assess.kpis.evaluate``); ``splits`` and
-    ``agreement`` are the plan's ``planner.costing.sharing.cost_sharing`` and
-    ``planner.costing.sharing.agreements`` (computed here when not given).
+    Everything is read from the run (:class:`planner.pipeline.Run`: the KPIs, standards,
+    visits and shared premises it computed); ``before`` is its today's network.
     """
+    problem, plan, before = run.problem, run.plan, run.today
     k, b = plan.kpis, before.kpis
     summary = k.copy()
     summary.insert(2, "share_within_standard_today", b["share_within_standard"])
@@ -333,42 +332,38 @@ def report_tables(problem: Problem, plan: Plan, before: Plan,
 
     decisions = _without_geometry(plan.decisions.sort_values(["site_id", "organisation"]))
 
-    access = evaluate.standards_report(plan, problem)
+    access = run.standards
     if len(access):
-        access = checks.standards_status(evaluate.standards_report(before, problem), access)
+        access = checks.standards_status(run.standards_today, access)
         access.insert(access.columns.get_loc("achieved_share"), "achieved_share_today",
                       access.pop("achieved_share_today"))
 
     costs = cost_table(plan, before)
 
     saving = pricing.savings(before.decisions, plan.decisions)
-    visits = calibrate.visits_table(problem, before)
+    visits = run.visits.copy()
     got = plan.decisions.groupby(["site_id", "organisation"])["visits"].sum()
     visits["plan_visits"] = [float(got.get((sid, o), 0.0)) if pid != "total" else np.nan
                              for sid, o, pid in zip(visits["site_id"], visits["organisation"],
                                                     visits["point_id"], strict=True)]
 
-    shared = shared_sites(plan)
-    if splits is None:
-        splits = sharing.cost_sharing(plan.decisions, problem)
-    if agreement is None:
-        agreement = sharing.agreements(plan.decisions, problem, splits)
-    budget = sharing.budgets(plan.decisions, before.decisions, agreement)
-    splits = splits.copy()
+    shared = shared_sites_table(plan)
+    agreement, budget = run.agreements, run.budgets
+    splits = run.cost_split.copy()
     names = plan.decisions.drop_duplicates("site_id").set_index("site_id")["site_name"]
     splits.insert(1, "site_name", splits["site_id"].map(names))
     splits["note"] = ""
     splits.loc[0, "note"] = _COST_SHARING_NOTE if len(splits) else _NO_SHARED_NOTE
 
-    run = [("plan", plan.name), ("scenario", problem.scenario.name)]
+    rows = [("plan", plan.name), ("scenario", problem.scenario.name)]
     for key in ("status", "objective", "bound", "gap", "seconds", "source", "seed"):
         if key in plan.meta:
-            run.append((key, plan.meta[key]))
-    run += [("total_cost_today_eur", evaluate.total_cost(before, problem)),
-            ("total_cost_plan_eur", evaluate.total_cost(plan, problem))]
-    run += [(f"note: {k2}", v) for k2, v in {**problem.notes,
-                                             **plan.meta.get("notes", {})}.items()]
-    run_df = pd.DataFrame(run, columns=["key", "value"])
+            rows.append((key, plan.meta[key]))
+    rows += [("total_cost_today_eur", kpis.total_cost(before, problem)),
+             ("total_cost_plan_eur", kpis.total_cost(plan, problem))]
+    rows += [(f"note: {k2}", v) for k2, v in {**problem.notes,
+                                              **plan.meta.get("notes", {})}.items()]
+    run_df = pd.DataFrame(rows, columns=["key", "value"])
     run_df["value"] = [v if isinstance(v, int | float | str) and not isinstance(v, bool)
                        else json.dumps(v) for v in run_df["value"]]
     return {"Summary": summary, "Decisions": decisions, "Access": access, "Costs": costs,
@@ -571,7 +566,7 @@ def write_charts(problem: Problem, plan: Plan, before: Plan, out: str | Path
         for key, colour in (("today", "#888888"), ("plan", "#1f5fbf")):
             a = ip[key][ip[key]["organisation"] == org]
             _weighted_hist(ax, a["minutes"], a["visits"], bins, _(_SERIES[key]), colour)
-        st = evaluate.primary_standard(problem, org)
+        st = kpis.primary_standard(problem, org)
         if st is not None:
             ax.axvline(st[0], color="#d62728", linestyle="--", linewidth=1,
                        label=_("standard {minutes} min").format(minutes=f"{st[0]:g}"))
@@ -633,9 +628,7 @@ class ReportOptions:
     lang: str | None = None
 
 
-def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, before: Plan,
-                 *, tours: pd.DataFrame | None = None,
-                 extra: dict[str, pd.DataFrame] | None = None,
+def write_report(out: str | Path, run: Run, *, extra: dict[str, pd.DataFrame] | None = None,
                  options: ReportOptions | None = None) -> dict[str, Path]:
     """Write every output of a run: maps, workbook, CSV copies, GeoPackage and charts.
 
@@ -643,16 +636,10 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
     ----------
     out : str or pathlib.Path
         Output folder (created if missing).
-    region : planner.Region
-        The planning area (for the maps and the area outlines).
-    problem : planner.Problem
-        The problem the plans are evaluated on.
-    plan : planner.Plan
-        The plan to report (evaluated here if it has no ``kpis``).
-    before : planner.Plan
-        The reference, usually ``planner.assess.kpis.current_plan(problem)``.
-    tours : pandas.DataFrame, optional
-        Pop-up tours (``planner.model.tours.Tours.stops``) to draw on the map.
+    run : planner.pipeline.Run
+        What the run computed: the region (for the maps and the area outlines), the
+        problem, the plan compared with today's network (``run.today``), their tables and
+        the pop-up tours drawn on the map (``run.tours``).
     extra : dict of str to pandas.DataFrame, optional
         More sheets after ``SHEETS`` (``planner evaluate``: ``Checks``, ``Access
         changes``), each also written as ``report_<sheet name, lower case, _>.csv``.
@@ -666,26 +653,21 @@ def write_report(out: str | Path, region: Region, problem: Problem, plan: Plan, 
     """
     options = options or ReportOptions()
     with i18n.language(options.lang):
-        return _write_report(out, region, problem, plan, before, tours, extra, options)
+        return _write_report(out, run, extra, options)
 
 
-def _write_report(out: str | Path, region: Region, problem: Problem, plan: Plan,
-                  before: Plan, tours: pd.DataFrame | None,
-                  extra: dict[str, pd.DataFrame] | None, options: ReportOptions
-                  ) -> dict[str, Path]:
+def _write_report(out: str | Path, run: Run, extra: dict[str, pd.DataFrame] | None,
+                  options: ReportOptions) -> dict[str, Path]:
     map_name, title, gpkg_name = options.map_name, options.title, options.gpkg_name
+    region, problem, plan, before = run.region, run.problem, run.plan, run.today
+    tours = run.tours.stops if run.tours is not None else None
+    splits, agreement = run.cost_split, run.agreements
     out = Path(out)
-    for p in (plan, before):
-        if not len(p.kpis):
-            p.kpis = evaluate.evaluate(p, problem)
     written: dict[str, Path] = {}
     # the reach outlines are mostly GEOS work, which releases the GIL: drawn on a second
-    # thread while this one splits the shared costs and sums access per area (both only
-    # read the plan and the problem)
+    # thread while this one sums access per area (both only read the plan and the problem)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reach = pool.submit(evaluate.plan_isochrones, plan, problem, _standard_minutes(problem))
-        splits = sharing.cost_sharing(plan.decisions, problem)
-        agreement = sharing.agreements(plan.decisions, problem, splits)
+        reach = pool.submit(kpis.plan_isochrones, plan, problem, _standard_minutes(problem))
         areas = area_access(plan, problem, region, before)
         iso = reach.result()
     transit = problem.scenario.travel.transit if problem.scenario.travel.mode == "transit" \
@@ -700,7 +682,7 @@ def _write_report(out: str | Path, region: Region, problem: Problem, plan: Plan,
     written["map"] = save_map(m, out / map_name)
     dual = comparison_map(region, plan, before, title=title)
     written["compare_map"] = save_map(dual, out / f"{Path(map_name).stem}_compare.html")
-    tables = report_tables(problem, plan, before, splits, agreement)
+    tables = report_tables(run)
     stems = dict(SHEETS)
     for sheet, table in (extra or {}).items():
         tables[sheet] = table

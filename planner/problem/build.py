@@ -215,7 +215,7 @@ def _check_reachable(dem: gpd.GeoDataFrame, times: pd.DataFrame, cutoff_min: flo
 
 
 @dataclass
-class Standard:
+class AreaStandard:
     """One access standard applied to one organisation and one area group."""
 
     org: str
@@ -236,7 +236,7 @@ class Standard:
                 "in-person service")
 
 
-def expand_standards(problem: Problem) -> list[Standard]:
+def expand_standards(problem: Problem) -> list[AreaStandard]:
     """Return the scenario's standards, one per organisation and area group."""
     out = []
     for row, st in enumerate(problem.scenario.standards):
@@ -249,7 +249,7 @@ def expand_standards(problem: Problem) -> list[Standard]:
             groups = {g: np.flatnonzero(col == g) for g in sorted(set(col) - {""})}
         for org in orgs:
             for g, idx in groups.items():
-                out.append(Standard(org, st.area, g, st.minutes, st.share, st.min_popup_days,
+                out.append(AreaStandard(org, st.area, g, st.minutes, st.share, st.min_popup_days,
                                      idx, row, st.maximise_worst))
     return out
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from planner.assess import checks
-from planner.assess import kpis as evaluate
+from planner.assess import checks, kpis
 from planner.assess.proposal import proposal_plan
 from tests.model.test_colocation import instance
 
@@ -29,7 +28,7 @@ def _rules(plan, p) -> dict[str, list[str]]:
 
 def test_todays_network_keeps_every_rule() -> None:
     p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100})
-    assert checks.plan_checks(evaluate.current_plan(p), p).empty
+    assert checks.plan_checks(kpis.current_plan(p), p).empty
 
 
 def test_closing_a_lease_past_the_horizon() -> None:
@@ -69,7 +68,7 @@ def test_capacity_and_a_staffed_base() -> None:
     # all as the nearest option
     p = instance({"p0": {"A": 1, "B": 5, "C": 5, "D": 5}}, {"p0": 5000})
     assert int(p.existing.set_index("point_id").at["A", "desks"]) == 3
-    today = evaluate.current_plan(p)
+    today = kpis.current_plan(p)
     assert _rules(today, p)["capacity"][0] == (
         "office at Kela A receives 5,000 visits a year; it can serve 3,000")
     # kela with a pop-up only: no staffed office to run it from
@@ -88,15 +87,15 @@ def test_standards_status_new_or_already_broken() -> None:
     # nothing (already broken), while the county's stays met
     p = instance({"p0": {"A": 2, "B": 2, "C": 40, "D": 20},
                   "p1": {"A": 40, "B": 2, "C": 2, "D": 20}}, {"p0": 100, "p1": 20})
-    today = evaluate.standards_report(evaluate.current_plan(p), p)
+    today = kpis.standards_report(kpis.current_plan(p), p)
     plan = proposal_plan(_proposal(p, [("C", "kela", "office", 0)]), p)
-    status = checks.standards_status(today, evaluate.standards_report(plan, p))
+    status = checks.standards_status(today, kpis.standards_report(plan, p))
     by = status.set_index("organisation")
     assert by.at["kela", "status"] == "already broken today"
     assert by.at["county", "status"] == "met"
     # the county closes B for D (20 min from both): new
     plan = proposal_plan(_proposal(p, [("D", "county", "office", 0)]), p)
-    status = checks.standards_status(today, evaluate.standards_report(plan, p))
+    status = checks.standards_status(today, kpis.standards_report(plan, p))
     assert status.set_index("organisation").at["county", "status"] == "new"
 
 
@@ -107,7 +106,7 @@ def test_access_changes_by_area_and_age() -> None:
                   "p1": {"A": 40, "B": 2, "C": 2, "D": 20}}, {"p0": 100, "p1": 20},
                  municipality={"p0": "M1", "p1": "M2"})
     plan = proposal_plan(_proposal(p, [("C", "kela", "office", 0)]), p)
-    ch = evaluate.access_changes_by_area(evaluate.current_plan(p), plan, p)
+    ch = kpis.access_changes_by_area(kpis.current_plan(p), plan, p)
     assert set(ch["organisation"]) == {"kela"}
     mun = ch[(ch["level"] == "municipality") & (ch["age_group"] == "15_64")].set_index("area")
     assert mun.loc["M1", ["residents_gaining", "residents_losing"]].tolist() == [0.0, 100.0]

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from planner.assess import kpis as evaluate
+from planner.assess import kpis
 from planner.costing import pricing
-from planner.model import colocation as model
+from planner.model import colocation
 from planner.problem import costs, demand
 from planner.problem.build import Problem
 from planner.problem.costs import EXISTING_COLUMNS
@@ -95,7 +95,7 @@ def close_and_move() -> Problem:
 
 def test_today_priced_as_a_plan_is_todays_total() -> None:
     p = close_and_move()
-    today = evaluate.current_plan(p)
+    today = kpis.current_plan(p)
     # (50 000 + 20 000 + 2 x 50 000) + (60 000 + 20 000 + 3 x 50 000) = 400 000
     assert today.decisions["annual_cost_eur"].sum() == pytest.approx(400000.0, abs=1e-6)
     assert today.decisions["annual_cost_eur"].sum() == p.existing["annual_cost_eur"].sum()
@@ -105,13 +105,13 @@ def test_today_priced_as_a_plan_is_todays_total() -> None:
 
 def test_closing_an_office_whose_staff_move_saves_premises_and_services_only() -> None:
     p = close_and_move()
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     assert plan.meta["status"] == "optimal"
     assert plan.meta["objective"] == pytest.approx(81000.0)
     dec = plan.decisions.set_index("site_id")
     assert dec.loc["A", "mode"] == "closed" and dec.loc["B", "action"] == "keep"
     assert dec.loc["B", "staff_fte"] == pytest.approx(5.0)  # A's 2 FTE moved in
-    sav = pricing.savings(evaluate.current_plan(p).decisions, plan.decisions)
+    sav = pricing.savings(kpis.current_plan(p).decisions, plan.decisions)
     k = sav[sav["organisation"] == "kela"].set_index("line")["saving_eur"]
     # premises 50 000 and services 20 000 saved, staff 0, closing 1 000 a year more
     assert k["premises"] == pytest.approx(50000.0)
@@ -148,7 +148,7 @@ def test_a_host_that_closes_cannot_host() -> None:
          {"org": "kela", "site": "K", "desks": 1, "fte": 1, "premises": 5000.0,
           "services": 5000.0, "lease": "2040-01-01"}],
         [{"organisation": "kela", "minutes": 5, "share": 1.0}])
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     assert plan.meta["status"] == "optimal"
     assert plan.meta["objective"] == pytest.approx(133400.0)
     dec = plan.decisions.set_index(["site_id", "organisation"])
@@ -174,7 +174,7 @@ def test_a_popup_needs_a_staffed_base_whose_cost_counts(least: int) -> None:
         [{"id": "k0", "pop": 100.0}],
         {(0, 0): 1.0, (0, 1): 20.0},
         [], [{"organisation": "kela", "minutes": 5, "share": 1.0}])
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     assert plan.meta["objective"] == pytest.approx(24400.0)
     dec = plan.decisions.set_index("site_id")
     assert dec.loc["P", "mode"] == "popup" and dec.loc["O", "mode"] == "office"

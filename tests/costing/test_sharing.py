@@ -19,7 +19,7 @@ from shapely.geometry import Point
 
 from planner.costing import games, sharing
 from planner.costing.pricing import price_decisions
-from planner.model import colocation as model
+from planner.model import colocation
 from planner.problem import costs, demand
 from planner.problem.build import Problem
 from planner.scenario import parse_scenario
@@ -141,6 +141,7 @@ def test_least_core_of_the_empty_core_game() -> None:
     assert games.least_core_excess(["A", "B", "C"], c) == pytest.approx(10 / 3)
 
 
+@pytest.mark.slow
 def test_shapley_is_the_same_whatever_the_hash_seed() -> None:
     # coalitions are frozensets, whose order changes with PYTHONHASHSEED; the game sums in
     # a sorted order, and the values must not depend on the order either (report files)
@@ -318,7 +319,7 @@ def test_cost_sharing_of_an_optimised_plan() -> None:
     # each; every key is symmetric here and gives 50 000 each.
     p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
                  rent=(500.0, 2000.0), shared_saving_share=0.4, can_popup=False)
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     split = sharing.cost_sharing(plan.decisions, p)
     assert set(split["site_id"]) == {"C"}
     assert len(split) == len(sharing.SPLIT_METHODS) * 2

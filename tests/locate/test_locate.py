@@ -22,6 +22,7 @@ KNOWN = {"pmed1": 5819, "pmed5": 1355, "pmed10": 1255, "pmed20": 1789}
 # --------------------------------------------------------------------------- OR-Library
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(KNOWN))
 def test_orlib_known_optimum(name: str) -> None:
     path = ORLIB / f"{name}.txt"
@@ -305,6 +306,7 @@ def test_infeasible_reach_is_explained() -> None:
     assert p_center(c, 2).status == "infeasible"
 
 
+@pytest.mark.slow
 def test_same_seed_same_solution() -> None:
     rng = np.random.default_rng(7)
     c = rng.integers(1, 50, size=(60, 25)).astype(float)

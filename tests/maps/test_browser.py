@@ -164,6 +164,7 @@ def _layer_names(driver) -> list[str]:
     return [lb.get_attribute("textContent").strip() for lb in labels]
 
 
+@pytest.mark.slow
 def test_demo_map_in_chromium(browser, demo_run: tuple[Result, Path], tmp_path: Path) -> None:
     result, out = demo_run
     assert result.exit_code == 0, result.output
@@ -205,6 +206,7 @@ def test_demo_map_in_chromium(browser, demo_run: tuple[Result, Path], tmp_path: 
     assert len(np.unique(rgb.reshape(-1, 3)[::97], axis=0)) > 20
 
 
+@pytest.mark.slow
 def test_comparison_map_in_chromium(browser, demo_run: tuple[Result, Path]) -> None:
     _, out = demo_run
     log = _open(browser, out / "demo_compare.html")
@@ -218,6 +220,7 @@ def test_comparison_map_in_chromium(browser, demo_run: tuple[Result, Path]) -> N
     assert "Residents: minutes to in-person service (proposed)" in names
 
 
+@pytest.mark.slow
 def test_escaped_site_name_shows_as_text(browser, tmp_path: Path) -> None:
     """A site called ``<script>...`` is drawn as text in its popup; no script runs."""
     import geopandas as gpd
@@ -260,6 +263,7 @@ def _streets_drawn(driver) -> dict:
     """)
 
 
+@pytest.mark.slow
 def test_finnish_demo_map_offline(browser, demo_run_fi: tuple[Result, Path]) -> None:
     """Open ``planner demo --lang fi`` without the network.
 
@@ -315,6 +319,7 @@ def test_finnish_demo_map_offline(browser, demo_run_fi: tuple[Result, Path]) -> 
     assert any("content wider" in b for b in _overflowing(browser))
 
 
+@pytest.mark.slow
 def test_comparison_map_offline_fits(browser, demo_run_fi: tuple[Result, Path]) -> None:
     _, out = demo_run_fi
     _offline(browser)

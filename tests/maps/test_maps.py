@@ -21,7 +21,7 @@ from folium.plugins import MarkerCluster
 from shapely.geometry import Point, box
 
 from planner import maps
-from planner.assess import kpis as evaluate
+from planner.assess import kpis
 from planner.maps import (
     MODE_ICONS,
     ORG_COLOURS,
@@ -411,7 +411,7 @@ def test_save_map_leaves_old_file_on_failure(tmp_path: Path, monkeypatch) -> Non
 
 def test_travel_minutes_weights_and_channels() -> None:
     asg = pd.DataFrame(ASSIGNMENT, columns=list(ASSIGNMENT_COLUMNS))
-    overall, per_org = evaluate.travel_minutes(asg)
+    overall, per_org = kpis.travel_minutes(asg)
     assert set(overall) == {"D1", "D2", "D3", "D4"}  # D5 has no in-person visits
     assert overall["D1"] == pytest.approx((30 * 10 + 10 * 20 + 20 * 9) / 60)
     row = per_org[(per_org["demand_id"] == "D1") & (per_org["organisation"] == "municipality")]
@@ -421,8 +421,8 @@ def test_travel_minutes_weights_and_channels() -> None:
     zero = pd.DataFrame([(1, "kela", "S3", "in_person", 0.0, 3.0),
                          (1, "kela", "S2", "in_person", 0.0, 5.0)],
                         columns=list(ASSIGNMENT_COLUMNS))
-    assert evaluate.travel_minutes(zero)[0] == {"1": 4.0}
-    assert evaluate.travel_minutes(asg.iloc[0:0])[0] == {}
+    assert kpis.travel_minutes(zero)[0] == {"1": 4.0}
+    assert kpis.travel_minutes(asg.iloc[0:0])[0] == {}
 
 
 # --------------------------------------------------------------------------- grid, isochrones,
@@ -506,7 +506,7 @@ def test_reach_isochrones_cover_the_points_within_the_limit() -> None:
                              "organisation": "kela", "mode": "office", "days_per_month": 0,
                              "action": "open", "annual_cost_eur": 0.0, "visits": 0.0}],
                            geometry=[Point(0, 0)], crs=3067)
-    iso = evaluate.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10, 30])
+    iso = kpis.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10, 30])
     assert list(iso["minutes"]) == [30.0, 10.0]
     ten = iso.geometry.iloc[1]
     for p in (Point(0, 100), Point(100, 0), Point(-100, 0), Point(0, -30)):
@@ -515,7 +515,7 @@ def test_reach_isochrones_cover_the_points_within_the_limit() -> None:
     assert iso.geometry.iloc[0].contains(Point(0, -100))
     # remote points are not in-person service: no area
     dec["mode"] = "remote"
-    assert not len(evaluate.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10]))
+    assert not len(kpis.plan_isochrones(Plan("p", dec), _Problem(sites, demand, times), [10]))
     # drawn as a hidden layer with the site's name escaped
     page = plan_map(_region(), _plan(), layers=MapLayers(isochrones=iso)).get_root().render()
     assert "Reach of proposed in-person sites (10 min)" in page
@@ -616,7 +616,7 @@ def test_popup_tours_layer() -> None:
 
 def test_shared_premises_popup_shows_the_agreement() -> None:
     from planner.costing import sharing
-    from planner.model import colocation as model
+    from planner.model import colocation
     from tests.model.test_colocation import instance
 
     # kela and the county share library C (the city lets it): 50 000 each under every
@@ -624,7 +624,7 @@ def test_shared_premises_popup_shows_the_agreement() -> None:
     # test_cost_sharing.test_cost_sharing_of_an_optimised_plan)
     p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
                  rent=(500.0, 2000.0), shared_saving_share=0.4, can_popup=False)
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     split = sharing.cost_sharing(plan.decisions, p)
     agreement = sharing.agreements(plan.decisions, p, split)
     names = {"kela": "Kela", "county": "County"}

@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from planner.assess import kpis as evaluate
+from planner.assess import kpis
 from planner.assess.proposal import proposal_plan
 from planner.errors import InfeasibleError, InputError
-from planner.model import colocation as model
+from planner.model import colocation
 from planner.problem import costs, demand
 from planner.problem.build import Problem
 from planner.scenario import parse_scenario
@@ -113,10 +113,10 @@ def check_objective(plan, p: Problem, expected: float) -> None:
     """
     assert plan.meta["status"] == "optimal"
     assert plan.meta["objective"] == pytest.approx(expected)
-    assert evaluate.total_cost(plan, p) == pytest.approx(expected)
+    assert kpis.total_cost(plan, p) == pytest.approx(expected)
     rows = plan.decisions[["site_id", "organisation", "mode", "days_per_month"]]
     retyped = proposal_plan(pd.DataFrame(rows), p)
-    assert evaluate.total_cost(retyped, p) == pytest.approx(expected)
+    assert kpis.total_cost(retyped, p) == pytest.approx(expected)
     assert decisions(retyped) == decisions(plan)
 
 
@@ -131,12 +131,12 @@ def test_optimum_is_shared_premises() -> None:
     # so both move into C: 103 000 < keeping both 117 000 (D shared: 91 500 + 71 500).
     p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
                  rent=(500.0, 2000.0), shared_saving_share=0.4, can_popup=False)
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     check_objective(plan, p, 103000.0)
     assert decisions(plan) == {("A", "kela"): ("closed", 0), ("B", "county"): ("closed", 0),
                                ("C", "kela"): ("shared", 0), ("C", "county"): ("shared", 0)}
     # without the saving each keeps its own office
-    alone = model.solve(instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
+    alone = colocation.solved_plan(instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
                                  rent=(500.0, 2000.0), can_popup=False))
     assert alone.meta["objective"] == pytest.approx(117000.0)
 
@@ -150,7 +150,7 @@ def test_optimum_is_a_popup() -> None:
     # = 60 640; both 121 280.
     p = instance({"p0": {"A": 2, "B": 2, "C": 40, "D": 20},
                   "p1": {"A": 40, "B": 40, "C": 2, "D": 20}}, {"p0": 100, "p1": 20})
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     check_objective(plan, p, 121280.0)
     assert decisions(plan) == {("A", "kela"): ("office", 0), ("B", "county"): ("office", 0),
                                ("C", "kela"): ("popup", 2), ("C", "county"): ("popup", 2)}
@@ -170,7 +170,7 @@ def test_optimum_is_a_remote_point() -> None:
     # kela: 58 000 + 200 + 720 = 58 920; county: 58 000 + 200 + 800 = 59 000.
     p = instance(REMOTE_TIMES, {"p0": 100, "p1": 20}, remote_share={"kela": 0.5},
                  standards=[{"organisation": "all", "minutes": 10, "share": 0.8}])
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     check_objective(plan, p, 117920.0)
     assert decisions(plan) == {("A", "kela"): ("office", 0), ("B", "county"): ("office", 0),
                                ("C", "kela"): ("remote", 0)}
@@ -184,7 +184,7 @@ def test_budget_binds() -> None:
     p = with_budgets(instance(REMOTE_TIMES, {"p0": 100, "p1": 20}, remote_share={"kela": 0.5},
                               standards=[{"organisation": "all", "minutes": 10, "share": 0.8}]),
                      {"kela": 58100.0})
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     check_objective(plan, p, 118000.0)
     assert ("C", "kela") not in decisions(plan)
 
@@ -196,7 +196,7 @@ def test_lease_blocks_a_closure() -> None:
     p = instance({"p0": {"A": 5, "B": 5, "C": 5, "D": 5}}, {"p0": 100},
                  rent=(500.0, 2000.0), shared_saving_share=0.4, can_popup=False)
     p.existing.loc[0, ["lease_end", "must_keep"]] = ["2040-01-01", True]
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     check_objective(plan, p, 117000.0)
     assert decisions(plan) == {("A", "kela"): ("office", 0), ("B", "county"): ("office", 0)}
 
@@ -214,7 +214,7 @@ def test_infeasible_standard_names_area_and_organisation() -> None:
     opts = costs.option_table(p.scenario, p.sites, p.existing)
     p.options = opts[~((opts["org"] == "county") & (opts["mode"] == "popup"))]
     with pytest.raises(InfeasibleError) as exc:
-        model.solve(p)
+        colocation.solved_plan(p)
     msg = str(exc.value)
     assert "county: 90% of residents in municipality M2 within 10 min" in msg
     assert "only 0.0%" in msg and "kela" not in msg and "\n" not in msg
@@ -231,7 +231,7 @@ def test_standards_competing_for_desks_are_explained() -> None:
     p.sites["spare_desks"] = [0, 0, 1, 1]
     p.options = costs.option_table(p.scenario, p.sites, p.existing)
     with pytest.raises(InfeasibleError) as exc:
-        model.solve(p)
+        colocation.solved_plan(p)
     msg = str(exc.value)
     assert "compete for the hosts' spare desks" in msg
     assert "of residents in municipality M2 within 10 min of in-person service reaches " \
@@ -250,7 +250,7 @@ def test_proposal_is_costed_like_the_model() -> None:
                                        "mode": ["office"]}).assign(days_per_month=0), p)
     assert decisions(plan) == {("A", "kela"): ("closed", 0), ("B", "county"): ("office", 0),
                                ("C", "kela"): ("office", 0)}
-    assert evaluate.total_cost(plan, p) == pytest.approx(120000.0)
+    assert kpis.total_cost(plan, p) == pytest.approx(120000.0)
     # adding the county at C as a pop-up makes C shared premises (two organisations serve
     # there in person), but a pop-up shares no running costs: kela saves nothing (the
     # saving needs another office); the county pays 2 x 12 x 100 = 2 400 more and its
@@ -259,8 +259,8 @@ def test_proposal_is_costed_like_the_model() -> None:
         "site_id": ["C", "C", "B"], "organisation": ["kela", "county", "county"],
         "mode": ["office", "popup", "office"], "days_per_month": [0, 2, 0]}), p)
     assert decisions(both)[("C", "kela")] == ("shared", 0)
-    assert evaluate.total_cost(both, p) == pytest.approx(120000.0 + 2400.0)
-    changes = evaluate.access_changes(evaluate.current_plan(p), plan, p)
+    assert kpis.total_cost(both, p) == pytest.approx(120000.0 + 2400.0)
+    changes = kpis.access_changes(kpis.current_plan(p), plan, p)
     assert changes["residents_losing"].sum() == 0 and changes["residents_gaining"].sum() == 0
 
 
@@ -271,14 +271,14 @@ def test_proposal_losing_access_is_reported() -> None:
                   "p1": {"A": 40, "B": 40, "C": 2, "D": 20}}, {"p0": 100, "p1": 20})
     plan = proposal_plan(pd.DataFrame({"site_id": ["C"], "organisation": ["kela"],
                                        "mode": ["popup"], "days_per_month": [4]}), p)
-    ch = evaluate.access_changes(evaluate.current_plan(p), plan, p)
+    ch = kpis.access_changes(kpis.current_plan(p), plan, p)
     assert ch.loc["kela", "residents_gaining"] == 20 and ch.loc["kela", "residents_losing"] == 100
     assert ch.loc["kela", "losing_ids"] == "p0"
     assert ch.loc["county", "residents_losing"] == 0
-    report = evaluate.standards_report(plan, p).set_index("organisation")
+    report = kpis.standards_report(plan, p).set_index("organisation")
     assert not report.loc["kela", "met"] and report.loc["kela", "achieved_share"] == \
         pytest.approx(20 / 120)
-    sites = evaluate.site_table(plan, p).set_index("site_id")
+    sites = kpis.site_table(plan, p).set_index("site_id")
     assert sites.loc["C", "desks_used"] == 1 and sites.loc["C", "organisations"] == "kela:popup"
 
 
@@ -329,13 +329,13 @@ def test_equity_raises_the_worst_area() -> None:
         return p
 
     p = leased(instance(times, pop, standards=[std], municipality=where))
-    cheap = model.solve(p)
+    cheap = colocation.solved_plan(p)
     check_objective(cheap, p, 61040.0 + 59800.0)
     assert decisions(cheap)[("D", "kela")] == ("popup", 2)
     assert ("C", "kela") not in decisions(cheap)
     p = leased(instance(times, pop, standards=[{**std, "maximise_worst": True}],
                         municipality=where))
-    fair = model.solve(p)
+    fair = colocation.solved_plan(p)
     check_objective(fair, p, 63080.0 + 59800.0)
     assert decisions(fair)[("C", "kela")] == ("popup", 2)
     assert decisions(fair)[("D", "kela")] == ("popup", 2)
@@ -376,6 +376,7 @@ def test_demand_aggregation_keeps_residents_and_areas() -> None:
     assert same is dem and c0 == 0.0 and m0 == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".gpkg", ".geojson"])
 def test_same_scenario_gives_byte_identical_plan_files(tmp_path, suffix: str) -> None:
     import time
@@ -384,8 +385,8 @@ def test_same_scenario_gives_byte_identical_plan_files(tmp_path, suffix: str) ->
     for k in range(2):
         p = instance({"p0": {"A": 2, "B": 2, "C": 40, "D": 20},
                       "p1": {"A": 40, "B": 40, "C": 2, "D": 20}}, {"p0": 100, "p1": 20})
-        plan = model.solve(p)
-        plan.kpis = evaluate.evaluate(plan, p)
+        plan = colocation.solved_plan(p)
+        plan.kpis = kpis.plan_kpis(plan, p)
         files.append(plan.to_file(tmp_path / f"plan{k}{suffix}"))
         time.sleep(1.1)  # a timestamp in the file would now differ
     assert files[0].read_bytes() == files[1].read_bytes()

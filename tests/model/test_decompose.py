@@ -36,9 +36,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from planner.assess import kpis as evaluate
-from planner.model import colocation as model
-from planner.model import decompose
+from planner.assess import kpis
+from planner.model import colocation, decompose
 from planner.problem import costs, demand
 from planner.problem.build import Problem
 from planner.scenario import parse_scenario
@@ -114,8 +113,8 @@ def test_split_keeps_each_county_whole() -> None:
 
 
 def test_decomposed_equals_whole_and_hand() -> None:
-    whole = model.solve(two_counties(decompose_by="none"))
-    parts = decompose.solve(two_counties())
+    whole = colocation.solved_plan(two_counties(decompose_by="none"))
+    parts = decompose.optimised_plan(two_counties())
     assert whole.meta["objective"] == pytest.approx(190000.0)
     assert parts.meta["objective"] == pytest.approx(190000.0)
     assert parts.meta["bound"] == pytest.approx(190000.0)
@@ -123,14 +122,14 @@ def test_decomposed_equals_whole_and_hand() -> None:
     assert offices(parts) == offices(whole) == {"BX", "DY"}
     assert "2 parts by county" in parts.meta["decomposition"]
     p = two_counties()
-    parts.kpis = evaluate.evaluate(parts, p)
-    assert evaluate.total_cost(parts, p) == pytest.approx(190000.0)
+    parts.kpis = kpis.plan_kpis(parts, p)
+    assert kpis.total_cost(parts, p) == pytest.approx(190000.0)
 
 
 def test_national_budget_priced_across_counties() -> None:
-    whole = model.solve(two_counties(budget=150000.0, decompose_by="none"))
+    whole = colocation.solved_plan(two_counties(budget=150000.0, decompose_by="none"))
     assert whole.meta["objective"] == pytest.approx(196000.0)
-    plan = decompose.solve(two_counties(budget=150000.0))
+    plan = decompose.optimised_plan(two_counties(budget=150000.0))
     assert plan.meta["objective"] == pytest.approx(196000.0)
     assert offices(plan) == {"DX", "DY"}
     own = plan.decisions["annual_cost_eur"].sum()
@@ -142,20 +141,21 @@ def test_national_budget_priced_across_counties() -> None:
 
 def test_budget_no_price_can_meet_is_explained() -> None:
     # the cheapest offices cost 2 x 71 000 = 142 000 of kela's own money
-    with pytest.raises(model.InfeasibleError, match="no price of the budgets of kela"):
-        decompose.solve(two_counties(budget=140000.0))
+    with pytest.raises(colocation.InfeasibleError, match="no price of the budgets of kela"):
+        decompose.optimised_plan(two_counties(budget=140000.0))
 
 
 def test_sparse_cut_off_keeps_nearest_site_and_current_office() -> None:
     # K = 1: d0 keeps A (nearest, also today's office); d1 keeps B (nearest) and A
     # (its nearest current office), not D -- so D cannot serve X's d1
-    m = model.Model(two_counties(decompose_by="none", assign_nearest=1))
+    m = colocation.Model(two_counties(decompose_by="none", assign_nearest=1))
     ids = m.p.sites["site_id"].to_numpy()
     dem = m.p.demand["demand_id"].to_numpy()
-    pairs = {(dem[i], ids[s]) for i, s in zip(m.xi, m.xs, strict=True)}
+    pairs = {(dem[i], ids[s]) for i, s in zip(m.assignment.in_person.point,
+                                                m.assignment.in_person.site, strict=True)}
     assert pairs == {("d0X", "AX"), ("d1X", "BX"), ("d1X", "AX"),
                      ("d0Y", "AY"), ("d1Y", "BY"), ("d1Y", "AY")}
-    plan = model.solve(two_counties(decompose_by="none", assign_nearest=1))
+    plan = colocation.solved_plan(two_counties(decompose_by="none", assign_nearest=1))
     # d0 may only go to A, so closing A would leave it unserved (10 000 a visit): each
     # county keeps A alone, X 100 000 + 2 000 + 18 000, Y 100 000 + 1 000 + 9 000 --
     # the price of too small a K
@@ -163,9 +163,9 @@ def test_sparse_cut_off_keeps_nearest_site_and_current_office() -> None:
     assert offices(plan) == {"AX", "AY"}
     # K = 2: d1's second nearest is a tie at 9 min between A and D, broken by site
     # position (A), so D is still out of reach: X B 101 000, Y B 91 000
-    two = model.solve(two_counties(decompose_by="none", assign_nearest=2))
+    two = colocation.solved_plan(two_counties(decompose_by="none", assign_nearest=2))
     assert two.meta["objective"] == pytest.approx(101000.0 + 91000.0)
-    three = model.solve(two_counties(decompose_by="none", assign_nearest=3))
+    three = colocation.solved_plan(two_counties(decompose_by="none", assign_nearest=3))
     assert three.meta["objective"] == pytest.approx(190000.0)
 
 
@@ -183,7 +183,7 @@ def _solve_in_daemon(queue: multiprocessing.Queue) -> None:
     p = two_counties()
     solver = p.scenario.solver.model_copy(update={"workers": 2})
     p = dataclasses.replace(p, scenario=p.scenario.model_copy(update={"solver": solver}))
-    queue.put(decompose.solve(p).meta["objective"])
+    queue.put(decompose.optimised_plan(p).meta["objective"])
 
 
 def test_parts_run_in_turn_inside_a_daemon_process() -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from planner.mip import SparseMIP
-from planner.model import colocation as model
+from planner.model import colocation
 from tests.model.test_model import toy_problem
 
 ENGINES = ["SCIP", "HIGHS"]
@@ -73,12 +73,13 @@ def test_highs_engine_gives_the_hand_solved_optima(kwargs: dict, expected: float
     p = toy_problem(**kwargs)
     solver = p.scenario.solver.model_copy(update={"engine": "highs"})
     p.scenario = p.scenario.model_copy(update={"solver": solver})
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     assert plan.meta["status"] == "optimal"
     assert plan.meta["solver"] == "HiGHS"
     assert plan.meta["objective"] == pytest.approx(expected)
 
 
+@pytest.mark.slow
 def test_highs_prints_nothing() -> None:
     # HiGHS prints a banner on the C-level standard output when the first instance in a
     # process is made; the planner's output must stay clean (CSV to stdout, tests)

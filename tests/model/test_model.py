@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import geopandas as gpd
@@ -10,9 +11,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from planner.assess import kpis as evaluate
+from planner.assess import kpis
 from planner.errors import InfeasibleError
-from planner.model import colocation as model
+from planner.model import colocation
 from planner.problem import costs, demand
 from planner.problem.build import Problem
 from planner.scenario import parse_scenario
@@ -87,7 +88,7 @@ def brute_force(p: Problem) -> tuple[float, frozenset[int]]:
 
 def test_hand_solved_optimum_moves_to_b() -> None:
     p = toy_problem()
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     # by hand: B alone reaches both points in 5 min; 70 000 + closing A 1 000
     # + travel 2 x 100 visits x 5 min x 1 EUR = 72 000 (A+B 170 600, A+C 190 200, ...)
     assert plan.meta["status"] == "optimal"
@@ -104,7 +105,7 @@ def test_hand_solved_optimum_moves_to_b() -> None:
 
 def test_lease_keeps_office_a() -> None:
     p = toy_problem(must_keep_a=True)
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     cost, sites = brute_force(p)
     # A must stay; d1 needs B or C within 6 min: A+B = 170 000 + 100 x 1 + 100 x 5
     assert cost == pytest.approx(170600.0) and sites == {0, 1}
@@ -115,10 +116,10 @@ def test_lease_keeps_office_a() -> None:
 
 def test_objective_equals_evaluated_cost() -> None:
     p = toy_problem(must_keep_a=True)
-    plan = model.solve(p)
-    plan.kpis = evaluate.evaluate(plan, p)
-    assert evaluate.total_cost(plan, p) == pytest.approx(plan.meta["objective"])
-    report = evaluate.standards_report(plan, p)
+    plan = colocation.solved_plan(p)
+    plan.kpis = kpis.plan_kpis(plan, p)
+    assert kpis.total_cost(plan, p) == pytest.approx(plan.meta["objective"])
+    report = kpis.standards_report(plan, p)
     assert report["met"].all()
 
 
@@ -127,7 +128,7 @@ def test_shared_premises_saving() -> None:
     # At shared B the larger office's services serve the other (equal: the first
     # organisation, kela, ranks first), which saves 30 % of its fixed 50 000.
     p = toy_problem(orgs=("kela", "county"), shared_saving_share=0.3)
-    plan = model.solve(p)
+    plan = colocation.solved_plan(p)
     dec = plan.decisions[plan.decisions["mode"] != "closed"]
     assert set(dec["site_id"]) == {"B"}
     assert set(dec["mode"]) == {"shared"}
@@ -138,7 +139,7 @@ def test_shared_premises_saving() -> None:
 def test_infeasible_standard_is_explained() -> None:
     p = toy_problem(minutes=0.5)
     with pytest.raises(InfeasibleError) as exc:
-        model.solve(p)
+        colocation.solved_plan(p)
     msg = str(exc.value)
     assert "impossible" in msg and "0.0%" in msg and "\n" not in msg
 
@@ -146,7 +147,7 @@ def test_infeasible_standard_is_explained() -> None:
 def test_budget_below_cheapest_plan_is_explained() -> None:
     p = toy_problem(budget=50000.0)
     with pytest.raises(InfeasibleError) as exc:
-        model.solve(p)
+        colocation.solved_plan(p)
     # the budget caps the organisation's own cost (not residents' travel): B 70 000 plus
     # closing A 1 000 = 71 000
     assert "71,000" in str(exc.value) and "budget of 50,000" in str(exc.value)
@@ -156,11 +157,11 @@ def test_repair_adds_the_cheapest_cover_per_euro() -> None:
     # today's office A leaves d1 (9 min) outside the 6-minute standard; B (70 000) and C
     # (90 000) both bring d1's 100 residents within reach: B covers more per euro
     p = toy_problem()
-    m = model.Model(p)
-    today = np.zeros(m.y.size, dtype=bool)
-    today[m.keep_k] = True
+    m = colocation.Model(p)
+    today = np.zeros(m.options.y.size, dtype=bool)
+    today[m.options.keep] = True
     added = m.repair(today)
-    opts = m.opts.iloc[added]
+    opts = m.options.table.iloc[added]
     assert opts["site"].tolist() == [1] and opts["mode"].tolist() == ["office"]
     # already feasible: nothing to add
     today[added] = True
@@ -169,9 +170,9 @@ def test_repair_adds_the_cheapest_cover_per_euro() -> None:
 
 def test_repair_gives_up_when_no_option_can_meet_the_standard() -> None:
     p = toy_problem(minutes=0.5)  # nothing is within half a minute
-    m = model.Model(p)
-    today = np.zeros(m.y.size, dtype=bool)
-    today[m.keep_k] = True
+    m = colocation.Model(p)
+    today = np.zeros(m.options.y.size, dtype=bool)
+    today[m.options.keep] = True
     assert m.repair(today).size == 0
 
 
@@ -181,20 +182,20 @@ def test_warm_start_is_the_rounded_relaxation() -> None:
     # 129 500); with closing A (1 000) and travel (2 x 100 x 5 min) it is 72 000, the
     # optimum. Today's network repaired (A + B) costs 170 600, so the hint is B alone.
     p = toy_problem()
-    m = model.Model(p)
+    m = colocation.Model(p)
     m.warm_start()
     hints = m.mip.hints()
     hint = np.array([hints[i] for i in range(m.mip.n_vars)])
     assert m.mip.objective_of(hint) == pytest.approx(72000.0)
     assert m.lp_bound == pytest.approx(72000.0)
-    taken = m.opts.loc[hint[m.y] > 0.5, "site"].tolist()
+    taken = m.options.table.loc[hint[m.options.y] > 0.5, "site"].tolist()
     assert taken == [1]
-    today = np.zeros(m.y.size, dtype=bool)
-    today[m.keep_k] = True
+    today = np.zeros(m.options.y.size, dtype=bool)
+    today[m.options.keep] = True
     today[m.repair(today)] = True
     assert m.mip.objective_of(m.complete(today)) == pytest.approx(170600.0)
     # C alone misses d0: no plan
-    only_c = (m.opts["site"] == 2).to_numpy()
+    only_c = (m.options.table["site"] == 2).to_numpy()
     assert m.complete(only_c) is None
 
 
@@ -203,12 +204,28 @@ def test_rins_frees_where_start_and_relaxation_disagree() -> None:
     # above). They agree on B (open) and C (closed), so only A is free: closing it gives
     # the optimum 72 000
     p = toy_problem()
-    m = model.Model(p)
-    today = np.zeros(m.y.size, dtype=bool)
-    today[m.keep_k] = True
+    m = colocation.Model(p)
+    today = np.zeros(m.options.y.size, dtype=bool)
+    today[m.options.keep] = True
     today[m.repair(today)] = True
     m.start = m.complete(today)
-    m.lp_y = m.mip.solve(solver="HIGHS", relax=True).values[m.y]
+    m.lp_y = m.mip.solve(solver="HIGHS", relax=True).values[m.options.y]
     m.improve(10.0)
     assert m.mip.objective_of(m.start) == pytest.approx(72000.0)
-    assert m.opts.loc[m.start[m.y] > 0.5, "site"].tolist() == [1]
+    assert m.options.table.loc[m.start[m.options.y] > 0.5, "site"].tolist() == [1]
+
+
+def test_the_model_holds_named_parts_not_an_attribute_soup() -> None:
+    # the problem, the MIP, six records of its parts and the starting plan's three fields
+    m = colocation.Model(toy_problem())
+    assert sorted(vars(m)) == ["access", "assignment", "costs", "lp_bound", "lp_y", "mip",
+                               "moved", "options", "p", "shared", "start"]
+    assert len(vars(m)) <= 15
+    # the records are frozen: a part is built once
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.options.y = m.options.y  # type: ignore[misc]
+    # every variable belongs to exactly one part (or to the coverage rows of a standard)
+    a = m.assignment
+    named = np.concatenate([m.options.y, m.shared.w, m.moved.m, a.in_person.var,
+                            a.remote.var, a.unserved])
+    assert np.unique(named).size == named.size

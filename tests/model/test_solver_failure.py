@@ -88,7 +88,7 @@ def test_the_planners_model_with_an_infinite_number_stops_at_once() -> None:
     problem.visits[0, 0] = np.inf  # what an overflow upstream would leave
     t0 = time.perf_counter()
     with pytest.raises(UnsolvableError) as info:
-        model.solve(problem)
+        model.solved_plan(problem)
     assert time.perf_counter() - t0 < 5  # the scenario allows 30 s
     msg = str(info.value)
     assert msg.startswith("scenario 'cost basis toy': no plan: a number in the model is not "

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from planner.errors import InfeasibleError
-from planner.model.tours import TourSettings, plan_tours, plan_tours_for_plan, session_days
+from planner.model.tours import TourSettings, organisation_tours, plan_tours_for_plan, session_days
 
 # Base O and four host sites; travel minutes = straight-line distance in the plane.
 XY = {"O": (0, 0), "A": (0, 10), "B": (10, 10), "C": (10, 0), "D": (20, 5)}
@@ -35,7 +35,7 @@ def test_one_team_four_stops_best_tour() -> None:
     best = min(itertools.permutations("ABCD"),
                key=lambda p: t[("O", p[0])] + sum(t[(a, b)] for a, b in
                                                    itertools.pairwise(p)) + t[(p[-1], "O")])
-    tours = plan_tours("kela", "O", dict.fromkeys("ABCD", 1), t, settings=ST)
+    tours = organisation_tours("kela", "O", dict.fromkeys("ABCD", 1), t, settings=ST)
     assert tours.stops["day"].nunique() == 1
     assert _route(tours) in (list("ABDC"), list("CDBA"))
     assert list(best) in (list("ABDC"), list("CDBA"))
@@ -53,7 +53,7 @@ def test_time_windows_force_the_order() -> None:
     # 10:00: the only fast tour is O-C-D-B-A-O. Leaving at 08:00: C 08:10, D 08:40+11.2 =
     # 531.2, B 572.4, A 612.4 (after 10:00), back at O 652.4 -- the same 52.4 min of travel.
     windows = {"C": (480.0, 520.0), "A": (600.0, 900.0)}
-    tours = plan_tours("kela", "O", dict.fromkeys("ABCD", 1), minutes(XY), windows, ST)
+    tours = organisation_tours("kela", "O", dict.fromkeys("ABCD", 1), minutes(XY), windows, ST)
     assert _route(tours) == list("CDBA")
     arr = dict(zip(tours.stops["site_id"].iloc[1:-1], tours.stops["arrival_min"].iloc[1:-1],
                    strict=True))
@@ -64,7 +64,7 @@ def test_time_windows_force_the_order() -> None:
 
 
 def test_sessions_of_one_site_fall_on_different_days() -> None:
-    tours = plan_tours("kela", "O", {"A": 3, "B": 1}, minutes(XY), settings=ST)
+    tours = organisation_tours("kela", "O", {"A": 3, "B": 1}, minutes(XY), settings=ST)
     a_days = tours.stops.loc[tours.stops["site_id"] == "A", "day"]
     assert len(a_days) == 3 and a_days.is_unique
 
@@ -72,7 +72,7 @@ def test_sessions_of_one_site_fall_on_different_days() -> None:
 def test_infeasible_day_length_is_explained() -> None:
     xy = {**XY, "E": (200, 0)}
     with pytest.raises(InfeasibleError) as exc:
-        plan_tours("kela", "O", {"E": 1}, minutes(xy),
+        organisation_tours("kela", "O", {"E": 1}, minutes(xy),
                    settings=TourSettings(service_minutes=180, day_minutes=450))
     assert str(exc.value) == (
         "pop-up tours: site E needs 580 min from base O and back (200 + 180 session + 200), "
@@ -81,10 +81,10 @@ def test_infeasible_day_length_is_explained() -> None:
 
 def test_opening_hours_too_short_and_too_many_sessions() -> None:
     with pytest.raises(InfeasibleError, match=r"site A is open 09:00-09:20; a 30-min"):
-        plan_tours("kela", "O", {"A": 1}, minutes(XY), {"A": (540.0, 560.0)}, ST)
+        organisation_tours("kela", "O", {"A": 1}, minutes(XY), {"A": (540.0, 560.0)}, ST)
     with pytest.raises(InfeasibleError, match=r"site A needs 6 sessions a month but 1 "
                                               r"team\(s\) x 5 days"):
-        plan_tours("kela", "O", {"A": 6}, minutes(XY), settings=ST)
+        organisation_tours("kela", "O", {"A": 6}, minutes(XY), settings=ST)
 
 
 def test_tours_for_a_plan_pick_the_nearest_base() -> None:
@@ -179,7 +179,7 @@ W20 = TourSettings(service_minutes=30.0, teams=1, working_days=20, time_limit_s=
 def test_two_sessions_a_month_every_other_week() -> None:
     # A (10 min from O) 2 days a month over 20 working days: one session in days 1-5, the
     # other in days 11-15, each a 20-min round trip
-    tours = plan_tours("kela", "O", {"A": 2}, minutes(XY), settings=W20)
+    tours = organisation_tours("kela", "O", {"A": 2}, minutes(XY), settings=W20)
     days = sorted(tours.stops.loc[tours.stops["site_id"] == "A", "day"])
     assert len(days) == 2
     assert 1 <= days[0] <= 5 and 11 <= days[1] <= 15
@@ -191,7 +191,7 @@ def test_four_sessions_a_month_weekly_and_chained() -> None:
     # falls in days 1-5 and 11-15, so each B session can share a day with an A session:
     # O-A-B-O = 10 + 10 + 14.1 = 34.1 min twice, plus A alone (20 min) twice: 108.2 min,
     # less than the 4 x 20 + 2 x 28.3 = 136.6 min of separate round trips.
-    tours = plan_tours("kela", "O", {"A": 4, "B": 2}, minutes(XY), settings=W20)
+    tours = organisation_tours("kela", "O", {"A": 4, "B": 2}, minutes(XY), settings=W20)
     s = tours.stops
     a_days = sorted(s.loc[s["site_id"] == "A", "day"])
     assert len(a_days) == 4
@@ -208,7 +208,7 @@ def test_spread_that_overloads_a_day_is_explained() -> None:
     # has 900 min
     st = TourSettings(service_minutes=300.0, teams=1, working_days=2)
     with pytest.raises(InfeasibleError) as exc:
-        plan_tours("kela", "O", {"A": 1, "C": 1}, minutes(XY), settings=st)
+        organisation_tours("kela", "O", {"A": 1, "C": 1}, minutes(XY), settings=st)
     assert str(exc.value) == (
         "pop-up tours: spread over the month, 2 sessions of 300 min fall in day 1, more "
         "than 1 team(s) x 1 day(s) x 450 min; add teams")
@@ -216,7 +216,7 @@ def test_spread_that_overloads_a_day_is_explained() -> None:
     # clipped to 3: three sessions on day 4, more than 2 team-days
     st = TourSettings(service_minutes=30.0, teams=2, working_days=4)
     with pytest.raises(InfeasibleError) as exc:
-        plan_tours("kela", "O", {"A": 8}, minutes(XY), settings=st)
+        organisation_tours("kela", "O", {"A": 8}, minutes(XY), settings=st)
     assert str(exc.value) == (
         "pop-up tours: site A's 8 sessions, spread over the 4-day month, put 3 in day 4, "
         "but 2 team(s) give at most one a day each there; add teams")
@@ -226,7 +226,7 @@ def test_spread_that_overloads_a_day_is_explained() -> None:
     with pytest.raises(InfeasibleError, match=r"no tours fit 1 team\(s\) x 2 days of 450 min "
                                               r"with these opening hours and each site's "
                                               r"sessions spread over the month"):
-        plan_tours("kela", "O", {"A": 1, "C": 1}, minutes(XY), settings=st)
+        organisation_tours("kela", "O", {"A": 1, "C": 1}, minutes(XY), settings=st)
 
 
 def test_popup_priced_with_its_staff_round_trip() -> None:
@@ -267,7 +267,7 @@ def test_teams_sized_to_sessions_and_priced() -> None:
     sessions = dict.fromkeys("ABC", 8)
     st = TourSettings(teams=1, working_days=20, time_limit_s=2.0, team_eur_per_year=12_000.0)
     with pytest.raises(InfeasibleError, match="add teams"):
-        plan_tours("employment", "O", sessions, t, settings=st)
+        organisation_tours("employment", "O", sessions, t, settings=st)
     dec = pd.DataFrame({"site_id": ["O", "A", "B", "C"], "organisation": "employment",
                         "mode": ["office", "popup", "popup", "popup"],
                         "days_per_month": [0, 8, 8, 8]})

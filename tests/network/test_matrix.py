@@ -153,6 +153,7 @@ def helsinki() -> dict[str, nx.MultiDiGraph]:
     return {mode: demo_graph(mode) for mode in ("walk", "drive")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["walk", "drive"])
 def test_helsinki_equals_networkx(helsinki: dict, mode: str) -> None:
     g = helsinki[mode]
@@ -175,6 +176,7 @@ def test_helsinki_equals_networkx(helsinki: dict, mode: str) -> None:
             want, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_helsinki_many_origins_run_backwards_and_agree(helsinki: dict) -> None:
     g = helsinki["drive"]
     x, y = network.node_xy(g)
@@ -252,6 +254,7 @@ def test_chain_contraction_keeps_junctions_and_chain_times() -> None:
     assert list(zip(*got, strict=True)) == [(0, 0, 160.0), (0, 1, 160.0), (0, 2, 10.0)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("snap", ["node", "edge"])
 def test_contraction_changes_nothing_on_helsinki(helsinki: dict, snap: str) -> None:
     g = helsinki["walk"]

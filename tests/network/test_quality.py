@@ -181,6 +181,7 @@ def demo_walk() -> nx.MultiDiGraph:
     return demo_graph("walk")
 
 
+@pytest.mark.slow
 def test_demo_walk_graph_meets_the_city_centre_circuity_bound(demo_walk: nx.MultiDiGraph
                                                               ) -> None:
     q = demo_walk.graph["quality"]  # reported when the graph was built
@@ -192,6 +193,7 @@ def test_demo_walk_graph_meets_the_city_centre_circuity_bound(demo_walk: nx.Mult
     assert demo_walk.graph["area_links"] > 1000
 
 
+@pytest.mark.slow
 def test_demo_walk_times_agree_with_osmnx_routing(demo_walk: nx.MultiDiGraph,
                                                   tmp_path: Path) -> None:
     """Osmnx reads the same extract (as XML) and routes with its own shortest_path."""

