@@ -255,16 +255,31 @@ def demand(cells: gpd.GeoDataFrame, outline: BaseGeometry) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(px, py), crs=CRS)
 
 
-def grid_layer(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return the region's boundary: the populated cells with their postal areas (EPSG:3067)."""
+def boundary_layer(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the region's boundary: its postal code areas, then its populated cells.
+
+    The postal areas (Paavo 2025, the real polygons) holding residents are the areas the
+    map colours by the share within the standard (the boundary dissolved by
+    ``municipality``: a postal polygon with its cells, which add a little water by the
+    shore); the cells (``hsy_cell``, ``residents``) are the squares the map draws the
+    residents as (:func:`planner.maps.residents.population_cells`).
+    """
     cells = cells.to_crs(CRS)
     codes, _ = hsy2019.postal_codes(gpd.GeoSeries(cells.geometry.centroid, crs=CRS))
-    names = hsy2019.postal_areas().set_index("posti_alue")["area"]
-    return gpd.GeoDataFrame(
-        {"name": NAME, "municipality": names.reindex(codes).to_numpy(), "county": COUNTY,
-         "employment_area": EMPLOYMENT_AREA, "hsy_cell": cells["cell"].to_numpy(),
-         "residents": cells["population"].to_numpy()},
+    post = hsy2019.postal_areas()
+    post = post[post["posti_alue"].isin(set(codes))]
+    names = post.set_index("posti_alue")["area"]
+    common = {"county": COUNTY, "employment_area": EMPLOYMENT_AREA}
+    areas = gpd.GeoDataFrame(
+        {"name": post["area"].to_numpy(), "municipality": post["area"].to_numpy(), **common,
+         "hsy_cell": -1, "residents": np.nan}, geometry=post.geometry.to_numpy(), crs=CRS)
+    squares = gpd.GeoDataFrame(
+        {"name": [f"HSY cell {c}" for c in cells["cell"]],
+         "municipality": names.reindex(codes).to_numpy(), **common,
+         "hsy_cell": cells["cell"].to_numpy(), "residents": cells["population"].to_numpy()},
         geometry=cells.geometry.to_numpy(), crs=CRS)
+    return gpd.GeoDataFrame(pd.concat([areas, squares], ignore_index=True),
+                            geometry="geometry", crs=CRS)
 
 
 def _notes(cells: gpd.GeoDataFrame, dem: gpd.GeoDataFrame) -> list[str]:
@@ -304,7 +319,7 @@ def build_region(modes: tuple[str, ...] = ("walk",),
     Returns
     -------
     Region
-        Validated; ``boundary`` is the grid's populated cells with their postal areas.
+        Validated; ``boundary`` is :func:`boundary_layer`.
     """
     unknown = set(modes) - {"walk", "transit"}
     if unknown:
@@ -316,6 +331,6 @@ def build_region(modes: tuple[str, ...] = ("walk",),
     dem = demand(cells, outline)
     points = service_points()
     region = Region(name=f"{NAME} (demo)", service_points=points, sites=sites(points),
-                    demand=dem, graphs=graphs, boundary=grid_layer(cells),
+                    demand=dem, graphs=graphs, boundary=boundary_layer(cells),
                     attribution=list(ATTRIBUTION), notes=_notes(cells, dem))
     return region.validate()
