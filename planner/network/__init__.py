@@ -12,6 +12,10 @@ side with a cut-off (:mod:`~planner.network.kernel`), in memory-bounded chunks
 (:mod:`~planner.network.matrix`), optionally cached on disk (:mod:`~planner.network.cache`).
 Where there is no network, a straight-line model stands in (:mod:`~planner.network.straight`);
 :mod:`~planner.network.isochrones` draws the areas within N minutes of a site.
+Public transport: a GTFS feed is read and checked (:mod:`~planner.network.gtfs`), one
+service day laid out for routing (:mod:`~planner.network.timetable`) and routed by Range
+RAPTOR over a window of departures (:mod:`~planner.network.raptor`,
+:mod:`~planner.network.transit`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from planner.network.graph import (
     keep_mode_edges,
     prepare_graph,
 )
+from planner.network.gtfs import GtfsFeed, read_gtfs
 from planner.network.isochrones import isochrones
 from planner.network.matrix import (
     empty_table,
@@ -64,6 +69,7 @@ from planner.network.speeds import (
     mode_speeds,
 )
 from planner.network.straight import straight_line_times
+from planner.network.transit import TransitNetwork, Walking, transit_times
 
 __all__ = [
     "BIKE_SPEED_KMH",
@@ -75,11 +81,14 @@ __all__ = [
     "SPEEDS_CSV",
     "WALK_SPEED_KMH",
     "GraphQuality",
+    "GtfsFeed",
     "MatrixComparison",
     "MatrixRouting",
     "SnapTargets",
     "Snapped",
     "Snapping",
+    "TransitNetwork",
+    "Walking",
     "add_area_links",
     "areas_from_pbf",
     "areas_from_xml",
@@ -102,6 +111,7 @@ __all__ = [
     "node_xy",
     "pair_times",
     "prepare_graph",
+    "read_gtfs",
     "read_matrix",
     "report_quality",
     "snap",
@@ -109,6 +119,7 @@ __all__ = [
     "snap_targets",
     "straight_line_times",
     "to_sparse",
+    "transit_times",
     "travel_time_matrix",
     "travel_times",
 ]
