@@ -11,3 +11,6 @@ DEMO_DIR = DATA_DIR / "demo"
 DEMO_SCENARIO = DEMO_DIR / "scenario.yaml"
 NATIONAL_DIR = DATA_DIR / "national"
 NATIONAL_SCENARIO = NATIONAL_DIR / "scenario.yaml"
+#: The scenario of ``planner demo``: inner Helsinki as it is (package data,
+#: ``planner/resources/helsinki``; :mod:`planner.data.helsinki`).
+HELSINKI_SCENARIO = Path(__file__).resolve().parent / "resources" / "helsinki" / "scenario.yaml"
