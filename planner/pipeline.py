@@ -63,7 +63,9 @@ def load_region(scenario: Scenario, progress: Progress | None = None) -> Region:
         Validated.
     """
     say = progress or (lambda _msg: None)
-    region = planner.data.load_region(scenario.region, modes=(scenario.travel.mode,),
+    mode = scenario.travel.mode
+    region = planner.data.load_region(scenario.region,  # transit walks on the walk graph
+                                      modes=("walk" if mode == "transit" else mode,),
                                       walk_speed_kmh=scenario.travel.walk_speed_kmh)
     for note in region.notes:
         say(note)
@@ -78,6 +80,11 @@ def _times(scenario: Scenario, region: Region, origins: gpd.GeoSeries,
            destinations: gpd.GeoSeries, cutoff_min: float) -> pd.DataFrame:
     """Street-network times, or the straight-line model when asked or when no network."""
     tr = scenario.travel
+    if tr.mode == "transit" and tr.transit is not None:
+        from planner.network.transit_setup import scenario_times
+
+        return scenario_times(tr.transit, region.graphs.get("walk"), origins, destinations,
+                              cutoff_min, tr.walk_speed_kmh, tr.max_snap_m)
     if tr.model == "network" and tr.mode in region.graphs:
         return network.travel_times(region.graphs[tr.mode], origins, destinations, cutoff_min,
                                     network.Snapping(walk_speed_kmh=tr.walk_speed_kmh,
@@ -116,6 +123,10 @@ def prepare(scenario: Scenario, region: Region | None = None,
         extra = f" + {a['access_min']:g} min" if a["access_min"] else ""
         notes["travel_model"] = (f"straight-line travel times (distance x {a['circuity']:g} "
                                  f"at {a['speed_kmh']:g} km/h{extra}), not a street network")
+    if a.get("model") == "transit":  # the feed, its day and licence in the meta and the map
+        notes["travel_model"] = a["note"]
+        region = dataclasses.replace(region, attribution=list(dict.fromkeys(
+            [*region.attribution, a["attribution"]])))
     # staff travel between sites, for pop-up pricing and tours (half a working day)
     st = _times(scenario, region, region.sites.geometry, region.sites.geometry,
                 SITE_CUTOFF_MIN)

@@ -674,8 +674,15 @@ def _write_report(out: str | Path, region: Region, problem: Problem, plan: Plan,
         agreement = sharing.agreements(plan.decisions, problem, splits)
         areas = area_access(plan, problem, region, before)
         iso = reach.result()
+    transit = problem.scenario.travel.transit if problem.scenario.travel.mode == "transit" \
+        else None
+    if transit is not None:
+        from planner.network.transit_setup import map_layers
+
+        transit = map_layers(transit, problem.demand.geometry)
     m = plan_map(region, plan, before=before, title=title, layers=MapLayers(
-        isochrones=iso, areas=areas, tours=tours, cost_split=splits, agreement=agreement))
+        isochrones=iso, areas=areas, tours=tours, cost_split=splits, agreement=agreement,
+        transit=transit))
     written["map"] = save_map(m, out / map_name)
     dual = comparison_map(region, plan, before, title=title)
     written["compare_map"] = save_map(dual, out / f"{Path(map_name).stem}_compare.html")

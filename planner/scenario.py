@@ -17,6 +17,25 @@ from planner.schema import TravelMode
 
 AgeRates = dict[Literal["age_0_14", "age_15_64", "age_65_"], float]
 
+class Transit(Strict):
+    """Public transport on a GTFS timetable (``travel.mode: transit``)."""
+
+    feed: Path = Field(description="GTFS zip or folder (relative to the scenario file)")
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$",
+                      description="service day YYYY-MM-DD (the feed must run on it)")
+    start: str = Field("08:00", pattern=r"^\d{1,2}:\d{2}(:\d{2})?$",
+                       description="first departure HH:MM")
+    window_min: int = Field(60, ge=1, le=1440, description="departures every minute for this "
+                            "many minutes from start")
+    statistic: str = Field("median", pattern=r"^(median|min|max|p\d{1,2}(\.\d+)?|p100)$",
+                           description="over the departures: median, min, max or p<N>")
+    max_walk_m: float = Field(1000.0, gt=0, description="farthest walk to and from a stop")
+    max_transfer_m: float = Field(500.0, ge=0, description="farthest walk between stops")
+    attribution: str | None = Field(
+        None, description="the feed's source and licence for the map and the report "
+        "(default: the shipped feed's, else the feed's publisher)")
+
+
 class Travel(Strict):
     """How residents reach service points."""
 
@@ -42,6 +61,14 @@ class Travel(Strict):
         "stops the run and names them; 'unserved' prices their visits as unserved "
         "(costs.unserved_eur_per_visit)",
     )
+    transit: Transit | None = Field(None, description="the timetable of travel.mode: transit")
+
+    @model_validator(mode="after")
+    def _check_transit(self) -> Travel:
+        if self.mode == "transit" and self.transit is None:
+            raise ValueError("travel.mode 'transit' needs travel.transit: {feed, date}; give "
+                             "the GTFS feed and its service day")
+        return self
 
 
 class Organisation(Strict):
@@ -305,6 +332,11 @@ def parse_scenario(data: object, source: str = "<scenario>",
     if base is not None and isinstance(scenario.region, RegionSpec):
         scenario = scenario.model_copy(
             update={"region": scenario.region.resolve_paths(Path(base))})
+    tr = scenario.travel.transit
+    if base is not None and tr is not None and not tr.feed.is_absolute():
+        travel = scenario.travel.model_copy(
+            update={"transit": tr.model_copy(update={"feed": Path(base) / tr.feed})})
+        scenario = scenario.model_copy(update={"travel": travel})
     return scenario
 
 

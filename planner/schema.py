@@ -22,8 +22,11 @@ MODES = ("office", "shared", "popup", "remote")
 IN_PERSON_MODES = MODES[:3]
 #: The modes of a plan's decisions: the service modes, and an office that closes.
 DECISION_MODES = (*MODES, "closed")
-#: How residents travel (the scenario's ``travel.mode``, a region spec's ``modes``).
-TravelMode = Literal["walk", "drive", "bike"]
+#: Modes with a street network (a region spec's ``modes``, the graphs a region holds).
+NetworkMode = Literal["walk", "drive", "bike"]
+#: How residents travel (the scenario's ``travel.mode``): a street mode, or public transport
+#: on a timetable (``transit``, walking on the region's walk network to and from the stops).
+TravelMode = Literal["walk", "drive", "bike", "transit"]
 #: Kinds of existing point that are customer-service offices (keep/close decisions).
 OFFICE_KINDS = ("office", "town_hall", "health_station", "social_office", "employment_office")
 

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from planner.config import Strict, load_yaml, require_mapping, validation_error
-from planner.schema import ORGANISATIONS, TravelMode
+from planner.schema import ORGANISATIONS, NetworkMode
 
 
 class PlannerFile(Strict):
@@ -95,7 +95,7 @@ class RegionSpec(Strict):
     osm_sites: bool = Field(True, description="add OSM libraries, town halls … as host sites")
     network: Literal["osm", "none"] = Field(
         "osm", description="'none' builds no graphs (a straight-line model must stand in)")
-    modes: list[TravelMode] = Field(default_factory=lambda: ["drive"])
+    modes: list[NetworkMode] = Field(default_factory=lambda: ["drive"])
     walk_speed_kmh: float = Field(4.5, gt=0)
     sources: Sources = Field(default_factory=Sources)
 

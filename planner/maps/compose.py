@@ -40,6 +40,7 @@ from planner.maps.residents import (
 from planner.maps.symbols import org_names, organisations
 from planner.maps.today import add_today
 from planner.maps.tours import add_tours
+from planner.maps.transit import TRANSIT_CAPTION, add_transit
 from planner.plan import Plan
 from planner.region import Region
 
@@ -70,6 +71,9 @@ class MapLayers:
         ``planner.sharing.agreements`` of the plan; a shared site's popup then shows its
         agreement: key, term, and per party its role, floor area, desk-days, what it pays,
         its fee to the host (the host's income), its Shapley and nucleolus shares.
+    transit : tuple of geopandas.GeoDataFrame, optional
+        Public transport stops and lines (``planner.network.transit_setup.map_layers``): a
+        hidden layer, and the residents' minutes are captioned as by public transport.
     """
 
     isochrones: gpd.GeoDataFrame | None = None
@@ -77,6 +81,7 @@ class MapLayers:
     tours: pd.DataFrame | None = None
     cost_split: pd.DataFrame | None = None
     agreement: pd.DataFrame | None = None
+    transit: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None
 
 
 def _bounds(region: Region, plan: Plan) -> list[list[float]] | None:
@@ -157,7 +162,8 @@ def _plan_map(region: Region, plan: Plan, before: Plan | None, title: str | None
     m = _new_map(region, plan)
     proposed = travel_minutes(plan.assignment)
     today = travel_minutes(before.assignment) if before is not None else None
-    colormap = travel_colormap(proposed, today)
+    colormap = travel_colormap(proposed, today, caption=TRANSIT_CAPTION if layers.transit
+                               else None)
     add_boundary(m, region)
     add_areas(m, layers.areas, names)
     add_isochrones(m, layers.isochrones)
@@ -165,6 +171,8 @@ def _plan_map(region: Region, plan: Plan, before: Plan | None, title: str | None
     add_proposal(m, plan, names, split=layers.cost_split, agreements=host_agreements(region),
                  agreement=layers.agreement)
     add_tours(m, region, layers.tours, names)
+    if layers.transit is not None:
+        add_transit(m, *layers.transit)
     add_demand(m, region, proposed, _(PROPOSED_RESIDENTS), True, colormap, names,
                grid_threshold)
     if today is not None:

@@ -42,13 +42,15 @@ _TRAVEL_CAPTION = N_("Minutes to in-person service (visit-weighted mean over org
 Travel = tuple[dict[str, float], pd.DataFrame]
 
 
-def travel_colormap(*travel: Travel | None) -> ColourBar:
+def travel_colormap(*travel: Travel | None, caption: str | None = None) -> ColourBar:
     """Return the green-yellow-red scale from 0 to the 95th percentile of the minutes (>= 15).
 
     Parameters
     ----------
     *travel : Travel or None
         The plans' minutes (None: a plan not drawn).
+    caption : str, optional
+        Caption (untranslated; default: minutes to in-person service).
 
     Returns
     -------
@@ -61,7 +63,8 @@ def travel_colormap(*travel: Travel | None) -> ColourBar:
             values += list(t[0].values())
     p95 = float(np.percentile(values, 95)) if values else 0.0
     vmax = float(max(15, math.ceil(p95)))
-    return ColourBar(list(_TRAVEL_COLOURS), vmin=0.0, vmax=vmax, caption=_(_TRAVEL_CAPTION))
+    return ColourBar(list(_TRAVEL_COLOURS), vmin=0.0, vmax=vmax,
+                     caption=_(caption or _TRAVEL_CAPTION))
 
 
 def _demand_popup(did: str, residents: float, minutes: float, rows: pd.DataFrame | None,
