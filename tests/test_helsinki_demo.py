@@ -165,6 +165,9 @@ def test_planner_demo_plans_inner_helsinki(demo_default: tuple[Result, Path]) ->
     for credit in ("OpenStreetMap", "HSY", "HSL", "Statistics Finland"):
         assert credit in page, credit
     assert "KELA Kamppi" in page
+    assert "by public transport" in page and "Public transport: lines and stops" in page
+    run = pd.read_csv(out / "report_run.csv", index_col="key")["value"]
+    assert "public transport times: GTFS feed hsl_gtfs_2022-02-22.zip" in " ".join(run)
 
 
 @pytest.mark.slow

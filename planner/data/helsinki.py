@@ -70,7 +70,6 @@ ATTRIBUTION = [
     "Helsinki extract, 2024-08-15)",
     hsy2019.ATTRIBUTION,
     hsy2019.POSTAL_ATTRIBUTION,
-    "Public transport: Helsingin seudun liikenne HSL, 2022, CC BY 4.0",
     "Health stations open in 2019: lavaste/health_station_closures (MIT), places "
     "© OpenStreetMap contributors",
     "Floor areas, staff, rents, costs and recorded visits of every office: illustrative "
