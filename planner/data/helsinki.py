@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import pickle
 import warnings
 from pathlib import Path
@@ -34,7 +33,6 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
-import platformdirs
 import pyrosm
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -45,6 +43,7 @@ from planner.data import hsy2019
 from planner.data.demo import residential_buildings
 from planner.data.sites import existing_sites, host_pois, merge_sites, osm_tags, poi_sites
 from planner.errors import InputError
+from planner.network.cache import user_cache_dir
 from planner.region import Region
 from planner.schema import AGE_GROUPS, CRS
 
@@ -84,9 +83,7 @@ def _osm() -> pyrosm.OSM:
 
 def graph_cache_dir() -> Path:
     """Return the folder of cached networks (``$PLANNER_CACHE_DIR/networks`` or the user's)."""
-    env = os.environ.get("PLANNER_CACHE_DIR")
-    base = Path(env) if env else Path(platformdirs.user_cache_dir("planner"))
-    return base / "networks"
+    return user_cache_dir("networks")
 
 
 def _file_digest(path: Path) -> str:
@@ -108,7 +105,9 @@ def walk_graph(walk_speed_kmh: float = network.WALK_SPEED_KMH,
     cache : bool
         Read and write ``graph_cache_dir()/walk-<key>.pickle``, the key a SHA-256 of the
         extract's bytes, the speed and :data:`GRAPH_CACHE_VERSION` (a changed input gives
-        a new file; about 15 s to build, 3 s to read).
+        a new file; about 15 s to build, 3 s to read). ``graph.graph["cache_key"]`` holds
+        that key (the public transport matrices on this graph are cached under it,
+        :mod:`planner.network.transit_cache`).
 
     Returns
     -------
@@ -124,11 +123,13 @@ def walk_graph(walk_speed_kmh: float = network.WALK_SPEED_KMH,
         try:
             with path.open("rb") as f:
                 graph = pickle.load(f)  # our own file in the user's cache
-            if isinstance(graph, nx.MultiDiGraph):
+            if isinstance(graph, nx.MultiDiGraph) and graph.graph.get("cache_key"):
                 return graph
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             pass  # a damaged cache file is rebuilt
     graph = network.graph_from_pbf(pbf, "walk", walk_speed_kmh=walk_speed_kmh)
+    # the key of its inputs: matrices cached on this graph are keyed by it
+    graph.graph["cache_key"] = f"helsinki-walk-{key}"
     if cache:
         atomic_write(path, lambda tmp: tmp.write_bytes(pickle.dumps(graph, protocol=5)))
     return graph
