@@ -16,7 +16,7 @@ from rich.table import Table
 
 from planner import i18n, outputs, pipeline
 from planner._console import StageProgress
-from planner._paths import DEMO_SCENARIO, HELSINKI_SCENARIO, NATIONAL_SCENARIO
+from planner._paths import HELSINKI_SCENARIO, NATIONAL_SCENARIO
 from planner.errors import PlannerError
 from planner.i18n import gettext as _
 from planner.i18n import term
