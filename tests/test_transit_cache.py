@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import Point
 
 from planner.network.transit_cache import cached_scenario_times
@@ -21,6 +22,7 @@ def _stops(*ids: int) -> gpd.GeoSeries:
                           for i in ids], crs="EPSG:4326")
 
 
+@pytest.mark.slow
 def test_a_matrix_is_read_back_and_a_changed_input_is_computed_again(tmp_path: Path) -> None:
     # metro Kamppi (1040601) to Kalasatama (1100601): 7 min leaving at 08:00, 9 at 08:01
     # (worked out by hand in tests/test_helsinki_demo.py)
