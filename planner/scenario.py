@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from planner.config import Strict, load_yaml, require_mapping, validation_error
 from planner.data.spec import RegionSpec, parse_region_spec
+from planner.errors import InputError
 from planner.schema import TravelMode
 
 AgeRates = dict[Literal["age_0_14", "age_15_64", "age_65_"], float]
@@ -333,9 +334,14 @@ def parse_scenario(data: object, source: str = "<scenario>",
         scenario = scenario.model_copy(
             update={"region": scenario.region.resolve_paths(Path(base))})
     tr = scenario.travel.transit
-    if base is not None and tr is not None and not tr.feed.is_absolute():
+    if base is not None and tr is not None:
+        feed = tr.feed if tr.feed.is_absolute() else Path(base) / tr.feed
+        if not feed.exists():
+            raise InputError(f"{source}: travel.transit.feed {tr.feed} not found (read from "
+                             f"{Path(base)}); give a GTFS zip or folder relative to the "
+                             "scenario file")
         travel = scenario.travel.model_copy(
-            update={"transit": tr.model_copy(update={"feed": Path(base) / tr.feed})})
+            update={"transit": tr.model_copy(update={"feed": feed})})
         scenario = scenario.model_copy(update={"travel": travel})
     return scenario
 

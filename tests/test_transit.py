@@ -182,6 +182,8 @@ def test_table_shape_matches_travel_times(hand: TransitNetwork) -> None:
     assert t[["origin", "destination"]].values.tolist() == [[0, 0], [0, 2], [1, 1]]
     assert t["minutes"].tolist() == pytest.approx([35.0, 0.0, 15.0])
     assert t.attrs["model"] == "transit" and t.attrs["date"] == DATE
+    again = transit_times(hand, o, d, date=DATE, start="08:00", cutoff_min=60, window_min=1)
+    assert again.equals(t)  # deterministic
 
 
 # --- random feeds against a time-expanded graph searched by networkx ----------------------
@@ -355,4 +357,37 @@ def test_bad_time(tmp_path: Path) -> None:
     text = (folder / "stop_times.txt").read_text().replace("08:10:00", "8h10", 1)
     (folder / "stop_times.txt").write_text(text)
     with pytest.raises(InputError, match=r"stop_times.txt line 3: arrival_time '8h10'"):
+        read_gtfs(folder)
+
+
+@pytest.mark.parametrize(("rows", "dest", "expected"), [
+    # C to E given as 1 minute (type 2): at E 08:21, R3 caught, F at 08:30: 30 minutes
+    ("C,E,2,60", "F", 30.0),
+    # C to E forbidden (type 3): F only on foot (95 min), beyond the cut-off
+    ("C,E,3,", "F", None),
+    # 2 minutes to change at C: R2 at 08:20 missed, the 08:25 reaches D 08:40: 40 minutes
+    ("C,C,2,120", "D", 40.0),
+])
+def test_transfers_txt(tmp_path: Path, rows: str, dest: str, expected: float | None) -> None:
+    extra = {"transfers.txt": "from_stop_id,to_stop_id,transfer_type,min_transfer_time\n"
+                              f"{rows}\n"}
+    folder = write_feed(tmp_path / "feed", HAND_STOPS, HAND_TRIPS, HAND_FREQ, extra)
+    net = TransitNetwork(read_gtfs(folder), WALK)
+    assert one(net, "A", dest, "08:00") == (None if expected is None
+                                            else pytest.approx(expected))
+
+
+def test_missing_column(tmp_path: Path) -> None:
+    folder = write_feed(tmp_path / "feed", HAND_STOPS, HAND_TRIPS)
+    text = (folder / "stop_times.txt").read_text().replace("stop_sequence", "stop_seq", 1)
+    (folder / "stop_times.txt").write_text(text)
+    with pytest.raises(InputError, match=r"^feed: stop_times.txt line 1 has no column "
+                                         r"stop_sequence"):
+        read_gtfs(folder)
+
+
+def test_no_calendar(tmp_path: Path) -> None:
+    folder = write_feed(tmp_path / "feed", HAND_STOPS, HAND_TRIPS)
+    (folder / "calendar.txt").unlink()
+    with pytest.raises(InputError, match=r"^feed: .*calendar"):
         read_gtfs(folder)

@@ -105,3 +105,20 @@ def test_planner_run_by_public_transport(tmp_path: Path) -> None:
     assert "Public transport: Helsingin seudun liikenne HSL, 2022, CC BY 4.0" in html
     run_csv = (out / "report_run.csv").read_text(encoding="utf-8")
     assert "GTFS feed hsl_gtfs_2022-02-22.zip on 2022-02-22" in run_csv
+
+
+def test_missing_feed_is_one_line_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    import planner.cli
+
+    doc = yaml.safe_load(TRANSIT.read_text(encoding="utf-8"))
+    doc["travel"]["transit"]["feed"] = "nope.zip"
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(planner.cli.app, ["run", str(path), "--out", str(out)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "travel.transit.feed nope.zip not found" in lines[0]
+    assert not out.exists()

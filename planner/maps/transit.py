@@ -10,6 +10,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from planner.i18n import N_
 from planner.i18n import gettext as _
 from planner.maps.elements import latlon, round_coord
 from planner.maps.markup import esc
@@ -17,10 +18,13 @@ from planner.maps.markup import esc
 __all__ = ["TRANSIT_CAPTION", "add_transit"]
 
 #: Colour bar caption of residents' minutes on a public transport map.
-TRANSIT_CAPTION = "Minutes to in-person service by public transport (visit-weighted mean)"
+TRANSIT_CAPTION = N_("Minutes to in-person service by public transport (visit-weighted mean)")
 #: Colour per kind of line (HSL's own colours).
 KIND_COLOURS = {"tram": "#00985f", "metro": "#ff6319", "rail": "#8c4799", "bus": "#007ac9",
                 "ferry": "#00b9e4"}
+#: Name of each kind of line, for the tooltips.
+KIND_LABELS = {"tram": N_("tram"), "metro": N_("metro"), "rail": N_("rail"), "bus": N_("bus"),
+               "ferry": N_("ferry"), "other": N_("other")}
 
 
 def add_transit(m: folium.Map, stops: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> None:
@@ -40,7 +44,8 @@ def add_transit(m: folium.Map, stops: gpd.GeoDataFrame, lines: gpd.GeoDataFrame)
     for row in ll.itertuples():
         path = [(round_coord(y), round_coord(x)) for x, y in row.geometry.coords]
         tip = _("{kind} {route}: {trips} trips on the day").format(
-            kind=_(str(row.kind)), route=row.route, trips=row.trips)
+            kind=_(KIND_LABELS.get(str(row.kind), KIND_LABELS["other"])), route=row.route,
+            trips=row.trips)
         folium.PolyLine(path, color=KIND_COLOURS.get(str(row.kind), "#666666"), weight=2,
                         opacity=0.7, tooltip=folium.Tooltip(esc(tip))).add_to(group)
     for (lat, lon), name in zip(latlon(stops.geometry), stops["stop_name"], strict=True):

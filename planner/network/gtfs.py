@@ -26,8 +26,15 @@ import pandas as pd
 from planner.errors import InputError
 from planner.schema import CRS
 
-#: Files a feed must have (plus calendar.txt or calendar_dates.txt).
+#: Files a feed must have (plus calendar.txt or calendar_dates.txt), with their columns.
 REQUIRED = ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
+COLUMNS = {"stops.txt": ("stop_id", "stop_lat", "stop_lon"),
+           "routes.txt": ("route_id", "route_type"),
+           "trips.txt": ("route_id", "service_id", "trip_id"),
+           "stop_times.txt": ("trip_id", "arrival_time", "departure_time", "stop_id",
+                              "stop_sequence"),
+           "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs"),
+           "transfers.txt": ("from_stop_id", "to_stop_id")}
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,12 @@ def _read(path: str) -> object:
                 raise InputError(f"{Path(path).name}: {name} is missing or empty; a GTFS feed "
                                  f"needs {', '.join(REQUIRED)} and calendar.txt or "
                                  "calendar_dates.txt")
+        for name, columns in COLUMNS.items():
+            frame = getattr(raw, name.removesuffix(".txt"))
+            missing = [c for c in columns if c not in frame.columns]
+            if missing and not frame.empty:
+                raise InputError(f"{Path(path).name}: {name} line 1 has no column "
+                                 f"{missing[0]}; its header needs {', '.join(columns)}")
     except InputError:
         raise
     except (OSError, ValueError, KeyError) as exc:
@@ -140,7 +153,10 @@ def _read(path: str) -> object:
 def _services(path: str) -> dict[dt.date, frozenset[str]]:
     import partridge as ptg
 
-    services = ptg.read_service_ids_by_date(str(path))
+    try:
+        services = ptg.read_service_ids_by_date(str(path))
+    except AssertionError:  # partridge's "No service found in feed."
+        services = {}
     if not services:
         raise InputError(f"{Path(path).name}: calendar.txt and calendar_dates.txt give no "
                          "date with service; a feed needs at least one of them")

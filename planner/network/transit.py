@@ -225,6 +225,14 @@ def prepare(network: TransitNetwork, origins: gpd.GeoSeries, destinations: gpd.G
             date: dt.date | str, cutoff_min: float) -> Prepared:
     """Build the day's timetable and the walks of the points (see :func:`transit_times`).
 
+    Parameters
+    ----------
+    network : TransitNetwork
+    origins, destinations : geopandas.GeoSeries
+    date : datetime.date or str
+    cutoff_min : float
+        Farthest walk alone from an origin to a destination (minutes).
+
     Returns
     -------
     Prepared
@@ -248,6 +256,15 @@ def run(prepared: Prepared, start: str | dt.time | int, window_min: int, cutoff_
         statistic: str | float = "median", keep_all: bool = False
         ) -> tuple[np.ndarray, np.ndarray]:
     """Run rRAPTOR on prepared inputs.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        From :func:`prepare`.
+    start, window_min, cutoff_min, statistic
+        As in :func:`transit_times`.
+    keep_all : bool
+        Also return the minutes of every departure.
 
     Returns
     -------
