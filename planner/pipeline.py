@@ -135,10 +135,11 @@ def _times(scenario: Scenario, region: Region, origins: gpd.GeoSeries,
     """Street-network times, or the straight-line model when asked or when no network."""
     tr = scenario.travel
     if tr.mode == "transit" and tr.transit is not None:
-        from planner.network.transit_setup import scenario_times
+        from planner.network.transit_cache import cached_scenario_times
 
-        return scenario_times(tr.transit, region.graphs.get("walk"), origins, destinations,
-                              cutoff_min, tr.walk_speed_kmh, tr.max_snap_m)
+        return cached_scenario_times(tr.transit, region.graphs.get("walk"), origins,
+                                     destinations, cutoff_min, tr.walk_speed_kmh,
+                                     tr.max_snap_m)
     if tr.model == "network" and tr.mode in region.graphs:
         return network.travel_times(region.graphs[tr.mode], origins, destinations, cutoff_min,
                                     network.Snapping(walk_speed_kmh=tr.walk_speed_kmh,

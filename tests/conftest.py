@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 import planner.cli
+from planner._paths import DEMO_SCENARIO
 from planner.data import load_region
 from planner.region import Region
 
@@ -20,22 +21,27 @@ def demo_region() -> Region:
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
-    """``planner demo --out DIR`` run once per session (about 50 s); (result, DIR).
+    """``planner demo`` of the small central-Helsinki extract run once per session; (result, DIR).
+
+    The scenario is ``data/demo/scenario.yaml`` (the fast fixture; ``planner demo`` without
+    ``--scenario`` plans inner Helsinki, tested in ``tests/test_helsinki_demo.py``).
 
     ``COLUMNS`` is fixed so that rich prints the KPI table at a known width instead of the
     80-column fallback used when output is not a terminal.
     """
     out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(planner.cli.app, ["demo", "--out", str(out)],
+    result = CliRunner().invoke(planner.cli.app, ["demo", "--scenario", str(DEMO_SCENARIO),
+                                                   "--out", str(out)],
                                 env={"COLUMNS": "80"})
     return result, out
 
 
 @pytest.fixture(scope="session")
 def demo_run_fi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
-    """``planner demo --lang fi --out DIR`` run once per session; (result, DIR)."""
+    """``planner demo --lang fi`` of the small extract run once per session; (result, DIR)."""
     out = tmp_path_factory.mktemp("demo_fi")
-    result = CliRunner().invoke(planner.cli.app, ["demo", "--lang", "fi", "--out", str(out)],
+    result = CliRunner().invoke(planner.cli.app, ["demo", "--scenario", str(DEMO_SCENARIO),
+                                                   "--lang", "fi", "--out", str(out)],
                                 env={"COLUMNS": "100"})
     return result, out
 

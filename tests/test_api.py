@@ -41,7 +41,7 @@ def test_import_planner_loads_no_heavy_module() -> None:
 
 def test_the_demo_scenario_and_its_files_are_shipped() -> None:
     sc = planner.demo_scenario()
-    assert sc.region == "demo:helsinki"
+    assert sc.region == "demo:inner-helsinki"
     assert list(sc.organisations) == ["kela", "municipality", "county", "employment"]
     proposal = planner.demo_path("proposal.csv")
     assert proposal.read_text(encoding="utf-8").splitlines()[0] == (

@@ -405,7 +405,8 @@ def test_swedish_report_of_the_demo_plan(demo_run: tuple[Result, Path],
     """Check ``planner report --lang sv``: map and workbook in Swedish, CSV keys English."""
     _, demo_out = demo_run
     result = CliRunner().invoke(planner.cli.app, [
-        "report", str(demo_out / "plan.gpkg"), "--out", str(tmp_path), "--lang", "sv"],
+        "report", str(demo_out / "plan.gpkg"), "--scenario", str(DEMO_SCENARIO), "--out",
+        str(tmp_path), "--lang", "sv"],
         env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     assert "Nuläge → optimised" in result.output  # the plan's own name stays

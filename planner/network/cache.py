@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import platformdirs
 import pyarrow as pa
 import pyarrow.parquet as pq
 import scipy.sparse as sp
@@ -25,6 +27,16 @@ from planner._io import atomic_write
 from planner.network.arrays import graph_to_csr, node_xy
 
 _ATTRS_KEY = b"planner_attrs"
+
+
+def user_cache_dir(sub: str) -> Path:
+    """Return ``<cache>/<sub>``: ``$PLANNER_CACHE_DIR`` or the user cache directory.
+
+    The user cache directory is ``platformdirs.user_cache_dir("planner")`` (on Linux
+    ``~/.cache/planner``); the folder is not created here.
+    """
+    env = os.environ.get("PLANNER_CACHE_DIR")
+    return (Path(env) if env else Path(platformdirs.user_cache_dir("planner"))) / sub
 
 
 def graph_hash(graph: nx.MultiDiGraph, mat: sp.csr_array | None = None,

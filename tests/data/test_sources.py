@@ -357,7 +357,8 @@ def test_planner_run_on_a_scenario_naming_the_sources_works_from_the_cache(
 
 def test_load_region_refuses_an_unknown_name() -> None:
     with pytest.raises(InputError, match=r"^scenario: region 'demo:espoo' is unknown; use "
-                                         r"'demo:helsinki', 'national', 'national:<maakunta>'"):
+                                         r"'demo:inner-helsinki', 'demo:helsinki', 'national', "
+                                         r"'national:<maakunta>'"):
         load_region("demo:espoo")
     with pytest.raises(InputError, match=r"^run\.yaml: region 'x' is unknown"):
         load_region("x", source="run.yaml")
