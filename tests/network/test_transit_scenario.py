@@ -53,10 +53,10 @@ def test_transit_times_never_slower_than_walking(demo_region) -> None:
     Every pair walkable within the cut-off is at least as fast by public transport (a walk
     alone counts), some are faster, and the note names the feed, day and licence.
     """
-    from planner.pipeline import prepare
+    from planner.pipeline import region_and_problem
 
-    region, transit = prepare(load_scenario(TRANSIT), region=demo_region)
-    _, walk = prepare(load_scenario(WALK), region=demo_region)
+    region, transit = region_and_problem(load_scenario(TRANSIT), region=demo_region)
+    _, walk = region_and_problem(load_scenario(WALK), region=demo_region)
     t, w = transit.times, walk.times
     assert t.attrs["model"] == "transit"
     note = transit.notes["travel_model"]
