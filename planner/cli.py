@@ -497,7 +497,7 @@ def serve_cmd(
         from planner.meeting.command import run
     except ImportError as exc:
         raise PlannerError(f"planner serve needs FastAPI and uvicorn ({exc.name} is missing): "
-                           "pip install 'planner[serve]'") from None
+                           "reinstall planner (pip install planner), which requires them") from None
     with _scenario(scenario, lang):
         run(scenario, plan, port, host, not no_browser, console)
 
