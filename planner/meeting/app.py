@@ -23,6 +23,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from planner._paths import resource
 from planner.errors import PlannerError
 from planner.i18n import LANGUAGES
 from planner.meeting.meeting import Latest, Meeting
@@ -35,15 +36,14 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 #: Largest request body accepted (bytes); a change is about a hundred.
 MAX_BODY_BYTES = 4096
 COOKIE = "planner_token"
-_WEB = Path(__file__).resolve().parent.parent / "resources" / "web"
-_STATIC = Path(__file__).resolve().parent / "static"
-#: The only files the page may ask for, by name.
+#: The only files the page may ask for, by name (package data, ``planner/resources/``).
 STATIC_FILES: dict[str, tuple[Path, str]] = {
-    "leaflet.js": (_WEB / "leaflet.js", "text/javascript"),
-    "leaflet.css": (_WEB / "leaflet.css", "text/css"),
-    "meeting.js": (_STATIC / "meeting.js", "text/javascript"),
-    "meeting.css": (_STATIC / "meeting.css", "text/css"),
+    "leaflet.js": (resource("web", "leaflet.js"), "text/javascript"),
+    "leaflet.css": (resource("web", "leaflet.css"), "text/css"),
+    "meeting.js": (resource("meeting", "meeting.js"), "text/javascript"),
+    "meeting.css": (resource("meeting", "meeting.css"), "text/css"),
 }
+_PAGE = resource("meeting", "index.html")
 Lang = Literal["en", "fi", "sv"]
 
 
@@ -111,7 +111,7 @@ def _page_routes(app: FastAPI, meeting: Meeting) -> None:
 
     @app.get("/")
     def page() -> FileResponse:
-        return FileResponse(_STATIC / "index.html", media_type="text/html",
+        return FileResponse(_PAGE, media_type="text/html",
                             headers={"Cache-Control": "no-store"})
 
     @app.get("/static/{name}")
