@@ -503,7 +503,7 @@ def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,
 
 #: Solver settings of a regional demo with the shipped national scenario: one maakunta at
 #: about the national run's density, solved in a couple of minutes.
-REGIONAL_SOLVER = {"max_demand_points": 600, "time_limit_s": 90.0}
+REGIONAL_SOLVER = {"max_demand_points": 600, "time_limit_s": 240.0}
 
 
 def regional_scenario(scenario: Scenario, maakunta: str, resize: bool = False) -> Scenario:
