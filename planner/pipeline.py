@@ -12,7 +12,8 @@ import pandas as pd
 
 import planner.data
 from planner import i18n, network
-from planner.assess import calibration, kpis
+from planner.assess import calibration, checks, kpis
+from planner.assess.proposal import proposal_plan
 from planner.costing import sharing
 from planner.errors import InputError
 from planner.i18n import gettext as _
@@ -393,8 +394,11 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     say = progress or (lambda _msg: None)
     region, problem, today, visits = run_inputs(scenario, region, say)
     say(_("Evaluating today's network and the proposal"))
-    today.kpis = kpis.plan_kpis(today, problem)
-    mine = assess_proposal(problem, today, table, name=name, source=source)
+    # the proposal's run computes its KPIs and both standards reports once; the assessment
+    # reads them (assess_proposal would compute the reports again)
+    run = run_of(scenario, region, problem, today,
+                 proposal_plan(table, problem, name=name, source=source), visits)
+    mine = _assessment(problem, today, run.plan, run.standards_today, run.standards)
     if optimised is None:
         say(_("Optimising"))
         optimised = decompose.optimised_plan(problem)
@@ -402,8 +406,7 @@ def evaluate_proposal(scenario: Scenario, table: pd.DataFrame, *, name: str = "p
     return Evaluation(scenario=scenario, region=region, problem=problem, today=today,
                       proposal=mine.plan, optimised=optimised, standards=mine.standards,
                       access=mine.access, access_by_area=mine.access_by_area,
-                      checks=mine.checks,
-                      run=run_of(scenario, region, problem, today, mine.plan, visits))
+                      checks=mine.checks, run=run)
 
 
 @dataclass
@@ -462,16 +465,18 @@ def assess_proposal(problem: Problem, today: Plan, table: pd.DataFrame, *,
     -------
     Assessment
     """
-    from planner.assess import checks
-    from planner.assess.proposal import proposal_plan
-
     mine = proposal_plan(table, problem, name=name, source=source)
     mine.kpis = kpis.plan_kpis(mine, problem)
     before = (today_standards if today_standards is not None
               else kpis.standards_report(today, problem))
-    standards = checks.standards_status(before, kpis.standards_report(mine, problem))
-    return Assessment(plan=mine, standards=standards, checks=checks.plan_checks(mine, problem),
-                      today=today, problem=problem)
+    return _assessment(problem, today, mine, before, kpis.standards_report(mine, problem))
+
+
+def _assessment(problem: Problem, today: Plan, mine: Plan, before: pd.DataFrame,
+                after: pd.DataFrame) -> Assessment:
+    """Return the assessment of a costed proposal from both plans' standards reports."""
+    return Assessment(plan=mine, standards=checks.standards_status(before, after),
+                      checks=checks.plan_checks(mine, problem), today=today, problem=problem)
 
 
 def evaluate_plan(scenario: Scenario, plan: Plan, region: Region | None = None,
